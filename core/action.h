@@ -1,0 +1,86 @@
+#ifndef MR_ACTION_H
+#define MR_ACTION_H
+
+/*
+ * What an operator can do to queued mail, and what came of it. Actions carry
+ * queue ids, never row numbers: the queue changes under the operator's feet,
+ * and every id gets its own outcome.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum mr_action {
+	MR_ACTION_RETRY,        /* attempt delivery now */
+	MR_ACTION_HOLD,         /* keep it, but stop delivery attempts */
+	MR_ACTION_RELEASE,      /* undo hold */
+	MR_ACTION_DELETE,       /* discard, without notifying the sender */
+	MR_ACTION_REQUEUE,      /* process it again from the start, under a new id */
+	MR_ACTION_EXPIRE,       /* return it to the sender at the next attempt */
+	MR_ACTION_SET_PRIORITY, /* change its place in line */
+	MR_ACTION_COUNT
+};
+
+/* Capability bits: one per action, plus what a source can show. */
+#define MR_CAP_ACTION(action) (1u << (action))
+#define MR_CAP_ALL_ACTIONS    ((1u << MR_ACTION_COUNT) - 1)
+#define MR_CAP_CONTENT        (1u << 16) /* headers and body of a message */
+
+struct mr_action_info {
+	const char *name;    /* command word: "retry", "set-priority" */
+	const char *label;   /* for menus: "Retry now" */
+	const char *done;    /* for reports: "retried" */
+	bool destructive;    /* asks for confirmation; cannot be undone */
+	bool takes_priority; /* needs mr_action_request.priority */
+};
+
+const struct mr_action_info *mr_action_info(enum mr_action action);
+bool mr_action_parse(const char *name, enum mr_action *action);
+
+struct mr_action_request {
+	enum mr_action action;
+	int32_t priority; /* MR_ACTION_SET_PRIORITY only */
+	const char *const *ids;
+	size_t n_ids;
+};
+
+enum mr_outcome {
+	MR_OUTCOME_DONE,
+	MR_OUTCOME_NOT_FOUND, /* the id is not (or no longer) in the queue */
+	MR_OUTCOME_FAILED,
+	MR_OUTCOME_COUNT
+};
+
+const char *mr_outcome_name(enum mr_outcome outcome);
+
+struct mr_action_result {
+	char *id;
+	enum mr_outcome outcome;
+	bool retryable; /* FAILED only: whether trying again may help */
+	char *detail;   /* NULL, or a sentence for the operator */
+	char *new_id;   /* REQUEUE: the id the message has now */
+};
+
+struct mr_action_report {
+	enum mr_action action;
+	struct mr_action_result *results;
+	size_t n_results;
+	size_t cap_results;
+	size_t counts[MR_OUTCOME_COUNT];
+};
+
+void mr_action_report_init(struct mr_action_report *report, enum mr_action action);
+void mr_action_report_finish(struct mr_action_report *report);
+/* Records one id's outcome; detail is a printf format or NULL. */
+struct mr_action_result *mr_action_report_add(struct mr_action_report *report, const char *id,
+	enum mr_outcome outcome, bool retryable, const char *detail, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Appends a copy of a result (from another report). */
+struct mr_action_result *mr_action_report_append(
+	struct mr_action_report *report, const struct mr_action_result *result);
+/* The result for id, or NULL. */
+const struct mr_action_result *mr_action_report_find(
+	const struct mr_action_report *report, const char *id);
+
+#endif

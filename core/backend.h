@@ -1,0 +1,86 @@
+#ifndef MR_BACKEND_H
+#define MR_BACKEND_H
+
+/*
+ * The interface every queue backend implements: one const struct of
+ * operations per backend, one exported symbol each. Core looks a source up
+ * in a registry array that the program passes in (core cannot link the
+ * backends, which need SQLite or libssh2), opens it and drives it.
+ */
+
+#include <stdbool.h>
+
+#include "action.h"
+#include "buf.h"
+#include "snapshot.h"
+
+struct mr_source;
+
+struct mr_backend_ops {
+	const char *name;    /* also the URI scheme: "sqlite" names "sqlite:PATH" */
+	const char *usage;   /* how a user names such a source: "sqlite:PATH" */
+	const char *summary; /* one line for --help */
+
+	/*
+	 * Optional. How sure the backend is that a bare argument (no scheme)
+	 * is one of its sources: 0 not at all, 1 possibly (it exists), 2 sure
+	 * (its content says so). The most sure backend gets the argument.
+	 */
+	int (*probe)(const char *arg);
+
+	/* Sets src->data, src->label, src->caps (and src->limits). */
+	bool (*open)(struct mr_source *src, const char *location, char **cause);
+	/* Frees src->data; must accept a source whose open failed. */
+	void (*close)(struct mr_source *src);
+
+	/* Appends every queued message to snap; the caller finishes it. */
+	bool (*list)(struct mr_source *src, struct mr_snapshot *snap, char **cause);
+
+	/*
+	 * Carries out req on each id (all valid and distinct, the action among
+	 * src->caps) and adds exactly one result per id to report, in order. A
+	 * failure that stops the whole batch is reported on every id.
+	 */
+	void (*act)(struct mr_source *src, const struct mr_action_request *req,
+		struct mr_action_report *report);
+
+	/* Optional (MR_CAP_CONTENT): the message's header block and body. */
+	bool (*content)(struct mr_source *src, const char *id, struct mr_buf *headers,
+		struct mr_buf *body, char **cause);
+};
+
+struct mr_source {
+	const struct mr_backend_ops *ops;
+	char *name;  /* as the user named it, for messages: "sqlite:queue.db" */
+	char *label; /* short, for the status line */
+	unsigned caps;
+	char *limits; /* NULL, or why some actions are not offered */
+	void *data;   /* the backend's own */
+};
+
+/* Opens arg ("scheme:location" or a bare path) with a backend from the
+ * NULL-terminated registry. */
+struct mr_source *mr_source_open(
+	const struct mr_backend_ops *const *registry, const char *arg, char **cause);
+void mr_source_destroy(struct mr_source *src);
+
+/* A new, finished snapshot of the source, or NULL with *cause set. */
+struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause);
+
+bool mr_source_can(const struct mr_source *src, enum mr_action action);
+
+/*
+ * Runs an action on ids and fills report (initialised here) with one result
+ * per distinct id, in the order given: invalid ids and actions the source
+ * cannot do fail here without reaching the backend.
+ */
+void mr_source_act(struct mr_source *src, const struct mr_action_request *req,
+	struct mr_action_report *report);
+
+bool mr_source_content(struct mr_source *src, const char *id, struct mr_buf *headers,
+	struct mr_buf *body, char **cause);
+
+/* "sqlite:PATH, demo:" — the usages of a registry, for help and errors. */
+char *mr_registry_usages(const struct mr_backend_ops *const *registry);
+
+#endif

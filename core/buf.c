@@ -1,0 +1,77 @@
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xalloc.h"
+
+void mr_buf_init(struct mr_buf *buf) {
+	buf->cap = 64;
+	buf->len = 0;
+	buf->data = mr_xmalloc(buf->cap);
+	buf->data[0] = '\0';
+}
+
+void mr_buf_finish(struct mr_buf *buf) {
+	if (buf == NULL) {
+		return;
+	}
+	free(buf->data);
+	buf->data = NULL;
+	buf->len = buf->cap = 0;
+}
+
+void mr_buf_clear(struct mr_buf *buf) {
+	buf->len = 0;
+	buf->data[0] = '\0';
+}
+
+void mr_buf_reserve(struct mr_buf *buf, size_t extra) {
+	if (extra >= buf->cap - buf->len) {
+		size_t want = buf->len + extra + 1;
+		size_t cap = buf->cap;
+		while (cap < want) {
+			cap *= 2;
+		}
+		buf->data = mr_xrealloc(buf->data, cap);
+		buf->cap = cap;
+	}
+}
+
+void mr_buf_add(struct mr_buf *buf, const void *data, size_t len) {
+	mr_buf_reserve(buf, len);
+	memcpy(buf->data + buf->len, data, len);
+	buf->len += len;
+	buf->data[buf->len] = '\0';
+}
+
+void mr_buf_add_str(struct mr_buf *buf, const char *s) {
+	mr_buf_add(buf, s, strlen(s));
+}
+
+void mr_buf_add_char(struct mr_buf *buf, char c) {
+	mr_buf_add(buf, &c, 1);
+}
+
+void mr_buf_printf(struct mr_buf *buf, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	va_list copy;
+	va_copy(copy, ap);
+	int len = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (len > 0) {
+		mr_buf_reserve(buf, (size_t)len);
+		vsnprintf(buf->data + buf->len, (size_t)len + 1, fmt, ap);
+		buf->len += (size_t)len;
+	}
+	va_end(ap);
+}
+
+char *mr_buf_steal(struct mr_buf *buf) {
+	char *s = buf->data;
+	buf->data = NULL;
+	buf->len = buf->cap = 0;
+	return s;
+}

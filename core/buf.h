@@ -1,0 +1,26 @@
+#ifndef MR_BUF_H
+#define MR_BUF_H
+
+/* A growable byte string, always NUL-terminated after init. */
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct mr_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+void mr_buf_init(struct mr_buf *buf);
+void mr_buf_finish(struct mr_buf *buf);
+void mr_buf_clear(struct mr_buf *buf);
+void mr_buf_reserve(struct mr_buf *buf, size_t extra);
+void mr_buf_add(struct mr_buf *buf, const void *data, size_t len);
+void mr_buf_add_str(struct mr_buf *buf, const char *s);
+void mr_buf_add_char(struct mr_buf *buf, char c);
+void mr_buf_printf(struct mr_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the string to the caller; the buffer is then finished (init it to reuse). */
+char *mr_buf_steal(struct mr_buf *buf);
+
+#endif

@@ -1,0 +1,311 @@
+#include "export.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "format.h"
+#include "reason.h"
+#include "text.h"
+#include "xalloc.h"
+
+void mr_json_string(FILE *out, const char *s) {
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s);
+	putc('"', out);
+	for (size_t i = 0; i < len;) {
+		unsigned char c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			putc(c, out);
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t n = mr_utf8_decode(p + i, len - i, &cp);
+		if (n == 0) {
+			fputs("\\ufffd", out);
+			i++;
+			continue;
+		}
+		switch (cp) {
+		case '"':
+			fputs("\\\"", out);
+			break;
+		case '\\':
+			fputs("\\\\", out);
+			break;
+		case '\n':
+			fputs("\\n", out);
+			break;
+		case '\t':
+			fputs("\\t", out);
+			break;
+		default:
+			/* Controls, DEL, and the line separators that break JavaScript. */
+			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+				cp == 0x2029) {
+				fprintf(out, "\\u%04x", (unsigned)cp);
+			} else {
+				fwrite(p + i, 1, n, out);
+			}
+		}
+		i += n;
+	}
+	putc('"', out);
+}
+
+static void json_time(FILE *out, int64_t t) {
+	if (t == MR_TIME_UNKNOWN) {
+		fputs("null", out);
+	} else {
+		fprintf(out, "%" PRId64, t);
+	}
+}
+
+static void json_count(FILE *out, int32_t n) {
+	if (n == MR_ATTEMPTS_UNKNOWN) {
+		fputs("null", out);
+	} else {
+		fprintf(out, "%" PRId32, n);
+	}
+}
+
+static void json_string_or_null(FILE *out, const char *s) {
+	if (s == NULL) {
+		fputs("null", out);
+	} else {
+		mr_json_string(out, s);
+	}
+}
+
+static void export_json(FILE *out, const char *source, const struct mr_snapshot *snap,
+	const struct mr_message *msg) {
+	fputs("{\"source\":", out);
+	mr_json_string(out, source);
+	fputs(",\"queue_id\":", out);
+	mr_json_string(out, msg->id);
+	fprintf(out, ",\"queue_name\":\"%s\",\"arrival_time\":", mr_queue_name(msg->queue));
+	json_time(out, msg->arrival);
+	fprintf(out, ",\"message_size\":%" PRIu64 ",\"sender\":", msg->size);
+	mr_json_string(out, msg->sender);
+	fputs(",\"priority\":", out);
+	if (msg->flags & MR_MSG_HAS_PRIORITY) {
+		fprintf(out, "%" PRId32, msg->priority);
+	} else {
+		fputs("null", out);
+	}
+	fprintf(out, ",\"forced_expire\":%s,\"attempts\":",
+		msg->flags & MR_MSG_FORCED_EXPIRE ? "true" : "false");
+	json_count(out, msg->attempts);
+	fputs(",\"next_retry\":", out);
+	json_time(out, msg->next_retry);
+	fputs(",\"recipients\":[", out);
+	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+		const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
+		fputs(i > 0 ? ",{\"address\":" : "{\"address\":", out);
+		mr_json_string(out, r->address);
+		fputs(",\"original_address\":", out);
+		json_string_or_null(out, r->original);
+		fprintf(out, ",\"state\":\"%s\",\"reason\":", mr_rcpt_state_name(r->state));
+		json_string_or_null(out, r->reason);
+		fputs(",\"attempts\":", out);
+		json_count(out, r->attempts);
+		fputs(",\"last_attempt\":", out);
+		json_time(out, r->last_attempt);
+		fputs(",\"next_retry\":", out);
+		json_time(out, r->next_retry);
+		putc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
+/* A CSV field: visible text, quoted when it holds a comma or a quote. */
+static void csv_field(FILE *out, struct mr_buf *scratch, const char *s, bool last) {
+	mr_buf_clear(scratch);
+	if (s != NULL) {
+		mr_text_visible(scratch, s, strlen(s));
+	}
+	if (strpbrk(scratch->data, ",\"") != NULL) {
+		putc('"', out);
+		for (const char *p = scratch->data; *p; p++) {
+			if (*p == '"') {
+				putc('"', out);
+			}
+			putc(*p, out);
+		}
+		putc('"', out);
+	} else {
+		fputs(scratch->data, out);
+	}
+	putc(last ? '\n' : ',', out);
+}
+
+static void csv_number(FILE *out, int64_t v, bool known) {
+	if (known) {
+		fprintf(out, "%" PRId64, v);
+	}
+	putc(',', out);
+}
+
+static const char csv_header[] =
+	"source,queue_id,queue_name,arrival_time,message_size,sender,priority,forced_expire,"
+	"recipient,original_recipient,state,attempts,last_attempt,next_retry,reason\n";
+
+static void csv_row(FILE *out, struct mr_buf *scratch, const char *source,
+	const struct mr_message *msg, const struct mr_recipient *r) {
+	csv_field(out, scratch, source, false);
+	csv_field(out, scratch, msg->id, false);
+	fprintf(out, "%s,", mr_queue_name(msg->queue));
+	csv_number(out, msg->arrival, msg->arrival != MR_TIME_UNKNOWN);
+	csv_number(out, (int64_t)msg->size, true);
+	csv_field(out, scratch, msg->sender, false);
+	csv_number(out, msg->priority, msg->flags & MR_MSG_HAS_PRIORITY);
+	fputs(msg->flags & MR_MSG_FORCED_EXPIRE ? "true," : "false,", out);
+	if (r == NULL) {
+		fputs(",,,,,,\n", out);
+		return;
+	}
+	csv_field(out, scratch, r->address, false);
+	csv_field(out, scratch, r->original, false);
+	fprintf(out, "%s,", mr_rcpt_state_name(r->state));
+	csv_number(out, r->attempts, r->attempts != MR_ATTEMPTS_UNKNOWN);
+	csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
+	csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
+	csv_field(out, scratch, r->reason, true);
+}
+
+static void export_csv(FILE *out, struct mr_buf *scratch, const char *source,
+	const struct mr_snapshot *snap, const struct mr_message *msg) {
+	if (msg->n_rcpts == 0) {
+		csv_row(out, scratch, source, msg, NULL);
+	}
+	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+		csv_row(out, scratch, source, msg, mr_message_rcpt(snap, msg, i));
+	}
+}
+
+/* Code points, which is the column count for the scripts queues mostly hold. */
+static size_t text_columns(const char *s) {
+	size_t n = 0;
+	for (; *s; s++) {
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	}
+	return n;
+}
+
+static void pad(struct mr_buf *line, const char *s, size_t width) {
+	mr_buf_add_str(line, s);
+	for (size_t n = text_columns(s); n < width; n++) {
+		mr_buf_add_char(line, ' ');
+	}
+}
+
+/* A table line without trailing blanks (empty last columns leave some). */
+static void put_line(FILE *out, struct mr_buf *line) {
+	while (line->len > 0 && line->data[line->len - 1] == ' ') {
+		line->data[--line->len] = '\0';
+	}
+	fputs(line->data, out);
+	putc('\n', out);
+	mr_buf_clear(line);
+}
+
+/* Senders and recipients wider than this push their own line out of
+ * alignment rather than widen every line. */
+enum { TABLE_MAX_COLUMN = 36 };
+
+static void table_recipient(
+	struct mr_buf *out, const struct mr_snapshot *snap, const struct mr_message *msg) {
+	mr_buf_clear(out);
+	if (msg->n_rcpts > 0) {
+		const char *a = mr_message_rcpt(snap, msg, 0)->address;
+		mr_text_visible(out, a, strlen(a));
+	}
+	if (msg->n_rcpts > 1) {
+		mr_buf_printf(out, " +%" PRIu32, msg->n_rcpts - 1);
+	}
+}
+
+static void table_sender(struct mr_buf *out, const struct mr_message *msg) {
+	mr_buf_clear(out);
+	if (*msg->sender == '\0') {
+		mr_buf_add_str(out, "<>");
+	} else {
+		mr_text_visible(out, msg->sender, strlen(msg->sender));
+	}
+}
+
+static void export_table(FILE *out, const struct mr_snapshot *snap, int64_t now) {
+	size_t id_w = 2, sender_w = 6, rcpt_w = 9;
+	struct mr_buf cell;
+	mr_buf_init(&cell);
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		const struct mr_message *msg = &snap->messages[i];
+		size_t w = strlen(msg->id);
+		id_w = w > id_w ? w : id_w;
+		table_sender(&cell, msg);
+		w = text_columns(cell.data);
+		sender_w = w > sender_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : sender_w;
+		table_recipient(&cell, snap, msg);
+		w = text_columns(cell.data);
+		rcpt_w = w > rcpt_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : rcpt_w;
+	}
+	struct mr_buf line;
+	mr_buf_init(&line);
+	pad(&line, "ID", id_w + 2);
+	pad(&line, "QUEUE", 10);
+	pad(&line, "AGE", 6);
+	pad(&line, "SIZE", 6);
+	pad(&line, "SENDER", sender_w + 2);
+	pad(&line, "RECIPIENT", rcpt_w + 2);
+	pad(&line, "REASON", 0);
+	put_line(out, &line);
+	for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
+		const struct mr_message *msg = &snap->messages[i];
+		char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
+		mr_format_age(age, now - msg->arrival);
+		mr_format_size(size, msg->size);
+		pad(&line, msg->id, id_w + 2);
+		pad(&line, mr_queue_name(msg->queue), 10);
+		pad(&line, age, 6);
+		pad(&line, size, 6);
+		table_sender(&cell, msg);
+		pad(&line, cell.data, sender_w + 2);
+		table_recipient(&cell, snap, msg);
+		pad(&line, cell.data, rcpt_w + 2);
+		const struct mr_recipient *failure = mr_message_main_failure(snap, msg);
+		if (failure != NULL) {
+			size_t len;
+			const char *brief = mr_reason_brief(failure->reason, &len);
+			mr_text_visible(&line, brief, len);
+		}
+		put_line(out, &line);
+	}
+	mr_buf_finish(&line);
+	mr_buf_finish(&cell);
+}
+
+bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
+	const struct mr_snapshot *snap, int64_t now) {
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
+	switch (format) {
+	case MR_EXPORT_TABLE:
+		export_table(out, snap, now);
+		break;
+	case MR_EXPORT_JSON:
+		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
+			export_json(out, source, snap, &snap->messages[i]);
+		}
+		break;
+	case MR_EXPORT_CSV:
+		fputs(csv_header, out);
+		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
+			export_csv(out, &scratch, source, snap, &snap->messages[i]);
+		}
+		break;
+	}
+	mr_buf_finish(&scratch);
+	return fflush(out) == 0 && !ferror(out);
+}

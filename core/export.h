@@ -1,0 +1,36 @@
+#ifndef MR_EXPORT_H
+#define MR_EXPORT_H
+
+/*
+ * `mailroom list` output. The field names and their meaning are stable and
+ * documented in mailroom(1); where postqueue -j has the same field, the name
+ * is the same, so jq filters written for postqueue carry over.
+ *
+ *   json   one object per message and line (JSON Lines), every recipient
+ *          and reason; strings are exact (escaped as JSON requires; bytes
+ *          that are not UTF-8 become U+FFFD)
+ *   csv    RFC 4180, a header row, then one row per recipient; control
+ *          characters made visible as on the screen
+ *   table  aligned columns for people; untrusted text made visible
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "snapshot.h"
+
+enum mr_export_format {
+	MR_EXPORT_TABLE,
+	MR_EXPORT_JSON,
+	MR_EXPORT_CSV,
+};
+
+/* Writes every message of snap; false when writing failed (errno set). */
+bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
+	const struct mr_snapshot *snap, int64_t now);
+
+/* A JSON string literal (with quotes) for s. */
+void mr_json_string(FILE *out, const char *s);
+
+#endif

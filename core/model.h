@@ -1,0 +1,85 @@
+#ifndef MR_MODEL_H
+#define MR_MODEL_H
+
+/*
+ * The queue model: messages and their recipients as one refresh of a source
+ * saw them. Strings point into the owning snapshot's pool; recipients of a
+ * message are a contiguous run in the snapshot's recipient array, so a
+ * million-message snapshot is three flat arrays and a pool, not a million
+ * small allocations.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The queues of DESIGN §2, in Postfix's order; "bounced" holds mail that has
+ * already left the queue with a permanent failure (read from logs or kept by a
+ * stored queue), so its reasons can still be shown. */
+enum mr_queue {
+	MR_QUEUE_INCOMING,
+	MR_QUEUE_ACTIVE,
+	MR_QUEUE_DEFERRED,
+	MR_QUEUE_HOLD,
+	MR_QUEUE_MAILDROP,
+	MR_QUEUE_CORRUPT,
+	MR_QUEUE_BOUNCED,
+	MR_QUEUE_COUNT
+};
+
+enum mr_rcpt_state {
+	MR_RCPT_PENDING,  /* not tried yet, or being tried now */
+	MR_RCPT_DEFERRED, /* tried, failed temporarily, will be tried again */
+	MR_RCPT_BOUNCED,  /* failed permanently */
+	MR_RCPT_STATE_COUNT
+};
+
+/* Times are Unix seconds; this value means the source does not know. */
+#define MR_TIME_UNKNOWN     ((int64_t)0)
+#define MR_ATTEMPTS_UNKNOWN (-1)
+
+enum mr_message_flag {
+	MR_MSG_FORCED_EXPIRE = 1 << 0, /* will be returned to sender at the next attempt */
+	MR_MSG_HAS_PRIORITY = 1 << 1,  /* the source keeps a priority for it */
+};
+
+struct mr_recipient {
+	const char *address;
+	const char *original; /* as first addressed, or NULL when the same */
+	const char *reason;   /* the last failure text, or NULL when none */
+	int64_t last_attempt;
+	int64_t next_retry;
+	int32_t attempts;
+	uint8_t state; /* enum mr_rcpt_state */
+};
+
+struct mr_message {
+	const char *id;
+	const char *sender; /* "" is the null sender (bounces) */
+	int64_t arrival;
+	/* Derived from the recipients unless the source says otherwise: the
+	 * highest attempt count and the earliest retry of a deferred recipient. */
+	int64_t next_retry;
+	uint64_t size;
+	uint32_t first_rcpt; /* index into the snapshot's recipients */
+	uint32_t n_rcpts;
+	int32_t priority; /* higher is more urgent; 0 when the source has none */
+	int32_t attempts;
+	uint8_t queue; /* enum mr_queue */
+	uint8_t flags; /* enum mr_message_flag */
+};
+
+const char *mr_queue_name(enum mr_queue queue);
+bool mr_queue_parse(const char *name, enum mr_queue *queue);
+const char *mr_rcpt_state_name(enum mr_rcpt_state state);
+bool mr_rcpt_state_parse(const char *name, enum mr_rcpt_state *state);
+
+/*
+ * Whether id has the shape of a Postfix queue id (short hex or long
+ * enable_long_queue_ids form): 1..MR_QUEUE_ID_MAX characters of [0-9A-Za-z].
+ * Every backend accepts only such ids, so an id can never carry a path, an
+ * option or shell syntax into a command.
+ */
+#define MR_QUEUE_ID_MAX 64
+bool mr_queue_id_valid(const char *id);
+
+#endif

@@ -1,0 +1,133 @@
+#include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "xalloc.h"
+
+struct mr_snapshot *mr_snapshot_create(void) {
+	struct mr_snapshot *snap = mr_xcalloc(1, sizeof(*snap));
+	snap->strings = mr_strpool_create();
+	snap->taken_at = mr_now();
+	return snap;
+}
+
+void mr_snapshot_destroy(struct mr_snapshot *snap) {
+	if (snap == NULL) {
+		return;
+	}
+	free(snap->messages);
+	free(snap->recipients);
+	mr_strpool_destroy(snap->strings);
+	free(snap);
+}
+
+void mr_snapshot_clear(struct mr_snapshot *snap) {
+	snap->n_messages = 0;
+	snap->n_recipients = 0;
+	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
+	mr_strpool_clear(snap->strings);
+	snap->taken_at = mr_now();
+}
+
+const char *mr_snapshot_intern_len(struct mr_snapshot *snap, const char *s, size_t len) {
+	return mr_strpool_intern(snap->strings, s, len);
+}
+
+const char *mr_snapshot_intern(struct mr_snapshot *snap, const char *s) {
+	return s == NULL ? NULL : mr_strpool_intern(snap->strings, s, strlen(s));
+}
+
+struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char *id) {
+	if (snap->n_messages == snap->cap_messages) {
+		snap->cap_messages = snap->cap_messages ? snap->cap_messages * 2 : 1024;
+		snap->messages = mr_xreallocarray(
+			snap->messages, snap->cap_messages, sizeof(*snap->messages));
+	}
+	if (snap->n_recipients > UINT32_MAX) {
+		mr_fatal("more than %u recipients in one snapshot", (unsigned)UINT32_MAX);
+	}
+	struct mr_message *msg = &snap->messages[snap->n_messages++];
+	*msg = (struct mr_message){
+		.id = mr_strpool_copy(snap->strings, id, strlen(id)),
+		.sender = "",
+		.first_rcpt = (uint32_t)snap->n_recipients,
+		.attempts = MR_ATTEMPTS_UNKNOWN,
+		.queue = MR_QUEUE_DEFERRED,
+	};
+	return msg;
+}
+
+struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const char *address) {
+	if (snap->n_messages == 0) {
+		mr_fatal("recipient added to a snapshot without a message");
+	}
+	if (snap->n_recipients == snap->cap_recipients) {
+		snap->cap_recipients = snap->cap_recipients ? snap->cap_recipients * 2 : 1024;
+		snap->recipients = mr_xreallocarray(
+			snap->recipients, snap->cap_recipients, sizeof(*snap->recipients));
+	}
+	struct mr_recipient *rcpt = &snap->recipients[snap->n_recipients++];
+	*rcpt = (struct mr_recipient){
+		.address = mr_snapshot_intern(snap, address),
+		.attempts = MR_ATTEMPTS_UNKNOWN,
+		.state = MR_RCPT_PENDING,
+	};
+	snap->messages[snap->n_messages - 1].n_rcpts++;
+	return rcpt;
+}
+
+static void derive_from_recipients(const struct mr_snapshot *snap, struct mr_message *msg) {
+	bool want_attempts = msg->attempts == MR_ATTEMPTS_UNKNOWN;
+	bool want_retry = msg->next_retry == MR_TIME_UNKNOWN;
+	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+		const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
+		if (want_attempts && r->attempts > msg->attempts) {
+			msg->attempts = r->attempts;
+		}
+		if (want_retry && r->state == MR_RCPT_DEFERRED &&
+			r->next_retry != MR_TIME_UNKNOWN &&
+			(msg->next_retry == MR_TIME_UNKNOWN || r->next_retry < msg->next_retry)) {
+			msg->next_retry = r->next_retry;
+		}
+	}
+}
+
+void mr_snapshot_finish(struct mr_snapshot *snap) {
+	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		struct mr_message *msg = &snap->messages[i];
+		derive_from_recipients(snap, msg);
+		if (msg->queue < MR_QUEUE_COUNT) {
+			snap->queue_counts[msg->queue]++;
+		}
+	}
+}
+
+const struct mr_recipient *mr_message_main_failure(
+	const struct mr_snapshot *snap, const struct mr_message *msg) {
+	const struct mr_recipient *any = NULL;
+	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+		const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
+		if (r->reason == NULL) {
+			continue;
+		}
+		if (r->state != MR_RCPT_PENDING) {
+			return r;
+		}
+		if (any == NULL) {
+			any = r;
+		}
+	}
+	return any;
+}
+
+const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const char *id) {
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		if (strcmp(snap->messages[i].id, id) == 0) {
+			return &snap->messages[i];
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,59 @@
+#ifndef MR_SNAPSHOT_H
+#define MR_SNAPSHOT_H
+
+/*
+ * What one refresh of a source returned: flat arrays of messages and
+ * recipients plus the pool their strings live in. A backend fills it with
+ * mr_snapshot_add_message() and mr_snapshot_add_recipient() (which always
+ * belongs to the message added last) and then calls mr_snapshot_finish().
+ */
+
+#include <stddef.h>
+
+#include "model.h"
+#include "strpool.h"
+
+struct mr_snapshot {
+	struct mr_message *messages;
+	size_t n_messages;
+	size_t cap_messages;
+	struct mr_recipient *recipients;
+	size_t n_recipients;
+	size_t cap_recipients;
+	struct mr_strpool *strings;
+	int64_t taken_at;
+	size_t queue_counts[MR_QUEUE_COUNT]; /* set by mr_snapshot_finish() */
+};
+
+struct mr_snapshot *mr_snapshot_create(void);
+void mr_snapshot_destroy(struct mr_snapshot *snap);
+/* Empties the snapshot for reuse (generators fill it in batches). */
+void mr_snapshot_clear(struct mr_snapshot *snap);
+
+const char *mr_snapshot_intern(struct mr_snapshot *snap, const char *s);
+const char *mr_snapshot_intern_len(struct mr_snapshot *snap, const char *s, size_t len);
+
+/* A zeroed message with unknown times and attempts, id copied into the pool. */
+struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char *id);
+/* A pending recipient of the message added last, address interned. */
+struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const char *address);
+
+/* Derives per-message attempts and next retry where the backend left them
+ * unknown, and counts the messages per queue. */
+void mr_snapshot_finish(struct mr_snapshot *snap);
+
+static inline const struct mr_recipient *mr_message_rcpt(
+	const struct mr_snapshot *snap, const struct mr_message *msg, size_t i) {
+	return &snap->recipients[msg->first_rcpt + i];
+}
+
+/* The recipient whose reason best explains why the message is stuck: the
+ * first deferred or bounced one with a reason, else any with a reason, else
+ * NULL. */
+const struct mr_recipient *mr_message_main_failure(
+	const struct mr_snapshot *snap, const struct mr_message *msg);
+
+/* Linear search by queue id; NULL when absent. */
+const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const char *id);
+
+#endif

@@ -1,0 +1,219 @@
+#include "backend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "text.h"
+#include "xalloc.h"
+
+static const struct mr_backend_ops *find_by_scheme(
+	const struct mr_backend_ops *const *registry, const char *arg, const char **location) {
+	const char *colon = strchr(arg, ':');
+	if (colon == NULL) {
+		return NULL;
+	}
+	size_t len = (size_t)(colon - arg);
+	for (size_t i = 0; registry[i] != NULL; i++) {
+		if (strlen(registry[i]->name) == len && memcmp(registry[i]->name, arg, len) == 0) {
+			*location = colon + 1;
+			return registry[i];
+		}
+	}
+	return NULL;
+}
+
+static const struct mr_backend_ops *find_by_probe(
+	const struct mr_backend_ops *const *registry, const char *arg) {
+	const struct mr_backend_ops *best = NULL;
+	int best_score = 0;
+	for (size_t i = 0; registry[i] != NULL; i++) {
+		int score = registry[i]->probe != NULL ? registry[i]->probe(arg) : 0;
+		if (score > best_score) {
+			best = registry[i];
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/* A scheme is letters, digits, '+', '-', '.' before the first ':'. */
+static bool looks_like_uri(const char *arg) {
+	const char *p = arg;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		(p > arg && ((*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'))) {
+		p++;
+	}
+	return p > arg && *p == ':';
+}
+
+struct mr_source *mr_source_open(
+	const struct mr_backend_ops *const *registry, const char *arg, char **cause) {
+	char *shown = mr_text_visible_dup(arg);
+	const char *location = arg;
+	const struct mr_backend_ops *ops = find_by_scheme(registry, arg, &location);
+	if (ops == NULL) {
+		ops = find_by_probe(registry, arg);
+	}
+	if (ops == NULL) {
+		struct stat st;
+		char *usages = mr_registry_usages(registry);
+		if (stat(arg, &st) != 0 && looks_like_uri(arg)) {
+			mr_fail(cause, "%s: unknown kind of source (this mailroom opens %s)", shown,
+				usages);
+		} else if (stat(arg, &st) != 0) {
+			mr_fail(cause, "%s: %s", shown, strerror(errno));
+		} else {
+			mr_fail(cause, "%s: not a queue mailroom can open (it opens %s)", shown,
+				usages);
+		}
+		free(usages);
+		free(shown);
+		return NULL;
+	}
+	struct mr_source *src = mr_xcalloc(1, sizeof(*src));
+	src->ops = ops;
+	src->name = mr_xstrdup(arg);
+	if (!ops->open(src, location, cause)) {
+		mr_source_destroy(src);
+		free(shown);
+		return NULL;
+	}
+	if (src->label == NULL) {
+		src->label = mr_xstrdup(shown);
+	}
+	free(shown);
+	return src;
+}
+
+void mr_source_destroy(struct mr_source *src) {
+	if (src == NULL) {
+		return;
+	}
+	src->ops->close(src);
+	free(src->name);
+	free(src->label);
+	free(src->limits);
+	free(src);
+}
+
+struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	if (!src->ops->list(src, snap, cause)) {
+		mr_snapshot_destroy(snap);
+		return NULL;
+	}
+	mr_snapshot_finish(snap);
+	return snap;
+}
+
+bool mr_source_can(const struct mr_source *src, enum mr_action action) {
+	return (src->caps & MR_CAP_ACTION(action)) != 0;
+}
+
+enum id_role { ROLE_BACKEND, ROLE_INVALID, ROLE_UNSUPPORTED, ROLE_DUPLICATE };
+
+static void copy_result(
+	struct mr_action_report *report, const char *id, const struct mr_action_result *r) {
+	if (r == NULL) {
+		mr_action_report_add(
+			report, id, MR_OUTCOME_FAILED, false, "the backend reported no outcome");
+		return;
+	}
+	mr_action_report_append(report, r);
+}
+
+void mr_source_act(struct mr_source *src, const struct mr_action_request *req,
+	struct mr_action_report *report) {
+	mr_action_report_init(report, req->action);
+	const struct mr_action_info *info = mr_action_info(req->action);
+	if (info == NULL) {
+		return;
+	}
+	/* Valid, distinct ids go to the backend in one batch; the rest are
+	 * answered here. Bulk actions can name a million ids, so duplicates are
+	 * found through a pool rather than by comparing pairs. */
+	bool capable = mr_source_can(src, req->action);
+	enum id_role *role = mr_xcalloc(req->n_ids, sizeof(*role));
+	const char **batch = mr_xcalloc(req->n_ids, sizeof(*batch));
+	size_t n_batch = 0;
+	struct mr_strpool *seen = mr_strpool_create();
+	for (size_t i = 0; i < req->n_ids; i++) {
+		size_t before = mr_strpool_distinct(seen);
+		mr_strpool_intern(seen, req->ids[i], strlen(req->ids[i]));
+		if (mr_strpool_distinct(seen) == before) {
+			role[i] = ROLE_DUPLICATE;
+		} else if (!mr_queue_id_valid(req->ids[i])) {
+			role[i] = ROLE_INVALID;
+		} else if (!capable) {
+			role[i] = ROLE_UNSUPPORTED;
+		} else {
+			role[i] = ROLE_BACKEND;
+			batch[n_batch++] = req->ids[i];
+		}
+	}
+	mr_strpool_destroy(seen);
+
+	struct mr_action_report backend;
+	mr_action_report_init(&backend, req->action);
+	if (n_batch > 0) {
+		struct mr_action_request sub = *req;
+		sub.ids = batch;
+		sub.n_ids = n_batch;
+		src->ops->act(src, &sub, &backend);
+	}
+	/* The backend answers in batch order; walk both in step. */
+	size_t next = 0;
+	for (size_t i = 0; i < req->n_ids; i++) {
+		const char *id = req->ids[i];
+		switch (role[i]) {
+		case ROLE_BACKEND: {
+			const struct mr_action_result *r = NULL;
+			if (next < backend.n_results && strcmp(backend.results[next].id, id) == 0) {
+				r = &backend.results[next];
+			}
+			next++;
+			copy_result(report, id, r);
+			break;
+		}
+		case ROLE_INVALID: {
+			char *shown = mr_text_visible_dup(id);
+			mr_action_report_add(report, id, MR_OUTCOME_FAILED, false,
+				"\"%s\" is not a valid queue id", shown);
+			free(shown);
+			break;
+		}
+		case ROLE_UNSUPPORTED:
+			mr_action_report_add(report, id, MR_OUTCOME_FAILED, false,
+				"%s cannot %s%s%s", src->label, info->name, src->limits ? ": " : "",
+				src->limits ? src->limits : "");
+			break;
+		case ROLE_DUPLICATE:
+			break;
+		}
+	}
+	mr_action_report_finish(&backend);
+	free(batch);
+	free(role);
+}
+
+bool mr_source_content(struct mr_source *src, const char *id, struct mr_buf *headers,
+	struct mr_buf *body, char **cause) {
+	if (!mr_queue_id_valid(id)) {
+		return mr_fail(cause, "not a valid queue id");
+	}
+	if (src->ops->content == NULL || !(src->caps & MR_CAP_CONTENT)) {
+		return mr_fail(cause, "%s cannot show message content", src->label);
+	}
+	return src->ops->content(src, id, headers, body, cause);
+}
+
+char *mr_registry_usages(const struct mr_backend_ops *const *registry) {
+	struct mr_buf buf;
+	mr_buf_init(&buf);
+	for (size_t i = 0; registry[i] != NULL; i++) {
+		mr_buf_printf(&buf, "%s%s", i > 0 ? ", " : "", registry[i]->usage);
+	}
+	return mr_buf_steal(&buf);
+}

@@ -1,0 +1,180 @@
+#!/bin/sh
+# The mailroom binary from the outside: list output read back by real JSON
+# and CSV parsers, bad arguments and bad sources, files left unchanged.
+#
+#   cli.sh MAILROOM MAILROOM_GEN PYTHON
+set -u
+
+MAILROOM=$1
+GEN=$2
+PYTHON=$3
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT INT TERM
+export MAILROOM_NOW=1795435200 TZ=UTC
+
+. "$(dirname "$0")/tap.sh"
+# run EXPECTED-STATUS NAME CMD...: runs CMD, stdout in $TMP/out, stderr in $TMP/err
+run() {
+    want=$1 name=$2
+    shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    [ "$got" -eq "$want" ]
+    ok $? "$name: exit status $want"
+    [ "$got" -eq "$want" ] || { echo "#   got $got"; sed 's/^/#   stderr: /' "$TMP/err"; }
+}
+# error_is TEXT NAME: stderr is exactly one line, and it is TEXT
+error_is() {
+    [ "$(wc -l <"$TMP/err")" -eq 1 ] && [ "$(cat "$TMP/err")" = "$1" ]
+    ok $? "$2: one-line error"
+    [ "$(cat "$TMP/err")" = "$1" ] || { echo "#   got:  $(cat "$TMP/err")"; echo "#   want: $1"; }
+}
+
+run 0 "--version" "$MAILROOM" --version
+grep -qx 'mailroom [0-9][0-9.]*' "$TMP/out"; ok $? "--version prints the version"
+run 0 "--help" "$MAILROOM" --help
+grep -q '^usage: mailroom' "$TMP/out" && grep -q 'sqlite:PATH' "$TMP/out"
+ok $? "--help shows usage and sources"
+
+# --- list on the demo ------------------------------------------------------
+run 0 "list --json --demo" "$MAILROOM" list --json --demo
+cp "$TMP/out" "$TMP/demo.jsonl"
+"$PYTHON" - "$TMP/demo.jsonl" <<'EOF'
+import json, sys
+msgs = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+keys = {"source", "queue_id", "queue_name", "arrival_time", "message_size", "sender",
+        "priority", "forced_expire", "attempts", "next_retry", "recipients"}
+rkeys = {"address", "original_address", "state", "reason", "attempts", "last_attempt",
+         "next_retry"}
+assert len(msgs) == 300, len(msgs)
+assert all(set(m) == keys for m in msgs), "message fields"
+rcpts = [r for m in msgs for r in m["recipients"]]
+assert all(set(r) == rkeys for r in rcpts), "recipient fields"
+assert len({m["queue_id"] for m in msgs}) == 300, "unique ids"
+assert {m["queue_name"] for m in msgs} >= {"deferred", "hold", "active", "bounced"}
+for m in msgs:
+    for r in m["recipients"]:
+        if r["state"] in ("deferred", "bounced"):
+            assert r["reason"], (m["queue_id"], r)
+        if m["queue_name"] == "deferred":
+            assert r["state"] == "deferred" and r["reason"], m["queue_id"]
+assert any(len(m["recipients"]) > 1 for m in msgs), "several recipients somewhere"
+reasons = " ".join(r["reason"] or "" for r in rcpts)
+for needle in ("Greylist", "4.2.2", "5.1.1", "spamhaus", "DMARC", "TLS",
+               "Name service error", "Connection refused", "timed out"):
+    assert needle in reasons, "demo lacks a reason with " + needle
+print("# %d messages, %d recipients read back" % (len(msgs), len(rcpts)))
+EOF
+ok $? "list --json: a JSON parser reads back every message, recipient and reason"
+
+run 0 "list --csv --demo" "$MAILROOM" list --csv --demo
+"$PYTHON" - "$TMP/out" "$TMP/demo.jsonl" <<'EOF'
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1], encoding="utf-8", newline="")))
+msgs = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8")]
+want = sum(max(1, len(m["recipients"])) for m in msgs)
+assert len(rows) == want, (len(rows), want)
+by_json = {(m["queue_id"], r["address"]): r["reason"] or ""
+           for m in msgs for r in m["recipients"]}
+for row in rows:
+    if row["recipient"]:
+        assert by_json[(row["queue_id"], row["recipient"])] == row["reason"], row
+EOF
+ok $? "list --csv: one row per recipient, reasons equal to the JSON's"
+
+run 0 "list --demo (table)" "$MAILROOM" list --demo
+[ "$(wc -l <"$TMP/out")" -eq 301 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *SENDER  *RECIPIENT  *REASON$'
+ok $? "list table: a header and one line per message"
+
+# --- bad arguments ---------------------------------------------------------
+run 2 "list --bogus" "$MAILROOM" list --bogus --demo
+error_is 'mailroom: list: unknown option "--bogus" (try mailroom list --help)' "list --bogus"
+run 2 "list without a source" "$MAILROOM" list --json
+error_is 'mailroom: list: no source given (a queue database, or --demo)' "list without a source"
+run 2 "list --json --csv" "$MAILROOM" list --json --csv --demo
+error_is 'mailroom: list: --json and --csv exclude each other' "list --json --csv"
+run 2 "two sources" "$MAILROOM" list --demo other.db
+error_is 'mailroom: list: one source at a time' "two sources"
+run 2 "unknown option" "$MAILROOM" --frobnicate
+error_is 'mailroom: unknown option "--frobnicate" (try mailroom --help)' "unknown option"
+run 2 "no source" "$MAILROOM"
+error_is 'mailroom: no source given: name a queue database, or try mailroom --demo' "no source"
+run 2 "screen without a terminal" "$MAILROOM" --demo </dev/null
+error_is 'mailroom: the screen needs a terminal; use "mailroom list" to print the queue' \
+    "screen without a terminal"
+MAILROOM_NOW=yesterday run 2 "bad MAILROOM_NOW" "$MAILROOM" list --demo
+error_is 'mailroom: MAILROOM_NOW: expected Unix seconds, got "yesterday"' "bad MAILROOM_NOW"
+run 1 "demo:abc" "$MAILROOM" list demo:abc
+error_is 'mailroom: demo:abc: expected a message count from 1 to 2000000' "demo:abc"
+
+# --- bad sources -----------------------------------------------------------
+run 1 "missing file" "$MAILROOM" list "$TMP/nonexistent.db"
+error_is "mailroom: $TMP/nonexistent.db: No such file or directory" "missing file"
+run 1 "unknown scheme" "$MAILROOM" list imap://mail.example.org
+error_is 'mailroom: imap://mail.example.org: unknown kind of source (this mailroom opens sqlite:PATH, demo:)' \
+    "unknown scheme"
+printf 'From: someone\n\nnot a database\n' >"$TMP/mbox"
+cp "$TMP/mbox" "$TMP/mbox.orig"
+run 1 "a text file" "$MAILROOM" list "$TMP/mbox"
+error_is "mailroom: $TMP/mbox: not a mailroom queue database (not an SQLite file)" "a text file"
+cmp -s "$TMP/mbox" "$TMP/mbox.orig"; ok $? "a text file: unchanged"
+
+"$PYTHON" - "$TMP/places.sqlite" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT)")
+db.execute("INSERT INTO moz_places (url) VALUES ('https://example.org/')")
+db.commit()
+db.close()
+EOF
+cp "$TMP/places.sqlite" "$TMP/places.orig"
+run 1 "a foreign SQLite file" "$MAILROOM" list --json "$TMP/places.sqlite"
+error_is "mailroom: $TMP/places.sqlite: an SQLite database, but not a mailroom queue (application_id 0x00000000, expected 0x4D52514D); left unchanged" \
+    "a foreign SQLite file"
+cmp -s "$TMP/places.sqlite" "$TMP/places.orig" && ! ls "$TMP"/places.sqlite-* >/dev/null 2>&1
+ok $? "a foreign SQLite file: byte for byte unchanged, no journal"
+
+# --- generated queues ------------------------------------------------------
+run 0 "mailroom-gen 2000" "$GEN" --seed 5 --now 1795435200 --count 2000 "$TMP/q1.db"
+run 0 "mailroom-gen again" "$GEN" --seed 5 --now 1795435200 --count 2000 "$TMP/q2.db"
+"$MAILROOM" list --json "$TMP/q1.db" | sed 's/"source":"[^"]*"//' >"$TMP/q1.jsonl"
+"$MAILROOM" list --json "sqlite:$TMP/q2.db" | sed 's/"source":"[^"]*"//' >"$TMP/q2.jsonl"
+[ "$(wc -l <"$TMP/q1.jsonl")" -eq 2000 ] && cmp -s "$TMP/q1.jsonl" "$TMP/q2.jsonl"
+ok $? "mailroom-gen: 2000 messages, the same for the same seed"
+run 1 "mailroom-gen refuses to overwrite" "$GEN" --count 10 "$TMP/q1.db"
+error_is "mailroom-gen: $TMP/q1.db: already exists; not overwriting it" "mailroom-gen overwrite"
+
+# --- hostile queue content -------------------------------------------------
+"$GEN" --count 3 "$TMP/hostile.db" 2>/dev/null
+"$PYTHON" - "$TMP/hostile.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+           "('EVIL1', 'deferred', 1795430000, 100, ?)", ("x\x1b]0;pwned\x07\x1b[2J@evil.example",))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'EVIL1'").fetchone()[0]
+db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+           "(?, 0, 'v@victim.example', 'deferred', ?)",
+           (mid, "host mx[192.0.2.1] said: 450 \x1b[31mred\u202egnp.exe\x9b (in reply to RCPT TO command)"))
+db.commit()
+EOF
+run 0 "list hostile (table)" "$MAILROOM" list "$TMP/hostile.db"
+! LC_ALL=C grep -q "$(printf '\033')" "$TMP/out" && ! LC_ALL=C grep -q "$(printf '\007')" "$TMP/out" &&
+    grep -q 'x^\[\]0;pwned^G^\[\[2J@evil.example' "$TMP/out" &&
+    grep -q '450 ^\[\[31mred<U+202E>gnp.exe<U+009B>' "$TMP/out"
+ok $? "list table: escapes and bidi controls made visible, none sent raw"
+run 0 "list hostile (csv)" "$MAILROOM" list --csv "$TMP/hostile.db"
+! LC_ALL=C grep -q "$(printf '\033')" "$TMP/out"
+ok $? "list csv: no raw escape"
+run 0 "list hostile (json)" "$MAILROOM" list --json "$TMP/hostile.db"
+"$PYTHON" - "$TMP/out" <<'EOF'
+import json, sys
+raw = open(sys.argv[1], "rb").read()
+assert b"\x1b" not in raw and b"\x07" not in raw
+msgs = [json.loads(l) for l in raw.decode().splitlines()]
+evil = [m for m in msgs if m["queue_id"] == "EVIL1"][0]
+assert evil["sender"] == "x\x1b]0;pwned\x07\x1b[2J@evil.example", evil["sender"]
+assert "\x1b[31mred\u202egnp.exe\x9b" in evil["recipients"][0]["reason"]
+EOF
+ok $? "list json: exact strings, escaped as JSON requires"
+
+tap_end

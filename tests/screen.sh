@@ -1,0 +1,164 @@
+#!/bin/sh
+# The real mailroom binary in a real terminal: a detached tmux of fixed size
+# with LANG=C.UTF-8, keys sent, screens captured as text and compared with
+# the golden screens in tests/screens/. MAILROOM_NOW and TZ pin the clock so
+# ages and times are the same on every run.
+#
+#   screen.sh MAILROOM SCREENS_DIR [MAILROOM_GEN PYTHON]
+#
+# MAILROOM_UPDATE_SCREENS=1 rewrites the golden screens from this run
+# (then read every changed screen before committing it).
+set -u
+
+MAILROOM=$1
+SCREENS=$2
+GEN=${3:-}
+PYTHON=${4:-}
+
+if ! command -v tmux >/dev/null 2>&1; then
+    echo "1..0 # SKIP tmux is not installed"
+    exit 0
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-screen.XXXXXX")
+SOCKET="$TMP/tmux.sock"
+T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
+cleanup() {
+    # The tmux server this test started, by its PID.
+    if [ -s "$TMP/server.pid" ]; then
+        kill "$(cat "$TMP/server.pid")" 2>/dev/null
+    fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+. "$(dirname "$0")/tap.sh"
+
+ENVIRONMENT="MAILROOM_NOW=1795435200 TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8"
+
+# start SESSION WIDTH HEIGHT EXTRA_ENV ARGS...: mailroom in a new session; its
+# exit status lands in $TMP/SESSION.status.
+start() {
+    session=$1 width=$2 height=$3 extra=$4
+    shift 4
+    cmd="cd $TMP && env $ENVIRONMENT $extra $MAILROOM $*; echo \$? >$TMP/$session.status; sleep 60"
+    if [ ! -S "$SOCKET" ]; then
+        LANG=C.UTF-8 T new-session -d -s "$session" -x "$width" -y "$height" "$cmd"
+        T display -p '#{pid}' >"$TMP/server.pid"
+    else
+        T new-session -d -s "$session" -x "$width" -y "$height" "$cmd"
+    fi
+}
+
+capture() { T capture-pane -p -t "$1"; }
+
+# Polls until the screen equals the golden one (or 5 s pass), then compares.
+expect_screen() {
+    session=$1 golden=$2 what=$3
+    file="$SCREENS/$golden.txt"
+    i=0
+    while [ $i -lt 50 ]; do
+        capture "$session" >"$TMP/got"
+        if [ -f "$file" ] && cmp -s "$TMP/got" "$file"; then
+            break
+        fi
+        sleep 0.1
+        i=$((i + 1))
+    done
+    if [ "${MAILROOM_UPDATE_SCREENS:-}" = 1 ]; then
+        sleep 0.5
+        capture "$session" >"$file"
+    fi
+    cmp -s "$TMP/got" "$file"
+    status=$?
+    ok $status "$what (screen $golden)"
+    if [ $status -ne 0 ]; then
+        diff -u "$file" "$TMP/got" | head -40 | sed 's/^/#   /'
+    fi
+}
+
+# Waits for the program to exit; checks its status.
+expect_exit() {
+    session=$1 want=$2 what=$3
+    i=0
+    while [ ! -s "$TMP/$session.status" ] && [ $i -lt 50 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ "$(cat "$TMP/$session.status" 2>/dev/null)" = "$want" ]
+    ok $? "$what"
+}
+
+# --- the demo: list, move, detail of a message with several recipients ---
+start demo 100 30 "" --demo
+expect_screen demo list-start "the demo opens on the queue list"
+T send-keys -t demo j j j j j j j j j j j j j j j j j j j j
+expect_screen demo list-moved "j moves the cursor down"
+T send-keys -t demo Enter
+expect_screen demo detail "Enter shows a message with 39 recipients, each with its reason"
+T send-keys -t demo j j j j
+expect_screen demo detail-scrolled "j scrolls the detail"
+T send-keys -t demo PageDown PageDown
+expect_screen demo detail-pagedown "PgDn pages through the recipients"
+T send-keys -t demo q
+expect_screen demo list-moved "q returns to the list, cursor kept"
+T send-keys -t demo '?'
+expect_screen demo help "? shows the help generated from the key table"
+T send-keys -t demo Escape
+expect_screen demo list-moved "Esc closes the help"
+T send-keys -t demo G
+expect_screen demo list-end "G goes to the last message"
+T send-keys -t demo PageUp
+expect_screen demo list-pageup "PgUp moves a page up"
+T send-keys -t demo Home
+expect_screen demo list-start "Home goes to the first message"
+T resize-window -t demo -x 80 -y 24
+expect_screen demo list-80x24 "a resize to 80x24 lays the list out again"
+T resize-window -t demo -x 100 -y 30
+expect_screen demo list-start "and back to 100x30"
+T send-keys -t demo q
+expect_exit demo 0 "q on the list quits with status 0"
+
+# --- colours: present by default, none with NO_COLOR ----------------------
+has_colour() { # SGR foreground/background colour codes in the capture
+    T capture-pane -e -p -t "$1" | grep -Eq "$(printf '\033')\\[([0-9;]*;)?(3[0-7]|4[0-7]|38;5;[0-9]+)(;[0-9;]*)?m"
+}
+start colour 100 30 "" --demo
+expect_screen colour list-start "colour session shows the same text"
+has_colour colour
+ok $? "colours are used when the terminal has them"
+T send-keys -t colour q
+start nocolour 100 30 "NO_COLOR=1" --demo
+expect_screen nocolour list-start "NO_COLOR session shows the same text"
+! has_colour nocolour
+ok $? "NO_COLOR=1: no colour at all"
+T capture-pane -e -p -t nocolour | grep -q "$(printf '\033')\\[7m"
+ok $? "NO_COLOR=1: the cursor row is still marked (reverse video)"
+T send-keys -t nocolour q
+
+# --- hostile queue content never reaches the terminal raw ----------------
+if [ -n "$GEN" ] && [ -n "$PYTHON" ]; then
+    "$GEN" --seed 9 --now 1795435200 --count 2 "$TMP/hostile.db" 2>/dev/null
+    "$PYTHON" - "$TMP/hostile.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+           "('EVIL1', 'deferred', 1795430000, 100, ?)",
+           ("x\x1b]2;pwned\x07\x1b[2J\x1b[31m@evil.example",))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'EVIL1'").fetchone()[0]
+db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+           "(?, 0, 'v@victim.example', 'deferred', ?)",
+           (mid, "host mx[192.0.2.1] said: 450 \x1b[1;1Hcaught\u202etxt.exe (in reply to RCPT TO command)"))
+db.commit()
+EOF
+    start hostile 100 24 "" hostile.db
+    expect_screen hostile hostile "escape sequences and bidi controls are shown, not obeyed"
+    [ "$(T display -p -t hostile '#{pane_title}')" != pwned ]
+    ok $? "the queue could not set the terminal title"
+    T send-keys -t hostile j Enter
+    expect_screen hostile hostile-detail "the detail view shows them visibly too"
+    T send-keys -t hostile Q
+    expect_exit hostile 0 "Q quits from the detail view"
+fi
+
+tap_end

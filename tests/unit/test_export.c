@@ -1,0 +1,135 @@
+/* list --json / --csv / table: exact output for known messages. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "harness.h"
+
+static char *capture(enum mr_export_format format, const struct mr_snapshot *snap) {
+	char *data = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&data, &len);
+	mr_export_snapshot(out, format, "sqlite:q.db", snap, 1795435200);
+	fclose(out);
+	return data;
+}
+
+static void test_json_strings(void) {
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "plain", "\"plain\"" },
+		{ "quote \" back \\", "\"quote \\\" back \\\\\"" },
+		{ "esc \x1b[2J", "\"esc \\u001b[2J\"" },
+		{ "nl\ntab\t", "\"nl\\ntab\\t\"" },
+		{ "del\x7f", "\"del\\u007f\"" },
+		{ "c1 \xc2\x9b", "\"c1 \\u009b\"" },
+		{ "ls \xe2\x80\xa8", "\"ls \\u2028\"" },
+		{ "j\xc3\xbcrgen", "\"j\xc3\xbcrgen\"" },
+		{ "latin1 \xfc", "\"latin1 \\ufffd\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *data = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&data, &len);
+		mr_json_string(out, cases[i].in);
+		fclose(out);
+		T_STR(data, cases[i].want, "json string %zu", i);
+		free(data);
+	}
+}
+
+static struct mr_snapshot *sample(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_message *m = mr_snapshot_add_message(snap, "A8A8E104066");
+	m->queue = MR_QUEUE_DEFERRED;
+	m->arrival = 1795431600;
+	m->size = 1234;
+	m->sender = mr_snapshot_intern(snap, "shop@contoso-shop.eu");
+	m->flags = MR_MSG_HAS_PRIORITY;
+	struct mr_recipient *r = mr_snapshot_add_recipient(snap, "greylist@sink.test");
+	r->state = MR_RCPT_DEFERRED;
+	r->reason = mr_snapshot_intern(snap, "host 127.0.0.1[127.0.0.1] said: 450 4.2.0 "
+					     "Greylisted, please try again later (in reply to "
+					     "RCPT TO command)");
+	r->attempts = 2;
+	r->last_attempt = 1795434600;
+	r->next_retry = 1795435500;
+	r = mr_snapshot_add_recipient(snap, "b@x.test");
+	r->original = mr_snapshot_intern(snap, "B@X.test");
+	m = mr_snapshot_add_message(snap, "MD1");
+	m->queue = MR_QUEUE_MAILDROP;
+	m->arrival = 1795435190;
+	m->size = 300;
+	m->sender = mr_snapshot_intern(snap, "");
+	mr_snapshot_finish(snap);
+	return snap;
+}
+
+static void test_json(void) {
+	struct mr_snapshot *snap = sample();
+	char *got = capture(MR_EXPORT_JSON, snap);
+	T_STR(got,
+		"{\"source\":\"sqlite:q.db\",\"queue_id\":\"A8A8E104066\",\"queue_name\":"
+		"\"deferred\","
+		"\"arrival_time\":1795431600,\"message_size\":1234,\"sender\":\"shop@contoso-shop."
+		"eu\","
+		"\"priority\":0,\"forced_expire\":false,\"attempts\":2,\"next_retry\":1795435500,"
+		"\"recipients\":[{\"address\":\"greylist@sink.test\",\"original_address\":null,"
+		"\"state\":\"deferred\",\"reason\":\"host 127.0.0.1[127.0.0.1] said: 450 4.2.0 "
+		"Greylisted, please try again later (in reply to RCPT TO command)\",\"attempts\":2,"
+		"\"last_attempt\":1795434600,\"next_retry\":1795435500},{\"address\":\"b@x.test\","
+		"\"original_address\":\"B@X.test\",\"state\":\"pending\",\"reason\":null,"
+		"\"attempts\":null,\"last_attempt\":null,\"next_retry\":null}]}\n"
+		"{\"source\":\"sqlite:q.db\",\"queue_id\":\"MD1\",\"queue_name\":\"maildrop\","
+		"\"arrival_time\":1795435190,\"message_size\":300,\"sender\":\"\",\"priority\":"
+		"null,"
+		"\"forced_expire\":false,\"attempts\":null,\"next_retry\":null,\"recipients\":[]}"
+		"\n",
+		"json lines");
+	free(got);
+	mr_snapshot_destroy(snap);
+}
+
+static void test_csv(void) {
+	struct mr_snapshot *snap = sample();
+	char *got = capture(MR_EXPORT_CSV, snap);
+	T_STR(got,
+		"source,queue_id,queue_name,arrival_time,message_size,sender,priority,forced_"
+		"expire,"
+		"recipient,original_recipient,state,attempts,last_attempt,next_retry,reason\n"
+		"sqlite:q.db,A8A8E104066,deferred,1795431600,1234,shop@contoso-shop.eu,0,false,"
+		"greylist@sink.test,,deferred,2,1795434600,1795435500,\"host 127.0.0.1[127.0.0.1] "
+		"said: 450 4.2.0 Greylisted, please try again later (in reply to RCPT TO "
+		"command)\"\n"
+		"sqlite:q.db,A8A8E104066,deferred,1795431600,1234,shop@contoso-shop.eu,0,false,"
+		"b@x.test,B@X.test,pending,,,,\n"
+		"sqlite:q.db,MD1,maildrop,1795435190,300,,,false,,,,,,,\n",
+		"csv rows");
+	free(got);
+	mr_snapshot_destroy(snap);
+}
+
+static void test_table(void) {
+	struct mr_snapshot *snap = sample();
+	char *got = capture(MR_EXPORT_TABLE, snap);
+	T_STR(got,
+		"ID           QUEUE     AGE   SIZE  SENDER                "
+		"RECIPIENT              REASON\n"
+		"A8A8E104066  deferred  1h    1.2K  shop@contoso-shop.eu  "
+		"greylist@sink.test +1  450 4.2.0 Greylisted, please try again later\n"
+		"MD1          maildrop  10s   300   <>\n",
+		"table");
+	free(got);
+	mr_snapshot_destroy(snap);
+}
+
+int main(void) {
+	test_json_strings();
+	test_json();
+	test_csv();
+	test_table();
+	return t_done();
+}

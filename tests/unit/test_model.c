@@ -1,0 +1,344 @@
+/* The core model: pool, snapshot, names, ids, actions and the registry. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "harness.h"
+#include "reason.h"
+#include "tsv.h"
+#include "xalloc.h"
+
+static void test_strpool(void) {
+	struct mr_strpool *pool = mr_strpool_create();
+	const char *a = mr_strpool_intern(pool, "gmail.com", 9);
+	const char *b = mr_strpool_intern(pool, "gmail.com!", 9);
+	T_OK(a == b, "pool: equal strings share one copy");
+	T_STR(a, "gmail.com", "pool: copy is NUL-terminated");
+	const char *c = mr_strpool_intern(pool, "gmail.co", 8);
+	T_OK(c != a, "pool: a prefix is a different string");
+	/* Enough strings to grow the table several times; all stay valid. */
+	const char *kept[5000];
+	char key[32];
+	for (int i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "reason %d", i);
+		kept[i] = mr_strpool_intern(pool, key, strlen(key));
+	}
+	bool stable = true;
+	for (int i = 0; i < 5000; i++) {
+		snprintf(key, sizeof(key), "reason %d", i);
+		stable = stable && mr_strpool_intern(pool, key, strlen(key)) == kept[i] &&
+			 strcmp(kept[i], key) == 0;
+	}
+	T_OK(stable, "pool: 5000 strings keep their pointers across growth");
+	T_INT(mr_strpool_distinct(pool), 5002, "pool: distinct count");
+	char big[100000];
+	memset(big, 'x', sizeof(big));
+	const char *huge = mr_strpool_intern(pool, big, sizeof(big));
+	T_OK(strlen(huge) == sizeof(big), "pool: a string larger than a block");
+	T_OK(mr_strpool_intern(pool, "", 0)[0] == '\0', "pool: empty string");
+	mr_strpool_clear(pool);
+	T_INT(mr_strpool_distinct(pool), 0, "pool: clear forgets");
+	T_STR(mr_strpool_intern(pool, "again", 5), "again", "pool: usable after clear");
+	mr_strpool_destroy(pool);
+	mr_strpool_destroy(NULL);
+}
+
+static void test_names(void) {
+	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
+		enum mr_queue back;
+		T_OK(mr_queue_parse(mr_queue_name((enum mr_queue)q), &back) &&
+				back == (enum mr_queue)q,
+			"queue name round trip: %s", mr_queue_name((enum mr_queue)q));
+	}
+	enum mr_queue q;
+	T_OK(!mr_queue_parse("Deferred", &q), "queue names are exact");
+	for (int s = 0; s < MR_RCPT_STATE_COUNT; s++) {
+		enum mr_rcpt_state back;
+		T_OK(mr_rcpt_state_parse(mr_rcpt_state_name((enum mr_rcpt_state)s), &back) &&
+				back == (enum mr_rcpt_state)s,
+			"state name round trip: %s", mr_rcpt_state_name((enum mr_rcpt_state)s));
+	}
+	for (int a = 0; a < MR_ACTION_COUNT; a++) {
+		enum mr_action back;
+		const struct mr_action_info *info = mr_action_info((enum mr_action)a);
+		T_OK(info != NULL && mr_action_parse(info->name, &back) &&
+				back == (enum mr_action)a,
+			"action name round trip: %s", info ? info->name : "?");
+	}
+	T_OK(mr_action_info(MR_ACTION_DELETE)->destructive, "delete is destructive");
+	T_OK(mr_action_info(MR_ACTION_EXPIRE)->destructive, "expire is destructive");
+	T_OK(!mr_action_info(MR_ACTION_HOLD)->destructive, "hold is not destructive");
+}
+
+static void test_queue_ids(void) {
+	static const struct {
+		const char *id;
+		bool valid;
+	} cases[] = {
+		{ "A8A8E104066", true },
+		{ "4jXzH44BMWz81Sm", true },
+		{ "", false },
+		{ "bad/id", false },
+		{ "../../etc/passwd", false },
+		{ "-d", false },
+		{ "ALL deferred", false },
+		{ "id;rm", false },
+		{ "ABC\n", false },
+		{ "1234567890123456789012345678901234567890123456789012345678901234", true },
+		{ "12345678901234567890123456789012345678901234567890123456789012345", false },
+		{ "\xc3\xa9t\xc3\xa9", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		T_OK(mr_queue_id_valid(cases[i].id) == cases[i].valid, "queue id %zu is %svalid", i,
+			cases[i].valid ? "" : "in");
+	}
+}
+
+static void test_snapshot(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_message *m = mr_snapshot_add_message(snap, "A1");
+	m->queue = MR_QUEUE_DEFERRED;
+	struct mr_recipient *r = mr_snapshot_add_recipient(snap, "a@x.example");
+	r->state = MR_RCPT_DEFERRED;
+	r->attempts = 3;
+	r->next_retry = 500;
+	r->reason = mr_snapshot_intern(snap, "450 later");
+	r = mr_snapshot_add_recipient(snap, "b@x.example");
+	r->state = MR_RCPT_DEFERRED;
+	r->attempts = 5;
+	r->next_retry = 400;
+	r->reason = mr_snapshot_intern(snap, "450 later");
+	m = mr_snapshot_add_message(snap, "B2");
+	m->queue = MR_QUEUE_HOLD;
+	mr_snapshot_add_recipient(snap, "c@y.example");
+	m = mr_snapshot_add_message(snap, "C3");
+	m->queue = MR_QUEUE_DEFERRED;
+	m->attempts = 9; /* the backend knew better: kept */
+	mr_snapshot_finish(snap);
+
+	const struct mr_message *a = mr_snapshot_find(snap, "A1");
+	T_INT(a->n_rcpts, 2, "snapshot: recipients belong to their message");
+	T_INT(a->attempts, 5, "snapshot: message attempts = most of any recipient");
+	T_INT(a->next_retry, 400, "snapshot: next retry = earliest deferred recipient");
+	T_OK(mr_message_rcpt(snap, a, 0)->reason == mr_message_rcpt(snap, a, 1)->reason,
+		"snapshot: equal reasons are one interned string");
+	T_OK(mr_message_main_failure(snap, a) == mr_message_rcpt(snap, a, 0),
+		"snapshot: main failure is the first failed recipient");
+	const struct mr_message *b = mr_snapshot_find(snap, "B2");
+	T_OK(mr_message_main_failure(snap, b) == NULL, "snapshot: no reason, no main failure");
+	T_INT(b->attempts, MR_ATTEMPTS_UNKNOWN, "snapshot: unknown attempts stay unknown");
+	T_INT(mr_snapshot_find(snap, "C3")->attempts, 9, "snapshot: backend attempts kept");
+	T_INT(snap->queue_counts[MR_QUEUE_DEFERRED], 2, "snapshot: deferred count");
+	T_INT(snap->queue_counts[MR_QUEUE_HOLD], 1, "snapshot: hold count");
+	T_OK(mr_snapshot_find(snap, "nope") == NULL, "snapshot: find absent id");
+	mr_snapshot_clear(snap);
+	T_INT(snap->n_messages, 0, "snapshot: clear empties");
+	mr_snapshot_destroy(snap);
+}
+
+/* A backend that records what reached it, to test what core filters. */
+static struct {
+	int opened;
+	size_t batch;
+	char last_ids[256];
+} fake;
+
+static int fake_probe(const char *arg) {
+	return strstr(arg, ".fake") != NULL ? 2 : 0;
+}
+
+static bool fake_open(struct mr_source *src, const char *location, char **cause) {
+	if (strcmp(location, "broken") == 0) {
+		return mr_fail(cause, "fake: broken on purpose");
+	}
+	fake.opened++;
+	src->caps = MR_CAP_ACTION(MR_ACTION_HOLD) | MR_CAP_ACTION(MR_ACTION_DELETE);
+	src->limits = strdup("the fake queue only holds and deletes");
+	return true;
+}
+
+static void fake_close(struct mr_source *src) {
+	(void)src;
+}
+
+static bool fake_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+	(void)src;
+	(void)cause;
+	mr_snapshot_add_message(snap, "AAA");
+	return true;
+}
+
+static void fake_act(struct mr_source *src, const struct mr_action_request *req,
+	struct mr_action_report *report) {
+	(void)src;
+	fake.batch = req->n_ids;
+	fake.last_ids[0] = '\0';
+	for (size_t i = 0; i < req->n_ids; i++) {
+		strncat(fake.last_ids, req->ids[i],
+			sizeof(fake.last_ids) - strlen(fake.last_ids) - 2);
+		strcat(fake.last_ids, " ");
+		if (strcmp(req->ids[i], "GONE") == 0) {
+			mr_action_report_add(
+				report, req->ids[i], MR_OUTCOME_NOT_FOUND, false, NULL);
+		} else {
+			mr_action_report_add(report, req->ids[i], MR_OUTCOME_DONE, false, NULL);
+		}
+	}
+}
+
+static const struct mr_backend_ops fake_ops = {
+	.name = "fake",
+	.usage = "fake:NAME",
+	.summary = "test double",
+	.probe = fake_probe,
+	.open = fake_open,
+	.close = fake_close,
+	.list = fake_list,
+	.act = fake_act,
+};
+
+static const struct mr_backend_ops *const registry[] = { &fake_ops, NULL };
+
+static void test_registry(void) {
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(registry, "fake:one", &cause);
+	T_OK(src != NULL && src->ops == &fake_ops, "registry: scheme selects the backend");
+	T_STR(src ? src->label : NULL, "fake:one", "registry: default label is the argument");
+	mr_source_destroy(src);
+
+	src = mr_source_open(registry, "queue.fake", &cause);
+	T_OK(src != NULL, "registry: a bare argument is probed");
+	mr_source_destroy(src);
+
+	src = mr_source_open(registry, "fake:broken", &cause);
+	T_OK(src == NULL, "registry: a failing open fails");
+	T_STR(cause, "fake: broken on purpose", "registry: the backend's cause is kept");
+	free(cause);
+	cause = NULL;
+
+	src = mr_source_open(registry, "pop3://mail.example", &cause);
+	T_STR(cause, "pop3://mail.example: unknown kind of source (this mailroom opens fake:NAME)",
+		"registry: unknown scheme names the known ones");
+	free(cause);
+	cause = NULL;
+
+	src = mr_source_open(registry, "/nonexistent/queue.db", &cause);
+	T_STR(cause, "/nonexistent/queue.db: No such file or directory",
+		"registry: missing file says so");
+	free(cause);
+	cause = NULL;
+
+	src = mr_source_open(registry, "pwn\x1b[2J", &cause);
+	T_OK(cause != NULL && strchr(cause, '\x1b') == NULL,
+		"registry: an argument in an error is made visible");
+	free(cause);
+	cause = NULL;
+
+	src = mr_source_open(registry, "/", &cause);
+	T_STR(cause, "/: not a queue mailroom can open (it opens fake:NAME)",
+		"registry: an existing non-queue says what would open");
+	free(cause);
+}
+
+static void test_act_filtering(void) {
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(registry, "fake:x", &cause);
+	const char *ids[] = { "AAA", "bad/id", "GONE", "AAA", "BBB", "" };
+	struct mr_action_request req = { .action = MR_ACTION_HOLD, .ids = ids, .n_ids = 6 };
+	struct mr_action_report report;
+	mr_source_act(src, &req, &report);
+	T_INT(fake.batch, 3, "act: only valid, distinct ids reach the backend");
+	T_STR(fake.last_ids, "AAA GONE BBB ", "act: in request order");
+	T_INT(report.n_results, 5, "act: one result per distinct id");
+	T_STR(report.results[0].id, "AAA", "act: results in request order (1)");
+	T_OK(report.results[1].outcome == MR_OUTCOME_FAILED && !report.results[1].retryable,
+		"act: an invalid id fails, not retryable");
+	T_STR(report.results[1].detail, "\"bad/id\" is not a valid queue id",
+		"act: the invalid id is named");
+	T_OK(report.results[2].outcome == MR_OUTCOME_NOT_FOUND, "act: not found passes through");
+	T_STR(report.results[3].id, "BBB", "act: duplicates are dropped");
+	T_OK(report.results[4].outcome == MR_OUTCOME_FAILED, "act: empty id fails");
+	T_INT(report.counts[MR_OUTCOME_DONE], 2, "act: done count");
+	T_INT(report.counts[MR_OUTCOME_FAILED], 2, "act: failed count");
+	mr_action_report_finish(&report);
+
+	fake.batch = 99;
+	req.action = MR_ACTION_REQUEUE;
+	req.n_ids = 1;
+	mr_source_act(src, &req, &report);
+	T_INT(fake.batch, 99, "act: an action the source cannot do never reaches it");
+	T_STR(report.results[0].detail,
+		"fake:x cannot requeue: the fake queue only holds and deletes",
+		"act: the refusal says why");
+	mr_action_report_finish(&report);
+	mr_source_destroy(src);
+}
+
+static void test_reason_brief(void) {
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "host mx.example.com[192.0.2.1] said: 450 4.2.0 Greylisted (in reply to RCPT TO "
+		  "command)",
+			"450 4.2.0 Greylisted" },
+		{ "host mx.example.com[192.0.2.1] refused to talk to me: 554 5.7.1 No",
+			"554 5.7.1 No" },
+		{ "connect to mx.example.com[192.0.2.1]:25: Connection refused",
+			"connect to mx.example.com[192.0.2.1]:25: Connection refused" },
+		{ "550 5.1.1 x said: y (in reply to RCPT TO command)", "550 5.1.1 x said: y" },
+		{ "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		size_t len;
+		const char *p = mr_reason_brief(cases[i].in, &len);
+		char *got = strndup(p, len);
+		T_STR(got, cases[i].want, "reason brief %zu", i);
+		free(got);
+	}
+}
+
+static void test_tsv(void) {
+	static const char *const columns[] = { "a", "b", NULL };
+	struct mr_tsv t;
+	char *cause = NULL;
+	const char *good = "# comment\n\na\tb\nx\\ty\t\\x41\\\\\n\n";
+	T_OK(mr_tsv_parse(&t, "good.tsv", good, strlen(good), columns, &cause), "tsv: parses");
+	T_INT(t.n_rows, 1, "tsv: one row");
+	T_STR(t.rows[0].fields[0], "x\ty", "tsv: \\t escape");
+	T_STR(t.rows[0].fields[1], "A\\", "tsv: \\x and \\\\ escapes");
+	T_INT(t.rows[0].line, 4, "tsv: line numbers count comments");
+	mr_tsv_finish(&t);
+
+	static const struct {
+		const char *data, *want;
+	} bad[] = {
+		{ "a\tb\nonly\n", "bad.tsv:2: expected 2 fields, found 1" },
+		{ "a\tb\n1\t2\t3\n", "bad.tsv:2: too many fields" },
+		{ "a\tc\n", "bad.tsv:1: column 2 is \"c\", expected \"b\"" },
+		{ "a\tb\nx\\q\ty\n", "bad.tsv:2: malformed backslash escape" },
+		{ "a\tb\nx\\x4\ty\n", "bad.tsv:2: malformed backslash escape" },
+		{ "# nothing\n", "bad.tsv: no header line" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		T_OK(!mr_tsv_parse(
+			     &t, "bad.tsv", bad[i].data, strlen(bad[i].data), columns, &cause),
+			"tsv: bad input %zu refused", i);
+		T_STR(cause, bad[i].want, "tsv: bad input %zu says why", i);
+		free(cause);
+		cause = NULL;
+	}
+}
+
+int main(void) {
+	test_strpool();
+	test_names();
+	test_queue_ids();
+	test_snapshot();
+	test_registry();
+	test_act_filtering();
+	test_reason_brief();
+	test_tsv();
+	return t_done();
+}

@@ -1,0 +1,111 @@
+/* The untrusted-text layer: what reaches a terminal for hostile input. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "text.h"
+
+static const struct {
+	const char *name;
+	const char *in;
+	size_t len; /* 0: strlen */
+	const char *want;
+} visible_cases[] = {
+	{ "plain ASCII", "host mx1.example.com said: 450 4.2.0 Greylisted", 0,
+		"host mx1.example.com said: 450 4.2.0 Greylisted" },
+	{ "UTF-8 kept",
+		"j\xc3\xbcrgen@b\xc3\xbc"
+		"cher-keller.de",
+		0,
+		"j\xc3\xbcrgen@b\xc3\xbc"
+		"cher-keller.de" },
+	{ "emoji kept", "Sale \xf0\x9f\x8e\x89", 0, "Sale \xf0\x9f\x8e\x89" },
+	{ "CSI clear screen", "\x1b[2J\x1b[H", 0, "^[[2J^[[H" },
+	{ "OSC title with BEL", "\"\x1b]0;owned\x07\"@attacker.example", 0,
+		"\"^[]0;owned^G\"@attacker.example" },
+	{ "tab newline CR", "a\tb\nc\rd", 0, "a^Ib^Jc^Md" },
+	{ "NUL inside", "a\0b", 3, "a^@b" },
+	{ "DEL", "x\x7fy", 0, "x^?y" },
+	{ "C1 CSI as UTF-8",
+		"a\xc2\x9b"
+		"31mb",
+		0, "a<U+009B>31mb" },
+	{ "right-to-left override",
+		"user\xe2\x80\xae"
+		"fdp.exe",
+		0, "user<U+202E>fdp.exe" },
+	{ "left-to-right isolate", "\xe2\x81\xa6x\xe2\x81\xa9", 0, "<U+2066>x<U+2069>" },
+	{ "line separator",
+		"a\xe2\x80\xa8"
+		"b",
+		0, "a<U+2028>b" },
+	{ "byte order mark", "\xef\xbb\xbfSubject", 0, "<U+FEFF>Subject" },
+	{ "zero-width joiner kept", "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb", 0,
+		"\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x92\xbb" },
+	{ "lone continuation byte", "a\x80z", 0, "a\\x80z" },
+	{ "Latin-1 byte", "M\xfcller", 0, "M\\xFCller" },
+	{ "overlong slash", "\xc0\xaf", 0, "\\xC0\\xAF" },
+	{ "overlong 3-byte NUL", "\xe0\x80\x80", 0, "\\xE0\\x80\\x80" },
+	{ "UTF-16 surrogate", "\xed\xa0\x80", 0, "\\xED\\xA0\\x80" },
+	{ "beyond U+10FFFF", "\xf4\x90\x80\x80", 0, "\\xF4\\x90\\x80\\x80" },
+	{ "truncated sequence at end", "ok\xe2\x82", 0, "ok\\xE2\\x82" },
+	{ "truncated then ASCII", "\xe2\x82z", 0, "\\xE2\\x82z" },
+	{ "empty", "", 0, "" },
+};
+
+static void test_visible(void) {
+	for (size_t i = 0; i < sizeof(visible_cases) / sizeof(*visible_cases); i++) {
+		struct mr_buf out;
+		mr_buf_init(&out);
+		const char *in = visible_cases[i].in;
+		size_t len = visible_cases[i].len ? visible_cases[i].len : strlen(in);
+		mr_text_visible(&out, in, len);
+		T_STR(out.data, visible_cases[i].want, "visible: %s", visible_cases[i].name);
+		/* Nothing below 0x20 and no DEL may survive, whatever the input. */
+		bool clean = true;
+		for (size_t j = 0; j < out.len; j++) {
+			unsigned char c = (unsigned char)out.data[j];
+			clean = clean && c >= 0x20 && c != 0x7f;
+		}
+		T_OK(clean, "visible: %s has no control bytes", visible_cases[i].name);
+		mr_buf_finish(&out);
+	}
+}
+
+static void test_glyph_kinds(void) {
+	const char *s = "a\x1b\xc3\xa9";
+	size_t pos = 0;
+	struct mr_glyph g;
+	mr_glyph_next(s, strlen(s), &pos, &g);
+	T_OK(g.kind == MR_GLYPH_CHAR && g.cp == 'a' && pos == 1, "glyph: ASCII char");
+	mr_glyph_next(s, strlen(s), &pos, &g);
+	T_OK(g.kind == MR_GLYPH_ESCAPE && strcmp(g.text, "^[") == 0 && pos == 2, "glyph: ESC");
+	mr_glyph_next(s, strlen(s), &pos, &g);
+	T_OK(g.kind == MR_GLYPH_CHAR && g.cp == 0xe9 && pos == 4, "glyph: two-byte char");
+}
+
+static void test_utf8_round_trip(void) {
+	static const uint32_t cps[] = { 0x41, 0x7f, 0x80, 0x7ff, 0x800, 0xffff, 0x10000, 0x10ffff };
+	for (size_t i = 0; i < sizeof(cps) / sizeof(*cps); i++) {
+		char buf[4];
+		size_t n = mr_utf8_encode(cps[i], buf);
+		uint32_t back = 0;
+		size_t m = mr_utf8_decode((const unsigned char *)buf, n, &back);
+		T_OK(m == n && back == cps[i], "utf8 round trip U+%04X", (unsigned)cps[i]);
+	}
+}
+
+static void test_dup(void) {
+	char *s = mr_text_visible_dup("bad\x1b[0m");
+	T_STR(s, "bad^[[0m", "visible_dup");
+	free(s);
+}
+
+int main(void) {
+	test_visible();
+	test_glyph_kinds();
+	test_utf8_round_trip();
+	test_dup();
+	return t_done();
+}

@@ -1,0 +1,78 @@
+#ifndef MR_TUI_APP_H
+#define MR_TUI_APP_H
+
+/* The screen's state, shared by its views. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "keys.h"
+#include "snapshot.h"
+
+enum view {
+	VIEW_LIST,
+	VIEW_DETAIL,
+	VIEW_HELP,
+};
+
+/* One screen line of a text view (detail, help), already wrapped. */
+struct text_line {
+	char *text;
+	int indent;
+	int style; /* enum style in draw.h */
+	int label; /* leading bytes drawn as a label (ASCII), 0 for none */
+};
+
+struct text_view {
+	struct text_line *lines;
+	size_t n_lines;
+	size_t top;
+	int width; /* the width the lines were wrapped for */
+};
+
+struct app {
+	struct mr_source *source;
+	struct mr_snapshot *snap;
+	uint32_t *rows; /* message indices in display order */
+	size_t n_rows;
+	size_t cursor;
+	size_t top;
+	int64_t refreshed_at;
+
+	enum view view;
+	enum view view_before_help;
+	char *detail_id; /* the message the detail view shows */
+	struct text_view detail;
+	struct text_view help;
+
+	char *message; /* shown in the status line until the next key */
+	bool quit;
+};
+
+/* Lists the source again; keeps the cursor on the same message. */
+bool app_refresh(struct app *app, char **cause);
+void app_set_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const struct mr_message *app_current(const struct app *app);
+
+/* The views: draw themselves into stdscr and handle their requests. */
+void list_draw(struct app *app);
+void list_handle(struct app *app, enum request req);
+void detail_open(struct app *app);
+void detail_draw(struct app *app);
+void detail_handle(struct app *app, enum request req);
+void help_open(struct app *app);
+void help_draw(struct app *app);
+void help_handle(struct app *app, enum request req);
+
+void text_view_clear(struct text_view *tv);
+void text_view_add(struct text_view *tv, int indent, int style, const char *text);
+/* Scrolls for movement requests; true when req was one. */
+bool text_view_scroll(struct text_view *tv, enum request req, int rows);
+void text_view_draw(struct text_view *tv, int y, int rows);
+
+/* The status line at the bottom, shared by every view. */
+void status_draw(struct app *app);
+
+#endif

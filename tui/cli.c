@@ -1,0 +1,35 @@
+/* Helpers shared by the command-line subcommands. */
+
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "buf.h"
+#include "registry.h"
+#include "text.h"
+#include "xalloc.h"
+
+void cli_error(const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	char *message = mr_xvasprintf(fmt, ap);
+	va_end(ap);
+	/* Messages quote arguments and server output: make them visible, and
+	 * keep them to one line. */
+	char *shown = mr_text_visible_dup(message);
+	fprintf(stderr, "mailroom: %s\n", shown);
+	free(shown);
+	free(message);
+}
+
+struct mr_source *cli_open_source(const char *arg) {
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(mr_backend_registry, arg, &cause);
+	if (src == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+	}
+	return src;
+}

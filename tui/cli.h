@@ -1,0 +1,23 @@
+#ifndef MR_TUI_CLI_H
+#define MR_TUI_CLI_H
+
+#include "backend.h"
+
+/* Subcommands of the mailroom binary that print instead of drawing. */
+
+enum {
+	MR_EXIT_OK = 0,
+	MR_EXIT_FAILED = 1, /* the source or the output failed */
+	MR_EXIT_USAGE = 2,  /* bad arguments */
+};
+
+/* mailroom list [--json|--csv] SOURCE; argv[0] is "list". */
+int cli_list(int argc, char **argv);
+
+/* Prints "mailroom: message" to stderr (message made visible). */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens a source named on the command line, or prints why not. */
+struct mr_source *cli_open_source(const char *arg);
+
+#endif

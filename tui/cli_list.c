@@ -1,0 +1,79 @@
+/* mailroom list: the queue as a table, JSON Lines or CSV. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "export.h"
+
+static const char list_usage[] = "usage: mailroom list [--json | --csv] (--demo | SOURCE)\n";
+
+int cli_list(int argc, char **argv) {
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "csv", no_argument, NULL, 'c' },
+		{ "demo", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum mr_export_format format = MR_EXPORT_TABLE;
+	bool demo = false;
+	int formats = 0;
+	int opt;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			format = MR_EXPORT_JSON;
+			formats++;
+			break;
+		case 'c':
+			format = MR_EXPORT_CSV;
+			formats++;
+			break;
+		case 'd':
+			demo = true;
+			break;
+		case 'h':
+			fputs(list_usage, stdout);
+			return MR_EXIT_OK;
+		default:
+			cli_error("list: unknown option \"%s\" (try mailroom list --help)",
+				argv[optind - 1]);
+			return MR_EXIT_USAGE;
+		}
+	}
+	int sources = argc - optind + (demo ? 1 : 0);
+	if (formats > 1) {
+		cli_error("list: --json and --csv exclude each other");
+		return MR_EXIT_USAGE;
+	}
+	if (sources != 1) {
+		cli_error("list: %s", sources == 0 ? "no source given (a queue database, or --demo)"
+						   : "one source at a time");
+		return MR_EXIT_USAGE;
+	}
+	const char *arg = demo ? "demo:" : argv[optind];
+	struct mr_source *src = cli_open_source(arg);
+	if (src == NULL) {
+		return MR_EXIT_FAILED;
+	}
+	char *cause = NULL;
+	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	int status = MR_EXIT_OK;
+	if (snap == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		status = MR_EXIT_FAILED;
+	} else if (!mr_export_snapshot(stdout, format, src->name, snap, snap->taken_at)) {
+		cli_error("writing the listing: %s", strerror(errno));
+		status = MR_EXIT_FAILED;
+	}
+	mr_snapshot_destroy(snap);
+	mr_source_destroy(src);
+	return status;
+}

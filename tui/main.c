@@ -1,0 +1,112 @@
+/*
+ * mailroom: see what mail is stuck in a queue, why, and act on it.
+ *
+ *   mailroom [--demo | SOURCE]        the interactive screen
+ *   mailroom list [--json|--csv] ...  the queue, printed
+ */
+
+#include <getopt.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clock.h"
+#include "registry.h"
+#include "screen.h"
+
+static void print_help(void) {
+	printf("usage: mailroom [--demo | SOURCE]\n"
+	       "       mailroom list [--json | --csv] (--demo | SOURCE)\n"
+	       "       mailroom --help | --version\n"
+	       "\n"
+	       "Shows the mail stuck in a queue, why it is stuck, and lets you act on it.\n"
+	       "\n"
+	       "Sources:\n");
+	for (size_t i = 0; mr_backend_registry[i] != NULL; i++) {
+		printf("  %-14s %s\n", mr_backend_registry[i]->usage,
+			mr_backend_registry[i]->summary);
+	}
+	printf("\n"
+	       "Commands:\n"
+	       "  list           print the queue: a table, or --json (one object per\n"
+	       "                 message and line) or --csv (one row per recipient)\n"
+	       "\n"
+	       "Options:\n"
+	       "  --demo         open the built-in demo queue (changes stay in memory)\n"
+	       "  -h, --help     show this help\n"
+	       "  -V, --version  show the version\n"
+	       "\n"
+	       "See mailroom(1) for keys, fields and the environment.\n");
+}
+
+static int run_screen(const char *arg) {
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cli_error("the screen needs a terminal; use \"mailroom list\" to print the queue");
+		return MR_EXIT_USAGE;
+	}
+	struct mr_source *src = cli_open_source(arg);
+	if (src == NULL) {
+		return MR_EXIT_FAILED;
+	}
+	char *cause = NULL;
+	int status = screen_run(src, &cause);
+	if (cause != NULL) {
+		cli_error("%s", cause);
+		free(cause);
+	}
+	mr_source_destroy(src);
+	return status;
+}
+
+int main(int argc, char **argv) {
+	/* The locale decides whether UTF-8 can be shown and how times look. */
+	setlocale(LC_ALL, "");
+	char *cause = NULL;
+	if (!mr_clock_check(&cause)) {
+		cli_error("%s", cause);
+		free(cause);
+		return MR_EXIT_USAGE;
+	}
+	if (argc > 1 && strcmp(argv[1], "list") == 0) {
+		return cli_list(argc - 1, argv + 1);
+	}
+
+	static const struct option options[] = {
+		{ "demo", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool demo = false;
+	int opt;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			demo = true;
+			break;
+		case 'h':
+			print_help();
+			return MR_EXIT_OK;
+		case 'V':
+			printf("mailroom %s\n", MR_VERSION);
+			return MR_EXIT_OK;
+		default:
+			cli_error("unknown option \"%s\" (try mailroom --help)", argv[optind - 1]);
+			return MR_EXIT_USAGE;
+		}
+	}
+	int sources = argc - optind + (demo ? 1 : 0);
+	if (sources == 0) {
+		cli_error("no source given: name a queue database, or try mailroom --demo");
+		return MR_EXIT_USAGE;
+	}
+	if (sources > 1) {
+		cli_error("one source at a time for now (got %d)", sources);
+		return MR_EXIT_USAGE;
+	}
+	return run_screen(demo ? "demo:" : argv[optind]);
+}

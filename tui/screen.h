@@ -1,0 +1,10 @@
+#ifndef MR_TUI_SCREEN_H
+#define MR_TUI_SCREEN_H
+
+#include "backend.h"
+
+/* Runs the interactive screen on source until the user quits; returns the
+ * exit status, or 1 with *cause set when the source cannot be listed. */
+int screen_run(struct mr_source *source, char **cause);
+
+#endif

@@ -1,0 +1,87 @@
+/* The status line: source, counts per queue, position, last refresh. */
+
+#include "app.h"
+#include "buf.h"
+#include "draw.h"
+#include "format.h"
+
+static const char *const short_queue_names[MR_QUEUE_COUNT] = {
+	[MR_QUEUE_INCOMING] = "inc",
+	[MR_QUEUE_ACTIVE] = "act",
+	[MR_QUEUE_DEFERRED] = "def",
+	[MR_QUEUE_HOLD] = "hold",
+	[MR_QUEUE_MAILDROP] = "drop",
+	[MR_QUEUE_CORRUPT] = "bad",
+	[MR_QUEUE_BOUNCED] = "bnc",
+};
+
+/* "186 deferred  31 hold ..." (or the short names), queues with mail only. */
+static void queue_counts(const struct mr_snapshot *snap, bool brief, struct mr_buf *out) {
+	static const enum mr_queue order[] = { MR_QUEUE_DEFERRED, MR_QUEUE_HOLD, MR_QUEUE_ACTIVE,
+		MR_QUEUE_INCOMING, MR_QUEUE_MAILDROP, MR_QUEUE_CORRUPT, MR_QUEUE_BOUNCED };
+	bool first = true;
+	for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++) {
+		size_t n = snap->queue_counts[order[i]];
+		if (n == 0) {
+			continue;
+		}
+		char count[MR_FORMAT_MAX];
+		mr_format_count(count, n);
+		mr_buf_printf(out, "%s%s %s",
+			first   ? ""
+			: brief ? " "
+				: "  ",
+			count, brief ? short_queue_names[order[i]] : mr_queue_name(order[i]));
+		first = false;
+	}
+}
+
+/* The status line, from the most to the least wordy form that fits. */
+static void compose(const struct app *app, int form, struct mr_buf *left, struct mr_buf *right) {
+	char clock[MR_FORMAT_MAX], total[MR_FORMAT_MAX], at[MR_FORMAT_MAX];
+	mr_format_clock(clock, app->refreshed_at);
+	mr_format_count(total, app->snap->n_messages);
+	mr_format_count(at, app->cursor + 1);
+	mr_buf_clear(left);
+	mr_buf_clear(right);
+	if (app->n_rows > 0) {
+		mr_buf_printf(right, " %s/%s", at, total);
+	} else {
+		mr_buf_add_str(right, " empty");
+	}
+	mr_buf_printf(right, "  %s%s ", form < 2 ? "refreshed " : "", clock);
+	if (app->message != NULL) {
+		mr_buf_printf(left, " %s", app->message);
+		return;
+	}
+	if (form < 2) {
+		mr_buf_printf(left, " %s: %s message%s  ", app->source->label, total,
+			app->snap->n_messages == 1 ? "" : "s");
+	} else {
+		mr_buf_printf(left, " %s: ", app->source->label);
+	}
+	queue_counts(app->snap, form > 0, left);
+}
+
+void status_draw(struct app *app) {
+	int y = LINES - 1;
+	draw_fill(stdscr, y, 0, COLS, STYLE_STATUS, A_NORMAL);
+	struct mr_buf left, right;
+	mr_buf_init(&left);
+	mr_buf_init(&right);
+	for (int form = 0; form < 3; form++) {
+		compose(app, form, &left, &right);
+		if (text_width(left.data, left.len) + (int)right.len <= COLS) {
+			break;
+		}
+	}
+	int right_w = (int)right.len;
+	int left_w = COLS - right_w > 0 ? COLS - right_w : 0;
+	draw_text(stdscr, y, 0, left_w, left.data, left.len, STYLE_STATUS, A_NORMAL);
+	if (COLS >= right_w) {
+		draw_text(stdscr, y, COLS - right_w, right_w, right.data, right.len, STYLE_STATUS,
+			A_NORMAL);
+	}
+	mr_buf_finish(&left);
+	mr_buf_finish(&right);
+}

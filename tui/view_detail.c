@@ -1,0 +1,195 @@
+/* The detail view: a message's envelope and every recipient's full reason. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "buf.h"
+#include "draw.h"
+#include "format.h"
+#include "xalloc.h"
+
+enum { LABEL_W = 12, INDENT = 2 };
+
+struct wrap_ctx {
+	struct text_view *tv;
+	int indent;
+	int style;
+};
+
+static void add_wrapped_line(void *ctx, const char *line, size_t len) {
+	struct wrap_ctx *w = ctx;
+	char *copy = mr_xstrndup(line, len);
+	text_view_add(w->tv, w->indent, w->style, copy);
+	free(copy);
+}
+
+static void add_wrapped(struct text_view *tv, int indent, int style, const char *text) {
+	struct wrap_ctx ctx = { tv, indent, style };
+	wrap_text(text, COLS - indent, add_wrapped_line, &ctx);
+}
+
+struct field_ctx {
+	struct text_view *tv;
+	const char *label;
+	bool first;
+};
+
+static void add_field_line(void *ctx, const char *line, size_t len) {
+	struct field_ctx *f = ctx;
+	char *text = mr_xasprintf("%-*s%.*s", LABEL_W, f->first ? f->label : "", (int)len, line);
+	text_view_add(f->tv, INDENT, STYLE_NORMAL, text);
+	f->tv->lines[f->tv->n_lines - 1].label = f->first ? LABEL_W : 0;
+	free(text);
+	f->first = false;
+}
+
+/* "Label       value", the value wrapped under itself. */
+static void add_field(struct text_view *tv, const char *label, const char *value) {
+	struct field_ctx ctx = { tv, label, true };
+	wrap_text(*value ? value : " ", COLS - INDENT - LABEL_W, add_field_line, &ctx);
+}
+
+static void add_time_field(struct text_view *tv, const char *label, int64_t t, int64_t now) {
+	char when[MR_FORMAT_MAX], rel[MR_FORMAT_MAX];
+	mr_format_time(when, t);
+	if (t == MR_TIME_UNKNOWN) {
+		add_field(tv, label, "unknown");
+		return;
+	}
+	mr_format_relative(rel, t, now);
+	char *value = mr_xasprintf("%s  (%s)", when, rel);
+	add_field(tv, label, value);
+	free(value);
+}
+
+/* "  7. address", numbers right-aligned; details indented under the address. */
+static void add_recipient(
+	struct text_view *tv, const struct mr_recipient *r, size_t index, int digits, int64_t now) {
+	int indent = INDENT + digits + 2;
+	char *head = mr_xasprintf("%*zu. %s", digits, index + 1, r->address);
+	add_wrapped(tv, INDENT, STYLE_LABEL, head);
+	free(head);
+	if (r->original != NULL && strcmp(r->original, r->address) != 0) {
+		char *orig = mr_xasprintf("originally %s", r->original);
+		add_wrapped(tv, indent, STYLE_DIM, orig);
+		free(orig);
+	}
+	if (r->reason == NULL && r->attempts <= 0) {
+		add_wrapped(tv, indent, STYLE_DIM,
+			r->state == MR_RCPT_PENDING ? "pending: not tried yet"
+						    : mr_rcpt_state_name(r->state));
+		text_view_add(tv, 0, STYLE_NORMAL, "");
+		return;
+	}
+	struct mr_buf facts;
+	mr_buf_init(&facts);
+	mr_buf_add_str(&facts, mr_rcpt_state_name(r->state));
+	if (r->attempts != MR_ATTEMPTS_UNKNOWN) {
+		mr_buf_printf(&facts, ", %" PRId32 " attempt%s", r->attempts,
+			r->attempts == 1 ? "" : "s");
+	}
+	char rel[MR_FORMAT_MAX];
+	if (r->last_attempt != MR_TIME_UNKNOWN) {
+		mr_format_relative(rel, r->last_attempt, now);
+		mr_buf_printf(&facts, ", last %s", rel);
+	}
+	if (r->state == MR_RCPT_DEFERRED && r->next_retry != MR_TIME_UNKNOWN) {
+		mr_format_relative(rel, r->next_retry, now);
+		mr_buf_printf(&facts, ", next %s", r->next_retry <= now ? "due now" : rel);
+	}
+	add_wrapped(tv, indent, STYLE_DIM, facts.data);
+	mr_buf_finish(&facts);
+	add_wrapped(tv, indent, r->reason ? STYLE_REASON : STYLE_DIM,
+		r->reason ? r->reason : "no reason recorded");
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+}
+
+/* (Re)builds the lines for the current width and snapshot. */
+static void build(struct app *app) {
+	struct text_view *tv = &app->detail;
+	size_t keep_top = tv->top;
+	text_view_clear(tv);
+	tv->width = COLS;
+	tv->top = keep_top;
+	const struct mr_message *msg = mr_snapshot_find(app->snap, app->detail_id);
+	if (msg == NULL) {
+		text_view_add(tv, INDENT, STYLE_DIM, "This message is no longer in the queue.");
+		return;
+	}
+	int64_t now = app->refreshed_at;
+	char buf[2 * MR_FORMAT_MAX + 32];
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+	add_field(tv, "Queue", mr_queue_name(msg->queue));
+	add_time_field(tv, "Arrived", msg->arrival, now);
+	char size[MR_FORMAT_MAX], exact[MR_FORMAT_MAX];
+	mr_format_size(size, msg->size);
+	mr_format_count(exact, msg->size);
+	if (msg->size >= 1024) {
+		snprintf(buf, sizeof(buf), "%s bytes (%s)", exact, size);
+	} else {
+		snprintf(buf, sizeof(buf), "%s bytes", exact);
+	}
+	add_field(tv, "Size", buf);
+	add_field(
+		tv, "Sender", *msg->sender ? msg->sender : "<> (null sender: a bounce or notice)");
+	if (msg->flags & MR_MSG_HAS_PRIORITY) {
+		snprintf(buf, sizeof(buf), "%" PRId32, msg->priority);
+		add_field(tv, "Priority", buf);
+	}
+	if (msg->attempts != MR_ATTEMPTS_UNKNOWN) {
+		snprintf(buf, sizeof(buf), "%" PRId32, msg->attempts);
+		add_field(tv, "Attempts", buf);
+	}
+	if (msg->queue == MR_QUEUE_DEFERRED) {
+		add_time_field(tv, "Next retry", msg->next_retry, now);
+	}
+	if (msg->flags & MR_MSG_FORCED_EXPIRE) {
+		add_field(tv, "Expiry", "forced: returned to the sender at the next attempt");
+	}
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+	snprintf(buf, sizeof(buf), "Recipients (%" PRIu32 ")", msg->n_rcpts);
+	text_view_add(tv, INDENT, STYLE_HEADER, buf);
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+	int digits = snprintf(NULL, 0, "%" PRIu32, msg->n_rcpts);
+	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+		add_recipient(tv, mr_message_rcpt(app->snap, msg, i), i, digits, now);
+	}
+}
+
+void detail_open(struct app *app) {
+	const struct mr_message *msg = app_current(app);
+	if (msg == NULL) {
+		return;
+	}
+	free(app->detail_id);
+	app->detail_id = mr_xstrdup(msg->id);
+	app->detail.top = 0;
+	app->view = VIEW_DETAIL;
+	build(app);
+}
+
+static int body_rows(void) {
+	return LINES - 2;
+}
+
+void detail_draw(struct app *app) {
+	/* Rewrap after a resize or a refresh (which may have changed it). */
+	build(app);
+	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
+	char *title = mr_xasprintf("Message %s", app->detail_id);
+	draw_str(stdscr, 0, 0, COLS, title, STYLE_TITLE, A_NORMAL);
+	free(title);
+	text_view_draw(&app->detail, 1, body_rows());
+}
+
+void detail_handle(struct app *app, enum request req) {
+	if (text_view_scroll(&app->detail, req, body_rows())) {
+		return;
+	}
+	if (req == REQ_BACK) {
+		app->view = VIEW_LIST;
+	}
+}

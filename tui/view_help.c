@@ -1,0 +1,49 @@
+/* The help view, generated from the key table. */
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "app.h"
+#include "draw.h"
+#include "xalloc.h"
+
+enum { KEYS_W = 22 };
+
+void help_open(struct app *app) {
+	if (app->view != VIEW_HELP) {
+		app->view_before_help = app->view;
+	}
+	app->view = VIEW_HELP;
+	struct text_view *tv = &app->help;
+	text_view_clear(tv);
+	tv->top = 0;
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+	for (int req = REQ_NONE + 1; req < REQ_COUNT; req++) {
+		char keys[128];
+		request_keys((enum request)req, keys, sizeof(keys));
+		char *line = mr_xasprintf("%-*s%s", KEYS_W, keys, request_help((enum request)req));
+		text_view_add(tv, 2, STYLE_NORMAL, line);
+		tv->lines[tv->n_lines - 1].label = KEYS_W;
+		free(line);
+	}
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+	text_view_add(tv, 2, STYLE_DIM,
+		"Text from the queue is shown with control characters made visible:");
+	text_view_add(tv, 2, STYLE_DIM,
+		"^[ is ESC, <U+202E> an invisible character, \\xFF a byte that is not UTF-8.");
+}
+
+void help_draw(struct app *app) {
+	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
+	draw_str(stdscr, 0, 0, COLS, "Keys", STYLE_TITLE, A_NORMAL);
+	text_view_draw(&app->help, 1, LINES - 2);
+}
+
+void help_handle(struct app *app, enum request req) {
+	if (text_view_scroll(&app->help, req, LINES - 2)) {
+		return;
+	}
+	if (req == REQ_BACK) {
+		app->view = app->view_before_help;
+	}
+}

@@ -1,0 +1,193 @@
+/* The queue list: one row per message. */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "draw.h"
+#include "format.h"
+#include "reason.h"
+
+/* Column widths for the current terminal width. */
+struct columns {
+	int id, queue, age, size, sender, rcpt, reason;
+};
+
+enum { QUEUE_W = 8, AGE_W = 4, SIZE_W = 5, GAP = 1 };
+
+static int clamp(int v, int lo, int hi) {
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+static struct columns layout(const struct app *app) {
+	struct columns c = { .queue = QUEUE_W, .age = AGE_W, .size = SIZE_W };
+	/* Ids are all about as long; the widest decides, within reason. */
+	int id = 2;
+	for (size_t i = 0; i < app->snap->n_messages && i < 4096; i++) {
+		int w = (int)strlen(app->snap->messages[i].id);
+		id = w > id ? w : id;
+	}
+	c.id = clamp(id, 2, 20);
+	int rest = COLS - (c.id + c.queue + c.age + c.size + 6 * GAP);
+	/* The reason is what operators came for: sender and recipient give up
+	 * room to it, within limits. */
+	c.sender = clamp(rest * 22 / 100, 6, 32);
+	c.rcpt = clamp(rest * 28 / 100, 9, 40);
+	c.reason = rest - c.sender - c.rcpt;
+	if (c.reason < 0) {
+		c.reason = 0;
+	}
+	return c;
+}
+
+static int list_rows(void) {
+	return LINES - 2; /* column titles above, status line below */
+}
+
+static void draw_titles(const struct columns *c) {
+	draw_fill(stdscr, 0, 0, COLS, STYLE_HEADER, A_NORMAL);
+	int x = 0;
+	x += draw_str(stdscr, 0, x, c->id, "ID", STYLE_HEADER, A_NORMAL);
+	draw_fill(stdscr, 0, x, c->id - x + GAP, STYLE_HEADER, A_NORMAL);
+	x = c->id + GAP;
+	draw_str(stdscr, 0, x, c->queue, "QUEUE", STYLE_HEADER, A_NORMAL);
+	x += c->queue + GAP;
+	draw_str(stdscr, 0, x + c->age - 3, 3, "AGE", STYLE_HEADER, A_NORMAL);
+	x += c->age + GAP;
+	draw_str(stdscr, 0, x + c->size - 4, 4, "SIZE", STYLE_HEADER, A_NORMAL);
+	x += c->size + GAP;
+	draw_str(stdscr, 0, x, c->sender, "SENDER", STYLE_HEADER, A_NORMAL);
+	x += c->sender + GAP;
+	draw_str(stdscr, 0, x, c->rcpt, "RECIPIENT", STYLE_HEADER, A_NORMAL);
+	x += c->rcpt + GAP;
+	draw_str(stdscr, 0, x, c->reason, "REASON", STYLE_HEADER, A_NORMAL);
+}
+
+static void draw_right(int y, int x, int width, const char *s, enum style style, attr_t base) {
+	int w = (int)strlen(s);
+	draw_fill(stdscr, y, x, width, STYLE_NORMAL, base);
+	draw_str(stdscr, y, x + (w < width ? width - w : 0), width, s, style, base);
+}
+
+static void draw_row(const struct app *app, const struct columns *c, int y,
+	const struct mr_message *msg, bool selected) {
+	attr_t base = selected ? style_attr(STYLE_CURSOR) : A_NORMAL;
+	draw_fill(stdscr, y, 0, COLS, STYLE_NORMAL, base);
+	int x = 0;
+	draw_str(stdscr, y, x, c->id, msg->id, STYLE_NORMAL, base);
+	x += c->id + GAP;
+	draw_str(stdscr, y, x, c->queue, mr_queue_name(msg->queue),
+		(enum style)(STYLE_QUEUE + msg->queue), base);
+	x += c->queue + GAP;
+
+	char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
+	mr_format_age(age, app->refreshed_at - msg->arrival);
+	mr_format_size(size, msg->size);
+	draw_right(y, x, c->age, age, STYLE_NORMAL, base);
+	x += c->age + GAP;
+	draw_right(y, x, c->size, size, STYLE_NORMAL, base);
+	x += c->size + GAP;
+
+	if (*msg->sender == '\0') {
+		draw_str(stdscr, y, x, c->sender, "<>", STYLE_DIM, base);
+	} else {
+		draw_str(stdscr, y, x, c->sender, msg->sender, STYLE_NORMAL, base);
+	}
+	x += c->sender + GAP;
+
+	if (msg->n_rcpts > 0) {
+		char more[24] = "";
+		if (msg->n_rcpts > 1) {
+			snprintf(more, sizeof(more), " +%" PRIu32, msg->n_rcpts - 1);
+		}
+		int more_w = (int)strlen(more);
+		int addr_w = c->rcpt - more_w;
+		const char *addr = mr_message_rcpt(app->snap, msg, 0)->address;
+		int used = draw_str(stdscr, y, x, addr_w, addr, STYLE_NORMAL, base);
+		draw_str(stdscr, y, x + used, more_w, more, STYLE_DIM, base);
+	}
+	x += c->rcpt + GAP;
+
+	const struct mr_recipient *failure = mr_message_main_failure(app->snap, msg);
+	if (failure != NULL && c->reason > 0) {
+		size_t len;
+		const char *brief = mr_reason_brief(failure->reason, &len);
+		draw_text(stdscr, y, x, c->reason, brief, len, STYLE_REASON, base);
+	}
+}
+
+static void keep_cursor_visible(struct app *app) {
+	int rows = list_rows();
+	if (rows < 1) {
+		return;
+	}
+	if (app->cursor >= app->n_rows && app->n_rows > 0) {
+		app->cursor = app->n_rows - 1;
+	}
+	if (app->cursor < app->top) {
+		app->top = app->cursor;
+	} else if (app->cursor >= app->top + (size_t)rows) {
+		app->top = app->cursor - (size_t)rows + 1;
+	}
+	/* No empty rows below the last message while there is more above. */
+	if (app->n_rows >= (size_t)rows && app->top > app->n_rows - (size_t)rows) {
+		app->top = app->n_rows - (size_t)rows;
+	}
+}
+
+void list_draw(struct app *app) {
+	struct columns c = layout(app);
+	keep_cursor_visible(app);
+	draw_titles(&c);
+	int rows = list_rows();
+	for (int r = 0; r < rows; r++) {
+		size_t i = app->top + (size_t)r;
+		move(1 + r, 0);
+		clrtoeol();
+		if (i < app->n_rows) {
+			draw_row(app, &c, 1 + r, &app->snap->messages[app->rows[i]],
+				i == app->cursor);
+		} else if (i == 0) {
+			draw_str(
+				stdscr, 1, 1, COLS - 1, "The queue is empty.", STYLE_DIM, A_NORMAL);
+		}
+	}
+}
+
+void list_handle(struct app *app, enum request req) {
+	size_t page = list_rows() > 1 ? (size_t)list_rows() - 1 : 1;
+	size_t last = app->n_rows > 0 ? app->n_rows - 1 : 0;
+	switch (req) {
+	case REQ_MOVE_DOWN:
+		app->cursor = app->cursor < last ? app->cursor + 1 : last;
+		break;
+	case REQ_MOVE_UP:
+		app->cursor = app->cursor > 0 ? app->cursor - 1 : 0;
+		break;
+	case REQ_PAGE_DOWN:
+		app->cursor = app->cursor + page < last ? app->cursor + page : last;
+		app->top = app->top + page;
+		break;
+	case REQ_PAGE_UP:
+		app->cursor = app->cursor > page ? app->cursor - page : 0;
+		app->top = app->top > page ? app->top - page : 0;
+		break;
+	case REQ_FIRST:
+		app->cursor = 0;
+		break;
+	case REQ_LAST:
+		app->cursor = last;
+		break;
+	case REQ_OPEN:
+		if (app->n_rows > 0) {
+			detail_open(app);
+		}
+		break;
+	case REQ_BACK:
+		app->quit = true;
+		break;
+	default:
+		break;
+	}
+}
