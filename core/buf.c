@@ -1,5 +1,6 @@
 #include "buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,4 +75,20 @@ char *mr_buf_steal(struct mr_buf *buf) {
 	buf->data = NULL;
 	buf->len = buf->cap = 0;
 	return s;
+}
+
+bool mr_buf_add_file(struct mr_buf *buf, const char *path, char **cause) {
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		return mr_fail(cause, "%s: %s", path, strerror(errno));
+	}
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		mr_buf_add(buf, chunk, n);
+	}
+	bool ok = !ferror(f);
+	int err = errno;
+	fclose(f);
+	return ok || mr_fail(cause, "%s: %s", path, strerror(err));
 }

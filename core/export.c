@@ -5,14 +5,18 @@
 #include <string.h>
 
 #include "buf.h"
+#include "explain.h"
 #include "format.h"
 #include "reason.h"
 #include "text.h"
 #include "xalloc.h"
 
 void mr_json_string(FILE *out, const char *s) {
+	mr_json_string_len(out, s, strlen(s));
+}
+
+void mr_json_string_len(FILE *out, const char *s, size_t len) {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s);
 	putc('"', out);
 	for (size_t i = 0; i < len;) {
 		unsigned char c = p[i];
@@ -115,6 +119,13 @@ static void export_json(FILE *out, const char *source, const struct mr_snapshot 
 		json_time(out, r->last_attempt);
 		fputs(",\"next_retry\":", out);
 		json_time(out, r->next_retry);
+		fputs(",\"diagnosis\":", out);
+		const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, r);
+		if (d == NULL) {
+			fputs("null", out);
+		} else {
+			mr_explain_json(out, mr_kb_default(), r->reason, d);
+		}
 		putc('}', out);
 	}
 	fputs("]}\n", out);
@@ -150,10 +161,27 @@ static void csv_number(FILE *out, int64_t v, bool known) {
 
 static const char csv_header[] =
 	"source,queue_id,queue_name,arrival_time,message_size,sender,priority,forced_expire,"
-	"recipient,original_recipient,state,attempts,last_attempt,next_retry,reason\n";
+	"recipient,original_recipient,state,attempts,last_attempt,next_retry,reason,"
+	"category,basic_code,enhanced_code,stage,temporary\n";
+
+/* The decoded columns after the reason; empty when there is no reason. */
+static void csv_diagnosis(FILE *out, const struct mr_diagnosis *d) {
+	if (d == NULL) {
+		fputs(",,,,\n", out);
+		return;
+	}
+	const char *stage = mr_stage_name(d->stage);
+	fprintf(out, "%s,", mr_diagnosis_category(mr_kb_default(), d)->name);
+	csv_number(out, d->basic, d->basic != 0);
+	fprintf(out, "%s,%s,%s\n", d->enhanced, stage ? stage : "",
+		d->temporary < 0 ? ""
+		: d->temporary   ? "true"
+				 : "false");
+}
 
 static void csv_row(FILE *out, struct mr_buf *scratch, const char *source,
-	const struct mr_message *msg, const struct mr_recipient *r) {
+	const struct mr_snapshot *snap, const struct mr_message *msg,
+	const struct mr_recipient *r) {
 	csv_field(out, scratch, source, false);
 	csv_field(out, scratch, msg->id, false);
 	fprintf(out, "%s,", mr_queue_name(msg->queue));
@@ -163,7 +191,8 @@ static void csv_row(FILE *out, struct mr_buf *scratch, const char *source,
 	csv_number(out, msg->priority, msg->flags & MR_MSG_HAS_PRIORITY);
 	fputs(msg->flags & MR_MSG_FORCED_EXPIRE ? "true," : "false,", out);
 	if (r == NULL) {
-		fputs(",,,,,,\n", out);
+		fputs(",,,,,,,", out);
+		csv_diagnosis(out, NULL);
 		return;
 	}
 	csv_field(out, scratch, r->address, false);
@@ -172,16 +201,17 @@ static void csv_row(FILE *out, struct mr_buf *scratch, const char *source,
 	csv_number(out, r->attempts, r->attempts != MR_ATTEMPTS_UNKNOWN);
 	csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
 	csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
-	csv_field(out, scratch, r->reason, true);
+	csv_field(out, scratch, r->reason, false);
+	csv_diagnosis(out, mr_recipient_diagnosis(snap, r));
 }
 
 static void export_csv(FILE *out, struct mr_buf *scratch, const char *source,
 	const struct mr_snapshot *snap, const struct mr_message *msg) {
 	if (msg->n_rcpts == 0) {
-		csv_row(out, scratch, source, msg, NULL);
+		csv_row(out, scratch, source, snap, msg, NULL);
 	}
 	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
-		csv_row(out, scratch, source, msg, mr_message_rcpt(snap, msg, i));
+		csv_row(out, scratch, source, snap, msg, mr_message_rcpt(snap, msg, i));
 	}
 }
 
@@ -259,6 +289,7 @@ static void export_table(FILE *out, const struct mr_snapshot *snap, int64_t now)
 	pad(&line, "SIZE", 6);
 	pad(&line, "SENDER", sender_w + 2);
 	pad(&line, "RECIPIENT", rcpt_w + 2);
+	pad(&line, "CAUSE", 11);
 	pad(&line, "REASON", 0);
 	put_line(out, &line);
 	for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
@@ -275,6 +306,9 @@ static void export_table(FILE *out, const struct mr_snapshot *snap, int64_t now)
 		table_recipient(&cell, snap, msg);
 		pad(&line, cell.data, rcpt_w + 2);
 		const struct mr_recipient *failure = mr_message_main_failure(snap, msg);
+		const struct mr_diagnosis *d =
+			failure ? mr_recipient_diagnosis(snap, failure) : NULL;
+		pad(&line, d ? mr_diagnosis_category(mr_kb_default(), d)->badge : "", 11);
 		if (failure != NULL) {
 			size_t len;
 			const char *brief = mr_reason_brief(failure->reason, &len);

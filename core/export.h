@@ -32,5 +32,6 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 
 /* A JSON string literal (with quotes) for s. */
 void mr_json_string(FILE *out, const char *s);
+void mr_json_string_len(FILE *out, const char *s, size_t len);
 
 #endif

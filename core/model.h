@@ -49,8 +49,13 @@ struct mr_recipient {
 	int64_t last_attempt;
 	int64_t next_retry;
 	int32_t attempts;
+	/* The decoded reason: an index into the snapshot's diagnoses, set by
+	 * mr_snapshot_finish(), or MR_NO_DIAGNOSIS when there is no reason. */
+	uint32_t diagnosis;
 	uint8_t state; /* enum mr_rcpt_state */
 };
+
+#define MR_NO_DIAGNOSIS UINT32_MAX
 
 struct mr_message {
 	const char *id;

@@ -19,6 +19,7 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 	}
 	free(snap->messages);
 	free(snap->recipients);
+	free(snap->diagnoses);
 	mr_strpool_destroy(snap->strings);
 	free(snap);
 }
@@ -26,6 +27,7 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 void mr_snapshot_clear(struct mr_snapshot *snap) {
 	snap->n_messages = 0;
 	snap->n_recipients = 0;
+	snap->n_diagnoses = 0;
 	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
 	mr_strpool_clear(snap->strings);
 	snap->taken_at = mr_now();
@@ -72,6 +74,7 @@ struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const c
 	*rcpt = (struct mr_recipient){
 		.address = mr_snapshot_intern(snap, address),
 		.attempts = MR_ATTEMPTS_UNKNOWN,
+		.diagnosis = MR_NO_DIAGNOSIS,
 		.state = MR_RCPT_PENDING,
 	};
 	snap->messages[snap->n_messages - 1].n_rcpts++;
@@ -94,6 +97,63 @@ static void derive_from_recipients(const struct mr_snapshot *snap, struct mr_mes
 	}
 }
 
+struct seen_reason {
+	const char *reason;
+	uint32_t diagnosis;
+};
+
+/* The slot of reason in an open-addressing table of mask + 1 slots. */
+static size_t seen_slot(const struct seen_reason *table, size_t mask, const char *reason) {
+	size_t h = (size_t)(((uintptr_t)reason >> 3) * 0x9e3779b97f4a7c15u) & mask;
+	while (table[h].reason != NULL && table[h].reason != reason) {
+		h = (h + 1) & mask;
+	}
+	return h;
+}
+
+/* Decodes each distinct reason once; a table keyed by the interned pointer
+ * finds the ones seen before. */
+static void decode_reasons(struct mr_snapshot *snap) {
+	const struct mr_kb *kb = mr_kb_default();
+	size_t slots = 1024;
+	struct seen_reason *table = mr_xcalloc(slots, sizeof(*table));
+	snap->n_diagnoses = 0;
+	for (size_t i = 0; i < snap->n_recipients; i++) {
+		struct mr_recipient *r = &snap->recipients[i];
+		if (r->reason == NULL) {
+			r->diagnosis = MR_NO_DIAGNOSIS;
+			continue;
+		}
+		size_t h = seen_slot(table, slots - 1, r->reason);
+		if (table[h].reason != NULL) {
+			r->diagnosis = table[h].diagnosis;
+			continue;
+		}
+		if (snap->n_diagnoses == snap->cap_diagnoses) {
+			snap->cap_diagnoses = snap->cap_diagnoses ? snap->cap_diagnoses * 2 : 256;
+			snap->diagnoses = mr_xreallocarray(
+				snap->diagnoses, snap->cap_diagnoses, sizeof(*snap->diagnoses));
+		}
+		r->diagnosis = (uint32_t)snap->n_diagnoses;
+		mr_decode(kb, r->reason, strlen(r->reason), &snap->diagnoses[snap->n_diagnoses++]);
+		table[h] = (struct seen_reason){ r->reason, r->diagnosis };
+		if (snap->n_diagnoses * 2 > slots) {
+			/* Grow: reinsert what is there. */
+			struct seen_reason *old = table;
+			size_t old_slots = slots;
+			slots *= 2;
+			table = mr_xcalloc(slots, sizeof(*table));
+			for (size_t k = 0; k < old_slots; k++) {
+				if (old[k].reason != NULL) {
+					table[seen_slot(table, slots - 1, old[k].reason)] = old[k];
+				}
+			}
+			free(old);
+		}
+	}
+	free(table);
+}
+
 void mr_snapshot_finish(struct mr_snapshot *snap) {
 	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
 	for (size_t i = 0; i < snap->n_messages; i++) {
@@ -103,6 +163,7 @@ void mr_snapshot_finish(struct mr_snapshot *snap) {
 			snap->queue_counts[msg->queue]++;
 		}
 	}
+	decode_reasons(snap);
 }
 
 const struct mr_recipient *mr_message_main_failure(

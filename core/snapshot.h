@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "decode.h"
 #include "model.h"
 #include "strpool.h"
 
@@ -23,6 +24,10 @@ struct mr_snapshot {
 	struct mr_strpool *strings;
 	int64_t taken_at;
 	size_t queue_counts[MR_QUEUE_COUNT]; /* set by mr_snapshot_finish() */
+	/* One per distinct reason text (set by mr_snapshot_finish()): real
+	 * queues repeat a reason thousands of times and it is decoded once. */
+	struct mr_diagnosis *diagnoses;
+	size_t n_diagnoses, cap_diagnoses;
 };
 
 struct mr_snapshot *mr_snapshot_create(void);
@@ -39,7 +44,8 @@ struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char 
 struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const char *address);
 
 /* Derives per-message attempts and next retry where the backend left them
- * unknown, and counts the messages per queue. */
+ * unknown, counts the messages per queue, and decodes every distinct reason
+ * (reasons must be interned: equal texts are found by their pointer). */
 void mr_snapshot_finish(struct mr_snapshot *snap);
 
 static inline const struct mr_recipient *mr_message_rcpt(
@@ -52,6 +58,12 @@ static inline const struct mr_recipient *mr_message_rcpt(
  * NULL. */
 const struct mr_recipient *mr_message_main_failure(
 	const struct mr_snapshot *snap, const struct mr_message *msg);
+
+/* The decoded reason of a recipient, or NULL when it has none. */
+static inline const struct mr_diagnosis *mr_recipient_diagnosis(
+	const struct mr_snapshot *snap, const struct mr_recipient *r) {
+	return r->diagnosis == MR_NO_DIAGNOSIS ? NULL : &snap->diagnoses[r->diagnosis];
+}
 
 /* Linear search by queue id; NULL when absent. */
 const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const char *id);

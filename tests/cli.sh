@@ -45,7 +45,9 @@ msgs = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 keys = {"source", "queue_id", "queue_name", "arrival_time", "message_size", "sender",
         "priority", "forced_expire", "attempts", "next_retry", "recipients"}
 rkeys = {"address", "original_address", "state", "reason", "attempts", "last_attempt",
-         "next_retry"}
+         "next_retry", "diagnosis"}
+dkeys = {"basic_code", "enhanced_code", "stage", "host", "address", "port", "temporary",
+         "category", "sisimai", "provider", "title", "explanation", "advice"}
 assert len(msgs) == 300, len(msgs)
 assert all(set(m) == keys for m in msgs), "message fields"
 rcpts = [r for m in msgs for r in m["recipients"]]
@@ -59,6 +61,18 @@ for m in msgs:
         if m["queue_name"] == "deferred":
             assert r["state"] == "deferred" and r["reason"], m["queue_id"]
 assert any(len(m["recipients"]) > 1 for m in msgs), "several recipients somewhere"
+for r in rcpts:
+    d = r["diagnosis"]
+    assert (d is None) == (r["reason"] is None), r
+    if d is not None:
+        assert set(d) == dkeys, d
+        assert d["explanation"] and d["advice"] and d["category"], d
+        if d["basic_code"] is not None:
+            assert str(d["basic_code"]) in r["reason"], r
+cats = {r["diagnosis"]["category"] for r in rcpts if r["diagnosis"]}
+assert len(cats) >= 10, cats
+assert "unknown" not in cats, [r["reason"] for r in rcpts
+                               if r["diagnosis"] and r["diagnosis"]["category"] == "unknown"]
 reasons = " ".join(r["reason"] or "" for r in rcpts)
 for needle in ("Greylist", "4.2.2", "5.1.1", "spamhaus", "DMARC", "TLS",
                "Name service error", "Connection refused", "timed out"):
@@ -79,12 +93,81 @@ by_json = {(m["queue_id"], r["address"]): r["reason"] or ""
 for row in rows:
     if row["recipient"]:
         assert by_json[(row["queue_id"], row["recipient"])] == row["reason"], row
+        assert bool(row["category"]) == bool(row["reason"]), row
 EOF
 ok $? "list --csv: one row per recipient, reasons equal to the JSON's"
 
 run 0 "list --demo (table)" "$MAILROOM" list --demo
-[ "$(wc -l <"$TMP/out")" -eq 301 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *SENDER  *RECIPIENT  *REASON$'
+[ "$(wc -l <"$TMP/out")" -eq 301 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *SENDER  *RECIPIENT  *CAUSE  *REASON$'
 ok $? "list table: a header and one line per message"
+
+# --- explain and codes -----------------------------------------------------
+run 0 "explain" "$MAILROOM" explain "host 127.0.0.1[127.0.0.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command)"
+grep -q '^  Facts  *452 4.2.2, at RCPT TO, 127.0.0.1 \[127.0.0.1\], temporary$' "$TMP/out" &&
+    grep -q '^  Cause  *mailbox full (mailbox-full; Sisimai: mailboxfull)$' "$TMP/out" &&
+    grep -q '^  Advice ' "$TMP/out" && grep -q '^  Status  *4.2.2: ' "$TMP/out"
+ok $? "explain: facts, cause, advice and the meaning of the codes"
+
+# FACTS §2.4: what a real Postfix 3.7 logged, one reason per line on stdin.
+cat >"$TMP/facts.txt" <<'EOF'
+host 127.0.0.1[127.0.0.1] said: 450 4.2.0 Greylisted, please try again later (in reply to RCPT TO command)
+host 127.0.0.1[127.0.0.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command)
+host 127.0.0.1[127.0.0.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command)
+host 127.0.0.1[127.0.0.1] said: 554 5.7.1 Message rejected as spam (in reply to RCPT TO command)
+host 127.0.0.1[127.0.0.1] said: 421 4.7.0 Too many connections (in reply to RCPT TO command)
+
+connect to 127.0.0.1[127.0.0.1]:2599: Connection refused
+connect to 127.0.0.1[127.0.0.1]:2527: Connection timed out
+conversation with 127.0.0.1[127.0.0.1] timed out while receiving the initial server greeting
+delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2599: Connection refused
+EOF
+run 0 "explain --json -" sh -c '"$1" explain --json - <"$2"' sh "$MAILROOM" "$TMP/facts.txt"
+"$PYTHON" - "$TMP/out" <<'EOF'
+import json, sys
+got = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
+want = [  # basic, enhanced, stage, category, temporary, port
+    (450, "4.2.0", "rcpt", "greylisting", True, None),
+    (452, "4.2.2", "rcpt", "mailbox-full", True, None),
+    (550, "5.1.1", "rcpt", "unknown-user", False, None),
+    (554, "5.7.1", "rcpt", "spam", False, None),
+    (421, "4.7.0", "rcpt", "rate-limited", True, None),
+    (None, None, "connect", "connection-refused", True, 2599),
+    (None, None, "connect", "network", True, 2527),
+    (None, None, "greeting", "network", True, None),
+    (None, None, "connect", "connection-refused", True, 2599),
+]
+assert len(got) == len(want), len(got)
+for g, w in zip(got, want):
+    d = g["diagnosis"]
+    have = (d["basic_code"], d["enhanced_code"], d["stage"], d["category"], d["temporary"],
+            d["port"])
+    assert have == w, (g["reason"], have, w)
+    assert d["host"] == "127.0.0.1" and d["address"] == "127.0.0.1", d
+EOF
+ok $? "explain --json -: every reason real Postfix logged (FACTS 2.4) decodes right"
+
+run 0 "explain hostile text" "$MAILROOM" explain "$(printf '550 \033[2J\033]0;x\007 blocked')"
+! LC_ALL=C grep -q "$(printf '\033')" "$TMP/out" && grep -q '550 ^\[\[2J' "$TMP/out"
+ok $? "explain: the quoted reason is made visible"
+run 2 "explain without text" "$MAILROOM" explain
+error_is 'mailroom: explain: no reason given (a text, or - to read one per line)' "explain without text"
+
+run 0 "codes 5.7.26" "$MAILROOM" codes 5.7.26
+grep -q '^  X.7.26 ' "$TMP/out"
+ok $? "codes: an enhanced code finds its registry entry"
+run 0 "codes 45x" "$MAILROOM" codes 45x
+grep -q '^  450 ' "$TMP/out" && grep -q '^  452 ' "$TMP/out" && ! grep -q '^  550 ' "$TMP/out"
+ok $? "codes: 45x lists the 45x basic codes"
+run 0 "codes (all)" "$MAILROOM" codes
+missing=0
+for section in "Cause categories" "Basic reply codes" "Enhanced status codes" \
+    "Provider replies" "Phrase rules (first match wins)"; do
+    grep -qx "$section" "$TMP/out" || { echo "# missing section: $section"; missing=1; }
+done
+[ "$missing" -eq 0 ]
+ok $? "codes: every section of the knowledge base is listed"
+run 1 "codes nothing" "$MAILROOM" codes "no such thing at all"
+error_is 'mailroom: codes: nothing in the knowledge base matches "no such thing at all"' "codes nothing"
 
 # --- bad arguments ---------------------------------------------------------
 run 2 "list --bogus" "$MAILROOM" list --bogus --demo

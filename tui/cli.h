@@ -14,6 +14,12 @@ enum {
 /* mailroom list [--json|--csv] SOURCE; argv[0] is "list". */
 int cli_list(int argc, char **argv);
 
+/* mailroom explain [--json] (TEXT... | -) */
+int cli_explain(int argc, char **argv);
+
+/* mailroom codes [QUERY] */
+int cli_codes(int argc, char **argv);
+
 /* Prints "mailroom: message" to stderr (message made visible). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -16,15 +16,17 @@
 
 enum style {
 	STYLE_NORMAL,
-	STYLE_HEADER, /* column titles */
-	STYLE_TITLE,  /* a view's first line */
-	STYLE_STATUS, /* the status line */
-	STYLE_CURSOR, /* the selected row */
-	STYLE_ESCAPE, /* a visible stand-in for something unprintable */
-	STYLE_LABEL,  /* "Sender" in the detail view */
-	STYLE_DIM,    /* secondary text */
-	STYLE_REASON, /* a failure text */
-	STYLE_QUEUE,  /* + enum mr_queue: each queue's own colour */
+	STYLE_HEADER,    /* column titles */
+	STYLE_TITLE,     /* a view's first line */
+	STYLE_STATUS,    /* the status line */
+	STYLE_CURSOR,    /* the selected row */
+	STYLE_ESCAPE,    /* a visible stand-in for something unprintable */
+	STYLE_LABEL,     /* "Sender" in the detail view */
+	STYLE_DIM,       /* secondary text */
+	STYLE_REASON,    /* a failure text */
+	STYLE_TEMPORARY, /* the cause of a failure that will be retried */
+	STYLE_PERMANENT, /* the cause of a failure that will not */
+	STYLE_QUEUE,     /* + enum mr_queue: each queue's own colour */
 	STYLE_COUNT = STYLE_QUEUE + MR_QUEUE_COUNT
 };
 

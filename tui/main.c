@@ -20,6 +20,8 @@
 static void print_help(void) {
 	printf("usage: mailroom [--demo | SOURCE]\n"
 	       "       mailroom list [--json | --csv] (--demo | SOURCE)\n"
+	       "       mailroom explain [--json] (TEXT... | -)\n"
+	       "       mailroom codes [QUERY]\n"
 	       "       mailroom --help | --version\n"
 	       "\n"
 	       "Shows the mail stuck in a queue, why it is stuck, and lets you act on it.\n"
@@ -33,6 +35,10 @@ static void print_help(void) {
 	       "Commands:\n"
 	       "  list           print the queue: a table, or --json (one object per\n"
 	       "                 message and line) or --csv (one row per recipient)\n"
+	       "  explain        what a failure reason means: codes, stage, host, cause,\n"
+	       "                 advice; - reads one reason per line from stdin\n"
+	       "  codes          list or search the reply codes, status codes, provider\n"
+	       "                 replies and cause categories mailroom knows\n"
 	       "\n"
 	       "Options:\n"
 	       "  --demo         open the built-in demo queue (changes stay in memory)\n"
@@ -70,8 +76,18 @@ int main(int argc, char **argv) {
 		free(cause);
 		return MR_EXIT_USAGE;
 	}
-	if (argc > 1 && strcmp(argv[1], "list") == 0) {
-		return cli_list(argc - 1, argv + 1);
+	static const struct {
+		const char *name;
+		int (*run)(int argc, char **argv);
+	} commands[] = {
+		{ "list", cli_list },
+		{ "explain", cli_explain },
+		{ "codes", cli_codes },
+	};
+	for (size_t i = 0; argc > 1 && i < sizeof(commands) / sizeof(*commands); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			return commands[i].run(argc - 1, argv + 1);
+		}
 	}
 
 	static const struct option options[] = {

@@ -8,6 +8,7 @@
 #include "app.h"
 #include "buf.h"
 #include "draw.h"
+#include "explain.h"
 #include "format.h"
 #include "xalloc.h"
 
@@ -66,8 +67,34 @@ static void add_time_field(struct text_view *tv, const char *label, int64_t t, i
 }
 
 /* "  7. address", numbers right-aligned; details indented under the address. */
-static void add_recipient(
-	struct text_view *tv, const struct mr_recipient *r, size_t index, int digits, int64_t now) {
+/* Under the reason: the decoder's reading of it, and what to do. */
+static void add_diagnosis(
+	struct text_view *tv, int indent, const char *reason, const struct mr_diagnosis *d) {
+	const struct mr_kb *kb = mr_kb_default();
+	const struct mr_category *cat = mr_diagnosis_category(kb, d);
+	const char *provider = mr_diagnosis_provider(kb, d);
+	struct mr_buf facts, line;
+	mr_buf_init(&facts);
+	mr_buf_init(&line);
+	mr_explain_facts(&facts, reason, d, ", ");
+	mr_buf_printf(&line, "Cause: %s", cat->title);
+	if (facts.len > 0) {
+		mr_buf_printf(&line, " - %s", facts.data);
+	}
+	if (provider != NULL) {
+		mr_buf_printf(&line, "; a known reply of %s", provider);
+	}
+	add_wrapped(tv, indent, STYLE_LABEL, line.data);
+	add_wrapped(tv, indent, STYLE_NORMAL, mr_diagnosis_meaning(kb, d));
+	mr_buf_clear(&line);
+	mr_buf_printf(&line, "To do: %s", mr_diagnosis_advice(kb, d));
+	add_wrapped(tv, indent, STYLE_DIM, line.data);
+	mr_buf_finish(&line);
+	mr_buf_finish(&facts);
+}
+
+static void add_recipient(struct text_view *tv, const struct mr_snapshot *snap,
+	const struct mr_recipient *r, size_t index, int digits, int64_t now) {
 	int indent = INDENT + digits + 2;
 	char *head = mr_xasprintf("%*zu. %s", digits, index + 1, r->address);
 	add_wrapped(tv, INDENT, STYLE_LABEL, head);
@@ -104,6 +131,10 @@ static void add_recipient(
 	mr_buf_finish(&facts);
 	add_wrapped(tv, indent, r->reason ? STYLE_REASON : STYLE_DIM,
 		r->reason ? r->reason : "no reason recorded");
+	const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, r);
+	if (d != NULL) {
+		add_diagnosis(tv, indent, r->reason, d);
+	}
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 }
 
@@ -155,7 +186,7 @@ static void build(struct app *app) {
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 	int digits = snprintf(NULL, 0, "%" PRIu32, msg->n_rcpts);
 	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
-		add_recipient(tv, mr_message_rcpt(app->snap, msg, i), i, digits, now);
+		add_recipient(tv, app->snap, mr_message_rcpt(app->snap, msg, i), i, digits, now);
 	}
 }
 

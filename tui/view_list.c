@@ -11,17 +11,17 @@
 
 /* Column widths for the current terminal width. */
 struct columns {
-	int id, queue, age, size, sender, rcpt, reason;
+	int id, queue, age, size, sender, rcpt, cause, reason;
 };
 
-enum { QUEUE_W = 8, AGE_W = 4, SIZE_W = 5, GAP = 1 };
+enum { QUEUE_W = 8, AGE_W = 4, SIZE_W = 5, CAUSE_W = 8, GAP = 1 };
 
 static int clamp(int v, int lo, int hi) {
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
 static struct columns layout(const struct app *app) {
-	struct columns c = { .queue = QUEUE_W, .age = AGE_W, .size = SIZE_W };
+	struct columns c = { .queue = QUEUE_W, .age = AGE_W, .size = SIZE_W, .cause = CAUSE_W };
 	/* Ids are all about as long; the widest decides, within reason. */
 	int id = 2;
 	for (size_t i = 0; i < app->snap->n_messages && i < 4096; i++) {
@@ -29,7 +29,7 @@ static struct columns layout(const struct app *app) {
 		id = w > id ? w : id;
 	}
 	c.id = clamp(id, 2, 20);
-	int rest = COLS - (c.id + c.queue + c.age + c.size + 6 * GAP);
+	int rest = COLS - (c.id + c.queue + c.age + c.size + c.cause + 7 * GAP);
 	/* The reason is what operators came for: sender and recipient give up
 	 * room to it, within limits. */
 	c.sender = clamp(rest * 22 / 100, 6, 32);
@@ -61,6 +61,8 @@ static void draw_titles(const struct columns *c) {
 	x += c->sender + GAP;
 	draw_str(stdscr, 0, x, c->rcpt, "RECIPIENT", STYLE_HEADER, A_NORMAL);
 	x += c->rcpt + GAP;
+	draw_str(stdscr, 0, x, c->cause, "CAUSE", STYLE_HEADER, A_NORMAL);
+	x += c->cause + GAP;
 	draw_str(stdscr, 0, x, c->reason, "REASON", STYLE_HEADER, A_NORMAL);
 }
 
@@ -110,6 +112,13 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	x += c->rcpt + GAP;
 
 	const struct mr_recipient *failure = mr_message_main_failure(app->snap, msg);
+	const struct mr_diagnosis *d = failure ? mr_recipient_diagnosis(app->snap, failure) : NULL;
+	if (d != NULL) {
+		/* Permanent failures stand out: they will not fix themselves. */
+		draw_str(stdscr, y, x, c->cause, mr_diagnosis_category(mr_kb_default(), d)->badge,
+			d->temporary == 0 ? STYLE_PERMANENT : STYLE_TEMPORARY, base);
+	}
+	x += c->cause + GAP;
 	if (failure != NULL && c->reason > 0) {
 		size_t len;
 		const char *brief = mr_reason_brief(failure->reason, &len);

@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
 #include "export.h"
 #include "harness.h"
+#include "xalloc.h"
 
 static char *capture(enum mr_export_format format, const struct mr_snapshot *snap) {
 	char *data = NULL;
@@ -68,27 +70,44 @@ static struct mr_snapshot *sample(void) {
 	return snap;
 }
 
+/* The diagnosis object as explain --json writes it, for the expected line. */
+static char *diagnosis_json(const struct mr_snapshot *snap, const struct mr_recipient *r) {
+	char *data = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&data, &len);
+	mr_explain_json(out, mr_kb_default(), r->reason, mr_recipient_diagnosis(snap, r));
+	fclose(out);
+	return data;
+}
+
 static void test_json(void) {
 	struct mr_snapshot *snap = sample();
 	char *got = capture(MR_EXPORT_JSON, snap);
-	T_STR(got,
+	char *diagnosis = diagnosis_json(snap, &snap->recipients[0]);
+	T_OK(strstr(diagnosis, "\"basic_code\":450,\"enhanced_code\":\"4.2.0\",\"stage\":\"rcpt\","
+			       "\"host\":\"127.0.0.1\",\"address\":\"127.0.0.1\",\"port\":null,"
+			       "\"temporary\":true,\"category\":\"greylisting\"") == diagnosis + 1,
+		"json: the diagnosis of the reason");
+	char *want = mr_xasprintf(
 		"{\"source\":\"sqlite:q.db\",\"queue_id\":\"A8A8E104066\",\"queue_name\":"
-		"\"deferred\","
-		"\"arrival_time\":1795431600,\"message_size\":1234,\"sender\":\"shop@contoso-shop."
-		"eu\","
-		"\"priority\":0,\"forced_expire\":false,\"attempts\":2,\"next_retry\":1795435500,"
-		"\"recipients\":[{\"address\":\"greylist@sink.test\",\"original_address\":null,"
-		"\"state\":\"deferred\",\"reason\":\"host 127.0.0.1[127.0.0.1] said: 450 4.2.0 "
-		"Greylisted, please try again later (in reply to RCPT TO command)\",\"attempts\":2,"
-		"\"last_attempt\":1795434600,\"next_retry\":1795435500},{\"address\":\"b@x.test\","
-		"\"original_address\":\"B@X.test\",\"state\":\"pending\",\"reason\":null,"
-		"\"attempts\":null,\"last_attempt\":null,\"next_retry\":null}]}\n"
+		"\"deferred\",\"arrival_time\":1795431600,\"message_size\":1234,\"sender\":"
+		"\"shop@contoso-shop.eu\",\"priority\":0,\"forced_expire\":false,\"attempts\":2,"
+		"\"next_retry\":1795435500,\"recipients\":[{\"address\":\"greylist@sink.test\","
+		"\"original_address\":null,\"state\":\"deferred\",\"reason\":\"host "
+		"127.0.0.1[127.0.0.1] said: 450 4.2.0 Greylisted, please try again later (in reply "
+		"to RCPT TO command)\",\"attempts\":2,\"last_attempt\":1795434600,\"next_retry\":"
+		"1795435500,\"diagnosis\":%s},{\"address\":\"b@x.test\",\"original_address\":"
+		"\"B@X.test\",\"state\":\"pending\",\"reason\":null,\"attempts\":null,"
+		"\"last_attempt\":null,\"next_retry\":null,\"diagnosis\":null}]}\n"
 		"{\"source\":\"sqlite:q.db\",\"queue_id\":\"MD1\",\"queue_name\":\"maildrop\","
 		"\"arrival_time\":1795435190,\"message_size\":300,\"sender\":\"\",\"priority\":"
 		"null,"
 		"\"forced_expire\":false,\"attempts\":null,\"next_retry\":null,\"recipients\":[]}"
 		"\n",
-		"json lines");
+		diagnosis);
+	T_STR(got, want, "json lines");
+	free(want);
+	free(diagnosis);
 	free(got);
 	mr_snapshot_destroy(snap);
 }
@@ -98,15 +117,15 @@ static void test_csv(void) {
 	char *got = capture(MR_EXPORT_CSV, snap);
 	T_STR(got,
 		"source,queue_id,queue_name,arrival_time,message_size,sender,priority,forced_"
-		"expire,"
-		"recipient,original_recipient,state,attempts,last_attempt,next_retry,reason\n"
+		"expire,recipient,original_recipient,state,attempts,last_attempt,next_retry,reason,"
+		"category,basic_code,enhanced_code,stage,temporary\n"
 		"sqlite:q.db,A8A8E104066,deferred,1795431600,1234,shop@contoso-shop.eu,0,false,"
 		"greylist@sink.test,,deferred,2,1795434600,1795435500,\"host 127.0.0.1[127.0.0.1] "
 		"said: 450 4.2.0 Greylisted, please try again later (in reply to RCPT TO "
-		"command)\"\n"
+		"command)\",greylisting,450,4.2.0,rcpt,true\n"
 		"sqlite:q.db,A8A8E104066,deferred,1795431600,1234,shop@contoso-shop.eu,0,false,"
-		"b@x.test,B@X.test,pending,,,,\n"
-		"sqlite:q.db,MD1,maildrop,1795435190,300,,,false,,,,,,,\n",
+		"b@x.test,B@X.test,pending,,,,,,,,,\n"
+		"sqlite:q.db,MD1,maildrop,1795435190,300,,,false,,,,,,,,,,,,\n",
 		"csv rows");
 	free(got);
 	mr_snapshot_destroy(snap);
@@ -117,9 +136,9 @@ static void test_table(void) {
 	char *got = capture(MR_EXPORT_TABLE, snap);
 	T_STR(got,
 		"ID           QUEUE     AGE   SIZE  SENDER                "
-		"RECIPIENT              REASON\n"
+		"RECIPIENT              CAUSE      REASON\n"
 		"A8A8E104066  deferred  1h    1.2K  shop@contoso-shop.eu  "
-		"greylist@sink.test +1  450 4.2.0 Greylisted, please try again later\n"
+		"greylist@sink.test +1  greylist   450 4.2.0 Greylisted, please try again later\n"
 		"MD1          maildrop  10s   300   <>\n",
 		"table");
 	free(got);

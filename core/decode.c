@@ -1,0 +1,593 @@
+#include "decode.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "matcher.h"
+
+/*
+ * Decoding runs in three steps over at most MR_DECODE_MAX bytes:
+ *
+ *  1. Codes. The reply starts after an anchor ("said: ", "refused to talk to
+ *     me: ", Exim's "... after RCPT TO:<x>: ", a DSN's "smtp;", Sendmail's
+ *     "<<< "), or at the start. The basic code is read there; failing that,
+ *     the first "NNN X.Y.Z" pair anywhere, then the first 4xx/5xx token. The
+ *     enhanced code is the one right after the basic code, else the first
+ *     in the text of the same class.
+ *  2. Facts from fixed phrases (the table below, found in one pass): the
+ *     stage, and for replies without a code whether the MTA will retry.
+ *  3. The category: the first knowledge-base rule whose phrase occurs and
+ *     whose code pattern matches, else the enhanced code's usual category,
+ *     else "unknown". Rules see the text with mail addresses and host names
+ *     blanked out, so that "spam@example.com" or "mx.spamfilter.net" cannot
+ *     decide anything.
+ */
+
+enum anchor {
+	NO_ANCHOR,
+	REPLY_AFTER,       /* the server's reply starts right after the phrase */
+	REPLY_AFTER_COLON, /* ... after the next ": " (Exim names the command first) */
+};
+
+struct phrase {
+	const char *text;
+	uint8_t stage;
+	int8_t temporary; /* for a reply without codes: 1, 0, or -1 says nothing */
+	uint8_t anchor;   /* enum anchor */
+};
+
+/* For each fact, the first phrase in this order that occurs decides it. */
+static const struct phrase phrases[] = {
+	/* Where the server's reply starts, after the MTA's own words. */
+	{ " said: ", MR_STAGE_NONE, -1, REPLY_AFTER },
+	{ "refused to talk to me: ", MR_STAGE_GREETING, -1, REPLY_AFTER },
+	{ "remote mail server after ", MR_STAGE_NONE, -1, REPLY_AFTER_COLON },
+	{ "smtp;", MR_STAGE_NONE, -1, REPLY_AFTER },
+	{ "<<< ", MR_STAGE_NONE, -1, REPLY_AFTER },
+	/* Postfix: "(in reply to RCPT TO command)"; some quote it without "command". */
+	{ "in reply to rcpt to", MR_STAGE_RCPT, -1, NO_ANCHOR },
+	{ "in reply to mail from", MR_STAGE_MAIL, -1, NO_ANCHOR },
+	{ "in reply to end of data", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
+	{ "in reply to data", MR_STAGE_DATA, -1, NO_ANCHOR },
+	{ "in reply to ehlo", MR_STAGE_HELO, -1, NO_ANCHOR },
+	{ "in reply to helo", MR_STAGE_HELO, -1, NO_ANCHOR },
+	{ "in reply to lhlo", MR_STAGE_HELO, -1, NO_ANCHOR },
+	{ "in reply to starttls", MR_STAGE_STARTTLS, -1, NO_ANCHOR },
+	{ "in reply to auth", MR_STAGE_AUTH, -1, NO_ANCHOR },
+	/* Exim: "SMTP error from remote mail server after RCPT TO:<x>: 550 ..." */
+	{ "after rcpt to:", MR_STAGE_RCPT, -1, NO_ANCHOR },
+	{ "after pipelined rcpt to:", MR_STAGE_RCPT, -1, NO_ANCHOR },
+	{ "after mail from:", MR_STAGE_MAIL, -1, NO_ANCHOR },
+	{ "after pipelined mail from:", MR_STAGE_MAIL, -1, NO_ANCHOR },
+	{ "after end of data", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
+	{ "after data", MR_STAGE_DATA, -1, NO_ANCHOR },
+	{ "after pipelined data", MR_STAGE_DATA, -1, NO_ANCHOR },
+	{ "after initial connection", MR_STAGE_GREETING, -1, NO_ANCHOR },
+	{ "after ehlo ", MR_STAGE_HELO, -1, NO_ANCHOR },
+	{ "after helo ", MR_STAGE_HELO, -1, NO_ANCHOR },
+	{ "after starttls", MR_STAGE_STARTTLS, -1, NO_ANCHOR },
+	{ "after auth ", MR_STAGE_AUTH, -1, NO_ANCHOR },
+	/* Sendmail: ">>> RCPT To:<x>" then "<<< 550 ..." */
+	{ ">>> rcpt to:", MR_STAGE_RCPT, -1, NO_ANCHOR },
+	{ ">>> mail from:", MR_STAGE_MAIL, -1, NO_ANCHOR },
+	{ ">>> data", MR_STAGE_DATA, -1, NO_ANCHOR },
+	{ ">>> ehlo ", MR_STAGE_HELO, -1, NO_ANCHOR },
+	{ ">>> helo ", MR_STAGE_HELO, -1, NO_ANCHOR },
+	{ ">>> starttls", MR_STAGE_STARTTLS, -1, NO_ANCHOR },
+	/* qmail: "... failed after I sent the message. Remote host said: ..." */
+	{ "failed after i sent the message", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
+	{ "does not like recipient", MR_STAGE_RCPT, -1, NO_ANCHOR },
+	{ "does not like sender", MR_STAGE_MAIL, -1, NO_ANCHOR },
+	/* DragonFly dma: "... did not like our final DATA: 550 ..." */
+	{ "did not like our final data", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
+	{ "did not like our rcpt to", MR_STAGE_RCPT, -1, NO_ANCHOR },
+	{ "did not like our mail from", MR_STAGE_MAIL, -1, NO_ANCHOR },
+	/* Postfix's own errors: "lost connection with X while sending RCPT TO" */
+	{ "while receiving the initial server greeting", MR_STAGE_GREETING, 1, NO_ANCHOR },
+	{ "while performing the ehlo handshake", MR_STAGE_HELO, 1, NO_ANCHOR },
+	{ "while performing the helo handshake", MR_STAGE_HELO, 1, NO_ANCHOR },
+	{ "while performing the lhlo handshake", MR_STAGE_HELO, 1, NO_ANCHOR },
+	{ "while performing the tls handshake", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
+	{ "while sending mail from", MR_STAGE_MAIL, 1, NO_ANCHOR },
+	{ "while sending rcpt to", MR_STAGE_RCPT, 1, NO_ANCHOR },
+	{ "while sending data command", MR_STAGE_DATA, 1, NO_ANCHOR },
+	{ "while sending message content", MR_STAGE_DATA, 1, NO_ANCHOR },
+	{ "while sending end of data", MR_STAGE_END_OF_DATA, 1, NO_ANCHOR },
+	{ "cannot start tls", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
+	{ "tls is required, but", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
+	{ "server certificate not trusted", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
+	{ "server certificate not verified", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
+	{ "tls handshake failed", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
+	{ "connect to ", MR_STAGE_CONNECT, -1, NO_ANCHOR },
+	{ "connection refused", MR_STAGE_CONNECT, 1, NO_ANCHOR },
+	{ "connection timed out", MR_STAGE_NONE, 1, NO_ANCHOR }, /* at connect or later */
+	{ "no route to host", MR_STAGE_CONNECT, 1, NO_ANCHOR },
+	{ "network is unreachable", MR_STAGE_CONNECT, 1, NO_ANCHOR },
+	/* Only whether it will be retried. */
+	{ "host not found, try again", MR_STAGE_NONE, 1, NO_ANCHOR },
+	{ "loops back to myself", MR_STAGE_NONE, 0, NO_ANCHOR },
+	{ "host not found", MR_STAGE_NONE, 0, NO_ANCHOR },
+	{ "lost connection with", MR_STAGE_NONE, 1, NO_ANCHOR },
+	{ "timed out", MR_STAGE_NONE, 1, NO_ANCHOR },
+	{ "temporarily", MR_STAGE_NONE, 1, NO_ANCHOR },
+	{ "try again", MR_STAGE_NONE, 1, NO_ANCHOR },
+	{ "message expired", MR_STAGE_NONE, 0, NO_ANCHOR },
+};
+
+#define N_PHRASES (sizeof(phrases) / sizeof(*phrases))
+
+void mr_decode_add_phrases(struct mr_matcher *m, uint32_t first_id) {
+	for (size_t i = 0; i < N_PHRASES; i++) {
+		mr_matcher_add(m, phrases[i].text, strlen(phrases[i].text), first_id + (uint32_t)i);
+	}
+}
+
+static bool is_digit(char c) {
+	return c >= '0' && c <= '9';
+}
+
+static bool is_alpha(char c) {
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_host_char(char c) {
+	return is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_';
+}
+
+/*
+ * A basic code token at s[i]: [2-5][0-9][0-9] followed by space, '-' or the
+ * end. RFC 5321 allows only 0-5 as the second digit; servers that send "570"
+ * are believed only where a reply must start (strict false).
+ */
+static unsigned basic_at(const char *s, size_t len, size_t i, bool strict) {
+	if (i + 3 > len || s[i] < '2' || s[i] > '5' || !is_digit(s[i + 1]) ||
+		(strict && s[i + 1] > '5') || !is_digit(s[i + 2])) {
+		return 0;
+	}
+	if (i + 3 < len && s[i + 3] != ' ' && s[i + 3] != '-' && s[i + 3] != ')' &&
+		s[i + 3] != ',' && s[i + 3] != ';') {
+		return 0;
+	}
+	return (unsigned)((s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0'));
+}
+
+/* Where a code may start inside text: not in a number, a word or an address. */
+static bool token_start(const char *s, size_t i) {
+	if (i == 0) {
+		return true;
+	}
+	char p = s[i - 1];
+	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
+	       p == '#' || p == '<';
+}
+
+/* An enhanced code at s[i], not part of an IP address or a version number. */
+static size_t enhanced_at(const char *s, size_t len, size_t i, char out[MR_ENHANCED_MAX]) {
+	if (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '.' || is_alpha(s[i - 1]))) {
+		return 0;
+	}
+	size_t n = mr_enhanced_parse(s + i, len - i, out);
+	if (n == 0) {
+		return 0;
+	}
+	size_t end = i + n;
+	if (end < len && (is_digit(s[end]) || is_alpha(s[end]) ||
+				 (s[end] == '.' && end + 1 < len && is_digit(s[end + 1])))) {
+		out[0] = '\0';
+		return 0;
+	}
+	return n;
+}
+
+/* Where the cleaned text's offsets come from: from clean on, offsets run in
+ * step with the text's from orig on. */
+struct segment {
+	uint16_t clean, orig;
+};
+
+#define MAX_SEGMENTS 128
+
+struct cleaned {
+	char text[MR_DECODE_MAX];
+	size_t len;
+	struct segment segments[MAX_SEGMENTS];
+	size_t n_segments;
+};
+
+/* Bytes the cleaning looks at twice; every other byte is copied. */
+static const bool special_byte[256] = {
+	['<'] = true,
+	[' '] = true,
+	['\t'] = true,
+	['\r'] = true,
+	['\n'] = true,
+	['2'] = true,
+	['3'] = true,
+	['4'] = true,
+	['5'] = true,
+};
+
+/* Offset in the text of offset k of the cleaned text. */
+static size_t original_offset(const struct cleaned *c, size_t k) {
+	size_t i = c->n_segments - 1;
+	while (i > 0 && c->segments[i].clean > k) {
+		i--;
+	}
+	return c->segments[i].orig + (k - c->segments[i].clean);
+}
+
+/* Where the server's reply starts: after the first anchor phrase found
+ * (in the table's order), else at the start. The hits are in the cleaned
+ * text; pos maps them back. */
+static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len,
+	const struct mr_match *hits, size_t n, const struct cleaned *clean) {
+	size_t best = N_PHRASES, end = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (hits[i].id < kb->n_rules) {
+			continue;
+		}
+		size_t id = hits[i].id - kb->n_rules;
+		if (phrases[id].anchor != NO_ANCHOR && id < best) {
+			best = id;
+			end = original_offset(clean, hits[i].end - 1) + 1; /* back in the text */
+		}
+	}
+	if (best == N_PHRASES) {
+		return 0;
+	}
+	if (phrases[best].anchor == REPLY_AFTER_COLON) {
+		for (size_t i = end; i + 1 < len; i++) {
+			if (s[i] == ':' && s[i + 1] == ' ') {
+				return i + 2;
+			}
+		}
+	}
+	return end;
+}
+
+/* The first enhanced code in s[from..to) of the given class (0: any). */
+static bool enhanced_in(
+	const char *s, size_t len, size_t from, size_t to, char cls, char out[MR_ENHANCED_MAX]) {
+	for (size_t i = from; i + 5 <= to; i++) {
+		if ((s[i] == '2' || s[i] == '4' || s[i] == '5') && s[i + 1] == '.' &&
+			enhanced_at(s, len, i, out) != 0) {
+			if (cls == 0 || out[0] == cls) {
+				return true;
+			}
+			out[0] = '\0';
+		}
+	}
+	return false;
+}
+
+/* anchor: where the reply starts after the MTA's own words, if it does. */
+static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagnosis *d) {
+	/* A reply quoted as it came ("550 5.1.1 ...") starts with its code. */
+	size_t start = basic_at(s, len, 0, false) ? 0 : anchor;
+	while (start < len && (s[start] == ' ' || s[start] == '"' || s[start] == '\'')) {
+		start++;
+	}
+	size_t at = start;
+	unsigned basic = basic_at(s, len, start, false);
+	/* "... NNN X.Y.Z ..." anywhere, then any failure code alone. */
+	for (size_t i = start; basic == 0 && i + 9 <= len; i++) {
+		char tmp[MR_ENHANCED_MAX];
+		if (token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0 &&
+			enhanced_at(s, len, i + 4, tmp) != 0 && tmp[0] == s[i]) {
+			at = i;
+		} else {
+			basic = 0;
+		}
+	}
+	for (size_t i = start; basic == 0 && i + 3 <= len; i++) {
+		if ((s[i] == '4' || s[i] == '5') && token_start(s, i) &&
+			(basic = basic_at(s, len, i, true)) != 0) {
+			at = i;
+		}
+	}
+	d->basic = (uint16_t)basic;
+	if (basic != 0 && at + 4 < len && enhanced_at(s, len, at + 4, d->enhanced) != 0) {
+		return;
+	}
+	/* Elsewhere: "#5.1.1", "(4.7.1)", or the code of a reply without a basic
+	 * one; in the reply first, then before it. */
+	char cls = basic ? (char)('0' + basic / 100) : 0;
+	if (!enhanced_in(s, len, start, len, cls, d->enhanced)) {
+		enhanced_in(s, len, 0, start, cls, d->enhanced);
+	}
+}
+
+/* An IP literal at s[i] (after '['): IPv4 or IPv6, up to ']'. */
+static size_t ip_literal(const char *s, size_t len, size_t i, bool *ok) {
+	size_t start = i;
+	if (len - i > 5 && strncasecmp(s + i, "ipv6:", 5) == 0) {
+		i += 5;
+	}
+	bool dot = false, colon = false;
+	while (i < len && (is_digit(s[i]) || (s[i] >= 'a' && s[i] <= 'f') ||
+				  (s[i] >= 'A' && s[i] <= 'F') || s[i] == '.' || s[i] == ':')) {
+		dot |= s[i] == '.';
+		colon |= s[i] == ':';
+		i++;
+	}
+	*ok = i < len && s[i] == ']' && i > start && (dot || colon);
+	return i;
+}
+
+/*
+ * Finds "name[address]" (Postfix) or "name [address]" (Exim), with an
+ * optional ":port", at or after from. Sets the spans of the whole token (for
+ * blanking), the name and the address; false when there is none.
+ */
+static bool host_token(const char *s, size_t len, size_t from, struct mr_span *whole,
+	struct mr_span *name, struct mr_span *addr, uint16_t *port) {
+	for (const char *b = memchr(s + from, '[', len - from); b != NULL;
+		b = memchr(b + 1, '[', len - (size_t)(b + 1 - s))) {
+		size_t i = (size_t)(b - s);
+		bool ok;
+		size_t close = ip_literal(s, len, i + 1, &ok);
+		if (!ok) {
+			continue;
+		}
+		size_t name_end = i;
+		bool spaced = i > 0 && s[i - 1] == ' ';
+		if (spaced) {
+			name_end--;
+		}
+		size_t name_start = name_end;
+		while (name_start > 0 && is_host_char(s[name_start - 1])) {
+			name_start--;
+		}
+		/* "from [192.0.2.1]": a word, not a host name. */
+		if (name_start == name_end ||
+			(spaced && memchr(s + name_start, '.', name_end - name_start) == NULL)) {
+			continue;
+		}
+		size_t end = close + 1;
+		unsigned p = 0;
+		if (end + 1 < len && s[end] == ':' && is_digit(s[end + 1])) {
+			end++;
+			while (end < len && is_digit(s[end]) && p < 65536) {
+				p = p * 10 + (unsigned)(s[end] - '0');
+				end++;
+			}
+		}
+		*whole = (struct mr_span){ (uint16_t)name_start, (uint16_t)(end - name_start) };
+		*name = (struct mr_span){ (uint16_t)name_start, (uint16_t)(name_end - name_start) };
+		*addr = (struct mr_span){ (uint16_t)(i + 1), (uint16_t)(close - i - 1) };
+		*port = p < 65536 ? (uint16_t)p : 0;
+		return true;
+	}
+	return false;
+}
+
+/* "<user@domain>" at s[i]: its length, or 0. */
+static size_t address_at(const char *s, size_t len, size_t i) {
+	size_t j = i + 1;
+	bool at = false;
+	while (j < len && j - i < 256 && s[j] != '>' && s[j] != ' ') {
+		at |= s[j] == '@';
+		j++;
+	}
+	return j < len && s[j] == '>' && at ? j - i + 1 : 0;
+}
+
+/*
+ * A line prefix of a multi-line reply that Postfix flattened into one line,
+ * at s[i]: "550-5.7.1 " (any code), or "550 5.7.1 " repeating the code of
+ * the first prefix (the last line). Its length with the space, or 0.
+ */
+static size_t continuation_at(const char *s, size_t len, size_t i, unsigned *code) {
+	unsigned c = basic_at(s, len, i, false);
+	if (c == 0 || i + 3 >= len || (s[i + 3] == ' ' && c != *code)) {
+		return 0;
+	}
+	size_t n = 4;
+	char enhanced[MR_ENHANCED_MAX];
+	size_t e = mr_enhanced_parse(s + i + n, len - i - n, enhanced);
+	if (e > 0 && i + n + e < len && s[i + n + e] == ' ') {
+		n += e + 1;
+	}
+	if (*code == 0) {
+		*code = c;
+	}
+	return n;
+}
+
+/*
+ * The text as rules see it: mail addresses and host tokens become a space,
+ * so that "spam@example.com" or "mx.spamfilter.example" cannot decide
+ * anything; multi-line prefixes go, so that a phrase broken over lines is
+ * whole again; runs of white space are one space. The first host token is
+ * the remote host.
+ */
+static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_diagnosis *d) {
+	struct mr_span whole = { 0, 0 }, name, addr;
+	uint16_t port;
+	size_t next_host = SIZE_MAX;
+	if (host_token(s, len, 0, &whole, &name, &addr, &port)) {
+		d->host = name;
+		d->address = addr;
+		d->port = port;
+		next_host = whole.off;
+	}
+	char *out = c->text;
+	size_t n = 0;
+	unsigned code = 0;
+	c->segments[0] = (struct segment){ 0, 0 };
+	c->n_segments = 1;
+	for (size_t i = 0; i < len;) {
+		unsigned char ch = (unsigned char)s[i];
+		if (i != next_host &&
+			(!special_byte[ch] || (ch == ' ' && n > 0 && out[n - 1] != ' '))) {
+			out[n++] = (char)ch; /* the common case: copied as it is */
+			i++;
+			continue;
+		}
+		size_t skip = 1;
+		bool space = true;
+		if (i == next_host) {
+			skip = whole.len;
+			next_host = host_token(s, len, i + skip, &whole, &name, &addr, &port)
+					    ? whole.off
+					    : SIZE_MAX;
+		} else if (ch == '<') {
+			skip = address_at(s, len, i);
+			space = skip > 0;
+			skip = skip > 0 ? skip : 1;
+		} else if (ch >= '2' && ch <= '5') {
+			size_t marker =
+				n == 0 || out[n - 1] == ' ' ? continuation_at(s, len, i, &code) : 0;
+			/* The space before a prefix stands for it. */
+			space = marker > 0 && n == 0;
+			skip = marker > 0 ? marker : 1;
+			if (marker == 0) {
+				out[n++] = (char)ch;
+				i++;
+				continue;
+			}
+		}
+		if (space && (n == 0 || out[n - 1] != ' ')) {
+			out[n++] = ' ';
+		} else if (!space && ch == '<') {
+			out[n++] = '<';
+		}
+		i += skip;
+		/* Record where the offsets stop running in step. */
+		const struct segment *last = &c->segments[c->n_segments - 1];
+		if ((size_t)last->orig + (n - last->clean) != i && c->n_segments < MAX_SEGMENTS) {
+			c->segments[c->n_segments++] = (struct segment){ (uint16_t)n, (uint16_t)i };
+		}
+	}
+	c->len = n;
+}
+
+/* The stage and, for replies without codes, whether it will be retried. */
+static void apply_phrases(
+	const struct mr_kb *kb, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
+	size_t stage_by = N_PHRASES, temp_by = N_PHRASES;
+	for (size_t i = 0; i < n; i++) {
+		if (hits[i].id < kb->n_rules) {
+			continue;
+		}
+		size_t id = hits[i].id - kb->n_rules;
+		if (phrases[id].stage != MR_STAGE_NONE && id < stage_by) {
+			stage_by = id;
+		}
+		if (phrases[id].temporary >= 0 && id < temp_by) {
+			temp_by = id;
+		}
+	}
+	if (stage_by < N_PHRASES) {
+		d->stage = phrases[stage_by].stage;
+	}
+	if (d->basic != 0) {
+		d->temporary = (int8_t)(d->basic / 100 == 4 ? 1 : d->basic / 100 == 5 ? 0 : -1);
+	} else if (d->enhanced[0] != '\0') {
+		d->temporary = (int8_t)(d->enhanced[0] == '4' ? 1 : d->enhanced[0] == '5' ? 0 : -1);
+	} else if (temp_by < N_PHRASES) {
+		d->temporary = phrases[temp_by].temporary;
+	}
+}
+
+/*
+ * The first rule that matched and whose code pattern fits. Postfix's
+ * "delivery temporarily suspended: " only says it reuses the last failure,
+ * so rules inside that prefix do not count; the rest of the text is the cause.
+ */
+static void categorise(const struct mr_kb *kb, const char *text, size_t len,
+	const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
+	static const char suspended[] = "delivery temporarily suspended: ";
+	size_t skip = 0;
+	if (len > sizeof(suspended) - 1 && memcmp(text, suspended, sizeof(suspended) - 1) == 0) {
+		skip = sizeof(suspended) - 1;
+	}
+	uint32_t best = UINT32_MAX;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = hits[i].id;
+		if (id >= best || id >= kb->n_rules || hits[i].end <= skip) {
+			continue;
+		}
+		const struct mr_rule *rule = &kb->rules[id];
+		if (rule->code == NULL ||
+			mr_code_match(rule->code, d->basic, d->enhanced, d->temporary)) {
+			best = id;
+		}
+	}
+	if (best != UINT32_MAX) {
+		d->rule = (int16_t)best;
+		d->category = (int16_t)kb->rules[best].category;
+		return;
+	}
+	const struct mr_enhanced_code *e = mr_kb_enhanced(kb, d->enhanced);
+	d->category = (int16_t)(e && e->category >= 0 ? e->category : kb->unknown);
+}
+
+void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d) {
+	*d = (struct mr_diagnosis){ .temporary = -1, .rule = -1, .category = (int16_t)kb->unknown };
+	if (len > MR_DECODE_MAX) {
+		len = MR_DECODE_MAX;
+	}
+	struct cleaned clean;
+	clean_text(text, len, &clean, d);
+	/* One pass finds the rules' phrases and the decoder's own. Hits past
+	 * the array's end are dropped: only absurd texts have so many. */
+	struct mr_match hits[256];
+	size_t n = mr_matcher_scan(kb->matcher, clean.text, clean.len, hits, 256);
+	find_codes(text, len, reply_start(kb, text, len, hits, n, &clean), d);
+	apply_phrases(kb, hits, n, d);
+	categorise(kb, clean.text, clean.len, hits, n, d);
+}
+
+static const char *const stage_names[MR_STAGE_COUNT][2] = {
+	[MR_STAGE_NONE] = { NULL, NULL },
+	[MR_STAGE_CONNECT] = { "connect", "connect" },
+	[MR_STAGE_GREETING] = { "greeting", "greeting" },
+	[MR_STAGE_HELO] = { "helo", "EHLO/HELO" },
+	[MR_STAGE_STARTTLS] = { "starttls", "STARTTLS" },
+	[MR_STAGE_AUTH] = { "auth", "AUTH" },
+	[MR_STAGE_MAIL] = { "mail", "MAIL FROM" },
+	[MR_STAGE_RCPT] = { "rcpt", "RCPT TO" },
+	[MR_STAGE_DATA] = { "data", "DATA" },
+	[MR_STAGE_END_OF_DATA] = { "end-of-data", "end of DATA" },
+};
+
+const char *mr_stage_name(enum mr_stage stage) {
+	return (unsigned)stage < MR_STAGE_COUNT ? stage_names[stage][0] : NULL;
+}
+
+const char *mr_stage_label(enum mr_stage stage) {
+	return (unsigned)stage < MR_STAGE_COUNT ? stage_names[stage][1] : NULL;
+}
+
+enum mr_stage mr_stage_parse(const char *name) {
+	for (int s = 1; s < MR_STAGE_COUNT; s++) {
+		if (strcmp(stage_names[s][0], name) == 0) {
+			return (enum mr_stage)s;
+		}
+	}
+	return MR_STAGE_NONE;
+}
+
+const struct mr_category *mr_diagnosis_category(
+	const struct mr_kb *kb, const struct mr_diagnosis *d) {
+	return &kb->categories[d->category];
+}
+
+const char *mr_diagnosis_meaning(const struct mr_kb *kb, const struct mr_diagnosis *d) {
+	if (d->rule >= 0 && kb->rules[d->rule].meaning != NULL) {
+		return kb->rules[d->rule].meaning;
+	}
+	return kb->categories[d->category].meaning;
+}
+
+const char *mr_diagnosis_advice(const struct mr_kb *kb, const struct mr_diagnosis *d) {
+	if (d->rule >= 0 && kb->rules[d->rule].advice != NULL) {
+		return kb->rules[d->rule].advice;
+	}
+	return kb->categories[d->category].advice;
+}
+
+const char *mr_diagnosis_provider(const struct mr_kb *kb, const struct mr_diagnosis *d) {
+	return d->rule >= 0 ? kb->rules[d->rule].provider : NULL;
+}

@@ -1,0 +1,112 @@
+#include "explain.h"
+
+#include <string.h>
+
+#include "export.h"
+
+static void part(struct mr_buf *out, const char *separator) {
+	if (out->len > 0) {
+		mr_buf_add_str(out, separator);
+	}
+}
+
+void mr_explain_facts(
+	struct mr_buf *out, const char *text, const struct mr_diagnosis *d, const char *separator) {
+	mr_buf_clear(out);
+	if (d->basic != 0) {
+		mr_buf_printf(out, "%u", d->basic);
+	}
+	if (d->enhanced[0] != '\0') {
+		mr_buf_add_str(out, d->basic != 0 ? " " : "");
+		mr_buf_add_str(out, d->enhanced);
+	}
+	if (d->stage != MR_STAGE_NONE) {
+		part(out, separator);
+		mr_buf_printf(out, "at %s", mr_stage_label(d->stage));
+	}
+	if (d->host.len > 0) {
+		part(out, separator);
+		mr_buf_add(out, text + d->host.off, d->host.len);
+		if (d->address.len > 0) {
+			mr_buf_add_str(out, " [");
+			mr_buf_add(out, text + d->address.off, d->address.len);
+			mr_buf_add_str(out, "]");
+		}
+		if (d->port != 0) {
+			mr_buf_printf(out, ":%u", d->port);
+		}
+	}
+	if (d->temporary >= 0) {
+		part(out, separator);
+		mr_buf_add_str(out, d->temporary ? "temporary" : "permanent");
+	}
+}
+
+const char *mr_explain_retry(const struct mr_diagnosis *d) {
+	switch (d->temporary) {
+	case 1:
+		return "temporary: the MTA tries again until the queue lifetime ends";
+	case 0:
+		return "permanent: trying again will fail the same way";
+	default:
+		return "the text does not say whether it is temporary";
+	}
+}
+
+static void json_span(FILE *out, const char *text, struct mr_span span) {
+	if (span.len == 0) {
+		fputs("null", out);
+	} else {
+		mr_json_string_len(out, text + span.off, span.len);
+	}
+}
+
+static void json_or_null(FILE *out, const char *s) {
+	if (s == NULL) {
+		fputs("null", out);
+	} else {
+		mr_json_string(out, s);
+	}
+}
+
+void mr_explain_json(
+	FILE *out, const struct mr_kb *kb, const char *text, const struct mr_diagnosis *d) {
+	const struct mr_category *cat = mr_diagnosis_category(kb, d);
+	fputs("{\"basic_code\":", out);
+	if (d->basic != 0) {
+		fprintf(out, "%u", d->basic);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"enhanced_code\":", out);
+	json_or_null(out, d->enhanced[0] ? d->enhanced : NULL);
+	fputs(",\"stage\":", out);
+	json_or_null(out, mr_stage_name(d->stage));
+	fputs(",\"host\":", out);
+	json_span(out, text, d->host);
+	fputs(",\"address\":", out);
+	json_span(out, text, d->address);
+	fputs(",\"port\":", out);
+	if (d->port != 0) {
+		fprintf(out, "%u", d->port);
+	} else {
+		fputs("null", out);
+	}
+	fprintf(out, ",\"temporary\":%s",
+		d->temporary < 0 ? "null"
+		: d->temporary   ? "true"
+				 : "false");
+	fputs(",\"category\":", out);
+	mr_json_string(out, cat->name);
+	fputs(",\"sisimai\":", out);
+	mr_json_string(out, cat->sisimai);
+	fputs(",\"provider\":", out);
+	json_or_null(out, mr_diagnosis_provider(kb, d));
+	fputs(",\"title\":", out);
+	mr_json_string(out, cat->title);
+	fputs(",\"explanation\":", out);
+	mr_json_string(out, mr_diagnosis_meaning(kb, d));
+	fputs(",\"advice\":", out);
+	mr_json_string(out, mr_diagnosis_advice(kb, d));
+	putc('}', out);
+}

@@ -1,0 +1,290 @@
+#include "kb.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blob.h"
+#include "decode.h"
+#include "matcher.h"
+#include "xalloc.h"
+
+const char *const mr_kb_files[5] = {
+	"decode/categories.tsv",
+	"decode/basic-codes.tsv",
+	"decode/enhanced-codes.tsv",
+	"decode/providers.tsv",
+	"decode/rules.tsv",
+};
+
+enum { CATEGORIES, BASIC, ENHANCED, PROVIDERS, RULES };
+
+static const char *const columns[5][8] = {
+	[CATEGORIES] = { "name", "sisimai", "badge", "title", "meaning", "advice", NULL },
+	[BASIC] = { "code", "meaning", "reference", NULL },
+	[ENHANCED] = { "code", "title", "meaning", "category", "reference", NULL },
+	[PROVIDERS] = { "provider", "pattern", "code", "category", "meaning", "advice", "source",
+		NULL },
+	[RULES] = { "pattern", "code", "category", "meaning", "advice", "note", NULL },
+};
+
+/* "-" marks an empty field in share/'s files. */
+static const char *optional(const char *field) {
+	return field == NULL || strcmp(field, "-") == 0 ? NULL : field;
+}
+
+static bool row_fail(const struct mr_tsv *tsv, const struct mr_tsv_row *row, char **cause,
+	const char *what, const char *value) {
+	return mr_fail(cause, "%s:%zu: %s \"%s\"", tsv->name, row->line, what, value);
+}
+
+int mr_kb_category_find(const struct mr_kb *kb, const char *name) {
+	for (size_t i = 0; i < kb->n_categories; i++) {
+		if (strcmp(kb->categories[i].name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+static bool load_categories(struct mr_kb *kb, char **cause) {
+	const struct mr_tsv *tsv = &kb->files[CATEGORIES];
+	kb->categories = mr_xcalloc(tsv->n_rows ? tsv->n_rows : 1, sizeof(*kb->categories));
+	for (size_t i = 0; i < tsv->n_rows; i++) {
+		char **f = tsv->rows[i].fields;
+		if (mr_kb_category_find(kb, f[0]) >= 0) {
+			return row_fail(tsv, &tsv->rows[i], cause, "category listed twice:", f[0]);
+		}
+		if (strlen(f[2]) > 10) {
+			return row_fail(tsv, &tsv->rows[i], cause, "badge longer than 10:", f[2]);
+		}
+		kb->categories[kb->n_categories++] = (struct mr_category){
+			.name = f[0],
+			.sisimai = f[1],
+			.badge = f[2],
+			.title = f[3],
+			.meaning = f[4],
+			.advice = f[5],
+		};
+	}
+	kb->unknown = mr_kb_category_find(kb, "unknown");
+	if (kb->unknown < 0) {
+		return mr_fail(cause, "%s: has no \"unknown\" category", tsv->name);
+	}
+	return true;
+}
+
+static bool category_field(const struct mr_kb *kb, const struct mr_tsv *tsv,
+	const struct mr_tsv_row *row, const char *field, bool may_be_empty, int *out,
+	char **cause) {
+	if (may_be_empty && strcmp(field, "-") == 0) {
+		*out = -1;
+		return true;
+	}
+	*out = mr_kb_category_find(kb, field);
+	return *out >= 0 || row_fail(tsv, row, cause, "unknown category", field);
+}
+
+static bool load_basic(struct mr_kb *kb, char **cause) {
+	const struct mr_tsv *tsv = &kb->files[BASIC];
+	kb->basic = mr_xcalloc(tsv->n_rows ? tsv->n_rows : 1, sizeof(*kb->basic));
+	for (size_t i = 0; i < tsv->n_rows; i++) {
+		char **f = tsv->rows[i].fields;
+		bool digits = strlen(f[0]) == 3 && f[0][0] >= '2' && f[0][0] <= '5' &&
+			      f[0][1] >= '0' && f[0][1] <= '9' && f[0][2] >= '0' && f[0][2] <= '9';
+		if (!digits) {
+			return row_fail(tsv, &tsv->rows[i], cause, "not a reply code:", f[0]);
+		}
+		unsigned code = (unsigned)atoi(f[0]);
+		if (mr_kb_basic(kb, code) != NULL) {
+			return row_fail(tsv, &tsv->rows[i], cause, "code listed twice:", f[0]);
+		}
+		kb->basic[kb->n_basic++] = (struct mr_basic_code){ code, f[1], f[2] };
+	}
+	return true;
+}
+
+/* "X.1.1" or "4.7.0": the class may be X (any). */
+static bool enhanced_entry_valid(const char *code) {
+	char buf[MR_ENHANCED_MAX];
+	size_t len = strlen(code);
+	if (len < 5 || len >= MR_ENHANCED_MAX) {
+		return false;
+	}
+	memcpy(buf, code, len + 1);
+	if (buf[0] == 'X') {
+		buf[0] = '5';
+	}
+	return mr_enhanced_parse(buf, len, buf) == len;
+}
+
+static bool load_enhanced(struct mr_kb *kb, char **cause) {
+	const struct mr_tsv *tsv = &kb->files[ENHANCED];
+	kb->enhanced = mr_xcalloc(tsv->n_rows ? tsv->n_rows : 1, sizeof(*kb->enhanced));
+	for (size_t i = 0; i < tsv->n_rows; i++) {
+		const struct mr_tsv_row *row = &tsv->rows[i];
+		char **f = row->fields;
+		if (!enhanced_entry_valid(f[0])) {
+			return row_fail(tsv, row, cause, "not an enhanced status code:", f[0]);
+		}
+		for (size_t j = 0; j < kb->n_enhanced; j++) {
+			if (strcmp(kb->enhanced[j].code, f[0]) == 0) {
+				return row_fail(tsv, row, cause, "code listed twice:", f[0]);
+			}
+		}
+		int category;
+		if (!category_field(kb, tsv, row, f[3], true, &category, cause)) {
+			return false;
+		}
+		kb->enhanced[kb->n_enhanced++] = (struct mr_enhanced_code){
+			.code = f[0],
+			.title = f[1],
+			.meaning = f[2],
+			.category = category,
+			.reference = f[4],
+		};
+	}
+	return true;
+}
+
+static bool add_rule(struct mr_kb *kb, const struct mr_tsv *tsv, const struct mr_tsv_row *row,
+	const char *provider, const char *pattern, const char *code, const char *category,
+	const char *meaning, const char *advice, const char *source, char **cause) {
+	/* A short phrase would fire inside unrelated words, addresses and names. */
+	if (strlen(pattern) < 4) {
+		return row_fail(tsv, row, cause, "pattern shorter than 4 characters:", pattern);
+	}
+	for (const char *p = pattern; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z') {
+			return row_fail(tsv, row, cause, "pattern not in lower case:", pattern);
+		}
+	}
+	if (strcmp(code, "-") != 0 && !mr_code_pattern_valid(code)) {
+		return row_fail(tsv, row, cause, "not a code pattern:", code);
+	}
+	struct mr_rule rule = {
+		.provider = provider,
+		.pattern = pattern,
+		.code = optional(code),
+		.meaning = optional(meaning),
+		.advice = optional(advice),
+		.source = optional(source),
+	};
+	if (!category_field(kb, tsv, row, category, false, &rule.category, cause)) {
+		return false;
+	}
+	kb->rules[kb->n_rules] = rule;
+	mr_matcher_add(kb->matcher, pattern, strlen(pattern), (uint32_t)kb->n_rules);
+	kb->n_rules++;
+	return true;
+}
+
+static bool load_rules(struct mr_kb *kb, char **cause) {
+	const struct mr_tsv *prov = &kb->files[PROVIDERS], *gen = &kb->files[RULES];
+	kb->rules = mr_xcalloc(prov->n_rows + gen->n_rows + 1, sizeof(*kb->rules));
+	kb->matcher = mr_matcher_create();
+	for (size_t i = 0; i < prov->n_rows; i++) {
+		char **f = prov->rows[i].fields;
+		if (!add_rule(kb, prov, &prov->rows[i], f[0], f[1], f[2], f[3], f[4], f[5], f[6],
+			    cause)) {
+			return false;
+		}
+	}
+	kb->n_provider_rules = kb->n_rules;
+	for (size_t i = 0; i < gen->n_rows; i++) {
+		char **f = gen->rows[i].fields;
+		if (!add_rule(kb, gen, &gen->rows[i], NULL, f[0], f[1], f[2], f[3], f[4], NULL,
+			    cause)) {
+			return false;
+		}
+	}
+	mr_decode_add_phrases(kb->matcher, (uint32_t)kb->n_rules);
+	mr_matcher_build(kb->matcher);
+	return true;
+}
+
+struct mr_kb *mr_kb_load(const char *const data[5], const size_t lens[5], char **cause) {
+	struct mr_kb *kb = mr_xcalloc(1, sizeof(*kb));
+	bool ok = true;
+	for (int i = 0; ok && i < 5; i++) {
+		ok = mr_tsv_parse(
+			&kb->files[i], mr_kb_files[i], data[i], lens[i], columns[i], cause);
+	}
+	ok = ok && load_categories(kb, cause) && load_basic(kb, cause) &&
+	     load_enhanced(kb, cause) && load_rules(kb, cause);
+	if (!ok) {
+		mr_kb_destroy(kb);
+		return NULL;
+	}
+	return kb;
+}
+
+void mr_kb_destroy(struct mr_kb *kb) {
+	if (kb == NULL) {
+		return;
+	}
+	mr_matcher_destroy(kb->matcher);
+	free(kb->categories);
+	free(kb->basic);
+	free(kb->enhanced);
+	free(kb->rules);
+	for (int i = 0; i < 5; i++) {
+		mr_tsv_finish(&kb->files[i]);
+	}
+	free(kb);
+}
+
+const struct mr_basic_code *mr_kb_basic(const struct mr_kb *kb, unsigned code) {
+	for (size_t i = 0; i < kb->n_basic; i++) {
+		if (kb->basic[i].code == code) {
+			return &kb->basic[i];
+		}
+	}
+	return NULL;
+}
+
+const struct mr_enhanced_code *mr_kb_enhanced(const struct mr_kb *kb, const char *code) {
+	if (code == NULL || code[0] == '\0') {
+		return NULL;
+	}
+	const struct mr_enhanced_code *any_class = NULL;
+	for (size_t i = 0; i < kb->n_enhanced; i++) {
+		const char *entry = kb->enhanced[i].code;
+		if (strcmp(entry + 1, code + 1) != 0) {
+			continue;
+		}
+		if (entry[0] == code[0]) {
+			return &kb->enhanced[i];
+		}
+		if (entry[0] == 'X') {
+			any_class = &kb->enhanced[i];
+		}
+	}
+	return any_class;
+}
+
+static struct mr_kb *default_kb;
+
+static void load_default(void) {
+	const char *data[5];
+	size_t lens[5];
+	for (int i = 0; i < 5; i++) {
+		const struct mr_blob *blob = mr_blob_find(mr_kb_files[i]);
+		if (blob == NULL) {
+			mr_fatal("the knowledge base file %s is not built in", mr_kb_files[i]);
+		}
+		data[i] = (const char *)blob->data;
+		lens[i] = blob->len;
+	}
+	char *cause = NULL;
+	default_kb = mr_kb_load(data, lens, &cause);
+	if (default_kb == NULL) {
+		mr_fatal("built-in knowledge base: %s", cause);
+	}
+}
+
+const struct mr_kb *mr_kb_default(void) {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, load_default);
+	return default_kb;
+}

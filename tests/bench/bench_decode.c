@@ -1,0 +1,145 @@
+/*
+ * How fast reasons are decoded, on one core, for three sets of lines:
+ *
+ *   real-world  the table of real reasons (tests/decode/reasons.tsv)
+ *   queue       every recipient's reason of a generated 20,000-message
+ *               queue, repeats included, as a queue listing has them
+ *   distinct    each distinct reason of that queue once (long multi-line
+ *               replies weigh more here: they are rarely equal)
+ *
+ * Each set is decoded over and over for SECONDS; prints lines per second
+ * and MB per second.
+ *
+ *   bench-decode [REASONS.tsv] [SECONDS]
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "decode.h"
+#include "generate.h"
+#include "snapshot.h"
+#include "tsv.h"
+#include "xalloc.h"
+
+static double seconds(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct corpus {
+	char **texts;
+	size_t *lens;
+	size_t n, cap, bytes;
+};
+
+static void add(struct corpus *c, const char *text) {
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		c->texts = mr_xreallocarray(c->texts, c->cap, sizeof(*c->texts));
+		c->lens = mr_xreallocarray(c->lens, c->cap, sizeof(*c->lens));
+	}
+	c->texts[c->n] = mr_xstrdup(text);
+	c->lens[c->n] = strlen(text);
+	c->bytes += c->lens[c->n];
+	c->n++;
+}
+
+static void load_table(struct corpus *c, const char *path) {
+	struct mr_buf data;
+	mr_buf_init(&data);
+	char *cause = NULL;
+	if (!mr_buf_add_file(&data, path, &cause)) {
+		mr_fatal("%s", cause);
+	}
+	static const char *const columns[] = { "reason", "basic", "enhanced", "stage", "category",
+		"source", NULL };
+	struct mr_tsv tsv;
+	if (!mr_tsv_parse(&tsv, path, data.data, data.len, columns, &cause)) {
+		mr_fatal("%s", cause);
+	}
+	for (size_t i = 0; i < tsv.n_rows; i++) {
+		add(c, tsv.rows[i].fields[0]);
+	}
+	mr_tsv_finish(&tsv);
+	mr_buf_finish(&data);
+}
+
+/* The reasons of a generated queue: every recipient's, or each distinct
+ * one once. */
+static void load_generated(struct corpus *all, struct corpus *distinct) {
+	struct mr_gen_options o = { .seed = 20261123, .now = 1795435200 };
+	char *cause = NULL;
+	struct mr_gen *gen = mr_gen_create(&o, &cause);
+	if (gen == NULL) {
+		mr_fatal("%s", cause);
+	}
+	struct mr_snapshot *snap = mr_snapshot_create();
+	mr_gen_fill(gen, snap, 20000);
+	struct mr_strpool *seen = mr_strpool_create();
+	for (size_t i = 0; i < snap->n_recipients; i++) {
+		const char *r = snap->recipients[i].reason;
+		if (r == NULL) {
+			continue;
+		}
+		add(all, r);
+		size_t before = mr_strpool_distinct(seen);
+		mr_strpool_intern(seen, r, strlen(r));
+		if (mr_strpool_distinct(seen) > before) {
+			add(distinct, r);
+		}
+	}
+	mr_strpool_destroy(seen);
+	mr_snapshot_destroy(snap);
+	mr_gen_destroy(gen);
+}
+
+static void run(const char *name, const struct corpus *c, double budget) {
+	const struct mr_kb *kb = mr_kb_default();
+	struct mr_diagnosis d;
+	unsigned checksum = 0;
+	size_t decoded = 0, bytes = 0;
+	double start = seconds(), now = start;
+	while (now - start < budget) {
+		for (size_t i = 0; i < c->n; i++) {
+			mr_decode(kb, c->texts[i], c->lens[i], &d);
+			checksum += (unsigned)d.category + d.basic;
+		}
+		decoded += c->n;
+		bytes += c->bytes;
+		now = seconds();
+	}
+	double elapsed = now - start;
+	printf("bench-decode: %-11s %6zu lines of %3.0f bytes on average: %9.0f lines/s, "
+	       "%5.1f MB/s (checksum %u)\n",
+		name, c->n, (double)c->bytes / (double)c->n, (double)decoded / elapsed,
+		(double)bytes / elapsed / 1e6, checksum);
+}
+
+static void corpus_free(struct corpus *c) {
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->texts[i]);
+	}
+	free(c->texts);
+	free(c->lens);
+}
+
+int main(int argc, char **argv) {
+	const char *table = argc > 1 ? argv[1] : "tests/decode/reasons.tsv";
+	double budget = argc > 2 ? atof(argv[2]) : 2.0;
+	struct corpus real = { 0 }, queue = { 0 }, distinct = { 0 };
+	load_table(&real, table);
+	load_generated(&queue, &distinct);
+	mr_kb_default(); /* loading is not decoding */
+	run("real-world", &real, budget);
+	run("queue", &queue, budget);
+	run("distinct", &distinct, budget);
+	corpus_free(&real);
+	corpus_free(&queue);
+	corpus_free(&distinct);
+	return 0;
+}

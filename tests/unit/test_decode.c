@@ -1,0 +1,449 @@
+/*
+ * The decoder: the matcher, code patterns, the parser on tricky texts, the
+ * built-in knowledge base, and the table of real-world reasons in
+ * tests/decode/reasons.tsv (path given as the first argument).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "decode.h"
+#include "harness.h"
+#include "kb.h"
+#include "matcher.h"
+#include "snapshot.h"
+#include "tsv.h"
+#include "xalloc.h"
+
+static void test_matcher(void) {
+	struct mr_matcher *m = mr_matcher_create();
+	mr_matcher_add(m, "he", 2, 1);
+	mr_matcher_add(m, "she", 3, 2);
+	mr_matcher_add(m, "HIS", 3, 3);
+	mr_matcher_add(m, "hers", 4, 4);
+	mr_matcher_add(m, "she", 3, 5);
+	mr_matcher_build(m);
+	struct mr_match hits[16];
+	size_t n = mr_matcher_scan(m, "uSHErs his", 10, hits, 16);
+	T_INT(n, 5, "matcher: every overlapping match is found");
+	/* "she" (2 and 5, in the order added) and "he" end at 4, "hers" at 6. */
+	T_OK(n >= 4 && hits[0].id == 2 && hits[1].id == 5 && hits[2].id == 1 && hits[0].end == 4,
+		"matcher: matches at one end come longest pattern first, then in order added");
+	T_OK(n >= 4 && hits[3].id == 4 && hits[3].end == 6, "matcher: hers found across case");
+	T_OK(n == 5 && hits[4].id == 3 && hits[4].end == 10, "matcher: upper-case pattern folded");
+	T_INT(mr_matcher_scan(m, "uSHErs his", 10, hits, 2), 2,
+		"matcher: no more matches than the array holds");
+	T_INT(mr_matcher_scan(m, "\xff\x01 nothing", 10, hits, 16), 0,
+		"matcher: bytes outside every pattern match nothing");
+	mr_matcher_destroy(m);
+
+	/* Long texts are scanned as two halves at once: the same matches as a
+	 * plain search, wherever they fall, the middle included. */
+	static const char *const words[] = { "greylist", "mailbox full", "ox fu", "try again later",
+		"a", "ll m", "temporarily deferred due to unexpected volume" };
+	struct mr_matcher *big = mr_matcher_create();
+	for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++) {
+		mr_matcher_add(big, words[w], strlen(words[w]), (uint32_t)w);
+	}
+	mr_matcher_build(big);
+	size_t checked = 0, wrong = 0;
+	for (size_t len = 60; len < 700; len += 37) {
+		char text[700];
+		for (size_t i = 0; i < len; i++) {
+			text[i] = "Mailbox FULL, try again later; greylisted. temporarily deferred "
+				  "due to unexpected volume x"[(i + len) % 91];
+		}
+		struct mr_match got[512];
+		size_t n_got = mr_matcher_scan(big, text, len, got, 512);
+		/* Reference: every (pattern, end) by comparison at every offset. */
+		size_t want = 0;
+		for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++) {
+			size_t wl = strlen(words[w]);
+			for (size_t at = 0; at + wl <= len; at++) {
+				if (strncasecmp(text + at, words[w], wl) != 0) {
+					continue;
+				}
+				want++;
+				bool seen = false;
+				for (size_t k = 0; k < n_got && k < 512; k++) {
+					seen |= got[k].id == w && got[k].end == at + wl;
+				}
+				wrong += !seen;
+			}
+		}
+		wrong += n_got != want;
+		checked += want;
+	}
+	T_OK(wrong == 0 && checked > 100,
+		"matcher: long texts give exactly the matches of a plain search (%zu)", checked);
+	mr_matcher_destroy(big);
+
+	struct mr_matcher *empty = mr_matcher_create();
+	mr_matcher_build(empty);
+	T_INT(mr_matcher_scan(empty, "abc", 3, hits, 16), 0, "matcher: no patterns, no matches");
+	mr_matcher_destroy(empty);
+}
+
+static void test_code_patterns(void) {
+	static const struct {
+		const char *pattern;
+		unsigned basic;
+		const char *enhanced;
+		int temporary;
+		bool valid, match;
+	} cases[] = {
+		{ "4", 450, "", 1, true, true },
+		{ "4", 0, "4.7.1", -1, true, true },
+		{ "5", 0, "", 0, true, true },
+		{ "5", 0, "", -1, true, false },
+		{ "550", 550, "5.1.1", 0, true, true },
+		{ "550", 0, "5.1.1", 0, true, false },
+		{ "45x", 451, "", 1, true, true },
+		{ "45x", 421, "", 1, true, false },
+		{ "4xx", 421, "", 1, true, true },
+		{ "5.7.1", 550, "5.7.1", 0, true, true },
+		{ "5.7.1", 550, "5.7.10", 0, true, false },
+		{ "4.7.*", 421, "4.7.28", 1, true, true },
+		{ "4.7.*", 421, "5.7.28", 1, true, false },
+		{ "x.1.1", 550, "5.1.1", 0, true, true },
+		{ "*.1.1", 450, "4.1.1", 1, true, true },
+		{ "5.7.6xx", 550, "5.7.606", 0, true, true },
+		{ "5.7.6xx", 550, "5.7.6", 0, true, false },
+		{ "5.7", 0, "", 0, false, false },
+		{ "5.7.1.1", 0, "", 0, false, false },
+		{ "55", 0, "", 0, false, false },
+		{ "abc", 0, "", 0, false, false },
+		{ "6", 0, "", 0, false, false },
+		{ "5.7.1234", 0, "", 0, false, false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		T_INT(mr_code_pattern_valid(cases[i].pattern), cases[i].valid,
+			"code pattern \"%s\" is %svalid", cases[i].pattern,
+			cases[i].valid ? "" : "not ");
+		if (cases[i].valid) {
+			T_INT(mr_code_match(cases[i].pattern, cases[i].basic, cases[i].enhanced,
+				      cases[i].temporary),
+				cases[i].match, "code pattern \"%s\" %s %u %s", cases[i].pattern,
+				cases[i].match ? "matches" : "does not match", cases[i].basic,
+				cases[i].enhanced);
+		}
+	}
+}
+
+static char *span_dup(const char *text, struct mr_span span) {
+	return span.len ? mr_xstrndup(text + span.off, span.len) : mr_xstrdup("-");
+}
+
+/* The parser on texts chosen for their traps; categories are the data's. */
+static void test_parser(const struct mr_kb *kb) {
+	static const struct {
+		const char *text;
+		unsigned basic;
+		const char *enhanced, *stage, *host, *address;
+		unsigned port;
+		int temporary;
+	} cases[] = {
+		{ "host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@example.com>: Recipient "
+		  "address rejected: User unknown (in reply to RCPT TO command)",
+			550, "5.1.1", "rcpt", "mx.example.com", "192.0.2.1", 0, 0 },
+		{ "host 127.0.0.1[127.0.0.1] said: 450 4.2.0 Greylisted, please try again later "
+		  "(in reply to RCPT TO command)",
+			450, "4.2.0", "rcpt", "127.0.0.1", "127.0.0.1", 0, 1 },
+		/* Multi-line replies as Postfix flattens them. */
+		{ "host gmail-smtp-in.l.google.com[142.250.27.26] said: 550-5.7.1 [192.0.2.9] "
+		  "Our system has detected that this message is 550-5.7.1 likely unsolicited "
+		  "mail. 550 5.7.1 https://support.google.com/mail/?p=UnsolicitedMessageError "
+		  "(in reply to end of DATA command)",
+			550, "5.7.1", "end-of-data", "gmail-smtp-in.l.google.com", "142.250.27.26",
+			0, 0 },
+		/* No enhanced code; an IP address is not one. */
+		{ "host mx[5.6.7.8] said: 554 Your IP 5.6.7.8 is listed (in reply to MAIL FROM "
+		  "command)",
+			554, "-", "mail", "mx", "5.6.7.8", 0, 0 },
+		/* Local errors without a code. */
+		{ "connect to mx.example.net[203.0.113.5]:25: Connection refused", 0, "-",
+			"connect", "mx.example.net", "203.0.113.5", 25, 1 },
+		{ "delivery temporarily suspended: connect to 127.0.0.1[127.0.0.1]:2599: "
+		  "Connection refused",
+			0, "-", "connect", "127.0.0.1", "127.0.0.1", 2599, 1 },
+		{ "conversation with 127.0.0.1[127.0.0.1] timed out while receiving the initial "
+		  "server greeting",
+			0, "-", "greeting", "127.0.0.1", "127.0.0.1", 0, 1 },
+		{ "lost connection with mx.example.org[2001:db8::25] while sending end of data -- "
+		  "message may be sent more than once",
+			0, "-", "end-of-data", "mx.example.org", "2001:db8::25", 0, 1 },
+		{ "Host or domain name not found. Name service error for name=example.invalid "
+		  "type=MX: Host not found, try again",
+			0, "-", "-", "-", "-", 0, 1 },
+		{ "Host or domain name not found. Name service error for name=example.invalid "
+		  "type=A: Host not found",
+			0, "-", "-", "-", "-", 0, 0 },
+		{ "mail for example.com loops back to myself", 0, "-", "-", "-", "-", 0, 0 },
+		{ "TLS is required, but was not offered by host mx.example.com[192.0.2.7]", 0, "-",
+			"starttls", "mx.example.com", "192.0.2.7", 0, 1 },
+		{ "host mx.example.com[192.0.2.7] refused to talk to me: 554 5.7.1 Access denied",
+			554, "5.7.1", "greeting", "mx.example.com", "192.0.2.7", 0, 0 },
+		/* The code after text; the class decides which enhanced code counts. */
+		{ "Remote server returned '550 5.4.1 Recipient address rejected: Access denied'",
+			550, "5.4.1", "-", "-", "-", 0, 0 },
+		{ "451 Temporary local problem - please try later (4.3.0)", 451, "4.3.0", "-", "-",
+			"-", 0, 1 },
+		{ "452 too many recipients (see 5.5.3 in RFC 3463)", 452, "-", "-", "-", "-", 0,
+			1 },
+		/* Exim, Sendmail, DSN. */
+		{ "SMTP error from remote mail server after RCPT TO:<u@example.com>: 550 5.1.1 "
+		  "<u@example.com>: Recipient address rejected",
+			550, "5.1.1", "rcpt", "-", "-", 0, 0 },
+		{ "H=mx.example.com [192.0.2.3]: SMTP error from remote mail server after end of "
+		  "data: 552 5.3.4 Message size exceeds fixed limit",
+			552, "5.3.4", "end-of-data", "mx.example.com", "192.0.2.3", 0, 0 },
+		{ "smtp; 550 5.2.1 The email account that you tried to reach is disabled", 550,
+			"5.2.1", "-", "-", "-", 0, 0 },
+		{ "Deferred: 421 4.7.0 Try again later, closing connection. (EHLO)", 421, "4.7.0",
+			"-", "-", "-", 0, 1 },
+		{ ">>> RCPT To:<u@example.com> <<< 550 5.1.1 User unknown", 550, "5.1.1", "rcpt",
+			"-", "-", 0, 0 },
+		/* Numbers that are not codes. */
+		{ "host mx.example.com[192.0.2.1] said: Requested action aborted (in reply to "
+		  "DATA command)",
+			0, "-", "data", "mx.example.com", "192.0.2.1", 0, -1 },
+		{ "Please try again later from [198.51.100.24]. (S77714)", 0, "-", "-", "-", "-", 0,
+			1 },
+		{ "", 0, "-", "-", "-", "-", 0, -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *text = cases[i].text;
+		struct mr_diagnosis d;
+		mr_decode(kb, text, strlen(text), &d);
+		char *host = span_dup(text, d.host), *addr = span_dup(text, d.address);
+		const char *stage = mr_stage_name(d.stage);
+		bool ok = d.basic == cases[i].basic &&
+			  strcmp(d.enhanced[0] ? d.enhanced : "-", cases[i].enhanced) == 0 &&
+			  strcmp(stage ? stage : "-", cases[i].stage) == 0 &&
+			  strcmp(host, cases[i].host) == 0 && strcmp(addr, cases[i].address) == 0 &&
+			  d.port == cases[i].port && d.temporary == cases[i].temporary;
+		if (!T_OK(ok, "parse: %.60s", text)) {
+			t_note("got %u %s %s host %s address %s port %u temporary %d", d.basic,
+				d.enhanced[0] ? d.enhanced : "-", stage ? stage : "-", host, addr,
+				d.port, d.temporary);
+		}
+		free(host);
+		free(addr);
+	}
+
+	/* Longer than the decoder reads, and hostile bytes: no crash, stays in bounds. */
+	size_t big = MR_DECODE_MAX * 3;
+	char *text = mr_xmalloc(big + 1);
+	for (size_t i = 0; i < big; i++) {
+		text[i] = "550 5.1.1 [1.2.3.4]<@>\x1b\xff"[i % 22];
+	}
+	text[big] = '\0';
+	struct mr_diagnosis d;
+	mr_decode(kb, text, big, &d);
+	T_OK(d.host.off + d.host.len <= MR_DECODE_MAX, "parse: spans stay within what was read");
+	T_INT(d.basic, 550, "parse: a huge text still gives its code");
+	free(text);
+}
+
+/* Every category is reachable and the files agree with each other. */
+static void test_kb(const struct mr_kb *kb) {
+	T_OK(kb->n_categories >= 19, "kb: %zu categories", kb->n_categories);
+	T_OK(kb->n_basic >= 22, "kb: %zu basic codes", kb->n_basic);
+	T_OK(kb->n_enhanced >= 80, "kb: %zu enhanced codes", kb->n_enhanced);
+	T_OK(kb->n_provider_rules >= 60, "kb: %zu provider replies", kb->n_provider_rules);
+	T_OK(kb->n_rules - kb->n_provider_rules >= 100, "kb: %zu general rules",
+		kb->n_rules - kb->n_provider_rules);
+	static const unsigned rfc5321[] = { 211, 214, 220, 221, 250, 251, 252, 354, 421, 450, 451,
+		452, 455, 500, 501, 502, 503, 504, 550, 551, 552, 553, 554, 555 };
+	size_t missing = 0;
+	for (size_t i = 0; i < sizeof(rfc5321) / sizeof(*rfc5321); i++) {
+		if (mr_kb_basic(kb, rfc5321[i]) == NULL) {
+			t_note("basic code %u is missing", rfc5321[i]);
+			missing++;
+		}
+	}
+	T_INT(missing, 0, "kb: every basic reply code of RFC 5321 is known");
+	T_OK(mr_kb_enhanced(kb, "5.1.1") != NULL && mr_kb_enhanced(kb, "4.7.1") != NULL &&
+			mr_kb_enhanced(kb, "5.7.26") != NULL,
+		"kb: enhanced codes are found for either class");
+	size_t unreachable = 0;
+	for (size_t c = 0; c < kb->n_categories; c++) {
+		bool used = (int)c == kb->unknown;
+		for (size_t r = 0; !used && r < kb->n_rules; r++) {
+			used = kb->rules[r].category == (int)c;
+		}
+		if (!used) {
+			t_note("no rule leads to category %s", kb->categories[c].name);
+			unreachable++;
+		}
+	}
+	T_INT(unreachable, 0, "kb: every category can be reached by a rule");
+	/* Each rule can decide its own phrase (is not shadowed by an earlier one
+	 * that matches whenever it does, codes allowing). */
+	size_t shadowed = 0;
+	for (size_t r = 0; r < kb->n_rules; r++) {
+		const struct mr_rule *rule = &kb->rules[r];
+		if (rule->code != NULL) {
+			continue;
+		}
+		struct mr_diagnosis d;
+		mr_decode(kb, rule->pattern, strlen(rule->pattern), &d);
+		if (d.rule >= 0 && (size_t)d.rule < r && kb->rules[d.rule].code == NULL &&
+			kb->rules[d.rule].category != rule->category) {
+			t_note("rule \"%s\" (%s) is decided by earlier \"%s\" (%s)", rule->pattern,
+				kb->categories[rule->category].name, kb->rules[d.rule].pattern,
+				kb->categories[kb->rules[d.rule].category].name);
+			shadowed++;
+		}
+	}
+	T_INT(shadowed, 0, "kb: no rule is shadowed by an earlier one of another category");
+}
+
+/* Loading reports bad data by file and line. */
+static void test_kb_errors(void) {
+	static const char cats[] = "name\tsisimai\tbadge\ttitle\tmeaning\tadvice\n"
+				   "unknown\tundefined\t?\tunknown\tm\ta\n"
+				   "dns\thostunknown\tdns\tDNS\tm\ta\n";
+	static const char basic[] = "code\tmeaning\treference\n550\tm\tr\n";
+	static const char enh[] = "code\ttitle\tmeaning\tcategory\treference\nX.1.1\tt\tm\t-\tr\n";
+	static const char prov[] = "provider\tpattern\tcode\tcategory\tmeaning\tadvice\tsource\n";
+	const struct {
+		const char *rules, *error;
+	} cases[] = {
+		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname service\t-\tdns\t-\t-\t-\n",
+			NULL },
+		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname "
+		  "service\t-\tdnss\t-\t-\t-\n",
+			"decode/rules.tsv:2: unknown category \"dnss\"" },
+		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nName service\t-\tdns\t-\t-\t-\n",
+			"decode/rules.tsv:2: pattern not in lower case: \"Name service\"" },
+		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname "
+		  "service\t5.x\tdns\t-\t-\t-\n",
+			"decode/rules.tsv:2: not a code pattern: \"5.x\"" },
+		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\ndns\t-\tdns\t-\t-\t-\n",
+			"decode/rules.tsv:2: pattern shorter than 4 characters: \"dns\"" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *data[5] = { cats, basic, enh, prov, cases[i].rules };
+		size_t lens[5];
+		for (int f = 0; f < 5; f++) {
+			lens[f] = strlen(data[f]);
+		}
+		char *cause = NULL;
+		struct mr_kb *kb = mr_kb_load(data, lens, &cause);
+		if (cases[i].error == NULL) {
+			T_OK(kb != NULL, "kb load: good data loads (%s)", cause ? cause : "");
+		} else {
+			T_STR(cause, cases[i].error, "kb load: %s", cases[i].error);
+		}
+		mr_kb_destroy(kb);
+		free(cause);
+	}
+}
+
+/* The real-world table: each line decodes to its code, stage and category. */
+static void test_corpus(const struct mr_kb *kb, const char *path) {
+	struct mr_buf data;
+	mr_buf_init(&data);
+	char *cause = NULL;
+	if (!T_OK(mr_buf_add_file(&data, path, &cause), "corpus: %s", cause ? cause : path)) {
+		free(cause);
+		mr_buf_finish(&data);
+		return;
+	}
+	static const char *const columns[] = { "reason", "basic", "enhanced", "stage", "category",
+		"source", NULL };
+	struct mr_tsv tsv;
+	if (!T_OK(mr_tsv_parse(&tsv, path, data.data, data.len, columns, &cause), "corpus: %s",
+		    cause ? cause : "parses")) {
+		free(cause);
+		mr_buf_finish(&data);
+		return;
+	}
+	T_OK(tsv.n_rows >= 200, "corpus: %zu real-world reasons (at least 200)", tsv.n_rows);
+	size_t right = 0;
+	for (size_t i = 0; i < tsv.n_rows; i++) {
+		char **row = tsv.rows[i].fields;
+		struct mr_diagnosis d;
+		mr_decode(kb, row[0], strlen(row[0]), &d);
+		char basic[8] = "-";
+		if (d.basic) {
+			snprintf(basic, sizeof(basic), "%u", d.basic);
+		}
+		const char *stage = mr_stage_name(d.stage);
+		const char *category = kb->categories[d.category].name;
+		bool ok = strcmp(basic, row[1]) == 0 &&
+			  strcmp(d.enhanced[0] ? d.enhanced : "-", row[2]) == 0 &&
+			  strcmp(stage ? stage : "-", row[3]) == 0 && strcmp(category, row[4]) == 0;
+		right += ok;
+		if (!T_OK(ok, "corpus line %zu: %s %s %s %s", tsv.rows[i].line, row[1], row[2],
+			    row[3], row[4])) {
+			t_note("text: %s", row[0]);
+			t_note("got:  %s %s %s %s%s%s", basic, d.enhanced[0] ? d.enhanced : "-",
+				stage ? stage : "-", category, d.rule >= 0 ? " by rule " : "",
+				d.rule >= 0 ? kb->rules[d.rule].pattern : "");
+		}
+	}
+	t_note("corpus: %zu of %zu decoded exactly", right, tsv.n_rows);
+	mr_tsv_finish(&tsv);
+	mr_buf_finish(&data);
+}
+
+/* A snapshot decodes each distinct reason once and links every recipient. */
+static void test_snapshot(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	static const char *const reasons[] = { "450 4.2.0 Greylisted", NULL,
+		"connect to a.example[192.0.2.1]:25: Connection refused", "450 4.2.0 Greylisted" };
+	for (int m = 0; m < 300; m++) {
+		char id[16];
+		snprintf(id, sizeof(id), "A%d", m);
+		mr_snapshot_add_message(snap, id);
+		for (int r = 0; r < 4; r++) {
+			char addr[32];
+			snprintf(addr, sizeof(addr), "u%d@example.com", r);
+			struct mr_recipient *rc = mr_snapshot_add_recipient(snap, addr);
+			rc->reason = mr_snapshot_intern(snap, reasons[r]);
+		}
+	}
+	/* Enough distinct reasons to make the table grow. */
+	for (int m = 0; m < 3000; m++) {
+		char text[64];
+		snprintf(text, sizeof(text), "550 5.1.1 user%d: User unknown", m);
+		mr_snapshot_add_message(snap, "B");
+		mr_snapshot_add_recipient(snap, "x@example.com")->reason =
+			mr_snapshot_intern(snap, text);
+	}
+	mr_snapshot_finish(snap);
+	T_INT(snap->n_diagnoses, 3002, "snapshot: one diagnosis per distinct reason");
+	const struct mr_recipient *r0 = &snap->recipients[0], *r3 = &snap->recipients[3];
+	T_OK(r0->diagnosis == r3->diagnosis && r0->diagnosis != MR_NO_DIAGNOSIS,
+		"snapshot: equal reasons share a diagnosis");
+	T_OK(mr_recipient_diagnosis(snap, &snap->recipients[1]) == NULL,
+		"snapshot: no reason, no diagnosis");
+	const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, &snap->recipients[2]);
+	T_OK(d != NULL && d->stage == MR_STAGE_CONNECT && d->port == 25,
+		"snapshot: the diagnosis belongs to the recipient's reason");
+	const struct mr_diagnosis *last =
+		mr_recipient_diagnosis(snap, &snap->recipients[snap->n_recipients - 1]);
+	T_OK(last != NULL && last->basic == 550, "snapshot: reasons after growing are linked");
+	mr_snapshot_destroy(snap);
+}
+
+int main(int argc, char **argv) {
+	const struct mr_kb *kb = mr_kb_default();
+	test_matcher();
+	test_code_patterns();
+	test_parser(kb);
+	test_kb(kb);
+	test_kb_errors();
+	test_snapshot();
+	if (argc > 1) {
+		test_corpus(kb, argv[1]);
+	} else {
+		T_OK(false, "corpus: no path given");
+	}
+	return t_done();
+}
