@@ -1,9 +1,12 @@
 #include "registry.h"
 
 #include "demo.h"
+#include "postfix/postfix.h"
 #include "sqlite/sqlite.h"
 
 const struct mr_backend_ops *const mr_backend_registry[] = {
+	&mr_backend_postfix,
+	&mr_backend_postqueue_json,
 	&mr_backend_sqlite,
 	&mr_backend_demo,
 	NULL,

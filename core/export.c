@@ -131,6 +131,33 @@ static void export_json(FILE *out, const char *source, const struct mr_snapshot 
 	fputs("]}\n", out);
 }
 
+/* Postfix 3.7's postqueue -j line: its field names, order and spacing. */
+static void export_postqueue(
+	FILE *out, const struct mr_snapshot *snap, const struct mr_message *msg) {
+	if (msg->queue == MR_QUEUE_BOUNCED) {
+		return;
+	}
+	fprintf(out, "{\"queue_name\": \"%s\", \"queue_id\": ", mr_queue_name(msg->queue));
+	mr_json_string(out, msg->id);
+	fprintf(out,
+		", \"arrival_time\": %" PRId64 ", \"message_size\": %" PRIu64
+		", \"forced_expire\": %s, \"sender\": ",
+		msg->arrival, msg->size, msg->flags & MR_MSG_FORCED_EXPIRE ? "true" : "false");
+	mr_json_string(out, *msg->sender ? msg->sender : "MAILER-DAEMON");
+	fputs(", \"recipients\": [", out);
+	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+		const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
+		fputs(i > 0 ? ", {\"address\": " : "{\"address\": ", out);
+		mr_json_string(out, r->address);
+		if (r->reason != NULL && r->state != MR_RCPT_PENDING) {
+			fputs(", \"delay_reason\": ", out);
+			mr_json_string(out, r->reason);
+		}
+		putc('}', out);
+	}
+	fputs("]}\n", out);
+}
+
 /* A CSV field: visible text, quoted when it holds a comma or a quote. */
 static void csv_field(FILE *out, struct mr_buf *scratch, const char *s, bool last) {
 	mr_buf_clear(scratch);
@@ -224,9 +251,12 @@ static size_t text_columns(const char *s) {
 	return n;
 }
 
+/* s, then blanks to width; a wider s still gets two blanks after it. */
 static void pad(struct mr_buf *line, const char *s, size_t width) {
 	mr_buf_add_str(line, s);
-	for (size_t n = text_columns(s); n < width; n++) {
+	size_t n = text_columns(s);
+	size_t end = n + 2 > width && width > 0 ? n + 2 : width;
+	for (; n < end; n++) {
 		mr_buf_add_char(line, ' ');
 	}
 }
@@ -337,6 +367,11 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 		fputs(csv_header, out);
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 			export_csv(out, &scratch, source, snap, &snap->messages[i]);
+		}
+		break;
+	case MR_EXPORT_POSTQUEUE:
+		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
+			export_postqueue(out, snap, &snap->messages[i]);
 		}
 		break;
 	}

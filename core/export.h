@@ -24,6 +24,7 @@ enum mr_export_format {
 	MR_EXPORT_TABLE,
 	MR_EXPORT_JSON,
 	MR_EXPORT_CSV,
+	MR_EXPORT_POSTQUEUE, /* as postqueue -j writes it; bounced mail (gone) left out */
 };
 
 /* Writes every message of snap; false when writing failed (errno set). */

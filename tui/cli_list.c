@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "export.h"
 
-static const char list_usage[] = "usage: mailroom list [--json | --csv] (--demo | SOURCE)\n";
+static const char list_usage[] = "usage: mailroom list [--json | --csv] [--demo | SOURCE]\n";
 
 int cli_list(int argc, char **argv) {
 	static const struct option options[] = {
@@ -52,12 +52,12 @@ int cli_list(int argc, char **argv) {
 		cli_error("list: --json and --csv exclude each other");
 		return MR_EXIT_USAGE;
 	}
-	if (sources != 1) {
-		cli_error("list: %s", sources == 0 ? "no source given (a queue database, or --demo)"
-						   : "one source at a time");
+	if (sources > 1) {
+		cli_error("list: one source at a time");
 		return MR_EXIT_USAGE;
 	}
-	const char *arg = demo ? "demo:" : argv[optind];
+	/* No source: the local Postfix queue. */
+	const char *arg = demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind];
 	struct mr_source *src = cli_open_source(arg);
 	if (src == NULL) {
 		return MR_EXIT_FAILED;

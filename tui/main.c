@@ -19,12 +19,13 @@
 
 static void print_help(void) {
 	printf("usage: mailroom [--demo | SOURCE]\n"
-	       "       mailroom list [--json | --csv] (--demo | SOURCE)\n"
+	       "       mailroom list [--json | --csv] [--demo | SOURCE]\n"
 	       "       mailroom explain [--json] (TEXT... | -)\n"
 	       "       mailroom codes [QUERY]\n"
 	       "       mailroom --help | --version\n"
 	       "\n"
 	       "Shows the mail stuck in a queue, why it is stuck, and lets you act on it.\n"
+	       "Without a SOURCE: the local Postfix queue (postfix:).\n"
 	       "\n"
 	       "Sources:\n");
 	for (size_t i = 0; mr_backend_registry[i] != NULL; i++) {
@@ -116,13 +117,10 @@ int main(int argc, char **argv) {
 		}
 	}
 	int sources = argc - optind + (demo ? 1 : 0);
-	if (sources == 0) {
-		cli_error("no source given: name a queue database, or try mailroom --demo");
-		return MR_EXIT_USAGE;
-	}
 	if (sources > 1) {
 		cli_error("one source at a time for now (got %d)", sources);
 		return MR_EXIT_USAGE;
 	}
-	return run_screen(demo ? "demo:" : argv[optind]);
+	/* No source: the local Postfix queue. */
+	return run_screen(demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind]);
 }

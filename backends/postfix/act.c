@@ -1,0 +1,209 @@
+/*
+ * Actions on Postfix: postsuper with the ids on standard input ("-"), whose
+ * per-id lines on standard error say what it did (it exits 0 even when
+ * nothing matched), and postqueue -i for "retry now" (silent, also for ids
+ * that are gone). Every outcome is then checked against a fresh listing.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "xalloc.h"
+
+struct verb {
+	const char *flag; /* postsuper option */
+	const char *said; /* what postsuper writes per id: "ID: placed on hold" */
+};
+
+static const struct verb verbs[MR_ACTION_COUNT] = {
+	[MR_ACTION_HOLD] = { "-h", "placed on hold" },
+	[MR_ACTION_RELEASE] = { "-H", "released from hold" },
+	[MR_ACTION_DELETE] = { "-d", "removed" },
+	[MR_ACTION_REQUEUE] = { "-r", "requeued" },
+	/* -f: expire, and release held mail so that it is returned now. */
+	[MR_ACTION_EXPIRE] = { "-f", "expired" },
+};
+
+/* Ids postsuper named with the verb: "postsuper: ID: placed on hold". */
+static bool reported(const struct mr_buf *err, const char *id, const char *said) {
+	size_t id_len = strlen(id), said_len = strlen(said);
+	for (const char *line = err->data; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+		const char *p = memchr(line, ':', len);
+		if (p != NULL && (size_t)(p - line) + 2 + id_len + 2 + said_len == len &&
+			memcmp(p + 2, id, id_len) == 0 && memcmp(p + 2 + id_len, ": ", 2) == 0 &&
+			memcmp(p + 4 + id_len, said, said_len) == 0) {
+			return true;
+		}
+		line = end ? end + 1 : line + len;
+	}
+	return false;
+}
+
+static const struct mr_message *find(const struct mr_snapshot *snap, const char *id) {
+	return snap ? mr_snapshot_find(snap, id) : NULL;
+}
+
+/* One id's outcome, from what postsuper said and what the queue shows now. */
+static void judge(struct mr_action_report *report, enum mr_action action, const char *id, bool said,
+	const struct mr_snapshot *after, const char *run_error) {
+	const struct mr_message *now = find(after, id);
+	bool listed = now != NULL;
+	bool held = listed && now->queue == MR_QUEUE_HOLD;
+	if (after == NULL) {
+		/* The listing failed: say what postsuper said, unconfirmed. */
+		if (said) {
+			mr_action_report_add(report, id, MR_OUTCOME_DONE, false,
+				"postsuper reported it; not confirmed (the queue could not be "
+				"listed)");
+		} else {
+			mr_action_report_add(report, id, MR_OUTCOME_FAILED, true, "%s",
+				run_error ? run_error
+					  : "not confirmed: the queue could not be listed");
+		}
+		return;
+	}
+	switch (action) {
+	case MR_ACTION_HOLD:
+		if (held) {
+			mr_action_report_add(report, id, MR_OUTCOME_DONE, false,
+				said ? NULL : "already on hold");
+			return;
+		}
+		break;
+	case MR_ACTION_RELEASE:
+		if (said && !held) {
+			mr_action_report_add(report, id, MR_OUTCOME_DONE, false,
+				listed ? NULL : "released; it has already left the queue");
+			return;
+		}
+		if (listed && !held) {
+			mr_action_report_add(report, id, MR_OUTCOME_FAILED, false, "not on hold");
+			return;
+		}
+		break;
+	case MR_ACTION_DELETE:
+		if (said && !listed) {
+			mr_action_report_add(report, id, MR_OUTCOME_DONE, false, NULL);
+			return;
+		}
+		break;
+	case MR_ACTION_REQUEUE:
+		if (said) {
+			mr_action_report_add(report, id, MR_OUTCOME_DONE, false,
+				"requeued: Postfix gives it a new queue id when pickup takes it");
+			return;
+		}
+		break;
+	case MR_ACTION_EXPIRE:
+		if (said || (listed && (now->flags & MR_MSG_FORCED_EXPIRE))) {
+			mr_action_report_add(report, id, MR_OUTCOME_DONE, false,
+				said ? "returned to the sender at the next attempt"
+				     : "already expired");
+			return;
+		}
+		break;
+	case MR_ACTION_RETRY:
+		if (held) {
+			mr_action_report_add(
+				report, id, MR_OUTCOME_FAILED, false, "on hold: release it first");
+			return;
+		}
+		if (listed || said) {
+			mr_action_report_add(report, id, MR_OUTCOME_DONE, false, NULL);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (!listed) {
+		mr_action_report_add(report, id, MR_OUTCOME_NOT_FOUND, false, NULL);
+	} else if (said) {
+		mr_action_report_add(report, id, MR_OUTCOME_FAILED, true,
+			"postsuper reported it, but the queue shows it in %s",
+			mr_queue_name(now->queue));
+	} else {
+		mr_action_report_add(report, id, MR_OUTCOME_FAILED, run_error == NULL, "%s",
+			run_error ? run_error : "postsuper did not act on it");
+	}
+}
+
+/* postqueue -i for each id; what it did shows in the listing only. */
+static void retry_each(struct pf *pf, const struct mr_action_request *req, char **run_error) {
+	for (size_t i = 0; i < req->n_ids && *run_error == NULL; i++) {
+		const char *args[] = { "-i", req->ids[i], NULL };
+		const char **argv = pf_argv(pf, PF_POSTQUEUE, args);
+		struct mr_command cmd = { .argv = argv, .timeout_ms = 60 * 1000 };
+		struct mr_command_result res;
+		char *cause = NULL;
+		if (!mr_transport_run(pf->transport, &cmd, &res, &cause)) {
+			*run_error = cause;
+		} else {
+			if (res.exit_status != 0) {
+				*run_error = pf_failure(pf, PF_POSTQUEUE, &res);
+			}
+			mr_command_result_finish(&res);
+		}
+		free(argv);
+	}
+}
+
+void pf_act(struct mr_source *src, const struct mr_action_request *req,
+	struct mr_action_report *report) {
+	struct pf *pf = src->data;
+	char *run_error = NULL;
+	struct mr_buf said;
+	mr_buf_init(&said);
+	if (req->action == MR_ACTION_RETRY) {
+		retry_each(pf, req, &run_error);
+	} else {
+		/* The ids go on standard input: a second id on the command line
+		 * would be read as a queue name. */
+		struct mr_buf input;
+		mr_buf_init(&input);
+		for (size_t i = 0; i < req->n_ids; i++) {
+			mr_buf_printf(&input, "%s\n", req->ids[i]);
+		}
+		const char *args[] = { verbs[req->action].flag, "-", NULL };
+		const char **argv = pf_argv(pf, PF_POSTSUPER, args);
+		struct mr_command cmd = {
+			.argv = argv,
+			.input = input.data,
+			.input_len = input.len,
+			.timeout_ms = 5 * 60 * 1000,
+		};
+		struct mr_command_result res;
+		if (!mr_transport_run(pf->transport, &cmd, &res, &run_error)) {
+			mr_buf_init(&res.err);
+		} else if (res.exit_status != 0) {
+			run_error = pf_failure(pf, PF_POSTSUPER, &res);
+		}
+		mr_buf_add(&said, res.err.data, res.err.len);
+		mr_command_result_finish(&res);
+		free(argv);
+		mr_buf_finish(&input);
+	}
+	/* What the queue shows now decides, whatever the tools said. */
+	struct mr_snapshot *after = mr_snapshot_create();
+	char *list_error = NULL;
+	if (!pf_list(pf, after, &list_error)) {
+		mr_snapshot_destroy(after);
+		after = NULL;
+		if (run_error == NULL) {
+			run_error = list_error;
+			list_error = NULL;
+		}
+	}
+	for (size_t i = 0; i < req->n_ids; i++) {
+		bool reported_done = req->action != MR_ACTION_RETRY &&
+				     reported(&said, req->ids[i], verbs[req->action].said);
+		judge(report, req->action, req->ids[i], reported_done, after, run_error);
+	}
+	mr_snapshot_destroy(after);
+	free(list_error);
+	free(run_error);
+	mr_buf_finish(&said);
+}

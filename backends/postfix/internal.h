@@ -1,0 +1,32 @@
+#ifndef MR_BACKEND_POSTFIX_INTERNAL_H
+#define MR_BACKEND_POSTFIX_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "backend.h"
+#include "transport.h"
+
+enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_TOOL_COUNT };
+
+struct pf {
+	struct mr_transport *transport;
+	char *config_dir;             /* NULL: the default instance */
+	char tool[PF_TOOL_COUNT][64]; /* program paths, or names to find in PATH */
+	bool sudo;                    /* run postsuper and postcat through sudo -n */
+};
+
+/* argv for a Postfix tool: [sudo -n] TOOL [-c DIR] ARGS...; free with free(). */
+const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args);
+
+/* A fresh listing into snap (not finished); false with a message. */
+bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause);
+
+void pf_act(struct mr_source *src, const struct mr_action_request *req,
+	struct mr_action_report *report);
+bool pf_content(struct mr_source *src, const char *id, struct mr_buf *headers, struct mr_buf *body,
+	char **cause);
+
+/* What to tell the operator when a privileged tool failed. */
+char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res);
+
+#endif

@@ -1,0 +1,177 @@
+#include "postfix.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "postqueue.h"
+#include "text.h"
+#include "transport_local.h"
+#include "xalloc.h"
+
+static const char *const tool_names[PF_TOOL_COUNT] = { "postqueue", "postsuper", "postcat" };
+
+const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args) {
+	size_t n_args = 0;
+	while (args[n_args] != NULL) {
+		n_args++;
+	}
+	const char **argv = mr_xcalloc(n_args + 7, sizeof(*argv));
+	size_t n = 0;
+	if (pf->sudo && tool != PF_POSTQUEUE) {
+		argv[n++] = "sudo";
+		argv[n++] = "-n";
+	}
+	argv[n++] = pf->tool[tool];
+	if (pf->config_dir != NULL) {
+		argv[n++] = "-c";
+		argv[n++] = pf->config_dir;
+	}
+	for (size_t i = 0; i < n_args; i++) {
+		argv[n++] = args[i];
+	}
+	argv[n] = NULL;
+	return argv;
+}
+
+char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res) {
+	char *line = mr_command_error_line(res, NULL);
+	char *msg;
+	if (strstr(line, "reserved for the superuser") != NULL ||
+		strstr(line, "Permission denied") != NULL) {
+		msg = mr_xasprintf("%s needs root: run mailroom as root, or allow \"sudo -n %s\" "
+				   "(%s)",
+			tool_names[tool], pf->tool[tool], line);
+	} else if (pf->sudo && (strstr(line, "password is required") != NULL ||
+				       strstr(line, "sudo:") != NULL)) {
+		msg = mr_xasprintf(
+			"%s needs root, and sudo -n refused it (%s): run mailroom as root "
+			"or allow %s in sudoers",
+			tool_names[tool], line, pf->tool[tool]);
+	} else if (res->timed_out) {
+		msg = mr_xasprintf("%s did not finish in time", tool_names[tool]);
+	} else if (*line == '\0') {
+		msg = mr_xasprintf(
+			"%s failed (exit status %d)", tool_names[tool], res->exit_status);
+	} else {
+		msg = mr_xasprintf("%s: %s", tool_names[tool], line);
+	}
+	free(line);
+	return msg;
+}
+
+static bool feed_reader(void *ctx, const char *data, size_t len) {
+	return mr_postqueue_feed(ctx, data, len);
+}
+
+bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause) {
+	static const char *const args[] = { "-j", NULL };
+	const char **argv = pf_argv(pf, PF_POSTQUEUE, args);
+	struct mr_postqueue_reader reader;
+	mr_postqueue_reader_init(&reader, snap);
+	struct mr_command cmd = {
+		.argv = argv,
+		.on_output = feed_reader,
+		.ctx = &reader,
+		.timeout_ms = 10 * 60 * 1000,
+	};
+	struct mr_command_result res;
+	bool ok = mr_transport_run(pf->transport, &cmd, &res, cause);
+	free(argv);
+	if (ok) {
+		/* As root, postqueue reads the queue itself when Postfix is down,
+		 * and shows an empty queue: say what is really going on. */
+		const char *down = strstr(res.err.data, "ail system is down");
+		if (down != NULL) {
+			char *line = mr_command_error_line(&res, "ail system is down");
+			ok = mr_fail(cause, "Postfix is not running on %s (postqueue: %s)",
+				pf->transport->where, line);
+			free(line);
+		} else if (reader.error != NULL && !res.cancelled) {
+			ok = mr_fail(cause, "%s", reader.error);
+		} else if (res.cancelled) {
+			ok = mr_fail(
+				cause, "%s", reader.error ? reader.error : "listing cancelled");
+		} else if (res.exit_status != 0) {
+			char *why = pf_failure(pf, PF_POSTQUEUE, &res);
+			ok = mr_fail(cause, "%s", why);
+			free(why);
+		} else if (!mr_postqueue_end(&reader)) {
+			ok = mr_fail(cause, "%s", reader.error);
+		}
+	}
+	mr_command_result_finish(&res);
+	mr_postqueue_reader_finish(&reader);
+	return ok;
+}
+
+/* Postfix's command_directory is /usr/sbin on Debian; elsewhere PATH has it. */
+static void find_tool(const char *name, char out[64]) {
+	static const char *const dirs[] = { "/usr/sbin", "/usr/local/sbin", "/usr/bin" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
+		snprintf(out, 64, "%s/%s", dirs[i], name);
+		if (access(out, X_OK) == 0) {
+			return;
+		}
+	}
+	snprintf(out, 64, "%s", name);
+}
+
+static bool postfix_open(struct mr_source *src, const char *location, char **cause) {
+	if (*location != '\0') {
+		struct stat st;
+		char *main_cf = mr_xasprintf("%s/main.cf", location);
+		bool ok = stat(main_cf, &st) == 0 && S_ISREG(st.st_mode);
+		free(main_cf);
+		if (!ok) {
+			return mr_fail(cause,
+				"postfix:%s: not a Postfix configuration directory (no "
+				"main.cf in it)",
+				location);
+		}
+	}
+	struct pf *pf = mr_xcalloc(1, sizeof(*pf));
+	pf->transport = mr_transport_local_create();
+	pf->config_dir = *location ? mr_xstrdup(location) : NULL;
+	for (int t = 0; t < PF_TOOL_COUNT; t++) {
+		find_tool(tool_names[t], pf->tool[t]);
+	}
+	pf->sudo = geteuid() != 0;
+	src->data = pf;
+	char *shown = mr_text_visible_dup(location);
+	src->label = *location ? mr_xasprintf("postfix:%s", shown) : mr_xstrdup("postfix");
+	free(shown);
+	src->caps = MR_CAP_ALL_ACTIONS & ~MR_CAP_ACTION(MR_ACTION_SET_PRIORITY);
+	src->caps |= MR_CAP_CONTENT;
+	src->limits = mr_xstrdup("Postfix keeps no priority per message: \"retry now\" delivers a "
+				 "message at once, \"hold\" keeps it back");
+	return true;
+}
+
+static void postfix_close(struct mr_source *src) {
+	struct pf *pf = src->data;
+	if (pf != NULL) {
+		mr_transport_destroy(pf->transport);
+		free(pf->config_dir);
+		free(pf);
+	}
+	src->data = NULL;
+}
+
+static bool postfix_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+	return pf_list(src->data, snap, cause);
+}
+
+const struct mr_backend_ops mr_backend_postfix = {
+	.name = "postfix",
+	.usage = "postfix:[DIR]",
+	.summary = "the local Postfix queue; DIR names another instance's config directory",
+	.open = postfix_open,
+	.close = postfix_close,
+	.list = postfix_list,
+	.act = pf_act,
+	.content = pf_content,
+};

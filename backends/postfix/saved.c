@@ -1,0 +1,147 @@
+/*
+ * A saved `postqueue -j` listing as a read-only source, so that a dump taken
+ * on another machine (postqueue -j > queue.jsonl) can be examined here:
+ * postqueue-json:FILE, a bare FILE that starts with '{', or - for standard
+ * input.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "postfix.h"
+#include "postqueue.h"
+#include "text.h"
+#include "xalloc.h"
+
+struct saved {
+	char *path; /* NULL: standard input, read at open */
+	struct mr_buf stdin_data;
+};
+
+static int saved_probe(const char *arg) {
+	if (strcmp(arg, "-") == 0) {
+		return 2;
+	}
+	int fd = open(arg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		return 0;
+	}
+	char head[64];
+	ssize_t n = read(fd, head, sizeof(head));
+	close(fd);
+	for (ssize_t i = 0; i < n; i++) {
+		if (head[i] != ' ' && head[i] != '\n' && head[i] != '\t' && head[i] != '\r') {
+			return head[i] == '{' ? 2 : 0;
+		}
+	}
+	return 0;
+}
+
+static bool read_all(int fd, const char *name, struct mr_buf *out, char **cause) {
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n == 0) {
+			return true;
+		}
+		if (n < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return mr_fail(cause, "%s: %s", name, strerror(errno));
+		}
+		mr_buf_add(out, chunk, (size_t)n);
+	}
+}
+
+static bool saved_open(struct mr_source *src, const char *location, char **cause) {
+	if (*location == '\0') {
+		return mr_fail(cause, "postqueue-json: needs a file name, or - for standard input");
+	}
+	struct saved *s = mr_xcalloc(1, sizeof(*s));
+	mr_buf_init(&s->stdin_data);
+	if (strcmp(location, "-") == 0) {
+		if (!read_all(STDIN_FILENO, "standard input", &s->stdin_data, cause)) {
+			mr_buf_finish(&s->stdin_data);
+			free(s);
+			return false;
+		}
+		src->label = mr_xstrdup("postqueue -j from standard input");
+	} else {
+		if (access(location, R_OK) != 0) {
+			mr_buf_finish(&s->stdin_data);
+			free(s);
+			return mr_fail(cause, "%s: %s", location, strerror(errno));
+		}
+		s->path = mr_xstrdup(location);
+		char *shown = mr_text_visible_dup(location);
+		src->label = mr_xasprintf("postqueue-json:%s", shown);
+		free(shown);
+	}
+	src->data = s;
+	src->caps = 0;
+	src->limits = mr_xstrdup("a saved postqueue -j listing: look, don't touch");
+	return true;
+}
+
+static void saved_close(struct mr_source *src) {
+	struct saved *s = src->data;
+	if (s != NULL) {
+		free(s->path);
+		mr_buf_finish(&s->stdin_data);
+		free(s);
+	}
+	src->data = NULL;
+}
+
+static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+	struct saved *s = src->data;
+	struct mr_postqueue_reader reader;
+	mr_postqueue_reader_init(&reader, snap);
+	bool ok = true;
+	if (s->path == NULL) {
+		ok = mr_postqueue_feed(&reader, s->stdin_data.data, s->stdin_data.len);
+	} else {
+		int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			ok = mr_fail(cause, "%s: %s", s->path, strerror(errno));
+		}
+		char chunk[65536];
+		ssize_t n = 0;
+		while (ok && fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+			if (n < 0 && errno == EINTR) {
+				continue;
+			}
+			if (n < 0) {
+				ok = mr_fail(cause, "%s: %s", s->path, strerror(errno));
+				break;
+			}
+			ok = mr_postqueue_feed(&reader, chunk, (size_t)n);
+		}
+		if (fd >= 0) {
+			close(fd);
+		}
+	}
+	if (ok) {
+		ok = mr_postqueue_end(&reader);
+	}
+	if (!ok && reader.error != NULL) {
+		mr_fail(cause, "%s: %s", s->path ? s->path : "standard input", reader.error);
+	}
+	mr_postqueue_reader_finish(&reader);
+	return ok;
+}
+
+const struct mr_backend_ops mr_backend_postqueue_json = {
+	.name = "postqueue-json",
+	.usage = "postqueue-json:FILE",
+	.summary = "a saved postqueue -j listing, read-only (- reads standard input)",
+	.probe = saved_probe,
+	.open = saved_open,
+	.close = saved_close,
+	.list = saved_list,
+};

@@ -1,0 +1,488 @@
+#include "postqueue.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "xalloc.h"
+
+/*
+ * A purpose-built parser: postqueue's objects are flat and small, so one
+ * pass over the line with no tree and no allocation per value (strings are
+ * decoded into a scratch buffer, then interned) is all it takes. Unknown
+ * keys are skipped, whatever their value, so a newer Postfix with more
+ * fields still reads.
+ */
+
+enum { MAX_DEPTH = 32 };
+
+struct cursor {
+	const char *p, *end;
+	const char *error; /* static text */
+};
+
+static void skip_ws(struct cursor *c) {
+	while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r')) {
+		c->p++;
+	}
+}
+
+static bool fail(struct cursor *c, const char *what) {
+	if (c->error == NULL) {
+		c->error = what;
+	}
+	return false;
+}
+
+static bool expect(struct cursor *c, char ch, const char *what) {
+	skip_ws(c);
+	if (c->p < c->end && *c->p == ch) {
+		c->p++;
+		return true;
+	}
+	return fail(c, what);
+}
+
+static int hex_value(char h) {
+	if (h >= '0' && h <= '9') {
+		return h - '0';
+	}
+	if (h >= 'a' && h <= 'f') {
+		return h - 'a' + 10;
+	}
+	if (h >= 'A' && h <= 'F') {
+		return h - 'A' + 10;
+	}
+	return -1;
+}
+
+static bool hex4(struct cursor *c, uint32_t *out) {
+	if (c->end - c->p < 4) {
+		return fail(c, "a \\u escape is cut short");
+	}
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		int h = hex_value(c->p[i]);
+		if (h < 0) {
+			return fail(c, "a \\u escape has a character that is not hex");
+		}
+		v = v << 4 | (uint32_t)h;
+	}
+	c->p += 4;
+	*out = v;
+	return true;
+}
+
+/* A string into out (decoded; out is cleared first). */
+static bool string(struct cursor *c, struct mr_buf *out) {
+	skip_ws(c);
+	if (c->p >= c->end || *c->p != '"') {
+		return fail(c, "expected a string");
+	}
+	c->p++;
+	mr_buf_clear(out);
+	for (;;) {
+		const char *start = c->p;
+		while (c->p < c->end && *c->p != '"' && *c->p != '\\') {
+			c->p++;
+		}
+		mr_buf_add(out, start, (size_t)(c->p - start));
+		if (c->p >= c->end) {
+			return fail(c, "a string is not closed");
+		}
+		if (*c->p++ == '"') {
+			return true;
+		}
+		if (c->p >= c->end) {
+			return fail(c, "a string ends in a backslash");
+		}
+		char e = *c->p++;
+		static const char plain[] = "\"\\/bfnrt";
+		static const char meant[] = "\"\\/\b\f\n\r\t";
+		const char *k = strchr(plain, e);
+		if (k != NULL && e != '\0') {
+			mr_buf_add_char(out, meant[k - plain]);
+			continue;
+		}
+		if (e != 'u') {
+			return fail(c, "a string has an unknown escape");
+		}
+		uint32_t cp;
+		if (!hex4(c, &cp)) {
+			return false;
+		}
+		if (cp >= 0xd800 && cp <= 0xdbff && c->end - c->p >= 6 && c->p[0] == '\\' &&
+			c->p[1] == 'u') {
+			struct cursor peek = { c->p + 2, c->end, NULL };
+			uint32_t low;
+			if (hex4(&peek, &low) && low >= 0xdc00 && low <= 0xdfff) {
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+				c->p = peek.p;
+			}
+		}
+		if (cp >= 0xd800 && cp <= 0xdfff) {
+			cp = 0xfffd; /* a lone surrogate */
+		}
+		char utf8[4];
+		mr_buf_add(out, utf8, mr_utf8_encode(cp, utf8));
+	}
+}
+
+static bool integer(struct cursor *c, int64_t *out) {
+	skip_ws(c);
+	const char *start = c->p;
+	bool negative = c->p < c->end && *c->p == '-';
+	if (negative) {
+		c->p++;
+	}
+	uint64_t v = 0;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
+		if (v > (UINT64_MAX - 9) / 10) {
+			return fail(c, "a number is too large");
+		}
+		v = v * 10 + (uint64_t)(*c->p++ - '0');
+	}
+	if (c->p == start + negative || v > INT64_MAX) {
+		return fail(c, "expected a whole number");
+	}
+	/* "1.0" or "1e3": not what postqueue writes for these fields. */
+	if (c->p < c->end && (*c->p == '.' || *c->p == 'e' || *c->p == 'E')) {
+		return fail(c, "expected a whole number");
+	}
+	*out = negative ? -(int64_t)v : (int64_t)v;
+	return true;
+}
+
+static bool literal(struct cursor *c, const char *word) {
+	size_t n = strlen(word);
+	if ((size_t)(c->end - c->p) >= n && memcmp(c->p, word, n) == 0) {
+		c->p += n;
+		return true;
+	}
+	return false;
+}
+
+static bool boolean(struct cursor *c, bool *out) {
+	skip_ws(c);
+	if (literal(c, "true")) {
+		*out = true;
+		return true;
+	}
+	if (literal(c, "false")) {
+		*out = false;
+		return true;
+	}
+	return fail(c, "expected true or false");
+}
+
+/* Any value, not kept (unknown keys). */
+static bool skip_value(struct cursor *c, struct mr_buf *scratch, int depth) {
+	if (depth > MAX_DEPTH) {
+		return fail(c, "values nested too deep");
+	}
+	skip_ws(c);
+	if (c->p >= c->end) {
+		return fail(c, "expected a value");
+	}
+	char ch = *c->p;
+	if (ch == '"') {
+		return string(c, scratch);
+	}
+	if (ch == '{' || ch == '[') {
+		char close = ch == '{' ? '}' : ']';
+		c->p++;
+		skip_ws(c);
+		if (c->p < c->end && *c->p == close) {
+			c->p++;
+			return true;
+		}
+		for (;;) {
+			if (ch == '{' && !(string(c, scratch) && expect(c, ':', "expected ':'"))) {
+				return false;
+			}
+			if (!skip_value(c, scratch, depth + 1)) {
+				return false;
+			}
+			skip_ws(c);
+			if (c->p < c->end && *c->p == ',') {
+				c->p++;
+				continue;
+			}
+			return expect(c, close, "expected ',' or the end of a list");
+		}
+	}
+	if (literal(c, "true") || literal(c, "false") || literal(c, "null")) {
+		return true;
+	}
+	if (ch == '-' || (ch >= '0' && ch <= '9')) {
+		c->p++;
+		while (c->p < c->end && strchr("0123456789.eE+-", *c->p) != NULL && *c->p) {
+			c->p++;
+		}
+		return true;
+	}
+	return fail(c, "expected a value");
+}
+
+/* Calls field(key) for each member of an object; the callback reads the value. */
+typedef bool (*member_fn)(struct cursor *c, const char *key, void *ctx);
+
+static bool object(struct cursor *c, struct mr_buf *key, member_fn member, void *ctx) {
+	if (!expect(c, '{', "expected '{'")) {
+		return false;
+	}
+	skip_ws(c);
+	if (c->p < c->end && *c->p == '}') {
+		c->p++;
+		return true;
+	}
+	for (;;) {
+		if (!string(c, key) || !expect(c, ':', "expected ':' after a key")) {
+			return false;
+		}
+		if (!member(c, key->data, ctx)) {
+			return false;
+		}
+		skip_ws(c);
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		return expect(c, '}', "expected ',' or '}'");
+	}
+}
+
+struct message_ctx {
+	struct mr_postqueue_reader *r;
+	struct mr_message *msg;
+	struct mr_buf key; /* keys of nested objects */
+	bool has_id, has_queue;
+	struct mr_recipient *rcpt;
+};
+
+static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
+	struct message_ctx *m = ctx;
+	struct mr_buf *s = &m->r->scratch;
+	if (strcmp(key, "address") == 0) {
+		if (!string(c, s)) {
+			return false;
+		}
+		m->rcpt->address = mr_snapshot_intern_len(m->r->snap, s->data, s->len);
+		return true;
+	}
+	if (strcmp(key, "delay_reason") == 0 || strcmp(key, "bounce_reason") == 0) {
+		if (!string(c, s)) {
+			return false;
+		}
+		m->rcpt->reason = mr_snapshot_intern_len(m->r->snap, s->data, s->len);
+		m->rcpt->state = key[0] == 'b' ? MR_RCPT_BOUNCED : MR_RCPT_DEFERRED;
+		return true;
+	}
+	if (strcmp(key, "orig_address") == 0 || strcmp(key, "original_address") == 0) {
+		if (!string(c, s)) {
+			return false;
+		}
+		m->rcpt->original = mr_snapshot_intern_len(m->r->snap, s->data, s->len);
+		return true;
+	}
+	return skip_value(c, s, 1);
+}
+
+static bool recipients(struct cursor *c, struct message_ctx *m) {
+	if (!expect(c, '[', "recipients: expected a list")) {
+		return false;
+	}
+	skip_ws(c);
+	if (c->p < c->end && *c->p == ']') {
+		c->p++;
+		return true;
+	}
+	for (;;) {
+		m->rcpt = mr_snapshot_add_recipient(m->r->snap, "");
+		if (!object(c, &m->key, recipient_member, m)) {
+			return false;
+		}
+		if (*m->rcpt->address == '\0') {
+			return fail(c, "a recipient has no address");
+		}
+		skip_ws(c);
+		if (c->p < c->end && *c->p == ',') {
+			c->p++;
+			continue;
+		}
+		return expect(c, ']', "recipients: expected ',' or ']'");
+	}
+}
+
+static bool message_member(struct cursor *c, const char *key, void *ctx) {
+	struct message_ctx *m = ctx;
+	struct mr_buf *s = &m->r->scratch;
+	struct mr_message *msg = m->msg;
+	int64_t n;
+	if (strcmp(key, "queue_id") == 0) {
+		if (!string(c, s)) {
+			return false;
+		}
+		if (strlen(s->data) != s->len || !mr_queue_id_valid(s->data)) {
+			return fail(c, "queue_id is not a Postfix queue id");
+		}
+		msg->id = mr_strpool_copy(m->r->snap->strings, s->data, s->len);
+		m->has_id = true;
+		return true;
+	}
+	if (strcmp(key, "queue_name") == 0) {
+		enum mr_queue q;
+		if (!string(c, s)) {
+			return false;
+		}
+		if (!mr_queue_parse(s->data, &q)) {
+			return fail(c, "queue_name is not a Postfix queue");
+		}
+		msg->queue = (uint8_t)q;
+		m->has_queue = true;
+		return true;
+	}
+	if (strcmp(key, "arrival_time") == 0) {
+		if (!integer(c, &n) || n < 0) {
+			c->error = "arrival_time: expected seconds";
+			return false;
+		}
+		msg->arrival = n;
+		return true;
+	}
+	if (strcmp(key, "message_size") == 0) {
+		if (!integer(c, &n) || n < 0) {
+			c->error = "message_size: expected bytes";
+			return false;
+		}
+		msg->size = (uint64_t)n;
+		return true;
+	}
+	if (strcmp(key, "forced_expire") == 0) {
+		bool expired;
+		if (!boolean(c, &expired)) {
+			return false;
+		}
+		if (expired) {
+			msg->flags |= MR_MSG_FORCED_EXPIRE;
+		}
+		return true;
+	}
+	if (strcmp(key, "sender") == 0) {
+		if (!string(c, s)) {
+			return false;
+		}
+		/* postqueue shows the null sender (bounces) as MAILER-DAEMON. */
+		bool null_sender = strcmp(s->data, "MAILER-DAEMON") == 0;
+		msg->sender = mr_snapshot_intern_len(m->r->snap, s->data, null_sender ? 0 : s->len);
+		return true;
+	}
+	if (strcmp(key, "recipients") == 0) {
+		return recipients(c, m);
+	}
+	return skip_value(c, s, 1);
+}
+
+bool mr_postqueue_parse_line(
+	struct mr_postqueue_reader *r, const char *line, size_t len, char **cause) {
+	struct mr_snapshot *snap = r->snap;
+	size_t keep_messages = snap->n_messages, keep_rcpts = snap->n_recipients;
+	struct cursor c = { line, line + len, NULL };
+	struct message_ctx m = { .r = r };
+	mr_buf_init(&m.key);
+	m.msg = mr_snapshot_add_message(snap, "x");
+	size_t msg_index = snap->n_messages - 1;
+	bool ok = object(&c, &m.key, message_member, &m);
+	mr_buf_finish(&m.key);
+	m.msg = &snap->messages[msg_index]; /* adding recipients never moves messages */
+	if (ok) {
+		skip_ws(&c);
+		ok = c.p == c.end || fail(&c, "text after the object");
+	}
+	if (ok && (!m.has_id || !m.has_queue)) {
+		ok = fail(&c, m.has_id ? "no queue_name" : "no queue_id");
+	}
+	if (!ok) {
+		snap->n_messages = keep_messages;
+		snap->n_recipients = keep_rcpts;
+		return mr_fail(cause, "postqueue -j output, line %zu: %s (at byte %zu)", r->line,
+			c.error ? c.error : "not a message", (size_t)(c.p - line) + 1);
+	}
+	/* Listed twice during a retry pass: the first listing stands. */
+	size_t before = mr_strpool_distinct(r->ids);
+	mr_strpool_intern(r->ids, m.msg->id, strlen(m.msg->id));
+	if (mr_strpool_distinct(r->ids) == before) {
+		snap->n_messages = keep_messages;
+		snap->n_recipients = keep_rcpts;
+		r->duplicates++;
+		return true;
+	}
+	for (uint32_t i = 0; i < m.msg->n_rcpts; i++) {
+		struct mr_recipient *rc = &snap->recipients[m.msg->first_rcpt + i];
+		if (rc->state == MR_RCPT_PENDING && m.msg->queue == MR_QUEUE_DEFERRED) {
+			rc->state = MR_RCPT_DEFERRED; /* deferred without a reason kept */
+		}
+	}
+	return true;
+}
+
+void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap) {
+	*r = (struct mr_postqueue_reader){ .snap = snap, .ids = mr_strpool_create() };
+	mr_buf_init(&r->partial);
+	mr_buf_init(&r->scratch);
+}
+
+void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
+	mr_buf_finish(&r->partial);
+	mr_buf_finish(&r->scratch);
+	mr_strpool_destroy(r->ids);
+	free(r->error);
+}
+
+static bool one_line(struct mr_postqueue_reader *r, const char *line, size_t len) {
+	r->line++;
+	if (len == 0) {
+		return true;
+	}
+	return mr_postqueue_parse_line(r, line, len, &r->error);
+}
+
+bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t len) {
+	if (r->error != NULL) {
+		return false;
+	}
+	const char *end = data + len;
+	while (data < end) {
+		const char *nl = memchr(data, '\n', (size_t)(end - data));
+		if (nl == NULL) {
+			mr_buf_add(&r->partial, data, (size_t)(end - data));
+			return true;
+		}
+		bool ok;
+		if (r->partial.len > 0) {
+			mr_buf_add(&r->partial, data, (size_t)(nl - data));
+			ok = one_line(r, r->partial.data, r->partial.len);
+			mr_buf_clear(&r->partial);
+		} else {
+			ok = one_line(r, data, (size_t)(nl - data));
+		}
+		if (!ok) {
+			return false;
+		}
+		data = nl + 1;
+	}
+	return true;
+}
+
+bool mr_postqueue_end(struct mr_postqueue_reader *r) {
+	if (r->error != NULL) {
+		return false;
+	}
+	if (r->partial.len > 0) {
+		bool ok = one_line(r, r->partial.data, r->partial.len);
+		mr_buf_clear(&r->partial);
+		return ok;
+	}
+	return true;
+}

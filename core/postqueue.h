@@ -1,0 +1,44 @@
+#ifndef MR_POSTQUEUE_H
+#define MR_POSTQUEUE_H
+
+/*
+ * Reads `postqueue -j` output: one JSON object per message and line
+ * (queue_name, queue_id, arrival_time, message_size, forced_expire, sender,
+ * recipients[] with address and delay_reason). Streaming: output is fed as
+ * it arrives and each complete line becomes a message of the snapshot, so a
+ * million-message queue never sits in memory as text.
+ *
+ * A message listed twice (qmgr moved it while postqueue read the queue) is
+ * kept once. A line that is not such an object is an error naming the line.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "snapshot.h"
+#include "strpool.h"
+
+struct mr_postqueue_reader {
+	struct mr_snapshot *snap;
+	struct mr_buf partial; /* the unfinished last line */
+	struct mr_buf scratch;
+	struct mr_strpool *ids; /* seen queue ids */
+	size_t line;            /* lines read */
+	size_t duplicates;      /* messages listed twice, skipped */
+	char *error;            /* the first error, if any */
+};
+
+void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap);
+void mr_postqueue_reader_finish(struct mr_postqueue_reader *r);
+
+/* Feeds output; false once a line was bad (r->error says which and why). */
+bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t len);
+/* The end of the output: a last line without a newline is read too. */
+bool mr_postqueue_end(struct mr_postqueue_reader *r);
+
+/* One line, for tests and the saved-listing source. */
+bool mr_postqueue_parse_line(
+	struct mr_postqueue_reader *r, const char *line, size_t len, char **cause);
+
+#endif

@@ -1,0 +1,184 @@
+/*
+ * The Postfix backend against a real, private Postfix instance that
+ * tests/postfix.sh starts and fills: 3 messages to greylist@sink.test, 1 to
+ * full@sink.test, 1 to user@refused.test, 1 to greylist@ and full@sink.test,
+ * all deferred. Every action is checked in a fresh listing.
+ *
+ *   test_postfix CONFIG_DIR
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "harness.h"
+#include "registry.h"
+#include "xalloc.h"
+
+static struct mr_source *src;
+
+static struct mr_snapshot *list(void) {
+	char *cause = NULL;
+	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	if (snap == NULL) {
+		t_note("listing failed: %s", cause);
+		free(cause);
+	}
+	return snap;
+}
+
+/* The id of the n-th listed message with a recipient at rcpt (NULL: none). */
+static char *find_id(const char *rcpt, int n) {
+	struct mr_snapshot *snap = list();
+	char *id = NULL;
+	for (size_t i = 0; snap && i < snap->n_messages && id == NULL; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		if (m->n_rcpts == 1 && strcmp(mr_message_rcpt(snap, m, 0)->address, rcpt) == 0 &&
+			n-- == 0) {
+			id = mr_xstrdup(m->id);
+		}
+	}
+	mr_snapshot_destroy(snap);
+	return id;
+}
+
+static const struct mr_message *in(const struct mr_snapshot *snap, const char *id) {
+	return snap ? mr_snapshot_find(snap, id) : NULL;
+}
+
+/* Runs one action on ids and checks each outcome (and detail, if given). */
+static void act(enum mr_action action, const char *const *ids, size_t n,
+	const enum mr_outcome *want, const char *const *want_detail, const char *what) {
+	struct mr_action_request req = { .action = action, .ids = ids, .n_ids = n };
+	struct mr_action_report report;
+	mr_source_act(src, &req, &report);
+	bool ok = report.n_results == n;
+	for (size_t i = 0; ok && i < n; i++) {
+		const struct mr_action_result *r = &report.results[i];
+		bool same = strcmp(r->id, ids[i]) == 0 && r->outcome == want[i] &&
+			    (want_detail == NULL || want_detail[i] == NULL ||
+				    (r->detail && strstr(r->detail, want_detail[i])));
+		if (!same) {
+			t_note("%s: got %s (%s), want %s", r->id, mr_outcome_name(r->outcome),
+				r->detail ? r->detail : "", mr_outcome_name(want[i]));
+		}
+		ok = ok && same;
+	}
+	T_OK(ok, "%s", what);
+	mr_action_report_finish(&report);
+}
+
+int main(int argc, char **argv) {
+	if (argc < 2) {
+		t_skip_all("usage: test_postfix CONFIG_DIR");
+	}
+	char *arg = mr_xasprintf("postfix:%s", argv[1]);
+	char *cause = NULL;
+	src = mr_source_open(mr_backend_registry, arg, &cause);
+	if (!T_OK(src != NULL, "opens %s (%s)", arg, cause ? cause : "")) {
+		return t_done();
+	}
+	struct mr_snapshot *snap = list();
+	T_OK(snap && snap->n_messages == 6 && snap->queue_counts[MR_QUEUE_DEFERRED] == 6,
+		"lists the 6 deferred messages");
+	size_t reasons = 0, rcpts = 0;
+	for (size_t i = 0; snap && i < snap->n_recipients; i++) {
+		rcpts++;
+		reasons += snap->recipients[i].reason != NULL;
+	}
+	T_OK(rcpts == 7 && reasons == 7, "every recipient with its reason (%zu of %zu)", reasons,
+		rcpts);
+	mr_snapshot_destroy(snap);
+
+	char *grey0 = find_id("greylist@sink.test", 0), *grey1 = find_id("greylist@sink.test", 1);
+	char *grey2 = find_id("greylist@sink.test", 2), *full = find_id("full@sink.test", 0);
+	char *refused = find_id("user@refused.test", 0);
+	if (!T_OK(grey0 && grey1 && grey2 && full && refused, "the messages are where expected")) {
+		return t_done();
+	}
+
+	const char *one[] = { grey0 };
+	act(MR_ACTION_HOLD, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL, "hold: done");
+	snap = list();
+	T_OK(in(snap, grey0) && in(snap, grey0)->queue == MR_QUEUE_HOLD, "hold: now in hold");
+	mr_snapshot_destroy(snap);
+	act(MR_ACTION_HOLD, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
+		(const char *[]){ "already on hold" }, "hold again: done, already on hold");
+	act(MR_ACTION_RETRY, one, 1, (enum mr_outcome[]){ MR_OUTCOME_FAILED },
+		(const char *[]){ "on hold" }, "retry on held mail: refused, release it first");
+	act(MR_ACTION_RELEASE, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL,
+		"release: done");
+	snap = list();
+	T_OK(in(snap, grey0) && in(snap, grey0)->queue == MR_QUEUE_DEFERRED,
+		"release: back in deferred");
+	mr_snapshot_destroy(snap);
+	act(MR_ACTION_RELEASE, one, 1, (enum mr_outcome[]){ MR_OUTCOME_FAILED },
+		(const char *[]){ "not on hold" }, "release again: not on hold");
+
+	/* A batch in order, with an id that is not there and one that is bad. */
+	const char *batch[] = { grey1, "B0GUS000000", refused, "bad/id" };
+	act(MR_ACTION_HOLD, batch, 4,
+		(enum mr_outcome[]){
+			MR_OUTCOME_DONE, MR_OUTCOME_NOT_FOUND, MR_OUTCOME_DONE, MR_OUTCOME_FAILED },
+		(const char *[]){ NULL, NULL, NULL, "not a queue id" },
+		"hold a batch: per-id outcomes, in order");
+	const char *released[] = { grey1, refused };
+	act(MR_ACTION_RELEASE, released, 2, (enum mr_outcome[]){ MR_OUTCOME_DONE, MR_OUTCOME_DONE },
+		NULL, "release the batch");
+
+	act(MR_ACTION_RETRY, (const char *[]){ refused }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
+		NULL, "retry now: done");
+	act(MR_ACTION_RETRY, (const char *[]){ "B0GUS000000" }, 1,
+		(enum mr_outcome[]){ MR_OUTCOME_NOT_FOUND }, NULL,
+		"retry a vanished id: not found");
+
+	act(MR_ACTION_EXPIRE, (const char *[]){ full }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
+		NULL, "expire: done");
+	snap = list();
+	const struct mr_message *m = in(snap, full);
+	T_OK(m == NULL || (m->flags & MR_MSG_FORCED_EXPIRE), "expire: marked forced_expire");
+	mr_snapshot_destroy(snap);
+
+	struct mr_buf headers, body;
+	mr_buf_init(&headers);
+	mr_buf_init(&body);
+	T_OK(mr_source_content(src, grey2, &headers, &body, &cause) &&
+			strstr(headers.data, "Subject:") != NULL && body.len > 0,
+		"content: headers and body (%s)", cause ? cause : "");
+	free(cause);
+	cause = NULL;
+
+	act(MR_ACTION_REQUEUE, (const char *[]){ grey2 }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
+		(const char *[]){ "new queue id" }, "requeue: done");
+
+	act(MR_ACTION_DELETE, (const char *[]){ grey1 }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
+		NULL, "delete: done");
+	snap = list();
+	T_OK(snap && !in(snap, grey1), "delete: gone from the listing");
+	mr_snapshot_destroy(snap);
+	act(MR_ACTION_DELETE, (const char *[]){ grey1 }, 1,
+		(enum mr_outcome[]){ MR_OUTCOME_NOT_FOUND }, NULL, "delete again: not found");
+	T_OK(!mr_source_content(src, grey1, &headers, &body, &cause) && cause &&
+			strstr(cause, "no longer in the queue"),
+		"content of a deleted message: says it is gone (%s)", cause ? cause : "");
+	free(cause);
+	mr_buf_finish(&headers);
+	mr_buf_finish(&body);
+
+	struct mr_action_request prio = {
+		.action = MR_ACTION_SET_PRIORITY, .ids = (const char *[]){ grey0 }, .n_ids = 1
+	};
+	struct mr_action_report report;
+	mr_source_act(src, &prio, &report);
+	T_OK(report.n_results == 1 && report.results[0].outcome == MR_OUTCOME_FAILED &&
+			strstr(report.results[0].detail, "no priority"),
+		"set priority: refused with the reason (%s)",
+		report.n_results ? report.results[0].detail : "");
+	mr_action_report_finish(&report);
+
+	free(grey0), free(grey1), free(grey2), free(full), free(refused);
+	free(arg);
+	mr_source_destroy(src);
+	return t_done();
+}

@@ -1,0 +1,229 @@
+/* postqueue -j lines as Postfix 3.7 writes them, and the local transport. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "postqueue.h"
+#include "transport_local.h"
+#include "xalloc.h"
+
+/* From a real Postfix 3.7 queue (FACTS §4), plus the shapes it can take. */
+static const char sample[] =
+	"{\"queue_name\": \"deferred\", \"queue_id\": \"A8A8E104066\", \"arrival_time\": "
+	"1795435402, \"message_size\": 316, \"forced_expire\": false, \"sender\": "
+	"\"mqtest@lab.localdomain\", \"recipients\": [{\"address\": \"greylist@sink.test\", "
+	"\"delay_reason\": \"host 127.0.0.1[127.0.0.1] said: 450 4.2.0 Greylisted, please try "
+	"again later (in reply to RCPT TO command)\"}]}\n"
+	"{\"queue_name\": \"hold\", \"queue_id\": \"4jXzH44BMWz81Sm\", \"arrival_time\": "
+	"1795435000, "
+	"\"message_size\": 2292, \"forced_expire\": true, \"sender\": \"MAILER-DAEMON\", "
+	"\"recipients\": [{\"address\": \"a@x.test\"}, {\"address\": \"b@x.test\", "
+	"\"delay_reason\": \"connect to x.test[192.0.2.1]:25: Connection refused\"}]}\n"
+	"{\"queue_name\": \"maildrop\", \"queue_id\": \"1E00F105FF8\", \"arrival_time\": "
+	"1795435500, "
+	"\"message_size\": 400, \"forced_expire\": false, \"sender\": "
+	"\"\\\"john \\\\\\\"q\\\\\\\" doe\\\"@lab.localdomain\", \"new_field\": {\"x\": [1, 2.5, "
+	"null, "
+	"\"y\"]}, \"recipients\": [{\"address\": \"j\\u00fcrgen@b\\u00fccher.example\", "
+	"\"delay_reason\": \"\\ud83d\\udce8 \\u001b[2J \\ud800\"}]}\n"
+	/* Listed twice: qmgr moved it while postqueue read the queue. */
+	"{\"queue_name\": \"active\", \"queue_id\": \"A8A8E104066\", \"arrival_time\": 1795435402, "
+	"\"message_size\": 316, \"forced_expire\": false, \"sender\": \"mqtest@lab.localdomain\", "
+	"\"recipients\": [{\"address\": \"greylist@sink.test\"}]}";
+
+static void test_sample(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_postqueue_reader r;
+	mr_postqueue_reader_init(&r, snap);
+	/* Fed in awkward pieces, as a pipe delivers it. */
+	bool ok = true;
+	for (size_t i = 0; i < sizeof(sample) - 1 && ok; i += 7) {
+		size_t n = sizeof(sample) - 1 - i < 7 ? sizeof(sample) - 1 - i : 7;
+		ok = mr_postqueue_feed(&r, sample + i, n);
+	}
+	ok = ok && mr_postqueue_end(&r);
+	T_OK(ok, "sample: parses (%s)", r.error ? r.error : "");
+	mr_snapshot_finish(snap);
+	T_INT(snap->n_messages, 3, "sample: three messages, the one listed twice once");
+	T_INT(r.duplicates, 1, "sample: one duplicate counted");
+	if (snap->n_messages == 3) {
+		const struct mr_message *m = &snap->messages[0];
+		T_STR(m->id, "A8A8E104066", "first: queue id");
+		T_INT(m->queue, MR_QUEUE_DEFERRED, "first: the first listing stands (deferred)");
+		T_INT(m->arrival, 1795435402, "first: arrival time");
+		T_INT(m->size, 316, "first: size");
+		T_STR(m->sender, "mqtest@lab.localdomain", "first: sender");
+		const struct mr_recipient *r0 = mr_message_rcpt(snap, m, 0);
+		T_INT(r0->state, MR_RCPT_DEFERRED, "first: recipient deferred");
+		T_OK(r0->reason && strstr(r0->reason, "450 4.2.0 Greylisted") != NULL,
+			"first: delay_reason kept");
+		T_OK(mr_recipient_diagnosis(snap, r0) != NULL &&
+				mr_recipient_diagnosis(snap, r0)->basic == 450,
+			"first: reason decoded");
+		m = &snap->messages[1];
+		T_STR(m->id, "4jXzH44BMWz81Sm", "long queue ids are ids");
+		T_STR(m->sender, "", "MAILER-DAEMON is the null sender");
+		T_OK(m->flags & MR_MSG_FORCED_EXPIRE, "forced_expire");
+		T_INT(m->n_rcpts, 2, "two recipients");
+		T_INT(mr_message_rcpt(snap, m, 0)->state, MR_RCPT_PENDING,
+			"held, never tried: pending");
+		T_INT(m->attempts, MR_ATTEMPTS_UNKNOWN, "postqueue does not count attempts");
+		m = &snap->messages[2];
+		T_STR(m->sender, "\"john \\\"q\\\" doe\"@lab.localdomain", "escaped quotes");
+		T_STR(mr_message_rcpt(snap, m, 0)->address,
+			"j\xc3\xbcrgen@b\xc3\xbc"
+			"cher.example",
+			"\\u escapes to UTF-8");
+		T_STR(mr_message_rcpt(snap, m, 0)->reason, "\xf0\x9f\x93\xa8 \x1b[2J \xef\xbf\xbd",
+			"surrogate pairs joined, a lone one replaced, controls kept exact");
+	}
+	mr_postqueue_reader_finish(&r);
+	mr_snapshot_destroy(snap);
+}
+
+static void test_bad_lines(void) {
+	static const struct {
+		const char *line, *error;
+	} cases[] = {
+		{ "{\"queue_name\": \"deferred\"", "line 1: expected ',' or '}' (at byte 26)" },
+		{ "not json", "line 1: expected '{' (at byte 1)" },
+		{ "{\"queue_name\": \"deferred\", \"queue_id\": \"../../etc\"}",
+			"line 1: queue_id is not a Postfix queue id (at byte 51)" },
+		{ "{\"queue_name\": \"sideways\", \"queue_id\": \"A1\"}",
+			"line 1: queue_name is not a Postfix queue (at byte 26)" },
+		{ "{\"queue_name\": \"deferred\"}", "line 1: no queue_id (at byte 27)" },
+		{ "{\"queue_id\": \"A1\", \"queue_name\": \"hold\", \"arrival_time\": 1.5}",
+			"line 1: arrival_time: expected seconds (at byte 59)" },
+		{ "{\"queue_id\": \"A1\", \"queue_name\": \"hold\", \"recipients\": [{}]}",
+			"line 1: a recipient has no address (at byte 59)" },
+		{ "{\"queue_id\": \"A1\", \"queue_name\": \"hold\"} x",
+			"line 1: text after the object (at byte 42)" },
+		{ "{\"queue_id\": \"A\\u0000B\", \"queue_name\": \"hold\"}",
+			"line 1: queue_id is not a Postfix queue id (at byte 24)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_snapshot *snap = mr_snapshot_create();
+		struct mr_postqueue_reader r;
+		mr_postqueue_reader_init(&r, snap);
+		bool ok = mr_postqueue_feed(&r, cases[i].line, strlen(cases[i].line)) &&
+			  mr_postqueue_end(&r);
+		char *want = mr_xasprintf("postqueue -j output, %s", cases[i].error);
+		T_OK(!ok, "bad line %zu refused", i);
+		T_STR(r.error, want, "bad line %zu: %s", i, cases[i].error);
+		T_INT(snap->n_messages, 0, "bad line %zu: nothing half-added", i);
+		free(want);
+		mr_postqueue_reader_finish(&r);
+		mr_snapshot_destroy(snap);
+	}
+	/* Nesting beyond reason is refused, not recursed into. */
+	struct mr_buf deep;
+	mr_buf_init(&deep);
+	mr_buf_add_str(&deep, "{\"queue_id\": \"A1\", \"queue_name\": \"hold\", \"x\": ");
+	for (int i = 0; i < 10000; i++) {
+		mr_buf_add_char(&deep, '[');
+	}
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_postqueue_reader r;
+	mr_postqueue_reader_init(&r, snap);
+	mr_postqueue_feed(&r, deep.data, deep.len);
+	T_OK(!mr_postqueue_end(&r) && r.error && strstr(r.error, "nested too deep"),
+		"deep nesting refused");
+	mr_postqueue_reader_finish(&r);
+	mr_snapshot_destroy(snap);
+	mr_buf_finish(&deep);
+}
+
+static bool collect(void *ctx, const char *data, size_t len) {
+	mr_buf_add(ctx, data, len);
+	return true;
+}
+
+static bool stop_early(void *ctx, const char *data, size_t len) {
+	(void)data;
+	size_t *seen = ctx;
+	*seen += len;
+	return *seen < 1000;
+}
+
+static void test_transport(void) {
+	struct mr_transport *t = mr_transport_local_create();
+	struct mr_buf out;
+	mr_buf_init(&out);
+	/* Input in, output out, larger than a pipe holds. */
+	struct mr_buf big;
+	mr_buf_init(&big);
+	for (int i = 0; i < 20000; i++) {
+		mr_buf_printf(&big, "line %d\n", i);
+	}
+	const char *cat[] = { "cat", NULL };
+	struct mr_command cmd = { .argv = cat,
+		.input = big.data,
+		.input_len = big.len,
+		.on_output = collect,
+		.ctx = &out };
+	struct mr_command_result res;
+	char *cause = NULL;
+	T_OK(mr_transport_run(t, &cmd, &res, &cause), "transport: cat runs");
+	T_INT(res.exit_status, 0, "transport: exit status 0");
+	T_OK(out.len == big.len && memcmp(out.data, big.data, big.len) == 0,
+		"transport: %zu bytes through stdin and stdout", big.len);
+	mr_command_result_finish(&res);
+
+	const char *ls[] = { "ls", "/nonexistent-mailroom", NULL };
+	cmd = (struct mr_command){ .argv = ls };
+	T_OK(mr_transport_run(t, &cmd, &res, &cause), "transport: ls runs");
+	T_OK(res.exit_status != 0 && strstr(res.err.data, "nonexistent-mailroom") != NULL,
+		"transport: a failing program gives its status and stderr");
+	char *line = mr_command_error_line(&res, NULL);
+	T_OK(strstr(line, "No such file") != NULL, "transport: the error line (%s)", line);
+	free(line);
+	mr_command_result_finish(&res);
+
+	const char *sleep_argv[] = { "sleep", "10", NULL };
+	cmd = (struct mr_command){ .argv = sleep_argv, .timeout_ms = 200 };
+	T_OK(mr_transport_run(t, &cmd, &res, &cause) && res.timed_out && res.exit_status == -1,
+		"transport: a timeout stops the program");
+	mr_command_result_finish(&res);
+
+	size_t seen = 0;
+	const char *yes[] = { "yes", NULL };
+	cmd = (struct mr_command){ .argv = yes, .on_output = stop_early, .ctx = &seen };
+	T_OK(mr_transport_run(t, &cmd, &res, &cause) && res.cancelled,
+		"transport: the output callback can stop it");
+	mr_command_result_finish(&res);
+
+	const char *head[] = { "head", "-c", "1", NULL };
+	cmd = (struct mr_command){ .argv = head, .input = big.data, .input_len = big.len };
+	T_OK(mr_transport_run(t, &cmd, &res, &cause) && res.exit_status == 0,
+		"transport: a program that stops reading its input is no crash");
+	mr_command_result_finish(&res);
+
+	/* No shell: metacharacters are an argument, not syntax. */
+	const char *printf_argv[] = { "printf", "%s", "$(touch /tmp/mailroom-pwned); `id`", NULL };
+	mr_buf_clear(&out);
+	cmd = (struct mr_command){ .argv = printf_argv, .on_output = collect, .ctx = &out };
+	T_OK(mr_transport_run(t, &cmd, &res, &cause) &&
+			strcmp(out.data, "$(touch /tmp/mailroom-pwned); `id`") == 0 &&
+			access("/tmp/mailroom-pwned", F_OK) != 0,
+		"transport: arguments reach the program as they are");
+	mr_command_result_finish(&res);
+
+	const char *missing[] = { "mailroom-no-such-program", NULL };
+	cmd = (struct mr_command){ .argv = missing };
+	T_OK(!mr_transport_run(t, &cmd, &res, &cause) && cause &&
+			strstr(cause, "mailroom-no-such-program: cannot run it") == cause,
+		"transport: a missing program is an error (%s)", cause ? cause : "");
+	free(cause);
+	mr_buf_finish(&big);
+	mr_buf_finish(&out);
+	mr_transport_destroy(t);
+}
+
+int main(void) {
+	test_sample();
+	test_bad_lines();
+	test_transport();
+	return t_done();
+}
