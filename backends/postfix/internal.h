@@ -6,14 +6,18 @@
 #include "backend.h"
 #include "transport.h"
 
-enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_TOOL_COUNT };
+enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_POSTCONF, PF_TOOL_COUNT };
 
 struct pf {
 	struct mr_transport *transport;
 	char *config_dir;             /* NULL: the default instance */
 	char tool[PF_TOOL_COUNT][64]; /* program paths, or names to find in PATH */
 	bool sudo;                    /* run postsuper and postcat through sudo -n */
+	char *queue_dir;              /* when readable (root): for retry times */
 };
+
+/* Next retry times of deferred messages, from the queue files' times. */
+void pf_next_retry(const struct pf *pf, struct mr_snapshot *snap);
 
 /* argv for a Postfix tool: [sudo -n] TOOL [-c DIR] ARGS...; free with free(). */
 const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args);

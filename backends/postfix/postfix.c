@@ -12,7 +12,8 @@
 #include "transport_local.h"
 #include "xalloc.h"
 
-static const char *const tool_names[PF_TOOL_COUNT] = { "postqueue", "postsuper", "postcat" };
+static const char *const tool_names[PF_TOOL_COUNT] = { "postqueue", "postsuper", "postcat",
+	"postconf" };
 
 const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args) {
 	size_t n_args = 0;
@@ -21,7 +22,7 @@ const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *
 	}
 	const char **argv = mr_xcalloc(n_args + 7, sizeof(*argv));
 	size_t n = 0;
-	if (pf->sudo && tool != PF_POSTQUEUE) {
+	if (pf->sudo && (tool == PF_POSTSUPER || tool == PF_POSTCAT)) {
 		argv[n++] = "sudo";
 		argv[n++] = "-n";
 	}
@@ -120,6 +121,39 @@ static void find_tool(const char *name, char out[64]) {
 	snprintf(out, 64, "%s", name);
 }
 
+static bool collect(void *ctx, const char *data, size_t len) {
+	mr_buf_add(ctx, data, len);
+	return true;
+}
+
+/* postconf -h queue_directory, when it can be read (as root). */
+static char *queue_directory(struct pf *pf) {
+	static const char *const args[] = { "-h", "queue_directory", NULL };
+	const char **argv = pf_argv(pf, PF_POSTCONF, args);
+	struct mr_buf out;
+	mr_buf_init(&out);
+	struct mr_command cmd = {
+		.argv = argv, .on_output = collect, .ctx = &out, .timeout_ms = 30 * 1000
+	};
+	struct mr_command_result res;
+	char *cause = NULL, *dir = NULL;
+	if (mr_transport_run(pf->transport, &cmd, &res, &cause)) {
+		while (out.len > 0 &&
+			(out.data[out.len - 1] == '\n' || out.data[out.len - 1] == ' ')) {
+			out.data[--out.len] = '\0';
+		}
+		if (res.exit_status == 0 && out.data[0] == '/' &&
+			access(out.data, R_OK | X_OK) == 0) {
+			dir = mr_xstrdup(out.data);
+		}
+		mr_command_result_finish(&res);
+	}
+	free(cause);
+	free(argv);
+	mr_buf_finish(&out);
+	return dir;
+}
+
 static bool postfix_open(struct mr_source *src, const char *location, char **cause) {
 	if (*location != '\0') {
 		struct stat st;
@@ -140,6 +174,7 @@ static bool postfix_open(struct mr_source *src, const char *location, char **cau
 		find_tool(tool_names[t], pf->tool[t]);
 	}
 	pf->sudo = geteuid() != 0;
+	pf->queue_dir = queue_directory(pf);
 	src->data = pf;
 	char *shown = mr_text_visible_dup(location);
 	src->label = *location ? mr_xasprintf("postfix:%s", shown) : mr_xstrdup("postfix");
@@ -156,13 +191,18 @@ static void postfix_close(struct mr_source *src) {
 	if (pf != NULL) {
 		mr_transport_destroy(pf->transport);
 		free(pf->config_dir);
+		free(pf->queue_dir);
 		free(pf);
 	}
 	src->data = NULL;
 }
 
 static bool postfix_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
-	return pf_list(src->data, snap, cause);
+	if (!pf_list(src->data, snap, cause)) {
+		return false;
+	}
+	pf_next_retry(src->data, snap);
+	return true;
 }
 
 const struct mr_backend_ops mr_backend_postfix = {

@@ -89,6 +89,13 @@ int main(int argc, char **argv) {
 	}
 	T_OK(rcpts == 7 && reasons == 7, "every recipient with its reason (%zu of %zu)", reasons,
 		rcpts);
+	/* qmgr sets a deferred file's time to its next attempt. */
+	size_t timed = 0;
+	for (size_t i = 0; snap && i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		timed += m->next_retry != MR_TIME_UNKNOWN && m->next_retry > m->arrival;
+	}
+	T_INT(timed, 6, "every deferred message has its next retry time (as root)");
 	mr_snapshot_destroy(snap);
 
 	char *grey0 = find_id("greylist@sink.test", 0), *grey1 = find_id("greylist@sink.test", 1);
@@ -121,7 +128,7 @@ int main(int argc, char **argv) {
 	act(MR_ACTION_HOLD, batch, 4,
 		(enum mr_outcome[]){
 			MR_OUTCOME_DONE, MR_OUTCOME_NOT_FOUND, MR_OUTCOME_DONE, MR_OUTCOME_FAILED },
-		(const char *[]){ NULL, NULL, NULL, "not a queue id" },
+		(const char *[]){ NULL, NULL, NULL, "not a valid queue id" },
 		"hold a batch: per-id outcomes, in order");
 	const char *released[] = { grey1, refused };
 	act(MR_ACTION_RELEASE, released, 2, (enum mr_outcome[]){ MR_OUTCOME_DONE, MR_OUTCOME_DONE },
