@@ -104,6 +104,7 @@ static bool local_run(struct mr_transport *t, const struct mr_command *cmd,
 	pid_t pid;
 	int fds[3] = { -1, -1, -1 };
 	if (!spawn(cmd, &pid, fds, cause)) {
+		mr_buf_finish(&res->err);
 		return false;
 	}
 	size_t fed = 0;

@@ -40,7 +40,8 @@ struct mr_transport_ops {
 	const char *name;
 	/* Runs the command to its end; false (with *cause) only when it could
 	 * not be started or the connection failed: a program that fails is a
-	 * result, not an error. res is initialised here. */
+	 * result, not an error. res is initialised here; after false it holds
+	 * nothing (finishing it is harmless). */
 	bool (*run)(struct mr_transport *t, const struct mr_command *cmd,
 		struct mr_command_result *res, char **cause);
 	void (*destroy)(struct mr_transport *t);

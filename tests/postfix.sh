@@ -1,0 +1,209 @@
+#!/bin/sh
+# mailroom against a real Postfix: a private instance in a scratch directory
+# relaying to an SMTP sink on loopback (tests/lab/), filled with deferred mail.
+# Needs root and the postfix package; without them it prints "1..0 # SKIP".
+#
+#   postfix.sh MAILROOM TEST_POSTFIX PYTHON
+#
+# TEST_POSTFIX is a TAP program run as TEST_POSTFIX LAB_CONFIG LAB_LOG; its
+# ok/not ok lines are renumbered into this script's plan.
+set -u
+
+MAILROOM=$1
+TEST_POSTFIX=$2
+PYTHON=$3
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+LAB_HOME=$HERE/lab
+LAB_PYTHON=$PYTHON
+export LAB_HOME LAB_PYTHON
+# shellcheck source=tests/tap.sh
+. "$HERE/tap.sh"
+# shellcheck source=tests/lab/lab.sh
+. "$LAB_HOME/lab.sh"
+
+if ! reason=$(lab_can_run); then
+    echo "1..0 # SKIP $reason"
+    exit 0
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-postfix.XXXXXX")
+cleanup() {
+    trap - EXIT INT TERM
+    lab_stop "$TMP/lab" >&2
+    rm -rf "$TMP"
+}
+trap 'cleanup' EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+chmod 755 "$TMP" # the postfix user must reach $TMP/lab/spool
+mkdir "$TMP/lab"
+
+# diag FILE: FILE's lines as TAP comments
+diag() {
+    sed 's/^/#   /' "$1"
+}
+# okd STATUS NAME FILE: ok STATUS NAME, and FILE as comments when it failed
+okd() {
+    okd_status=$1
+    ok "$1" "$2"
+    [ "$okd_status" -eq 0 ] || diag "$3"
+}
+
+# --- the lab ------------------------------------------------------------------
+lab_start "$TMP/lab" 2>"$TMP/err"
+okd $? "lab starts (private Postfix instance + sink on 127.0.0.1)" "$TMP/err"
+if [ -z "${LAB_CONFIG:-}" ]; then
+    tap_end
+    exit 1
+fi
+echo "# LAB_CONFIG=$LAB_CONFIG smtpd=127.0.0.1:$LAB_SMTPD_PORT sink=127.0.0.1:$LAB_SINK_PORT"
+
+# The sender is at sink.test, so the DSN for nouser@ goes to the sink (accepted).
+S=mqtest@sink.test
+sent=0
+for rcpts in greylist@sink.test greylist@sink.test greylist@sink.test full@sink.test \
+    user@refused.test "greylist@sink.test full@sink.test" nouser@sink.test; do
+    # shellcheck disable=SC2086 # the list above: one or two addresses
+    lab_send "$TMP/lab" "$S" $rcpts 2>>"$TMP/err" && sent=$((sent + 1))
+done
+[ "$sent" -eq 7 ]
+ok $? "7 messages submitted with sendmail"
+
+lab_wait_queue "$TMP/lab" 6 deferred 60 2>"$TMP/err"
+okd $? "6 messages in deferred" "$TMP/err"
+lab_wait_queue "$TMP/lab" 6 "" 30 2>"$TMP/err"
+okd $? "nothing else queued (the bounce left, its DSN was delivered)" "$TMP/err"
+grep -q 'to=<nouser@sink.test>.*status=bounced' "$LAB_LOG" &&
+    grep -q "$(printf '^accepted\t\t%s\t' "$S")" "$LAB_SINK_LOG"
+ok $? "nouser@ bounced, the DSN reached the sink"
+
+/usr/sbin/postqueue -c "$LAB_CONFIG" -j >"$TMP/postqueue.jsonl" 2>"$TMP/err"
+okd $? "postqueue -j on the lab" "$TMP/err"
+
+# check WHAT: the Python checks below, each one TAP line
+check() {
+    "$PYTHON" - "$1" "$TMP/postqueue.jsonl" "$TMP/list.jsonl" >"$TMP/check" 2>&1 <<'EOF'
+import json, sys
+
+what, postqueue_file, mailroom_file = sys.argv[1:4]
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+pq = {m["queue_id"]: m for m in load(postqueue_file)}
+want = {
+    "greylist@sink.test": ("450 4.2.0 Greylisted", "greylisting"),
+    "full@sink.test": ("452 4.2.2 Mailbox full", "mailbox-full"),
+    "user@refused.test": ("Connection refused", "connection-refused"),
+}
+if what == "lab":
+    # The lab itself: what Postfix reports, before mailroom reads it.
+    rcpts = [r for m in pq.values() for r in m["recipients"]]
+    assert len(pq) == 6 and all(m["queue_name"] == "deferred" for m in pq.values()), pq
+    assert sorted(r["address"] for r in rcpts) == sorted(
+        ["greylist@sink.test"] * 4 + ["full@sink.test"] * 2 + ["user@refused.test"]), rcpts
+    for r in rcpts:
+        assert want[r["address"]][0] in r.get("delay_reason", ""), r
+    sys.exit(0)
+
+msgs = load(mailroom_file)
+got = {m["queue_id"] for m in msgs}
+if what == "ids":
+    assert len(got) == len(msgs), "duplicate queue_id in mailroom's list"
+    assert got == set(pq), "only mailroom: %s; only postqueue: %s" % (
+        sorted(got - set(pq)), sorted(set(pq) - got))
+elif what == "reasons":
+    rcpts = [r for m in msgs for r in m["recipients"]]
+    deferred = [r for r in rcpts if r.get("state") == "deferred"]
+    assert len(deferred) == 7, "%d deferred recipients, want 7: %s" % (len(deferred), rcpts)
+    for r in deferred:
+        assert isinstance(r.get("reason"), str) and r["reason"].strip(), r
+elif what == "categories":
+    seen = 0
+    for m in msgs:
+        for r in m["recipients"]:
+            if r["address"] in want:
+                seen += 1
+                d = r.get("diagnosis") or {}
+                assert d.get("category") == want[r["address"]][1], (
+                    "%s: category %r, want %r (reason %r)"
+                    % (r["address"], d.get("category"), want[r["address"]][1], r.get("reason")))
+    assert seen == 7, "%d of the 7 recipients found" % seen
+EOF
+}
+
+check lab
+okd $? "postqueue shows the 7 deferred recipients with the sink's replies" "$TMP/check"
+
+# --- mailroom list --json -------------------------------------------------------
+"$MAILROOM" list --json "postfix:$LAB_CONFIG" >"$TMP/list.jsonl" 2>"$TMP/err"
+okd $? "mailroom list --json postfix:LAB_CONFIG exits 0" "$TMP/err"
+check ids
+okd $? "mailroom lists the same queue IDs as postqueue -j" "$TMP/check"
+check reasons
+okd $? "every deferred recipient has a reason" "$TMP/check"
+check categories
+okd $? "diagnosis: greylisting, mailbox-full, connection-refused" "$TMP/check"
+
+# --- the C tests against the lab --------------------------------------------------
+# Their "ok"/"not ok" lines are renumbered here; "#" lines pass through.
+if [ -x "$TEST_POSTFIX" ]; then
+    "$TEST_POSTFIX" "$LAB_CONFIG" "$LAB_LOG" </dev/null >"$TMP/tp.out" 2>"$TMP/tp.err"
+    tp_rc=$?
+else
+    echo "$TEST_POSTFIX: not found or not executable" >"$TMP/tp.err"
+    : >"$TMP/tp.out"
+    tp_rc=127
+fi
+tp_lines=0
+while IFS= read -r line || [ -n "$line" ]; do
+    case $line in
+    "not ok" | "not ok "*) status=1 rest=${line#not ok} ;;
+    "ok" | "ok "*) status=0 rest=${line#ok} ;;
+    "#"* | "Bail out!"*)
+        printf '%s\n' "$line"
+        continue
+        ;;
+    *)
+        printf '# %s\n' "$line" # plan lines and anything else: a comment
+        continue
+        ;;
+    esac
+    # "ok 3 - name" / "ok - name" / "ok 3 name" / "ok": keep the name
+    rest=${rest# }
+    num=${rest%%[!0-9]*}
+    rest=${rest#"$num"}
+    rest=${rest# }
+    rest=${rest#- }
+    tp_lines=$((tp_lines + 1))
+    case $status:$rest in
+    1:*"# TODO"* | 1:*"# todo"*)
+        n=$((n + 1)) # expected failure: not counted as failed
+        echo "not ok $n - $rest"
+        ;;
+    *) ok "$status" "$rest" ;;
+    esac
+done <"$TMP/tp.out"
+[ -s "$TMP/tp.err" ] && diag "$TMP/tp.err"
+[ "$tp_rc" -eq 0 ] && [ "$tp_lines" -gt 0 ]
+ok $? "$(basename "$TEST_POSTFIX") ran ($tp_lines checks, exit $tp_rc)"
+
+# --- Postfix stopped --------------------------------------------------------------
+/usr/sbin/postfix -c "$LAB_CONFIG" stop </dev/null >"$TMP/err" 2>&1
+okd $? "postfix -c LAB_CONFIG stop" "$TMP/err"
+i=0
+while /usr/sbin/postfix -c "$LAB_CONFIG" status </dev/null >/dev/null 2>&1 && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+"$MAILROOM" list "postfix:$LAB_CONFIG" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+[ "$rc" -eq 1 ]
+ok $? "mailroom list with Postfix stopped: exit status 1"
+[ "$rc" -eq 1 ] || echo "#   got $rc"
+[ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -q "Postfix is not running" "$TMP/err"
+okd $? "mailroom list with Postfix stopped: one-line error 'Postfix is not running'" \
+    "$TMP/err"
+
+tap_end
