@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "ptrmap.h"
 #include "xalloc.h"
 
 struct mr_snapshot *mr_snapshot_create(void) {
@@ -97,26 +98,12 @@ static void derive_from_recipients(const struct mr_snapshot *snap, struct mr_mes
 	}
 }
 
-struct seen_reason {
-	const char *reason;
-	uint32_t diagnosis;
-};
-
-/* The slot of reason in an open-addressing table of mask + 1 slots. */
-static size_t seen_slot(const struct seen_reason *table, size_t mask, const char *reason) {
-	size_t h = (size_t)(((uintptr_t)reason >> 3) * 0x9e3779b97f4a7c15u) & mask;
-	while (table[h].reason != NULL && table[h].reason != reason) {
-		h = (h + 1) & mask;
-	}
-	return h;
-}
-
-/* Decodes each distinct reason once; a table keyed by the interned pointer
- * finds the ones seen before. */
+/* Decodes each distinct reason once: reasons are interned, so a map keyed
+ * by the pointer finds the ones seen before. */
 static void decode_reasons(struct mr_snapshot *snap) {
 	const struct mr_kb *kb = mr_kb_default();
-	size_t slots = 1024;
-	struct seen_reason *table = mr_xcalloc(slots, sizeof(*table));
+	struct mr_ptrmap seen;
+	mr_ptrmap_init(&seen);
 	snap->n_diagnoses = 0;
 	for (size_t i = 0; i < snap->n_recipients; i++) {
 		struct mr_recipient *r = &snap->recipients[i];
@@ -124,9 +111,9 @@ static void decode_reasons(struct mr_snapshot *snap) {
 			r->diagnosis = MR_NO_DIAGNOSIS;
 			continue;
 		}
-		size_t h = seen_slot(table, slots - 1, r->reason);
-		if (table[h].reason != NULL) {
-			r->diagnosis = table[h].diagnosis;
+		uint32_t known = mr_ptrmap_get(&seen, r->reason);
+		if (known != UINT32_MAX) {
+			r->diagnosis = known;
 			continue;
 		}
 		if (snap->n_diagnoses == snap->cap_diagnoses) {
@@ -136,22 +123,9 @@ static void decode_reasons(struct mr_snapshot *snap) {
 		}
 		r->diagnosis = (uint32_t)snap->n_diagnoses;
 		mr_decode(kb, r->reason, strlen(r->reason), &snap->diagnoses[snap->n_diagnoses++]);
-		table[h] = (struct seen_reason){ r->reason, r->diagnosis };
-		if (snap->n_diagnoses * 2 > slots) {
-			/* Grow: reinsert what is there. */
-			struct seen_reason *old = table;
-			size_t old_slots = slots;
-			slots *= 2;
-			table = mr_xcalloc(slots, sizeof(*table));
-			for (size_t k = 0; k < old_slots; k++) {
-				if (old[k].reason != NULL) {
-					table[seen_slot(table, slots - 1, old[k].reason)] = old[k];
-				}
-			}
-			free(old);
-		}
+		mr_ptrmap_put(&seen, r->reason, r->diagnosis);
 	}
-	free(table);
+	mr_ptrmap_finish(&seen);
 }
 
 void mr_snapshot_finish(struct mr_snapshot *snap) {

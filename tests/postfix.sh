@@ -107,12 +107,20 @@ if what == "lab":
         assert want[r["address"]][0] in r.get("delay_reason", ""), r
     sys.exit(0)
 
-msgs = load(mailroom_file)
+msgs = [m for m in load(mailroom_file) if m["queue_name"] != "bounced"]
+bounced = [m for m in load(mailroom_file) if m["queue_name"] == "bounced"]
 got = {m["queue_id"] for m in msgs}
 if what == "ids":
     assert len(got) == len(msgs), "duplicate queue_id in mailroom's list"
     assert got == set(pq), "only mailroom: %s; only postqueue: %s" % (
         sorted(got - set(pq)), sorted(set(pq) - got))
+elif what == "bounced":
+    # Gone from the queue, found in the mail log.
+    assert len(bounced) == 1, bounced
+    r = bounced[0]["recipients"]
+    assert [x["address"] for x in r] == ["nouser@sink.test"], r
+    assert r[0]["state"] == "bounced" and "550 5.1.1 User unknown" in r[0]["reason"], r
+    assert r[0]["diagnosis"]["category"] == "unknown-user", r
 elif what == "reasons":
     rcpts = [r for m in msgs for r in m["recipients"]]
     deferred = [r for r in rcpts if r.get("state") == "deferred"]
@@ -145,6 +153,8 @@ check reasons
 okd $? "every deferred recipient has a reason" "$TMP/check"
 check categories
 okd $? "diagnosis: greylisting, mailbox-full, connection-refused" "$TMP/check"
+check bounced
+okd $? "the bounce, gone from the queue, is listed from the mail log" "$TMP/check"
 
 # --- the C tests against the lab --------------------------------------------------
 # Their "ok"/"not ok" lines are renumbered here; "#" lines pass through.

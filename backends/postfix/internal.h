@@ -14,7 +14,11 @@ struct pf {
 	char tool[PF_TOOL_COUNT][64]; /* program paths, or names to find in PATH */
 	bool sudo;                    /* run postsuper and postcat through sudo -n */
 	char *queue_dir;              /* when readable (root): for retry times */
+	char *maillog;                /* when readable: for bounced mail */
 };
+
+/* Messages that bounced or expired recently, from the end of the mail log. */
+void pf_bounced(const struct pf *pf, struct mr_snapshot *snap);
 
 /* Next retry times of deferred messages, from the queue files' times. */
 void pf_next_retry(const struct pf *pf, struct mr_snapshot *snap);

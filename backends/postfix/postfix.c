@@ -126,9 +126,9 @@ static bool collect(void *ctx, const char *data, size_t len) {
 	return true;
 }
 
-/* postconf -h queue_directory, when it can be read (as root). */
-static char *queue_directory(struct pf *pf) {
-	static const char *const args[] = { "-h", "queue_directory", NULL };
+/* postconf -h NAME: the parameter's value, or NULL. */
+static char *postconf(struct pf *pf, const char *name) {
+	const char *args[] = { "-h", name, NULL };
 	const char **argv = pf_argv(pf, PF_POSTCONF, args);
 	struct mr_buf out;
 	mr_buf_init(&out);
@@ -136,22 +136,40 @@ static char *queue_directory(struct pf *pf) {
 		.argv = argv, .on_output = collect, .ctx = &out, .timeout_ms = 30 * 1000
 	};
 	struct mr_command_result res;
-	char *cause = NULL, *dir = NULL;
+	char *cause = NULL, *value = NULL;
 	if (mr_transport_run(pf->transport, &cmd, &res, &cause)) {
 		while (out.len > 0 &&
 			(out.data[out.len - 1] == '\n' || out.data[out.len - 1] == ' ')) {
 			out.data[--out.len] = '\0';
 		}
-		if (res.exit_status == 0 && out.data[0] == '/' &&
-			access(out.data, R_OK | X_OK) == 0) {
-			dir = mr_xstrdup(out.data);
+		if (res.exit_status == 0) {
+			value = mr_xstrdup(out.data);
 		}
 		mr_command_result_finish(&res);
 	}
 	free(cause);
 	free(argv);
 	mr_buf_finish(&out);
-	return dir;
+	return value;
+}
+
+/* A path from postconf when this process can read it, else NULL. */
+static char *readable(char *path, int mode) {
+	if (path != NULL && (path[0] != '/' || access(path, mode) != 0)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* Where Postfix logs: maillog_file, else the system's mail log. */
+static char *mail_log(struct pf *pf) {
+	char *log = readable(postconf(pf, "maillog_file"), R_OK);
+	static const char *const system_logs[] = { "/var/log/mail.log", "/var/log/maillog" };
+	for (size_t i = 0; log == NULL && i < sizeof(system_logs) / sizeof(*system_logs); i++) {
+		log = readable(mr_xstrdup(system_logs[i]), R_OK);
+	}
+	return log;
 }
 
 static bool postfix_open(struct mr_source *src, const char *location, char **cause) {
@@ -174,7 +192,8 @@ static bool postfix_open(struct mr_source *src, const char *location, char **cau
 		find_tool(tool_names[t], pf->tool[t]);
 	}
 	pf->sudo = geteuid() != 0;
-	pf->queue_dir = queue_directory(pf);
+	pf->queue_dir = readable(postconf(pf, "queue_directory"), R_OK | X_OK);
+	pf->maillog = mail_log(pf);
 	src->data = pf;
 	char *shown = mr_text_visible_dup(location);
 	src->label = *location ? mr_xasprintf("postfix:%s", shown) : mr_xstrdup("postfix");
@@ -192,6 +211,7 @@ static void postfix_close(struct mr_source *src) {
 		mr_transport_destroy(pf->transport);
 		free(pf->config_dir);
 		free(pf->queue_dir);
+		free(pf->maillog);
 		free(pf);
 	}
 	src->data = NULL;
@@ -202,6 +222,7 @@ static bool postfix_list(struct mr_source *src, struct mr_snapshot *snap, char *
 		return false;
 	}
 	pf_next_retry(src->data, snap);
+	pf_bounced(src->data, snap);
 	return true;
 }
 

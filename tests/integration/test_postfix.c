@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "harness.h"
@@ -80,15 +81,32 @@ int main(int argc, char **argv) {
 		return t_done();
 	}
 	struct mr_snapshot *snap = list();
-	T_OK(snap && snap->n_messages == 6 && snap->queue_counts[MR_QUEUE_DEFERRED] == 6,
-		"lists the 6 deferred messages");
+	T_OK(snap && snap->queue_counts[MR_QUEUE_DEFERRED] == 6, "lists the 6 deferred messages");
 	size_t reasons = 0, rcpts = 0;
-	for (size_t i = 0; snap && i < snap->n_recipients; i++) {
-		rcpts++;
-		reasons += snap->recipients[i].reason != NULL;
+	for (size_t i = 0; snap && i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		for (uint32_t r = 0; m->queue == MR_QUEUE_DEFERRED && r < m->n_rcpts; r++) {
+			rcpts++;
+			reasons += mr_message_rcpt(snap, m, r)->reason != NULL;
+		}
 	}
 	T_OK(rcpts == 7 && reasons == 7, "every recipient with its reason (%zu of %zu)", reasons,
 		rcpts);
+	/* nouser@ bounced: gone from the queue, found in the mail log. */
+	const struct mr_message *bounced = NULL;
+	for (size_t i = 0; snap && i < snap->n_messages; i++) {
+		if (snap->messages[i].queue == MR_QUEUE_BOUNCED) {
+			bounced = &snap->messages[i];
+		}
+	}
+	const struct mr_recipient *br =
+		bounced && bounced->n_rcpts == 1 ? mr_message_rcpt(snap, bounced, 0) : NULL;
+	T_OK(snap && snap->queue_counts[MR_QUEUE_BOUNCED] == 1 && br &&
+			strcmp(br->address, "nouser@sink.test") == 0 &&
+			br->state == MR_RCPT_BOUNCED && br->reason &&
+			strstr(br->reason, "550 5.1.1 User unknown") &&
+			strcmp(bounced->sender, "mqtest@sink.test") == 0 && bounced->size > 0,
+		"the bounce is listed from the mail log, with its reason");
 	/* qmgr sets a deferred file's time to its next attempt. */
 	size_t timed = 0;
 	for (size_t i = 0; snap && i < snap->n_messages; i++) {
@@ -172,6 +190,29 @@ int main(int argc, char **argv) {
 	free(cause);
 	mr_buf_finish(&headers);
 	mr_buf_finish(&body);
+
+	/* Expired and retried now: returned to the sender, then in the log. */
+	/* Retry it now unless qmgr already has (then it is not found). */
+	struct mr_action_request now = {
+		.action = MR_ACTION_RETRY, .ids = (const char *[]){ full }, .n_ids = 1
+	};
+	struct mr_action_report retried;
+	mr_source_act(src, &now, &retried);
+	mr_action_report_finish(&retried);
+	bool returned = false;
+	for (int tries = 0; tries < 50 && !returned; tries++) {
+		snap = list();
+		m = in(snap, full);
+		returned = m && m->queue == MR_QUEUE_BOUNCED && m->n_rcpts == 1 &&
+			   mr_message_rcpt(snap, m, 0)->reason &&
+			   strstr(mr_message_rcpt(snap, m, 0)->reason, "452 4.2.2 Mailbox full");
+		mr_snapshot_destroy(snap);
+		if (!returned) {
+			struct timespec pause = { 0, 200 * 1000 * 1000 };
+			nanosleep(&pause, NULL);
+		}
+	}
+	T_OK(returned, "expired: returned to the sender, listed as bounced with its last reason");
 
 	struct mr_action_request prio = {
 		.action = MR_ACTION_SET_PRIORITY, .ids = (const char *[]){ grey0 }, .n_ids = 1

@@ -1,0 +1,276 @@
+/*
+ * Bounced mail. A message that bounced has left the Postfix queue; what is
+ * left of it is in the mail log:
+ *
+ *   ... postfix/qmgr[..]: ID: from=<sender>, size=309, nrcpt=2 (queue active)
+ *   ... postfix/smtp[..]: ID: to=<rcpt>, relay=..., dsn=5.1.1, status=bounced (REASON)
+ *   ... postfix/qmgr[..]: ID: from=<sender>, status=expired, returned to sender
+ *
+ * (an expired message's line names no recipient: its last deferred ones are
+ * taken). Only the end of the log is read (MAILLOG_TAIL), so a large log
+ * costs the same as a small one; messages still queued are left to the
+ * listing. The log is the maillog_file of postconf, else the system's.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "internal.h"
+#include "ptrmap.h"
+#include "xalloc.h"
+
+enum { MAILLOG_TAIL = 16 << 20 };
+
+struct bounced_rcpt {
+	const char *address, *reason;
+	int64_t when;
+	bool bounced; /* else: deferred, kept in case the message expires */
+};
+
+struct logged {
+	const char *id, *sender;
+	uint64_t size;
+	int64_t first, final;
+	bool ended; /* bounced or expired recipients seen */
+	struct bounced_rcpt *rcpts;
+	size_t n_rcpts, cap_rcpts;
+};
+
+struct log_state {
+	struct mr_strpool *pool;
+	struct mr_ptrmap index; /* interned id -> logged */
+	struct logged *msgs;
+	size_t n_msgs, cap_msgs;
+	struct tm now;
+};
+
+static const char *const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+/* "Nov 23 08:03:22": syslog has no year; a date ahead of now is last year's. */
+static int64_t line_time(const char *s, size_t len, const struct tm *now) {
+	if (len < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') {
+		return MR_TIME_UNKNOWN;
+	}
+	const char *m = strstr(months, (char[]){ s[0], s[1], s[2], '\0' });
+	if (m == NULL || (m - months) % 3 != 0) {
+		return MR_TIME_UNKNOWN;
+	}
+	struct tm tm = {
+		.tm_year = now->tm_year,
+		.tm_mon = (int)((m - months) / 3),
+		.tm_mday = atoi(s + 4),
+		.tm_hour = atoi(s + 7),
+		.tm_min = atoi(s + 10),
+		.tm_sec = atoi(s + 13),
+		.tm_isdst = -1,
+	};
+	if (tm.tm_mon > now->tm_mon + 1) {
+		tm.tm_year--;
+	}
+	time_t t = mktime(&tm);
+	return t == (time_t)-1 ? MR_TIME_UNKNOWN : (int64_t)t;
+}
+
+static struct logged *entry(struct log_state *st, const char *id, size_t len, int64_t when) {
+	const char *key = mr_strpool_intern(st->pool, id, len);
+	uint32_t i = mr_ptrmap_get(&st->index, key);
+	if (i != UINT32_MAX) {
+		return &st->msgs[i];
+	}
+	if (st->n_msgs == st->cap_msgs) {
+		st->cap_msgs = st->cap_msgs ? st->cap_msgs * 2 : 256;
+		st->msgs = mr_xreallocarray(st->msgs, st->cap_msgs, sizeof(*st->msgs));
+	}
+	struct logged *e = &st->msgs[st->n_msgs];
+	*e = (struct logged){ .id = key, .sender = "", .first = when };
+	mr_ptrmap_put(&st->index, key, (uint32_t)st->n_msgs++);
+	return e;
+}
+
+/* The text between "<" and ">" after key, interned; NULL when absent. */
+static const char *angle(struct log_state *st, const char *s, const char *end, const char *key) {
+	size_t k = strlen(key);
+	if ((size_t)(end - s) < k || memcmp(s, key, k) != 0) {
+		return NULL;
+	}
+	const char *close = memchr(s + k, '>', (size_t)(end - s - (ptrdiff_t)k));
+	return close ? mr_strpool_intern(st->pool, s + k, (size_t)(close - s - (ptrdiff_t)k))
+		     : NULL;
+}
+
+/* needle in s[0..end), lines not being NUL-terminated. */
+static const char *find_in(const char *s, const char *end, const char *needle) {
+	size_t k = strlen(needle);
+	for (const char *q = s; q + k <= end; q++) {
+		if (*q == *needle && memcmp(q, needle, k) == 0) {
+			return q;
+		}
+	}
+	return NULL;
+}
+
+/* "status=bounced (REASON)" at the end of a line: REASON, interned. */
+static const char *reason_after(
+	struct log_state *st, const char *s, const char *end, const char *status) {
+	const char *p = find_in(s, end, status);
+	if (p != NULL) {
+		p += strlen(status);
+	}
+	if (p == NULL || p + 2 > end || p[0] != ' ' || p[1] != '(' || end[-1] != ')') {
+		return NULL;
+	}
+	return mr_strpool_intern(st->pool, p + 2, (size_t)(end - 1 - (p + 2)));
+}
+
+static void add_rcpt(
+	struct logged *e, const char *address, const char *reason, int64_t when, bool bounced) {
+	/* A later line for the same recipient replaces the earlier one. */
+	for (size_t i = 0; i < e->n_rcpts; i++) {
+		if (e->rcpts[i].address == address) {
+			e->rcpts[i] = (struct bounced_rcpt){ address, reason, when, bounced };
+			return;
+		}
+	}
+	if (e->n_rcpts == e->cap_rcpts) {
+		e->cap_rcpts = e->cap_rcpts ? e->cap_rcpts * 2 : 2;
+		e->rcpts = mr_xreallocarray(e->rcpts, e->cap_rcpts, sizeof(*e->rcpts));
+	}
+	e->rcpts[e->n_rcpts++] = (struct bounced_rcpt){ address, reason, when, bounced };
+}
+
+static void read_line(struct log_state *st, const char *s, const char *end) {
+	int64_t when = line_time(s, (size_t)(end - s), &st->now);
+	const char *p = NULL;
+	for (const char *q = s; q + 3 <= end; q++) {
+		if (q[0] == ']' && q[1] == ':' && q[2] == ' ') {
+			p = q + 3;
+			break;
+		}
+	}
+	if (p == NULL) {
+		return;
+	}
+	const char *colon = memchr(p, ':', (size_t)(end - p));
+	if (colon == NULL || colon - p > MR_QUEUE_ID_MAX || colon + 2 > end || colon[1] != ' ') {
+		return;
+	}
+	char id[MR_QUEUE_ID_MAX + 1];
+	memcpy(id, p, (size_t)(colon - p));
+	id[colon - p] = '\0';
+	if (!mr_queue_id_valid(id)) {
+		return;
+	}
+	const char *rest = colon + 2;
+	const char *who;
+	if ((who = angle(st, rest, end, "to=<")) != NULL) {
+		const char *reason;
+		if ((reason = reason_after(st, rest, end, "status=bounced")) != NULL) {
+			struct logged *e = entry(st, id, strlen(id), when);
+			add_rcpt(e, who, reason, when, true);
+			e->ended = true;
+			e->final = when;
+		} else if ((reason = reason_after(st, rest, end, "status=deferred")) != NULL) {
+			add_rcpt(entry(st, id, strlen(id), when), who, reason, when, false);
+		}
+	} else if ((who = angle(st, rest, end, "from=<")) != NULL) {
+		struct logged *e = entry(st, id, strlen(id), when);
+		e->sender = who;
+		const char *size = find_in(rest, end, ", size=");
+		if (size != NULL) {
+			e->size = strtoull(size + 7, NULL, 10);
+		}
+		if (find_in(rest, end, "status=expired") ||
+			find_in(rest, end, "status=force-expired")) {
+			/* Returned to the sender: its deferred recipients bounced. */
+			for (size_t i = 0; i < e->n_rcpts; i++) {
+				e->rcpts[i].bounced = true;
+				e->rcpts[i].when = when;
+			}
+			e->ended = true;
+			e->final = when;
+		}
+	}
+}
+
+void pf_bounced(const struct pf *pf, struct mr_snapshot *snap) {
+	if (pf->maillog == NULL) {
+		return;
+	}
+	int fd = open(pf->maillog, O_RDONLY | O_CLOEXEC);
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return;
+	}
+	off_t from = sb.st_size > MAILLOG_TAIL ? sb.st_size - MAILLOG_TAIL : 0;
+	size_t len = (size_t)(sb.st_size - from);
+	char *buf = mr_xmalloc(len + 1);
+	ssize_t got = pread(fd, buf, len, from);
+	close(fd);
+	if (got <= 0) {
+		free(buf);
+		return;
+	}
+	len = (size_t)got;
+	struct log_state st = { .pool = mr_strpool_create() };
+	mr_ptrmap_init(&st.index);
+	/* What is queued, by the same pool's pointers: the listing has it. */
+	struct mr_ptrmap queued;
+	mr_ptrmap_init(&queued);
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		const char *id = snap->messages[i].id;
+		mr_ptrmap_put(&queued, mr_strpool_intern(st.pool, id, strlen(id)), 1);
+	}
+	time_t now = (time_t)mr_now();
+	localtime_r(&now, &st.now);
+	const char *s = buf, *end = buf + len;
+	if (from > 0) {
+		const char *nl = memchr(s, '\n', len); /* a cut first line */
+		s = nl ? nl + 1 : end;
+	}
+	buf[len] = '\0';
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *line_end = nl ? nl : end;
+		read_line(&st, s, line_end);
+		s = line_end + 1;
+	}
+	/* Messages that left the queue with bounced recipients; what is still
+	 * queued is the listing's. */
+	for (size_t i = 0; i < st.n_msgs; i++) {
+		struct logged *e = &st.msgs[i];
+		if (!e->ended || mr_ptrmap_get(&queued, e->id) != UINT32_MAX) {
+			free(e->rcpts);
+			continue;
+		}
+		struct mr_message *m = mr_snapshot_add_message(snap, e->id);
+		m->queue = MR_QUEUE_BOUNCED;
+		m->arrival = e->first;
+		m->size = e->size;
+		m->sender = mr_snapshot_intern(snap, e->sender);
+		for (size_t r = 0; r < e->n_rcpts; r++) {
+			if (!e->rcpts[r].bounced) {
+				continue;
+			}
+			struct mr_recipient *rc =
+				mr_snapshot_add_recipient(snap, e->rcpts[r].address);
+			rc->state = MR_RCPT_BOUNCED;
+			rc->reason = mr_snapshot_intern(snap, e->rcpts[r].reason);
+			rc->last_attempt = e->rcpts[r].when;
+		}
+		free(e->rcpts);
+	}
+	free(st.msgs);
+	mr_ptrmap_finish(&queued);
+	mr_ptrmap_finish(&st.index);
+	mr_strpool_destroy(st.pool);
+	free(buf);
+}
