@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "internal.h"
 #include "xalloc.h"
@@ -48,7 +49,7 @@ static const struct mr_message *find(const struct mr_snapshot *snap, const char 
 
 /* One id's outcome, from what postsuper said and what the queue shows now. */
 static void judge(struct mr_action_report *report, enum mr_action action, const char *id, bool said,
-	const struct mr_snapshot *after, const char *run_error) {
+	const struct mr_snapshot *after, const char *run_error, const char *new_id) {
 	const struct mr_message *now = find(after, id);
 	bool listed = now != NULL;
 	bool held = listed && now->queue == MR_QUEUE_HOLD;
@@ -91,6 +92,12 @@ static void judge(struct mr_action_report *report, enum mr_action action, const 
 		}
 		break;
 	case MR_ACTION_REQUEUE:
+		if (said && new_id != NULL) {
+			mr_action_report_add(
+				report, id, MR_OUTCOME_DONE, false, "requeued as %s", new_id)
+				->new_id = mr_xstrdup(new_id);
+			return;
+		}
 		if (said) {
 			mr_action_report_add(report, id, MR_OUTCOME_DONE, false,
 				"requeued: Postfix gives it a new queue id when pickup takes it");
@@ -151,12 +158,47 @@ static void retry_each(struct pf *pf, const struct mr_action_request *req, char 
 	}
 }
 
+/*
+ * postsuper -r moves messages to maildrop; pickup gives them new ids, but
+ * only wakes once a minute for them: postkick wakes it now, and its log
+ * lines (orig_id=) give the new ids within seconds.
+ */
+static void find_new_ids(struct pf *pf, off_t log_from, const struct mr_action_request *req,
+	const struct mr_buf *said, char **new_ids) {
+	size_t wanted = 0;
+	for (size_t i = 0; i < req->n_ids; i++) {
+		wanted += reported(said, req->ids[i], verbs[MR_ACTION_REQUEUE].said);
+	}
+	if (wanted == 0 || log_from < 0) {
+		return;
+	}
+	static const char *const args[] = { "public", "pickup", "W", NULL };
+	const char **argv = pf_argv(pf, PF_POSTKICK, args);
+	struct mr_command cmd = { .argv = argv, .timeout_ms = 10 * 1000 };
+	struct mr_command_result res;
+	char *cause = NULL;
+	if (mr_transport_run(pf->transport, &cmd, &res, &cause)) {
+		mr_command_result_finish(&res);
+	}
+	free(cause);
+	free(argv);
+	for (int tries = 0; tries < 50; tries++) {
+		if (pf_maillog_new_ids(pf, log_from, req->ids, req->n_ids, new_ids) >= wanted) {
+			return;
+		}
+		struct timespec pause = { 0, 200 * 1000 * 1000 };
+		nanosleep(&pause, NULL);
+	}
+}
+
 void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report) {
 	struct pf *pf = src->data;
 	char *run_error = NULL;
 	struct mr_buf said;
 	mr_buf_init(&said);
+	char **new_ids = mr_xcalloc(req->n_ids ? req->n_ids : 1, sizeof(*new_ids));
+	off_t log_from = req->action == MR_ACTION_REQUEUE ? pf_maillog_size(pf) : -1;
 	if (req->action == MR_ACTION_RETRY) {
 		retry_each(pf, req, &run_error);
 	} else {
@@ -185,6 +227,9 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 		mr_command_result_finish(&res);
 		free(argv);
 		mr_buf_finish(&input);
+		if (req->action == MR_ACTION_REQUEUE) {
+			find_new_ids(pf, log_from, req, &said, new_ids);
+		}
 	}
 	/* What the queue shows now decides, whatever the tools said. */
 	struct mr_snapshot *after = mr_snapshot_create();
@@ -200,8 +245,11 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	for (size_t i = 0; i < req->n_ids; i++) {
 		bool reported_done = req->action != MR_ACTION_RETRY &&
 				     reported(&said, req->ids[i], verbs[req->action].said);
-		judge(report, req->action, req->ids[i], reported_done, after, run_error);
+		judge(report, req->action, req->ids[i], reported_done, after, run_error,
+			new_ids[i]);
+		free(new_ids[i]);
 	}
+	free(new_ids);
 	mr_snapshot_destroy(after);
 	free(list_error);
 	free(run_error);

@@ -2,11 +2,12 @@
 #define MR_BACKEND_POSTFIX_INTERNAL_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "backend.h"
 #include "transport.h"
 
-enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_POSTCONF, PF_TOOL_COUNT };
+enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_POSTCONF, PF_POSTKICK, PF_TOOL_COUNT };
 
 struct pf {
 	struct mr_transport *transport;
@@ -19,6 +20,12 @@ struct pf {
 
 /* Messages that bounced or expired recently, from the end of the mail log. */
 void pf_bounced(const struct pf *pf, struct mr_snapshot *snap);
+
+/* The mail log's size now (-1 when it cannot be read), and the new ids
+ * pickup gave requeued messages since then (see maillog.c). */
+off_t pf_maillog_size(const struct pf *pf);
+size_t pf_maillog_new_ids(
+	const struct pf *pf, off_t from, const char *const *ids, size_t n, char **new_ids);
 
 /* Next retry times of deferred messages, from the queue files' times. */
 void pf_next_retry(const struct pf *pf, struct mr_snapshot *snap);

@@ -274,3 +274,64 @@ void pf_bounced(const struct pf *pf, struct mr_snapshot *snap) {
 	mr_strpool_destroy(st.pool);
 	free(buf);
 }
+
+off_t pf_maillog_size(const struct pf *pf) {
+	struct stat sb;
+	return pf->maillog != NULL && stat(pf->maillog, &sb) == 0 ? sb.st_size : -1;
+}
+
+/*
+ * pickup logs a requeued message under its new id with the old one:
+ *   ... postfix/pickup[..]: NEWID: uid=0 from=<sender> orig_id=OLDID
+ * Fills new_ids[i] (when still NULL) for ids[i] from the log written since
+ * offset from; returns how many are known.
+ */
+size_t pf_maillog_new_ids(
+	const struct pf *pf, off_t from, const char *const *ids, size_t n, char **new_ids) {
+	size_t known = 0;
+	for (size_t i = 0; i < n; i++) {
+		known += new_ids[i] != NULL;
+	}
+	int fd = pf->maillog && from >= 0 ? open(pf->maillog, O_RDONLY | O_CLOEXEC) : -1;
+	struct stat sb;
+	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size <= from ||
+		sb.st_size - from > MAILLOG_TAIL) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		return known;
+	}
+	size_t len = (size_t)(sb.st_size - from);
+	char *buf = mr_xmalloc(len + 1);
+	ssize_t got = pread(fd, buf, len, from);
+	close(fd);
+	const char *end = buf + (got > 0 ? got : 0);
+	for (const char *s = buf; s < end;) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *line_end = nl ? nl : end;
+		const char *orig = find_in(s, line_end, " orig_id=");
+		const char *tag = find_in(s, line_end, "]: ");
+		if (orig != NULL && tag != NULL && tag < orig) {
+			const char *old = orig + 9;
+			size_t old_len = (size_t)(line_end - old);
+			const char *new_id = tag + 3;
+			const char *colon = memchr(new_id, ':', (size_t)(line_end - new_id));
+			for (size_t i = 0; colon && i < n; i++) {
+				if (new_ids[i] == NULL && strlen(ids[i]) == old_len &&
+					memcmp(ids[i], old, old_len) == 0) {
+					char *candidate =
+						mr_xstrndup(new_id, (size_t)(colon - new_id));
+					if (mr_queue_id_valid(candidate)) {
+						new_ids[i] = candidate;
+						known++;
+					} else {
+						free(candidate);
+					}
+				}
+			}
+		}
+		s = line_end + 1;
+	}
+	free(buf);
+	return known;
+}

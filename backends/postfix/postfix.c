@@ -13,7 +13,7 @@
 #include "xalloc.h"
 
 static const char *const tool_names[PF_TOOL_COUNT] = { "postqueue", "postsuper", "postcat",
-	"postconf" };
+	"postconf", "postkick" };
 
 const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args) {
 	size_t n_args = 0;
@@ -22,7 +22,7 @@ const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *
 	}
 	const char **argv = mr_xcalloc(n_args + 7, sizeof(*argv));
 	size_t n = 0;
-	if (pf->sudo && (tool == PF_POSTSUPER || tool == PF_POSTCAT)) {
+	if (pf->sudo && (tool == PF_POSTSUPER || tool == PF_POSTCAT || tool == PF_POSTKICK)) {
 		argv[n++] = "sudo";
 		argv[n++] = "-n";
 	}

@@ -174,8 +174,21 @@ int main(int argc, char **argv) {
 	free(cause);
 	cause = NULL;
 
-	act(MR_ACTION_REQUEUE, (const char *[]){ grey2 }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
-		(const char *[]){ "new queue id" }, "requeue: done");
+	/* Requeue: pickup gives it a new id, which the report names. */
+	struct mr_action_request rq = {
+		.action = MR_ACTION_REQUEUE, .ids = (const char *[]){ grey2 }, .n_ids = 1
+	};
+	struct mr_action_report requeued;
+	mr_source_act(src, &rq, &requeued);
+	const struct mr_action_result *res = requeued.n_results == 1 ? &requeued.results[0] : NULL;
+	T_OK(res && res->outcome == MR_OUTCOME_DONE && res->new_id &&
+			strcmp(res->new_id, grey2) != 0 && mr_queue_id_valid(res->new_id),
+		"requeue: done, with the new queue id (%s)", res && res->detail ? res->detail : "");
+	snap = list();
+	T_OK(res && res->new_id && in(snap, res->new_id) && !in(snap, grey2),
+		"requeue: the new id is queued, the old one is gone");
+	mr_snapshot_destroy(snap);
+	mr_action_report_finish(&requeued);
 
 	act(MR_ACTION_DELETE, (const char *[]){ grey1 }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
 		NULL, "delete: done");
