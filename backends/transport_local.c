@@ -153,6 +153,11 @@ static bool local_run(struct mr_transport *t, const struct mr_command *cmd,
 			}
 			if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
 				close_fd(&fds[1]);
+			} else if (got > 0 && (size_t)got < sizeof(chunk) / 4) {
+				/* A program that writes a line at a time (postqueue)
+				 * would cost a wake-up per line: let some gather. */
+				struct timespec pause = { 0, 300 * 1000 };
+				nanosleep(&pause, NULL);
 			}
 		}
 		if (idx[2] >= 0 && p[idx[2]].revents) {

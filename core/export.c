@@ -19,10 +19,15 @@ void mr_json_string_len(FILE *out, const char *s, size_t len) {
 	const unsigned char *p = (const unsigned char *)s;
 	putc('"', out);
 	for (size_t i = 0; i < len;) {
-		unsigned char c = p[i];
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			putc(c, out);
-			i++;
+		/* Runs of plain ASCII go out in one write. */
+		size_t run = i;
+		while (run < len && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' &&
+			p[run] != '\\') {
+			run++;
+		}
+		if (run > i) {
+			fwrite(p + i, 1, run - i, out);
+			i = run;
 			continue;
 		}
 		uint32_t cp;

@@ -58,6 +58,9 @@ int cli_list(int argc, char **argv) {
 	}
 	/* No source: the local Postfix queue. */
 	const char *arg = demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind];
+	/* Listings are large: write them in big pieces. */
+	static char out_buf[1 << 16];
+	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	struct mr_source *src = cli_open_source(arg);
 	if (src == NULL) {
 		return MR_EXIT_FAILED;

@@ -18,8 +18,14 @@ struct pf {
 	char *maillog;                /* when readable: for bounced mail */
 };
 
-/* Messages that bounced or expired recently, from the end of the mail log. */
-void pf_bounced(const struct pf *pf, struct mr_snapshot *snap);
+/*
+ * Messages that bounced or expired recently, from the end of the mail log:
+ * read (any thread), then added to a listing (freeing what was read; a NULL
+ * snap only frees).
+ */
+struct pf_maillog;
+struct pf_maillog *pf_maillog_read(const struct pf *pf);
+void pf_maillog_add_bounced(struct pf_maillog *log, struct mr_snapshot *snap);
 
 /* The mail log's size now (-1 when it cannot be read), and the new ids
  * pickup gave requeued messages since then (see maillog.c). */
@@ -27,8 +33,11 @@ off_t pf_maillog_size(const struct pf *pf);
 size_t pf_maillog_new_ids(
 	const struct pf *pf, off_t from, const char *const *ids, size_t n, char **new_ids);
 
-/* Next retry times of deferred messages, from the queue files' times. */
-void pf_next_retry(const struct pf *pf, struct mr_snapshot *snap);
+/* Next retry times of deferred messages, from the queue files' times:
+ * read (any thread), then applied to a listing (and freed). */
+struct pf_retry_times;
+struct pf_retry_times *pf_retry_read(const struct pf *pf);
+void pf_retry_apply(struct pf_retry_times *times, struct mr_snapshot *snap);
 
 /* argv for a Postfix tool: [sudo -n] TOOL [-c DIR] ARGS...; free with free(). */
 const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args);

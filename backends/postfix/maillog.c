@@ -42,18 +42,26 @@ struct logged {
 	size_t n_rcpts, cap_rcpts;
 };
 
-struct log_state {
+/* mktime() of an hour of the log, kept: mktime reads the time zone file
+ * on every call, and a log has a few distinct hours in a million lines. */
+struct hour_cache {
+	int mon, mday, hour, year;
+	int64_t start; /* MR_TIME_UNKNOWN: nothing kept */
+};
+
+struct pf_maillog {
 	struct mr_strpool *pool;
 	struct mr_ptrmap index; /* interned id -> logged */
 	struct logged *msgs;
 	size_t n_msgs, cap_msgs;
 	struct tm now;
+	struct hour_cache hour;
 };
 
 static const char *const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
 /* "Nov 23 08:03:22": syslog has no year; a date ahead of now is last year's. */
-static int64_t line_time(const char *s, size_t len, const struct tm *now) {
+static int64_t line_time(const char *s, size_t len, const struct tm *now, struct hour_cache *c) {
 	if (len < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') {
 		return MR_TIME_UNKNOWN;
 	}
@@ -61,23 +69,26 @@ static int64_t line_time(const char *s, size_t len, const struct tm *now) {
 	if (m == NULL || (m - months) % 3 != 0) {
 		return MR_TIME_UNKNOWN;
 	}
-	struct tm tm = {
-		.tm_year = now->tm_year,
-		.tm_mon = (int)((m - months) / 3),
-		.tm_mday = atoi(s + 4),
-		.tm_hour = atoi(s + 7),
-		.tm_min = atoi(s + 10),
-		.tm_sec = atoi(s + 13),
-		.tm_isdst = -1,
-	};
-	if (tm.tm_mon > now->tm_mon + 1) {
-		tm.tm_year--;
+	int mon = (int)((m - months) / 3), mday = atoi(s + 4), hour = atoi(s + 7);
+	int year = mon > now->tm_mon + 1 ? now->tm_year - 1 : now->tm_year;
+	if (c->start == MR_TIME_UNKNOWN || c->mon != mon || c->mday != mday || c->hour != hour ||
+		c->year != year) {
+		struct tm tm = { .tm_year = year,
+			.tm_mon = mon,
+			.tm_mday = mday,
+			.tm_hour = hour,
+			.tm_isdst = -1 };
+		time_t t = mktime(&tm);
+		*c = (struct hour_cache){ mon, mday, hour, year,
+			t == (time_t)-1 ? MR_TIME_UNKNOWN : (int64_t)t };
+		if (c->start == MR_TIME_UNKNOWN) {
+			return MR_TIME_UNKNOWN;
+		}
 	}
-	time_t t = mktime(&tm);
-	return t == (time_t)-1 ? MR_TIME_UNKNOWN : (int64_t)t;
+	return c->start + atoi(s + 10) * 60 + atoi(s + 13);
 }
 
-static struct logged *entry(struct log_state *st, const char *id, size_t len, int64_t when) {
+static struct logged *entry(struct pf_maillog *st, const char *id, size_t len, int64_t when) {
 	const char *key = mr_strpool_intern(st->pool, id, len);
 	uint32_t i = mr_ptrmap_get(&st->index, key);
 	if (i != UINT32_MAX) {
@@ -94,7 +105,7 @@ static struct logged *entry(struct log_state *st, const char *id, size_t len, in
 }
 
 /* The text between "<" and ">" after key, interned; NULL when absent. */
-static const char *angle(struct log_state *st, const char *s, const char *end, const char *key) {
+static const char *angle(struct pf_maillog *st, const char *s, const char *end, const char *key) {
 	size_t k = strlen(key);
 	if ((size_t)(end - s) < k || memcmp(s, key, k) != 0) {
 		return NULL;
@@ -117,7 +128,7 @@ static const char *find_in(const char *s, const char *end, const char *needle) {
 
 /* "status=bounced (REASON)" at the end of a line: REASON, interned. */
 static const char *reason_after(
-	struct log_state *st, const char *s, const char *end, const char *status) {
+	struct pf_maillog *st, const char *s, const char *end, const char *status) {
 	const char *p = find_in(s, end, status);
 	if (p != NULL) {
 		p += strlen(status);
@@ -144,8 +155,8 @@ static void add_rcpt(
 	e->rcpts[e->n_rcpts++] = (struct bounced_rcpt){ address, reason, when, bounced };
 }
 
-static void read_line(struct log_state *st, const char *s, const char *end) {
-	int64_t when = line_time(s, (size_t)(end - s), &st->now);
+static void read_line(struct pf_maillog *st, const char *s, const char *end) {
+	int64_t when = line_time(s, (size_t)(end - s), &st->now, &st->hour);
 	const char *p = NULL;
 	for (const char *q = s; q + 3 <= end; q++) {
 		if (q[0] == ']' && q[1] == ':' && q[2] == ' ') {
@@ -198,9 +209,9 @@ static void read_line(struct log_state *st, const char *s, const char *end) {
 	}
 }
 
-void pf_bounced(const struct pf *pf, struct mr_snapshot *snap) {
+struct pf_maillog *pf_maillog_read(const struct pf *pf) {
 	if (pf->maillog == NULL) {
-		return;
+		return NULL;
 	}
 	int fd = open(pf->maillog, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
@@ -208,7 +219,7 @@ void pf_bounced(const struct pf *pf, struct mr_snapshot *snap) {
 		if (fd >= 0) {
 			close(fd);
 		}
-		return;
+		return NULL;
 	}
 	off_t from = sb.st_size > MAILLOG_TAIL ? sb.st_size - MAILLOG_TAIL : 0;
 	size_t len = (size_t)(sb.st_size - from);
@@ -217,37 +228,44 @@ void pf_bounced(const struct pf *pf, struct mr_snapshot *snap) {
 	close(fd);
 	if (got <= 0) {
 		free(buf);
-		return;
+		return NULL;
 	}
 	len = (size_t)got;
-	struct log_state st = { .pool = mr_strpool_create() };
-	mr_ptrmap_init(&st.index);
-	/* What is queued, by the same pool's pointers: the listing has it. */
-	struct mr_ptrmap queued;
-	mr_ptrmap_init(&queued);
-	for (size_t i = 0; i < snap->n_messages; i++) {
-		const char *id = snap->messages[i].id;
-		mr_ptrmap_put(&queued, mr_strpool_intern(st.pool, id, strlen(id)), 1);
-	}
+	struct pf_maillog *st = mr_xcalloc(1, sizeof(*st));
+	st->pool = mr_strpool_create();
+	mr_ptrmap_init(&st->index);
 	time_t now = (time_t)mr_now();
-	localtime_r(&now, &st.now);
+	localtime_r(&now, &st->now);
 	const char *s = buf, *end = buf + len;
 	if (from > 0) {
 		const char *nl = memchr(s, '\n', len); /* a cut first line */
 		s = nl ? nl + 1 : end;
 	}
-	buf[len] = '\0';
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *line_end = nl ? nl : end;
-		read_line(&st, s, line_end);
+		read_line(st, s, line_end);
 		s = line_end + 1;
 	}
-	/* Messages that left the queue with bounced recipients; what is still
-	 * queued is the listing's. */
-	for (size_t i = 0; i < st.n_msgs; i++) {
-		struct logged *e = &st.msgs[i];
-		if (!e->ended || mr_ptrmap_get(&queued, e->id) != UINT32_MAX) {
+	free(buf);
+	return st;
+}
+
+void pf_maillog_add_bounced(struct pf_maillog *st, struct mr_snapshot *snap) {
+	if (st == NULL) {
+		return;
+	}
+	/* What is queued, by the same pool's pointers: the listing has it. */
+	struct mr_ptrmap queued;
+	mr_ptrmap_init(&queued);
+	for (size_t i = 0; snap && i < snap->n_messages; i++) {
+		const char *id = snap->messages[i].id;
+		mr_ptrmap_put(&queued, mr_strpool_intern(st->pool, id, strlen(id)), 1);
+	}
+	/* Messages that left the queue with bounced recipients. */
+	for (size_t i = 0; i < st->n_msgs; i++) {
+		struct logged *e = &st->msgs[i];
+		if (snap == NULL || !e->ended || mr_ptrmap_get(&queued, e->id) != UINT32_MAX) {
 			free(e->rcpts);
 			continue;
 		}
@@ -268,11 +286,11 @@ void pf_bounced(const struct pf *pf, struct mr_snapshot *snap) {
 		}
 		free(e->rcpts);
 	}
-	free(st.msgs);
+	free(st->msgs);
 	mr_ptrmap_finish(&queued);
-	mr_ptrmap_finish(&st.index);
-	mr_strpool_destroy(st.pool);
-	free(buf);
+	mr_ptrmap_finish(&st->index);
+	mr_strpool_destroy(st->pool);
+	free(st);
 }
 
 off_t pf_maillog_size(const struct pf *pf) {

@@ -1,5 +1,6 @@
 #include "postfix.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,9 +127,13 @@ static bool collect(void *ctx, const char *data, size_t len) {
 	return true;
 }
 
-/* postconf -h NAME: the parameter's value, or NULL. */
-static char *postconf(struct pf *pf, const char *name) {
-	const char *args[] = { "-h", name, NULL };
+/* postconf -h NAME...: the parameters' values, one per line, in order (NULL
+ * for each when postconf fails). One process for all: each costs a start. */
+static void postconf(struct pf *pf, const char *const *names, char **values, size_t n) {
+	const char *args[8] = { "-h" };
+	for (size_t i = 0; i < n && i < 6; i++) {
+		args[i + 1] = names[i];
+	}
 	const char **argv = pf_argv(pf, PF_POSTCONF, args);
 	struct mr_buf out;
 	mr_buf_init(&out);
@@ -136,21 +141,21 @@ static char *postconf(struct pf *pf, const char *name) {
 		.argv = argv, .on_output = collect, .ctx = &out, .timeout_ms = 30 * 1000
 	};
 	struct mr_command_result res;
-	char *cause = NULL, *value = NULL;
+	char *cause = NULL;
+	memset(values, 0, n * sizeof(*values));
 	if (mr_transport_run(pf->transport, &cmd, &res, &cause)) {
-		while (out.len > 0 &&
-			(out.data[out.len - 1] == '\n' || out.data[out.len - 1] == ' ')) {
-			out.data[--out.len] = '\0';
-		}
-		if (res.exit_status == 0) {
-			value = mr_xstrdup(out.data);
+		const char *line = out.data;
+		for (size_t i = 0; res.exit_status == 0 && i < n && *line; i++) {
+			const char *nl = strchr(line, '\n');
+			size_t len = nl ? (size_t)(nl - line) : strlen(line);
+			values[i] = mr_xstrndup(line, len);
+			line += len + (nl != NULL);
 		}
 		mr_command_result_finish(&res);
 	}
 	free(cause);
 	free(argv);
 	mr_buf_finish(&out);
-	return value;
 }
 
 /* A path from postconf when this process can read it, else NULL. */
@@ -163,8 +168,8 @@ static char *readable(char *path, int mode) {
 }
 
 /* Where Postfix logs: maillog_file, else the system's mail log. */
-static char *mail_log(struct pf *pf) {
-	char *log = readable(postconf(pf, "maillog_file"), R_OK);
+static char *mail_log(char *maillog_file) {
+	char *log = readable(maillog_file, R_OK);
 	static const char *const system_logs[] = { "/var/log/mail.log", "/var/log/maillog" };
 	for (size_t i = 0; log == NULL && i < sizeof(system_logs) / sizeof(*system_logs); i++) {
 		log = readable(mr_xstrdup(system_logs[i]), R_OK);
@@ -192,8 +197,11 @@ static bool postfix_open(struct mr_source *src, const char *location, char **cau
 		find_tool(tool_names[t], pf->tool[t]);
 	}
 	pf->sudo = geteuid() != 0;
-	pf->queue_dir = readable(postconf(pf, "queue_directory"), R_OK | X_OK);
-	pf->maillog = mail_log(pf);
+	static const char *const params[] = { "queue_directory", "maillog_file" };
+	char *values[2];
+	postconf(pf, params, values, 2);
+	pf->queue_dir = readable(values[0], R_OK | X_OK);
+	pf->maillog = mail_log(values[1]);
 	src->data = pf;
 	char *shown = mr_text_visible_dup(location);
 	src->label = *location ? mr_xasprintf("postfix:%s", shown) : mr_xstrdup("postfix");
@@ -217,13 +225,34 @@ static void postfix_close(struct mr_source *src) {
 	src->data = NULL;
 }
 
+/* What the queue files and the mail log say, read while postqueue runs. */
+struct side_reading {
+	const struct pf *pf;
+	struct pf_retry_times *retry;
+	struct pf_maillog *log;
+};
+
+static void *read_beside(void *arg) {
+	struct side_reading *r = arg;
+	r->retry = pf_retry_read(r->pf);
+	r->log = pf_maillog_read(r->pf);
+	return NULL;
+}
+
 static bool postfix_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
-	if (!pf_list(src->data, snap, cause)) {
-		return false;
+	struct side_reading side = { .pf = src->data };
+	pthread_t thread;
+	bool threaded = pthread_create(&thread, NULL, read_beside, &side) == 0;
+	if (!threaded) {
+		read_beside(&side);
 	}
-	pf_next_retry(src->data, snap);
-	pf_bounced(src->data, snap);
-	return true;
+	bool ok = pf_list(src->data, snap, cause);
+	if (threaded) {
+		pthread_join(thread, NULL);
+	}
+	pf_retry_apply(side.retry, ok ? snap : NULL);
+	pf_maillog_add_bounced(side.log, ok ? snap : NULL);
+	return ok;
 }
 
 const struct mr_backend_ops mr_backend_postfix = {

@@ -7,28 +7,23 @@
  */
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "internal.h"
+#include "ptrmap.h"
 #include "xalloc.h"
 
-struct id_index {
-	const char **ids;
-	uint32_t *message;
-	size_t mask;
+struct pf_retry_times {
+	struct mr_strpool *names;
+	struct mr_ptrmap index; /* interned file name -> times[] */
+	int64_t *times;
+	size_t n, cap;
 };
 
-static size_t slot(const struct id_index *x, const char *id) {
-	size_t h = (size_t)mr_hash_bytes(id, strlen(id)) & x->mask;
-	while (x->ids[h] != NULL && strcmp(x->ids[h], id) != 0) {
-		h = (h + 1) & x->mask;
-	}
-	return h;
-}
-
-static void walk(const char *dir, int depth, const struct id_index *x, struct mr_snapshot *snap) {
+static void walk(const char *dir, int depth, struct pf_retry_times *rt) {
 	DIR *d = opendir(dir);
 	if (d == NULL) {
 		return;
@@ -38,58 +33,66 @@ static void walk(const char *dir, int depth, const struct id_index *x, struct mr
 		if (e->d_name[0] == '.') {
 			continue;
 		}
-		char *path = mr_xasprintf("%s/%s", dir, e->d_name);
 		struct stat st;
-		if (lstat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode) && depth < 4) {
-				walk(path, depth + 1, x, snap); /* hash_queue_depth levels */
-			} else if (S_ISREG(st.st_mode)) {
-				size_t h = slot(x, e->d_name);
-				if (x->ids[h] != NULL) {
-					struct mr_message *m = &snap->messages[x->message[h]];
-					m->next_retry = (int64_t)st.st_mtime;
-					for (uint32_t i = 0; i < m->n_rcpts; i++) {
-						struct mr_recipient *r =
-							&snap->recipients[m->first_rcpt + i];
-						if (r->state == MR_RCPT_DEFERRED) {
-							r->next_retry = m->next_retry;
-						}
-					}
-				}
-			}
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+			continue;
 		}
-		free(path);
+		if (S_ISDIR(st.st_mode) && depth < 4) {
+			char *path = mr_xasprintf("%s/%s", dir, e->d_name);
+			walk(path, depth + 1, rt); /* hash_queue_depth levels */
+			free(path);
+		} else if (S_ISREG(st.st_mode)) {
+			if (rt->n == rt->cap) {
+				rt->cap = rt->cap ? rt->cap * 2 : 1024;
+				rt->times =
+					mr_xreallocarray(rt->times, rt->cap, sizeof(*rt->times));
+			}
+			rt->times[rt->n] = (int64_t)st.st_mtime;
+			const char *name =
+				mr_strpool_intern(rt->names, e->d_name, strlen(e->d_name));
+			mr_ptrmap_put(&rt->index, name, (uint32_t)rt->n++);
+		}
 	}
 	closedir(d);
 }
 
-void pf_next_retry(const struct pf *pf, struct mr_snapshot *snap) {
+struct pf_retry_times *pf_retry_read(const struct pf *pf) {
 	if (pf->queue_dir == NULL) {
+		return NULL;
+	}
+	struct pf_retry_times *rt = mr_xcalloc(1, sizeof(*rt));
+	rt->names = mr_strpool_create();
+	mr_ptrmap_init(&rt->index);
+	char *dir = mr_xasprintf("%s/deferred", pf->queue_dir);
+	walk(dir, 0, rt);
+	free(dir);
+	return rt;
+}
+
+void pf_retry_apply(struct pf_retry_times *rt, struct mr_snapshot *snap) {
+	if (rt == NULL) {
 		return;
 	}
-	size_t deferred = 0;
-	for (size_t i = 0; i < snap->n_messages; i++) {
-		deferred += snap->messages[i].queue == MR_QUEUE_DEFERRED;
-	}
-	if (deferred == 0) {
-		return;
-	}
-	size_t slots = 16;
-	while (slots < deferred * 2) {
-		slots *= 2;
-	}
-	struct id_index x = { mr_xcalloc(slots, sizeof(*x.ids)),
-		mr_xcalloc(slots, sizeof(*x.message)), slots - 1 };
-	for (size_t i = 0; i < snap->n_messages; i++) {
-		if (snap->messages[i].queue == MR_QUEUE_DEFERRED) {
-			size_t h = slot(&x, snap->messages[i].id);
-			x.ids[h] = snap->messages[i].id;
-			x.message[h] = (uint32_t)i;
+	for (size_t i = 0; snap && i < snap->n_messages; i++) {
+		struct mr_message *m = &snap->messages[i];
+		if (m->queue != MR_QUEUE_DEFERRED) {
+			continue;
+		}
+		const char *name = mr_strpool_intern(rt->names, m->id, strlen(m->id));
+		uint32_t k = mr_ptrmap_get(&rt->index, name);
+		if (k == UINT32_MAX) {
+			continue;
+		}
+		m->next_retry = rt->times[k];
+		for (uint32_t r = 0; r < m->n_rcpts; r++) {
+			struct mr_recipient *rc = &snap->recipients[m->first_rcpt + r];
+			if (rc->state == MR_RCPT_DEFERRED) {
+				rc->next_retry = m->next_retry;
+			}
 		}
 	}
-	char *dir = mr_xasprintf("%s/deferred", pf->queue_dir);
-	walk(dir, 0, &x, snap);
-	free(dir);
-	free(x.ids);
-	free(x.message);
+	mr_ptrmap_finish(&rt->index);
+	mr_strpool_destroy(rt->names);
+	free(rt->times);
+	free(rt);
 }
