@@ -62,16 +62,17 @@ echo "# LAB_CONFIG=$LAB_CONFIG smtpd=127.0.0.1:$LAB_SMTPD_PORT sink=127.0.0.1:$L
 S=mqtest@sink.test
 sent=0
 for rcpts in greylist@sink.test greylist@sink.test greylist@sink.test full@sink.test \
-    user@refused.test "greylist@sink.test full@sink.test" nouser@sink.test; do
+    user@refused.test "greylist@sink.test full@sink.test" nouser@sink.test user@tarpit.test; do
     # shellcheck disable=SC2086 # the list above: one or two addresses
     lab_send "$TMP/lab" "$S" $rcpts 2>>"$TMP/err" && sent=$((sent + 1))
 done
-[ "$sent" -eq 7 ]
-ok $? "7 messages submitted with sendmail"
+[ "$sent" -eq 8 ]
+ok $? "8 messages submitted with sendmail"
 
-lab_wait_queue "$TMP/lab" 6 deferred 60 2>"$TMP/err"
-okd $? "6 messages in deferred" "$TMP/err"
-lab_wait_queue "$TMP/lab" 6 "" 30 2>"$TMP/err"
+# tarpit.test never greets: deferred after the slow transport's 5 s timeout.
+lab_wait_queue "$TMP/lab" 7 deferred 60 2>"$TMP/err"
+okd $? "7 messages in deferred" "$TMP/err"
+lab_wait_queue "$TMP/lab" 7 "" 30 2>"$TMP/err"
 okd $? "nothing else queued (the bounce left, its DSN was delivered)" "$TMP/err"
 grep -q 'to=<nouser@sink.test>.*status=bounced' "$LAB_LOG" &&
     grep -q "$(printf '^accepted\t\t%s\t' "$S")" "$LAB_SINK_LOG"
@@ -96,13 +97,15 @@ want = {
     "greylist@sink.test": ("450 4.2.0 Greylisted", "greylisting"),
     "full@sink.test": ("452 4.2.2 Mailbox full", "mailbox-full"),
     "user@refused.test": ("Connection refused", "connection-refused"),
+    "user@tarpit.test": ("timed out while receiving the initial server greeting", "network"),
 }
 if what == "lab":
     # The lab itself: what Postfix reports, before mailroom reads it.
     rcpts = [r for m in pq.values() for r in m["recipients"]]
-    assert len(pq) == 6 and all(m["queue_name"] == "deferred" for m in pq.values()), pq
+    assert len(pq) == 7 and all(m["queue_name"] == "deferred" for m in pq.values()), pq
     assert sorted(r["address"] for r in rcpts) == sorted(
-        ["greylist@sink.test"] * 4 + ["full@sink.test"] * 2 + ["user@refused.test"]), rcpts
+        ["greylist@sink.test"] * 4 + ["full@sink.test"] * 2 + ["user@refused.test",
+                                                                "user@tarpit.test"]), rcpts
     for r in rcpts:
         assert want[r["address"]][0] in r.get("delay_reason", ""), r
     sys.exit(0)
@@ -124,7 +127,7 @@ elif what == "bounced":
 elif what == "reasons":
     rcpts = [r for m in msgs for r in m["recipients"]]
     deferred = [r for r in rcpts if r.get("state") == "deferred"]
-    assert len(deferred) == 7, "%d deferred recipients, want 7: %s" % (len(deferred), rcpts)
+    assert len(deferred) == 8, "%d deferred recipients, want 8: %s" % (len(deferred), rcpts)
     for r in deferred:
         assert isinstance(r.get("reason"), str) and r["reason"].strip(), r
 elif what == "categories":
@@ -137,7 +140,7 @@ elif what == "categories":
                 assert d.get("category") == want[r["address"]][1], (
                     "%s: category %r, want %r (reason %r)"
                     % (r["address"], d.get("category"), want[r["address"]][1], r.get("reason")))
-    assert seen == 7, "%d of the 7 recipients found" % seen
+    assert seen == 8, "%d of the 8 recipients found" % seen
 EOF
 }
 

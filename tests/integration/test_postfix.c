@@ -2,7 +2,8 @@
  * The Postfix backend against a real, private Postfix instance that
  * tests/postfix.sh starts and fills: 3 messages to greylist@sink.test, 1 to
  * full@sink.test, 1 to user@refused.test, 1 to greylist@ and full@sink.test,
- * all deferred. Every action is checked in a fresh listing.
+ * 1 to user@tarpit.test (greeting timeout), all deferred, and one bounce. Every action is checked
+ * in a fresh listing.
  *
  *   test_postfix CONFIG_DIR
  */
@@ -81,7 +82,7 @@ int main(int argc, char **argv) {
 		return t_done();
 	}
 	struct mr_snapshot *snap = list();
-	T_OK(snap && snap->queue_counts[MR_QUEUE_DEFERRED] == 6, "lists the 6 deferred messages");
+	T_OK(snap && snap->queue_counts[MR_QUEUE_DEFERRED] == 7, "lists the 7 deferred messages");
 	size_t reasons = 0, rcpts = 0;
 	for (size_t i = 0; snap && i < snap->n_messages; i++) {
 		const struct mr_message *m = &snap->messages[i];
@@ -90,7 +91,7 @@ int main(int argc, char **argv) {
 			reasons += mr_message_rcpt(snap, m, r)->reason != NULL;
 		}
 	}
-	T_OK(rcpts == 7 && reasons == 7, "every recipient with its reason (%zu of %zu)", reasons,
+	T_OK(rcpts == 8 && reasons == 8, "every recipient with its reason (%zu of %zu)", reasons,
 		rcpts);
 	/* nouser@ bounced: gone from the queue, found in the mail log. */
 	const struct mr_message *bounced = NULL;
@@ -113,12 +114,21 @@ int main(int argc, char **argv) {
 		const struct mr_message *m = &snap->messages[i];
 		timed += m->next_retry != MR_TIME_UNKNOWN && m->next_retry > m->arrival;
 	}
-	T_INT(timed, 6, "every deferred message has its next retry time (as root)");
+	T_INT(timed, 7, "every deferred message has its next retry time (as root)");
 	mr_snapshot_destroy(snap);
 
 	char *grey0 = find_id("greylist@sink.test", 0), *grey1 = find_id("greylist@sink.test", 1);
 	char *grey2 = find_id("greylist@sink.test", 2), *full = find_id("full@sink.test", 0);
 	char *refused = find_id("user@refused.test", 0);
+	char *tarpit = find_id("user@tarpit.test", 0);
+	snap = list();
+	const struct mr_message *tm = tarpit ? in(snap, tarpit) : NULL;
+	const struct mr_diagnosis *td =
+		tm ? mr_recipient_diagnosis(snap, mr_message_rcpt(snap, tm, 0)) : NULL;
+	T_OK(td && td->stage == MR_STAGE_GREETING && td->temporary == 1 && td->basic == 0,
+		"a greeting timeout: stage greeting, temporary, no reply code");
+	mr_snapshot_destroy(snap);
+	free(tarpit);
 	if (!T_OK(grey0 && grey1 && grey2 && full && refused, "the messages are where expected")) {
 		return t_done();
 	}
