@@ -74,14 +74,51 @@ static bool hex4(struct cursor *c, uint32_t *out) {
 	return true;
 }
 
-/* A string into out (decoded; out is cleared first). */
-static bool string(struct cursor *c, struct mr_buf *out) {
+/* A string's text: the line itself when it has no escapes (most do not),
+ * else decoded into out. */
+struct text {
+	const char *p;
+	size_t len;
+};
+
+static bool decode_escapes(struct cursor *c, struct mr_buf *out);
+
+static bool string_text(struct cursor *c, struct mr_buf *out, struct text *t) {
 	skip_ws(c);
 	if (c->p >= c->end || *c->p != '"') {
 		return fail(c, "expected a string");
 	}
-	c->p++;
+	const char *start = c->p + 1;
+	const char *quote = memchr(start, '"', (size_t)(c->end - start));
+	if (quote != NULL && memchr(start, '\\', (size_t)(quote - start)) == NULL) {
+		*t = (struct text){ start, (size_t)(quote - start) };
+		c->p = quote + 1;
+		return true;
+	}
+	c->p = start;
 	mr_buf_clear(out);
+	if (!decode_escapes(c, out)) {
+		return false;
+	}
+	*t = (struct text){ out->data, out->len };
+	return true;
+}
+
+/* A string into out (decoded; out is cleared first). */
+static bool string(struct cursor *c, struct mr_buf *out) {
+	struct text t;
+	if (!string_text(c, out, &t)) {
+		return false;
+	}
+	if (t.p != out->data) {
+		mr_buf_clear(out);
+		mr_buf_add(out, t.p, t.len);
+	}
+	return true;
+}
+
+/* The rest of a string after its opening quote, escapes decoded into out. */
+static bool decode_escapes(struct cursor *c, struct mr_buf *out) {
 	for (;;) {
 		const char *start = c->p;
 		while (c->p < c->end && *c->p != '"' && *c->p != '\\') {
@@ -264,26 +301,27 @@ struct message_ctx {
 static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
 	struct message_ctx *m = ctx;
 	struct mr_buf *s = &m->r->scratch;
+	struct text t;
 	if (strcmp(key, "address") == 0) {
-		if (!string(c, s)) {
+		if (!string_text(c, s, &t)) {
 			return false;
 		}
-		m->rcpt->address = mr_snapshot_intern_len(m->r->snap, s->data, s->len);
+		m->rcpt->address = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
 		return true;
 	}
 	if (strcmp(key, "delay_reason") == 0 || strcmp(key, "bounce_reason") == 0) {
-		if (!string(c, s)) {
+		if (!string_text(c, s, &t)) {
 			return false;
 		}
-		m->rcpt->reason = mr_snapshot_intern_len(m->r->snap, s->data, s->len);
+		m->rcpt->reason = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
 		m->rcpt->state = key[0] == 'b' ? MR_RCPT_BOUNCED : MR_RCPT_DEFERRED;
 		return true;
 	}
 	if (strcmp(key, "orig_address") == 0 || strcmp(key, "original_address") == 0) {
-		if (!string(c, s)) {
+		if (!string_text(c, s, &t)) {
 			return false;
 		}
-		m->rcpt->original = mr_snapshot_intern_len(m->r->snap, s->data, s->len);
+		m->rcpt->original = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
 		return true;
 	}
 	return skip_value(c, s, 1);
@@ -384,6 +422,48 @@ static bool message_member(struct cursor *c, const char *key, void *ctx) {
 	return skip_value(c, s, 1);
 }
 
+/* A slot holds a message's index + 1 in its low half and the id's hash in
+ * its high half, so that probing rarely has to look at the id itself. */
+static size_t id_slot(const struct mr_postqueue_reader *r, const uint64_t *slots, size_t mask,
+	const char *id, uint32_t hash) {
+	size_t h = hash & mask;
+	while (slots[h] != 0 &&
+		((uint32_t)(slots[h] >> 32) != hash ||
+			strcmp(r->snap->messages[(uint32_t)slots[h] - 1].id, id) != 0)) {
+		h = (h + 1) & mask;
+	}
+	return h;
+}
+
+/* Adds message index to the ids seen; false when its id was seen before. */
+static bool remember_id(struct mr_postqueue_reader *r, uint32_t index) {
+	const char *id = r->snap->messages[index].id;
+	uint32_t hash = (uint32_t)mr_hash_bytes(id, strlen(id));
+	size_t h = id_slot(r, r->id_slots, r->id_mask, id, hash);
+	if (r->id_slots[h] != 0) {
+		return false;
+	}
+	r->id_slots[h] = (uint64_t)hash << 32 | (index + 1);
+	if (++r->n_ids * 2 > r->id_mask) {
+		size_t mask = r->id_mask * 2 + 1;
+		uint64_t *slots = mr_xcalloc(mask + 1, sizeof(*slots));
+		for (size_t i = 0; i <= r->id_mask; i++) {
+			uint64_t v = r->id_slots[i];
+			if (v != 0) {
+				size_t k = (uint32_t)(v >> 32) & mask;
+				while (slots[k] != 0) {
+					k = (k + 1) & mask;
+				}
+				slots[k] = v;
+			}
+		}
+		free(r->id_slots);
+		r->id_slots = slots;
+		r->id_mask = mask;
+	}
+	return true;
+}
+
 bool mr_postqueue_parse_line(
 	struct mr_postqueue_reader *r, const char *line, size_t len, char **cause) {
 	struct mr_snapshot *snap = r->snap;
@@ -410,9 +490,7 @@ bool mr_postqueue_parse_line(
 			c.error ? c.error : "not a message", (size_t)(c.p - line) + 1);
 	}
 	/* Listed twice during a retry pass: the first listing stands. */
-	size_t before = mr_strpool_distinct(r->ids);
-	mr_strpool_intern(r->ids, m.msg->id, strlen(m.msg->id));
-	if (mr_strpool_distinct(r->ids) == before) {
+	if (!remember_id(r, (uint32_t)msg_index)) {
 		snap->n_messages = keep_messages;
 		snap->n_recipients = keep_rcpts;
 		r->duplicates++;
@@ -428,7 +506,8 @@ bool mr_postqueue_parse_line(
 }
 
 void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap) {
-	*r = (struct mr_postqueue_reader){ .snap = snap, .ids = mr_strpool_create() };
+	*r = (struct mr_postqueue_reader){ .snap = snap, .id_mask = 1023 };
+	r->id_slots = mr_xcalloc(r->id_mask + 1, sizeof(*r->id_slots));
 	mr_buf_init(&r->partial);
 	mr_buf_init(&r->scratch);
 }
@@ -436,7 +515,7 @@ void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot 
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
 	mr_buf_finish(&r->partial);
 	mr_buf_finish(&r->scratch);
-	mr_strpool_destroy(r->ids);
+	free(r->id_slots);
 	free(r->error);
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "snapshot.h"
@@ -23,10 +24,13 @@ struct mr_postqueue_reader {
 	struct mr_snapshot *snap;
 	struct mr_buf partial; /* the unfinished last line */
 	struct mr_buf scratch;
-	struct mr_strpool *ids; /* seen queue ids */
-	size_t line;            /* lines read */
-	size_t duplicates;      /* messages listed twice, skipped */
-	char *error;            /* the first error, if any */
+	/* The messages read so far by queue id (ids are not copied again):
+	 * see remember_id() in postqueue.c; 0 is an empty slot. */
+	uint64_t *id_slots;
+	size_t id_mask, n_ids;
+	size_t line;       /* lines read */
+	size_t duplicates; /* messages listed twice, skipped */
+	char *error;       /* the first error, if any */
 };
 
 void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap);

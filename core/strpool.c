@@ -18,7 +18,7 @@ enum { BLOCK_SIZE = 64 * 1024 - sizeof(struct block) };
 struct mr_strpool {
 	struct block *blocks;
 	size_t block_bytes;
-	/* Open addressing, linear probing; a NULL slot is empty. */
+	/* Open addressing, linear probing; a zero hash marks an empty slot. */
 	const char **slots;
 	uint32_t *slot_hash;
 	size_t slot_mask;
@@ -123,11 +123,11 @@ static void grow_table(struct mr_strpool *pool) {
 	table_init(pool, old_count * 2);
 	pool->distinct = distinct;
 	for (size_t i = 0; i < old_count; i++) {
-		if (old_slots[i] == NULL) {
+		if (old_hash[i] == 0) {
 			continue;
 		}
 		size_t j = old_hash[i] & pool->slot_mask;
-		while (pool->slots[j] != NULL) {
+		while (pool->slot_hash[j] != 0) {
 			j = (j + 1) & pool->slot_mask;
 		}
 		pool->slots[j] = old_slots[i];
@@ -138,13 +138,16 @@ static void grow_table(struct mr_strpool *pool) {
 }
 
 const char *mr_strpool_intern(struct mr_strpool *pool, const char *s, size_t len) {
-	uint32_t hash = (uint32_t)mr_hash_bytes(s, len);
+	/* Probing reads only the dense hash array (a zero hash marks an empty
+	 * slot); the string itself is looked at when the hashes agree. */
+	uint32_t hash = (uint32_t)mr_hash_bytes(s, len) | 1;
 	size_t i = hash & pool->slot_mask;
-	while (pool->slots[i] != NULL) {
-		const char *candidate = pool->slots[i];
-		if (pool->slot_hash[i] == hash && memcmp(candidate, s, len) == 0 &&
-			candidate[len] == '\0') {
-			return candidate;
+	while (pool->slot_hash[i] != 0) {
+		if (pool->slot_hash[i] == hash) {
+			const char *candidate = pool->slots[i];
+			if (memcmp(candidate, s, len) == 0 && candidate[len] == '\0') {
+				return candidate;
+			}
 		}
 		i = (i + 1) & pool->slot_mask;
 	}
