@@ -44,26 +44,13 @@ static bool expect(struct cursor *c, char ch, const char *what) {
 	return fail(c, what);
 }
 
-static int hex_value(char h) {
-	if (h >= '0' && h <= '9') {
-		return h - '0';
-	}
-	if (h >= 'a' && h <= 'f') {
-		return h - 'a' + 10;
-	}
-	if (h >= 'A' && h <= 'F') {
-		return h - 'A' + 10;
-	}
-	return -1;
-}
-
 static bool hex4(struct cursor *c, uint32_t *out) {
 	if (c->end - c->p < 4) {
 		return fail(c, "a \\u escape is cut short");
 	}
 	uint32_t v = 0;
 	for (int i = 0; i < 4; i++) {
-		int h = hex_value(c->p[i]);
+		int h = mr_hex_digit(c->p[i]);
 		if (h < 0) {
 			return fail(c, "a \\u escape has a character that is not hex");
 		}

@@ -129,3 +129,16 @@ char *mr_text_visible_dup(const char *s) {
 	mr_text_visible(&buf, s, strlen(s));
 	return mr_buf_steal(&buf);
 }
+
+int mr_hex_digit(char c) {
+	if (c >= '0' && c <= '9') {
+		return c - '0';
+	}
+	if (c >= 'a' && c <= 'f') {
+		return c - 'a' + 10;
+	}
+	if (c >= 'A' && c <= 'F') {
+		return c - 'A' + 10;
+	}
+	return -1;
+}

@@ -50,4 +50,7 @@ size_t mr_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 /* Encodes cp (a valid scalar value) into out; returns the length, 1..4. */
 size_t mr_utf8_encode(uint32_t cp, char out[4]);
 
+/* The value of a hexadecimal digit, or -1. */
+int mr_hex_digit(char c);
+
 #endif

@@ -6,20 +6,8 @@
 
 #include "blob.h"
 #include "buf.h"
+#include "text.h"
 #include "xalloc.h"
-
-static int hex_value(char c) {
-	if (c >= '0' && c <= '9') {
-		return c - '0';
-	}
-	if (c >= 'a' && c <= 'f') {
-		return c - 'a' + 10;
-	}
-	if (c >= 'A' && c <= 'F') {
-		return c - 'A' + 10;
-	}
-	return -1;
-}
 
 /* Unescapes one field; false on a malformed escape. */
 static bool unescape(struct mr_buf *out, const char *s, size_t len) {
@@ -43,8 +31,8 @@ static bool unescape(struct mr_buf *out, const char *s, size_t len) {
 			mr_buf_add_char(out, '\n');
 			break;
 		case 'x': {
-			int hi = i + 1 < len ? hex_value(s[i + 1]) : -1;
-			int lo = i + 2 < len ? hex_value(s[i + 2]) : -1;
+			int hi = i + 1 < len ? mr_hex_digit(s[i + 1]) : -1;
+			int lo = i + 2 < len ? mr_hex_digit(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				return false;
 			}
