@@ -288,6 +288,11 @@ struct message_ctx {
 static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
 	struct message_ctx *m = ctx;
 	struct mr_buf *s = &m->r->scratch;
+	/* null is as good as absent (other tools write it for "none"). */
+	skip_ws(c);
+	if (literal(c, "null")) {
+		return true;
+	}
 	struct text t;
 	if (strcmp(key, "address") == 0) {
 		if (!string_text(c, s, &t)) {
@@ -296,12 +301,29 @@ static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
 		m->rcpt->address = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
 		return true;
 	}
-	if (strcmp(key, "delay_reason") == 0 || strcmp(key, "bounce_reason") == 0) {
+	/* mailroom list --json writes "reason" and "state": its own listings
+	 * read back too. */
+	if (strcmp(key, "state") == 0) {
+		enum mr_rcpt_state state;
+		if (!string(c, s)) {
+			return false;
+		}
+		if (mr_rcpt_state_parse(s->data, &state) && m->rcpt->reason == NULL) {
+			m->rcpt->state = (uint8_t)state;
+		}
+		return true;
+	}
+	if (strcmp(key, "delay_reason") == 0 || strcmp(key, "bounce_reason") == 0 ||
+		strcmp(key, "reason") == 0) {
 		if (!string_text(c, s, &t)) {
 			return false;
 		}
 		m->rcpt->reason = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
-		m->rcpt->state = key[0] == 'b' ? MR_RCPT_BOUNCED : MR_RCPT_DEFERRED;
+		if (key[0] == 'b') {
+			m->rcpt->state = MR_RCPT_BOUNCED;
+		} else if (m->rcpt->state == MR_RCPT_PENDING) {
+			m->rcpt->state = MR_RCPT_DEFERRED;
+		}
 		return true;
 	}
 	if (strcmp(key, "orig_address") == 0 || strcmp(key, "original_address") == 0) {

@@ -189,6 +189,18 @@ ok $? "saved postqueue -j: every message, recipient and reason, decoded"
 run 0 "list - (standard input)" sh -c '"$1" list --json - <"$2"' sh "$MAILROOM" "$TMP/pq.jsonl"
 [ "$(wc -l <"$TMP/out")" -eq 500 ]
 ok $? "saved postqueue -j from standard input"
+run 0 "mailroom's own listing, read back" "$MAILROOM" list --json "postqueue-json:$TMP/demo.jsonl"
+"$PYTHON" - "$TMP/demo.jsonl" "$TMP/out" <<'EOF'
+import json, sys
+a = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+b = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert len(a) == len(b) == 300
+for x, y in zip(a, b):
+    assert (x["queue_id"], x["queue_name"], x["sender"]) == (y["queue_id"], y["queue_name"], y["sender"])
+    assert [(r["address"], r["state"], r["reason"]) for r in x["recipients"]] == \
+        [(r["address"], r["state"], r["reason"]) for r in y["recipients"]]
+EOF
+ok $? "list --json output reads back as a saved listing: same messages, states, reasons"
 printf '{"queue_name": "deferred", "queue_id": "A1", "recipients": [}\n' >"$TMP/broken.jsonl"
 run 1 "a broken postqueue -j file" "$MAILROOM" list "$TMP/broken.jsonl"
 error_is "mailroom: $TMP/broken.jsonl: postqueue -j output, line 1: expected '{' (at byte 61)" \

@@ -202,6 +202,32 @@ done <"$TMP/tp.out"
 [ "$tp_rc" -eq 0 ] && [ "$tp_lines" -gt 0 ]
 ok $? "$(basename "$TEST_POSTFIX") ran ($tp_lines checks, exit $tp_rc)"
 
+# --- long queue ids ---------------------------------------------------------------
+# enable_long_queue_ids: new messages get ids like 4jXzH44BMWz81Sm (FACTS §4).
+/usr/sbin/postconf -c "$LAB_CONFIG" -e enable_long_queue_ids=yes >"$TMP/err" 2>&1 &&
+    /usr/sbin/postfix -c "$LAB_CONFIG" reload </dev/null >>"$TMP/err" 2>&1 &&
+    lab_send "$TMP/lab" "$S" greylist@sink.test 2>>"$TMP/err"
+okd $? "long queue ids switched on, one more message sent" "$TMP/err"
+long_id=""
+i=0
+while [ -z "$long_id" ] && [ $i -lt 50 ]; do
+    "$MAILROOM" list --json "postfix:$LAB_CONFIG" >"$TMP/long.jsonl" 2>"$TMP/err"
+    long_id=$("$PYTHON" -c '
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    m = json.loads(line)
+    if len(m["queue_id"]) > 12 and m["queue_name"] == "deferred":
+        print(m["queue_id"])
+        break
+' "$TMP/long.jsonl")
+    [ -n "$long_id" ] || sleep 0.2
+    i=$((i + 1))
+done
+[ -n "$long_id" ]
+okd $? "a long queue id is listed as an id ($long_id)" "$TMP/err"
+"$MAILROOM" list --json "postqueue-json:-" <"$TMP/long.jsonl" >/dev/null 2>"$TMP/err"
+okd $? "mailroom's own listing reads back as a saved listing" "$TMP/err"
+
 # --- Postfix stopped --------------------------------------------------------------
 /usr/sbin/postfix -c "$LAB_CONFIG" stop </dev/null >"$TMP/err" 2>&1
 okd $? "postfix -c LAB_CONFIG stop" "$TMP/err"

@@ -28,6 +28,10 @@ static const char sample[] =
 	"null, "
 	"\"y\"]}, \"recipients\": [{\"address\": \"j\\u00fcrgen@b\\u00fccher.example\", "
 	"\"delay_reason\": \"\\ud83d\\udce8 \\u001b[2J \\ud800\"}]}\n"
+	/* null for an absent value, as other tools write it. */
+	"{\"queue_name\": \"deferred\", \"queue_id\": \"B0B0B0B0B0B\", \"arrival_time\": "
+	"1795435000, \"message_size\": 1, \"sender\": \"x@y.test\", \"recipients\": "
+	"[{\"address\": \"z@y.test\", \"delay_reason\": null, \"orig_address\": null}]}\n"
 	/* Listed twice: qmgr moved it while postqueue read the queue. */
 	"{\"queue_name\": \"active\", \"queue_id\": \"A8A8E104066\", \"arrival_time\": 1795435402, "
 	"\"message_size\": 316, \"forced_expire\": false, \"sender\": \"mqtest@lab.localdomain\", "
@@ -46,9 +50,9 @@ static void test_sample(void) {
 	ok = ok && mr_postqueue_end(&r);
 	T_OK(ok, "sample: parses (%s)", r.error ? r.error : "");
 	mr_snapshot_finish(snap);
-	T_INT(snap->n_messages, 3, "sample: three messages, the one listed twice once");
+	T_INT(snap->n_messages, 4, "sample: four messages, the one listed twice once");
 	T_INT(r.duplicates, 1, "sample: one duplicate counted");
-	if (snap->n_messages == 3) {
+	if (snap->n_messages == 4) {
 		const struct mr_message *m = &snap->messages[0];
 		T_STR(m->id, "A8A8E104066", "first: queue id");
 		T_INT(m->queue, MR_QUEUE_DEFERRED, "first: the first listing stands (deferred)");
@@ -78,6 +82,10 @@ static void test_sample(void) {
 			"\\u escapes to UTF-8");
 		T_STR(mr_message_rcpt(snap, m, 0)->reason, "\xf0\x9f\x93\xa8 \x1b[2J \xef\xbf\xbd",
 			"surrogate pairs joined, a lone one replaced, controls kept exact");
+		m = &snap->messages[3];
+		T_OK(m->n_rcpts == 1 && mr_message_rcpt(snap, m, 0)->reason == NULL &&
+				mr_message_rcpt(snap, m, 0)->original == NULL,
+			"null values read as absent");
 	}
 	mr_postqueue_reader_finish(&r);
 	mr_snapshot_destroy(snap);
