@@ -250,7 +250,17 @@ static bool skip_value(struct cursor *c, struct mr_buf *scratch, int depth) {
 }
 
 /* Calls field(key) for each member of an object; the callback reads the value. */
-typedef bool (*member_fn)(struct cursor *c, const char *key, void *ctx);
+/* A key as it is in the line (keys have no escapes worth decoding). */
+struct key {
+	const char *p;
+	size_t len;
+};
+
+static bool key_is(struct key k, const char *name) {
+	return k.len == strlen(name) && memcmp(k.p, name, k.len) == 0;
+}
+
+typedef bool (*member_fn)(struct cursor *c, struct key key, void *ctx);
 
 static bool object(struct cursor *c, struct mr_buf *key, member_fn member, void *ctx) {
 	if (!expect(c, '{', "expected '{'")) {
@@ -262,10 +272,11 @@ static bool object(struct cursor *c, struct mr_buf *key, member_fn member, void 
 		return true;
 	}
 	for (;;) {
-		if (!string(c, key) || !expect(c, ':', "expected ':' after a key")) {
+		struct text t;
+		if (!string_text(c, key, &t) || !expect(c, ':', "expected ':' after a key")) {
 			return false;
 		}
-		if (!member(c, key->data, ctx)) {
+		if (!member(c, (struct key){ t.p, t.len }, ctx)) {
 			return false;
 		}
 		skip_ws(c);
@@ -285,7 +296,7 @@ struct message_ctx {
 	struct mr_recipient *rcpt;
 };
 
-static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
+static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 	struct message_ctx *m = ctx;
 	struct mr_buf *s = &m->r->scratch;
 	/* null is as good as absent (other tools write it for "none"). */
@@ -294,7 +305,7 @@ static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
 		return true;
 	}
 	struct text t;
-	if (strcmp(key, "address") == 0) {
+	if (key_is(key, "address")) {
 		if (!string_text(c, s, &t)) {
 			return false;
 		}
@@ -303,7 +314,7 @@ static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
 	}
 	/* mailroom list --json writes "reason" and "state": its own listings
 	 * read back too. */
-	if (strcmp(key, "state") == 0) {
+	if (key_is(key, "state")) {
 		enum mr_rcpt_state state;
 		if (!string(c, s)) {
 			return false;
@@ -313,20 +324,19 @@ static bool recipient_member(struct cursor *c, const char *key, void *ctx) {
 		}
 		return true;
 	}
-	if (strcmp(key, "delay_reason") == 0 || strcmp(key, "bounce_reason") == 0 ||
-		strcmp(key, "reason") == 0) {
+	if (key_is(key, "delay_reason") || key_is(key, "bounce_reason") || key_is(key, "reason")) {
 		if (!string_text(c, s, &t)) {
 			return false;
 		}
 		m->rcpt->reason = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
-		if (key[0] == 'b') {
+		if (key.p[0] == 'b') {
 			m->rcpt->state = MR_RCPT_BOUNCED;
 		} else if (m->rcpt->state == MR_RCPT_PENDING) {
 			m->rcpt->state = MR_RCPT_DEFERRED;
 		}
 		return true;
 	}
-	if (strcmp(key, "orig_address") == 0 || strcmp(key, "original_address") == 0) {
+	if (key_is(key, "orig_address") || key_is(key, "original_address")) {
 		if (!string_text(c, s, &t)) {
 			return false;
 		}
@@ -362,12 +372,12 @@ static bool recipients(struct cursor *c, struct message_ctx *m) {
 	}
 }
 
-static bool message_member(struct cursor *c, const char *key, void *ctx) {
+static bool message_member(struct cursor *c, struct key key, void *ctx) {
 	struct message_ctx *m = ctx;
 	struct mr_buf *s = &m->r->scratch;
 	struct mr_message *msg = m->msg;
 	int64_t n;
-	if (strcmp(key, "queue_id") == 0) {
+	if (key_is(key, "queue_id")) {
 		if (!string(c, s)) {
 			return false;
 		}
@@ -378,7 +388,7 @@ static bool message_member(struct cursor *c, const char *key, void *ctx) {
 		m->has_id = true;
 		return true;
 	}
-	if (strcmp(key, "queue_name") == 0) {
+	if (key_is(key, "queue_name")) {
 		enum mr_queue q;
 		if (!string(c, s)) {
 			return false;
@@ -390,7 +400,7 @@ static bool message_member(struct cursor *c, const char *key, void *ctx) {
 		m->has_queue = true;
 		return true;
 	}
-	if (strcmp(key, "arrival_time") == 0) {
+	if (key_is(key, "arrival_time")) {
 		if (!integer(c, &n) || n < 0) {
 			c->error = "arrival_time: expected seconds";
 			return false;
@@ -398,7 +408,7 @@ static bool message_member(struct cursor *c, const char *key, void *ctx) {
 		msg->arrival = n;
 		return true;
 	}
-	if (strcmp(key, "message_size") == 0) {
+	if (key_is(key, "message_size")) {
 		if (!integer(c, &n) || n < 0) {
 			c->error = "message_size: expected bytes";
 			return false;
@@ -406,7 +416,7 @@ static bool message_member(struct cursor *c, const char *key, void *ctx) {
 		msg->size = (uint64_t)n;
 		return true;
 	}
-	if (strcmp(key, "forced_expire") == 0) {
+	if (key_is(key, "forced_expire")) {
 		bool expired;
 		if (!boolean(c, &expired)) {
 			return false;
@@ -416,7 +426,7 @@ static bool message_member(struct cursor *c, const char *key, void *ctx) {
 		}
 		return true;
 	}
-	if (strcmp(key, "sender") == 0) {
+	if (key_is(key, "sender")) {
 		if (!string(c, s)) {
 			return false;
 		}
@@ -425,7 +435,7 @@ static bool message_member(struct cursor *c, const char *key, void *ctx) {
 		msg->sender = mr_snapshot_intern_len(m->r->snap, s->data, null_sender ? 0 : s->len);
 		return true;
 	}
-	if (strcmp(key, "recipients") == 0) {
+	if (key_is(key, "recipients")) {
 		return recipients(c, m);
 	}
 	return skip_value(c, s, 1);
