@@ -1,7 +1,10 @@
 #include "snapshot.h"
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "ptrmap.h"
@@ -98,12 +101,62 @@ static void derive_from_recipients(const struct mr_snapshot *snap, struct mr_mes
 	}
 }
 
+/* A share of the distinct reasons to decode, for one thread. */
+struct decode_share {
+	const struct mr_kb *kb;
+	const char *const *reasons;
+	struct mr_diagnosis *out;
+	size_t from, to;
+};
+
+static void *decode_share(void *arg) {
+	const struct decode_share *d = arg;
+	for (size_t i = d->from; i < d->to; i++) {
+		mr_decode(d->kb, d->reasons[i], strlen(d->reasons[i]), &d->out[i]);
+	}
+	return NULL;
+}
+
+/* Many distinct reasons are decoded on every core: they do not depend on
+ * each other, and the knowledge base is only read. */
+static void decode_all(
+	const struct mr_kb *kb, const char *const *reasons, struct mr_diagnosis *out, size_t n) {
+	enum { MAX_THREADS = 8, PER_THREAD_MIN = 4096 };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t threads = cores > 1 ? (size_t)cores : 1;
+	threads = threads > MAX_THREADS ? MAX_THREADS : threads;
+	if (n / PER_THREAD_MIN < threads) {
+		threads = n / PER_THREAD_MIN > 0 ? n / PER_THREAD_MIN : 1;
+	}
+	struct decode_share shares[MAX_THREADS];
+	pthread_t ids[MAX_THREADS];
+	bool started[MAX_THREADS] = { false };
+	for (size_t t = 0; t < threads; t++) {
+		shares[t] = (struct decode_share){ kb, reasons, out, n * t / threads,
+			n * (t + 1) / threads };
+		/* The first share is this thread's; a thread that cannot start
+		 * leaves its share to this one too. */
+		started[t] = t > 0 && pthread_create(&ids[t], NULL, decode_share, &shares[t]) == 0;
+	}
+	for (size_t t = 0; t < threads; t++) {
+		if (!started[t]) {
+			decode_share(&shares[t]);
+		}
+	}
+	for (size_t t = 0; t < threads; t++) {
+		if (started[t]) {
+			pthread_join(ids[t], NULL);
+		}
+	}
+}
+
 /* Decodes each distinct reason once: reasons are interned, so a map keyed
  * by the pointer finds the ones seen before. */
 static void decode_reasons(struct mr_snapshot *snap) {
-	const struct mr_kb *kb = mr_kb_default();
 	struct mr_ptrmap seen;
 	mr_ptrmap_init(&seen);
+	const char **reasons = NULL;
+	size_t cap = 0;
 	snap->n_diagnoses = 0;
 	for (size_t i = 0; i < snap->n_recipients; i++) {
 		struct mr_recipient *r = &snap->recipients[i];
@@ -116,16 +169,22 @@ static void decode_reasons(struct mr_snapshot *snap) {
 			r->diagnosis = known;
 			continue;
 		}
-		if (snap->n_diagnoses == snap->cap_diagnoses) {
-			snap->cap_diagnoses = snap->cap_diagnoses ? snap->cap_diagnoses * 2 : 256;
-			snap->diagnoses = mr_xreallocarray(
-				snap->diagnoses, snap->cap_diagnoses, sizeof(*snap->diagnoses));
+		if (snap->n_diagnoses == cap) {
+			cap = cap ? cap * 2 : 256;
+			reasons = mr_xreallocarray(reasons, cap, sizeof(*reasons));
 		}
-		r->diagnosis = (uint32_t)snap->n_diagnoses;
-		mr_decode(kb, r->reason, strlen(r->reason), &snap->diagnoses[snap->n_diagnoses++]);
+		reasons[snap->n_diagnoses] = r->reason;
+		r->diagnosis = (uint32_t)snap->n_diagnoses++;
 		mr_ptrmap_put(&seen, r->reason, r->diagnosis);
 	}
 	mr_ptrmap_finish(&seen);
+	if (snap->n_diagnoses > snap->cap_diagnoses) {
+		snap->cap_diagnoses = snap->n_diagnoses;
+		snap->diagnoses = mr_xreallocarray(
+			snap->diagnoses, snap->cap_diagnoses, sizeof(*snap->diagnoses));
+	}
+	decode_all(mr_kb_default(), reasons, snap->diagnoses, snap->n_diagnoses);
+	free(reasons);
 }
 
 void mr_snapshot_finish(struct mr_snapshot *snap) {
