@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "ptrmap.h"
 #include "xalloc.h"
 
 struct verb {
@@ -26,34 +27,73 @@ static const struct verb verbs[MR_ACTION_COUNT] = {
 	[MR_ACTION_EXPIRE] = { "-f", "expired" },
 };
 
-/* Ids postsuper named with the verb: "postsuper: ID: placed on hold". */
-static bool reported(const struct mr_buf *err, const char *id, const char *said) {
-	size_t id_len = strlen(id), said_len = strlen(said);
+/*
+ * The ids postsuper named with the verb, "postsuper: ID: placed on hold",
+ * as a set (interned in pool, value 1 in set): looked up once per id, so
+ * that ten thousand ids do not mean ten thousand passes over its output.
+ */
+static void reported_ids(const struct mr_buf *err, const char *said, struct mr_strpool *pool,
+	struct mr_ptrmap *set) {
+	size_t said_len = strlen(said);
 	for (const char *line = err->data; *line;) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
-		const char *p = memchr(line, ':', len);
-		if (p != NULL && (size_t)(p - line) + 2 + id_len + 2 + said_len == len &&
-			memcmp(p + 2, id, id_len) == 0 && memcmp(p + 2 + id_len, ": ", 2) == 0 &&
-			memcmp(p + 4 + id_len, said, said_len) == 0) {
-			return true;
+		const char *id = memchr(line, ':', len);
+		if (id != NULL && len >= said_len + 4 && id + 2 < line + len && id[1] == ' ' &&
+			memcmp(line + len - said_len, said, said_len) == 0) {
+			id += 2;
+			const char *id_end = line + len - said_len - 2;
+			if (id_end > id && memcmp(id_end, ": ", 2) == 0) {
+				mr_ptrmap_put(
+					set, mr_strpool_intern(pool, id, (size_t)(id_end - id)), 1);
+			}
 		}
 		line = end ? end + 1 : line + len;
 	}
-	return false;
 }
 
-static const struct mr_message *find(const struct mr_snapshot *snap, const char *id) {
-	return snap ? mr_snapshot_find(snap, id) : NULL;
+static bool in_set(struct mr_strpool *pool, const struct mr_ptrmap *set, const char *id) {
+	return mr_ptrmap_get(set, mr_strpool_intern(pool, id, strlen(id))) != UINT32_MAX;
+}
+
+/* The fresh listing by queue id: a bulk action on thousands of ids in a
+ * large queue must not search the listing once per id. */
+struct listing {
+	const struct mr_snapshot *snap; /* NULL: the listing failed */
+	struct mr_strpool *ids;
+	struct mr_ptrmap index;
+};
+
+static void listing_init(struct listing *l, const struct mr_snapshot *snap) {
+	l->snap = snap;
+	l->ids = mr_strpool_create();
+	mr_ptrmap_init(&l->index);
+	for (size_t i = 0; snap && i < snap->n_messages; i++) {
+		const char *id = snap->messages[i].id;
+		mr_ptrmap_put(&l->index, mr_strpool_intern(l->ids, id, strlen(id)), (uint32_t)i);
+	}
+}
+
+static void listing_finish(struct listing *l) {
+	mr_ptrmap_finish(&l->index);
+	mr_strpool_destroy(l->ids);
+}
+
+static const struct mr_message *find(struct listing *l, const char *id) {
+	if (l->snap == NULL) {
+		return NULL;
+	}
+	uint32_t i = mr_ptrmap_get(&l->index, mr_strpool_intern(l->ids, id, strlen(id)));
+	return i == UINT32_MAX ? NULL : &l->snap->messages[i];
 }
 
 /* One id's outcome, from what postsuper said and what the queue shows now. */
 static void judge(struct mr_action_report *report, enum mr_action action, const char *id, bool said,
-	const struct mr_snapshot *after, const char *run_error, const char *new_id) {
+	struct listing *after, const char *run_error, const char *new_id) {
 	const struct mr_message *now = find(after, id);
 	bool listed = now != NULL;
 	bool held = listed && now->queue == MR_QUEUE_HOLD;
-	if (after == NULL) {
+	if (after->snap == NULL) {
 		/* The listing failed: say what postsuper said, unconfirmed. */
 		if (said) {
 			mr_action_report_add(report, id, MR_OUTCOME_DONE, false,
@@ -165,10 +205,13 @@ static void retry_each(struct pf *pf, const struct mr_action_request *req, char 
  */
 static void find_new_ids(struct pf *pf, off_t log_from, const struct mr_action_request *req,
 	const struct mr_buf *said, char **new_ids) {
-	size_t wanted = 0;
-	for (size_t i = 0; i < req->n_ids; i++) {
-		wanted += reported(said, req->ids[i], verbs[MR_ACTION_REQUEUE].said);
-	}
+	struct mr_strpool *pool = mr_strpool_create();
+	struct mr_ptrmap set;
+	mr_ptrmap_init(&set);
+	reported_ids(said, verbs[MR_ACTION_REQUEUE].said, pool, &set);
+	size_t wanted = set.count;
+	mr_ptrmap_finish(&set);
+	mr_strpool_destroy(pool);
 	if (wanted == 0 || log_from < 0) {
 		return;
 	}
@@ -242,13 +285,21 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 			list_error = NULL;
 		}
 	}
+	struct listing listing;
+	listing_init(&listing, after);
+	struct mr_ptrmap done;
+	mr_ptrmap_init(&done);
+	if (req->action != MR_ACTION_RETRY) {
+		reported_ids(&said, verbs[req->action].said, listing.ids, &done);
+	}
 	for (size_t i = 0; i < req->n_ids; i++) {
-		bool reported_done = req->action != MR_ACTION_RETRY &&
-				     reported(&said, req->ids[i], verbs[req->action].said);
-		judge(report, req->action, req->ids[i], reported_done, after, run_error,
+		bool reported_done = in_set(listing.ids, &done, req->ids[i]);
+		judge(report, req->action, req->ids[i], reported_done, &listing, run_error,
 			new_ids[i]);
 		free(new_ids[i]);
 	}
+	mr_ptrmap_finish(&done);
+	listing_finish(&listing);
 	free(new_ids);
 	mr_snapshot_destroy(after);
 	free(list_error);
