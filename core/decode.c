@@ -6,21 +6,26 @@
 #include "matcher.h"
 
 /*
- * Decoding runs in three steps over at most MR_DECODE_MAX bytes:
+ * Decoding works on at most MR_DECODE_MAX bytes:
  *
- *  1. Codes. The reply starts after an anchor ("said: ", "refused to talk to
- *     me: ", Exim's "... after RCPT TO:<x>: ", a DSN's "smtp;", Sendmail's
- *     "<<< "), or at the start. The basic code is read there; failing that,
- *     the first "NNN X.Y.Z" pair anywhere, then the first 4xx/5xx token. The
- *     enhanced code is the one right after the basic code, else the first
- *     in the text of the same class.
- *  2. Facts from fixed phrases (the table below, found in one pass): the
- *     stage, and for replies without a code whether the MTA will retry.
- *  3. The category: the first knowledge-base rule whose phrase occurs and
+ *  0. A cleaned copy of the text: mail addresses and host tokens become a
+ *     space, multi-line prefixes ("550-5.7.1 ") go, white space runs are
+ *     one space (clean_text). The first host token is the remote host.
+ *  1. One pass of the knowledge base's matcher over the cleaned copy finds
+ *     the rules' phrases and this file's own (the table below): anchors,
+ *     stage phrases, retry hints.
+ *  2. Codes, in the original text. The reply starts after the first anchor
+ *     ("said: ", "refused to talk to me: ", Exim's "... after RCPT TO:<x>: ",
+ *     a DSN's "smtp;", Sendmail's "<<< "), or at the start. The basic code
+ *     is read there; failing that, the first "NNN X.Y.Z" pair anywhere, then
+ *     the first 4xx/5xx token. The enhanced code is the one right after the
+ *     basic code, else the first in the text of the same class.
+ *  3. Stage, and for replies without a code whether the MTA will retry:
+ *     the first phrase of the table that occurs decides each.
+ *  4. The category: the first knowledge-base rule whose phrase occurs and
  *     whose code pattern matches, else the enhanced code's usual category,
- *     else "unknown". Rules see the text with mail addresses and host names
- *     blanked out, so that "spam@example.com" or "mx.spamfilter.net" cannot
- *     decide anything.
+ *     else "unknown". As the rules see only the cleaned copy,
+ *     "spam@example.com" or "mx.spamfilter.net" cannot decide anything.
  */
 
 enum anchor {
