@@ -1,10 +1,12 @@
 /* postqueue -j lines as Postfix 3.7 writes them, and the local transport. */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "postfix/internal.h"
 #include "postqueue.h"
 #include "transport_local.h"
 #include "xalloc.h"
@@ -229,7 +231,46 @@ static void test_transport(void) {
 	mr_transport_destroy(t);
 }
 
+/* What the operator reads when a Postfix tool fails (FACTS §5 texts). */
+static void test_postfix_failures(void) {
+	struct pf pf = { .sudo = false };
+	snprintf(pf.tool[PF_POSTSUPER], sizeof(pf.tool[PF_POSTSUPER]), "/usr/sbin/postsuper");
+	snprintf(pf.tool[PF_POSTQUEUE], sizeof(pf.tool[PF_POSTQUEUE]), "/usr/sbin/postqueue");
+	static const struct {
+		bool sudo;
+		enum pf_tool tool;
+		const char *err;
+		int status;
+		const char *want;
+	} cases[] = {
+		{ false, PF_POSTSUPER,
+			"postsuper: fatal: use of this command is reserved for the superuser\n", 1,
+			"postsuper needs root: run mailroom as root, or allow \"sudo -n "
+			"/usr/sbin/postsuper\" (use of this command is reserved for the "
+			"superuser)" },
+		{ true, PF_POSTSUPER, "sudo: a password is required\n", 1,
+			"postsuper needs root, and sudo -n refused it (a password is required): "
+			"run "
+			"mailroom as root or allow /usr/sbin/postsuper in sudoers" },
+		{ false, PF_POSTQUEUE,
+			"postqueue: fatal: Queue report unavailable - mail system is down\n", 69,
+			"postqueue: Queue report unavailable - mail system is down" },
+		{ false, PF_POSTSUPER, "", 1, "postsuper failed (exit status 1)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_command_result res = { .exit_status = cases[i].status };
+		mr_buf_init(&res.err);
+		mr_buf_add_str(&res.err, cases[i].err);
+		pf.sudo = cases[i].sudo;
+		char *got = pf_failure(&pf, cases[i].tool, &res);
+		T_STR(got, cases[i].want, "postfix failure message %zu", i);
+		free(got);
+		mr_command_result_finish(&res);
+	}
+}
+
 int main(void) {
+	test_postfix_failures();
 	test_sample();
 	test_bad_lines();
 	test_transport();
