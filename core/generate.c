@@ -624,7 +624,7 @@ static void add_recipients(const struct mr_gen *gen, struct mr_snapshot *snap,
 		expand(reply->text, &ctx, scratch);
 		rcpt->reason = mr_snapshot_intern_len(snap, scratch->data, scratch->len);
 		rcpt->state = outcome == OUTCOME_BOUNCED ? MR_RCPT_BOUNCED : MR_RCPT_DEFERRED;
-		rcpt->attempts = attempts;
+		rcpt->attempts = mr_attempts_clamp(attempts);
 		rcpt->last_attempt = last;
 		rcpt->next_retry = next;
 	}

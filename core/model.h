@@ -48,12 +48,22 @@ struct mr_recipient {
 	const char *reason;   /* the last failure text, or NULL when none */
 	int64_t last_attempt;
 	int64_t next_retry;
-	int32_t attempts;
 	/* The decoded reason: an index into the snapshot's diagnoses, set by
 	 * mr_snapshot_finish(), or MR_NO_DIAGNOSIS when there is no reason. */
 	uint32_t diagnosis;
+	/* 16 bits: Postfix tries a message at most a few hundred times in its
+	 * queue lifetime, and a million-message snapshot has two million of
+	 * these (48 bytes each, not 56). */
+	int16_t attempts;
 	uint8_t state; /* enum mr_rcpt_state */
 };
+
+/* attempts as a recipient holds it: MR_ATTEMPTS_UNKNOWN, or 0..INT16_MAX. */
+static inline int16_t mr_attempts_clamp(int64_t attempts) {
+	return (int16_t)(attempts < 0           ? MR_ATTEMPTS_UNKNOWN
+			 : attempts > INT16_MAX ? INT16_MAX
+						: attempts);
+}
 
 #define MR_NO_DIAGNOSIS UINT32_MAX
 

@@ -115,8 +115,7 @@ static void add_recipient(struct text_view *tv, const struct mr_snapshot *snap,
 	mr_buf_init(&facts);
 	mr_buf_add_str(&facts, mr_rcpt_state_name(r->state));
 	if (r->attempts != MR_ATTEMPTS_UNKNOWN) {
-		mr_buf_printf(&facts, ", %" PRId32 " attempt%s", r->attempts,
-			r->attempts == 1 ? "" : "s");
+		mr_buf_printf(&facts, ", %d attempt%s", r->attempts, r->attempts == 1 ? "" : "s");
 	}
 	char rel[MR_FORMAT_MAX];
 	if (r->last_attempt != MR_TIME_UNKNOWN) {

@@ -89,7 +89,7 @@ static bool read_all(struct mr_sqlite *db, struct mr_snapshot *snap, sqlite3_stm
 			}
 			r->state = (uint8_t)state;
 			r->reason = column_interned(snap, rcpts, 4);
-			r->attempts = (int32_t)sqlite3_column_int64(rcpts, 5);
+			r->attempts = mr_attempts_clamp(sqlite3_column_int64(rcpts, 5));
 			r->last_attempt = column_time(rcpts, 6);
 			r->next_retry = column_time(rcpts, 7);
 			rc_rcpt = sqlite3_step(rcpts);
