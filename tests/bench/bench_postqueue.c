@@ -60,9 +60,10 @@ int main(int argc, char **argv) {
 		fprintf(stderr, "bench-postqueue: %s\n", reader.error);
 		return 1;
 	}
+	/* As in the backend: the reader is done before the snapshot is finished. */
+	mr_postqueue_reader_finish(&reader);
 	mr_snapshot_finish(snap);
 	double finished = seconds();
-	mr_postqueue_reader_finish(&reader);
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double mb = (double)st.st_size / 1e6, total = finished - start;
