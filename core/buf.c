@@ -1,9 +1,11 @@
 #include "buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -77,18 +79,29 @@ char *mr_buf_steal(struct mr_buf *buf) {
 	return s;
 }
 
+bool mr_buf_add_fd(struct mr_buf *buf, int fd, const char *name, char **cause) {
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n == 0) {
+			return true;
+		}
+		if (n < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return mr_fail(cause, "%s: %s", name, strerror(errno));
+		}
+		mr_buf_add(buf, chunk, (size_t)n);
+	}
+}
+
 bool mr_buf_add_file(struct mr_buf *buf, const char *path, char **cause) {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		return mr_fail(cause, "%s: %s", path, strerror(errno));
 	}
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		mr_buf_add(buf, chunk, n);
-	}
-	bool ok = !ferror(f);
-	int err = errno;
-	fclose(f);
-	return ok || mr_fail(cause, "%s: %s", path, strerror(err));
+	bool ok = mr_buf_add_fd(buf, fd, path, cause);
+	close(fd);
+	return ok;
 }

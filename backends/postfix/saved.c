@@ -41,23 +41,6 @@ static int saved_probe(const char *arg) {
 	return 0;
 }
 
-static bool read_all(int fd, const char *name, struct mr_buf *out, char **cause) {
-	char chunk[65536];
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n == 0) {
-			return true;
-		}
-		if (n < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			return mr_fail(cause, "%s: %s", name, strerror(errno));
-		}
-		mr_buf_add(out, chunk, (size_t)n);
-	}
-}
-
 static bool saved_open(struct mr_source *src, const char *location, char **cause) {
 	if (*location == '\0') {
 		return mr_fail(cause, "postqueue-json: needs a file name, or - for standard input");
@@ -65,7 +48,7 @@ static bool saved_open(struct mr_source *src, const char *location, char **cause
 	struct saved *s = mr_xcalloc(1, sizeof(*s));
 	mr_buf_init(&s->stdin_data);
 	if (strcmp(location, "-") == 0) {
-		if (!read_all(STDIN_FILENO, "standard input", &s->stdin_data, cause)) {
+		if (!mr_buf_add_fd(&s->stdin_data, STDIN_FILENO, "standard input", cause)) {
 			mr_buf_finish(&s->stdin_data);
 			free(s);
 			return false;
