@@ -157,16 +157,11 @@ static void add_rcpt(
 
 static void read_line(struct pf_maillog *st, const char *s, const char *end) {
 	int64_t when = line_time(s, (size_t)(end - s), &st->now, &st->hour);
-	const char *p = NULL;
-	for (const char *q = s; q + 3 <= end; q++) {
-		if (q[0] == ']' && q[1] == ':' && q[2] == ' ') {
-			p = q + 3;
-			break;
-		}
-	}
+	const char *p = find_in(s, end, "]: ");
 	if (p == NULL) {
 		return;
 	}
+	p += 3;
 	const char *colon = memchr(p, ':', (size_t)(end - p));
 	if (colon == NULL || colon - p > MR_QUEUE_ID_MAX || colon + 2 > end || colon[1] != ' ') {
 		return;
@@ -209,28 +204,41 @@ static void read_line(struct pf_maillog *st, const char *s, const char *end) {
 	}
 }
 
-struct pf_maillog *pf_maillog_read(const struct pf *pf) {
-	if (pf->maillog == NULL) {
-		return NULL;
-	}
-	int fd = open(pf->maillog, O_RDONLY | O_CLOEXEC);
+/*
+ * The log from offset from (or, when from is negative, its last
+ * MAILLOG_TAIL bytes) to its end, in a buffer to free; *start is where it
+ * begins. NULL when there is no log, nothing new, or more than MAILLOG_TAIL
+ * bytes after from.
+ */
+static char *log_bytes(const struct pf *pf, off_t from, off_t *start, size_t *len) {
+	int fd = pf->maillog ? open(pf->maillog, O_RDONLY | O_CLOEXEC) : -1;
 	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) != 0) {
+	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size <= from ||
+		(from >= 0 && sb.st_size - from > MAILLOG_TAIL)) {
 		if (fd >= 0) {
 			close(fd);
 		}
 		return NULL;
 	}
-	off_t from = sb.st_size > MAILLOG_TAIL ? sb.st_size - MAILLOG_TAIL : 0;
-	size_t len = (size_t)(sb.st_size - from);
-	char *buf = mr_xmalloc(len + 1);
-	ssize_t got = pread(fd, buf, len, from);
+	*start = from >= 0 ? from : sb.st_size > MAILLOG_TAIL ? sb.st_size - MAILLOG_TAIL : 0;
+	char *buf = mr_xmalloc((size_t)(sb.st_size - *start) + 1);
+	ssize_t got = pread(fd, buf, (size_t)(sb.st_size - *start), *start);
 	close(fd);
 	if (got <= 0) {
 		free(buf);
 		return NULL;
 	}
-	len = (size_t)got;
+	*len = (size_t)got;
+	return buf;
+}
+
+struct pf_maillog *pf_maillog_read(const struct pf *pf) {
+	off_t from;
+	size_t len;
+	char *buf = log_bytes(pf, -1, &from, &len);
+	if (buf == NULL) {
+		return NULL;
+	}
 	struct pf_maillog *st = mr_xcalloc(1, sizeof(*st));
 	st->pool = mr_strpool_create();
 	mr_ptrmap_init(&st->index);
@@ -310,20 +318,13 @@ size_t pf_maillog_new_ids(
 	for (size_t i = 0; i < n; i++) {
 		known += new_ids[i] != NULL;
 	}
-	int fd = pf->maillog && from >= 0 ? open(pf->maillog, O_RDONLY | O_CLOEXEC) : -1;
-	struct stat sb;
-	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size <= from ||
-		sb.st_size - from > MAILLOG_TAIL) {
-		if (fd >= 0) {
-			close(fd);
-		}
+	off_t start;
+	size_t len;
+	char *buf = from >= 0 ? log_bytes(pf, from, &start, &len) : NULL;
+	if (buf == NULL) {
 		return known;
 	}
-	size_t len = (size_t)(sb.st_size - from);
-	char *buf = mr_xmalloc(len + 1);
-	ssize_t got = pread(fd, buf, len, from);
-	close(fd);
-	const char *end = buf + (got > 0 ? got : 0);
+	const char *end = buf + len;
 	for (const char *s = buf; s < end;) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *line_end = nl ? nl : end;
