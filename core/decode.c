@@ -223,7 +223,7 @@ static size_t original_offset(const struct cleaned *c, size_t k) {
 
 /* Where the server's reply starts: after the first anchor phrase found
  * (in the table's order), else at the start. The hits are in the cleaned
- * text; pos maps them back. */
+ * text; clean maps them back. */
 static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len,
 	const struct mr_match *hits, size_t n, const struct cleaned *clean) {
 	size_t best = N_PHRASES, end = 0;
