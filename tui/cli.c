@@ -24,6 +24,15 @@ void cli_error(const char *fmt, ...) {
 	free(message);
 }
 
+void cli_unknown_option(const char *command, const char *option) {
+	if (command == NULL) {
+		cli_error("unknown option \"%s\" (try mailroom --help)", option);
+	} else {
+		cli_error("%s: unknown option \"%s\" (try mailroom %s --help)", command, option,
+			command);
+	}
+}
+
 struct mr_source *cli_open_source(const char *arg) {
 	char *cause = NULL;
 	struct mr_source *src = mr_source_open(mr_backend_registry, arg, &cause);

@@ -23,6 +23,9 @@ int cli_codes(int argc, char **argv);
 /* Prints "mailroom: message" to stderr (message made visible). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "[command: ]unknown option "--x" (try mailroom [command ]--help)" */
+void cli_unknown_option(const char *command, const char *option);
+
 /* Opens a source named on the command line, or prints why not. */
 struct mr_source *cli_open_source(const char *arg);
 

@@ -150,8 +150,7 @@ int cli_codes(int argc, char **argv) {
 			fputs(codes_usage, stdout);
 			return MR_EXIT_OK;
 		}
-		cli_error("codes: unknown option \"%s\" (try mailroom codes --help)",
-			argv[optind - 1]);
+		cli_unknown_option("codes", argv[optind - 1]);
 		return MR_EXIT_USAGE;
 	}
 	if (argc - optind > 1) {

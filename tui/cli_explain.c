@@ -132,8 +132,7 @@ int cli_explain(int argc, char **argv) {
 			fputs(explain_usage, stdout);
 			return MR_EXIT_OK;
 		default:
-			cli_error("explain: unknown option \"%s\" (try mailroom explain --help)",
-				argv[optind - 1]);
+			cli_unknown_option("explain", argv[optind - 1]);
 			return MR_EXIT_USAGE;
 		}
 	}

@@ -42,8 +42,7 @@ int cli_list(int argc, char **argv) {
 			fputs(list_usage, stdout);
 			return MR_EXIT_OK;
 		default:
-			cli_error("list: unknown option \"%s\" (try mailroom list --help)",
-				argv[optind - 1]);
+			cli_unknown_option("list", argv[optind - 1]);
 			return MR_EXIT_USAGE;
 		}
 	}

@@ -112,7 +112,7 @@ int main(int argc, char **argv) {
 			printf("mailroom %s\n", MR_VERSION);
 			return MR_EXIT_OK;
 		default:
-			cli_error("unknown option \"%s\" (try mailroom --help)", argv[optind - 1]);
+			cli_unknown_option(NULL, argv[optind - 1]);
 			return MR_EXIT_USAGE;
 		}
 	}
