@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -465,7 +466,7 @@ static bool remember_id(struct mr_postqueue_reader *r, uint32_t index) {
 	r->id_slots[h] = (uint64_t)hash << 32 | (index + 1);
 	if (++r->n_ids * 2 > r->id_mask) {
 		size_t mask = r->id_mask * 2 + 1;
-		uint64_t *slots = mr_xcalloc(mask + 1, sizeof(*slots));
+		uint64_t *slots = mr_big_alloc((mask + 1) * sizeof(*slots));
 		for (size_t i = 0; i <= r->id_mask; i++) {
 			uint64_t v = r->id_slots[i];
 			if (v != 0) {
@@ -476,7 +477,7 @@ static bool remember_id(struct mr_postqueue_reader *r, uint32_t index) {
 				slots[k] = v;
 			}
 		}
-		free(r->id_slots);
+		mr_big_free(r->id_slots, (r->id_mask + 1) * sizeof(*r->id_slots));
 		r->id_slots = slots;
 		r->id_mask = mask;
 	}
@@ -526,7 +527,7 @@ bool mr_postqueue_parse_line(
 
 void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap) {
 	*r = (struct mr_postqueue_reader){ .snap = snap, .id_mask = 1023 };
-	r->id_slots = mr_xcalloc(r->id_mask + 1, sizeof(*r->id_slots));
+	r->id_slots = mr_big_alloc((r->id_mask + 1) * sizeof(*r->id_slots));
 	mr_buf_init(&r->partial);
 	mr_buf_init(&r->scratch);
 }
@@ -534,7 +535,7 @@ void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot 
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
 	mr_buf_finish(&r->partial);
 	mr_buf_finish(&r->scratch);
-	free(r->id_slots);
+	mr_big_free(r->id_slots, (r->id_mask + 1) * sizeof(*r->id_slots));
 	free(r->error);
 }
 

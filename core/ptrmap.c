@@ -1,17 +1,15 @@
 #include "ptrmap.h"
 
-#include <stdlib.h>
-
-#include "xalloc.h"
+#include "bigmem.h"
 
 void mr_ptrmap_init(struct mr_ptrmap *map) {
 	map->mask = 255;
 	map->count = 0;
-	map->slots = mr_xcalloc(map->mask + 1, sizeof(*map->slots));
+	map->slots = mr_big_alloc((map->mask + 1) * sizeof(*map->slots));
 }
 
 void mr_ptrmap_finish(struct mr_ptrmap *map) {
-	free(map->slots);
+	mr_big_free(map->slots, (map->mask + 1) * sizeof(*map->slots));
 	map->slots = NULL;
 }
 
@@ -39,12 +37,12 @@ void mr_ptrmap_put(struct mr_ptrmap *map, const void *key, uint32_t value) {
 		struct mr_ptrmap_slot *old = map->slots;
 		size_t old_size = map->mask + 1;
 		map->mask = old_size * 2 - 1;
-		map->slots = mr_xcalloc(map->mask + 1, sizeof(*map->slots));
+		map->slots = mr_big_alloc((map->mask + 1) * sizeof(*map->slots));
 		for (size_t i = 0; i < old_size; i++) {
 			if (old[i].key != NULL) {
 				map->slots[slot_of(map, old[i].key)] = old[i];
 			}
 		}
-		free(old);
+		mr_big_free(old, old_size * sizeof(*old));
 	}
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "clock.h"
 #include "ptrmap.h"
 #include "xalloc.h"
@@ -21,9 +22,9 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 	if (snap == NULL) {
 		return;
 	}
-	free(snap->messages);
-	free(snap->recipients);
-	free(snap->diagnoses);
+	mr_big_free(snap->messages, snap->cap_messages * sizeof(*snap->messages));
+	mr_big_free(snap->recipients, snap->cap_recipients * sizeof(*snap->recipients));
+	mr_big_free(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses));
 	mr_strpool_destroy(snap->strings);
 	free(snap);
 }
@@ -47,9 +48,11 @@ const char *mr_snapshot_intern(struct mr_snapshot *snap, const char *s) {
 
 struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char *id) {
 	if (snap->n_messages == snap->cap_messages) {
-		snap->cap_messages = snap->cap_messages ? snap->cap_messages * 2 : 1024;
-		snap->messages = mr_xreallocarray(
-			snap->messages, snap->cap_messages, sizeof(*snap->messages));
+		size_t cap = snap->cap_messages ? snap->cap_messages * 2 : 1024;
+		snap->messages =
+			mr_big_grow(snap->messages, snap->cap_messages * sizeof(*snap->messages),
+				cap * sizeof(*snap->messages));
+		snap->cap_messages = cap;
 	}
 	if (snap->n_recipients > UINT32_MAX) {
 		mr_fatal("more than %u recipients in one snapshot", (unsigned)UINT32_MAX);
@@ -70,9 +73,11 @@ struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const c
 		mr_fatal("recipient added to a snapshot without a message");
 	}
 	if (snap->n_recipients == snap->cap_recipients) {
-		snap->cap_recipients = snap->cap_recipients ? snap->cap_recipients * 2 : 1024;
-		snap->recipients = mr_xreallocarray(
-			snap->recipients, snap->cap_recipients, sizeof(*snap->recipients));
+		size_t cap = snap->cap_recipients ? snap->cap_recipients * 2 : 1024;
+		snap->recipients = mr_big_grow(snap->recipients,
+			snap->cap_recipients * sizeof(*snap->recipients),
+			cap * sizeof(*snap->recipients));
+		snap->cap_recipients = cap;
 	}
 	struct mr_recipient *rcpt = &snap->recipients[snap->n_recipients++];
 	*rcpt = (struct mr_recipient){
@@ -179,9 +184,10 @@ static void decode_reasons(struct mr_snapshot *snap) {
 	}
 	mr_ptrmap_finish(&seen);
 	if (snap->n_diagnoses > snap->cap_diagnoses) {
+		snap->diagnoses =
+			mr_big_grow(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses),
+				snap->n_diagnoses * sizeof(*snap->diagnoses));
 		snap->cap_diagnoses = snap->n_diagnoses;
-		snap->diagnoses = mr_xreallocarray(
-			snap->diagnoses, snap->cap_diagnoses, sizeof(*snap->diagnoses));
 	}
 	decode_all(mr_kb_default(), reasons, snap->diagnoses, snap->n_diagnoses);
 	free(reasons);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "xalloc.h"
 
 /* Strings live in blocks that never move, so pointers stay valid. */
@@ -13,7 +14,13 @@ struct block {
 	char data[];
 };
 
-enum { BLOCK_SIZE = 64 * 1024 - sizeof(struct block) };
+/* Small pools use small blocks; once a pool is big, its blocks are huge
+ * pages (bigmem.h), a first touch per 2 MiB instead of per 4 KiB. */
+enum {
+	BLOCK_SIZE = 64 * 1024 - sizeof(struct block),
+	BIG_BLOCK_SIZE = 2 * 1024 * 1024 - sizeof(struct block),
+	BIG_POOL = 4 * 1024 * 1024,
+};
 
 struct mr_strpool {
 	struct block *blocks;
@@ -26,7 +33,7 @@ struct mr_strpool {
 };
 
 static struct block *block_create(size_t size) {
-	struct block *b = mr_xmalloc(sizeof(*b) + size);
+	struct block *b = mr_big_alloc(sizeof(*b) + size);
 	b->next = NULL;
 	b->used = 0;
 	b->size = size;
@@ -34,8 +41,8 @@ static struct block *block_create(size_t size) {
 }
 
 static void table_init(struct mr_strpool *pool, size_t slots) {
-	pool->slots = mr_xcalloc(slots, sizeof(*pool->slots));
-	pool->slot_hash = mr_xcalloc(slots, sizeof(*pool->slot_hash));
+	pool->slots = mr_big_alloc(slots * sizeof(*pool->slots));
+	pool->slot_hash = mr_big_alloc(slots * sizeof(*pool->slot_hash));
 	pool->slot_mask = slots - 1;
 	pool->distinct = 0;
 }
@@ -51,9 +58,15 @@ struct mr_strpool *mr_strpool_create(void) {
 static void free_blocks(struct block *b) {
 	while (b != NULL) {
 		struct block *next = b->next;
-		free(b);
+		mr_big_free(b, sizeof(*b) + b->size);
 		b = next;
 	}
+}
+
+static void table_free(struct mr_strpool *pool) {
+	size_t slots = pool->slot_mask + 1;
+	mr_big_free(pool->slots, slots * sizeof(*pool->slots));
+	mr_big_free(pool->slot_hash, slots * sizeof(*pool->slot_hash));
 }
 
 void mr_strpool_destroy(struct mr_strpool *pool) {
@@ -61,8 +74,7 @@ void mr_strpool_destroy(struct mr_strpool *pool) {
 		return;
 	}
 	free_blocks(pool->blocks);
-	free(pool->slots);
-	free(pool->slot_hash);
+	table_free(pool);
 	free(pool);
 }
 
@@ -81,8 +93,7 @@ void mr_strpool_clear(struct mr_strpool *pool) {
 	keep->used = 0;
 	pool->blocks = keep;
 	pool->block_bytes = keep->size;
-	free(pool->slots);
-	free(pool->slot_hash);
+	table_free(pool);
 	table_init(pool, 1024);
 }
 
@@ -98,10 +109,11 @@ static char *store(struct mr_strpool *pool, const char *s, size_t len) {
 			pool->block_bytes += len + 1;
 			b = big;
 		} else {
-			b = block_create(BLOCK_SIZE);
+			size_t size = pool->block_bytes < BIG_POOL ? BLOCK_SIZE : BIG_BLOCK_SIZE;
+			b = block_create(size);
 			b->next = pool->blocks;
 			pool->blocks = b;
-			pool->block_bytes += BLOCK_SIZE;
+			pool->block_bytes += size;
 		}
 	}
 	char *p = b->data + b->used;
@@ -116,6 +128,7 @@ const char *mr_strpool_copy(struct mr_strpool *pool, const char *s, size_t len) 
 }
 
 static void grow_table(struct mr_strpool *pool) {
+	struct mr_strpool old = *pool;
 	const char **old_slots = pool->slots;
 	uint32_t *old_hash = pool->slot_hash;
 	size_t old_count = pool->slot_mask + 1;
@@ -133,8 +146,7 @@ static void grow_table(struct mr_strpool *pool) {
 		pool->slots[j] = old_slots[i];
 		pool->slot_hash[j] = old_hash[i];
 	}
-	free(old_slots);
-	free(old_hash);
+	table_free(&old);
 }
 
 const char *mr_strpool_intern(struct mr_strpool *pool, const char *s, size_t len) {
