@@ -88,8 +88,17 @@ static void json_string_or_null(FILE *out, const char *s) {
 	}
 }
 
-static void export_json(FILE *out, const char *source, const struct mr_snapshot *snap,
-	const struct mr_message *msg) {
+/* A reason's text, assembled in text when it is stored as a difference. */
+static void json_text_or_null(FILE *out, const struct mr_text *t, struct mr_buf *text) {
+	if (t == NULL) {
+		fputs("null", out);
+	} else {
+		mr_json_string_len(out, mr_text_str(t, text), t->len);
+	}
+}
+
+static void export_json(FILE *out, struct mr_buf *text, const char *source,
+	const struct mr_snapshot *snap, const struct mr_message *msg) {
 	fputs("{\"source\":", out);
 	mr_json_string(out, source);
 	fputs(",\"queue_id\":", out);
@@ -117,7 +126,7 @@ static void export_json(FILE *out, const char *source, const struct mr_snapshot 
 		fputs(",\"original_address\":", out);
 		json_string_or_null(out, r->original);
 		fprintf(out, ",\"state\":\"%s\",\"reason\":", mr_rcpt_state_name(r->state));
-		json_string_or_null(out, r->reason);
+		json_text_or_null(out, r->reason, text);
 		fputs(",\"attempts\":", out);
 		json_count(out, r->attempts);
 		fputs(",\"last_attempt\":", out);
@@ -129,7 +138,7 @@ static void export_json(FILE *out, const char *source, const struct mr_snapshot 
 		if (d == NULL) {
 			fputs("null", out);
 		} else {
-			mr_explain_json(out, mr_kb_default(), r->reason, d);
+			mr_explain_json(out, mr_kb_default(), mr_text_str(r->reason, text), d);
 		}
 		putc('}', out);
 	}
@@ -137,8 +146,8 @@ static void export_json(FILE *out, const char *source, const struct mr_snapshot 
 }
 
 /* Postfix 3.7's postqueue -j line: its field names, order and spacing. */
-static void export_postqueue(
-	FILE *out, const struct mr_snapshot *snap, const struct mr_message *msg) {
+static void export_postqueue(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
+	const struct mr_message *msg) {
 	if (msg->queue == MR_QUEUE_BOUNCED) {
 		return;
 	}
@@ -156,7 +165,7 @@ static void export_postqueue(
 		mr_json_string(out, r->address);
 		if (r->reason != NULL && r->state != MR_RCPT_PENDING) {
 			fputs(", \"delay_reason\": ", out);
-			mr_json_string(out, r->reason);
+			json_text_or_null(out, r->reason, text);
 		}
 		putc('}', out);
 	}
@@ -211,7 +220,7 @@ static void csv_diagnosis(FILE *out, const struct mr_diagnosis *d) {
 				 : "false");
 }
 
-static void csv_row(FILE *out, struct mr_buf *scratch, const char *source,
+static void csv_row(FILE *out, struct mr_buf *scratch, struct mr_buf *text, const char *source,
 	const struct mr_snapshot *snap, const struct mr_message *msg,
 	const struct mr_recipient *r) {
 	csv_field(out, scratch, source, false);
@@ -233,17 +242,17 @@ static void csv_row(FILE *out, struct mr_buf *scratch, const char *source,
 	csv_number(out, r->attempts, r->attempts != MR_ATTEMPTS_UNKNOWN);
 	csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
 	csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
-	csv_field(out, scratch, r->reason, false);
+	csv_field(out, scratch, r->reason ? mr_text_str(r->reason, text) : NULL, false);
 	csv_diagnosis(out, mr_recipient_diagnosis(snap, r));
 }
 
-static void export_csv(FILE *out, struct mr_buf *scratch, const char *source,
+static void export_csv(FILE *out, struct mr_buf *scratch, struct mr_buf *text, const char *source,
 	const struct mr_snapshot *snap, const struct mr_message *msg) {
 	if (msg->n_rcpts == 0) {
-		csv_row(out, scratch, source, snap, msg, NULL);
+		csv_row(out, scratch, text, source, snap, msg, NULL);
 	}
 	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
-		csv_row(out, scratch, source, snap, msg, mr_message_rcpt(snap, msg, i));
+		csv_row(out, scratch, text, source, snap, msg, mr_message_rcpt(snap, msg, i));
 	}
 }
 
@@ -301,7 +310,8 @@ static void table_sender(struct mr_buf *out, const struct mr_message *msg) {
 	}
 }
 
-static void export_table(FILE *out, const struct mr_snapshot *snap, int64_t now) {
+static void export_table(
+	FILE *out, struct mr_buf *text, const struct mr_snapshot *snap, int64_t now) {
 	size_t id_w = 2, sender_w = 6, rcpt_w = 9;
 	struct mr_buf cell;
 	mr_buf_init(&cell);
@@ -346,7 +356,8 @@ static void export_table(FILE *out, const struct mr_snapshot *snap, int64_t now)
 		pad(&line, d ? mr_diagnosis_category(mr_kb_default(), d)->badge : "", 11);
 		if (failure != NULL) {
 			size_t len;
-			const char *brief = mr_reason_brief(failure->reason, &len);
+			const char *brief =
+				mr_reason_brief(mr_text_str(failure->reason, text), &len);
 			mr_text_visible(&line, brief, len);
 		}
 		put_line(out, &line);
@@ -357,29 +368,31 @@ static void export_table(FILE *out, const struct mr_snapshot *snap, int64_t now)
 
 bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
 	const struct mr_snapshot *snap, int64_t now) {
-	struct mr_buf scratch;
+	struct mr_buf scratch, text;
 	mr_buf_init(&scratch);
+	mr_buf_init(&text);
 	switch (format) {
 	case MR_EXPORT_TABLE:
-		export_table(out, snap, now);
+		export_table(out, &text, snap, now);
 		break;
 	case MR_EXPORT_JSON:
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			export_json(out, source, snap, &snap->messages[i]);
+			export_json(out, &text, source, snap, &snap->messages[i]);
 		}
 		break;
 	case MR_EXPORT_CSV:
 		fputs(csv_header, out);
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			export_csv(out, &scratch, source, snap, &snap->messages[i]);
+			export_csv(out, &scratch, &text, source, snap, &snap->messages[i]);
 		}
 		break;
 	case MR_EXPORT_POSTQUEUE:
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			export_postqueue(out, snap, &snap->messages[i]);
+			export_postqueue(out, &text, snap, &snap->messages[i]);
 		}
 		break;
 	}
 	mr_buf_finish(&scratch);
+	mr_buf_finish(&text);
 	return fflush(out) == 0 && !ferror(out);
 }

@@ -622,7 +622,7 @@ static void add_recipients(const struct mr_gen *gen, struct mr_snapshot *snap,
 		};
 		mr_buf_clear(scratch);
 		expand(reply->text, &ctx, scratch);
-		rcpt->reason = mr_snapshot_intern_len(snap, scratch->data, scratch->len);
+		rcpt->reason = mr_snapshot_reason(snap, scratch->data, scratch->len);
 		rcpt->state = outcome == OUTCOME_BOUNCED ? MR_RCPT_BOUNCED : MR_RCPT_DEFERRED;
 		rcpt->attempts = mr_attempts_clamp(attempts);
 		rcpt->last_attempt = last;

@@ -42,10 +42,12 @@ enum mr_message_flag {
 	MR_MSG_HAS_PRIORITY = 1 << 1,  /* the source keeps a priority for it */
 };
 
+struct mr_text; /* textpool.h: read a reason with mr_text_str() */
+
 struct mr_recipient {
 	const char *address;
-	const char *original; /* as first addressed, or NULL when the same */
-	const char *reason;   /* the last failure text, or NULL when none */
+	const char *original;         /* as first addressed, or NULL when the same */
+	const struct mr_text *reason; /* the last failure text, or NULL when none */
 	int64_t last_attempt;
 	int64_t next_retry;
 	/* The decoded reason: an index into the snapshot's diagnoses, set by

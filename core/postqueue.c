@@ -289,13 +289,102 @@ static bool object(struct cursor *c, struct mr_buf *key, member_fn member, void 
 	}
 }
 
+/*
+ * Interning waits: a million-message listing interns some five million
+ * strings into tables far larger than the caches, and one lookup at a time
+ * each would wait for memory. The strings of many lines are gathered here
+ * with their hashes and interned PENDING_MAX at a time (strpool.h says how).
+ * A field is named by its message's or recipient's index, since the arrays
+ * move as they grow.
+ */
+enum pending_field { PENDING_SENDER, PENDING_ADDRESS, PENDING_ORIGINAL, PENDING_REASON };
+enum { PENDING_MAX = 64, PENDING_TEXT_MAX = 256 * 1024 };
+
+struct mr_postqueue_pending {
+	uint32_t index; /* of the message (sender) or the recipient */
+	uint32_t hash;
+	size_t offset, len; /* in pending_text */
+	enum pending_field field;
+};
+
+static void flush_pending(struct mr_postqueue_reader *r) {
+	struct mr_snapshot *snap = r->snap;
+	const struct mr_postqueue_pending *p = r->pending, *end = p + r->n_pending;
+	for (const struct mr_postqueue_pending *q = p; q < end; q++) {
+		if (q->field == PENDING_REASON) {
+			mr_textpool_warm_slot(snap->reasons, q->hash);
+		} else {
+			mr_strpool_warm_slot(snap->strings, q->hash);
+		}
+	}
+	for (const struct mr_postqueue_pending *q = p; q < end; q++) {
+		if (q->field == PENDING_REASON) {
+			mr_textpool_warm_match(snap->reasons, q->hash);
+		} else {
+			mr_strpool_warm_match(snap->strings, q->hash);
+		}
+	}
+	for (const struct mr_postqueue_pending *q = p; q < end; q++) {
+		const char *s = r->pending_text.data + q->offset;
+		struct mr_recipient *rcpt = &snap->recipients[q->index];
+		switch (q->field) {
+		case PENDING_SENDER:
+			snap->messages[q->index].sender =
+				mr_strpool_intern_hashed(snap->strings, s, q->len, q->hash);
+			break;
+		case PENDING_ADDRESS:
+			rcpt->address = mr_strpool_intern_hashed(snap->strings, s, q->len, q->hash);
+			break;
+		case PENDING_ORIGINAL:
+			rcpt->original =
+				mr_strpool_intern_hashed(snap->strings, s, q->len, q->hash);
+			break;
+		case PENDING_REASON:
+			rcpt->reason = mr_textpool_intern_hashed(snap->reasons, s, q->len, q->hash);
+			break;
+		}
+	}
+	r->n_pending = 0;
+	r->line_pending = 0;
+	mr_buf_clear(&r->pending_text);
+}
+
+static void intern_later(struct mr_postqueue_reader *r, enum pending_field field, size_t index,
+	const char *s, size_t len) {
+	if (r->n_pending == PENDING_MAX || r->pending_text.len > PENDING_TEXT_MAX) {
+		flush_pending(r);
+	}
+	r->pending[r->n_pending++] = (struct mr_postqueue_pending){
+		.index = (uint32_t)index,
+		.hash = mr_strpool_hash(s, len),
+		.offset = r->pending_text.len,
+		.len = len,
+		.field = field,
+	};
+	mr_buf_add(&r->pending_text, s, len);
+}
+
+/* A line that is not kept: what it left waiting is dropped too. (What was
+ * already interned from it went to indexes the next lines overwrite.) */
+static void forget_line(struct mr_postqueue_reader *r) {
+	if (r->line_pending < r->n_pending) {
+		r->pending_text.len = r->pending[r->line_pending].offset;
+		r->n_pending = r->line_pending;
+	}
+}
+
 struct message_ctx {
 	struct mr_postqueue_reader *r;
 	struct mr_message *msg;
 	struct mr_buf key; /* keys of nested objects */
 	bool has_id, has_queue;
 	struct mr_recipient *rcpt;
+	bool rcpt_has_address, rcpt_has_reason;
 };
+
+static size_t rcpt_index(const struct message_ctx *m) {
+	return (size_t)(m->rcpt - m->r->snap->recipients);
+}
 
 static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 	struct message_ctx *m = ctx;
@@ -310,7 +399,8 @@ static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 		if (!string_text(c, s, &t)) {
 			return false;
 		}
-		m->rcpt->address = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
+		intern_later(m->r, PENDING_ADDRESS, rcpt_index(m), t.p, t.len);
+		m->rcpt_has_address = t.len > 0;
 		return true;
 	}
 	/* mailroom list --json writes "reason" and "state": its own listings
@@ -320,7 +410,7 @@ static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 		if (!string(c, s)) {
 			return false;
 		}
-		if (mr_rcpt_state_parse(s->data, &state) && m->rcpt->reason == NULL) {
+		if (mr_rcpt_state_parse(s->data, &state) && !m->rcpt_has_reason) {
 			m->rcpt->state = (uint8_t)state;
 		}
 		return true;
@@ -329,7 +419,8 @@ static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 		if (!string_text(c, s, &t)) {
 			return false;
 		}
-		m->rcpt->reason = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
+		intern_later(m->r, PENDING_REASON, rcpt_index(m), t.p, t.len);
+		m->rcpt_has_reason = true;
 		if (key.p[0] == 'b') {
 			m->rcpt->state = MR_RCPT_BOUNCED;
 		} else if (m->rcpt->state == MR_RCPT_PENDING) {
@@ -341,7 +432,7 @@ static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 		if (!string_text(c, s, &t)) {
 			return false;
 		}
-		m->rcpt->original = mr_snapshot_intern_len(m->r->snap, t.p, t.len);
+		intern_later(m->r, PENDING_ORIGINAL, rcpt_index(m), t.p, t.len);
 		return true;
 	}
 	return skip_value(c, s, 1);
@@ -357,11 +448,12 @@ static bool recipients(struct cursor *c, struct message_ctx *m) {
 		return true;
 	}
 	for (;;) {
-		m->rcpt = mr_snapshot_add_recipient(m->r->snap, "");
+		m->rcpt = mr_snapshot_add_recipient(m->r->snap, NULL);
+		m->rcpt_has_address = m->rcpt_has_reason = false;
 		if (!object(c, &m->key, recipient_member, m)) {
 			return false;
 		}
-		if (*m->rcpt->address == '\0') {
+		if (!m->rcpt_has_address) {
 			return fail(c, "a recipient has no address");
 		}
 		skip_ws(c);
@@ -433,7 +525,8 @@ static bool message_member(struct cursor *c, struct key key, void *ctx) {
 		}
 		/* postqueue shows the null sender (bounces) as MAILER-DAEMON. */
 		bool null_sender = strcmp(s->data, "MAILER-DAEMON") == 0;
-		msg->sender = mr_snapshot_intern_len(m->r->snap, s->data, null_sender ? 0 : s->len);
+		intern_later(m->r, PENDING_SENDER, (size_t)(msg - m->r->snap->messages), s->data,
+			null_sender ? 0 : s->len);
 		return true;
 	}
 	if (key_is(key, "recipients")) {
@@ -484,14 +577,14 @@ static bool remember_id(struct mr_postqueue_reader *r, uint32_t index) {
 	return true;
 }
 
-bool mr_postqueue_parse_line(
-	struct mr_postqueue_reader *r, const char *line, size_t len, char **cause) {
+static bool parse_line(struct mr_postqueue_reader *r, const char *line, size_t len, char **cause) {
 	struct mr_snapshot *snap = r->snap;
 	size_t keep_messages = snap->n_messages, keep_rcpts = snap->n_recipients;
 	struct cursor c = { line, line + len, NULL };
 	struct message_ctx m = { .r = r };
 	mr_buf_init(&m.key);
-	m.msg = mr_snapshot_add_message(snap, "x");
+	r->line_pending = r->n_pending;
+	m.msg = mr_snapshot_add_message(snap, NULL);
 	size_t msg_index = snap->n_messages - 1;
 	bool ok = object(&c, &m.key, message_member, &m);
 	mr_buf_finish(&m.key);
@@ -506,6 +599,7 @@ bool mr_postqueue_parse_line(
 	if (!ok) {
 		snap->n_messages = keep_messages;
 		snap->n_recipients = keep_rcpts;
+		forget_line(r);
 		return mr_fail(cause, "postqueue -j output, line %zu: %s (at byte %zu)", r->line,
 			c.error ? c.error : "not a message", (size_t)(c.p - line) + 1);
 	}
@@ -513,6 +607,7 @@ bool mr_postqueue_parse_line(
 	if (!remember_id(r, (uint32_t)msg_index)) {
 		snap->n_messages = keep_messages;
 		snap->n_recipients = keep_rcpts;
+		forget_line(r);
 		r->duplicates++;
 		return true;
 	}
@@ -527,14 +622,19 @@ bool mr_postqueue_parse_line(
 
 void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap) {
 	*r = (struct mr_postqueue_reader){ .snap = snap, .id_mask = 1023 };
+	r->pending = mr_xcalloc(PENDING_MAX, sizeof(*r->pending));
+	mr_buf_init(&r->pending_text);
 	r->id_slots = mr_big_alloc((r->id_mask + 1) * sizeof(*r->id_slots));
 	mr_buf_init(&r->partial);
 	mr_buf_init(&r->scratch);
 }
 
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
+	flush_pending(r); /* whatever end() did not see, the snapshot still gets */
 	mr_buf_finish(&r->partial);
 	mr_buf_finish(&r->scratch);
+	mr_buf_finish(&r->pending_text);
+	free(r->pending);
 	mr_big_free(r->id_slots, (r->id_mask + 1) * sizeof(*r->id_slots));
 	free(r->error);
 }
@@ -544,7 +644,7 @@ static bool one_line(struct mr_postqueue_reader *r, const char *line, size_t len
 	if (len == 0) {
 		return true;
 	}
-	return mr_postqueue_parse_line(r, line, len, &r->error);
+	return parse_line(r, line, len, &r->error);
 }
 
 bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t len) {
@@ -575,13 +675,12 @@ bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t l
 }
 
 bool mr_postqueue_end(struct mr_postqueue_reader *r) {
-	if (r->error != NULL) {
-		return false;
-	}
-	if (r->partial.len > 0) {
-		bool ok = one_line(r, r->partial.data, r->partial.len);
+	bool ok = r->error == NULL;
+	if (ok && r->partial.len > 0) {
+		ok = one_line(r, r->partial.data, r->partial.len);
 		mr_buf_clear(&r->partial);
-		return ok;
 	}
-	return true;
+	/* Also after an error: the lines read before it are whole. */
+	flush_pending(r);
+	return ok;
 }

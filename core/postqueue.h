@@ -28,6 +28,11 @@ struct mr_postqueue_reader {
 	 * see remember_id() in postqueue.c; 0 is an empty slot. */
 	uint64_t *id_slots;
 	size_t id_mask, n_ids;
+	/* Strings waiting to be interned, in batches (flush_pending() in
+	 * postqueue.c); their bytes are copied to pending_text. */
+	struct mr_postqueue_pending *pending;
+	size_t n_pending, line_pending;
+	struct mr_buf pending_text;
 	size_t line;       /* lines read */
 	size_t duplicates; /* messages listed twice, skipped */
 	char *error;       /* the first error, if any */
@@ -38,11 +43,8 @@ void mr_postqueue_reader_finish(struct mr_postqueue_reader *r);
 
 /* Feeds output; false once a line was bad (r->error says which and why). */
 bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t len);
-/* The end of the output: a last line without a newline is read too. */
+/* The end of the output: a last line without a newline is read too. The
+ * snapshot is complete only after this. */
 bool mr_postqueue_end(struct mr_postqueue_reader *r);
-
-/* One line, for tests and the saved-listing source. */
-bool mr_postqueue_parse_line(
-	struct mr_postqueue_reader *r, const char *line, size_t len, char **cause);
 
 #endif

@@ -8,12 +8,12 @@
 
 #include "bigmem.h"
 #include "clock.h"
-#include "ptrmap.h"
 #include "xalloc.h"
 
 struct mr_snapshot *mr_snapshot_create(void) {
 	struct mr_snapshot *snap = mr_xcalloc(1, sizeof(*snap));
 	snap->strings = mr_strpool_create();
+	snap->reasons = mr_textpool_create(snap->strings);
 	snap->taken_at = mr_now();
 	return snap;
 }
@@ -25,6 +25,7 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 	mr_big_free(snap->messages, snap->cap_messages * sizeof(*snap->messages));
 	mr_big_free(snap->recipients, snap->cap_recipients * sizeof(*snap->recipients));
 	mr_big_free(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses));
+	mr_textpool_destroy(snap->reasons);
 	mr_strpool_destroy(snap->strings);
 	free(snap);
 }
@@ -35,11 +36,16 @@ void mr_snapshot_clear(struct mr_snapshot *snap) {
 	snap->n_diagnoses = 0;
 	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
 	mr_strpool_clear(snap->strings);
+	mr_textpool_clear(snap->reasons);
 	snap->taken_at = mr_now();
 }
 
 const char *mr_snapshot_intern_len(struct mr_snapshot *snap, const char *s, size_t len) {
 	return mr_strpool_intern(snap->strings, s, len);
+}
+
+const struct mr_text *mr_snapshot_reason(struct mr_snapshot *snap, const char *s, size_t len) {
+	return mr_textpool_intern(snap->reasons, s, len);
 }
 
 const char *mr_snapshot_intern(struct mr_snapshot *snap, const char *s) {
@@ -59,7 +65,7 @@ struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char 
 	}
 	struct mr_message *msg = &snap->messages[snap->n_messages++];
 	*msg = (struct mr_message){
-		.id = mr_strpool_copy(snap->strings, id, strlen(id)),
+		.id = id != NULL ? mr_strpool_copy(snap->strings, id, strlen(id)) : "",
 		.sender = "",
 		.first_rcpt = (uint32_t)snap->n_recipients,
 		.attempts = MR_ATTEMPTS_UNKNOWN,
@@ -81,7 +87,7 @@ struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const c
 	}
 	struct mr_recipient *rcpt = &snap->recipients[snap->n_recipients++];
 	*rcpt = (struct mr_recipient){
-		.address = mr_snapshot_intern(snap, address),
+		.address = address != NULL ? mr_snapshot_intern(snap, address) : "",
 		.attempts = MR_ATTEMPTS_UNKNOWN,
 		.diagnosis = MR_NO_DIAGNOSIS,
 		.state = MR_RCPT_PENDING,
@@ -109,23 +115,27 @@ static void derive_from_recipients(const struct mr_snapshot *snap, struct mr_mes
 /* A share of the distinct reasons to decode, for one thread. */
 struct decode_share {
 	const struct mr_kb *kb;
-	const char *const *reasons;
+	const struct mr_text *const *reasons;
 	struct mr_diagnosis *out;
 	size_t from, to;
 };
 
 static void *decode_share(void *arg) {
 	const struct decode_share *d = arg;
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
 	for (size_t i = d->from; i < d->to; i++) {
-		mr_decode(d->kb, d->reasons[i], strlen(d->reasons[i]), &d->out[i]);
+		const struct mr_text *t = d->reasons[i];
+		mr_decode(d->kb, mr_text_str(t, &scratch), t->len, &d->out[i]);
 	}
+	mr_buf_finish(&scratch);
 	return NULL;
 }
 
 /* Many distinct reasons are decoded on every core: they do not depend on
  * each other, and the knowledge base is only read. */
-static void decode_all(
-	const struct mr_kb *kb, const char *const *reasons, struct mr_diagnosis *out, size_t n) {
+static void decode_all(const struct mr_kb *kb, const struct mr_text *const *reasons,
+	struct mr_diagnosis *out, size_t n) {
 	enum { MAX_THREADS = 8, PER_THREAD_MIN = 4096 };
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t threads = cores > 1 ? (size_t)cores : 1;
@@ -155,42 +165,25 @@ static void decode_all(
 	}
 }
 
-/* Decodes each distinct reason once: reasons are interned, so a map keyed
- * by the pointer finds the ones seen before. */
+/* Decodes each distinct reason once: reasons are interned, and a text's
+ * index in the pool is its diagnosis's index in the snapshot. */
 static void decode_reasons(struct mr_snapshot *snap) {
-	struct mr_ptrmap seen;
-	mr_ptrmap_init(&seen);
-	const char **reasons = NULL;
-	size_t cap = 0;
-	snap->n_diagnoses = 0;
+	size_t n = mr_textpool_distinct(snap->reasons);
 	for (size_t i = 0; i < snap->n_recipients; i++) {
 		struct mr_recipient *r = &snap->recipients[i];
-		if (r->reason == NULL) {
-			r->diagnosis = MR_NO_DIAGNOSIS;
-			continue;
-		}
-		uint32_t known = mr_ptrmap_get(&seen, r->reason);
-		if (known != UINT32_MAX) {
-			r->diagnosis = known;
-			continue;
-		}
-		if (snap->n_diagnoses == cap) {
-			cap = cap ? cap * 2 : 256;
-			reasons = mr_xreallocarray(reasons, cap, sizeof(*reasons));
-		}
-		reasons[snap->n_diagnoses] = r->reason;
-		r->diagnosis = (uint32_t)snap->n_diagnoses++;
-		mr_ptrmap_put(&seen, r->reason, r->diagnosis);
+		r->diagnosis = r->reason != NULL ? r->reason->index : MR_NO_DIAGNOSIS;
 	}
-	mr_ptrmap_finish(&seen);
-	if (snap->n_diagnoses > snap->cap_diagnoses) {
+	if (n > snap->cap_diagnoses) {
 		snap->diagnoses =
 			mr_big_grow(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses),
-				snap->n_diagnoses * sizeof(*snap->diagnoses));
-		snap->cap_diagnoses = snap->n_diagnoses;
+				n * sizeof(*snap->diagnoses));
+		snap->cap_diagnoses = n;
 	}
-	decode_all(mr_kb_default(), reasons, snap->diagnoses, snap->n_diagnoses);
-	free(reasons);
+	snap->n_diagnoses = n;
+	const struct mr_text **texts = mr_xreallocarray(NULL, n, sizeof(*texts));
+	mr_textpool_list(snap->reasons, texts);
+	decode_all(mr_kb_default(), texts, snap->diagnoses, n);
+	free(texts);
 }
 
 void mr_snapshot_finish(struct mr_snapshot *snap) {

@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "model.h"
 #include "strpool.h"
+#include "textpool.h"
 
 struct mr_snapshot {
 	struct mr_message *messages;
@@ -22,6 +23,7 @@ struct mr_snapshot {
 	size_t n_recipients;
 	size_t cap_recipients;
 	struct mr_strpool *strings;
+	struct mr_textpool *reasons; /* stored in strings */
 	int64_t taken_at;
 	size_t queue_counts[MR_QUEUE_COUNT]; /* set by mr_snapshot_finish() */
 	/* One per distinct reason text (set by mr_snapshot_finish()): real
@@ -37,15 +39,19 @@ void mr_snapshot_clear(struct mr_snapshot *snap);
 
 const char *mr_snapshot_intern(struct mr_snapshot *snap, const char *s);
 const char *mr_snapshot_intern_len(struct mr_snapshot *snap, const char *s, size_t len);
+/* A reason text, interned in the snapshot's text pool. */
+const struct mr_text *mr_snapshot_reason(struct mr_snapshot *snap, const char *s, size_t len);
 
-/* A zeroed message with unknown times and attempts, id copied into the pool. */
+/* A zeroed message with unknown times and attempts, id copied into the pool
+ * (NULL: "", for a reader that sets it later). */
 struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char *id);
-/* A pending recipient of the message added last, address interned. */
+/* A pending recipient of the message added last, address interned (NULL:
+ * "", for a reader that sets it later). */
 struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const char *address);
 
 /* Derives per-message attempts and next retry where the backend left them
  * unknown, counts the messages per queue, and decodes every distinct reason
- * (reasons must be interned: equal texts are found by their pointer). */
+ * (reasons are interned: equal texts are found by their pointer). */
 void mr_snapshot_finish(struct mr_snapshot *snap);
 
 static inline const struct mr_recipient *mr_message_rcpt(

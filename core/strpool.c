@@ -14,6 +14,11 @@ struct block {
 	char data[];
 };
 
+/* What mr_strpool_alloc() aligns to: pointers and 64-bit integers. The
+ * header above is three words, so block data starts so aligned too. */
+#define POOL_ALIGN ((size_t)8)
+_Static_assert(sizeof(struct block) % 8 == 0, "block data must stay aligned");
+
 /* Small pools use small blocks; once a pool is big, its blocks are huge
  * pages (bigmem.h), a first touch per 2 MiB instead of per 4 KiB. */
 enum {
@@ -25,9 +30,14 @@ enum {
 struct mr_strpool {
 	struct block *blocks;
 	size_t block_bytes;
-	/* Open addressing, linear probing; a zero hash marks an empty slot. */
-	const char **slots;
-	uint32_t *slot_hash;
+	/* Open addressing, linear probing; a NULL string marks an empty slot.
+	 * The hash and length sit beside the pointer, so a probe reads one
+	 * cache line and a string is compared only when both agree. */
+	struct slot {
+		const char *s;
+		uint32_t hash;
+		uint32_t len;
+	} * slots;
 	size_t slot_mask;
 	size_t distinct;
 };
@@ -42,7 +52,6 @@ static struct block *block_create(size_t size) {
 
 static void table_init(struct mr_strpool *pool, size_t slots) {
 	pool->slots = mr_big_alloc(slots * sizeof(*pool->slots));
-	pool->slot_hash = mr_big_alloc(slots * sizeof(*pool->slot_hash));
 	pool->slot_mask = slots - 1;
 	pool->distinct = 0;
 }
@@ -66,7 +75,6 @@ static void free_blocks(struct block *b) {
 static void table_free(struct mr_strpool *pool) {
 	size_t slots = pool->slot_mask + 1;
 	mr_big_free(pool->slots, slots * sizeof(*pool->slots));
-	mr_big_free(pool->slot_hash, slots * sizeof(*pool->slot_hash));
 }
 
 void mr_strpool_destroy(struct mr_strpool *pool) {
@@ -97,30 +105,41 @@ void mr_strpool_clear(struct mr_strpool *pool) {
 	table_init(pool, 1024);
 }
 
-static char *store(struct mr_strpool *pool, const char *s, size_t len) {
+/* size bytes from the pool's blocks, at a multiple of align (a power of 2). */
+static char *reserve(struct mr_strpool *pool, size_t size, size_t align) {
 	struct block *b = pool->blocks;
-	if (len + 1 > b->size - b->used) {
+	size_t at = (b->used + align - 1) & ~(align - 1);
+	if (at > b->size || size > b->size - at) {
 		/* An oversized string gets a block of its own behind the current one,
 		 * so the current block's free space is not wasted. */
-		if (len + 1 > BLOCK_SIZE / 4) {
-			struct block *big = block_create(len + 1);
+		if (size > BLOCK_SIZE / 4) {
+			struct block *big = block_create(size);
 			big->next = b->next;
 			b->next = big;
-			pool->block_bytes += len + 1;
+			pool->block_bytes += size;
 			b = big;
 		} else {
-			size_t size = pool->block_bytes < BIG_POOL ? BLOCK_SIZE : BIG_BLOCK_SIZE;
-			b = block_create(size);
+			size_t bytes = pool->block_bytes < BIG_POOL ? BLOCK_SIZE : BIG_BLOCK_SIZE;
+			b = block_create(bytes);
 			b->next = pool->blocks;
 			pool->blocks = b;
-			pool->block_bytes += size;
+			pool->block_bytes += bytes;
 		}
+		at = 0; /* a block's data starts POOL_ALIGN-aligned */
 	}
-	char *p = b->data + b->used;
+	b->used = at + size;
+	return b->data + at;
+}
+
+static char *store(struct mr_strpool *pool, const char *s, size_t len) {
+	char *p = reserve(pool, len + 1, 1);
 	memcpy(p, s, len);
 	p[len] = '\0';
-	b->used += len + 1;
 	return p;
+}
+
+void *mr_strpool_alloc(struct mr_strpool *pool, size_t size) {
+	return reserve(pool, size, POOL_ALIGN);
 }
 
 const char *mr_strpool_copy(struct mr_strpool *pool, const char *s, size_t len) {
@@ -129,43 +148,51 @@ const char *mr_strpool_copy(struct mr_strpool *pool, const char *s, size_t len) 
 
 static void grow_table(struct mr_strpool *pool) {
 	struct mr_strpool old = *pool;
-	const char **old_slots = pool->slots;
-	uint32_t *old_hash = pool->slot_hash;
-	size_t old_count = pool->slot_mask + 1;
 	size_t distinct = pool->distinct;
-	table_init(pool, old_count * 2);
+	table_init(pool, (old.slot_mask + 1) * 2);
 	pool->distinct = distinct;
-	for (size_t i = 0; i < old_count; i++) {
-		if (old_hash[i] == 0) {
+	for (size_t i = 0; i <= old.slot_mask; i++) {
+		if (old.slots[i].s == NULL) {
 			continue;
 		}
-		size_t j = old_hash[i] & pool->slot_mask;
-		while (pool->slot_hash[j] != 0) {
+		size_t j = old.slots[i].hash & pool->slot_mask;
+		while (pool->slots[j].s != NULL) {
 			j = (j + 1) & pool->slot_mask;
 		}
-		pool->slots[j] = old_slots[i];
-		pool->slot_hash[j] = old_hash[i];
+		pool->slots[j] = old.slots[i];
 	}
 	table_free(&old);
 }
 
+void mr_strpool_warm_slot(const struct mr_strpool *pool, uint32_t hash) {
+	__builtin_prefetch(&pool->slots[hash & pool->slot_mask]);
+}
+
+void mr_strpool_warm_match(const struct mr_strpool *pool, uint32_t hash) {
+	const struct slot *slot = &pool->slots[hash & pool->slot_mask];
+	if (slot->s != NULL && slot->hash == hash) {
+		__builtin_prefetch(slot->s);
+	}
+}
+
 const char *mr_strpool_intern(struct mr_strpool *pool, const char *s, size_t len) {
-	/* Probing reads only the dense hash array (a zero hash marks an empty
-	 * slot); the string itself is looked at when the hashes agree. */
-	uint32_t hash = (uint32_t)mr_hash_bytes(s, len) | 1;
+	return mr_strpool_intern_hashed(pool, s, len, mr_strpool_hash(s, len));
+}
+
+const char *mr_strpool_intern_hashed(
+	struct mr_strpool *pool, const char *s, size_t len, uint32_t hash) {
+	if (len > UINT32_MAX) {
+		mr_fatal("a string of %zu bytes is too long to keep", len);
+	}
 	size_t i = hash & pool->slot_mask;
-	while (pool->slot_hash[i] != 0) {
-		if (pool->slot_hash[i] == hash) {
-			const char *candidate = pool->slots[i];
-			if (memcmp(candidate, s, len) == 0 && candidate[len] == '\0') {
-				return candidate;
-			}
+	for (; pool->slots[i].s != NULL; i = (i + 1) & pool->slot_mask) {
+		const struct slot *slot = &pool->slots[i];
+		if (slot->hash == hash && slot->len == len && memcmp(slot->s, s, len) == 0) {
+			return slot->s;
 		}
-		i = (i + 1) & pool->slot_mask;
 	}
 	const char *copy = store(pool, s, len);
-	pool->slots[i] = copy;
-	pool->slot_hash[i] = hash;
+	pool->slots[i] = (struct slot){ copy, hash, (uint32_t)len };
 	pool->distinct++;
 	/* Keep the load below 3/4 so probe chains stay short. */
 	if (pool->distinct * 4 >= (pool->slot_mask + 1) * 3) {
@@ -180,7 +207,7 @@ size_t mr_strpool_distinct(const struct mr_strpool *pool) {
 
 size_t mr_strpool_bytes(const struct mr_strpool *pool) {
 	size_t slots = pool->slot_mask + 1;
-	return pool->block_bytes + slots * (sizeof(*pool->slots) + sizeof(*pool->slot_hash));
+	return pool->block_bytes + slots * sizeof(*pool->slots);
 }
 
 static uint64_t load64(const unsigned char *p) {

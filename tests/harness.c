@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "textpool.h"
+
 static int tests_run;
 static int tests_failed;
 static char tmpdir[256];
@@ -147,4 +149,17 @@ _Noreturn void t_skip_all(const char *fmt, ...) {
 	va_end(ap);
 	remove_tmpdir();
 	exit(0);
+}
+
+const char *t_text(const struct mr_text *t) {
+	static char *recent[4];
+	static size_t next;
+	if (t == NULL) {
+		return NULL;
+	}
+	free(recent[next]);
+	recent[next] = mr_text_dup(t);
+	const char *s = recent[next];
+	next = (next + 1) % 4;
+	return s;
 }

@@ -28,6 +28,11 @@ _Noreturn void t_skip_all(const char *fmt, ...) __attribute__((format(printf, 1,
 #define T_INT(got, want, ...) \
 	t_check_int((int64_t)(got), (int64_t)(want), __FILE__, __LINE__, __VA_ARGS__)
 
+struct mr_text;
+/* A reason's whole text (NULL for none), valid for the next three calls too,
+ * so checks can compare two. */
+const char *t_text(const struct mr_text *t);
+
 /* A scratch directory for this test program, removed by t_done(). */
 const char *t_tmpdir(void);
 

@@ -128,12 +128,16 @@ static void add_recipient(struct text_view *tv, const struct mr_snapshot *snap,
 	}
 	add_wrapped(tv, indent, STYLE_DIM, facts.data);
 	mr_buf_finish(&facts);
-	add_wrapped(tv, indent, r->reason ? STYLE_REASON : STYLE_DIM,
-		r->reason ? r->reason : "no reason recorded");
+	struct mr_buf text;
+	mr_buf_init(&text);
+	const char *reason = r->reason ? mr_text_str(r->reason, &text) : NULL;
+	add_wrapped(tv, indent, reason ? STYLE_REASON : STYLE_DIM,
+		reason ? reason : "no reason recorded");
 	const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, r);
 	if (d != NULL) {
-		add_diagnosis(tv, indent, r->reason, d);
+		add_diagnosis(tv, indent, reason, d);
 	}
+	mr_buf_finish(&text);
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 }
 

@@ -120,9 +120,12 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	}
 	x += c->cause + GAP;
 	if (failure != NULL && c->reason > 0) {
+		struct mr_buf text;
+		mr_buf_init(&text);
 		size_t len;
-		const char *brief = mr_reason_brief(failure->reason, &len);
+		const char *brief = mr_reason_brief(mr_text_str(failure->reason, &text), &len);
 		draw_text(stdscr, y, x, c->reason, brief, len, STYLE_REASON, base);
+		mr_buf_finish(&text);
 	}
 }
 

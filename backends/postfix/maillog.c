@@ -289,7 +289,8 @@ void pf_maillog_add_bounced(struct pf_maillog *st, struct mr_snapshot *snap) {
 			struct mr_recipient *rc =
 				mr_snapshot_add_recipient(snap, e->rcpts[r].address);
 			rc->state = MR_RCPT_BOUNCED;
-			rc->reason = mr_snapshot_intern(snap, e->rcpts[r].reason);
+			rc->reason = mr_snapshot_reason(
+				snap, e->rcpts[r].reason, strlen(e->rcpts[r].reason));
 			rc->last_attempt = e->rcpts[r].when;
 		}
 		free(e->rcpts);

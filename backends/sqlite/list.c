@@ -27,6 +27,15 @@ static const char *column_interned(struct mr_snapshot *snap, sqlite3_stmt *stmt,
 	return mr_snapshot_intern_len(snap, s, (size_t)sqlite3_column_bytes(stmt, column));
 }
 
+static const struct mr_text *column_reason(
+	struct mr_snapshot *snap, sqlite3_stmt *stmt, int column) {
+	if (sqlite3_column_type(stmt, column) == SQLITE_NULL) {
+		return NULL;
+	}
+	const char *s = column_text(stmt, column);
+	return mr_snapshot_reason(snap, s, (size_t)sqlite3_column_bytes(stmt, column));
+}
+
 static int64_t column_time(sqlite3_stmt *stmt, int column) {
 	return sqlite3_column_type(stmt, column) == SQLITE_NULL
 		       ? MR_TIME_UNKNOWN
@@ -88,7 +97,7 @@ static bool read_all(struct mr_sqlite *db, struct mr_snapshot *snap, sqlite3_stm
 					column_text(rcpts, 3));
 			}
 			r->state = (uint8_t)state;
-			r->reason = column_interned(snap, rcpts, 4);
+			r->reason = column_reason(snap, rcpts, 4);
 			r->attempts = mr_attempts_clamp(sqlite3_column_int64(rcpts, 5));
 			r->last_attempt = column_time(rcpts, 6);
 			r->next_retry = column_time(rcpts, 7);

@@ -18,6 +18,19 @@ static void bind_text_or_null(sqlite3_stmt *stmt, int column, const char *s) {
 	}
 }
 
+/* SQLite takes its own copy: the text may be assembled in a scratch buffer. */
+static void bind_reason(sqlite3_stmt *stmt, int column, const struct mr_text *reason) {
+	if (reason == NULL) {
+		sqlite3_bind_null(stmt, column);
+		return;
+	}
+	struct mr_buf text;
+	mr_buf_init(&text);
+	sqlite3_bind_text(
+		stmt, column, mr_text_str(reason, &text), (int)reason->len, SQLITE_TRANSIENT);
+	mr_buf_finish(&text);
+}
+
 static void bind_time(sqlite3_stmt *stmt, int column, int64_t t) {
 	if (t == MR_TIME_UNKNOWN) {
 		sqlite3_bind_null(stmt, column);
@@ -59,7 +72,7 @@ static bool insert_message(struct mr_sqlite *db, sqlite3_stmt *ins_msg, sqlite3_
 		sqlite3_bind_text(ins_rcpt, 3, r->address, -1, SQLITE_STATIC);
 		bind_text_or_null(ins_rcpt, 4, r->original);
 		sqlite3_bind_text(ins_rcpt, 5, mr_rcpt_state_name(r->state), -1, SQLITE_STATIC);
-		bind_text_or_null(ins_rcpt, 6, r->reason);
+		bind_reason(ins_rcpt, 6, r->reason);
 		sqlite3_bind_int64(ins_rcpt, 7, r->attempts > 0 ? r->attempts : 0);
 		bind_time(ins_rcpt, 8, r->last_attempt);
 		bind_time(ins_rcpt, 9, r->next_retry);

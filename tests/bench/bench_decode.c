@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "decode.h"
 #include "generate.h"
+#include "ptrmap.h"
 #include "snapshot.h"
 #include "tsv.h"
 #include "xalloc.h"
@@ -80,20 +81,25 @@ static void load_generated(struct corpus *all, struct corpus *distinct) {
 	}
 	struct mr_snapshot *snap = mr_snapshot_create();
 	mr_gen_fill(gen, snap, 20000);
-	struct mr_strpool *seen = mr_strpool_create();
+	struct mr_ptrmap seen;
+	mr_ptrmap_init(&seen);
+	struct mr_buf text;
+	mr_buf_init(&text);
 	for (size_t i = 0; i < snap->n_recipients; i++) {
-		const char *r = snap->recipients[i].reason;
-		if (r == NULL) {
+		const struct mr_text *t = snap->recipients[i].reason;
+		if (t == NULL) {
 			continue;
 		}
+		const char *r = mr_text_str(t, &text);
 		add(all, r);
-		size_t before = mr_strpool_distinct(seen);
-		mr_strpool_intern(seen, r, strlen(r));
-		if (mr_strpool_distinct(seen) > before) {
+		/* Reasons are interned: a new pointer is a new text. */
+		if (mr_ptrmap_get(&seen, t) == UINT32_MAX) {
+			mr_ptrmap_put(&seen, t, 1);
 			add(distinct, r);
 		}
 	}
-	mr_strpool_destroy(seen);
+	mr_buf_finish(&text);
+	mr_ptrmap_finish(&seen);
 	mr_snapshot_destroy(snap);
 	mr_gen_destroy(gen);
 }

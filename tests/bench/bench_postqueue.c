@@ -74,9 +74,11 @@ int main(int argc, char **argv) {
 		parsed - start, mb / (parsed - start), (double)snap->n_messages / (parsed - start),
 		snap->n_diagnoses, finished - parsed);
 	printf("bench-postqueue: loaded in %.2f s (%.0f messages/s); peak RSS %.0f MB; pool %.0f "
-	       "MB\n",
+	       "MB, of which reasons %.0f MB (%zu distinct)\n",
 		total, (double)snap->n_messages / total, (double)ru.ru_maxrss / 1024,
-		(double)mr_strpool_bytes(snap->strings) / 1e6);
+		(double)mr_strpool_bytes(snap->strings) / 1e6,
+		(double)mr_textpool_bytes(snap->reasons) / 1e6,
+		mr_textpool_distinct(snap->reasons));
 	mr_snapshot_destroy(snap);
 	return 0;
 }

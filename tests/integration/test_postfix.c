@@ -105,7 +105,7 @@ int main(int argc, char **argv) {
 	T_OK(snap && snap->queue_counts[MR_QUEUE_BOUNCED] == 1 && br &&
 			strcmp(br->address, "nouser@sink.test") == 0 &&
 			br->state == MR_RCPT_BOUNCED && br->reason &&
-			strstr(br->reason, "550 5.1.1 User unknown") &&
+			strstr(t_text(br->reason), "550 5.1.1 User unknown") &&
 			strcmp(bounced->sender, "mqtest@sink.test") == 0 && bounced->size > 0,
 		"the bounce is listed from the mail log, with its reason");
 	/* qmgr sets a deferred file's time to its next attempt. */
@@ -228,7 +228,8 @@ int main(int argc, char **argv) {
 		m = in(snap, full);
 		returned = m && m->queue == MR_QUEUE_BOUNCED && m->n_rcpts == 1 &&
 			   mr_message_rcpt(snap, m, 0)->reason &&
-			   strstr(mr_message_rcpt(snap, m, 0)->reason, "452 4.2.2 Mailbox full");
+			   strstr(t_text(mr_message_rcpt(snap, m, 0)->reason),
+				   "452 4.2.2 Mailbox full");
 		mr_snapshot_destroy(snap);
 		if (!returned) {
 			struct timespec pause = { 0, 200 * 1000 * 1000 };

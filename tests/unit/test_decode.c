@@ -405,7 +405,9 @@ static void test_snapshot(void) {
 			char addr[32];
 			snprintf(addr, sizeof(addr), "u%d@example.com", r);
 			struct mr_recipient *rc = mr_snapshot_add_recipient(snap, addr);
-			rc->reason = mr_snapshot_intern(snap, reasons[r]);
+			rc->reason = reasons[r] ? mr_snapshot_reason(
+							  snap, reasons[r], strlen(reasons[r]))
+						: NULL;
 		}
 	}
 	/* Enough distinct reasons to make the table grow. */
@@ -414,7 +416,7 @@ static void test_snapshot(void) {
 		snprintf(text, sizeof(text), "550 5.1.1 user%d: User unknown", m);
 		mr_snapshot_add_message(snap, "B");
 		mr_snapshot_add_recipient(snap, "x@example.com")->reason =
-			mr_snapshot_intern(snap, text);
+			mr_snapshot_reason(snap, text, strlen(text));
 	}
 	mr_snapshot_finish(snap);
 	T_INT(snap->n_diagnoses, 3002, "snapshot: one diagnosis per distinct reason");

@@ -53,9 +53,10 @@ static struct mr_snapshot *sample(void) {
 	m->flags = MR_MSG_HAS_PRIORITY;
 	struct mr_recipient *r = mr_snapshot_add_recipient(snap, "greylist@sink.test");
 	r->state = MR_RCPT_DEFERRED;
-	r->reason = mr_snapshot_intern(snap, "host 127.0.0.1[127.0.0.1] said: 450 4.2.0 "
-					     "Greylisted, please try again later (in reply to "
-					     "RCPT TO command)");
+	static const char greylisted[] = "host 127.0.0.1[127.0.0.1] said: 450 4.2.0 "
+					 "Greylisted, please try again later (in reply to "
+					 "RCPT TO command)";
+	r->reason = mr_snapshot_reason(snap, greylisted, strlen(greylisted));
 	r->attempts = 2;
 	r->last_attempt = 1795434600;
 	r->next_retry = 1795435500;
@@ -75,7 +76,7 @@ static char *diagnosis_json(const struct mr_snapshot *snap, const struct mr_reci
 	char *data = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&data, &len);
-	mr_explain_json(out, mr_kb_default(), r->reason, mr_recipient_diagnosis(snap, r));
+	mr_explain_json(out, mr_kb_default(), t_text(r->reason), mr_recipient_diagnosis(snap, r));
 	fclose(out);
 	return data;
 }

@@ -46,7 +46,7 @@ static bool same_snapshots(const struct mr_snapshot *a, const struct mr_snapshot
 						  *q = mr_message_rcpt(b, y, r);
 			if (strcmp(p->address, q->address) ||
 				(p->reason == NULL) != (q->reason == NULL) ||
-				(p->reason && strcmp(p->reason, q->reason))) {
+				(p->reason && strcmp(t_text(p->reason), t_text(q->reason)))) {
 				return false;
 			}
 		}
@@ -125,10 +125,10 @@ static void test_mix(void) {
 				bounced_total++;
 				bounced_ok += rc->state == MR_RCPT_BOUNCED && rc->reason != NULL;
 			}
-			if (rc->reason != NULL &&
-				(strstr(rc->reason, "{mx}") || strstr(rc->reason, "{ip}") ||
-					strstr(rc->reason, "{rcpt}") ||
-					strstr(rc->reason, "{client_ip}"))) {
+			const char *reason = t_text(rc->reason);
+			if (reason != NULL && (strstr(reason, "{mx}") || strstr(reason, "{ip}") ||
+						      strstr(reason, "{rcpt}") ||
+						      strstr(reason, "{client_ip}"))) {
 				unexpanded++;
 			}
 		}
@@ -146,7 +146,7 @@ static void test_mix(void) {
 	struct mr_strpool *reasons = mr_strpool_create();
 	size_t with_reason = 0;
 	for (size_t i = 0; i < snap->n_recipients; i++) {
-		const char *reason = snap->recipients[i].reason;
+		const char *reason = t_text(snap->recipients[i].reason);
 		if (reason != NULL) {
 			with_reason++;
 			mr_strpool_intern(reasons, reason, strlen(reason));
@@ -154,6 +154,8 @@ static void test_mix(void) {
 	}
 	t_note("%zu reasons, %zu distinct", with_reason, mr_strpool_distinct(reasons));
 	T_OK(mr_strpool_distinct(reasons) * 2 < with_reason, "reason texts repeat");
+	T_INT(mr_textpool_distinct(snap->reasons), mr_strpool_distinct(reasons),
+		"the snapshot keeps each distinct reason once");
 	mr_strpool_destroy(reasons);
 	mr_snapshot_destroy(snap);
 }

@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "harness.h"
 #include "reason.h"
+#include "textpool.h"
 #include "tsv.h"
 #include "xalloc.h"
 
@@ -43,6 +44,98 @@ static void test_strpool(void) {
 	T_STR(mr_strpool_intern(pool, "again", 5), "again", "pool: usable after clear");
 	mr_strpool_destroy(pool);
 	mr_strpool_destroy(NULL);
+}
+
+/* A reason read back from the text pool, compared with what went in. */
+static bool text_is(const struct mr_text *t, const char *want, struct mr_buf *scratch) {
+	const char *got = mr_text_str(t, scratch);
+	return t->len == strlen(want) && strcmp(got, want) == 0;
+}
+
+static void test_textpool(void) {
+	struct mr_strpool *storage = mr_strpool_create();
+	struct mr_textpool *pool = mr_textpool_create(storage);
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
+	/* Gmail's replies differ only in the transaction id near the end. */
+	static const char gmail[] =
+		"host gmail-smtp-in.l.google.com[142.250.153.27] said: 452-4.2.2 The "
+		"recipient's inbox is out of storage space. Please direct the 452-4.2.2 "
+		"recipient to 452 4.2.2  https://support.google.com/mail/?p=OverQuotaTemp "
+		"%s - gsmtp (in reply to RCPT TO command)";
+	char text[600], again[600];
+	const struct mr_text *kept[3000];
+	size_t with_base = 0;
+	for (int i = 0; i < 3000; i++) {
+		char token[40];
+		snprintf(token, sizeof(token), "3c17e7be7e22b-%08x.%d", (unsigned)i * 2654435761u,
+			i);
+		snprintf(text, sizeof(text), gmail, token);
+		kept[i] = mr_textpool_intern(pool, text, strlen(text));
+		with_base += kept[i]->base != NULL;
+	}
+	bool exact = true, same = true;
+	for (int i = 0; i < 3000; i++) {
+		char token[40];
+		snprintf(token, sizeof(token), "3c17e7be7e22b-%08x.%d", (unsigned)i * 2654435761u,
+			i);
+		snprintf(again, sizeof(again), gmail, token);
+		exact = exact && text_is(kept[i], again, &scratch);
+		same = same && mr_textpool_intern(pool, again, strlen(again)) == kept[i];
+	}
+	T_OK(exact, "texts: 3000 variants of one reply read back exactly");
+	T_OK(same, "texts: an equal text is the same record");
+	T_INT(mr_textpool_distinct(pool), 3000, "texts: distinct count");
+	T_OK(with_base >= 2990, "texts: variants are stored as differences (%zu of 3000)",
+		with_base);
+	T_OK(mr_textpool_bytes(pool) < 3000 * strlen(text) / 4,
+		"texts: differences take under a quarter of the bytes (%zu)",
+		mr_textpool_bytes(pool));
+	/* Edge cases around a base: shorter, longer, a repeat of its two ends,
+	 * the empty text, and texts that share only a little. */
+	static const char base[] =
+		"host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@example.com>: "
+		"Recipient address rejected: User unknown in virtual mailbox "
+		"table (in reply to RCPT TO command)";
+	static const char *const cases[] = {
+		base,
+		"host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@example.com>: Recipient address "
+		"rejected: User unknown in virtual mailbox table (in reply to RCPT TO command) and "
+		"more",
+		"host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@example.com>: Recipient address "
+		"rejected: User unknown in virtual mailbox table (in reply to RCPT",
+		"host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@example.com>: "
+		"(in reply to RCPT TO command)",
+		"host mx.example.com[192.0.2.1] said: 550 5.1.1 <a@example.com>: Recipient address "
+		"rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)"
+		"(in reply to RCPT TO command)",
+		"host mx.example.com[192.0.2.1] said: 550 5.1.1 <b@example.com>: Recipient address "
+		"rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)",
+		"",
+		"x",
+		"host mx.example.com[192.0.2.1] said: 421 Service not available",
+	};
+	const struct mr_text *edge[sizeof(cases) / sizeof(cases[0])];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		edge[i] = mr_textpool_intern(pool, cases[i], strlen(cases[i]));
+	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		T_OK(text_is(edge[i], cases[i], &scratch) &&
+				mr_textpool_intern(pool, cases[i], strlen(cases[i])) == edge[i],
+			"texts: edge case %zu reads back and interns to itself", i);
+	}
+	T_OK(edge[5]->base == edge[0], "texts: a text differing in one address uses its base");
+	char *copy = mr_text_dup(edge[5]);
+	T_STR(copy, cases[5], "texts: a copy of a text stored as a difference");
+	free(copy);
+	mr_textpool_clear(pool);
+	mr_strpool_clear(storage);
+	T_INT(mr_textpool_distinct(pool), 0, "texts: clear forgets");
+	T_OK(text_is(mr_textpool_intern(pool, base, strlen(base)), base, &scratch),
+		"texts: usable after clear");
+	mr_buf_finish(&scratch);
+	mr_textpool_destroy(pool);
+	mr_strpool_destroy(storage);
 }
 
 static void test_names(void) {
@@ -104,12 +197,12 @@ static void test_snapshot(void) {
 	r->state = MR_RCPT_DEFERRED;
 	r->attempts = 3;
 	r->next_retry = 500;
-	r->reason = mr_snapshot_intern(snap, "450 later");
+	r->reason = mr_snapshot_reason(snap, "450 later", 9);
 	r = mr_snapshot_add_recipient(snap, "b@x.example");
 	r->state = MR_RCPT_DEFERRED;
 	r->attempts = 5;
 	r->next_retry = 400;
-	r->reason = mr_snapshot_intern(snap, "450 later");
+	r->reason = mr_snapshot_reason(snap, "450 later", 9);
 	m = mr_snapshot_add_message(snap, "B2");
 	m->queue = MR_QUEUE_HOLD;
 	mr_snapshot_add_recipient(snap, "c@y.example");
@@ -123,7 +216,7 @@ static void test_snapshot(void) {
 	T_INT(a->attempts, 5, "snapshot: message attempts = most of any recipient");
 	T_INT(a->next_retry, 400, "snapshot: next retry = earliest deferred recipient");
 	T_OK(mr_message_rcpt(snap, a, 0)->reason == mr_message_rcpt(snap, a, 1)->reason,
-		"snapshot: equal reasons are one interned string");
+		"snapshot: equal reasons are one interned text");
 	T_OK(mr_message_main_failure(snap, a) == mr_message_rcpt(snap, a, 0),
 		"snapshot: main failure is the first failed recipient");
 	const struct mr_message *b = mr_snapshot_find(snap, "B2");
@@ -333,6 +426,7 @@ static void test_tsv(void) {
 
 int main(void) {
 	test_strpool();
+	test_textpool();
 	test_names();
 	test_queue_ids();
 	test_snapshot();

@@ -42,7 +42,7 @@ static struct mr_message *add(struct mr_snapshot *snap, const char *id, enum mr_
 static void deferred_rcpt(struct mr_snapshot *snap, const char *address, const char *reason) {
 	struct mr_recipient *r = mr_snapshot_add_recipient(snap, address);
 	r->state = MR_RCPT_DEFERRED;
-	r->reason = mr_snapshot_intern(snap, reason);
+	r->reason = mr_snapshot_reason(snap, reason, strlen(reason));
 	r->attempts = 4;
 	r->last_attempt = NOW - 600;
 	r->next_retry = NOW + 1200;
@@ -64,8 +64,9 @@ static struct mr_snapshot *fixture(void) {
 	struct mr_message *b = add(snap, "B1", MR_QUEUE_BOUNCED);
 	struct mr_recipient *r = mr_snapshot_add_recipient(snap, "nobody@example.com");
 	r->state = MR_RCPT_BOUNCED;
-	r->reason = mr_snapshot_intern(snap, "host mx.example.com[192.0.2.20] said: 550 5.1.1 "
-					     "User unknown (in reply to RCPT TO command)");
+	static const char unknown[] = "host mx.example.com[192.0.2.20] said: 550 5.1.1 "
+				      "User unknown (in reply to RCPT TO command)";
+	r->reason = mr_snapshot_reason(snap, unknown, strlen(unknown));
 	r->attempts = 1;
 	b->sender = mr_snapshot_intern(snap, "");
 	add(snap, "C1", MR_QUEUE_CORRUPT);
@@ -391,7 +392,7 @@ static void test_listing(void) {
 	T_OK(d != NULL && d->queue == MR_QUEUE_DEFERRED, "list: queue");
 	T_INT(d->n_rcpts, 2, "list: recipients of their message");
 	T_STR(mr_message_rcpt(snap, d, 1)->address, "b@example.org", "list: recipient order");
-	T_STR(mr_message_rcpt(snap, d, 0)->reason, greylisted, "list: reason");
+	T_STR(t_text(mr_message_rcpt(snap, d, 0)->reason), greylisted, "list: reason");
 	T_INT(mr_message_rcpt(snap, d, 0)->attempts, 4, "list: attempts");
 	T_INT(mr_message_rcpt(snap, d, 0)->last_attempt, NOW - 600, "list: last attempt");
 	T_INT(d->next_retry, NOW + 1200, "list: next retry");
