@@ -341,6 +341,7 @@ static void flush_pending(struct mr_postqueue_reader *r) {
 			break;
 		case PENDING_REASON:
 			rcpt->reason = mr_textpool_intern_hashed(snap->reasons, s, q->len, q->hash);
+			mr_snapshot_decode_soon(snap, rcpt->reason);
 			break;
 		}
 	}

@@ -1,14 +1,15 @@
 #include "snapshot.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bigmem.h"
 #include "clock.h"
+#include "decoding.h"
 #include "xalloc.h"
+
+static size_t take_early(struct mr_snapshot *snap);
 
 struct mr_snapshot *mr_snapshot_create(void) {
 	struct mr_snapshot *snap = mr_xcalloc(1, sizeof(*snap));
@@ -24,6 +25,7 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 	}
 	mr_big_free(snap->messages, snap->cap_messages * sizeof(*snap->messages));
 	mr_big_free(snap->recipients, snap->cap_recipients * sizeof(*snap->recipients));
+	take_early(snap);
 	mr_big_free(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses));
 	mr_textpool_destroy(snap->reasons);
 	mr_strpool_destroy(snap->strings);
@@ -31,6 +33,7 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 }
 
 void mr_snapshot_clear(struct mr_snapshot *snap) {
+	take_early(snap); /* its thread reads texts the pools are about to forget */
 	snap->n_messages = 0;
 	snap->n_recipients = 0;
 	snap->n_diagnoses = 0;
@@ -112,57 +115,36 @@ static void derive_from_recipients(const struct mr_snapshot *snap, struct mr_mes
 	}
 }
 
-/* A share of the distinct reasons to decode, for one thread. */
-struct decode_share {
-	const struct mr_kb *kb;
-	const struct mr_text *const *reasons;
-	struct mr_diagnosis *out;
-	size_t from, to;
-};
-
-static void *decode_share(void *arg) {
-	const struct decode_share *d = arg;
-	struct mr_buf scratch;
-	mr_buf_init(&scratch);
-	for (size_t i = d->from; i < d->to; i++) {
-		const struct mr_text *t = d->reasons[i];
-		mr_decode(d->kb, mr_text_str(t, &scratch), t->len, &d->out[i]);
+void mr_snapshot_decode_soon(struct mr_snapshot *snap, const struct mr_text *t) {
+	/* Texts are numbered as they are interned: the next number is a new
+	 * text; a gap (a text interned elsewhere) ends early decoding, and
+	 * mr_snapshot_finish() decodes the rest. */
+	if (t->index != snap->early_next) {
+		return;
 	}
-	mr_buf_finish(&scratch);
-	return NULL;
+	if (snap->early == NULL) {
+		if (t->index != 0 ||
+			(snap->early = mr_early_decoder_start(mr_kb_default())) == NULL) {
+			return;
+		}
+	}
+	mr_early_decoder_add(snap->early, t);
+	snap->early_next++;
 }
 
-/* Many distinct reasons are decoded on every core: they do not depend on
- * each other, and the knowledge base is only read. */
-static void decode_all(const struct mr_kb *kb, const struct mr_text *const *reasons,
-	struct mr_diagnosis *out, size_t n) {
-	enum { MAX_THREADS = 8, PER_THREAD_MIN = 4096 };
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t threads = cores > 1 ? (size_t)cores : 1;
-	threads = threads > MAX_THREADS ? MAX_THREADS : threads;
-	if (n / PER_THREAD_MIN < threads) {
-		threads = n / PER_THREAD_MIN > 0 ? n / PER_THREAD_MIN : 1;
+/* Takes what the early decoder did as the start of the diagnoses. */
+static size_t take_early(struct mr_snapshot *snap) {
+	if (snap->early == NULL) {
+		return 0;
 	}
-	struct decode_share shares[MAX_THREADS];
-	pthread_t ids[MAX_THREADS];
-	bool started[MAX_THREADS] = { false };
-	for (size_t t = 0; t < threads; t++) {
-		shares[t] = (struct decode_share){ kb, reasons, out, n * t / threads,
-			n * (t + 1) / threads };
-		/* The first share is this thread's; a thread that cannot start
-		 * leaves its share to this one too. */
-		started[t] = t > 0 && pthread_create(&ids[t], NULL, decode_share, &shares[t]) == 0;
-	}
-	for (size_t t = 0; t < threads; t++) {
-		if (!started[t]) {
-			decode_share(&shares[t]);
-		}
-	}
-	for (size_t t = 0; t < threads; t++) {
-		if (started[t]) {
-			pthread_join(ids[t], NULL);
-		}
-	}
+	size_t n, cap;
+	struct mr_diagnosis *done = mr_early_decoder_finish(snap->early, &n, &cap);
+	snap->early = NULL;
+	snap->early_next = 0;
+	mr_big_free(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses));
+	snap->diagnoses = done;
+	snap->cap_diagnoses = cap;
+	return n;
 }
 
 /* Decodes each distinct reason once: reasons are interned, and a text's
@@ -173,6 +155,7 @@ static void decode_reasons(struct mr_snapshot *snap) {
 		struct mr_recipient *r = &snap->recipients[i];
 		r->diagnosis = r->reason != NULL ? r->reason->index : MR_NO_DIAGNOSIS;
 	}
+	size_t done = take_early(snap);
 	if (n > snap->cap_diagnoses) {
 		snap->diagnoses =
 			mr_big_grow(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses),
@@ -180,10 +163,12 @@ static void decode_reasons(struct mr_snapshot *snap) {
 		snap->cap_diagnoses = n;
 	}
 	snap->n_diagnoses = n;
-	const struct mr_text **texts = mr_xreallocarray(NULL, n, sizeof(*texts));
-	mr_textpool_list(snap->reasons, texts);
-	decode_all(mr_kb_default(), texts, snap->diagnoses, n);
-	free(texts);
+	if (done < n) {
+		const struct mr_text **texts = mr_xreallocarray(NULL, n, sizeof(*texts));
+		mr_textpool_list(snap->reasons, texts);
+		mr_decode_texts(mr_kb_default(), texts + done, snap->diagnoses + done, n - done);
+		free(texts);
+	}
 }
 
 void mr_snapshot_finish(struct mr_snapshot *snap) {

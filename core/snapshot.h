@@ -30,6 +30,9 @@ struct mr_snapshot {
 	 * queues repeat a reason thousands of times and it is decoded once. */
 	struct mr_diagnosis *diagnoses;
 	size_t n_diagnoses, cap_diagnoses;
+	/* Decoding while a listing is read (mr_snapshot_decode_soon()). */
+	struct mr_early_decoder *early;
+	size_t early_next; /* the index of the next text it expects */
 };
 
 struct mr_snapshot *mr_snapshot_create(void);
@@ -48,6 +51,11 @@ struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char 
 /* A pending recipient of the message added last, address interned (NULL:
  * "", for a reader that sets it later). */
 struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const char *address);
+
+/* For a reader of big listings: t, just interned, may be decoded now on
+ * another core instead of in mr_snapshot_finish() (decoding.h). Texts
+ * interned before are ignored, so every reason may be passed. */
+void mr_snapshot_decode_soon(struct mr_snapshot *snap, const struct mr_text *t);
 
 /* Derives per-message attempts and next retry where the backend left them
  * unknown, counts the messages per queue, and decodes every distinct reason

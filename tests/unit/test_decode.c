@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "decode.h"
@@ -434,6 +435,98 @@ static void test_snapshot(void) {
 	mr_snapshot_destroy(snap);
 }
 
+static bool same_diagnosis(const struct mr_diagnosis *a, const struct mr_diagnosis *b) {
+	return a->basic == b->basic && strcmp(a->enhanced, b->enhanced) == 0 &&
+	       a->stage == b->stage && a->temporary == b->temporary && a->category == b->category &&
+	       a->rule == b->rule && a->port == b->port && a->host.off == b->host.off &&
+	       a->host.len == b->host.len && a->address.off == b->address.off &&
+	       a->address.len == b->address.len;
+}
+
+/* Distinct reasons of four kinds, as a big queue has them. */
+static void make_reason(char *out, size_t size, int i) {
+	int mx = i % 7, ip = i % 250;
+	switch (i % 4) {
+	case 0:
+		snprintf(out, size,
+			"host mx%d.example.com[192.0.2.%d] said: 450 4.2.0 <u%d@example.com>: "
+			"Greylisted",
+			mx, ip, i);
+		break;
+	case 1:
+		snprintf(out, size,
+			"host mx%d.example.com[192.0.2.%d] said: 550 5.1.1 <u%d@example.com>: User "
+			"unknown (in reply to RCPT TO command)",
+			mx, ip, i);
+		break;
+	case 2:
+		snprintf(out, size,
+			"connect to mx%d.example.com[192.0.2.%d]:25: Connection timed out (%d)", mx,
+			ip, i);
+		break;
+	default:
+		snprintf(out, size,
+			"host mx%d.example.com[192.0.2.%d] refused to talk to me: 554 5.7.1 listed "
+			"%d",
+			mx, ip, i);
+	}
+}
+
+/* Adds n messages with distinct reasons, offered for early decoding; the one
+ * after gap_after is preceded by a reason interned without it (as the mail
+ * log's are). */
+static void fill_early(struct mr_snapshot *snap, int n, int gap_after) {
+	char text[256];
+	for (int i = 0; i < n; i++) {
+		make_reason(text, sizeof(text), i);
+		mr_snapshot_add_message(snap, "A1");
+		struct mr_recipient *r = mr_snapshot_add_recipient(snap, "u@example.com");
+		r->reason = mr_snapshot_reason(snap, text, strlen(text));
+		mr_snapshot_decode_soon(snap, r->reason);
+		mr_snapshot_decode_soon(snap, r->reason); /* seen: ignored */
+		if (i == gap_after) {
+			mr_snapshot_reason(snap, "a gap", 5);
+		}
+	}
+}
+
+/* Every recipient's diagnosis is what decoding its reason alone gives. */
+static size_t count_as_alone(const struct mr_kb *kb, const struct mr_snapshot *snap) {
+	size_t same = 0;
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
+	for (size_t i = 0; i < snap->n_recipients; i++) {
+		const struct mr_recipient *r = &snap->recipients[i];
+		struct mr_diagnosis alone;
+		mr_decode(kb, mr_text_str(r->reason, &scratch), r->reason->len, &alone);
+		same += same_diagnosis(mr_recipient_diagnosis(snap, r), &alone);
+	}
+	mr_buf_finish(&scratch);
+	return same;
+}
+
+/* Reasons decoded while a listing is read (on a second core) come out as
+ * those decoded at the end, also when some were interned by another path,
+ * and a snapshot can be cleared or destroyed while its thread runs. */
+static void test_early_decoding(const struct mr_kb *kb) {
+	bool cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
+	struct mr_snapshot *snap = mr_snapshot_create();
+	fill_early(snap, 5000, 3000);
+	T_OK(!cores || (snap->early != NULL && snap->early_next == 3001),
+		"early decoding: a thread takes the texts up to the gap (%zu)", snap->early_next);
+	mr_snapshot_finish(snap);
+	T_INT(snap->n_diagnoses, 5001, "early decoding: one diagnosis per text");
+	T_INT(count_as_alone(kb, snap), 5000, "early decoding: every diagnosis as decoded alone");
+	mr_snapshot_clear(snap);
+	fill_early(snap, 100, -1); /* cleared while the thread is busy */
+	mr_snapshot_clear(snap);
+	fill_early(snap, 2000, -1);
+	mr_snapshot_finish(snap);
+	T_INT(count_as_alone(kb, snap), 2000, "early decoding: after clearing, as decoded alone");
+	fill_early(snap, 3000, -1);
+	mr_snapshot_destroy(snap); /* with the thread busy: ASan would see a leak */
+}
+
 int main(int argc, char **argv) {
 	const struct mr_kb *kb = mr_kb_default();
 	test_matcher();
@@ -442,6 +535,7 @@ int main(int argc, char **argv) {
 	test_kb(kb);
 	test_kb_errors();
 	test_snapshot();
+	test_early_decoding(kb);
 	if (argc > 1) {
 		test_corpus(kb, argv[1]);
 	} else {
