@@ -8,6 +8,9 @@
  * way to stop early. The local transport runs programs on this machine
  * (backends/transport_local.c); an SSH transport runs them on another, so
  * the Postfix backend does not care where Postfix is.
+ *
+ * Two threads may run commands on one transport at once: the Postfix backend
+ * looks up its settings and reads beside a running postqueue.
  */
 
 #include <stdbool.h>

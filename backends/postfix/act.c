@@ -241,6 +241,7 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_buf said;
 	mr_buf_init(&said);
 	char **new_ids = mr_xcalloc(req->n_ids ? req->n_ids : 1, sizeof(*new_ids));
+	pf_settings(pf);
 	off_t log_from = req->action == MR_ACTION_REQUEUE ? pf_maillog_size(pf) : -1;
 	if (req->action == MR_ACTION_RETRY) {
 		retry_each(pf, req, &run_error);

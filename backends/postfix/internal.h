@@ -14,9 +14,16 @@ struct pf {
 	char *config_dir;             /* NULL: the default instance */
 	char tool[PF_TOOL_COUNT][64]; /* program paths, or names to find in PATH */
 	bool sudo;                    /* run postsuper and postcat through sudo -n */
-	char *queue_dir;              /* when readable (root): for retry times */
-	char *maillog;                /* when readable: for bounced mail */
+	/* Set by pf_settings(): */
+	bool settings_read;
+	char *queue_dir; /* when readable (root): for retry times */
+	char *maillog;   /* when readable: for bounced mail */
 };
+
+/* Looks up queue_dir and maillog once (one postconf run). The first listing
+ * does it beside postqueue, so it costs no time; an action before any
+ * listing does it itself. */
+void pf_settings(struct pf *pf);
 
 /*
  * Messages that bounced or expired recently, from the end of the mail log:

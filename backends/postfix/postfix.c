@@ -177,6 +177,18 @@ static char *mail_log(char *maillog_file) {
 	return log;
 }
 
+void pf_settings(struct pf *pf) {
+	if (pf->settings_read) {
+		return;
+	}
+	static const char *const params[] = { "queue_directory", "maillog_file" };
+	char *values[2];
+	postconf(pf, params, values, 2);
+	pf->queue_dir = readable(values[0], R_OK | X_OK);
+	pf->maillog = mail_log(values[1]);
+	pf->settings_read = true;
+}
+
 static bool postfix_open(struct mr_source *src, const char *location, char **cause) {
 	if (*location != '\0') {
 		struct stat st;
@@ -197,11 +209,6 @@ static bool postfix_open(struct mr_source *src, const char *location, char **cau
 		find_tool(tool_names[t], pf->tool[t]);
 	}
 	pf->sudo = geteuid() != 0;
-	static const char *const params[] = { "queue_directory", "maillog_file" };
-	char *values[2];
-	postconf(pf, params, values, 2);
-	pf->queue_dir = readable(values[0], R_OK | X_OK);
-	pf->maillog = mail_log(values[1]);
 	src->data = pf;
 	char *shown = mr_text_visible_dup(location);
 	src->label = *location ? mr_xasprintf("postfix:%s", shown) : mr_xstrdup("postfix");
@@ -227,13 +234,14 @@ static void postfix_close(struct mr_source *src) {
 
 /* What the queue files and the mail log say, read while postqueue runs. */
 struct side_reading {
-	const struct pf *pf;
+	struct pf *pf;
 	struct pf_retry_times *retry;
 	struct pf_maillog *log;
 };
 
 static void *read_beside(void *arg) {
 	struct side_reading *r = arg;
+	pf_settings(r->pf);
 	r->retry = pf_retry_read(r->pf);
 	r->log = pf_maillog_read(r->pf);
 	return NULL;
