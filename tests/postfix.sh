@@ -160,47 +160,53 @@ check bounced
 okd $? "the bounce, gone from the queue, is listed from the mail log" "$TMP/check"
 
 # --- the C tests against the lab --------------------------------------------------
-# Their "ok"/"not ok" lines are renumbered here; "#" lines pass through.
-if [ -x "$TEST_POSTFIX" ]; then
-    "$TEST_POSTFIX" "$LAB_CONFIG" "$LAB_LOG" </dev/null >"$TMP/tp.out" 2>"$TMP/tp.err"
+# run_tap NAME PROGRAM ARGS...: runs a TAP program; its "ok"/"not ok" lines
+# are renumbered into this script's plan, "#" lines pass through, and one more
+# check says it ran to the end.
+run_tap() {
+    tp_name=$1
+    shift
+    "$@" </dev/null >"$TMP/tp.out" 2>"$TMP/tp.err"
     tp_rc=$?
+    tp_lines=0
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+        "not ok" | "not ok "*) status=1 rest=${line#not ok} ;;
+        "ok" | "ok "*) status=0 rest=${line#ok} ;;
+        "#"* | "Bail out!"*)
+            printf '%s\n' "$line"
+            continue
+            ;;
+        *)
+            printf '# %s\n' "$line" # plan lines and anything else: a comment
+            continue
+            ;;
+        esac
+        # "ok 3 - name" / "ok - name" / "ok 3 name" / "ok": keep the name
+        rest=${rest# }
+        num=${rest%%[!0-9]*}
+        rest=${rest#"$num"}
+        rest=${rest# }
+        rest=${rest#- }
+        tp_lines=$((tp_lines + 1))
+        case $status:$rest in
+        1:*"# TODO"* | 1:*"# todo"*)
+            n=$((n + 1)) # expected failure: not counted as failed
+            echo "not ok $n - $rest"
+            ;;
+        *) ok "$status" "$rest" ;;
+        esac
+    done <"$TMP/tp.out"
+    [ -s "$TMP/tp.err" ] && diag "$TMP/tp.err"
+    [ "$tp_rc" -eq 0 ] && [ "$tp_lines" -gt 0 ]
+    ok $? "$tp_name ran ($tp_lines checks, exit $tp_rc)"
+}
+
+if [ -x "$TEST_POSTFIX" ]; then
+    run_tap "$(basename "$TEST_POSTFIX")" "$TEST_POSTFIX" "$LAB_CONFIG" "$LAB_LOG"
 else
-    echo "$TEST_POSTFIX: not found or not executable" >"$TMP/tp.err"
-    : >"$TMP/tp.out"
-    tp_rc=127
+    ok 1 "$TEST_POSTFIX: not found or not executable"
 fi
-tp_lines=0
-while IFS= read -r line || [ -n "$line" ]; do
-    case $line in
-    "not ok" | "not ok "*) status=1 rest=${line#not ok} ;;
-    "ok" | "ok "*) status=0 rest=${line#ok} ;;
-    "#"* | "Bail out!"*)
-        printf '%s\n' "$line"
-        continue
-        ;;
-    *)
-        printf '# %s\n' "$line" # plan lines and anything else: a comment
-        continue
-        ;;
-    esac
-    # "ok 3 - name" / "ok - name" / "ok 3 name" / "ok": keep the name
-    rest=${rest# }
-    num=${rest%%[!0-9]*}
-    rest=${rest#"$num"}
-    rest=${rest# }
-    rest=${rest#- }
-    tp_lines=$((tp_lines + 1))
-    case $status:$rest in
-    1:*"# TODO"* | 1:*"# todo"*)
-        n=$((n + 1)) # expected failure: not counted as failed
-        echo "not ok $n - $rest"
-        ;;
-    *) ok "$status" "$rest" ;;
-    esac
-done <"$TMP/tp.out"
-[ -s "$TMP/tp.err" ] && diag "$TMP/tp.err"
-[ "$tp_rc" -eq 0 ] && [ "$tp_lines" -gt 0 ]
-ok $? "$(basename "$TEST_POSTFIX") ran ($tp_lines checks, exit $tp_rc)"
 
 # --- long queue ids ---------------------------------------------------------------
 # enable_long_queue_ids: new messages get ids like 4jXzH44BMWz81Sm (FACTS §4).
@@ -227,6 +233,19 @@ done
 okd $? "a long queue id is listed as an id ($long_id)" "$TMP/err"
 "$MAILROOM" list --json "postqueue-json:-" <"$TMP/long.jsonl" >/dev/null 2>"$TMP/err"
 okd $? "mailroom's own listing reads back as a saved listing" "$TMP/err"
+
+# --- not root ---------------------------------------------------------------------
+# The C tests again, as other users (setpriv): one that may run the Postfix
+# tools through sudo -n, one that may not. Their binary is copied where any
+# user can run it.
+mkdir "$TMP/bin" && cp "$TEST_POSTFIX" "$TMP/bin/test_postfix" &&
+    chmod 755 "$TMP/bin" "$TMP/bin/test_postfix"
+lab_sudo_user 2>"$TMP/err"
+okd $? "a user ($LAB_SUDO_USER) whose sudo allows only the Postfix tools" "$TMP/err"
+run_tap "test_postfix as $LAB_SUDO_USER" setpriv --reuid="$LAB_SUDO_USER" --regid="$LAB_SUDO_USER" --init-groups \
+    "$TMP/bin/test_postfix" --unprivileged sudo "$LAB_CONFIG"
+run_tap "test_postfix as nobody" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+    "$TMP/bin/test_postfix" --unprivileged refused "$LAB_CONFIG"
 
 # --- Postfix stopped --------------------------------------------------------------
 /usr/sbin/postfix -c "$LAB_CONFIG" stop </dev/null >"$TMP/err" 2>&1

@@ -182,11 +182,10 @@ static void judge(struct mr_action_report *report, enum mr_action action, const 
 static void retry_each(struct pf *pf, const struct mr_action_request *req, char **run_error) {
 	for (size_t i = 0; i < req->n_ids && *run_error == NULL; i++) {
 		const char *args[] = { "-i", req->ids[i], NULL };
-		const char **argv = pf_argv(pf, PF_POSTQUEUE, args);
-		struct mr_command cmd = { .argv = argv, .timeout_ms = 60 * 1000 };
+		struct mr_command cmd = { .timeout_ms = 60 * 1000 };
 		struct mr_command_result res;
 		char *cause = NULL;
-		if (!mr_transport_run(pf->transport, &cmd, &res, &cause)) {
+		if (!pf_run(pf, PF_POSTQUEUE, args, &cmd, &res, &cause)) {
 			*run_error = cause;
 		} else {
 			if (res.exit_status != 0) {
@@ -194,7 +193,6 @@ static void retry_each(struct pf *pf, const struct mr_action_request *req, char 
 			}
 			mr_command_result_finish(&res);
 		}
-		free(argv);
 	}
 }
 
@@ -216,15 +214,13 @@ static void find_new_ids(struct pf *pf, off_t log_from, const struct mr_action_r
 		return;
 	}
 	static const char *const args[] = { "public", "pickup", "W", NULL };
-	const char **argv = pf_argv(pf, PF_POSTKICK, args);
-	struct mr_command cmd = { .argv = argv, .timeout_ms = 10 * 1000 };
+	struct mr_command cmd = { .timeout_ms = 10 * 1000 };
 	struct mr_command_result res;
 	char *cause = NULL;
-	if (mr_transport_run(pf->transport, &cmd, &res, &cause)) {
+	if (pf_run(pf, PF_POSTKICK, args, &cmd, &res, &cause)) {
 		mr_command_result_finish(&res);
 	}
 	free(cause);
-	free(argv);
 	for (int tries = 0; tries < 50; tries++) {
 		if (pf_maillog_new_ids(pf, log_from, req->ids, req->n_ids, new_ids) >= wanted) {
 			return;
@@ -254,22 +250,19 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 			mr_buf_printf(&input, "%s\n", req->ids[i]);
 		}
 		const char *args[] = { verbs[req->action].flag, "-", NULL };
-		const char **argv = pf_argv(pf, PF_POSTSUPER, args);
 		struct mr_command cmd = {
-			.argv = argv,
 			.input = input.data,
 			.input_len = input.len,
 			.timeout_ms = 5 * 60 * 1000,
 		};
 		struct mr_command_result res;
-		if (!mr_transport_run(pf->transport, &cmd, &res, &run_error)) {
+		if (!pf_run(pf, PF_POSTSUPER, args, &cmd, &res, &run_error)) {
 			mr_buf_init(&res.err);
 		} else if (res.exit_status != 0) {
 			run_error = pf_failure(pf, PF_POSTSUPER, &res);
 		}
 		mr_buf_add(&said, res.err.data, res.err.len);
 		mr_command_result_finish(&res);
-		free(argv);
 		mr_buf_finish(&input);
 		if (req->action == MR_ACTION_REQUEUE) {
 			find_new_ids(pf, log_from, req, &said, new_ids);

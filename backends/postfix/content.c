@@ -20,18 +20,15 @@ bool pf_content(struct mr_source *src, const char *id, struct mr_buf *headers, s
 	char **cause) {
 	struct pf *pf = src->data;
 	const char *args[] = { "-hbq", id, NULL };
-	const char **argv = pf_argv(pf, PF_POSTCAT, args);
 	struct mr_buf out;
 	mr_buf_init(&out);
 	struct mr_command cmd = {
-		.argv = argv,
 		.on_output = collect,
 		.ctx = &out,
 		.timeout_ms = 60 * 1000,
 	};
 	struct mr_command_result res;
-	bool ok = mr_transport_run(pf->transport, &cmd, &res, cause);
-	free(argv);
+	bool ok = pf_run(pf, PF_POSTCAT, args, &cmd, &res, cause);
 	if (ok) {
 		if (strstr(res.err.data, "No such file or directory") != NULL) {
 			ok = mr_fail(cause, "%s is no longer in the queue", id);

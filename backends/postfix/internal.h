@@ -14,6 +14,10 @@ struct pf {
 	char *config_dir;             /* NULL: the default instance */
 	char tool[PF_TOOL_COUNT][64]; /* program paths, or names to find in PATH */
 	bool sudo;                    /* run postsuper and postcat through sudo -n */
+	/* Not root, and postqueue refused the configuration directory (it is
+	 * not in the default main.cf's alternate_config_directories): run
+	 * postqueue through sudo -n too. */
+	bool sudo_postqueue;
 	/* Set by pf_settings(): */
 	bool settings_read;
 	char *queue_dir; /* when readable (root): for retry times */
@@ -46,8 +50,10 @@ struct pf_retry_times;
 struct pf_retry_times *pf_retry_read(const struct pf *pf);
 void pf_retry_apply(struct pf_retry_times *times, struct mr_snapshot *snap);
 
-/* argv for a Postfix tool: [sudo -n] TOOL [-c DIR] ARGS...; free with free(). */
-const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args);
+/* Runs a Postfix tool, [sudo -n] TOOL [-c DIR] ARGS...; cmd gives the rest (input, output, timeout;
+ * its argv is set here). As mr_transport_run(). */
+bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr_command *cmd,
+	struct mr_command_result *res, char **cause);
 
 /* A fresh listing into snap (not finished); false with a message. */
 bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause);

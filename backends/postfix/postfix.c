@@ -1,6 +1,7 @@
 #include "postfix.h"
 
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +17,16 @@
 static const char *const tool_names[PF_TOOL_COUNT] = { "postqueue", "postsuper", "postcat",
 	"postconf", "postkick" };
 
-const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args) {
+/* argv for a Postfix tool: [sudo -n] TOOL [-c DIR] ARGS...; free with free(). */
+static const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *args) {
 	size_t n_args = 0;
 	while (args[n_args] != NULL) {
 		n_args++;
 	}
 	const char **argv = mr_xcalloc(n_args + 7, sizeof(*argv));
 	size_t n = 0;
-	if (pf->sudo && (tool == PF_POSTSUPER || tool == PF_POSTCAT || tool == PF_POSTKICK)) {
+	if (pf->sudo && (tool == PF_POSTSUPER || tool == PF_POSTCAT || tool == PF_POSTKICK ||
+				(tool == PF_POSTQUEUE && pf->sudo_postqueue))) {
 		argv[n++] = "sudo";
 		argv[n++] = "-n";
 	}
@@ -39,6 +42,25 @@ const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *const *
 	return argv;
 }
 
+bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr_command *cmd,
+	struct mr_command_result *res, char **cause) {
+	cmd->argv = pf_argv(pf, tool, args);
+	bool ok = mr_transport_run(pf->transport, cmd, res, cause);
+	free((void *)(uintptr_t)cmd->argv);
+	cmd->argv = NULL;
+	/* postqueue, set-gid, takes -c only for the directories the default
+	 * main.cf allows; as root it takes any, so sudo -n is the next try.
+	 * It refused before reading the queue: no output was given yet. */
+	if (ok && tool == PF_POSTQUEUE && pf->sudo && !pf->sudo_postqueue &&
+		res->exit_status != 0 &&
+		strstr(res->err.data, "unauthorized configuration directory") != NULL) {
+		pf->sudo_postqueue = true;
+		mr_command_result_finish(res);
+		return pf_run(pf, tool, args, cmd, res, cause);
+	}
+	return ok;
+}
+
 char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res) {
 	char *line = mr_command_error_line(res, NULL);
 	char *msg;
@@ -47,6 +69,15 @@ char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command
 		msg = mr_xasprintf("%s needs root: run mailroom as root, or allow \"sudo -n %s\" "
 				   "(%s)",
 			tool_names[tool], pf->tool[tool], line);
+	} else if (pf->sudo && tool == PF_POSTQUEUE && pf->sudo_postqueue &&
+		   (strstr(line, "password is required") != NULL ||
+			   strstr(line, "sudo:") != NULL)) {
+		msg = mr_xasprintf(
+			"postqueue -c %s needs root (the directory is not in "
+			"/etc/postfix/main.cf's alternate_config_directories), and sudo "
+			"-n refused it (%s): run mailroom as root, allow %s in sudoers, or "
+			"add the directory to alternate_config_directories",
+			pf->config_dir, line, pf->tool[tool]);
 	} else if (pf->sudo && (strstr(line, "password is required") != NULL ||
 				       strstr(line, "sudo:") != NULL)) {
 		msg = mr_xasprintf(
@@ -71,18 +102,15 @@ static bool feed_reader(void *ctx, const char *data, size_t len) {
 
 bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause) {
 	static const char *const args[] = { "-j", NULL };
-	const char **argv = pf_argv(pf, PF_POSTQUEUE, args);
 	struct mr_postqueue_reader reader;
 	mr_postqueue_reader_init(&reader, snap);
 	struct mr_command cmd = {
-		.argv = argv,
 		.on_output = feed_reader,
 		.ctx = &reader,
 		.timeout_ms = 10 * 60 * 1000,
 	};
 	struct mr_command_result res;
-	bool ok = mr_transport_run(pf->transport, &cmd, &res, cause);
-	free(argv);
+	bool ok = pf_run(pf, PF_POSTQUEUE, args, &cmd, &res, cause);
 	if (ok) {
 		/* As root, postqueue reads the queue itself when Postfix is down,
 		 * and shows an empty queue: say what is really going on. */
@@ -134,16 +162,13 @@ static void postconf(struct pf *pf, const char *const *names, char **values, siz
 	for (size_t i = 0; i < n && i < 6; i++) {
 		args[i + 1] = names[i];
 	}
-	const char **argv = pf_argv(pf, PF_POSTCONF, args);
 	struct mr_buf out;
 	mr_buf_init(&out);
-	struct mr_command cmd = {
-		.argv = argv, .on_output = collect, .ctx = &out, .timeout_ms = 30 * 1000
-	};
+	struct mr_command cmd = { .on_output = collect, .ctx = &out, .timeout_ms = 30 * 1000 };
 	struct mr_command_result res;
 	char *cause = NULL;
 	memset(values, 0, n * sizeof(*values));
-	if (mr_transport_run(pf->transport, &cmd, &res, &cause)) {
+	if (pf_run(pf, PF_POSTCONF, args, &cmd, &res, &cause)) {
 		const char *line = out.data;
 		for (size_t i = 0; res.exit_status == 0 && i < n && *line; i++) {
 			const char *nl = strchr(line, '\n');
@@ -154,7 +179,6 @@ static void postconf(struct pf *pf, const char *const *names, char **values, siz
 		mr_command_result_finish(&res);
 	}
 	free(cause);
-	free(argv);
 	mr_buf_finish(&out);
 }
 

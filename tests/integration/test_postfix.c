@@ -6,6 +6,7 @@
  * in a fresh listing.
  *
  *   test_postfix CONFIG_DIR
+ *   test_postfix --unprivileged sudo|refused CONFIG_DIR   (as another user)
  */
 
 #include <stdio.h>
@@ -71,9 +72,77 @@ static void act(enum mr_action action, const char *const *ids, size_t n,
 	mr_action_report_finish(&report);
 }
 
+/*
+ * Run as a user other than root (tests/postfix.sh uses setpriv): with sudo
+ * allowed for the Postfix tools ("sudo"), everything works through sudo -n;
+ * without ("refused"), listing and acting fail with a message that names the
+ * tool and what it needs.
+ */
+static int unprivileged(const char *mode, const char *config_dir) {
+	char *arg = mr_xasprintf("postfix:%s", config_dir);
+	char *cause = NULL;
+	src = mr_source_open(mr_backend_registry, arg, &cause);
+	free(arg);
+	if (!T_OK(src != NULL, "%s: opens (%s)", mode, cause ? cause : "")) {
+		return t_done();
+	}
+	if (strcmp(mode, "refused") == 0) {
+		struct mr_snapshot *snap = mr_source_list(src, &cause);
+		T_OK(snap == NULL && cause && strstr(cause, "postqueue -c ") &&
+				strstr(cause, "needs root") && strstr(cause, "sudo -n refused") &&
+				strstr(cause, "alternate_config_directories") &&
+				!strchr(cause, '\n'),
+			"no sudo: listing says postqueue -c needs root and sudo -n refused (%s)",
+			cause ? cause : "listed");
+		mr_snapshot_destroy(snap);
+		const char *ids[] = { "ABCDEF123" };
+		act(MR_ACTION_HOLD, ids, 1, (enum mr_outcome[]){ MR_OUTCOME_FAILED },
+			(const char *const[]){ "postsuper needs root" },
+			"no sudo: hold fails, saying postsuper needs root");
+	} else {
+		/* A deferred message: the ones before may be held by now. */
+		struct mr_snapshot *listed = list();
+		char *id = NULL;
+		for (size_t i = 0; listed && i < listed->n_messages && id == NULL; i++) {
+			if (listed->messages[i].queue == MR_QUEUE_DEFERRED) {
+				id = mr_xstrdup(listed->messages[i].id);
+			}
+		}
+		mr_snapshot_destroy(listed);
+		T_OK(id != NULL, "sudo: lists the queue (postqueue through sudo -n)");
+		if (id != NULL) {
+			const char *one[] = { id };
+			act(MR_ACTION_HOLD, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL,
+				"sudo: hold through sudo -n postsuper");
+			struct mr_snapshot *snap = list();
+			T_OK(in(snap, id) && in(snap, id)->queue == MR_QUEUE_HOLD,
+				"sudo: held in a fresh listing");
+			mr_snapshot_destroy(snap);
+			struct mr_buf headers, body;
+			mr_buf_init(&headers);
+			mr_buf_init(&body);
+			bool got = mr_source_content(src, id, &headers, &body, &cause);
+			T_OK(got && strstr(headers.data, "Subject:") != NULL,
+				"sudo: the message through sudo -n postcat (%s)", got ? "" : cause);
+			mr_buf_finish(&headers);
+			mr_buf_finish(&body);
+			act(MR_ACTION_RELEASE, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL,
+				"sudo: released again");
+			free(id);
+		}
+	}
+	free(cause);
+	mr_source_destroy(src);
+	return t_done();
+}
+
 int main(int argc, char **argv) {
+	if (argc == 4 && strcmp(argv[1], "--unprivileged") == 0) {
+		return unprivileged(argv[2], argv[3]);
+	}
 	if (argc < 2) {
-		t_skip_all("usage: test_postfix CONFIG_DIR");
+		t_skip_all(
+			"usage: test_postfix CONFIG_DIR | --unprivileged sudo|refused CONFIG_DIR");
 	}
 	char *arg = mr_xasprintf("postfix:%s", argv[1]);
 	char *cause = NULL;
