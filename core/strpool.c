@@ -175,6 +175,18 @@ void mr_strpool_warm_match(const struct mr_strpool *pool, uint32_t hash) {
 	}
 }
 
+const char *mr_strpool_find(const struct mr_strpool *pool, const char *s, size_t len) {
+	uint32_t hash = mr_strpool_hash(s, len);
+	for (size_t i = hash & pool->slot_mask; pool->slots[i].s != NULL;
+		i = (i + 1) & pool->slot_mask) {
+		const struct slot *slot = &pool->slots[i];
+		if (slot->hash == hash && slot->len == len && memcmp(slot->s, s, len) == 0) {
+			return slot->s;
+		}
+	}
+	return NULL;
+}
+
 const char *mr_strpool_intern(struct mr_strpool *pool, const char *s, size_t len) {
 	return mr_strpool_intern_hashed(pool, s, len, mr_strpool_hash(s, len));
 }

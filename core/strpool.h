@@ -37,6 +37,8 @@ void mr_strpool_warm_match(const struct mr_strpool *pool, uint32_t hash);
 /* mr_strpool_intern() with hash = mr_strpool_hash(s, len). */
 const char *mr_strpool_intern_hashed(
 	struct mr_strpool *pool, const char *s, size_t len, uint32_t hash);
+/* The pool's copy of s[0..len) if it has one, else NULL (nothing added). */
+const char *mr_strpool_find(const struct mr_strpool *pool, const char *s, size_t len);
 /* A copy without the lookup, for strings that are unique anyway (queue ids). */
 const char *mr_strpool_copy(struct mr_strpool *pool, const char *s, size_t len);
 
