@@ -311,12 +311,15 @@ static void table_sender(struct mr_buf *out, const struct mr_message *msg) {
 	}
 }
 
-static void export_table(
-	FILE *out, struct mr_buf *text, const struct mr_snapshot *snap, int64_t now) {
+static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
+	const uint8_t *only, int64_t now) {
 	size_t id_w = 2, sender_w = 6, rcpt_w = 9;
 	struct mr_buf cell;
 	mr_buf_init(&cell);
 	for (size_t i = 0; i < snap->n_messages; i++) {
+		if (only != NULL && !only[i]) {
+			continue;
+		}
 		const struct mr_message *msg = &snap->messages[i];
 		size_t w = strlen(msg->id);
 		id_w = w > id_w ? w : id_w;
@@ -339,6 +342,9 @@ static void export_table(
 	pad(&line, "REASON", 0);
 	put_line(out, &line);
 	for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
+		if (only != NULL && !only[i]) {
+			continue;
+		}
 		const struct mr_message *msg = &snap->messages[i];
 		char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
 		mr_format_age(age, now - msg->arrival);
@@ -368,7 +374,7 @@ static void export_table(
 }
 
 bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
-	const struct mr_snapshot *snap, int64_t now) {
+	const struct mr_snapshot *snap, const uint8_t *only, int64_t now) {
 	struct mr_buf scratch, text;
 	mr_buf_init(&scratch);
 	mr_buf_init(&text);
@@ -377,22 +383,28 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 	int locking = __fsetlocking(out, FSETLOCKING_BYCALLER);
 	switch (format) {
 	case MR_EXPORT_TABLE:
-		export_table(out, &text, snap, now);
+		export_table(out, &text, snap, only, now);
 		break;
 	case MR_EXPORT_JSON:
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			export_json(out, &text, source, snap, &snap->messages[i]);
+			if (only == NULL || only[i]) {
+				export_json(out, &text, source, snap, &snap->messages[i]);
+			}
 		}
 		break;
 	case MR_EXPORT_CSV:
 		fputs(csv_header, out);
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			export_csv(out, &scratch, &text, source, snap, &snap->messages[i]);
+			if (only == NULL || only[i]) {
+				export_csv(out, &scratch, &text, source, snap, &snap->messages[i]);
+			}
 		}
 		break;
 	case MR_EXPORT_POSTQUEUE:
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			export_postqueue(out, &text, snap, &snap->messages[i]);
+			if (only == NULL || only[i]) {
+				export_postqueue(out, &text, snap, &snap->messages[i]);
+			}
 		}
 		break;
 	}

@@ -27,9 +27,11 @@ enum mr_export_format {
 	MR_EXPORT_POSTQUEUE, /* as postqueue -j writes it; bounced mail (gone) left out */
 };
 
-/* Writes every message of snap; false when writing failed (errno set). */
+/* Writes the messages of snap, those with only[i] set (every one when only
+ * is NULL: one byte per message, as mr_filter_run() sets them); false when
+ * writing failed (errno set). */
 bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
-	const struct mr_snapshot *snap, int64_t now);
+	const struct mr_snapshot *snap, const uint8_t *only, int64_t now);
 
 /* A JSON string literal (with quotes) for s. */
 void mr_json_string(FILE *out, const char *s);

@@ -101,6 +101,56 @@ run 0 "list --demo (table)" "$MAILROOM" list --demo
 [ "$(wc -l <"$TMP/out")" -eq 301 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *SENDER  *RECIPIENT  *CAUSE  *REASON$'
 ok $? "list table: a header and one line per message"
 
+# --- list --filter ------------------------------------------------------------
+# Each filter's messages, next to the same question asked of the whole listing
+# in Python: the ids must be the same.
+"$MAILROOM" list --json --demo >"$TMP/all.jsonl" 2>"$TMP/err"
+for expr in 'queue:hold' 'cat:greylisting' 'domain:gmail.com cat:rate-limited' \
+    'age:>1d' 'size:>100K' 'from:<>' 'code:4.7.*' '-queue:deferred' \
+    'queue:deferred (domain:gmail.com or domain:outlook.com)'; do
+    "$MAILROOM" list --json --demo --filter "$expr" >"$TMP/filtered.jsonl" 2>"$TMP/err"
+    "$PYTHON" - "$expr" "$TMP/all.jsonl" "$TMP/filtered.jsonl" >"$TMP/check" 2>&1 <<'EOF'
+import fnmatch, json, sys
+expr, everything, filtered = sys.argv[1], sys.argv[2], sys.argv[3]
+now = 1795435200  # the demo's clock
+def domain(a, d):
+    dom = a.rsplit("@", 1)[-1].lower()
+    return dom == d or dom.endswith("." + d)
+def code(r, pattern):  # the patterns used here only
+    d = r["diagnosis"]
+    return d is not None and d["enhanced_code"] is not None and fnmatch.fnmatch(d["enhanced_code"], pattern)
+def cat(r, name):
+    return r["diagnosis"] is not None and r["diagnosis"]["category"] == name
+tests = {
+    "queue:hold": lambda m, r: m["queue_name"] == "hold",
+    "cat:greylisting": lambda m, r: cat(r, "greylisting"),
+    "domain:gmail.com cat:rate-limited": lambda m, r: domain(r["address"], "gmail.com") and cat(r, "rate-limited"),
+    "age:>1d": lambda m, r: m["arrival_time"] is not None and now - m["arrival_time"] > 86400,
+    "size:>100K": lambda m, r: m["message_size"] > 102400,
+    "from:<>": lambda m, r: m["sender"] == "",
+    "code:4.7.*": lambda m, r: code(r, "4.7.*"),
+    "-queue:deferred": lambda m, r: m["queue_name"] != "deferred",
+    "queue:deferred (domain:gmail.com or domain:outlook.com)":
+        lambda m, r: m["queue_name"] == "deferred" and (domain(r["address"], "gmail.com") or domain(r["address"], "outlook.com")),
+}
+want = []
+for line in open(everything, encoding="utf-8"):
+    m = json.loads(line)
+    if any(tests[expr](m, r) for r in m["recipients"]):
+        want.append(m["queue_id"])
+got = [json.loads(l)["queue_id"] for l in open(filtered, encoding="utf-8")]
+assert got == want, (len(got), len(want), sorted(set(got) ^ set(want))[:5])
+assert 0 < len(got) < 300, len(got)
+print(len(got), "messages")
+EOF
+    status=$?
+    ok $status "list --filter '$expr': the messages Python finds ($(tail -1 "$TMP/check"))"
+    [ "$status" -eq 0 ] || sed 's/^/#   /' "$TMP/check"
+done
+run 2 "list --filter with an error" "$MAILROOM" list --demo --filter 'queue:deferred age:>2'
+error_is 'mailroom: list: --filter: column 20: age: give a unit, s, m, h, d or w (age:>2h) (in "queue:deferred age:>2")' \
+    "list --filter with an error"
+
 # --- explain and codes -----------------------------------------------------
 run 0 "explain" "$MAILROOM" explain "host 127.0.0.1[127.0.0.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command)"
 grep -q '^  Facts  *452 4.2.2, at RCPT TO, 127.0.0.1 \[127.0.0.1\], temporary$' "$TMP/out" &&

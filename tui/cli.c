@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "buf.h"
+#include "filter.h"
 #include "registry.h"
 #include "text.h"
 #include "xalloc.h"
@@ -31,6 +32,25 @@ void cli_unknown_option(const char *command, const char *option) {
 		cli_error("%s: unknown option \"%s\" (try mailroom %s --help)", command, option,
 			command);
 	}
+}
+
+/* Characters (not bytes) in s[0..pos): UTF-8 continuation bytes do not count. */
+static size_t chars_before(const char *s, size_t pos) {
+	size_t n = 0;
+	for (size_t i = 0; i < pos; i++) {
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	}
+	return n;
+}
+
+struct mr_filter *cli_parse_filter(const char *command, const char *expr) {
+	struct mr_filter_error err;
+	struct mr_filter *filter = mr_filter_parse(expr, mr_kb_default(), &err);
+	if (filter == NULL) {
+		cli_error("%s: --filter: column %zu: %s (in \"%s\")", command,
+			chars_before(expr, err.pos) + 1, err.message, expr);
+	}
+	return filter;
 }
 
 struct mr_source *cli_open_source(const char *arg) {

@@ -29,4 +29,8 @@ void cli_unknown_option(const char *command, const char *option);
 /* Opens a source named on the command line, or prints why not. */
 struct mr_source *cli_open_source(const char *arg);
 
+/* The filter of a --filter option, or NULL after printing where it is wrong:
+ * "command: --filter: column N: why (in "EXPR")". */
+struct mr_filter *cli_parse_filter(const char *command, const char *expr);
+
 #endif

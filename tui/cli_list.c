@@ -8,19 +8,24 @@
 
 #include "cli.h"
 #include "export.h"
+#include "filter.h"
+#include "xalloc.h"
 
-static const char list_usage[] = "usage: mailroom list [--json | --csv] [--demo | SOURCE]\n";
+static const char list_usage[] =
+	"usage: mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE]\n";
 
 int cli_list(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "demo", no_argument, NULL, 'd' },
+		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum mr_export_format format = MR_EXPORT_TABLE;
 	bool demo = false;
+	const char *expr = NULL;
 	int formats = 0;
 	int opt;
 	optind = 1;
@@ -37,6 +42,9 @@ int cli_list(int argc, char **argv) {
 			break;
 		case 'd':
 			demo = true;
+			break;
+		case 'f':
+			expr = optarg;
 			break;
 		case 'h':
 			fputs(list_usage, stdout);
@@ -55,6 +63,10 @@ int cli_list(int argc, char **argv) {
 		cli_error("list: one source at a time");
 		return MR_EXIT_USAGE;
 	}
+	struct mr_filter *filter = expr ? cli_parse_filter("list", expr) : NULL;
+	if (expr != NULL && filter == NULL) {
+		return MR_EXIT_USAGE;
+	}
 	/* No source: the local Postfix queue. */
 	const char *arg = demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind];
 	/* Listings are large: write them in big pieces. */
@@ -62,6 +74,7 @@ int cli_list(int argc, char **argv) {
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 	struct mr_source *src = cli_open_source(arg);
 	if (src == NULL) {
+		mr_filter_free(filter);
 		return MR_EXIT_FAILED;
 	}
 	char *cause = NULL;
@@ -71,10 +84,19 @@ int cli_list(int argc, char **argv) {
 		cli_error("%s", cause);
 		free(cause);
 		status = MR_EXIT_FAILED;
-	} else if (!mr_export_snapshot(stdout, format, src->name, snap, snap->taken_at)) {
-		cli_error("writing the listing: %s", strerror(errno));
-		status = MR_EXIT_FAILED;
+	} else {
+		uint8_t *only = NULL;
+		if (filter != NULL) {
+			only = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
+			mr_filter_run(filter, snap, snap->taken_at, only);
+		}
+		if (!mr_export_snapshot(stdout, format, src->name, snap, only, snap->taken_at)) {
+			cli_error("writing the listing: %s", strerror(errno));
+			status = MR_EXIT_FAILED;
+		}
+		free(only);
 	}
+	mr_filter_free(filter);
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(src);
 	return status;

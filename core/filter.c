@@ -1,0 +1,735 @@
+#include "filter.h"
+
+#include <ctype.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "code.h"
+#include "xalloc.h"
+
+/*
+ * A recursive-descent parser over a small tokenizer, giving a tree of
+ * and/or/not nodes over terms. Running a filter first decides each term
+ * about reasons once per distinct reason (a big queue has millions of
+ * recipients and far fewer distinct reasons), then walks the tree once per
+ * message.
+ */
+
+enum key {
+	KEY_ANY, /* a word without a key */
+	KEY_ID,
+	KEY_FROM,
+	KEY_TO,
+	KEY_DOMAIN,
+	KEY_SENDER_DOMAIN,
+	KEY_QUEUE,
+	KEY_CODE,
+	KEY_CAT,
+	KEY_HOST,
+	KEY_AGE,
+	KEY_SIZE,
+	KEY_REASON,
+	KEY_COUNT
+};
+
+static const char *const key_names[KEY_COUNT] = { "", "id", "from", "to", "domain", "sender-domain",
+	"queue", "code", "cat", "host", "age", "size", "reason" };
+
+const char *const mr_filter_keys[] = { "from:", "to:", "domain:", "sender-domain:", "queue:",
+	"code:", "cat:", "host:", "age:", "size:", "reason:", "id:", NULL };
+
+enum how { HOW_SUBSTRING, HOW_GLOB, HOW_REGEX };
+
+enum node_kind { NODE_AND, NODE_OR, NODE_NOT, NODE_TERM };
+
+struct node {
+	enum node_kind kind;
+	struct node *left, *right; /* right: and/or only */
+	/* A term: */
+	enum key key;
+	enum how how;
+	char *value; /* lower case, for text terms and code patterns */
+	size_t value_len;
+	regex_t regex; /* HOW_REGEX */
+	int number;    /* queue or category */
+	char op;       /* age, size: '<', '>', '=', 'l' (<=), 'g' (>=) */
+	int64_t amount;
+	/* Per run: whether each distinct reason matches (reason terms). */
+	uint8_t *per_reason;
+};
+
+struct mr_filter {
+	struct node *root; /* NULL: matches everything */
+	const struct mr_kb *kb;
+};
+
+/* --- errors ----------------------------------------------------------------- */
+
+struct parser {
+	const char *expr, *p;
+	const struct mr_kb *kb;
+	struct mr_filter_error *err;
+	bool failed;
+	int depth;
+};
+
+__attribute__((format(printf, 3, 4))) static void fail_at(
+	struct parser *ps, const char *at, const char *fmt, ...) {
+	if (ps->failed) {
+		return;
+	}
+	ps->failed = true;
+	ps->err->pos = (size_t)(at - ps->expr);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ps->err->message, sizeof(ps->err->message), fmt, ap);
+	va_end(ap);
+}
+
+/* --- text matching ---------------------------------------------------------- */
+
+static bool ci_equal(const char *a, const char *b, size_t n) {
+	for (size_t i = 0; i < n; i++) {
+		if (tolower((unsigned char)a[i]) != (unsigned char)b[i]) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* needle (lower case) in hay, ignoring case. */
+static bool ci_contains(const char *hay, size_t hay_len, const char *needle, size_t len) {
+	if (len == 0) {
+		return true;
+	}
+	for (size_t i = 0; i + len <= hay_len; i++) {
+		if (tolower((unsigned char)hay[i]) == (unsigned char)needle[0] &&
+			ci_equal(hay + i + 1, needle + 1, len - 1)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A glob (lower case; * any run, ? one byte) over all of s, ignoring case. */
+static bool ci_glob(const char *glob, const char *s, size_t len) {
+	const char *star = NULL;
+	size_t i = 0, star_i = 0;
+	while (i < len) {
+		if (*glob == '*') {
+			star = glob++;
+			star_i = i;
+		} else if (*glob != '\0' &&
+			   (*glob == '?' || (unsigned char)*glob == tolower((unsigned char)s[i]))) {
+			glob++;
+			i++;
+		} else if (star != NULL) {
+			glob = star + 1;
+			i = ++star_i;
+		} else {
+			return false;
+		}
+	}
+	while (*glob == '*') {
+		glob++;
+	}
+	return *glob == '\0';
+}
+
+static bool text_matches(const struct node *t, const char *s, size_t len) {
+	switch (t->how) {
+	case HOW_GLOB:
+		return ci_glob(t->value, s, len);
+	case HOW_REGEX:
+		/* Texts are NUL-terminated where the tree meets them. */
+		return regexec(&t->regex, s, 0, NULL, 0) == 0;
+	case HOW_SUBSTRING:
+		break;
+	}
+	return ci_contains(s, len, t->value, t->value_len);
+}
+
+/* domain: the domain itself or one below it (gmail.com, mx.gmail.com). */
+static bool domain_matches(const struct node *t, const char *address) {
+	const char *at = strrchr(address, '@');
+	const char *domain = at ? at + 1 : "";
+	size_t len = strlen(domain);
+	if (t->how == HOW_GLOB) {
+		return ci_glob(t->value, domain, len);
+	}
+	if (len < t->value_len || !ci_equal(domain + len - t->value_len, t->value, t->value_len)) {
+		return false;
+	}
+	return len == t->value_len || domain[len - t->value_len - 1] == '.';
+}
+
+static bool compare(char op, int64_t have, int64_t want) {
+	switch (op) {
+	case '<':
+		return have < want;
+	case '>':
+		return have > want;
+	case 'l':
+		return have <= want;
+	case 'g':
+		return have >= want;
+	default:
+		return have == want;
+	}
+}
+
+/* --- the tokenizer ------------------------------------------------------------ */
+
+static void skip_space(struct parser *ps) {
+	while (*ps->p == ' ' || *ps->p == '\t') {
+		ps->p++;
+	}
+}
+
+static bool ends_word(char c) {
+	return c == '\0' || c == ' ' || c == '\t' || c == '(' || c == ')';
+}
+
+/* The operator word at p ("and", "or", "not"), standing alone. */
+static bool is_word(const char *p, const char *word) {
+	size_t n = strlen(word);
+	return strncasecmp(p, word, n) == 0 && ends_word(p[n]);
+}
+
+/* A value: "quoted" (with \" and \\), /regex/ (when allowed), or a bare
+ * run up to a space or parenthesis. Returns a new string, lower-cased
+ * unless raw; *regex tells whether it was /.../. */
+static char *read_value(struct parser *ps, bool allow_regex, bool *regex) {
+	const char *start = ps->p;
+	*regex = false;
+	struct mr_buf out;
+	mr_buf_init(&out);
+	if (*ps->p == '"' || (allow_regex && *ps->p == '/')) {
+		char close = *ps->p++;
+		*regex = close == '/';
+		while (*ps->p != '\0' && *ps->p != close) {
+			if (*ps->p == '\\' &&
+				(ps->p[1] == close || (close == '"' && ps->p[1] == '\\'))) {
+				ps->p++;
+			}
+			mr_buf_add_char(&out, *ps->p++);
+		}
+		if (*ps->p != close) {
+			fail_at(ps, start, "no closing %c", close);
+			mr_buf_finish(&out);
+			return NULL;
+		}
+		ps->p++;
+	} else {
+		while (!ends_word(*ps->p)) {
+			mr_buf_add_char(&out, *ps->p++);
+		}
+	}
+	return mr_buf_steal(&out);
+}
+
+static void lower(char *s) {
+	for (; *s; s++) {
+		*s = (char)tolower((unsigned char)*s);
+	}
+}
+
+/* --- terms ---------------------------------------------------------------------- */
+
+static struct node *new_node(enum node_kind kind, struct node *left, struct node *right) {
+	struct node *n = mr_xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	n->left = left;
+	n->right = right;
+	return n;
+}
+
+static void free_node(struct node *n) {
+	if (n == NULL) {
+		return;
+	}
+	free_node(n->left);
+	free_node(n->right);
+	if (n->kind == NODE_TERM && n->how == HOW_REGEX) {
+		regfree(&n->regex);
+	}
+	free(n->value);
+	free(n->per_reason);
+	free(n);
+}
+
+/* "[op]NUMBER[unit]" for age: and size:; units multiply. */
+static bool read_amount(struct parser *ps, struct node *t, const char *at, const char *text) {
+	const char *s = text;
+	t->op = 'g'; /* age:2h means at least two hours old */
+	if (s[0] == '<' || s[0] == '>') {
+		t->op = s[1] == '=' ? (s[0] == '<' ? 'l' : 'g') : s[0];
+		s += s[1] == '=' ? 2 : 1;
+	} else if (s[0] == '=') {
+		t->op = '=';
+		s++;
+	}
+	char *end;
+	double n = strtod(s, &end);
+	if (end == s || n < 0 || !(s[0] >= '0' && s[0] <= '9')) {
+		fail_at(ps, at, "%s: expected a number, as in %s", key_names[t->key],
+			t->key == KEY_AGE ? "age:>2h" : "size:>1M");
+		return false;
+	}
+	double unit = 1;
+	if (t->key == KEY_AGE) {
+		switch (*end) {
+		case 's':
+			unit = 1;
+			break;
+		case 'm':
+			unit = 60;
+			break;
+		case 'h':
+			unit = 3600;
+			break;
+		case 'd':
+			unit = 86400;
+			break;
+		case 'w':
+			unit = 7 * 86400;
+			break;
+		default:
+			fail_at(ps, at, "age: give a unit, s, m, h, d or w (age:>2h)");
+			return false;
+		}
+		end++;
+	} else if (*end != '\0') {
+		const char *units = "kmgt";
+		const char *u = strchr(units, tolower((unsigned char)*end));
+		if (u == NULL) {
+			fail_at(ps, at,
+				"size: the unit is K, M, G or T (1024 based), as in size:>1M");
+			return false;
+		}
+		for (const char *k = units; k <= u; k++) {
+			unit *= 1024;
+		}
+		end++;
+		if (*end == 'b' || *end == 'B') {
+			end++;
+		}
+	}
+	if (*end != '\0' || n * unit > 9e18) {
+		fail_at(ps, at, "%s: \"%s\" is not an amount", key_names[t->key], text);
+		return false;
+	}
+	t->amount = (int64_t)(n * unit);
+	return true;
+}
+
+/* The category named, or the only one that starts so (cat:grey). */
+static int find_category(const struct mr_kb *kb, const char *name) {
+	int found = mr_kb_category_find(kb, name);
+	if (found >= 0) {
+		return found;
+	}
+	size_t len = strlen(name);
+	for (size_t i = 0; i < kb->n_categories; i++) {
+		if (strncmp(kb->categories[i].name, name, len) == 0) {
+			if (found >= 0) {
+				return -2; /* more than one */
+			}
+			found = (int)i;
+		}
+	}
+	return found;
+}
+
+static void category_error(struct parser *ps, const char *at, const char *name, int found) {
+	struct mr_buf names;
+	mr_buf_init(&names);
+	for (size_t i = 0; i < ps->kb->n_categories; i++) {
+		mr_buf_printf(&names, "%s%s", i ? ", " : "", ps->kb->categories[i].name);
+	}
+	fail_at(ps, at, "cat: %s \"%s\" (%s)",
+		found == -2 ? "more than one category starts with" : "no category", name,
+		names.data);
+	mr_buf_finish(&names);
+}
+
+static bool finish_term(struct parser *ps, struct node *t, const char *at, bool regex) {
+	if (regex) {
+		if (t->key != KEY_REASON) {
+			fail_at(ps, at, "only reason: takes a /regular expression/");
+			return false;
+		}
+		int rc = regcomp(&t->regex, t->value, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+		if (rc != 0) {
+			char why[120];
+			regerror(rc, &t->regex, why, sizeof(why));
+			fail_at(ps, at, "reason: not a regular expression: %s", why);
+			return false;
+		}
+		t->how = HOW_REGEX;
+		return true;
+	}
+	lower(t->value);
+	t->value_len = strlen(t->value);
+	t->how = strpbrk(t->value, "*?") ? HOW_GLOB : HOW_SUBSTRING;
+	switch (t->key) {
+	case KEY_QUEUE: {
+		enum mr_queue q;
+		if (!mr_queue_parse(t->value, &q)) {
+			fail_at(ps, at,
+				"queue: no queue \"%s\" (incoming, active, deferred, hold, "
+				"maildrop, corrupt, bounced)",
+				t->value);
+			return false;
+		}
+		t->number = (int)q;
+		return true;
+	}
+	case KEY_CODE:
+		if (!mr_code_pattern_valid(t->value)) {
+			fail_at(ps, at,
+				"code: \"%s\" is not a reply code pattern (550, 45x, 5.7.1, "
+				"4.7.*)",
+				t->value);
+			return false;
+		}
+		return true;
+	case KEY_CAT:
+		t->number = find_category(ps->kb, t->value);
+		if (t->number < 0) {
+			category_error(ps, at, t->value, t->number);
+			return false;
+		}
+		return true;
+	case KEY_AGE:
+	case KEY_SIZE:
+		return read_amount(ps, t, at, t->value);
+	default:
+		return true;
+	}
+}
+
+static struct node *parse_term(struct parser *ps) {
+	const char *at = ps->p;
+	struct node *t = new_node(NODE_TERM, NULL, NULL);
+	t->key = KEY_ANY;
+	/* key: a run of letters and '-' followed by ':' */
+	const char *k = ps->p;
+	while ((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || *k == '-') {
+		k++;
+	}
+	if (*k == ':' && k > ps->p) {
+		size_t len = (size_t)(k - ps->p);
+		int found = -1;
+		for (int i = 1; i < KEY_COUNT; i++) {
+			if (strlen(key_names[i]) == len &&
+				strncasecmp(ps->p, key_names[i], len) == 0) {
+				found = i;
+			}
+		}
+		if (found < 0) {
+			fail_at(ps, at, "no key \"%.*s:\" (keys: %s)", (int)len, ps->p,
+				"from to domain sender-domain queue code cat host age size reason "
+				"id");
+			free_node(t);
+			return NULL;
+		}
+		t->key = (enum key)found;
+		ps->p = k + 1;
+		if (ends_word(*ps->p)) {
+			fail_at(ps, ps->p, "%s: expected a value", key_names[found]);
+			free_node(t);
+			return NULL;
+		}
+	}
+	const char *value_at = ps->p;
+	bool regex;
+	t->value = read_value(ps, true, &regex);
+	if (t->value == NULL || !finish_term(ps, t, value_at, regex)) {
+		free_node(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* --- the grammar ---------------------------------------------------------------- */
+/*
+ *   or    := and ("or" and)*
+ *   and   := unary (["and"] unary)*
+ *   unary := ("not" | "-") unary | "(" or ")" | term
+ */
+
+enum { MAX_DEPTH = 64 };
+
+static struct node *parse_or(struct parser *ps);
+
+static struct node *parse_unary(struct parser *ps) {
+	skip_space(ps);
+	const char *at = ps->p;
+	if (*ps->p == '\0') {
+		fail_at(ps, at, "expected a term");
+		return NULL;
+	}
+	if (++ps->depth > MAX_DEPTH) {
+		fail_at(ps, at, "nested too deep");
+		return NULL;
+	}
+	struct node *n = NULL;
+	if (is_word(ps->p, "not") || (*ps->p == '-' && ps->p[1] != '\0' && ps->p[1] != ' ' &&
+					     ps->p[1] != '\t' && ps->p[1] != ')')) {
+		ps->p += *ps->p == '-' ? 1 : 3;
+		struct node *inner = parse_unary(ps);
+		n = inner ? new_node(NODE_NOT, inner, NULL) : NULL;
+	} else if (*ps->p == '(') {
+		ps->p++;
+		n = parse_or(ps);
+		skip_space(ps);
+		if (n != NULL && *ps->p != ')') {
+			fail_at(ps, at, "this ( has no )");
+			free_node(n);
+			n = NULL;
+		} else if (n != NULL) {
+			ps->p++;
+		}
+	} else if (*ps->p == ')') {
+		fail_at(ps, at, "a ) without its (");
+	} else if (is_word(ps->p, "and") || is_word(ps->p, "or")) {
+		fail_at(ps, at, "expected a term before \"%.*s\"", is_word(ps->p, "or") ? 2 : 3,
+			ps->p);
+	} else {
+		n = parse_term(ps);
+	}
+	ps->depth--;
+	return n;
+}
+
+static struct node *parse_and(struct parser *ps) {
+	struct node *n = parse_unary(ps);
+	for (;;) {
+		skip_space(ps);
+		if (n == NULL || *ps->p == '\0' || *ps->p == ')' || is_word(ps->p, "or")) {
+			return n;
+		}
+		if (is_word(ps->p, "and")) {
+			ps->p += 3;
+		}
+		struct node *right = parse_unary(ps);
+		if (right == NULL) {
+			free_node(n);
+			return NULL;
+		}
+		n = new_node(NODE_AND, n, right);
+	}
+}
+
+static struct node *parse_or(struct parser *ps) {
+	struct node *n = parse_and(ps);
+	for (;;) {
+		skip_space(ps);
+		if (n == NULL || !is_word(ps->p, "or")) {
+			return n;
+		}
+		ps->p += 2;
+		struct node *right = parse_and(ps);
+		if (right == NULL) {
+			free_node(n);
+			return NULL;
+		}
+		n = new_node(NODE_OR, n, right);
+	}
+}
+
+struct mr_filter *mr_filter_parse(
+	const char *expr, const struct mr_kb *kb, struct mr_filter_error *err) {
+	struct parser ps = { .expr = expr, .p = expr, .kb = kb, .err = err };
+	*err = (struct mr_filter_error){ 0 };
+	struct node *root = NULL;
+	skip_space(&ps);
+	if (*ps.p != '\0') {
+		root = parse_or(&ps);
+		skip_space(&ps);
+		if (root != NULL && *ps.p != '\0') {
+			fail_at(&ps, ps.p, "a ) without its (");
+			free_node(root);
+			root = NULL;
+		}
+		if (root == NULL) {
+			return NULL;
+		}
+	}
+	struct mr_filter *f = mr_xcalloc(1, sizeof(*f));
+	f->root = root;
+	f->kb = kb;
+	return f;
+}
+
+void mr_filter_free(struct mr_filter *filter) {
+	if (filter != NULL) {
+		free_node(filter->root);
+		free(filter);
+	}
+}
+
+bool mr_filter_is_empty(const struct mr_filter *filter) {
+	return filter == NULL || filter->root == NULL;
+}
+
+/* --- running ----------------------------------------------------------------------- */
+
+static bool about_reasons(enum key key) {
+	return key == KEY_CODE || key == KEY_CAT || key == KEY_HOST || key == KEY_REASON ||
+	       key == KEY_ANY;
+}
+
+/* A term about one reason text and its diagnosis. */
+static bool reason_matches(const struct mr_filter *f, const struct node *t, const char *text,
+	size_t len, const struct mr_diagnosis *d) {
+	switch (t->key) {
+	case KEY_CODE:
+		return mr_code_match(t->value, d->basic, d->enhanced, d->temporary);
+	case KEY_CAT:
+		return mr_diagnosis_category(f->kb, d) == &f->kb->categories[t->number];
+	case KEY_HOST:
+		if (d->host.len == 0) {
+			return false;
+		}
+		if (t->how == HOW_GLOB) {
+			return ci_glob(t->value, text + d->host.off, d->host.len);
+		}
+		return ci_contains(text + d->host.off, d->host.len, t->value, t->value_len);
+	default: /* reason:, and a word without a key */
+		return text_matches(t, text, len);
+	}
+}
+
+/* Each reason term decided for every distinct reason of snap. */
+static void decide_reasons(struct mr_filter *f, struct node *n, const struct mr_snapshot *snap,
+	const struct mr_text *const *texts, struct mr_buf *scratch) {
+	if (n == NULL) {
+		return;
+	}
+	decide_reasons(f, n->left, snap, texts, scratch);
+	decide_reasons(f, n->right, snap, texts, scratch);
+	if (n->kind != NODE_TERM || !about_reasons(n->key)) {
+		return;
+	}
+	free(n->per_reason);
+	n->per_reason = mr_xmalloc(snap->n_diagnoses ? snap->n_diagnoses : 1);
+	for (size_t i = 0; i < snap->n_diagnoses; i++) {
+		const char *text = mr_text_str(texts[i], scratch);
+		n->per_reason[i] = reason_matches(f, n, text, texts[i]->len, &snap->diagnoses[i]);
+	}
+}
+
+/* from:<> (or from:mailer-daemon) is the null sender of bounces. */
+static bool is_null_sender(const struct node *t) {
+	return strcmp(t->value, "<>") == 0 || strcmp(t->value, "mailer-daemon") == 0;
+}
+
+static bool about_recipient(enum key key) {
+	return key == KEY_TO || key == KEY_DOMAIN || about_reasons(key);
+}
+
+/* A term for message m and one of its recipients r (NULL: it has none). */
+static bool term_holds(const struct node *t, const struct mr_message *m,
+	const struct mr_recipient *r, int64_t now) {
+	bool reason = r != NULL && r->diagnosis != MR_NO_DIAGNOSIS && t->per_reason != NULL &&
+		      t->per_reason[r->diagnosis];
+	switch (t->key) {
+	case KEY_ID:
+		return text_matches(t, m->id, strlen(m->id));
+	case KEY_FROM:
+		if (is_null_sender(t)) {
+			return *m->sender == '\0';
+		}
+		return text_matches(t, m->sender, strlen(m->sender));
+	case KEY_SENDER_DOMAIN:
+		return domain_matches(t, m->sender);
+	case KEY_QUEUE:
+		return m->queue == t->number;
+	case KEY_AGE:
+		return m->arrival != MR_TIME_UNKNOWN && compare(t->op, now - m->arrival, t->amount);
+	case KEY_SIZE:
+		return compare(t->op, (int64_t)m->size, t->amount);
+	case KEY_TO:
+		return r != NULL && text_matches(t, r->address, strlen(r->address));
+	case KEY_DOMAIN:
+		return r != NULL && domain_matches(t, r->address);
+	case KEY_ANY:
+		return text_matches(t, m->id, strlen(m->id)) ||
+		       text_matches(t, m->sender, strlen(m->sender)) || reason ||
+		       (r != NULL && text_matches(t, r->address, strlen(r->address)));
+	default:
+		return reason;
+	}
+}
+
+static bool holds(const struct node *n, const struct mr_message *m, const struct mr_recipient *r,
+	int64_t now) {
+	switch (n->kind) {
+	case NODE_AND:
+		return holds(n->left, m, r, now) && holds(n->right, m, r, now);
+	case NODE_OR:
+		return holds(n->left, m, r, now) || holds(n->right, m, r, now);
+	case NODE_NOT:
+		return !holds(n->left, m, r, now);
+	case NODE_TERM:
+		break;
+	}
+	return term_holds(n, m, r, now);
+}
+
+static bool mentions_recipients(const struct node *n) {
+	if (n == NULL) {
+		return false;
+	}
+	if (n->kind == NODE_TERM) {
+		return about_recipient(n->key);
+	}
+	return mentions_recipients(n->left) || mentions_recipients(n->right);
+}
+
+/* A message matches when the filter holds for it and one of its recipients
+ * (all the terms of "domain:gmail.com cat:greylisting" about the same one),
+ * or for it alone when it has none. */
+static bool message_matches(const struct node *root, bool per_recipient,
+	const struct mr_snapshot *snap, const struct mr_message *m, int64_t now) {
+	if (!per_recipient || m->n_rcpts == 0) {
+		return holds(root, m, NULL, now);
+	}
+	for (uint32_t i = 0; i < m->n_rcpts; i++) {
+		if (holds(root, m, mr_message_rcpt(snap, m, i), now)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+size_t mr_filter_run(
+	struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now, uint8_t *match) {
+	if (mr_filter_is_empty(filter)) {
+		memset(match, 1, snap->n_messages);
+		return snap->n_messages;
+	}
+	const struct mr_text **texts =
+		mr_xreallocarray(NULL, snap->n_diagnoses ? snap->n_diagnoses : 1, sizeof(*texts));
+	mr_textpool_list(snap->reasons, texts);
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
+	decide_reasons(filter, filter->root, snap, texts, &scratch);
+	mr_buf_finish(&scratch);
+	free(texts);
+	bool per_recipient = mentions_recipients(filter->root);
+	size_t n = 0;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		match[i] =
+			message_matches(filter->root, per_recipient, snap, &snap->messages[i], now);
+		n += match[i];
+	}
+	return n;
+}

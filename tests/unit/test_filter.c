@@ -1,0 +1,211 @@
+/* The filter language: what each term matches, and where errors point. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter.h"
+#include "harness.h"
+#include "xalloc.h"
+
+enum { NOW = 1795435200 };
+
+static void add(struct mr_snapshot *snap, const char *id, enum mr_queue queue, const char *sender,
+	int64_t age, uint64_t size, const char *rcpt, const char *reason) {
+	struct mr_message *m = mr_snapshot_add_message(snap, id);
+	m->queue = (uint8_t)queue;
+	m->sender = mr_snapshot_intern(snap, sender);
+	m->arrival = NOW - age;
+	m->size = size;
+	/* rcpt is "address" or "address|address2" with reason "reason|reason2". */
+	char *rcpts = mr_xstrdup(rcpt), *reasons = reason ? mr_xstrdup(reason) : NULL;
+	char *rs = NULL, *ws = NULL;
+	char *why = reasons ? strtok_r(reasons, "|", &ws) : NULL;
+	for (char *a = strtok_r(rcpts, "|", &rs); a; a = strtok_r(NULL, "|", &rs)) {
+		struct mr_recipient *r = mr_snapshot_add_recipient(snap, a);
+		if (why != NULL) {
+			r->reason = mr_snapshot_reason(snap, why, strlen(why));
+			r->state = queue == MR_QUEUE_BOUNCED ? MR_RCPT_BOUNCED : MR_RCPT_DEFERRED;
+			why = strtok_r(NULL, "|", &ws);
+		}
+	}
+	free(rcpts);
+	free(reasons);
+}
+
+static struct mr_snapshot *sample(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	add(snap, "M1", MR_QUEUE_DEFERRED, "shop@contoso-shop.eu", 3 * 3600, 2 << 20,
+		"a@gmail.com|b@yahoo.com",
+		"host gmail-smtp-in.l.google.com[142.250.153.27] said: 450-4.2.1 The user you "
+		"are trying to contact is receiving mail at a rate that prevents additional "
+		"messages from being delivered. (in reply to RCPT TO command)|"
+		"host mta5.am0.yahoodns.net[67.195.204.72] said: 421 4.7.0 [TSS04] Messages "
+		"from 198.51.100.41 temporarily deferred due to unexpected volume or user "
+		"complaints (in reply to MAIL FROM command)");
+	add(snap, "M2", MR_QUEUE_HOLD, "", 600, 5000, "c@mx.gmail.com", NULL);
+	add(snap, "M3", MR_QUEUE_DEFERRED, "news@mail.example.org", 2 * 86400, 500, "d@outlook.com",
+		"host eur.olc.protection.outlook.com[52.101.68.24] said: 451 4.7.500 Server "
+		"busy. Please try again later from [198.51.100.23]. (AS843) (in reply to RCPT "
+		"TO command)");
+	add(snap, "M4", MR_QUEUE_BOUNCED, "x@y.test", 3600, 1000, "e@example.net",
+		"host mx.example.net[192.0.2.1] said: 550 5.1.1 <e@example.net>: Recipient "
+		"address rejected: User unknown in virtual mailbox table (in reply to RCPT TO "
+		"command)");
+	add(snap, "M5", MR_QUEUE_DEFERRED, "alerts@Sink.Test", 7200, 800, "g@sink.test",
+		"host mx.sink.test[127.0.0.1] said: 450 4.2.0 <g@sink.test>: Recipient address "
+		"rejected: Greylisted, please try again later (in reply to RCPT TO command)");
+	mr_snapshot_finish(snap);
+	return snap;
+}
+
+/* The ids the expression matches, as "M1 M3". */
+static char *matching(const struct mr_snapshot *snap, const char *expr) {
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse(expr, mr_kb_default(), &err);
+	if (f == NULL) {
+		return mr_xasprintf("error at %zu: %s", err.pos, err.message);
+	}
+	uint8_t match[16];
+	size_t n = mr_filter_run(f, snap, NOW, match);
+	struct mr_buf out;
+	mr_buf_init(&out);
+	size_t counted = 0;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		if (match[i]) {
+			mr_buf_printf(&out, "%s%s", out.len ? " " : "", snap->messages[i].id);
+			counted++;
+		}
+	}
+	if (counted != n) {
+		mr_buf_printf(&out, " (count %zu)", n);
+	}
+	mr_filter_free(f);
+	return mr_buf_steal(&out);
+}
+
+static void test_matches(void) {
+	struct mr_snapshot *snap = sample();
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "", "M1 M2 M3 M4 M5" },
+		{ "   ", "M1 M2 M3 M4 M5" },
+		{ "domain:gmail.com", "M1 M2" }, /* and a domain below it */
+		{ "domain:GMAIL.COM", "M1 M2" },
+		{ "domain:*.gmail.com", "M2" },
+		{ "domain:mail.com", "" }, /* not gmail.com */
+		{ "to:yahoo", "M1" },
+		{ "code:45x", "M1 M3 M5" },
+		{ "code:4.7.*", "M1 M3" },
+		{ "code:5", "M4" },
+		{ "code:550", "M4" },
+		{ "code:x.1.1", "M4" },
+		{ "cat:greylisting", "M5" },
+		{ "cat:grey", "M5" }, /* the only category starting so */
+		{ "cat:unknown-user", "M4" },
+		{ "host:*.outlook.com", "M3" },
+		{ "host:yahoodns", "M1" },
+		{ "queue:hold", "M2" },
+		{ "-queue:hold", "M1 M3 M4 M5" },
+		{ "not queue:hold", "M1 M3 M4 M5" },
+		{ "NOT queue:hold AND queue:deferred", "M1 M3 M5" },
+		{ "age:>2h", "M1 M3" },
+		{ "age:2h", "M1 M3 M5" }, /* at least */
+		{ "age:<=1h", "M2 M4" },
+		{ "age:>1d", "M3" },
+		{ "size:>1M", "M1" },
+		{ "size:<=1000", "M3 M4 M5" },
+		{ "size:=5000", "M2" },
+		{ "size:>1KB", "M1 M2" },
+		{ "from:<>", "M2" },
+		{ "from:mailer-daemon", "M2" },
+		{ "from:shop", "M1" },
+		{ "from:*@mail.example.org", "M3" },
+		{ "sender-domain:sink.test", "M5" },
+		{ "sender-domain:example.org", "M3" },
+		{ "reason:\"try again later\"", "M3 M5" },
+		{ "reason:\"TRY AGAIN\"", "M3 M5" },
+		{ "reason:/4\\.7\\.[0-9]{3}/", "M3" },
+		{ "reason:/^host mx\\./", "M4 M5" },
+		{ "id:m4", "M4" },
+		{ "(queue:deferred or queue:bounced) domain:example.net", "M4" },
+		{ "queue:deferred and not cat:greylisting", "M1 M3" },
+		{ "queue:hold or cat:greylisting or code:550", "M2 M4 M5" },
+		{ "-(queue:deferred or queue:bounced)", "M2" },
+		{ "gmail", "M1 M2" },   /* a word without a key: addresses, reasons */
+		{ "contoso", "M1" },    /* the sender */
+		{ "m3", "M3" },         /* the id */
+		{ "greylisted", "M5" }, /* a reason */
+		{ "\"rate that\"", "M1" },
+		/* Terms about recipients are about the same recipient. */
+		{ "domain:gmail.com code:421", "" },
+		{ "domain:gmail.com code:450", "M1" },
+		{ "domain:yahoo.com code:421", "M1" },
+		{ "domain:gmail.com or code:421", "M1 M2" },
+		{ "-domain:gmail.com", "M1 M3 M4 M5" }, /* M1 also writes to yahoo */
+		{ "not cat:greylisting", "M1 M2 M3 M4" },
+		/* M3 is rate-limited; M1's gmail recipient too, not its yahoo one. */
+		{ "-cat:greylisting -cat:rate-limited queue:deferred", "M1" },
+		{ "cat:rate-limited", "M1 M3" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = matching(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "%s", cases[i].expr);
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+}
+
+static void test_errors(void) {
+	struct mr_snapshot *snap = sample();
+	static const struct {
+		const char *expr;
+		size_t pos;
+		const char *says;
+	} cases[] = {
+		{ "frm:x", 0, "no key \"frm:\"" },
+		{ "queue:deferred frm:x", 15, "no key" },
+		{ "age:>2", 4, "give a unit" },
+		{ "age:soon", 4, "expected a number" },
+		{ "size:>1Q", 5, "the unit is K, M, G or T" },
+		{ "cat:nosuch", 4, "no category \"nosuch\"" },
+		{ "cat:m", 4, "more than one category starts with \"m\"" },
+		{ "queue:sideways", 6, "no queue \"sideways\"" },
+		{ "code:4.7", 5, "not a reply code pattern" },
+		{ "code:abc", 5, "not a reply code pattern" },
+		{ "(queue:hold", 0, "this ( has no )" },
+		{ "queue:hold)", 10, "a ) without its (" },
+		{ ")", 0, "a ) without its (" },
+		{ "queue:hold or", 13, "expected a term" },
+		{ "or queue:hold", 0, "expected a term before \"or\"" },
+		{ "not", 3, "expected a term" },
+		{ "reason:\"abc", 7, "no closing \"" },
+		{ "reason:/[/", 7, "not a regular expression" },
+		{ "host:/x/", 5, "only reason: takes" },
+		{ "domain:", 7, "expected a value" },
+		{ "domain: gmail.com", 7, "expected a value" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_filter_error err;
+		struct mr_filter *f = mr_filter_parse(cases[i].expr, mr_kb_default(), &err);
+		T_OK(f == NULL && err.pos == cases[i].pos && strstr(err.message, cases[i].says),
+			"error in %s: at %zu, \"%s\" (got %s at %zu)", cases[i].expr, cases[i].pos,
+			cases[i].says, f ? "a filter" : err.message, err.pos);
+		mr_filter_free(f);
+	}
+	/* Deep nesting is refused, not recursed into without end. */
+	char deep[400];
+	memset(deep, '(', sizeof(deep) - 1);
+	deep[sizeof(deep) - 1] = '\0';
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse(deep, mr_kb_default(), &err);
+	T_OK(f == NULL && strstr(err.message, "nested too deep"), "deep nesting refused");
+	mr_snapshot_destroy(snap);
+}
+
+int main(void) {
+	test_matches();
+	test_errors();
+	return t_done();
+}
