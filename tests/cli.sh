@@ -318,6 +318,110 @@ ok $? "mailroom-gen: 2000 messages, the same for the same seed"
 run 1 "mailroom-gen refuses to overwrite" "$GEN" --count 10 "$TMP/q1.db"
 error_is "mailroom-gen: $TMP/q1.db: already exists; not overwriting it" "mailroom-gen overwrite"
 
+# --- act ---------------------------------------------------------------------
+# On a generated SQLite queue: each outcome is checked in a fresh listing, and
+# every action is in actions.log.
+export XDG_STATE_HOME="$TMP/state"
+"$GEN" --seed 9 --now 1795435200 --count 300 "$TMP/act.db" 2>/dev/null
+sel='cat:rate-limited domain:gmail.com queue:deferred'
+"$MAILROOM" list --json --filter "$sel" "$TMP/act.db" >"$TMP/before.jsonl"
+run 0 "act hold --filter" "$MAILROOM" act hold --filter "$sel" "$TMP/act.db"
+held=$(wc -l <"$TMP/before.jsonl")
+[ "$held" -gt 0 ] && [ "$(tail -1 "$TMP/out")" = "hold: $held done, 0 not found, 0 failed" ] &&
+    [ "$(grep -c '	done$' "$TMP/out")" -eq "$held" ]
+ok $? "act hold: one 'done' line per message and the count ($held)"
+"$MAILROOM" list --json --filter 'queue:hold' "$TMP/act.db" >"$TMP/held.jsonl"
+"$PYTHON" - "$TMP/before.jsonl" "$TMP/held.jsonl" <<'EOF'
+import json, sys
+before = {json.loads(l)["queue_id"] for l in open(sys.argv[1], encoding="utf-8")}
+held = {json.loads(l)["queue_id"] for l in open(sys.argv[2], encoding="utf-8")}
+assert before and before <= held, (len(before), len(before - held))
+EOF
+ok $? "act hold: the messages are on hold in a fresh listing"
+log="$XDG_STATE_HOME/mailroom/actions.log"
+[ "$(wc -l <"$log")" -eq 1 ] &&
+    awk -F'\t' -v n="$held" -v src="$TMP/act.db" -v me="$(id -un)" \
+        '$1 ~ /^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]+Z$/ && $2 == me && $3 == src &&
+         $4 == "hold" && $5 == "done " n && split($6, ids, " ") == n' "$log" | grep -q .
+ok $? "act hold: one line in actions.log: time, user, source, action, outcomes, ids"
+first=$("$PYTHON" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["queue_id"])' "$TMP/before.jsonl")
+run 1 "act hold: ids, one gone" "$MAILROOM" act hold "$first" NOSUCH1 "$TMP/act.db"
+grep -q "^$first	done	was already on hold$" "$TMP/out" && grep -q '^NOSUCH1	not found	' "$TMP/out" &&
+    [ "$(tail -1 "$TMP/out")" = "hold: 1 done, 1 not found, 0 failed" ]
+ok $? "act hold by id: one already held (said so), one not in the queue"
+tail -1 "$log" | grep -q 'NOSUCH1=not-found'
+ok $? "act: the outcomes of ids not done are in actions.log"
+run 1 "act delete without --yes or a terminal" "$MAILROOM" act delete --filter 'queue:hold' "$TMP/act.db"
+grep -q "^mailroom: act: delete cannot be undone: add --yes to delete [0-9]* messages (" "$TMP/err" &&
+    [ "$(wc -l <"$TMP/err")" -eq 1 ] && [ "$("$MAILROOM" list --json --filter queue:hold "$TMP/act.db" | wc -l)" -gt 0 ]
+ok $? "act delete: refused without --yes, nothing deleted"
+run 0 "act delete --dry-run" "$MAILROOM" act delete --dry-run --filter 'queue:hold' "$TMP/act.db"
+n_hold=$("$MAILROOM" list --json --filter queue:hold "$TMP/act.db" | wc -l)
+[ "$(tail -1 "$TMP/out")" = "delete: would act on $n_hold messages (dry run)" ]
+ok $? "act --dry-run: the ids and the count, nothing done ($n_hold on hold still)"
+run 0 "act delete --yes" "$MAILROOM" act delete --yes --filter 'queue:hold' "$TMP/act.db"
+[ "$("$MAILROOM" list --json --filter queue:hold "$TMP/act.db" | wc -l)" -eq 0 ]
+ok $? "act delete --yes: the held mail is gone from a fresh listing"
+"$MAILROOM" list --json --filter 'domain:yahoo.com queue:deferred' "$TMP/act.db" >"$TMP/p0.jsonl"
+run 0 "act priority-up" "$MAILROOM" act priority-up --filter 'domain:yahoo.com queue:deferred' "$TMP/act.db"
+"$MAILROOM" list --json --filter 'domain:yahoo.com queue:deferred' "$TMP/act.db" >"$TMP/p1.jsonl"
+"$PYTHON" - "$TMP/p0.jsonl" "$TMP/p1.jsonl" <<'EOF'
+import json, sys
+p0 = {m["queue_id"]: m["priority"] for m in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
+p1 = {m["queue_id"]: m["priority"] for m in map(json.loads, open(sys.argv[2], encoding="utf-8"))}
+assert p0 and p0.keys() == p1.keys() and all(p1[k] == p0[k] + 1 for k in p0), (p0, p1)
+EOF
+ok $? "act priority-up: each message one step up from where it was"
+run 2 "act with both --filter and ids" "$MAILROOM" act hold --filter queue:hold ABC123 "$TMP/act.db"
+error_is "mailroom: act: give either --filter EXPR or queue ids" "act with both"
+run 2 "act with an unknown action" "$MAILROOM" act frobnicate ABC123 "$TMP/act.db"
+error_is 'mailroom: act: no action "frobnicate" (retry, hold, release, delete, requeue, expire, priority-up, priority-down)' \
+    "act with an unknown action"
+unset XDG_STATE_HOME
+
+# --- summary -------------------------------------------------------------------
+run 0 "summary --json --demo" "$MAILROOM" summary --json --demo --top 5
+cp "$TMP/out" "$TMP/summary.json"
+"$PYTHON" - "$TMP/summary.json" "$TMP/all.jsonl" <<'EOF'
+import collections, json, sys
+s = json.load(open(sys.argv[1], encoding="utf-8"))
+ms = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+rcpts = [r for m in ms for r in m["recipients"]]
+assert s["messages"] == len(ms) and s["recipients"] == len(rcpts)
+assert s["total"][0]["recipients"] == len(rcpts) and sum(s["total"][0]["ages"]) == len(rcpts)
+domains = collections.Counter(r["address"].rsplit("@", 1)[-1].lower() for r in rcpts)
+top = [d["label"] for d in s["domains"][:5]]
+assert [d for d, _ in domains.most_common(5)] == top or \
+    sorted(domains[d] for d in top) == sorted(c for _, c in domains.most_common(5)), top
+for d in s["domains"][:5]:
+    assert d["recipients"] == domains[d["label"]] == sum(d["ages"]), d
+assert s["domains"][5]["label"] == "(other)"
+assert sum(d["recipients"] for d in s["domains"]) == len(rcpts)
+cats = collections.Counter(r["diagnosis"]["category"] for r in rcpts if r["diagnosis"])
+assert {c["label"]: c["recipients"] for c in s["categories"]} == dict(cats)
+assert len(s["reasons"]) == 5 and all(r["filter"].startswith("cat:") for r in s["reasons"])
+print(json.dumps([s["domains"][0]["filter"], s["reasons"][0]["filter"]]))
+EOF
+ok $? "summary --json: totals, domains, causes as Python counts them"
+# A row's filter selects its mail.
+dfilter=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["domains"][0]["filter"])' "$TMP/summary.json")
+dcount=$("$PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["domains"][0]["recipients"])' "$TMP/summary.json")
+"$MAILROOM" summary --json --demo --filter "$dfilter" >"$TMP/s2.json" 2>"$TMP/err"
+"$PYTHON" - "$TMP/s2.json" "$dcount" "$dfilter" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1], encoding="utf-8"))
+d = {x["label"]: x["recipients"] for x in s["domains"]}
+dom = sys.argv[3].split("@", 1)[1]
+assert d[dom] == int(sys.argv[2]), (d, sys.argv[2])
+EOF
+ok $? "summary: the top domain's filter ($dfilter) selects its recipients' mail"
+run 0 "summary --demo (table)" "$MAILROOM" summary --demo --top 3
+grep -q '^Recipients by domain and age in minutes:$' "$TMP/out" && grep -q '^(total) ' "$TMP/out" &&
+    grep -q '^(other) ' "$TMP/out" && grep -q '^Top reasons' "$TMP/out"
+ok $? "summary table: qshape-like ages, causes, top reasons"
+run 2 "summary --top 0" "$MAILROOM" summary --demo --top 0
+error_is 'mailroom: summary: --top takes a number from 1 to 1000 (got "0")' "summary --top 0"
+
 # --- hostile queue content -------------------------------------------------
 "$GEN" --count 3 "$TMP/hostile.db" 2>/dev/null
 "$PYTHON" - "$TMP/hostile.db" <<'EOF'

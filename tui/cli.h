@@ -14,6 +14,12 @@ enum {
 /* mailroom list [--json|--csv] SOURCE; argv[0] is "list". */
 int cli_list(int argc, char **argv);
 
+/* mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] SOURCE */
+int cli_act(int argc, char **argv);
+
+/* mailroom summary [--json] [--filter EXPR] [--top N] SOURCE */
+int cli_summary(int argc, char **argv);
+
 /* mailroom explain [--json] (TEXT... | -) */
 int cli_explain(int argc, char **argv);
 

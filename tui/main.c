@@ -19,7 +19,9 @@
 
 static void print_help(void) {
 	printf("usage: mailroom [--demo | SOURCE]\n"
-	       "       mailroom list [--json | --csv] [--demo | SOURCE]\n"
+	       "       mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE]\n"
+	       "       mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] [SOURCE]\n"
+	       "       mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE]\n"
 	       "       mailroom explain [--json] (TEXT... | -)\n"
 	       "       mailroom codes [QUERY]\n"
 	       "       mailroom --help | --version\n"
@@ -36,6 +38,10 @@ static void print_help(void) {
 	       "Commands:\n"
 	       "  list           print the queue: a table, or --json (one object per\n"
 	       "                 message and line) or --csv (one row per recipient)\n"
+	       "  act            retry, hold, release, delete, requeue, expire or move the\n"
+	       "                 priority of messages, with an outcome for each\n"
+	       "  summary        recipients by domain and age (as qshape), by cause and by\n"
+	       "                 reason, each with the filter that selects them\n"
 	       "  explain        what a failure reason means: codes, stage, host, cause,\n"
 	       "                 advice; - reads one reason per line from stdin\n"
 	       "  codes          list or search the reply codes, status codes, provider\n"
@@ -82,6 +88,8 @@ int main(int argc, char **argv) {
 		int (*run)(int argc, char **argv);
 	} commands[] = {
 		{ "list", cli_list },
+		{ "act", cli_act },
+		{ "summary", cli_summary },
 		{ "explain", cli_explain },
 		{ "codes", cli_codes },
 	};

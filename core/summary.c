@@ -1,0 +1,288 @@
+#include "summary.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "ptrmap.h"
+#include "reason.h"
+#include "strpool.h"
+#include "xalloc.h"
+
+const int mr_summary_age_minutes[MR_SUMMARY_AGES] = { 0, 5, 10, 20, 40, 80, 160, 320, 640, 1280 };
+
+static size_t age_column(int64_t now, int64_t arrival) {
+	int64_t minutes = (now - arrival) / 60;
+	size_t c = 0;
+	while (c + 1 < MR_SUMMARY_AGES && minutes >= mr_summary_age_minutes[c + 1]) {
+		c++;
+	}
+	return c;
+}
+
+/* A filter value, quoted when it holds what would end or confuse a bare one. */
+static void add_value(struct mr_buf *out, const char *s) {
+	if (*s != '\0' && strpbrk(s, " \t()\"\\") == NULL) {
+		mr_buf_add_str(out, s);
+		return;
+	}
+	mr_buf_add_char(out, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\') {
+			mr_buf_add_char(out, '\\');
+		}
+		mr_buf_add_char(out, *s);
+	}
+	mr_buf_add_char(out, '"');
+}
+
+/* Rows found by a key: interned key -> index into rows. */
+struct grouping {
+	struct mr_strpool *keys;
+	struct mr_ptrmap index;
+	struct mr_summary_row *rows;
+	size_t n, cap;
+};
+
+static void grouping_init(struct grouping *g) {
+	*g = (struct grouping){ .keys = mr_strpool_create() };
+	mr_ptrmap_init(&g->index);
+}
+
+static void grouping_finish(struct grouping *g) {
+	mr_ptrmap_finish(&g->index);
+	mr_strpool_destroy(g->keys);
+}
+
+/* The row for key; *fresh tells whether it was just made (label it then). */
+static struct mr_summary_row *group(struct grouping *g, const char *key, size_t len, bool *fresh) {
+	const char *k = mr_strpool_intern(g->keys, key, len);
+	uint32_t i = mr_ptrmap_get(&g->index, k);
+	*fresh = i == UINT32_MAX;
+	if (*fresh) {
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 64;
+			g->rows = mr_xreallocarray(g->rows, g->cap, sizeof(*g->rows));
+		}
+		i = (uint32_t)g->n++;
+		g->rows[i] = (struct mr_summary_row){ 0 };
+		mr_ptrmap_put(&g->index, k, i);
+	}
+	return &g->rows[i];
+}
+
+static int by_count(const void *a, const void *b) {
+	const struct mr_summary_row *x = a, *y = b;
+	if (x->count != y->count) {
+		return x->count < y->count ? 1 : -1;
+	}
+	return strcmp(x->label, y->label);
+}
+
+static void free_row(struct mr_summary_row *r) {
+	free(r->label);
+	free(r->filter);
+	free(r->host);
+}
+
+/* Sorts rows, keeps the first top; the rest go into an "(other)" row when
+ * other is set, else are dropped. */
+static void keep_top(struct mr_summary_row **rows, size_t *n, size_t top, bool other) {
+	if (*n == 0) {
+		return;
+	}
+	qsort(*rows, *n, sizeof(**rows), by_count);
+	if (*n <= top) {
+		return;
+	}
+	struct mr_summary_row rest = { 0 };
+	for (size_t i = top; i < *n; i++) {
+		rest.count += (*rows)[i].count;
+		for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+			rest.ages[c] += (*rows)[i].ages[c];
+		}
+		free_row(&(*rows)[i]);
+	}
+	*n = top;
+	if (other) {
+		rest.label = mr_xstrdup("(other)");
+		(*rows)[(*n)++] = rest;
+	}
+}
+
+static char *lower_dup(const char *s) {
+	char *d = mr_xstrdup(s);
+	for (char *p = d; *p; p++) {
+		*p = (char)tolower((unsigned char)*p);
+	}
+	return d;
+}
+
+/* Each distinct reason's row among the reasons: alike when category, code
+ * and remote host agree. */
+static uint32_t *group_reasons(
+	struct grouping *g, const struct mr_snapshot *snap, const struct mr_kb *kb) {
+	uint32_t *row_of = mr_xcalloc(snap->n_diagnoses + 1, sizeof(*row_of));
+	const struct mr_text **texts = mr_xcalloc(snap->n_diagnoses + 1, sizeof(*texts));
+	mr_textpool_list(snap->reasons, texts);
+	struct mr_buf scratch, key;
+	mr_buf_init(&scratch);
+	mr_buf_init(&key);
+	for (size_t i = 0; i < snap->n_diagnoses; i++) {
+		const struct mr_diagnosis *d = &snap->diagnoses[i];
+		const char *text = mr_text_str(texts[i], &scratch);
+		const char *category = mr_diagnosis_category(kb, d)->name;
+		char code[16] = "";
+		if (d->enhanced[0] != '\0') {
+			snprintf(code, sizeof(code), "%s", d->enhanced);
+		} else if (d->basic != 0) {
+			snprintf(code, sizeof(code), "%u", d->basic);
+		}
+		char *host = d->host.len ? mr_xstrndup(text + d->host.off, d->host.len) : NULL;
+		mr_buf_clear(&key);
+		mr_buf_printf(&key, "%s|%s|%s", category, code, host ? host : "");
+		bool fresh;
+		struct mr_summary_row *r = group(g, key.data, key.len, &fresh);
+		row_of[i] = (uint32_t)(r - g->rows);
+		if (!fresh) {
+			free(host);
+			continue;
+		}
+		size_t brief_len;
+		const char *brief = mr_reason_brief(text, &brief_len);
+		r->label = mr_xstrndup(brief, brief_len);
+		r->category = category;
+		snprintf(r->code, sizeof(r->code), "%s", code);
+		r->host = host;
+		struct mr_buf filter;
+		mr_buf_init(&filter);
+		mr_buf_add_str(&filter, "cat:");
+		add_value(&filter, category);
+		if (code[0] != '\0') {
+			mr_buf_printf(&filter, " code:%s", code);
+		}
+		if (host != NULL) {
+			mr_buf_add_str(&filter, " host:");
+			add_value(&filter, host);
+		}
+		r->filter = mr_buf_steal(&filter);
+	}
+	mr_buf_finish(&scratch);
+	mr_buf_finish(&key);
+	free(texts);
+	return row_of;
+}
+
+static void count(struct mr_summary_row *r, bool known_age, size_t column) {
+	r->count++;
+	if (known_age) {
+		r->ages[column]++;
+	}
+}
+
+void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
+	const struct mr_kb *kb, int64_t now, size_t top) {
+	*s = (struct mr_summary){ 0 };
+	s->total.label = mr_xstrdup("(total)");
+	s->total.filter = mr_xstrdup("");
+	struct grouping domains, reasons;
+	grouping_init(&domains);
+	grouping_init(&reasons);
+	uint32_t *reason_row = group_reasons(&reasons, snap, kb);
+	size_t *by_category = mr_xcalloc(kb->n_categories, sizeof(*by_category));
+	size_t(*category_ages)[MR_SUMMARY_AGES] =
+		mr_xcalloc(kb->n_categories, sizeof(*category_ages));
+	for (size_t m = 0; m < snap->n_messages; m++) {
+		if (only != NULL && !only[m]) {
+			continue;
+		}
+		const struct mr_message *msg = &snap->messages[m];
+		s->messages++;
+		if (msg->queue < MR_QUEUE_COUNT) {
+			s->queues[msg->queue]++;
+		}
+		bool known_age = msg->arrival != MR_TIME_UNKNOWN;
+		size_t column = known_age ? age_column(now, msg->arrival) : 0;
+		for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+			const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
+			s->recipients++;
+			count(&s->total, known_age, column);
+			const char *at = strrchr(r->address, '@');
+			char *domain = lower_dup(at ? at + 1 : "");
+			bool fresh;
+			struct mr_summary_row *row =
+				group(&domains, domain, strlen(domain), &fresh);
+			if (fresh) {
+				row->label = domain;
+				struct mr_buf filter;
+				mr_buf_init(&filter);
+				mr_buf_add_str(&filter, "to:");
+				char *exact = mr_xasprintf("*@%s", domain);
+				add_value(&filter, exact);
+				free(exact);
+				row->filter = mr_buf_steal(&filter);
+			} else {
+				free(domain);
+			}
+			count(row, known_age, column);
+			if (r->diagnosis != MR_NO_DIAGNOSIS) {
+				const struct mr_diagnosis *d = &snap->diagnoses[r->diagnosis];
+				by_category[d->category]++;
+				if (known_age) {
+					category_ages[d->category][column]++;
+				}
+				count(&reasons.rows[reason_row[r->diagnosis]], known_age, column);
+			}
+		}
+	}
+	s->categories = mr_xcalloc(kb->n_categories + 1, sizeof(*s->categories));
+	for (size_t c = 0; c < kb->n_categories; c++) {
+		if (by_category[c] == 0) {
+			continue;
+		}
+		struct mr_summary_row *row = &s->categories[s->n_categories++];
+		row->label = mr_xstrdup(kb->categories[c].name);
+		row->filter = mr_xasprintf("cat:%s", kb->categories[c].name);
+		row->category = kb->categories[c].name;
+		row->count = by_category[c];
+		memcpy(row->ages, category_ages[c], sizeof(row->ages));
+	}
+	keep_top(&s->categories, &s->n_categories, s->n_categories, false);
+	/* Reasons that no recipient shown has are dropped first. */
+	size_t kept = 0;
+	for (size_t i = 0; i < reasons.n; i++) {
+		if (reasons.rows[i].count > 0) {
+			reasons.rows[kept++] = reasons.rows[i];
+		} else {
+			free_row(&reasons.rows[i]);
+		}
+	}
+	s->reasons = reasons.rows;
+	s->n_reasons = kept;
+	keep_top(&s->reasons, &s->n_reasons, top, false);
+	s->domains = domains.rows;
+	s->n_domains = domains.n;
+	if (s->domains == NULL) {
+		s->domains = mr_xcalloc(1, sizeof(*s->domains));
+	}
+	keep_top(&s->domains, &s->n_domains, top, true);
+	free(by_category);
+	free(category_ages);
+	free(reason_row);
+	grouping_finish(&domains);
+	grouping_finish(&reasons);
+}
+
+void mr_summary_finish(struct mr_summary *s) {
+	free_row(&s->total);
+	struct mr_summary_row *lists[] = { s->domains, s->categories, s->reasons };
+	size_t counts[] = { s->n_domains, s->n_categories, s->n_reasons };
+	for (size_t l = 0; l < 3; l++) {
+		for (size_t i = 0; i < counts[l]; i++) {
+			free_row(&lists[l][i]);
+		}
+		free(lists[l]);
+	}
+}

@@ -1,0 +1,48 @@
+#ifndef MR_SUMMARY_H
+#define MR_SUMMARY_H
+
+/*
+ * A queue at a glance, for `mailroom summary` and the screen's summary view:
+ * recipients by domain and age (as Postfix's qshape shows them), by cause
+ * category, and by reason (recipients whose reasons decode alike: same
+ * category, code and remote host). Every row carries the filter that selects
+ * its mail, so the screen can apply it.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kb.h"
+#include "snapshot.h"
+
+/* Age columns in minutes, as qshape's: 0-5, 5-10, ..., 640-1280, 1280+. */
+#define MR_SUMMARY_AGES 10
+extern const int mr_summary_age_minutes[MR_SUMMARY_AGES]; /* lower bounds */
+
+struct mr_summary_row {
+	char *label;  /* "gmail.com", "greylisting", a reason's example */
+	char *filter; /* "domain:gmail.com", "cat:greylisting", ... */
+	size_t count; /* recipients */
+	size_t ages[MR_SUMMARY_AGES];
+	/* reasons only */
+	const char *category;
+	char code[16]; /* "4.7.28" or "421", "" without */
+	char *host;    /* NULL without */
+};
+
+struct mr_summary {
+	size_t messages, recipients;
+	size_t queues[MR_QUEUE_COUNT];
+	struct mr_summary_row total; /* every recipient, by age */
+	/* The most frequent first, at most the limit asked for; the domains'
+	 * rest is one more row labelled "(other)". */
+	struct mr_summary_row *domains, *categories, *reasons;
+	size_t n_domains, n_categories, n_reasons;
+};
+
+/* Summarises the messages with only[i] set (all when only is NULL). */
+void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
+	const struct mr_kb *kb, int64_t now, size_t top);
+void mr_summary_finish(struct mr_summary *s);
+
+#endif

@@ -1,0 +1,229 @@
+/* mailroom summary: the queue at a glance, as a table or one JSON object. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "export.h"
+#include "filter.h"
+#include "format.h"
+#include "summary.h"
+#include "text.h"
+#include "xalloc.h"
+
+static const char summary_usage[] =
+	"usage: mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE]\n";
+
+/* qshape's column heads: each column holds mail up to that many minutes old. */
+static const char *const age_heads[MR_SUMMARY_AGES] = { "5", "10", "20", "40", "80", "160", "320",
+	"640", "1280", "1280+" };
+
+static void print_visible(const char *s, int width) {
+	char *shown = mr_text_visible_dup(s);
+	printf("%-*.*s", width, width, shown);
+	free(shown);
+}
+
+static void table_row(const struct mr_summary_row *r) {
+	print_visible(r->label, 28);
+	printf(" %7zu", r->count);
+	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+		printf(" %6zu", r->ages[c]);
+	}
+	putchar('\n');
+}
+
+static void print_table(const char *source, const struct mr_summary *s) {
+	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
+	mr_format_count(messages, s->messages);
+	mr_format_count(recipients, s->recipients);
+	char *shown = mr_text_visible_dup(source);
+	printf("Source %s\n%s message%s, %s recipient%s", shown, messages,
+		s->messages == 1 ? "" : "s", recipients, s->recipients == 1 ? "" : "s");
+	free(shown);
+	const char *sep = " (";
+	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
+		if (s->queues[q] > 0) {
+			printf("%s%s %zu", sep, mr_queue_name((enum mr_queue)q), s->queues[q]);
+			sep = ", ";
+		}
+	}
+	puts(*sep == ',' ? ")" : "");
+	printf("\nRecipients by domain and age in minutes:\n%-28s %7s", "", "T");
+	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+		printf(" %6s", age_heads[c]);
+	}
+	putchar('\n');
+	table_row(&s->total);
+	for (size_t i = 0; i < s->n_domains; i++) {
+		table_row(&s->domains[i]);
+	}
+	printf("\nRecipients with a reason, by cause:\n");
+	for (size_t i = 0; i < s->n_categories; i++) {
+		printf("  %7zu  %s\n", s->categories[i].count, s->categories[i].label);
+	}
+	printf("\nTop reasons (recipients, cause, code, remote host, reply):\n");
+	for (size_t i = 0; i < s->n_reasons; i++) {
+		const struct mr_summary_row *r = &s->reasons[i];
+		printf("  %7zu  %-18s %-8s ", r->count, r->category, r->code[0] ? r->code : "-");
+		print_visible(r->host ? r->host : "-", 32);
+		putchar(' ');
+		char *reply = mr_text_visible_dup(r->label);
+		printf("%.100s\n", reply);
+		free(reply);
+	}
+}
+
+static void json_rows(const char *name, const struct mr_summary_row *rows, size_t n, bool ages) {
+	printf(",\"%s\":[", name);
+	for (size_t i = 0; i < n; i++) {
+		const struct mr_summary_row *r = &rows[i];
+		fputs(i ? ",{\"label\":" : "{\"label\":", stdout);
+		mr_json_string(stdout, r->label);
+		fputs(",\"filter\":", stdout);
+		mr_json_string(stdout, r->filter ? r->filter : "");
+		printf(",\"recipients\":%zu", r->count);
+		if (ages) {
+			fputs(",\"ages\":[", stdout);
+			for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+				printf(c ? ",%zu" : "%zu", r->ages[c]);
+			}
+			putchar(']');
+		}
+		if (r->category != NULL && strcmp(name, "reasons") == 0) {
+			fputs(",\"category\":", stdout);
+			mr_json_string(stdout, r->category);
+			fputs(",\"code\":", stdout);
+			if (r->code[0]) {
+				mr_json_string(stdout, r->code);
+			} else {
+				fputs("null", stdout);
+			}
+			fputs(",\"host\":", stdout);
+			if (r->host) {
+				mr_json_string(stdout, r->host);
+			} else {
+				fputs("null", stdout);
+			}
+		}
+		putchar('}');
+	}
+	putchar(']');
+}
+
+static void print_json(const char *source, const struct mr_summary *s) {
+	fputs("{\"source\":", stdout);
+	mr_json_string(stdout, source);
+	printf(",\"messages\":%zu,\"recipients\":%zu,\"queues\":{", s->messages, s->recipients);
+	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
+		printf("%s\"%s\":%zu", q ? "," : "", mr_queue_name((enum mr_queue)q), s->queues[q]);
+	}
+	fputs("},\"age_minutes\":[", stdout);
+	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+		printf(c ? ",%d" : "%d", mr_summary_age_minutes[c]);
+	}
+	putchar(']');
+	json_rows("total", &s->total, 1, true);
+	json_rows("domains", s->domains, s->n_domains, true);
+	json_rows("categories", s->categories, s->n_categories, true);
+	json_rows("reasons", s->reasons, s->n_reasons, true);
+	puts("}");
+}
+
+int cli_summary(int argc, char **argv) {
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "top", required_argument, NULL, 't' },
+		{ "demo", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, demo = false;
+	const char *expr = NULL;
+	long top = 10;
+	int opt;
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		char *end;
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'f':
+			expr = optarg;
+			break;
+		case 't':
+			errno = 0;
+			top = strtol(optarg, &end, 10);
+			if (*end != '\0' || errno != 0 || top < 1 || top > 1000) {
+				cli_error(
+					"summary: --top takes a number from 1 to 1000 (got \"%s\")",
+					optarg);
+				return MR_EXIT_USAGE;
+			}
+			break;
+		case 'd':
+			demo = true;
+			break;
+		case 'h':
+			fputs(summary_usage, stdout);
+			return MR_EXIT_OK;
+		default:
+			cli_unknown_option("summary", argv[optind - 1]);
+			return MR_EXIT_USAGE;
+		}
+	}
+	int sources = argc - optind + (demo ? 1 : 0);
+	if (sources > 1) {
+		cli_error("summary: one source at a time");
+		return MR_EXIT_USAGE;
+	}
+	struct mr_filter *filter = expr ? cli_parse_filter("summary", expr) : NULL;
+	if (expr != NULL && filter == NULL) {
+		return MR_EXIT_USAGE;
+	}
+	struct mr_source *src = cli_open_source(demo           ? "demo:"
+						: sources == 0 ? "postfix:"
+							       : argv[optind]);
+	if (src == NULL) {
+		mr_filter_free(filter);
+		return MR_EXIT_FAILED;
+	}
+	char *cause = NULL;
+	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	int status = MR_EXIT_OK;
+	if (snap == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+		status = MR_EXIT_FAILED;
+	} else {
+		uint8_t *only = NULL;
+		if (filter != NULL) {
+			only = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
+			mr_filter_run(filter, snap, snap->taken_at, only);
+		}
+		struct mr_summary s;
+		mr_summary_build(&s, snap, only, mr_kb_default(), snap->taken_at, (size_t)top);
+		if (json) {
+			print_json(src->name, &s);
+		} else {
+			print_table(src->name, &s);
+		}
+		mr_summary_finish(&s);
+		free(only);
+		if (fflush(stdout) != 0) {
+			cli_error("writing the summary: %s", strerror(errno));
+			status = MR_EXIT_FAILED;
+		}
+	}
+	mr_snapshot_destroy(snap);
+	mr_filter_free(filter);
+	mr_source_destroy(src);
+	return status;
+}
