@@ -1,0 +1,78 @@
+#ifndef MR_ROWS_H
+#define MR_ROWS_H
+
+/*
+ * The rows of the queue list: which messages a filter lets through, in what
+ * order, and which are tagged. Kept apart from the screen so that the same
+ * code is tested and measured on a million messages (tests/bench).
+ *
+ * Sorting is by a 64-bit key per message and a stable radix sort: numbers
+ * are their own keys, texts their first eight bytes (ignoring case), and
+ * messages whose text keys tie are then put in order by the whole text.
+ * Ties keep the order of the rows before, so sorting by one column and then
+ * another orders by both.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter.h"
+#include "snapshot.h"
+
+enum mr_sort {
+	MR_SORT_AGE, /* oldest first */
+	MR_SORT_ID,
+	MR_SORT_QUEUE,
+	MR_SORT_SIZE,
+	MR_SORT_SENDER,
+	MR_SORT_RECIPIENT, /* the first recipient */
+	MR_SORT_CAUSE,     /* the main failure's category */
+	MR_SORT_ATTEMPTS,
+	MR_SORT_NEXT_RETRY,
+	MR_SORT_COUNT
+};
+
+const char *mr_sort_name(enum mr_sort sort); /* "age", "sender", ... */
+bool mr_sort_parse(const char *name, enum mr_sort *sort);
+
+struct mr_rows {
+	const struct mr_snapshot *snap;
+	uint32_t *rows; /* message indexes, in display order */
+	size_t n_rows;
+	enum mr_sort sort;
+	bool reverse;
+	uint8_t *match;  /* per message: the filter lets it through */
+	uint8_t *tagged; /* per message */
+	size_t n_tagged;
+};
+
+void mr_rows_init(struct mr_rows *r);
+void mr_rows_finish(struct mr_rows *r);
+
+/*
+ * Takes a new snapshot: the filter is run on it (NULL: every message) and
+ * the rows sorted. Tags move with their messages' ids; returns how many
+ * tagged messages left the queue (their tags are dropped).
+ */
+size_t mr_rows_set_snapshot(struct mr_rows *r, const struct mr_snapshot *snap,
+	struct mr_filter *filter, int64_t now);
+/* A new filter on the same snapshot (NULL: every message). */
+void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now);
+/* A new order; the rows that pass stay the same. */
+void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse);
+
+/* The row showing message index, or n_rows when it is not shown. */
+size_t mr_rows_find(const struct mr_rows *r, uint32_t message);
+
+void mr_rows_tag(struct mr_rows *r, uint32_t message, bool on);
+/* Every shown row tagged; every shown row's tag flipped; no tag at all. */
+void mr_rows_tag_shown(struct mr_rows *r);
+void mr_rows_invert_shown(struct mr_rows *r);
+void mr_rows_untag_all(struct mr_rows *r);
+
+/* The ids of the tagged messages (pointers into the snapshot), in row order
+ * of the shown ones first, then the hidden ones; *n set. Free the array. */
+const char **mr_rows_tagged_ids(const struct mr_rows *r, size_t *n);
+
+#endif
