@@ -277,8 +277,8 @@ static size_t carry_tags(struct mr_rows *r, const struct mr_snapshot *old_snap,
 	return wanted - r->n_tagged;
 }
 
-size_t mr_rows_set_snapshot(struct mr_rows *r, const struct mr_snapshot *snap,
-	struct mr_filter *filter, int64_t now) {
+size_t mr_rows_set_snapshot(
+	struct mr_rows *r, const struct mr_snapshot *snap, struct mr_filter *filter, int64_t now) {
 	uint8_t *old_tags = r->tagged;
 	size_t lost = carry_tags(r, r->snap, r->n_tagged > 0 ? old_tags : NULL, snap);
 	free(old_tags);

@@ -55,8 +55,8 @@ void mr_rows_finish(struct mr_rows *r);
  * the rows sorted. Tags move with their messages' ids; returns how many
  * tagged messages left the queue (their tags are dropped).
  */
-size_t mr_rows_set_snapshot(struct mr_rows *r, const struct mr_snapshot *snap,
-	struct mr_filter *filter, int64_t now);
+size_t mr_rows_set_snapshot(
+	struct mr_rows *r, const struct mr_snapshot *snap, struct mr_filter *filter, int64_t now);
 /* A new filter on the same snapshot (NULL: every message). */
 void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now);
 /* A new order; the rows that pass stay the same. */

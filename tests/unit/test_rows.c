@@ -107,7 +107,8 @@ static void test_sorts(void) {
 			for (size_t i = 0; i < snap->n_messages; i++) {
 				once += seen[i] == 1;
 			}
-			T_OK(bad == 0 && once == 3000, "sort by %s%s: in order, ties as before (%zu out)",
+			T_OK(bad == 0 && once == 3000,
+				"sort by %s%s: in order, ties as before (%zu out)",
 				mr_sort_name((enum mr_sort)s), reverse ? ", reversed" : "", bad);
 			free(seen);
 			free(place);
