@@ -32,6 +32,7 @@ void mr_rows_init(struct mr_rows *r) {
 
 void mr_rows_finish(struct mr_rows *r) {
 	free(r->rows);
+	free(r->by_id);
 	free(r->match);
 	free(r->tagged);
 	*r = (struct mr_rows){ 0 };
@@ -237,8 +238,8 @@ void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now
 	r->rows = mr_xmalloc((n ? n : 1) * sizeof(*r->rows));
 	r->n_rows = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (r->match[i]) {
-			r->rows[r->n_rows++] = (uint32_t)i;
+		if (r->match[r->by_id[i]]) {
+			r->rows[r->n_rows++] = r->by_id[i];
 		}
 	}
 	mr_rows_sort(r, r->sort, r->reverse);
@@ -283,6 +284,21 @@ size_t mr_rows_set_snapshot(
 	size_t lost = carry_tags(r, r->snap, r->n_tagged > 0 ? old_tags : NULL, snap);
 	free(old_tags);
 	r->snap = snap;
+	/* Every message in order of id, once: each filter and sort starts there. */
+	enum mr_sort sort = r->sort;
+	bool reverse = r->reverse;
+	free(r->rows);
+	r->rows = mr_xmalloc((snap->n_messages ? snap->n_messages : 1) * sizeof(*r->rows));
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		r->rows[i] = (uint32_t)i;
+	}
+	r->n_rows = snap->n_messages;
+	mr_rows_sort(r, MR_SORT_ID, false);
+	free(r->by_id);
+	r->by_id = r->rows;
+	r->rows = NULL;
+	r->sort = sort;
+	r->reverse = reverse;
 	mr_rows_set_filter(r, filter, now);
 	return lost;
 }

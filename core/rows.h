@@ -10,7 +10,8 @@
  * are their own keys, texts their first eight bytes (ignoring case), and
  * messages whose text keys tie are then put in order by the whole text.
  * Ties keep the order of the rows before, so sorting by one column and then
- * another orders by both.
+ * another orders by both; a new snapshot or filter starts from the order of
+ * the ids (sorted once per snapshot), so equal keys are in order of id.
  */
 
 #include <stdbool.h>
@@ -42,6 +43,7 @@ struct mr_rows {
 	size_t n_rows;
 	enum mr_sort sort;
 	bool reverse;
+	uint32_t *by_id; /* every message, in order of id: where sorts start */
 	uint8_t *match;  /* per message: the filter lets it through */
 	uint8_t *tagged; /* per message */
 	size_t n_tagged;

@@ -116,6 +116,14 @@ T resize-window -t demo -x 80 -y 24
 expect_screen demo list-80x24 "a resize to 80x24 lays the list out again"
 T resize-window -t demo -x 100 -y 30
 expect_screen demo list-start "and back to 100x30"
+T send-keys -t demo t t t
+expect_screen demo list-tagged "t tags three messages: marked, counted in the status line"
+T send-keys -t demo s
+expect_screen demo list-sorted "s sorts by the next column (id), the cursor on its message"
+T send-keys -t demo S
+expect_screen demo list-sorted-reverse "S reverses the order"
+T send-keys -t demo u s s s s s s s s S g
+expect_screen demo list-start "u removes the tags; s back round to the age order, g to the top"
 T send-keys -t demo q
 expect_exit demo 0 "q on the list quits with status 0"
 

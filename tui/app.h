@@ -8,7 +8,9 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "filter.h"
 #include "keys.h"
+#include "rows.h"
 #include "snapshot.h"
 
 enum view {
@@ -35,8 +37,8 @@ struct text_view {
 struct app {
 	struct mr_source *source;
 	struct mr_snapshot *snap;
-	uint32_t *rows; /* message indices in display order */
-	size_t n_rows;
+	struct mr_rows list;      /* the rows shown, their order, the tags */
+	struct mr_filter *filter; /* NULL: every message */
 	size_t cursor;
 	size_t top;
 	int64_t refreshed_at;
@@ -55,6 +57,9 @@ struct app {
 bool app_refresh(struct app *app, char **cause);
 void app_set_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct mr_message *app_current(const struct app *app);
+/* After the rows changed: the cursor back on message (an index into the
+ * snapshot), or as near as it can be. */
+void app_keep_cursor(struct app *app, uint32_t message);
 
 /* The views: draw themselves into stdscr and handle their requests. */
 void list_draw(struct app *app);

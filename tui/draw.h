@@ -26,6 +26,7 @@ enum style {
 	STYLE_REASON,    /* a failure text */
 	STYLE_TEMPORARY, /* the cause of a failure that will be retried */
 	STYLE_PERMANENT, /* the cause of a failure that will not */
+	STYLE_TAGGED,    /* the mark of a tagged message */
 	STYLE_QUEUE,     /* + enum mr_queue: each queue's own colour */
 	STYLE_COUNT = STYLE_QUEUE + MR_QUEUE_COUNT
 };

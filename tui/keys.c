@@ -31,6 +31,13 @@ static const struct key_binding default_bindings[] = {
 	{ '\r', REQ_OPEN },
 	{ KEY_ENTER, REQ_OPEN },
 	{ KEY_RIGHT, REQ_OPEN },
+	{ 's', REQ_SORT_NEXT },
+	{ 'S', REQ_SORT_REVERSE },
+	{ 't', REQ_TAG },
+	{ KEY_IC, REQ_TAG },
+	{ 'T', REQ_TAG_ALL },
+	{ '*', REQ_TAG_INVERT },
+	{ 'u', REQ_UNTAG_ALL },
 	{ 'q', REQ_BACK },
 	{ 27, REQ_BACK },
 	{ KEY_LEFT, REQ_BACK },
@@ -73,6 +80,7 @@ static void binding_name(int key, char *out, size_t size) {
 		{ 27, "Esc" },
 		{ ' ', "Space" },
 		{ KEY_F(1), "F1" },
+		{ KEY_IC, "Ins" },
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
 		if (names[i].key == key) {

@@ -16,6 +16,12 @@
 	X(FIRST, "Go to the first line")                \
 	X(LAST, "Go to the last line")                  \
 	X(OPEN, "Show the selected message in detail")  \
+	X(SORT_NEXT, "Sort by the next column")         \
+	X(SORT_REVERSE, "Reverse the order")            \
+	X(TAG, "Tag or untag the message, go down")     \
+	X(TAG_ALL, "Tag every message shown")           \
+	X(TAG_INVERT, "Flip the tags of those shown")   \
+	X(UNTAG_ALL, "Remove every tag")                \
 	X(BACK, "Close this view (quit from the list)") \
 	X(REFRESH, "List the queue again")              \
 	X(REDRAW, "Redraw the screen")                  \

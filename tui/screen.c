@@ -14,43 +14,11 @@
 
 enum { MIN_COLS = 20, MIN_LINES = 4 };
 
-struct order_key {
-	int64_t arrival;
-	const char *id;
-	uint32_t index;
-};
-
-/* Oldest first: the mail stuck longest heads the list; ties by id. */
-static int compare_keys(const void *a, const void *b) {
-	const struct order_key *x = a, *y = b;
-	if (x->arrival != y->arrival) {
-		return x->arrival < y->arrival ? -1 : 1;
-	}
-	return strcmp(x->id, y->id);
-}
-
-static void order_rows(struct app *app) {
-	size_t n = app->snap->n_messages;
-	struct order_key *keys = mr_xcalloc(n, sizeof(*keys));
-	for (size_t i = 0; i < n; i++) {
-		const struct mr_message *m = &app->snap->messages[i];
-		keys[i] = (struct order_key){ m->arrival, m->id, (uint32_t)i };
-	}
-	qsort(keys, n, sizeof(*keys), compare_keys);
-	free(app->rows);
-	app->rows = mr_xcalloc(n, sizeof(*app->rows));
-	for (size_t i = 0; i < n; i++) {
-		app->rows[i] = keys[i].index;
-	}
-	app->n_rows = n;
-	free(keys);
-}
-
 const struct mr_message *app_current(const struct app *app) {
-	if (app->n_rows == 0 || app->cursor >= app->n_rows) {
+	if (app->list.n_rows == 0 || app->cursor >= app->list.n_rows) {
 		return NULL;
 	}
-	return &app->snap->messages[app->rows[app->cursor]];
+	return &app->snap->messages[app->list.rows[app->cursor]];
 }
 
 bool app_refresh(struct app *app, char **cause) {
@@ -60,25 +28,38 @@ bool app_refresh(struct app *app, char **cause) {
 	}
 	const struct mr_message *current = app_current(app);
 	char *keep = current != NULL ? mr_xstrdup(current->id) : NULL;
+	/* The old snapshot lives until the tags have moved to the new one. */
+	size_t lost = mr_rows_set_snapshot(&app->list, snap, app->filter, snap->taken_at);
 	mr_snapshot_destroy(app->snap);
 	app->snap = snap;
 	app->refreshed_at = snap->taken_at;
-	order_rows(app);
-	/* The cursor stays on its message if it is still queued, else on the
+	if (lost > 0) {
+		app_set_message(
+			app, "%zu tagged message%s left the queue", lost, lost == 1 ? "" : "s");
+	}
+	/* The cursor stays on its message if it is still shown, else on the
 	 * same row. */
-	if (keep != NULL) {
-		for (size_t i = 0; i < app->n_rows; i++) {
-			if (strcmp(app->snap->messages[app->rows[i]].id, keep) == 0) {
-				app->cursor = i;
-				break;
-			}
+	const struct mr_message *found = keep ? mr_snapshot_find(snap, keep) : NULL;
+	if (found != NULL) {
+		size_t row = mr_rows_find(&app->list, (uint32_t)(found - snap->messages));
+		if (row < app->list.n_rows) {
+			app->cursor = row;
 		}
 	}
-	if (app->cursor >= app->n_rows) {
-		app->cursor = app->n_rows > 0 ? app->n_rows - 1 : 0;
+	if (app->cursor >= app->list.n_rows) {
+		app->cursor = app->list.n_rows > 0 ? app->list.n_rows - 1 : 0;
 	}
 	free(keep);
 	return true;
+}
+
+/* Re-sorts, filters or re-tags keep the cursor on the message it was on. */
+void app_keep_cursor(struct app *app, uint32_t message) {
+	size_t row = mr_rows_find(&app->list, message);
+	app->cursor = row < app->list.n_rows           ? row
+		      : app->cursor < app->list.n_rows ? app->cursor
+		      : app->list.n_rows > 0           ? app->list.n_rows - 1
+						       : 0;
 }
 
 void app_set_message(struct app *app, const char *fmt, ...) {
@@ -157,6 +138,7 @@ static void handle(struct app *app, enum request req) {
 
 int screen_run(struct mr_source *source, char **cause) {
 	struct app app = { .source = source };
+	mr_rows_init(&app.list);
 	/* The first listing happens before curses starts, so that a source
 	 * that cannot be read fails with a plain message on the terminal. */
 	if (!app_refresh(&app, cause)) {
@@ -166,8 +148,8 @@ int screen_run(struct mr_source *source, char **cause) {
 	if (screen == NULL) {
 		const char *term = getenv("TERM");
 		mr_fail(cause, "cannot use this terminal (TERM=%s)", term ? term : "unset");
+		mr_rows_finish(&app.list);
 		mr_snapshot_destroy(app.snap);
-		free(app.rows);
 		return 1;
 	}
 	mr_set_fatal_hook(restore_terminal);
@@ -199,8 +181,9 @@ int screen_run(struct mr_source *source, char **cause) {
 	delscreen(screen);
 	mr_set_fatal_hook(NULL);
 
+	mr_rows_finish(&app.list);
+	mr_filter_free(app.filter);
 	mr_snapshot_destroy(app.snap);
-	free(app.rows);
 	free(app.detail_id);
 	free(app.message);
 	text_view_clear(&app.detail);

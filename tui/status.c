@@ -44,8 +44,19 @@ static void compose(const struct app *app, int form, struct mr_buf *left, struct
 	mr_format_count(at, app->cursor + 1);
 	mr_buf_clear(left);
 	mr_buf_clear(right);
-	if (app->n_rows > 0) {
-		mr_buf_printf(right, " %s/%s", at, total);
+	if (app->list.n_tagged > 0) {
+		char tagged[MR_FORMAT_MAX];
+		mr_format_count(tagged, app->list.n_tagged);
+		mr_buf_printf(right, " %s tagged ", tagged);
+	}
+	if (app->list.sort != MR_SORT_AGE || app->list.reverse) {
+		mr_buf_printf(right, " by %s%s ", mr_sort_name(app->list.sort),
+			app->list.reverse ? " rev" : "");
+	}
+	if (app->list.n_rows > 0) {
+		char shown[MR_FORMAT_MAX];
+		mr_format_count(shown, app->list.n_rows);
+		mr_buf_printf(right, " %s/%s", at, shown);
 	} else {
 		mr_buf_add_str(right, " empty");
 	}

@@ -78,6 +78,11 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	draw_fill(stdscr, y, 0, COLS, STYLE_NORMAL, base);
 	int x = 0;
 	draw_str(stdscr, y, x, c->id, msg->id, STYLE_NORMAL, base);
+	if (app->list.tagged[msg - app->snap->messages]) {
+		/* In the gap after the id: a tagged row reads as such without
+		 * colour, and untagged rows keep their layout. */
+		draw_str(stdscr, y, x + c->id, GAP, "*", STYLE_TAGGED, base);
+	}
 	x += c->id + GAP;
 	draw_str(stdscr, y, x, c->queue, mr_queue_name(msg->queue),
 		(enum style)(STYLE_QUEUE + msg->queue), base);
@@ -134,8 +139,8 @@ static void keep_cursor_visible(struct app *app) {
 	if (rows < 1) {
 		return;
 	}
-	if (app->cursor >= app->n_rows && app->n_rows > 0) {
-		app->cursor = app->n_rows - 1;
+	if (app->cursor >= app->list.n_rows && app->list.n_rows > 0) {
+		app->cursor = app->list.n_rows - 1;
 	}
 	if (app->cursor < app->top) {
 		app->top = app->cursor;
@@ -143,8 +148,8 @@ static void keep_cursor_visible(struct app *app) {
 		app->top = app->cursor - (size_t)rows + 1;
 	}
 	/* No empty rows below the last message while there is more above. */
-	if (app->n_rows >= (size_t)rows && app->top > app->n_rows - (size_t)rows) {
-		app->top = app->n_rows - (size_t)rows;
+	if (app->list.n_rows >= (size_t)rows && app->top > app->list.n_rows - (size_t)rows) {
+		app->top = app->list.n_rows - (size_t)rows;
 	}
 }
 
@@ -157,8 +162,8 @@ void list_draw(struct app *app) {
 		size_t i = app->top + (size_t)r;
 		move(1 + r, 0);
 		clrtoeol();
-		if (i < app->n_rows) {
-			draw_row(app, &c, 1 + r, &app->snap->messages[app->rows[i]],
+		if (i < app->list.n_rows) {
+			draw_row(app, &c, 1 + r, &app->snap->messages[app->list.rows[i]],
 				i == app->cursor);
 		} else if (i == 0) {
 			draw_str(
@@ -167,9 +172,38 @@ void list_draw(struct app *app) {
 	}
 }
 
+/* Sorts and tags of many rows; the cursor stays on its message. */
+static void change_rows(struct app *app, enum request req) {
+	const struct mr_message *current = app_current(app);
+	uint32_t m = current ? (uint32_t)(current - app->snap->messages) : UINT32_MAX;
+	struct mr_rows *rows = &app->list;
+	switch (req) {
+	case REQ_SORT_NEXT:
+		mr_rows_sort(rows, (enum mr_sort)((rows->sort + 1) % MR_SORT_COUNT), rows->reverse);
+		app_set_message(app, "sorted by %s%s", mr_sort_name(rows->sort),
+			rows->reverse ? ", reversed" : "");
+		break;
+	case REQ_SORT_REVERSE:
+		mr_rows_sort(rows, rows->sort, !rows->reverse);
+		app_set_message(app, "sorted by %s%s", mr_sort_name(rows->sort),
+			rows->reverse ? ", reversed" : "");
+		break;
+	case REQ_TAG_ALL:
+		mr_rows_tag_shown(rows);
+		break;
+	case REQ_TAG_INVERT:
+		mr_rows_invert_shown(rows);
+		break;
+	default:
+		mr_rows_untag_all(rows);
+		break;
+	}
+	app_keep_cursor(app, m);
+}
+
 void list_handle(struct app *app, enum request req) {
 	size_t page = list_rows() > 1 ? (size_t)list_rows() - 1 : 1;
-	size_t last = app->n_rows > 0 ? app->n_rows - 1 : 0;
+	size_t last = app->list.n_rows > 0 ? app->list.n_rows - 1 : 0;
 	switch (req) {
 	case REQ_MOVE_DOWN:
 		app->cursor = app->cursor < last ? app->cursor + 1 : last;
@@ -192,12 +226,26 @@ void list_handle(struct app *app, enum request req) {
 		app->cursor = last;
 		break;
 	case REQ_OPEN:
-		if (app->n_rows > 0) {
+		if (app->list.n_rows > 0) {
 			detail_open(app);
 		}
 		break;
 	case REQ_BACK:
 		app->quit = true;
+		break;
+	case REQ_SORT_NEXT:
+	case REQ_SORT_REVERSE:
+	case REQ_TAG_ALL:
+	case REQ_TAG_INVERT:
+	case REQ_UNTAG_ALL:
+		change_rows(app, req);
+		break;
+	case REQ_TAG:
+		if (app_current(app) != NULL) {
+			uint32_t m = (uint32_t)(app_current(app) - app->snap->messages);
+			mr_rows_tag(&app->list, m, !app->list.tagged[m]);
+			app->cursor = app->cursor < last ? app->cursor + 1 : last;
+		}
 		break;
 	default:
 		break;
