@@ -53,6 +53,14 @@ struct app {
 	bool quit;
 };
 
+/* Draws the current view and the status line; handles one request. */
+void app_draw(struct app *app);
+void app_handle(struct app *app, enum request req);
+
+/* A new filter from expr (empty: none); false with *err when it is not one.
+ * The cursor stays on its message when that is still shown. */
+bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *err);
+
 /* Lists the source again; keeps the cursor on the same message. */
 bool app_refresh(struct app *app, char **cause);
 void app_set_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -53,6 +53,23 @@ bool app_refresh(struct app *app, char **cause) {
 	return true;
 }
 
+bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *err) {
+	struct mr_filter *filter = mr_filter_parse(expr, mr_kb_default(), err);
+	if (filter == NULL) {
+		return false;
+	}
+	const struct mr_message *current = app_current(app);
+	uint32_t m = current ? (uint32_t)(current - app->snap->messages) : UINT32_MAX;
+	mr_filter_free(app->filter);
+	app->filter = mr_filter_is_empty(filter) ? NULL : filter;
+	if (app->filter == NULL) {
+		mr_filter_free(filter);
+	}
+	mr_rows_set_filter(&app->list, app->filter, app->refreshed_at);
+	app_keep_cursor(app, m);
+	return true;
+}
+
 /* Re-sorts, filters or re-tags keep the cursor on the message it was on. */
 void app_keep_cursor(struct app *app, uint32_t message) {
 	size_t row = mr_rows_find(&app->list, message);
@@ -76,7 +93,7 @@ static void restore_terminal(void) {
 	}
 }
 
-static void draw(struct app *app) {
+void app_draw(struct app *app) {
 	erase();
 	if (COLS < MIN_COLS || LINES < MIN_LINES) {
 		mvaddnstr(0, 0, "terminal too small", COLS);
@@ -98,7 +115,7 @@ static void draw(struct app *app) {
 	refresh();
 }
 
-static void handle(struct app *app, enum request req) {
+void app_handle(struct app *app, enum request req) {
 	switch (req) {
 	case REQ_QUIT:
 		app->quit = true;
@@ -162,7 +179,7 @@ int screen_run(struct mr_source *source, char **cause) {
 	draw_init();
 
 	while (!app.quit) {
-		draw(&app);
+		app_draw(&app);
 		errno = 0;
 		int key = getch();
 		if (key == ERR && errno != EINTR) {
@@ -175,7 +192,7 @@ int screen_run(struct mr_source *source, char **cause) {
 		}
 		free(app.message);
 		app.message = NULL;
-		handle(&app, key_request(key));
+		app_handle(&app, key_request(key));
 	}
 	endwin();
 	delscreen(screen);
