@@ -7,26 +7,25 @@
 
 #include "bigmem.h"
 #include "buf.h"
+#include "parallel.h"
 #include "xalloc.h"
 
-/* A share of the texts to decode, for one thread. */
-struct share {
+struct decode_job {
 	const struct mr_kb *kb;
 	const struct mr_text *const *texts;
 	struct mr_diagnosis *out;
-	size_t from, to;
 };
 
-static void *decode_share(void *arg) {
-	const struct share *d = arg;
+static void decode_range(void *ctx, size_t thread, size_t from, size_t to) {
+	(void)thread;
+	const struct decode_job *job = ctx;
 	struct mr_buf scratch;
 	mr_buf_init(&scratch);
-	for (size_t i = d->from; i < d->to; i++) {
-		const struct mr_text *t = d->texts[i];
-		mr_decode(d->kb, mr_text_str(t, &scratch), t->len, &d->out[i]);
+	for (size_t i = from; i < to; i++) {
+		const struct mr_text *t = job->texts[i];
+		mr_decode(job->kb, mr_text_str(t, &scratch), t->len, &job->out[i]);
 	}
 	mr_buf_finish(&scratch);
-	return NULL;
 }
 
 static size_t cores(void) {
@@ -38,32 +37,8 @@ static size_t cores(void) {
  * read, so each core takes a share. */
 void mr_decode_texts(const struct mr_kb *kb, const struct mr_text *const *texts,
 	struct mr_diagnosis *out, size_t n) {
-	enum { MAX_THREADS = 8, PER_THREAD_MIN = 4096 };
-	size_t threads = cores();
-	threads = threads > MAX_THREADS ? MAX_THREADS : threads;
-	if (n / PER_THREAD_MIN < threads) {
-		threads = n / PER_THREAD_MIN > 0 ? n / PER_THREAD_MIN : 1;
-	}
-	struct share shares[MAX_THREADS];
-	pthread_t ids[MAX_THREADS];
-	bool started[MAX_THREADS] = { false };
-	for (size_t t = 0; t < threads; t++) {
-		shares[t] =
-			(struct share){ kb, texts, out, n * t / threads, n * (t + 1) / threads };
-		/* The first share is this thread's; a thread that cannot start
-		 * leaves its share to this one too. */
-		started[t] = t > 0 && pthread_create(&ids[t], NULL, decode_share, &shares[t]) == 0;
-	}
-	for (size_t t = 0; t < threads; t++) {
-		if (!started[t]) {
-			decode_share(&shares[t]);
-		}
-	}
-	for (size_t t = 0; t < threads; t++) {
-		if (started[t]) {
-			pthread_join(ids[t], NULL);
-		}
-	}
+	struct decode_job job = { kb, texts, out };
+	mr_parallel_for(n, 4096, decode_range, &job);
 }
 
 /*

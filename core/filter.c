@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "code.h"
+#include "parallel.h"
 #include "xalloc.h"
 
 /*
@@ -102,15 +103,31 @@ static bool ci_equal(const char *a, const char *b, size_t n) {
 	return true;
 }
 
-/* needle (lower case) in hay, ignoring case. */
+/* needle (lower case) in hay, ignoring case. Reasons are long and a filter
+ * reads every distinct one: the first byte is looked for with memchr, in
+ * both cases when it is a letter, before anything is compared. */
 static bool ci_contains(const char *hay, size_t hay_len, const char *needle, size_t len) {
 	if (len == 0) {
 		return true;
 	}
-	for (size_t i = 0; i + len <= hay_len; i++) {
-		if (tolower((unsigned char)hay[i]) == (unsigned char)needle[0] &&
-			ci_equal(hay + i + 1, needle + 1, len - 1)) {
+	if (len > hay_len) {
+		return false;
+	}
+	unsigned char lo = (unsigned char)needle[0], up = (unsigned char)toupper(lo);
+	const char *end = hay + hay_len - len + 1; /* where a match can start */
+	const char *next_lo = memchr(hay, lo, (size_t)(end - hay));
+	const char *next_up = up != lo ? memchr(hay, up, (size_t)(end - hay)) : NULL;
+	while (next_lo != NULL || next_up != NULL) {
+		bool take_lo = next_up == NULL || (next_lo != NULL && next_lo < next_up);
+		const char *at = take_lo ? next_lo : next_up;
+		if (ci_equal(at + 1, needle + 1, len - 1)) {
 			return true;
+		}
+		const char *from = at + 1;
+		if (take_lo) {
+			next_lo = from < end ? memchr(from, lo, (size_t)(end - from)) : NULL;
+		} else {
+			next_up = from < end ? memchr(from, up, (size_t)(end - from)) : NULL;
 		}
 	}
 	return false;
@@ -607,23 +624,61 @@ static bool reason_matches(const struct mr_filter *f, const struct node *t, cons
 	}
 }
 
-/* Each reason term decided for every distinct reason of snap. */
-static void decide_reasons(struct mr_filter *f, struct node *n, const struct mr_snapshot *snap,
-	const struct mr_text *const *texts, struct mr_buf *scratch) {
+/* The terms about reasons, to decide for every distinct reason at once. */
+static size_t reason_terms(struct node *n, struct node **out, size_t max, size_t found) {
 	if (n == NULL) {
+		return found;
+	}
+	found = reason_terms(n->left, out, max, found);
+	found = reason_terms(n->right, out, max, found);
+	if (n->kind == NODE_TERM && about_reasons(n->key) && found < max) {
+		out[found++] = n;
+	}
+	return found;
+}
+
+struct reason_job {
+	const struct mr_filter *filter;
+	const struct mr_snapshot *snap;
+	const struct mr_text *const *texts;
+	struct node **terms;
+	size_t n_terms;
+};
+
+/* Each text is made whole once, for all the terms. */
+static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
+	(void)thread;
+	const struct reason_job *job = ctx;
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
+	for (size_t i = from; i < to; i++) {
+		const char *text = mr_text_str(job->texts[i], &scratch);
+		for (size_t t = 0; t < job->n_terms; t++) {
+			struct node *n = job->terms[t];
+			n->per_reason[i] = reason_matches(
+				job->filter, n, text, job->texts[i]->len, &job->snap->diagnoses[i]);
+		}
+	}
+	mr_buf_finish(&scratch);
+}
+
+static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) {
+	enum { MAX_TERMS = 256 };
+	struct node *terms[MAX_TERMS];
+	size_t n_terms = reason_terms(f->root, terms, MAX_TERMS, 0);
+	if (n_terms == 0) {
 		return;
 	}
-	decide_reasons(f, n->left, snap, texts, scratch);
-	decide_reasons(f, n->right, snap, texts, scratch);
-	if (n->kind != NODE_TERM || !about_reasons(n->key)) {
-		return;
+	for (size_t t = 0; t < n_terms; t++) {
+		free(terms[t]->per_reason);
+		terms[t]->per_reason = mr_xcalloc(snap->n_diagnoses ? snap->n_diagnoses : 1, 1);
 	}
-	free(n->per_reason);
-	n->per_reason = mr_xmalloc(snap->n_diagnoses ? snap->n_diagnoses : 1);
-	for (size_t i = 0; i < snap->n_diagnoses; i++) {
-		const char *text = mr_text_str(texts[i], scratch);
-		n->per_reason[i] = reason_matches(f, n, text, texts[i]->len, &snap->diagnoses[i]);
-	}
+	const struct mr_text **texts =
+		mr_xreallocarray(NULL, snap->n_diagnoses ? snap->n_diagnoses : 1, sizeof(*texts));
+	mr_textpool_list(snap->reasons, texts);
+	struct reason_job job = { f, snap, texts, terms, n_terms };
+	mr_parallel_for(snap->n_diagnoses, 4096, decide_range, &job);
+	free(texts);
 }
 
 /* from:<> (or from:mailer-daemon) is the null sender of bounces. */
@@ -710,26 +765,39 @@ static bool message_matches(const struct node *root, bool per_recipient,
 	return false;
 }
 
+struct message_job {
+	const struct node *root;
+	bool per_recipient;
+	const struct mr_snapshot *snap;
+	int64_t now;
+	uint8_t *match;
+	size_t counts[MR_PARALLEL_MAX];
+};
+
+static void match_range(void *ctx, size_t thread, size_t from, size_t to) {
+	struct message_job *job = ctx;
+	size_t n = 0;
+	for (size_t i = from; i < to; i++) {
+		job->match[i] = message_matches(job->root, job->per_recipient, job->snap,
+			&job->snap->messages[i], job->now);
+		n += job->match[i];
+	}
+	job->counts[thread] = n;
+}
+
 size_t mr_filter_run(
 	struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now, uint8_t *match) {
 	if (mr_filter_is_empty(filter)) {
 		memset(match, 1, snap->n_messages);
 		return snap->n_messages;
 	}
-	const struct mr_text **texts =
-		mr_xreallocarray(NULL, snap->n_diagnoses ? snap->n_diagnoses : 1, sizeof(*texts));
-	mr_textpool_list(snap->reasons, texts);
-	struct mr_buf scratch;
-	mr_buf_init(&scratch);
-	decide_reasons(filter, filter->root, snap, texts, &scratch);
-	mr_buf_finish(&scratch);
-	free(texts);
-	bool per_recipient = mentions_recipients(filter->root);
+	decide_reasons(filter, snap);
+	struct message_job job = { filter->root, mentions_recipients(filter->root), snap, now,
+		match, { 0 } };
+	size_t threads = mr_parallel_for(snap->n_messages, 16384, match_range, &job);
 	size_t n = 0;
-	for (size_t i = 0; i < snap->n_messages; i++) {
-		match[i] =
-			message_matches(filter->root, per_recipient, snap, &snap->messages[i], now);
-		n += match[i];
+	for (size_t t = 0; t < threads; t++) {
+		n += job.counts[t];
 	}
 	return n;
 }

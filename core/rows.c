@@ -35,6 +35,9 @@ void mr_rows_finish(struct mr_rows *r) {
 	free(r->by_id);
 	free(r->match);
 	free(r->tagged);
+	for (int c = 0; c < 3; c++) {
+		free(r->text_rank[c]);
+	}
 	*r = (struct mr_rows){ 0 };
 }
 
@@ -98,106 +101,159 @@ static uint64_t sort_key(const struct mr_snapshot *snap, enum mr_sort sort, uint
 
 /* --- sorting -------------------------------------------------------------------- */
 
-/* A stable LSD radix sort of (key, row) pairs, 16 bits a pass; a pass
- * where every key has the same digit is skipped. */
+enum { DIGIT_BITS = 11, DIGITS = 1 << DIGIT_BITS };
+
+/*
+ * A stable LSD radix sort of (key, row) pairs. Keys are first made relative
+ * to the smallest, so only the bits in which they differ are sorted, 11 at
+ * a time: few passes, and each scatters into few enough places to stay in
+ * the caches.
+ */
 static void radix_sort(uint64_t *keys, uint32_t *rows, size_t n) {
-	uint64_t *keys2 = mr_xmalloc(n * sizeof(*keys2) + 1);
-	uint32_t *rows2 = mr_xmalloc(n * sizeof(*rows2) + 1);
-	size_t *count = mr_xmalloc(65536 * sizeof(*count));
-	for (int shift = 0; shift < 64; shift += 16) {
-		memset(count, 0, 65536 * sizeof(*count));
+	if (n < 2) {
+		return;
+	}
+	uint64_t lo = keys[0], hi = keys[0];
+	for (size_t i = 1; i < n; i++) {
+		lo = keys[i] < lo ? keys[i] : lo;
+		hi = keys[i] > hi ? keys[i] : hi;
+	}
+	int bits = 0;
+	for (uint64_t span = hi - lo; span != 0; span >>= 1) {
+		bits++;
+	}
+	if (bits == 0) {
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		keys[i] -= lo;
+	}
+	uint64_t *keys2 = mr_xmalloc(n * sizeof(*keys2));
+	uint32_t *rows2 = mr_xmalloc(n * sizeof(*rows2));
+	uint64_t *from_k = keys, *to_k = keys2;
+	uint32_t *from_r = rows, *to_r = rows2;
+	size_t count[DIGITS];
+	for (int shift = 0; shift < bits; shift += DIGIT_BITS) {
+		memset(count, 0, sizeof(count));
 		for (size_t i = 0; i < n; i++) {
-			count[(keys[i] >> shift) & 0xffff]++;
-		}
-		if (n == 0 || count[(keys[0] >> shift) & 0xffff] == n) {
-			continue;
+			count[(from_k[i] >> shift) & (DIGITS - 1)]++;
 		}
 		size_t at = 0;
-		for (size_t d = 0; d < 65536; d++) {
+		for (size_t d = 0; d < DIGITS; d++) {
 			size_t c = count[d];
 			count[d] = at;
 			at += c;
 		}
 		for (size_t i = 0; i < n; i++) {
-			size_t to = count[(keys[i] >> shift) & 0xffff]++;
-			keys2[to] = keys[i];
-			rows2[to] = rows[i];
+			size_t to = count[(from_k[i] >> shift) & (DIGITS - 1)]++;
+			to_k[to] = from_k[i];
+			to_r[to] = from_r[i];
 		}
-		memcpy(keys, keys2, n * sizeof(*keys));
-		memcpy(rows, rows2, n * sizeof(*rows));
+		uint64_t *swap_k = from_k;
+		from_k = to_k;
+		to_k = swap_k;
+		uint32_t *swap_r = from_r;
+		from_r = to_r;
+		to_r = swap_r;
+	}
+	if (from_r != rows) {
+		memcpy(rows, from_r, n * sizeof(*rows));
 	}
 	free(keys2);
 	free(rows2);
-	free(count);
 }
 
-/* For putting the rows whose first eight bytes tie in order of the rest. */
-struct tie {
+struct distinct_text {
 	const char *text;
-	uint32_t row;
-	uint32_t before; /* place before this sort: keeps ties as they were */
+	uint32_t index; /* into the column's distinct texts */
 };
 
-static int compare_ties(const void *a, const void *b) {
-	const struct tie *x = a, *y = b;
+static int compare_texts(const void *a, const void *b) {
+	const struct distinct_text *x = a, *y = b;
 	int c = strcasecmp(x->text, y->text);
-	if (c != 0) {
-		return c;
-	}
-	return x->before < y->before ? -1 : x->before > y->before;
+	return c != 0 ? c : strcmp(x->text, y->text);
 }
 
-static void reverse_ties(struct tie *t, size_t n) {
-	for (size_t i = 0; i < n / 2; i++) {
-		struct tie swap = t[i];
-		t[i] = t[n - 1 - i];
-		t[n - 1 - i] = swap;
+/*
+ * Every message's rank among the distinct texts of a column, case ignored
+ * (texts equal but for case share a rank): sorting by the column is then
+ * sorting numbers. Texts are interned, so the distinct ones are the
+ * distinct pointers; they are put in order by their first eight bytes and
+ * then, among those that tie, by the whole text.
+ */
+static uint32_t *rank_texts(const struct mr_snapshot *snap, enum mr_sort sort) {
+	size_t n = snap->n_messages;
+	struct mr_ptrmap distinct;
+	mr_ptrmap_init(&distinct);
+	const char **texts = mr_xmalloc((n + 1) * sizeof(*texts));
+	uint32_t *which = mr_xmalloc((n + 1) * sizeof(*which));
+	size_t n_texts = 0;
+	for (size_t m = 0; m < n; m++) {
+		const char *t = sort_text(snap, sort, (uint32_t)m);
+		uint32_t k = sort == MR_SORT_ID ? UINT32_MAX : mr_ptrmap_get(&distinct, t);
+		if (k == UINT32_MAX) {
+			k = (uint32_t)n_texts;
+			texts[n_texts++] = t;
+			if (sort != MR_SORT_ID) {
+				mr_ptrmap_put(&distinct, t, k);
+			}
+		}
+		which[m] = k;
 	}
-}
-
-/* Descending texts, but equal texts still in their order before. */
-static void reverse_texts(struct tie *ties, size_t n) {
-	reverse_ties(ties, n);
-	for (size_t start = 0; start < n;) {
+	mr_ptrmap_finish(&distinct);
+	uint64_t *keys = mr_xmalloc((n_texts + 1) * sizeof(*keys));
+	uint32_t *order = mr_xmalloc((n_texts + 1) * sizeof(*order));
+	for (size_t i = 0; i < n_texts; i++) {
+		keys[i] = text_key(texts[i]);
+		order[i] = (uint32_t)i;
+	}
+	radix_sort(keys, order, n_texts);
+	/* radix_sort made keys relative; equal ones are still equal. Put the
+	 * texts of each run of equal prefixes in order of the whole text. */
+	struct distinct_text *run = NULL;
+	size_t run_cap = 0;
+	uint32_t *rank = mr_xmalloc((n_texts + 1) * sizeof(*rank));
+	uint32_t next = 0;
+	const char *previous = NULL;
+	for (size_t start = 0; start < n_texts;) {
 		size_t end = start + 1;
-		while (end < n && strcasecmp(ties[end].text, ties[start].text) == 0) {
+		while (end < n_texts && keys[end] == keys[start]) {
 			end++;
 		}
-		reverse_ties(ties + start, end - start);
+		if (end - start > run_cap) {
+			run_cap = end - start;
+			run = mr_xreallocarray(run, run_cap, sizeof(*run));
+		}
+		for (size_t i = start; i < end; i++) {
+			run[i - start] = (struct distinct_text){ texts[order[i]], order[i] };
+		}
+		if (end - start > 1) {
+			qsort(run, end - start, sizeof(*run), compare_texts);
+		}
+		for (size_t i = 0; i < end - start; i++) {
+			if (previous == NULL || strcasecmp(previous, run[i].text) != 0) {
+				next++;
+			}
+			previous = run[i].text;
+			rank[run[i].index] = next;
+		}
 		start = end;
 	}
+	uint32_t *by_msg = mr_xmalloc((n + 1) * sizeof(*by_msg));
+	for (size_t m = 0; m < n; m++) {
+		by_msg[m] = rank[which[m]];
+	}
+	free(run);
+	free(rank);
+	free(keys);
+	free(order);
+	free(which);
+	free(texts);
+	return by_msg;
 }
 
-static void order_ties(struct mr_rows *r, const uint64_t *keys, const uint32_t *before) {
-	struct tie *ties = NULL;
-	size_t cap = 0;
-	for (size_t start = 0; start < r->n_rows;) {
-		size_t end = start + 1;
-		while (end < r->n_rows && keys[end] == keys[start]) {
-			end++;
-		}
-		size_t n = end - start;
-		if (n > 1) {
-			if (n > cap) {
-				cap = n;
-				ties = mr_xreallocarray(ties, cap, sizeof(*ties));
-			}
-			for (size_t i = 0; i < n; i++) {
-				uint32_t m = r->rows[start + i];
-				ties[i] = (struct tie){ sort_text(r->snap, r->sort, m), m,
-					before[m] };
-			}
-			qsort(ties, n, sizeof(*ties), compare_ties);
-			if (r->reverse) {
-				reverse_texts(ties, n);
-			}
-			for (size_t i = 0; i < n; i++) {
-				r->rows[start + i] = ties[i].row;
-			}
-		}
-		start = end;
-	}
-	free(ties);
+static int text_column(enum mr_sort sort) {
+	return sort == MR_SORT_ID ? 0 : sort == MR_SORT_SENDER ? 1 : 2;
 }
 
 void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse) {
@@ -207,23 +263,21 @@ void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse) {
 	if (n == 0) {
 		return;
 	}
+	/* Keys are taken in message order (the arrays are read straight
+	 * through), then gathered in row order. */
+	size_t n_messages = r->snap->n_messages;
+	uint64_t *by_msg = mr_xmalloc(n_messages * sizeof(*by_msg));
+	const uint32_t *ranks = is_text_sort(sort) ? r->text_rank[text_column(sort)] : NULL;
+	for (size_t m = 0; m < n_messages; m++) {
+		by_msg[m] = ranks ? ranks[m] : sort_key(r->snap, sort, (uint32_t)m);
+	}
 	uint64_t *keys = mr_xmalloc(n * sizeof(*keys));
 	for (size_t i = 0; i < n; i++) {
-		uint64_t k = sort_key(r->snap, sort, r->rows[i]);
+		uint64_t k = by_msg[r->rows[i]];
 		keys[i] = reverse ? ~k : k;
 	}
-	uint32_t *before = NULL;
-	if (is_text_sort(sort)) {
-		before = mr_xmalloc(r->snap->n_messages * sizeof(*before));
-		for (size_t i = 0; i < n; i++) {
-			before[r->rows[i]] = (uint32_t)i;
-		}
-	}
+	free(by_msg);
 	radix_sort(keys, r->rows, n);
-	if (before != NULL) {
-		order_ties(r, keys, before);
-	}
-	free(before);
 	free(keys);
 }
 
@@ -284,21 +338,24 @@ size_t mr_rows_set_snapshot(
 	size_t lost = carry_tags(r, r->snap, r->n_tagged > 0 ? old_tags : NULL, snap);
 	free(old_tags);
 	r->snap = snap;
-	/* Every message in order of id, once: each filter and sort starts there. */
-	enum mr_sort sort = r->sort;
-	bool reverse = r->reverse;
-	free(r->rows);
-	r->rows = mr_xmalloc((snap->n_messages ? snap->n_messages : 1) * sizeof(*r->rows));
-	for (size_t i = 0; i < snap->n_messages; i++) {
-		r->rows[i] = (uint32_t)i;
+	/* The text columns ranked once per snapshot; every filter and sort
+	 * starts from the order of the ids. */
+	for (int c = 0; c < 3; c++) {
+		static const enum mr_sort columns[3] = { MR_SORT_ID, MR_SORT_SENDER,
+			MR_SORT_RECIPIENT };
+		free(r->text_rank[c]);
+		r->text_rank[c] = rank_texts(snap, columns[c]);
 	}
-	r->n_rows = snap->n_messages;
-	mr_rows_sort(r, MR_SORT_ID, false);
+	size_t n = snap->n_messages;
 	free(r->by_id);
-	r->by_id = r->rows;
-	r->rows = NULL;
-	r->sort = sort;
-	r->reverse = reverse;
+	r->by_id = mr_xmalloc((n ? n : 1) * sizeof(*r->by_id));
+	uint64_t *keys = mr_xmalloc((n ? n : 1) * sizeof(*keys));
+	for (size_t i = 0; i < n; i++) {
+		r->by_id[i] = (uint32_t)i;
+		keys[i] = r->text_rank[0][i];
+	}
+	radix_sort(keys, r->by_id, n);
+	free(keys);
 	mr_rows_set_filter(r, filter, now);
 	return lost;
 }

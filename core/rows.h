@@ -7,8 +7,8 @@
  * code is tested and measured on a million messages (tests/bench).
  *
  * Sorting is by a 64-bit key per message and a stable radix sort: numbers
- * are their own keys, texts their first eight bytes (ignoring case), and
- * messages whose text keys tie are then put in order by the whole text.
+ * are their own keys, texts their rank among the column's distinct texts
+ * (ignoring case), worked out once per snapshot.
  * Ties keep the order of the rows before, so sorting by one column and then
  * another orders by both; a new snapshot or filter starts from the order of
  * the ids (sorted once per snapshot), so equal keys are in order of id.
@@ -44,6 +44,8 @@ struct mr_rows {
 	enum mr_sort sort;
 	bool reverse;
 	uint32_t *by_id; /* every message, in order of id: where sorts start */
+	/* Per message, its rank in the id, sender and recipient columns. */
+	uint32_t *text_rank[3];
 	uint8_t *match;  /* per message: the filter lets it through */
 	uint8_t *tagged; /* per message */
 	size_t n_tagged;
