@@ -53,6 +53,25 @@ struct mr_filter *cli_parse_filter(const char *command, const char *expr) {
 	return filter;
 }
 
+struct mr_snapshot *cli_read_queue(struct mr_source *src) {
+	char *cause = NULL;
+	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	if (snap == NULL) {
+		cli_error("%s", cause);
+		free(cause);
+	}
+	return snap;
+}
+
+uint8_t *cli_filter_matches(struct mr_filter *filter, const struct mr_snapshot *snap) {
+	if (filter == NULL) {
+		return NULL;
+	}
+	uint8_t *match = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
+	mr_filter_run(filter, snap, snap->taken_at, match);
+	return match;
+}
+
 struct mr_source *cli_open_source(const char *arg) {
 	char *cause = NULL;
 	struct mr_source *src = mr_source_open(mr_backend_registry, arg, &cause);

@@ -3,6 +3,8 @@
 
 #include "backend.h"
 
+struct mr_filter;
+
 /* Subcommands of the mailroom binary that print instead of drawing. */
 
 enum {
@@ -34,6 +36,14 @@ void cli_unknown_option(const char *command, const char *option);
 
 /* Opens a source named on the command line, or prints why not. */
 struct mr_source *cli_open_source(const char *arg);
+
+/* A fresh listing of src, or NULL after printing why not. */
+struct mr_snapshot *cli_read_queue(struct mr_source *src);
+
+/* The messages of snap the filter lets through, a byte each as
+ * mr_filter_run() sets them, with ages as at the listing; NULL when there
+ * is no filter (every message). Free it. */
+uint8_t *cli_filter_matches(struct mr_filter *filter, const struct mr_snapshot *snap);
 
 /* The filter of a --filter option, or NULL after printing where it is wrong:
  * "command: --filter: column N: why (in "EXPR")". */

@@ -115,8 +115,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 /* The queued messages the filter matches (bounced mail has left the queue). */
 static const char **filtered_ids(
 	struct mr_filter *filter, const struct mr_snapshot *snap, size_t *n, size_t *bounced) {
-	uint8_t *match = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
-	mr_filter_run(filter, snap, mr_now(), match);
+	uint8_t *match = cli_filter_matches(filter, snap);
 	const char **ids = mr_xcalloc(snap->n_messages + 1, sizeof(*ids));
 	*n = *bounced = 0;
 	for (size_t i = 0; i < snap->n_messages; i++) {
@@ -250,7 +249,6 @@ int cli_act(int argc, char **argv) {
 	struct mr_snapshot *snap = NULL;
 	const char **ids = a.ids;
 	size_t n = a.n_ids, bounced = 0;
-	char *cause = NULL;
 	enum mr_action needs = a.priority_step != 0 ? MR_ACTION_COUNT : a.action;
 	if (needs != MR_ACTION_COUNT && !mr_source_can(src, needs)) {
 		cli_error("act: %s cannot %s%s%s", src->label, a.action_name,
@@ -258,9 +256,8 @@ int cli_act(int argc, char **argv) {
 		goto done;
 	}
 	if (filter != NULL || a.priority_step != 0) {
-		snap = mr_source_list(src, &cause);
+		snap = cli_read_queue(src);
 		if (snap == NULL) {
-			cli_error("%s", cause);
 			goto done;
 		}
 	}
@@ -308,7 +305,6 @@ done:
 	if (ids != a.ids) {
 		free(ids);
 	}
-	free(cause);
 	free(a.ids);
 	mr_snapshot_destroy(snap);
 	mr_filter_free(filter);

@@ -195,19 +195,12 @@ int cli_summary(int argc, char **argv) {
 		mr_filter_free(filter);
 		return MR_EXIT_FAILED;
 	}
-	char *cause = NULL;
-	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	struct mr_snapshot *snap = cli_read_queue(src);
 	int status = MR_EXIT_OK;
 	if (snap == NULL) {
-		cli_error("%s", cause);
-		free(cause);
 		status = MR_EXIT_FAILED;
 	} else {
-		uint8_t *only = NULL;
-		if (filter != NULL) {
-			only = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
-			mr_filter_run(filter, snap, snap->taken_at, only);
-		}
+		uint8_t *only = cli_filter_matches(filter, snap);
 		struct mr_summary s;
 		mr_summary_build(&s, snap, only, mr_kb_default(), snap->taken_at, (size_t)top);
 		if (json) {
