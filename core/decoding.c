@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "bigmem.h"
 #include "buf.h"
@@ -26,11 +25,6 @@ static void decode_range(void *ctx, size_t thread, size_t from, size_t to) {
 		mr_decode(job->kb, mr_text_str(t, &scratch), t->len, &job->out[i]);
 	}
 	mr_buf_finish(&scratch);
-}
-
-static size_t cores(void) {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 1 ? (size_t)n : 1;
 }
 
 /* The texts do not depend on each other, and the knowledge base is only
@@ -106,7 +100,7 @@ static void *early_main(void *arg) {
 }
 
 struct mr_early_decoder *mr_early_decoder_start(const struct mr_kb *kb) {
-	if (cores() < 2) {
+	if (mr_cores() < 2) {
 		return NULL;
 	}
 	struct mr_early_decoder *d = mr_xcalloc(1, sizeof(*d));

@@ -16,9 +16,13 @@ static void *run_range(void *arg) {
 	return NULL;
 }
 
+size_t mr_cores(void) {
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 1 ? (size_t)n : 1;
+}
+
 size_t mr_parallel_for(size_t n, size_t min_per_thread, mr_range_fn fn, void *ctx) {
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t threads = cores > 1 ? (size_t)cores : 1;
+	size_t threads = mr_cores();
 	threads = threads > MR_PARALLEL_MAX ? MR_PARALLEL_MAX : threads;
 	if (min_per_thread == 0) {
 		min_per_thread = 1;

@@ -15,6 +15,9 @@ enum { MR_PARALLEL_MAX = 8 };
 
 typedef void (*mr_range_fn)(void *ctx, size_t thread, size_t from, size_t to);
 
+/* The cores online (at least 1). */
+size_t mr_cores(void);
+
 /* Returns how many threads took part (at least 1). */
 size_t mr_parallel_for(size_t n, size_t min_per_thread, mr_range_fn fn, void *ctx);
 

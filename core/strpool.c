@@ -175,16 +175,20 @@ void mr_strpool_warm_match(const struct mr_strpool *pool, uint32_t hash) {
 	}
 }
 
-const char *mr_strpool_find(const struct mr_strpool *pool, const char *s, size_t len) {
-	uint32_t hash = mr_strpool_hash(s, len);
-	for (size_t i = hash & pool->slot_mask; pool->slots[i].s != NULL;
-		i = (i + 1) & pool->slot_mask) {
+/* The slot holding s[0..len), or the empty slot where it would go. */
+static size_t probe(const struct mr_strpool *pool, const char *s, size_t len, uint32_t hash) {
+	size_t i = hash & pool->slot_mask;
+	for (; pool->slots[i].s != NULL; i = (i + 1) & pool->slot_mask) {
 		const struct slot *slot = &pool->slots[i];
 		if (slot->hash == hash && slot->len == len && memcmp(slot->s, s, len) == 0) {
-			return slot->s;
+			break;
 		}
 	}
-	return NULL;
+	return i;
+}
+
+const char *mr_strpool_find(const struct mr_strpool *pool, const char *s, size_t len) {
+	return pool->slots[probe(pool, s, len, mr_strpool_hash(s, len))].s;
 }
 
 const char *mr_strpool_intern(struct mr_strpool *pool, const char *s, size_t len) {
@@ -196,12 +200,9 @@ const char *mr_strpool_intern_hashed(
 	if (len > UINT32_MAX) {
 		mr_fatal("a string of %zu bytes is too long to keep", len);
 	}
-	size_t i = hash & pool->slot_mask;
-	for (; pool->slots[i].s != NULL; i = (i + 1) & pool->slot_mask) {
-		const struct slot *slot = &pool->slots[i];
-		if (slot->hash == hash && slot->len == len && memcmp(slot->s, s, len) == 0) {
-			return slot->s;
-		}
+	size_t i = probe(pool, s, len, hash);
+	if (pool->slots[i].s != NULL) {
+		return pool->slots[i].s;
 	}
 	const char *copy = store(pool, s, len);
 	pool->slots[i] = (struct slot){ copy, hash, (uint32_t)len };
