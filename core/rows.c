@@ -54,8 +54,9 @@ static uint64_t text_key(const char *s) {
 	return k;
 }
 
-static bool is_text_sort(enum mr_sort sort) {
-	return sort == MR_SORT_ID || sort == MR_SORT_SENDER || sort == MR_SORT_RECIPIENT;
+/* The text columns' ranks are kept in this order (mr_rows.text_rank). */
+static int text_column(enum mr_sort sort) {
+	return sort == MR_SORT_ID ? 0 : sort == MR_SORT_SENDER ? 1 : 2;
 }
 
 static const char *sort_text(const struct mr_snapshot *snap, enum mr_sort sort, uint32_t m) {
@@ -75,7 +76,8 @@ static uint64_t ordered(int64_t v) {
 	return (uint64_t)v ^ (UINT64_C(1) << 63);
 }
 
-static uint64_t sort_key(const struct mr_snapshot *snap, enum mr_sort sort, uint32_t m) {
+static uint64_t sort_key(const struct mr_rows *r, enum mr_sort sort, uint32_t m) {
+	const struct mr_snapshot *snap = r->snap;
 	const struct mr_message *msg = &snap->messages[m];
 	switch (sort) {
 	case MR_SORT_AGE:
@@ -94,8 +96,8 @@ static uint64_t sort_key(const struct mr_snapshot *snap, enum mr_sort sort, uint
 	case MR_SORT_NEXT_RETRY:
 		/* Unknown last: it is not due as far as anyone knows. */
 		return msg->next_retry == MR_TIME_UNKNOWN ? UINT64_MAX : ordered(msg->next_retry);
-	default:
-		return text_key(sort_text(snap, sort, m));
+	default: /* a text column: its rank, worked out with the snapshot */
+		return r->text_rank[text_column(sort)][m];
 	}
 }
 
@@ -252,10 +254,6 @@ static uint32_t *rank_texts(const struct mr_snapshot *snap, enum mr_sort sort) {
 	return by_msg;
 }
 
-static int text_column(enum mr_sort sort) {
-	return sort == MR_SORT_ID ? 0 : sort == MR_SORT_SENDER ? 1 : 2;
-}
-
 void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse) {
 	r->sort = sort;
 	r->reverse = reverse;
@@ -267,9 +265,8 @@ void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse) {
 	 * through), then gathered in row order. */
 	size_t n_messages = r->snap->n_messages;
 	uint64_t *by_msg = mr_xmalloc(n_messages * sizeof(*by_msg));
-	const uint32_t *ranks = is_text_sort(sort) ? r->text_rank[text_column(sort)] : NULL;
 	for (size_t m = 0; m < n_messages; m++) {
-		by_msg[m] = ranks ? ranks[m] : sort_key(r->snap, sort, (uint32_t)m);
+		by_msg[m] = sort_key(r, sort, (uint32_t)m);
 	}
 	uint64_t *keys = mr_xmalloc(n * sizeof(*keys));
 	for (size_t i = 0; i < n; i++) {
