@@ -625,16 +625,25 @@ static bool reason_matches(const struct mr_filter *f, const struct node *t, cons
 }
 
 /* The terms about reasons, to decide for every distinct reason at once. */
-static size_t reason_terms(struct node *n, struct node **out, size_t max, size_t found) {
+struct term_list {
+	struct node **terms;
+	size_t n, cap;
+};
+
+static void reason_terms(struct node *n, struct term_list *list) {
 	if (n == NULL) {
-		return found;
+		return;
 	}
-	found = reason_terms(n->left, out, max, found);
-	found = reason_terms(n->right, out, max, found);
-	if (n->kind == NODE_TERM && about_reasons(n->key) && found < max) {
-		out[found++] = n;
+	reason_terms(n->left, list);
+	reason_terms(n->right, list);
+	if (n->kind == NODE_TERM && about_reasons(n->key)) {
+		if (list->n == list->cap) {
+			list->cap = list->cap ? list->cap * 2 : 8;
+			list->terms =
+				mr_xreallocarray(list->terms, list->cap, sizeof(*list->terms));
+		}
+		list->terms[list->n++] = n;
 	}
-	return found;
 }
 
 struct reason_job {
@@ -663,22 +672,23 @@ static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
 }
 
 static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) {
-	enum { MAX_TERMS = 256 };
-	struct node *terms[MAX_TERMS];
-	size_t n_terms = reason_terms(f->root, terms, MAX_TERMS, 0);
-	if (n_terms == 0) {
+	struct term_list list = { 0 };
+	reason_terms(f->root, &list);
+	if (list.n == 0) {
 		return;
 	}
-	for (size_t t = 0; t < n_terms; t++) {
-		free(terms[t]->per_reason);
-		terms[t]->per_reason = mr_xcalloc(snap->n_diagnoses ? snap->n_diagnoses : 1, 1);
+	for (size_t t = 0; t < list.n; t++) {
+		free(list.terms[t]->per_reason);
+		list.terms[t]->per_reason =
+			mr_xcalloc(snap->n_diagnoses ? snap->n_diagnoses : 1, 1);
 	}
 	const struct mr_text **texts =
 		mr_xreallocarray(NULL, snap->n_diagnoses ? snap->n_diagnoses : 1, sizeof(*texts));
 	mr_textpool_list(snap->reasons, texts);
-	struct reason_job job = { f, snap, texts, terms, n_terms };
+	struct reason_job job = { f, snap, texts, list.terms, list.n };
 	mr_parallel_for(snap->n_diagnoses, 4096, decide_range, &job);
 	free(texts);
+	free(list.terms);
 }
 
 /* from:<> (or from:mailer-daemon) is the null sender of bounces. */

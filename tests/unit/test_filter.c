@@ -154,6 +154,17 @@ static void test_matches(void) {
 		T_STR(got, cases[i].want, "%s", cases[i].expr);
 		free(got);
 	}
+	/* Any number of terms about reasons is decided, not only the first. */
+	struct mr_buf many;
+	mr_buf_init(&many);
+	for (int i = 0; i < 300; i++) {
+		mr_buf_add_str(&many, "code:599 or ");
+	}
+	mr_buf_add_str(&many, "code:550");
+	char *got = matching(snap, many.data);
+	T_STR(got, "M4", "301 terms about reasons, the last one matching");
+	free(got);
+	mr_buf_finish(&many);
 	mr_snapshot_destroy(snap);
 }
 
