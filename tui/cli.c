@@ -53,6 +53,15 @@ struct mr_filter *cli_parse_filter(const char *command, const char *expr) {
 	return filter;
 }
 
+const char *cli_source_arg(const char *command, int argc, char **argv, int first, bool demo) {
+	int sources = argc - first + (demo ? 1 : 0);
+	if (sources > 1) {
+		cli_error("%s: one source at a time", command);
+		return NULL;
+	}
+	return demo ? "demo:" : sources == 0 ? "postfix:" : argv[first];
+}
+
 struct mr_snapshot *cli_read_queue(struct mr_source *src) {
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(src, &cause);

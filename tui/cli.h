@@ -37,6 +37,11 @@ void cli_unknown_option(const char *command, const char *option);
 /* Opens a source named on the command line, or prints why not. */
 struct mr_source *cli_open_source(const char *arg);
 
+/* The source a subcommand names in argv[first..argc) after its options: --demo's, the one
+ * argument left, or without either the local Postfix queue; NULL after
+ * printing "command: one source at a time". */
+const char *cli_source_arg(const char *command, int argc, char **argv, int first, bool demo);
+
 /* A fresh listing of src, or NULL after printing why not. */
 struct mr_snapshot *cli_read_queue(struct mr_source *src);
 

@@ -54,21 +54,18 @@ int cli_list(int argc, char **argv) {
 			return MR_EXIT_USAGE;
 		}
 	}
-	int sources = argc - optind + (demo ? 1 : 0);
 	if (formats > 1) {
 		cli_error("list: --json and --csv exclude each other");
 		return MR_EXIT_USAGE;
 	}
-	if (sources > 1) {
-		cli_error("list: one source at a time");
+	const char *arg = cli_source_arg("list", argc, argv, optind, demo);
+	if (arg == NULL) {
 		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = expr ? cli_parse_filter("list", expr) : NULL;
 	if (expr != NULL && filter == NULL) {
 		return MR_EXIT_USAGE;
 	}
-	/* No source: the local Postfix queue. */
-	const char *arg = demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind];
 	/* Listings are large: write them in big pieces. */
 	static char out_buf[1 << 16];
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));

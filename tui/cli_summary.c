@@ -179,18 +179,15 @@ int cli_summary(int argc, char **argv) {
 			return MR_EXIT_USAGE;
 		}
 	}
-	int sources = argc - optind + (demo ? 1 : 0);
-	if (sources > 1) {
-		cli_error("summary: one source at a time");
+	const char *arg = cli_source_arg("summary", argc, argv, optind, demo);
+	if (arg == NULL) {
 		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = expr ? cli_parse_filter("summary", expr) : NULL;
 	if (expr != NULL && filter == NULL) {
 		return MR_EXIT_USAGE;
 	}
-	struct mr_source *src = cli_open_source(demo           ? "demo:"
-						: sources == 0 ? "postfix:"
-							       : argv[optind]);
+	struct mr_source *src = cli_open_source(arg);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		return MR_EXIT_FAILED;
