@@ -1,3 +1,4 @@
+#define _GNU_SOURCE /* memrchr */
 #include "filter.h"
 
 #include <ctype.h>
@@ -60,8 +61,10 @@ struct node {
 	int number;    /* queue or category */
 	char op;       /* age, size: '<', '>', '=', 'l' (<=), 'g' (>=) */
 	int64_t amount;
-	/* Per run: whether each distinct reason matches (reason terms). */
+	/* Per run: whether each distinct reason matches (reason terms), or
+	 * each distinct value of the column (domain:, from:, sender-domain:). */
 	uint8_t *per_reason;
+	uint8_t *per_value;
 };
 
 struct mr_filter {
@@ -103,15 +106,16 @@ static bool ci_equal(const char *a, const char *b, size_t n) {
 	return true;
 }
 
-/* needle (lower case) in hay, ignoring case. Reasons are long and a filter
- * reads every distinct one: the first byte is looked for with memchr, in
- * both cases when it is a letter, before anything is compared. */
-static bool ci_contains(const char *hay, size_t hay_len, const char *needle, size_t len) {
+/* Where needle (lower case) first is in hay, ignoring case; NULL when it is
+ * not. Reasons are long and a filter reads every distinct one: the first
+ * byte is looked for with memchr, in both cases when it is a letter, before
+ * anything is compared. */
+static const char *ci_find(const char *hay, size_t hay_len, const char *needle, size_t len) {
 	if (len == 0) {
-		return true;
+		return hay;
 	}
 	if (len > hay_len) {
-		return false;
+		return NULL;
 	}
 	unsigned char lo = (unsigned char)needle[0], up = (unsigned char)toupper(lo);
 	const char *end = hay + hay_len - len + 1; /* where a match can start */
@@ -121,7 +125,7 @@ static bool ci_contains(const char *hay, size_t hay_len, const char *needle, siz
 		bool take_lo = next_up == NULL || (next_lo != NULL && next_lo < next_up);
 		const char *at = take_lo ? next_lo : next_up;
 		if (ci_equal(at + 1, needle + 1, len - 1)) {
-			return true;
+			return at;
 		}
 		const char *from = at + 1;
 		if (take_lo) {
@@ -130,7 +134,11 @@ static bool ci_contains(const char *hay, size_t hay_len, const char *needle, siz
 			next_up = from < end ? memchr(from, up, (size_t)(end - from)) : NULL;
 		}
 	}
-	return false;
+	return NULL;
+}
+
+static bool ci_contains(const char *hay, size_t hay_len, const char *needle, size_t len) {
+	return ci_find(hay, hay_len, needle, len) != NULL;
 }
 
 /* A glob (lower case; * any run, ? one byte) over all of s, ignoring case. */
@@ -172,10 +180,7 @@ static bool text_matches(const struct node *t, const char *s, size_t len) {
 }
 
 /* domain: the domain itself or one below it (gmail.com, mx.gmail.com). */
-static bool domain_matches(const struct node *t, const char *address) {
-	const char *at = strrchr(address, '@');
-	const char *domain = at ? at + 1 : "";
-	size_t len = strlen(domain);
+static bool domain_matches(const struct node *t, const char *domain, size_t len) {
 	if (t->how == HOW_GLOB) {
 		return ci_glob(t->value, domain, len);
 	}
@@ -277,6 +282,7 @@ static void free_node(struct node *n) {
 	}
 	free(n->value);
 	free(n->per_reason);
+	free(n->per_value);
 	free(n);
 }
 
@@ -624,71 +630,172 @@ static bool reason_matches(const struct mr_filter *f, const struct node *t, cons
 	}
 }
 
-/* The terms about reasons, to decide for every distinct reason at once. */
-struct term_list {
-	struct node **terms;
-	size_t n, cap;
-};
-
-static void reason_terms(struct node *n, struct term_list *list) {
-	if (n == NULL) {
-		return;
-	}
-	reason_terms(n->left, list);
-	reason_terms(n->right, list);
-	if (n->kind == NODE_TERM && about_reasons(n->key)) {
-		if (list->n == list->cap) {
-			list->cap = list->cap ? list->cap * 2 : 8;
-			list->terms =
-				mr_xreallocarray(list->terms, list->cap, sizeof(*list->terms));
-		}
-		list->terms[list->n++] = n;
-	}
+/* code: and cat: are decided by the diagnosis alone. */
+static bool reads_text(enum key key) {
+	return key == KEY_REASON || key == KEY_ANY || key == KEY_HOST;
 }
+
+/*
+ * A text stored as a difference from its base (textpool.h) is searched for
+ * a plain substring without being assembled: it holds the needle when its
+ * base does within the part they share at the start or at the end, or when
+ * the bytes around the part of its own do. Per base: where the needle is
+ * first and last (-1: nowhere).
+ */
+static bool searches_deltas(const struct node *t) {
+	return (t->key == KEY_REASON || t->key == KEY_ANY) && t->how == HOW_SUBSTRING;
+}
+
+struct reason_term {
+	struct node *node;
+	bool deltas;           /* searches_deltas() */
+	int32_t *first, *last; /* deltas: per text stored whole */
+};
 
 struct reason_job {
 	const struct mr_filter *filter;
 	const struct mr_snapshot *snap;
-	const struct mr_text *const *texts;
-	struct node **terms;
+	const struct mr_text *const *texts; /* NULL: no term reads the text */
+	struct reason_term *terms;
 	size_t n_terms;
+	bool any_deltas;
 };
 
-/* Each text is made whole once, for all the terms. */
+static void find_in_whole(struct reason_term *rt, size_t i, const char *text, size_t len) {
+	const struct node *n = rt->node;
+	const char *at = ci_find(text, len, n->value, n->value_len);
+	rt->first[i] = rt->last[i] = at ? (int32_t)(at - text) : -1;
+	while (at != NULL) {
+		rt->last[i] = (int32_t)(at - text);
+		at = ci_find(at + 1, (size_t)(text + len - at - 1), n->value, n->value_len);
+	}
+	n->per_reason[i] = rt->first[i] >= 0;
+}
+
+/* The first pass: every term for the texts stored whole, and for the others
+ * every term but the delta searches, which need their bases decided. */
 static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
 	(void)thread;
 	const struct reason_job *job = ctx;
 	struct mr_buf scratch;
 	mr_buf_init(&scratch);
 	for (size_t i = from; i < to; i++) {
-		const char *text = mr_text_str(job->texts[i], &scratch);
-		for (size_t t = 0; t < job->n_terms; t++) {
-			struct node *n = job->terms[t];
-			n->per_reason[i] = reason_matches(
-				job->filter, n, text, job->texts[i]->len, &job->snap->diagnoses[i]);
+		const struct mr_text *t = job->texts ? job->texts[i] : NULL;
+		const char *text = t && t->base == NULL ? t->middle : NULL;
+		for (size_t k = 0; k < job->n_terms; k++) {
+			struct reason_term *rt = &job->terms[k];
+			if (rt->deltas && text != NULL) {
+				find_in_whole(rt, i, text, t->len);
+				continue;
+			}
+			if (rt->deltas) {
+				continue; /* the second pass */
+			}
+			if (text == NULL && t != NULL && reads_text(rt->node->key)) {
+				text = mr_text_str(t, &scratch);
+			}
+			rt->node->per_reason[i] = reason_matches(job->filter, rt->node, text,
+				t ? t->len : 0, &job->snap->diagnoses[i]);
 		}
 	}
 	mr_buf_finish(&scratch);
 }
 
-static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) {
-	struct term_list list = { 0 };
-	reason_terms(f->root, &list);
-	if (list.n == 0) {
+static bool delta_holds(
+	const struct reason_term *rt, const struct mr_text *t, struct mr_buf *window) {
+	const struct mr_text *base = t->base;
+	const char *needle = rt->node->value;
+	size_t n = rt->node->value_len;
+	int32_t first = rt->first[base->index], last = rt->last[base->index];
+	if (first >= 0 && (size_t)first + n <= t->prefix) {
+		return true;
+	}
+	if (last >= 0 && (size_t)last >= base->len - t->suffix) {
+		return true;
+	}
+	/* A match across the text's own part: the n - 1 bytes before it, the
+	 * part, and the n - 1 after. */
+	size_t before = n - 1 < t->prefix ? n - 1 : t->prefix;
+	size_t after = n - 1 < t->suffix ? n - 1 : t->suffix;
+	const char *tail = base->middle + base->len - t->suffix;
+	mr_buf_clear(window);
+	mr_buf_add(window, base->middle + t->prefix - before, before);
+	mr_buf_add(window, t->middle, t->len - t->prefix - t->suffix);
+	mr_buf_add(window, tail, after);
+	return ci_contains(window->data, window->len, needle, n);
+}
+
+static void decide_deltas_range(void *ctx, size_t thread, size_t from, size_t to) {
+	(void)thread;
+	const struct reason_job *job = ctx;
+	struct mr_buf window;
+	mr_buf_init(&window);
+	for (size_t i = from; i < to; i++) {
+		const struct mr_text *t = job->texts[i];
+		if (t->base == NULL) {
+			continue;
+		}
+		for (size_t k = 0; k < job->n_terms; k++) {
+			if (job->terms[k].deltas) {
+				job->terms[k].node->per_reason[i] =
+					delta_holds(&job->terms[k], t, &window);
+			}
+		}
+	}
+	mr_buf_finish(&window);
+}
+
+/* The terms about reasons, to decide for every distinct reason at once. */
+static void reason_terms(struct node *n, struct reason_term **list, size_t *count) {
+	if (n == NULL) {
 		return;
 	}
-	for (size_t t = 0; t < list.n; t++) {
-		free(list.terms[t]->per_reason);
-		list.terms[t]->per_reason =
-			mr_xcalloc(snap->n_diagnoses ? snap->n_diagnoses : 1, 1);
+	reason_terms(n->left, list, count);
+	reason_terms(n->right, list, count);
+	if (n->kind == NODE_TERM && about_reasons(n->key)) {
+		*list = mr_xreallocarray(*list, *count + 1, sizeof(**list));
+		(*list)[(*count)++] = (struct reason_term){ .node = n };
 	}
-	const struct mr_text **texts =
-		mr_xreallocarray(NULL, snap->n_diagnoses ? snap->n_diagnoses : 1, sizeof(*texts));
-	mr_textpool_list(snap->reasons, texts);
-	struct reason_job job = { f, snap, texts, list.terms, list.n };
+}
+
+static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) {
+	struct reason_term *terms = NULL;
+	size_t n_terms = 0;
+	reason_terms(f->root, &terms, &n_terms);
+	if (n_terms == 0) {
+		return;
+	}
+	size_t n_texts = snap->n_diagnoses ? snap->n_diagnoses : 1;
+	struct reason_job job = { f, snap, NULL, terms, n_terms, false };
+	bool text = false;
+	for (size_t k = 0; k < n_terms; k++) {
+		struct reason_term *rt = &terms[k];
+		free(rt->node->per_reason);
+		rt->node->per_reason = mr_xcalloc(n_texts, 1);
+		text = text || reads_text(rt->node->key);
+		rt->deltas = searches_deltas(rt->node);
+		if (rt->deltas) {
+			rt->first = mr_xreallocarray(NULL, n_texts, sizeof(*rt->first));
+			rt->last = mr_xreallocarray(NULL, n_texts, sizeof(*rt->last));
+			job.any_deltas = true;
+		}
+	}
+	const struct mr_text **texts = NULL;
+	if (text) {
+		texts = mr_xreallocarray(NULL, n_texts, sizeof(*texts));
+		mr_textpool_list(snap->reasons, texts);
+		job.texts = texts;
+	}
 	mr_parallel_for(snap->n_diagnoses, 4096, decide_range, &job);
+	if (job.any_deltas) {
+		mr_parallel_for(snap->n_diagnoses, 4096, decide_deltas_range, &job);
+	}
+	for (size_t k = 0; k < n_terms; k++) {
+		free(terms[k].first);
+		free(terms[k].last);
+	}
 	free(texts);
-	free(list.terms);
+	free(terms);
 }
 
 /* from:<> (or from:mailer-daemon) is the null sender of bounces. */
@@ -700,75 +807,124 @@ static bool about_recipient(enum key key) {
 	return key == KEY_TO || key == KEY_DOMAIN || about_reasons(key);
 }
 
+/* Terms that read the sender (a word without a key reads every field). */
+static bool about_sender(enum key key) {
+	return key == KEY_FROM || key == KEY_SENDER_DOMAIN || key == KEY_ANY;
+}
+
+/* A sender term about one distinct sender. */
+static bool sender_matches(const struct node *t, const char *sender, size_t len) {
+	if (t->key == KEY_ANY) {
+		return text_matches(t, sender, len);
+	}
+	if (t->key == KEY_FROM) {
+		return is_null_sender(t) ? len == 0 : text_matches(t, sender, len);
+	}
+	const char *at = memrchr(sender, '@', len);
+	const char *domain = at ? at + 1 : sender + len;
+	return domain_matches(t, domain, (size_t)(sender + len - domain));
+}
+
+/* The terms about the recipients' domains and the senders, decided once per
+ * distinct value: a million messages have a few thousand of each, and
+ * reading every message's strings is most of a filter's time. */
+static void decide_values(struct node *n, const struct mr_snapshot *snap) {
+	if (n == NULL) {
+		return;
+	}
+	decide_values(n->left, snap);
+	decide_values(n->right, snap);
+	if (n->kind != NODE_TERM || (n->key != KEY_DOMAIN && !about_sender(n->key))) {
+		return;
+	}
+	const struct mr_distinct *d =
+		n->key == KEY_DOMAIN ? mr_snapshot_rcpt_domains(snap) : mr_snapshot_senders(snap);
+	free(n->per_value);
+	n->per_value = mr_xcalloc(d->n ? d->n : 1, 1);
+	for (size_t v = 0; v < d->n; v++) {
+		n->per_value[v] = n->key == KEY_DOMAIN
+					  ? domain_matches(n, d->values[v], d->lens[v])
+					  : sender_matches(n, d->values[v], d->lens[v]);
+	}
+}
+
+/* What the terms of one run look at. */
+struct run {
+	const struct mr_snapshot *snap;
+	int64_t now;
+	const uint32_t *rcpt_domain, *sender; /* ids; NULL when no term asks */
+};
+
 /* A term for message m and one of its recipients r (NULL: it has none). */
-static bool term_holds(const struct node *t, const struct mr_message *m,
-	const struct mr_recipient *r, int64_t now) {
+static bool term_holds(const struct run *run, const struct node *t, const struct mr_message *m,
+	const struct mr_recipient *r) {
 	bool reason = r != NULL && r->diagnosis != MR_NO_DIAGNOSIS && t->per_reason != NULL &&
 		      t->per_reason[r->diagnosis];
 	switch (t->key) {
 	case KEY_ID:
 		return text_matches(t, m->id, strlen(m->id));
 	case KEY_FROM:
-		if (is_null_sender(t)) {
-			return *m->sender == '\0';
-		}
-		return text_matches(t, m->sender, strlen(m->sender));
 	case KEY_SENDER_DOMAIN:
-		return domain_matches(t, m->sender);
+		return t->per_value[run->sender[m - run->snap->messages]];
 	case KEY_QUEUE:
 		return m->queue == t->number;
 	case KEY_AGE:
-		return m->arrival != MR_TIME_UNKNOWN && compare(t->op, now - m->arrival, t->amount);
+		return m->arrival != MR_TIME_UNKNOWN &&
+		       compare(t->op, run->now - m->arrival, t->amount);
 	case KEY_SIZE:
 		return compare(t->op, (int64_t)m->size, t->amount);
 	case KEY_TO:
 		return r != NULL && text_matches(t, r->address, strlen(r->address));
 	case KEY_DOMAIN:
-		return r != NULL && domain_matches(t, r->address);
-	case KEY_ANY:
-		return text_matches(t, m->id, strlen(m->id)) ||
-		       text_matches(t, m->sender, strlen(m->sender)) || reason ||
+		return r != NULL && t->per_value[run->rcpt_domain[r - run->snap->recipients]];
+	case KEY_ANY: /* what is decided already first */
+		return reason || t->per_value[run->sender[m - run->snap->messages]] ||
+		       text_matches(t, m->id, strlen(m->id)) ||
 		       (r != NULL && text_matches(t, r->address, strlen(r->address)));
 	default:
 		return reason;
 	}
 }
 
-static bool holds(const struct node *n, const struct mr_message *m, const struct mr_recipient *r,
-	int64_t now) {
+static bool holds(const struct run *run, const struct node *n, const struct mr_message *m,
+	const struct mr_recipient *r) {
 	switch (n->kind) {
 	case NODE_AND:
-		return holds(n->left, m, r, now) && holds(n->right, m, r, now);
+		return holds(run, n->left, m, r) && holds(run, n->right, m, r);
 	case NODE_OR:
-		return holds(n->left, m, r, now) || holds(n->right, m, r, now);
+		return holds(run, n->left, m, r) || holds(run, n->right, m, r);
 	case NODE_NOT:
-		return !holds(n->left, m, r, now);
+		return !holds(run, n->left, m, r);
 	case NODE_TERM:
 		break;
 	}
-	return term_holds(n, m, r, now);
+	return term_holds(run, n, m, r);
 }
 
-static bool mentions_recipients(const struct node *n) {
+static bool mentions(const struct node *n, bool (*about)(enum key)) {
 	if (n == NULL) {
 		return false;
 	}
 	if (n->kind == NODE_TERM) {
-		return about_recipient(n->key);
+		return about(n->key);
 	}
-	return mentions_recipients(n->left) || mentions_recipients(n->right);
+	return mentions(n->left, about) || mentions(n->right, about);
+}
+
+static bool about_rcpt_domain(enum key key) {
+	return key == KEY_DOMAIN;
 }
 
 /* A message matches when the filter holds for it and one of its recipients
  * (all the terms of "domain:gmail.com cat:greylisting" about the same one),
  * or for it alone when it has none. */
-static bool message_matches(const struct node *root, bool per_recipient,
-	const struct mr_snapshot *snap, const struct mr_message *m, int64_t now) {
+static bool message_matches(const struct run *run, const struct node *root, bool per_recipient,
+	const struct mr_message *m) {
 	if (!per_recipient || m->n_rcpts == 0) {
-		return holds(root, m, NULL, now);
+		return holds(run, root, m, NULL);
 	}
 	for (uint32_t i = 0; i < m->n_rcpts; i++) {
-		if (holds(root, m, mr_message_rcpt(snap, m, i), now)) {
+		if (holds(run, root, m, mr_message_rcpt(run->snap, m, i))) {
 			return true;
 		}
 	}
@@ -776,20 +932,20 @@ static bool message_matches(const struct node *root, bool per_recipient,
 }
 
 struct message_job {
+	const struct run *run;
 	const struct node *root;
 	bool per_recipient;
-	const struct mr_snapshot *snap;
-	int64_t now;
 	uint8_t *match;
 	size_t counts[MR_PARALLEL_MAX];
 };
 
 static void match_range(void *ctx, size_t thread, size_t from, size_t to) {
 	struct message_job *job = ctx;
+	const struct mr_message *messages = job->run->snap->messages;
 	size_t n = 0;
 	for (size_t i = from; i < to; i++) {
-		job->match[i] = message_matches(job->root, job->per_recipient, job->snap,
-			&job->snap->messages[i], job->now);
+		job->match[i] =
+			message_matches(job->run, job->root, job->per_recipient, &messages[i]);
 		n += job->match[i];
 	}
 	job->counts[thread] = n;
@@ -802,7 +958,15 @@ size_t mr_filter_run(
 		return snap->n_messages;
 	}
 	decide_reasons(filter, snap);
-	struct message_job job = { filter->root, mentions_recipients(filter->root), snap, now,
+	decide_values(filter->root, snap);
+	struct run run = { snap, now, NULL, NULL };
+	if (mentions(filter->root, about_rcpt_domain)) {
+		run.rcpt_domain = mr_snapshot_rcpt_domains(snap)->ids;
+	}
+	if (mentions(filter->root, about_sender)) {
+		run.sender = mr_snapshot_senders(snap)->ids;
+	}
+	struct message_job job = { &run, filter->root, mentions(filter->root, about_recipient),
 		match, { 0 } };
 	size_t threads = mr_parallel_for(snap->n_messages, 16384, match_range, &job);
 	size_t n = 0;

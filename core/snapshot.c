@@ -11,11 +11,23 @@
 
 static size_t take_early(struct mr_snapshot *snap);
 
+struct mr_snapshot_derived {
+	struct mr_distinct rcpt_domains, senders;
+	bool have_rcpt_domains, have_senders;
+};
+
+static void drop_derived(struct mr_snapshot_derived *d) {
+	mr_distinct_finish(&d->rcpt_domains);
+	mr_distinct_finish(&d->senders);
+	*d = (struct mr_snapshot_derived){ 0 };
+}
+
 struct mr_snapshot *mr_snapshot_create(void) {
 	struct mr_snapshot *snap = mr_xcalloc(1, sizeof(*snap));
 	snap->strings = mr_strpool_create();
 	snap->reasons = mr_textpool_create(snap->strings);
 	snap->taken_at = mr_now();
+	snap->derived = mr_xcalloc(1, sizeof(*snap->derived));
 	return snap;
 }
 
@@ -29,11 +41,14 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 	mr_big_free(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses));
 	mr_textpool_destroy(snap->reasons);
 	mr_strpool_destroy(snap->strings);
+	drop_derived(snap->derived);
+	free(snap->derived);
 	free(snap);
 }
 
 void mr_snapshot_clear(struct mr_snapshot *snap) {
 	take_early(snap); /* its thread reads texts the pools are about to forget */
+	drop_derived(snap->derived);
 	snap->n_messages = 0;
 	snap->n_recipients = 0;
 	snap->n_diagnoses = 0;
@@ -172,6 +187,7 @@ static void decode_reasons(struct mr_snapshot *snap) {
 }
 
 void mr_snapshot_finish(struct mr_snapshot *snap) {
+	drop_derived(snap->derived); /* indexes of what it was before */
 	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
 	for (size_t i = 0; i < snap->n_messages; i++) {
 		struct mr_message *msg = &snap->messages[i];
@@ -208,4 +224,37 @@ const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const 
 		}
 	}
 	return NULL;
+}
+
+static const char *rcpt_domain(const void *ctx, size_t i, size_t *len) {
+	const struct mr_snapshot *snap = ctx;
+	const char *address = snap->recipients[i].address;
+	const char *at = strrchr(address, '@');
+	const char *domain = at ? at + 1 : "";
+	*len = strlen(domain);
+	return domain;
+}
+
+const struct mr_distinct *mr_snapshot_rcpt_domains(const struct mr_snapshot *snap) {
+	struct mr_snapshot_derived *d = snap->derived;
+	if (!d->have_rcpt_domains) {
+		mr_distinct_build(&d->rcpt_domains, snap->n_recipients, rcpt_domain, snap);
+		d->have_rcpt_domains = true;
+	}
+	return &d->rcpt_domains;
+}
+
+static const char *sender(const void *ctx, size_t i, size_t *len) {
+	const struct mr_snapshot *snap = ctx;
+	*len = strlen(snap->messages[i].sender);
+	return snap->messages[i].sender;
+}
+
+const struct mr_distinct *mr_snapshot_senders(const struct mr_snapshot *snap) {
+	struct mr_snapshot_derived *d = snap->derived;
+	if (!d->have_senders) {
+		mr_distinct_build(&d->senders, snap->n_messages, sender, snap);
+		d->have_senders = true;
+	}
+	return &d->senders;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "decode.h"
+#include "distinct.h"
 #include "model.h"
 #include "strpool.h"
 #include "textpool.h"
@@ -33,6 +34,8 @@ struct mr_snapshot {
 	/* Decoding while a listing is read (mr_snapshot_decode_soon()). */
 	struct mr_early_decoder *early;
 	size_t early_next; /* the index of the next text it expects */
+	/* Indexes built on first use (below), dropped when the snapshot is. */
+	struct mr_snapshot_derived *derived;
 };
 
 struct mr_snapshot *mr_snapshot_create(void);
@@ -78,6 +81,13 @@ static inline const struct mr_diagnosis *mr_recipient_diagnosis(
 	const struct mr_snapshot *snap, const struct mr_recipient *r) {
 	return r->diagnosis == MR_NO_DIAGNOSIS ? NULL : &snap->diagnoses[r->diagnosis];
 }
+
+/* The distinct domains of the recipients (one id per recipient; the part
+ * after the last '@', as written) and the distinct senders (one per
+ * message), built on first use from the finished snapshot. Not for two
+ * threads at once. */
+const struct mr_distinct *mr_snapshot_rcpt_domains(const struct mr_snapshot *snap);
+const struct mr_distinct *mr_snapshot_senders(const struct mr_snapshot *snap);
 
 /* Linear search by queue id; NULL when absent. */
 const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const char *id);

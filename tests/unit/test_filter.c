@@ -1,5 +1,6 @@
 /* The filter language: what each term matches, and where errors point. */
 
+#define _GNU_SOURCE /* strcasestr */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,7 @@ static char *matching(const struct mr_snapshot *snap, const char *expr) {
 	if (f == NULL) {
 		return mr_xasprintf("error at %zu: %s", err.pos, err.message);
 	}
-	uint8_t match[16];
+	uint8_t *match = mr_xcalloc(snap->n_messages ? snap->n_messages : 1, 1);
 	size_t n = mr_filter_run(f, snap, NOW, match);
 	struct mr_buf out;
 	mr_buf_init(&out);
@@ -81,6 +82,7 @@ static char *matching(const struct mr_snapshot *snap, const char *expr) {
 		mr_buf_printf(&out, " (count %zu)", n);
 	}
 	mr_filter_free(f);
+	free(match);
 	return mr_buf_steal(&out);
 }
 
@@ -215,8 +217,87 @@ static void test_errors(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* Reasons stored as differences from a similar earlier one (textpool.h) are
+ * searched without being assembled; every needle must find what a search of
+ * the whole text finds, wherever it falls: in the part shared with the base
+ * at the start or the end, in the text's own part, or across a border. */
+static void test_reason_search_in_differences(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	static const char *const tokens[] = { "AB12", "zz9Q", "Try", "x", "again", "", "4.7.1 X" };
+	enum { N_TEXTS = 60 };
+	for (int i = 0; i < N_TEXTS; i++) {
+		char id[16], reason[512];
+		snprintf(id, sizeof(id), "D%d", i);
+		snprintf(reason, sizeof(reason),
+			"450 4.7.1 <r%d@example.com>: host mx%d.example.com[192.0.2.%d] said: "
+			"Service unavailable, please try again later %s%d (in reply to RCPT TO "
+			"command)",
+			i % 5, i % 3, i % 7, tokens[i % 7], i);
+		add(snap, id, MR_QUEUE_DEFERRED, "s@example.org", 60, 100, "r@example.com", reason);
+	}
+	mr_snapshot_finish(snap);
+	size_t deltas = 0;
+	for (size_t i = 0; i < snap->n_recipients; i++) {
+		deltas += snap->recipients[i].reason->base != NULL;
+	}
+	T_OK(deltas >= N_TEXTS / 10, "test reasons stored as differences (%zu)", deltas);
+
+	static const char *const needles[] = { "host mx1", "mx2.example", "450 4.7.1 <r3", "<r1@",
+		"said: serv", "try again", "later zz9", "later ab12", "ab1", "2 (in", "7 (in reply",
+		"command)", "x1", "again later x", "4.7.1 x", "example.com[192.0.2.3] said",
+		"later 4", "d)", "h", "unavailable, please try again later again3", "TO command) ",
+		"nowhere" };
+	/* And needles cut at the borders of the stored parts: ending where the
+	 * shared start ends, starting where the shared end starts, across each. */
+	enum { FIXED = sizeof(needles) / sizeof(*needles), CUTS = 6 };
+	char *cut[FIXED + 4 * CUTS] = { 0 };
+	size_t n_needles = 0;
+	for (size_t k = 0; k < FIXED; k++) {
+		cut[n_needles++] = mr_xstrdup(needles[k]);
+	}
+	for (size_t i = 0, made = 0; i < snap->n_recipients && made < CUTS; i++) {
+		const struct mr_text *t = snap->recipients[i].reason;
+		if (t->base == NULL || t->prefix < 8 || t->suffix < 8) {
+			continue;
+		}
+		char *text = mr_text_dup(t);
+		size_t end = t->len - t->suffix;
+		cut[n_needles++] = mr_xstrndup(text + t->prefix - 8, 8);
+		cut[n_needles++] = mr_xstrndup(text + end, 8);
+		cut[n_needles++] = mr_xstrndup(text + t->prefix - 3, 6);
+		cut[n_needles++] = mr_xstrndup(text + end - 3, 6);
+		free(text);
+		made++;
+	}
+	for (size_t k = 0; k < n_needles; k++) {
+		if (strchr(cut[k], '"') != NULL) {
+			free(cut[k]);
+			continue;
+		}
+		char *expr = mr_xasprintf("reason:\"%s\"", cut[k]);
+		char *got = matching(snap, expr);
+		struct mr_buf want;
+		mr_buf_init(&want);
+		for (size_t i = 0; i < snap->n_messages; i++) {
+			char *text = mr_text_dup(snap->recipients[i].reason);
+			if (strcasestr(text, cut[k]) != NULL) {
+				mr_buf_printf(
+					&want, "%s%s", want.len ? " " : "", snap->messages[i].id);
+			}
+			free(text);
+		}
+		T_STR(got, want.len ? want.data : "", "%s", expr);
+		free(got);
+		free(expr);
+		free(cut[k]);
+		mr_buf_finish(&want);
+	}
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
 	test_matches();
+	test_reason_search_in_differences();
 	test_errors();
 	return t_done();
 }

@@ -424,7 +424,56 @@ static void test_tsv(void) {
 	}
 }
 
+/* The distinct recipient domains and senders of a snapshot big enough to be
+ * indexed on several threads: every item's id names its own value, and each
+ * value is listed once. */
+static void test_distinct(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	enum { MESSAGES = 150000, DOMAINS = 997, SENDERS = 31 };
+	char buf[64];
+	for (int i = 0; i < MESSAGES; i++) {
+		snprintf(buf, sizeof(buf), "M%d", i);
+		struct mr_message *m = mr_snapshot_add_message(snap, buf);
+		snprintf(buf, sizeof(buf), i % SENDERS ? "s%d@example.org" : "", i % SENDERS);
+		m->sender = mr_snapshot_intern(snap, buf);
+		snprintf(buf, sizeof(buf), "u%d@d%d.example", i, (i * 7) % DOMAINS);
+		mr_snapshot_add_recipient(snap, buf);
+		mr_snapshot_add_recipient(snap, i % 2 ? "x@d0.example" : "no-domain");
+	}
+	mr_snapshot_finish(snap);
+	const struct mr_distinct *domains = mr_snapshot_rcpt_domains(snap);
+	const struct mr_distinct *senders = mr_snapshot_senders(snap);
+	T_INT(domains->n, DOMAINS + 1, "distinct recipient domains (the empty one included)");
+	T_INT(senders->n, SENDERS, "distinct senders");
+	size_t wrong = 0;
+	for (size_t i = 0; i < snap->n_recipients; i++) {
+		const char *at = strrchr(snap->recipients[i].address, '@');
+		const char *want = at ? at + 1 : "";
+		uint32_t id = domains->ids[i];
+		wrong += id >= domains->n || domains->lens[id] != strlen(want) ||
+			 memcmp(domains->values[id], want, strlen(want)) != 0;
+	}
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		uint32_t id = senders->ids[i];
+		wrong += id >= senders->n ||
+			 strcmp(senders->values[id], snap->messages[i].sender) != 0;
+	}
+	T_INT(wrong, 0, "every item's id names its value");
+	size_t repeated = 0;
+	for (size_t a = 0; a < domains->n; a++) {
+		for (size_t b = a + 1; b < domains->n; b++) {
+			repeated += domains->lens[a] == domains->lens[b] &&
+				    memcmp(domains->values[a], domains->values[b],
+					    domains->lens[a]) == 0;
+		}
+	}
+	T_INT(repeated, 0, "each domain listed once");
+	T_OK(mr_snapshot_rcpt_domains(snap) == domains, "built once, then kept");
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
+	test_distinct();
 	test_strpool();
 	test_textpool();
 	test_names();
