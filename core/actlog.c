@@ -9,34 +9,12 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "statefile.h"
 #include "text.h"
 #include "xalloc.h"
 
 char *mr_actlog_path(void) {
-	const char *state = getenv("XDG_STATE_HOME");
-	if (state != NULL && state[0] == '/') {
-		return mr_xasprintf("%s/mailroom/actions.log", state);
-	}
-	const char *home = getenv("HOME");
-	if (home != NULL && home[0] == '/') {
-		return mr_xasprintf("%s/.local/state/mailroom/actions.log", home);
-	}
-	return NULL;
-}
-
-/* mkdir -p of path's directory. */
-static bool make_parents(const char *path, char **cause) {
-	char *dir = mr_xstrdup(path);
-	bool ok = true;
-	for (char *p = dir + 1; ok && (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-			ok = mr_fail(cause, "%s: %s", dir, strerror(errno));
-		}
-		*p = '/';
-	}
-	free(dir);
-	return ok;
+	return mr_state_path("actions.log");
 }
 
 /* Text from a source or a server, on one line and visible. */
@@ -96,7 +74,7 @@ bool mr_actlog_append(const char *path, int64_t when, const char *user, const ch
 		}
 	}
 	mr_buf_add_char(&line, '\n');
-	bool ok = make_parents(path, cause);
+	bool ok = mr_make_parents(path, cause);
 	int fd = ok ? open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600) : -1;
 	if (ok && fd < 0) {
 		ok = mr_fail(cause, "%s: %s", path, strerror(errno));

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bigmem.h"
 #include "ptrmap.h"
 #include "strpool.h"
 #include "xalloc.h"
@@ -30,7 +31,34 @@ void mr_rows_init(struct mr_rows *r) {
 	*r = (struct mr_rows){ 0 };
 }
 
+static void scratch_free(struct mr_rows_scratch *s) {
+	mr_big_free(s->keys, s->cap * sizeof(*s->keys));
+	mr_big_free(s->keys2, s->cap * sizeof(*s->keys2));
+	mr_big_free(s->by_msg, s->cap * sizeof(*s->by_msg));
+	mr_big_free(s->rows2, s->cap * sizeof(*s->rows2));
+	*s = (struct mr_rows_scratch){ 0 };
+}
+
+/* The scratch buffers and rows/match arrays for n messages. */
+static void scratch_reserve(struct mr_rows *r, size_t n) {
+	struct mr_rows_scratch *s = &r->scratch;
+	if (n <= s->cap && s->keys != NULL) {
+		return;
+	}
+	scratch_free(s);
+	s->cap = n ? n : 1;
+	s->keys = mr_big_alloc(s->cap * sizeof(*s->keys));
+	s->keys2 = mr_big_alloc(s->cap * sizeof(*s->keys2));
+	s->by_msg = mr_big_alloc(s->cap * sizeof(*s->by_msg));
+	s->rows2 = mr_big_alloc(s->cap * sizeof(*s->rows2));
+	free(r->match);
+	free(r->rows);
+	r->match = mr_xmalloc(s->cap);
+	r->rows = mr_xmalloc(s->cap * sizeof(*r->rows));
+}
+
 void mr_rows_finish(struct mr_rows *r) {
+	scratch_free(&r->scratch);
 	free(r->rows);
 	free(r->by_id);
 	free(r->match);
@@ -111,7 +139,7 @@ enum { DIGIT_BITS = 11, DIGITS = 1 << DIGIT_BITS };
  * a time: few passes, and each scatters into few enough places to stay in
  * the caches.
  */
-static void radix_sort(uint64_t *keys, uint32_t *rows, size_t n) {
+static void radix_sort(uint64_t *keys, uint32_t *rows, size_t n, uint64_t *keys2, uint32_t *rows2) {
 	if (n < 2) {
 		return;
 	}
@@ -130,8 +158,6 @@ static void radix_sort(uint64_t *keys, uint32_t *rows, size_t n) {
 	for (size_t i = 0; i < n; i++) {
 		keys[i] -= lo;
 	}
-	uint64_t *keys2 = mr_xmalloc(n * sizeof(*keys2));
-	uint32_t *rows2 = mr_xmalloc(n * sizeof(*rows2));
 	uint64_t *from_k = keys, *to_k = keys2;
 	uint32_t *from_r = rows, *to_r = rows2;
 	size_t count[DIGITS];
@@ -161,6 +187,13 @@ static void radix_sort(uint64_t *keys, uint32_t *rows, size_t n) {
 	if (from_r != rows) {
 		memcpy(rows, from_r, n * sizeof(*rows));
 	}
+}
+
+/* radix_sort with buffers of its own, for the sorts done once per snapshot. */
+static void radix_sort_once(uint64_t *keys, uint32_t *rows, size_t n) {
+	uint64_t *keys2 = mr_xmalloc((n ? n : 1) * sizeof(*keys2));
+	uint32_t *rows2 = mr_xmalloc((n ? n : 1) * sizeof(*rows2));
+	radix_sort(keys, rows, n, keys2, rows2);
 	free(keys2);
 	free(rows2);
 }
@@ -209,7 +242,7 @@ static uint32_t *rank_texts(const struct mr_snapshot *snap, enum mr_sort sort) {
 		keys[i] = text_key(texts[i]);
 		order[i] = (uint32_t)i;
 	}
-	radix_sort(keys, order, n_texts);
+	radix_sort_once(keys, order, n_texts);
 	/* radix_sort made keys relative; equal ones are still equal. Put the
 	 * texts of each run of equal prefixes in order of the whole text. */
 	struct distinct_text *run = NULL;
@@ -264,29 +297,23 @@ void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse) {
 	/* Keys are taken in message order (the arrays are read straight
 	 * through), then gathered in row order. */
 	size_t n_messages = r->snap->n_messages;
-	uint64_t *by_msg = mr_xmalloc(n_messages * sizeof(*by_msg));
+	struct mr_rows_scratch *s = &r->scratch;
 	for (size_t m = 0; m < n_messages; m++) {
-		by_msg[m] = sort_key(r, sort, (uint32_t)m);
+		s->by_msg[m] = sort_key(r, sort, (uint32_t)m);
 	}
-	uint64_t *keys = mr_xmalloc(n * sizeof(*keys));
 	for (size_t i = 0; i < n; i++) {
-		uint64_t k = by_msg[r->rows[i]];
-		keys[i] = reverse ? ~k : k;
+		uint64_t k = s->by_msg[r->rows[i]];
+		s->keys[i] = reverse ? ~k : k;
 	}
-	free(by_msg);
-	radix_sort(keys, r->rows, n);
-	free(keys);
+	radix_sort(s->keys, r->rows, n, s->keys2, s->rows2);
 }
 
 /* --- filtering ------------------------------------------------------------------ */
 
 void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now) {
 	size_t n = r->snap->n_messages;
-	free(r->match);
-	r->match = mr_xmalloc(n ? n : 1);
+	scratch_reserve(r, n);
 	mr_filter_run(filter, r->snap, now, r->match);
-	free(r->rows);
-	r->rows = mr_xmalloc((n ? n : 1) * sizeof(*r->rows));
 	r->n_rows = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (r->match[r->by_id[i]]) {
@@ -343,6 +370,10 @@ size_t mr_rows_set_snapshot(
 		free(r->text_rank[c]);
 		r->text_rank[c] = rank_texts(snap, columns[c]);
 	}
+	/* The distinct domains and senders that filters decide by, built now
+	 * with the ranks rather than at the first keystroke that needs them. */
+	mr_snapshot_rcpt_domains(snap);
+	mr_snapshot_senders(snap);
 	size_t n = snap->n_messages;
 	free(r->by_id);
 	r->by_id = mr_xmalloc((n ? n : 1) * sizeof(*r->by_id));
@@ -351,7 +382,7 @@ size_t mr_rows_set_snapshot(
 		r->by_id[i] = (uint32_t)i;
 		keys[i] = r->text_rank[0][i];
 	}
-	radix_sort(keys, r->by_id, n);
+	radix_sort_once(keys, r->by_id, n);
 	free(keys);
 	mr_rows_set_filter(r, filter, now);
 	return lost;

@@ -34,7 +34,8 @@ trap cleanup EXIT INT TERM
 
 . "$(dirname "$0")/tap.sh"
 
-ENVIRONMENT="MAILROOM_NOW=1795435200 TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8"
+# The prompt's history and the actions log go to the test's own directory.
+ENVIRONMENT="MAILROOM_NOW=1795435200 TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_STATE_HOME=$TMP/state"
 
 # start SESSION WIDTH HEIGHT EXTRA_ENV ARGS...: mailroom in a new session; its
 # exit status lands in $TMP/SESSION.status.
@@ -126,6 +127,48 @@ T send-keys -t demo u s s s s s s s s S g
 expect_screen demo list-start "u removes the tags; s back round to the age order, g to the top"
 T send-keys -t demo q
 expect_exit demo 0 "q on the list quits with status 0"
+
+# --- an incident on the demo queue: the prompt, tags, actions ------------
+# Greylisted mail for one domain is found with a filter typed at the '/'
+# prompt (Tab completes the category), tagged, held; the outcome is said,
+# listed, and logged; then a destructive action asks first.
+start incident 100 30 "" --demo
+expect_screen incident list-start "incident: the demo queue"
+T send-keys -t incident /
+T send-keys -t incident -l 'cat:grey'
+T send-keys -t incident Tab
+expect_screen incident prompt-completed "Tab completes the category; the list follows the typing"
+T send-keys -t incident -l 'domain:hartmann-logistik.de age:>1d'
+T send-keys -t incident BSpace
+expect_screen incident prompt-error "an error in the filter is shown with its column while typing"
+T send-keys -t incident -l 'd'
+T send-keys -t incident Enter
+expect_screen incident incident-filtered "Enter keeps the filter, shown in the status line"
+T send-keys -t incident T H
+expect_screen incident incident-held "T tags all shown, H holds them: the count and the outcome"
+T send-keys -t incident o
+expect_screen incident incident-outcomes "o lists the outcome of each message"
+T send-keys -t incident q / C-u
+T send-keys -t incident -l 'cat:greylisting'
+T send-keys -t incident Enter T D
+expect_screen incident incident-confirm "D asks first, with the count and a sample"
+T send-keys -t incident n
+expect_screen incident incident-not-done "anything but y leaves the mail alone"
+T send-keys -t incident :
+T send-keys -t incident -l 'rel'
+T send-keys -t incident Tab Enter
+expect_screen incident incident-released "a command typed at : (Tab completes it) acts on the tagged; one was not held"
+T send-keys -t incident / Up Up
+expect_screen incident prompt-history "Up in the prompt goes back through the filters typed"
+T send-keys -t incident Escape Q
+expect_exit incident 0 "Esc leaves the prompt; Q quits"
+grep -q "	hold	done 1	" "$TMP/state/mailroom/actions.log" &&
+    grep -q "	release	done 1, failed 1	" "$TMP/state/mailroom/actions.log"
+ok $? "the hold and the release are in actions.log, with their outcomes"
+[ "$(grep -c '' "$TMP/state/mailroom/history" 2>/dev/null)" = 3 ] &&
+    grep -qx '/cat:greylisting domain:hartmann-logistik.de age:>1d' "$TMP/state/mailroom/history" &&
+    grep -qx ':release' "$TMP/state/mailroom/history"
+ok $? "the prompt's history is kept in XDG_STATE_HOME/mailroom/history"
 
 # --- colours: present by default, none with NO_COLOR ----------------------
 has_colour() { # SGR foreground/background colour codes in the capture

@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "filter.h"
 #include "keys.h"
+#include "prompt.h"
 #include "rows.h"
 #include "snapshot.h"
 
@@ -17,6 +18,7 @@ enum view {
 	VIEW_LIST,
 	VIEW_DETAIL,
 	VIEW_HELP,
+	VIEW_OUTCOMES,
 };
 
 /* One screen line of a text view (detail, help), already wrapped. */
@@ -39,6 +41,7 @@ struct app {
 	struct mr_snapshot *snap;
 	struct mr_rows list;      /* the rows shown, their order, the tags */
 	struct mr_filter *filter; /* NULL: every message */
+	char *filter_text;        /* as typed; NULL with filter */
 	size_t cursor;
 	size_t top;
 	int64_t refreshed_at;
@@ -48,8 +51,11 @@ struct app {
 	char *detail_id; /* the message the detail view shows */
 	struct text_view detail;
 	struct text_view help;
+	struct text_view outcomes; /* of the last action */
+	struct prompt *prompt;     /* NULL: no prompt (the benchmark) */
 
 	char *message; /* shown in the status line until the next key */
+	bool asking;   /* message is a question: the status line is its own */
 	bool quit;
 };
 
@@ -78,6 +84,13 @@ void detail_handle(struct app *app, enum request req);
 void help_open(struct app *app);
 void help_draw(struct app *app);
 void help_handle(struct app *app, enum request req);
+void outcomes_draw(struct app *app);
+void outcomes_handle(struct app *app, enum request req);
+
+/* The prompt: '/' edits the filter, ':' runs a command (commands.c). */
+void app_prompt(struct app *app, char kind);
+/* An action on the tagged messages, or the current one (actions.c). */
+void app_act(struct app *app, const char *operation);
 
 void text_view_clear(struct text_view *tv);
 void text_view_add(struct text_view *tv, int indent, int style, const char *text);

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "filter.h"
+#include "operate.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
@@ -25,25 +26,13 @@ static const char act_usage[] =
 /* What was asked for, as the command line said it. */
 struct act_args {
 	const char *action_name;
-	enum mr_action action;
-	int priority_step; /* priority-up: 1, priority-down: -1, else 0 */
+	struct mr_operation op;
 	const char *filter_expr;
 	const char *source;
 	const char **ids;
 	size_t n_ids;
 	bool dry_run, yes;
 };
-
-static bool parse_action(struct act_args *a) {
-	if (strcmp(a->action_name, "priority-up") == 0 ||
-		strcmp(a->action_name, "priority-down") == 0) {
-		a->priority_step = a->action_name[9] == 'u' ? 1 : -1;
-		a->action = MR_ACTION_SET_PRIORITY;
-		return true;
-	}
-	return strcmp(a->action_name, "set-priority") != 0 &&
-	       mr_action_parse(a->action_name, &a->action);
-}
 
 /* Usage errors print and return false. */
 static bool parse_args(int argc, char **argv, struct act_args *a) {
@@ -82,7 +71,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		return false;
 	}
 	a->action_name = argv[optind++];
-	if (!parse_action(a)) {
+	if (!mr_operation_parse(a->action_name, &a->op)) {
 		cli_error("act: no action \"%s\" (retry, hold, release, delete, requeue, expire, "
 			  "priority-up, priority-down)",
 			a->action_name);
@@ -132,19 +121,6 @@ static const char **filtered_ids(
 	return ids;
 }
 
-/* "A1, B2, C3 and 117 more" */
-static char *sample(const char *const *ids, size_t n) {
-	struct mr_buf s;
-	mr_buf_init(&s);
-	for (size_t i = 0; i < n && i < 3; i++) {
-		mr_buf_printf(&s, "%s%s", i ? ", " : "", ids[i]);
-	}
-	if (n > 3) {
-		mr_buf_printf(&s, " and %zu more", n - 3);
-	}
-	return mr_buf_steal(&s);
-}
-
 /* Asks on the terminal; false (after saying why) when there is none. */
 static bool confirmed(const struct act_args *a, const char *source, size_t n, const char *ids) {
 	if (a->yes) {
@@ -162,40 +138,6 @@ static bool confirmed(const struct act_args *a, const char *source, size_t n, co
 		return false;
 	}
 	return answer[0] == 'y' || answer[0] == 'Y';
-}
-
-/*
- * priority-up/-down: where the source keeps priorities, each message moves
- * one step from where it is (one set-priority request per new priority);
- * where it does not (Postfix), up is "retry now" and down is "hold".
- */
-static void run_priority(struct mr_source *src, const struct act_args *a,
-	const struct mr_snapshot *snap, const char *const *ids, size_t n,
-	struct mr_action_report *report) {
-	if (!mr_source_can(src, MR_ACTION_SET_PRIORITY)) {
-		enum mr_action instead = a->priority_step > 0 ? MR_ACTION_RETRY : MR_ACTION_HOLD;
-		fprintf(stderr, "mailroom: act: %s keeps no priority per message: %s means %s\n",
-			src->label, a->action_name, mr_action_info(instead)->label);
-		struct mr_action_request req = { .action = instead, .ids = ids, .n_ids = n };
-		mr_source_act(src, &req, report);
-		return;
-	}
-	mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
-	for (size_t i = 0; i < n; i++) {
-		const struct mr_message *m = snap ? mr_snapshot_find(snap, ids[i]) : NULL;
-		struct mr_action_request req = {
-			.action = MR_ACTION_SET_PRIORITY,
-			.priority = (m ? m->priority : 0) + a->priority_step,
-			.ids = &ids[i],
-			.n_ids = 1,
-		};
-		struct mr_action_report one;
-		mr_source_act(src, &req, &one);
-		for (size_t r = 0; r < one.n_results; r++) {
-			mr_action_report_append(report, &one.results[r]);
-		}
-		mr_action_report_finish(&one);
-	}
 }
 
 static void print_report(const struct act_args *a, const struct mr_action_report *report) {
@@ -249,13 +191,18 @@ int cli_act(int argc, char **argv) {
 	struct mr_snapshot *snap = NULL;
 	const char **ids = a.ids;
 	size_t n = a.n_ids, bounced = 0;
-	enum mr_action needs = a.priority_step != 0 ? MR_ACTION_COUNT : a.action;
-	if (needs != MR_ACTION_COUNT && !mr_source_can(src, needs)) {
-		cli_error("act: %s cannot %s%s%s", src->label, a.action_name,
-			src->limits ? ": " : "", src->limits ? src->limits : "");
+	enum mr_action runs;
+	char *why = NULL;
+	if (!mr_operation_plan(src, &a.op, &runs, &why)) {
+		cli_error("act: %s", why);
+		free(why);
 		goto done;
 	}
-	if (filter != NULL || a.priority_step != 0) {
+	if (why != NULL) {
+		fprintf(stderr, "mailroom: act: %s\n", why); /* what a priority step means */
+		free(why);
+	}
+	if (filter != NULL || a.op.priority_step != 0) {
 		snap = cli_read_queue(src);
 		if (snap == NULL) {
 			goto done;
@@ -270,7 +217,7 @@ int cli_act(int argc, char **argv) {
 				bounced, bounced == 1 ? "" : "s");
 		}
 	}
-	char *some = sample(ids, n);
+	char *some = mr_ids_sample(ids, n);
 	if (n == 0) {
 		printf("%s: no message matches\n", a.action_name);
 		status = MR_EXIT_OK;
@@ -281,19 +228,11 @@ int cli_act(int argc, char **argv) {
 		printf("%s: would act on %zu message%s (dry run)\n", a.action_name, n,
 			n == 1 ? "" : "s");
 		status = MR_EXIT_OK;
-	} else if (a.action != MR_ACTION_SET_PRIORITY && mr_action_info(a.action)->destructive &&
-		   !confirmed(&a, src->label, n, some)) {
+	} else if (mr_operation_destructive(src, &a.op) && !confirmed(&a, src->label, n, some)) {
 		status = MR_EXIT_FAILED;
 	} else {
 		struct mr_action_report report;
-		if (a.priority_step != 0) {
-			run_priority(src, &a, snap, ids, n, &report);
-		} else {
-			struct mr_action_request req = {
-				.action = a.action, .ids = ids, .n_ids = n
-			};
-			mr_source_act(src, &req, &report);
-		}
+		mr_operation_run(src, &a.op, snap, ids, n, &report);
 		print_report(&a, &report);
 		log_action(src->name, &report);
 		status = report.counts[MR_OUTCOME_DONE] == report.n_results ? MR_EXIT_OK

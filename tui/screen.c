@@ -5,6 +5,7 @@
 #include <curses.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,7 +62,9 @@ bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *e
 	const struct mr_message *current = app_current(app);
 	uint32_t m = current ? (uint32_t)(current - app->snap->messages) : UINT32_MAX;
 	mr_filter_free(app->filter);
+	free(app->filter_text);
 	app->filter = mr_filter_is_empty(filter) ? NULL : filter;
+	app->filter_text = app->filter ? mr_xstrdup(expr) : NULL;
 	if (app->filter == NULL) {
 		mr_filter_free(filter);
 	}
@@ -110,8 +113,14 @@ void app_draw(struct app *app) {
 	case VIEW_HELP:
 		help_draw(app);
 		break;
+	case VIEW_OUTCOMES:
+		outcomes_draw(app);
+		break;
 	}
-	status_draw(app);
+	/* The prompt, while a line is typed, stands where the status was. */
+	if (!prompt_draw(app->prompt)) {
+		status_draw(app);
+	}
 	refresh();
 }
 
@@ -137,8 +146,32 @@ void app_handle(struct app *app, enum request req) {
 		}
 		return;
 	}
+	case REQ_FILTER:
+		app_prompt(app, '/');
+		return;
+	case REQ_COMMAND:
+		app_prompt(app, ':');
+		return;
+	case REQ_OUTCOMES:
+		app->view = VIEW_OUTCOMES;
+		return;
 	default:
 		break;
+	}
+	static const char *const operations[] = {
+		[REQ_ACT_RETRY] = "retry",
+		[REQ_ACT_HOLD] = "hold",
+		[REQ_ACT_RELEASE] = "release",
+		[REQ_ACT_REQUEUE] = "requeue",
+		[REQ_ACT_EXPIRE] = "expire",
+		[REQ_ACT_DELETE] = "delete",
+		[REQ_ACT_PRIORITY_UP] = "priority-up",
+		[REQ_ACT_PRIORITY_DOWN] = "priority-down",
+	};
+	if (req < sizeof(operations) / sizeof(*operations) && operations[req] != NULL &&
+		(app->view == VIEW_LIST || app->view == VIEW_DETAIL)) {
+		app_act(app, operations[req]);
+		return;
 	}
 	switch (app->view) {
 	case VIEW_LIST:
@@ -149,6 +182,9 @@ void app_handle(struct app *app, enum request req) {
 		break;
 	case VIEW_HELP:
 		help_handle(app, req);
+		break;
+	case VIEW_OUTCOMES:
+		outcomes_handle(app, req);
 		break;
 	}
 }
@@ -177,6 +213,7 @@ int screen_run(struct mr_source *source, char **cause) {
 	curs_set(0);
 	set_escdelay(25);
 	draw_init();
+	app.prompt = prompt_open();
 
 	while (!app.quit) {
 		app_draw(&app);
@@ -194,16 +231,25 @@ int screen_run(struct mr_source *source, char **cause) {
 		app.message = NULL;
 		app_handle(&app, key_request(key));
 	}
+	char *history_cause = NULL;
+	bool history_saved = prompt_close(app.prompt, &history_cause);
 	endwin();
 	delscreen(screen);
 	mr_set_fatal_hook(NULL);
+	if (!history_saved) {
+		fprintf(stderr, "mailroom: the prompt's history was not saved: %s\n",
+			history_cause);
+		free(history_cause);
+	}
 
 	mr_rows_finish(&app.list);
 	mr_filter_free(app.filter);
+	free(app.filter_text);
 	mr_snapshot_destroy(app.snap);
 	free(app.detail_id);
 	free(app.message);
 	text_view_clear(&app.detail);
 	text_view_clear(&app.help);
+	text_view_clear(&app.outcomes);
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* The status line: source, counts per queue, position, last refresh. */
 
+#include <string.h>
+
 #include "app.h"
 #include "buf.h"
 #include "draw.h"
@@ -44,6 +46,15 @@ static void compose(const struct app *app, int form, struct mr_buf *left, struct
 	mr_format_count(at, app->cursor + 1);
 	mr_buf_clear(left);
 	mr_buf_clear(right);
+	if (app->asking) {
+		mr_buf_printf(left, " %s", app->message);
+		return;
+	}
+	if (app->filter_text != NULL) {
+		/* The filter is typed text: shown as the operator wrote it, cut. */
+		mr_buf_printf(right, " /%.*s%s ", form < 2 ? 40 : 16, app->filter_text,
+			strlen(app->filter_text) > (form < 2 ? 40u : 16u) ? "..." : "");
+	}
 	if (app->list.n_tagged > 0) {
 		char tagged[MR_FORMAT_MAX];
 		mr_format_count(tagged, app->list.n_tagged);
@@ -82,11 +93,11 @@ void status_draw(struct app *app) {
 	mr_buf_init(&right);
 	for (int form = 0; form < 3; form++) {
 		compose(app, form, &left, &right);
-		if (text_width(left.data, left.len) + (int)right.len <= COLS) {
+		if (text_width(left.data, left.len) + text_width(right.data, right.len) <= COLS) {
 			break;
 		}
 	}
-	int right_w = (int)right.len;
+	int right_w = text_width(right.data, right.len);
 	int left_w = COLS - right_w > 0 ? COLS - right_w : 0;
 	draw_text(stdscr, y, 0, left_w, left.data, left.len, STYLE_STATUS, A_NORMAL);
 	if (COLS >= right_w) {

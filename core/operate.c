@@ -1,0 +1,92 @@
+#include "operate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "xalloc.h"
+
+const char *const mr_operation_names[] = { "retry", "hold", "release", "delete", "requeue",
+	"expire", "priority-up", "priority-down", NULL };
+
+bool mr_operation_parse(const char *name, struct mr_operation *op) {
+	*op = (struct mr_operation){ .name = name };
+	if (strcmp(name, "priority-up") == 0 || strcmp(name, "priority-down") == 0) {
+		op->priority_step = name[9] == 'u' ? 1 : -1;
+		op->action = MR_ACTION_SET_PRIORITY;
+		return true;
+	}
+	/* set-priority takes a number; the operator steps up or down. */
+	return strcmp(name, "set-priority") != 0 && mr_action_parse(name, &op->action);
+}
+
+bool mr_operation_plan(const struct mr_source *src, const struct mr_operation *op,
+	enum mr_action *runs, char **why) {
+	*why = NULL;
+	*runs = op->action;
+	if (op->priority_step != 0 && !mr_source_can(src, MR_ACTION_SET_PRIORITY)) {
+		*runs = op->priority_step > 0 ? MR_ACTION_RETRY : MR_ACTION_HOLD;
+		if (mr_source_can(src, *runs)) {
+			*why = mr_xasprintf("%s keeps no priority per message: %s means %s",
+				src->label, op->name, mr_action_info(*runs)->label);
+			return true;
+		}
+	}
+	if (!mr_source_can(src, *runs)) {
+		*why = mr_xasprintf("%s cannot %s%s%s", src->label, op->name,
+			src->limits ? ": " : "", src->limits ? src->limits : "");
+		return false;
+	}
+	return true;
+}
+
+bool mr_operation_destructive(const struct mr_source *src, const struct mr_operation *op) {
+	enum mr_action runs;
+	char *why;
+	mr_operation_plan(src, op, &runs, &why);
+	free(why);
+	return mr_action_info(runs)->destructive;
+}
+
+void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
+	const struct mr_snapshot *snap, const char *const *ids, size_t n,
+	struct mr_action_report *report) {
+	enum mr_action runs;
+	char *why;
+	mr_operation_plan(src, op, &runs, &why);
+	free(why);
+	if (runs != MR_ACTION_SET_PRIORITY) {
+		struct mr_action_request req = { .action = runs, .ids = ids, .n_ids = n };
+		mr_source_act(src, &req, report);
+		return;
+	}
+	/* Each message one step from where it is: one request per id. */
+	mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
+	for (size_t i = 0; i < n; i++) {
+		const struct mr_message *m = snap ? mr_snapshot_find(snap, ids[i]) : NULL;
+		struct mr_action_request req = {
+			.action = MR_ACTION_SET_PRIORITY,
+			.priority = (m ? m->priority : 0) + op->priority_step,
+			.ids = &ids[i],
+			.n_ids = 1,
+		};
+		struct mr_action_report one;
+		mr_source_act(src, &req, &one);
+		for (size_t r = 0; r < one.n_results; r++) {
+			mr_action_report_append(report, &one.results[r]);
+		}
+		mr_action_report_finish(&one);
+	}
+}
+
+char *mr_ids_sample(const char *const *ids, size_t n) {
+	struct mr_buf s;
+	mr_buf_init(&s);
+	for (size_t i = 0; i < n && i < 3; i++) {
+		mr_buf_printf(&s, "%s%s", i ? ", " : "", ids[i]);
+	}
+	if (n > 3) {
+		mr_buf_printf(&s, " and %zu more", n - 3);
+	}
+	return mr_buf_steal(&s);
+}

@@ -1,0 +1,47 @@
+#ifndef MR_OPERATE_H
+#define MR_OPERATE_H
+
+/*
+ * The operator's words for actions, shared by `mailroom act` and the
+ * screen: the actions of action.h, and priority-up / priority-down, which
+ * move each message one step where the source keeps priorities and mean
+ * "retry now" and "hold" where it does not (Postfix).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "backend.h"
+#include "snapshot.h"
+
+struct mr_operation {
+	const char *name; /* as the operator said it: "hold", "priority-up" */
+	enum mr_action action;
+	int priority_step; /* priority-up: 1, priority-down: -1, else 0 */
+};
+
+/* The words, in the order menus offer them; NULL-terminated. */
+extern const char *const mr_operation_names[];
+
+bool mr_operation_parse(const char *name, struct mr_operation *op);
+
+/* What the source will run for op (priority steps become retry or hold
+ * where it keeps no priorities), and whether it can; *why says what it
+ * cannot, or what a priority step means here (NULL when nothing to say;
+ * to free). */
+bool mr_operation_plan(const struct mr_source *src, const struct mr_operation *op,
+	enum mr_action *runs, char **why);
+
+/* Asks for confirmation: the action cannot be undone. */
+bool mr_operation_destructive(const struct mr_source *src, const struct mr_operation *op);
+
+/* Runs op on ids (snap: where the current priorities are read) into report,
+ * one result per id. */
+void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
+	const struct mr_snapshot *snap, const char *const *ids, size_t n,
+	struct mr_action_report *report);
+
+/* "A1, B2, C3 and 117 more" (to free). */
+char *mr_ids_sample(const char *const *ids, size_t n);
+
+#endif
