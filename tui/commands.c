@@ -16,24 +16,25 @@
  * search of every field, longer than a keystroke should take). */
 enum { LIVE_FILTER_MAX = 100000 };
 
+/* A command runs a function of its own or does what a key does. */
 struct command {
 	const char *name;
 	const char *args; /* for the note: "COLUMN [reverse]" */
 	void (*run)(struct app *app, const char *args);
+	enum request req; /* when run is NULL */
 };
 
 static void run_filter(struct app *app, const char *args);
 static void run_sort(struct app *app, const char *args);
-static void run_simple(struct app *app, const char *args);
 
 static const struct command commands[] = {
-	{ "filter", "[EXPR]", run_filter },
-	{ "sort", "COLUMN [reverse]", run_sort },
-	{ "tag", "(every message shown)", run_simple },
-	{ "untag", "(every message)", run_simple },
-	{ "refresh", "(list the queue again)", run_simple },
-	{ "help", "", run_simple },
-	{ "quit", "", run_simple },
+	{ "filter", "[EXPR]", run_filter, REQ_NONE },
+	{ "sort", "COLUMN [reverse]", run_sort, REQ_NONE },
+	{ "tag", "(every message shown)", NULL, REQ_TAG_ALL },
+	{ "untag", "(every message)", NULL, REQ_UNTAG_ALL },
+	{ "refresh", "(list the queue again)", NULL, REQ_REFRESH },
+	{ "help", "", NULL, REQ_HELP },
+	{ "quit", "", NULL, REQ_QUIT },
 };
 
 /* The note under construction for the prompt (one at a time). */
@@ -240,11 +241,6 @@ static void run_sort(struct app *app, const char *args) {
 	app_set_message(app, "sort: no column \"%s\" (Tab lists them)", name);
 }
 
-static void run_simple(struct app *app, const char *args) {
-	(void)args;
-	(void)app;
-}
-
 /* A command line: a command of the table, or an action word. */
 static void run_command(struct app *app, const char *line) {
 	while (*line == ' ') {
@@ -253,19 +249,10 @@ static void run_command(struct app *app, const char *line) {
 	size_t len = strcspn(line, " ");
 	const char *args = line + len + strspn(line + len, " ");
 	const struct command *c = find_command(line, len);
-	if (c != NULL && c->run != run_simple) {
+	if (c != NULL && c->run != NULL) {
 		c->run(app, args);
 	} else if (c != NULL) {
-		static const struct {
-			const char *name;
-			enum request req;
-		} simple[] = { { "tag", REQ_TAG_ALL }, { "untag", REQ_UNTAG_ALL },
-			{ "refresh", REQ_REFRESH }, { "help", REQ_HELP }, { "quit", REQ_QUIT } };
-		for (size_t i = 0; i < sizeof(simple) / sizeof(*simple); i++) {
-			if (strcmp(simple[i].name, c->name) == 0) {
-				app_handle(app, simple[i].req);
-			}
-		}
+		app_handle(app, c->req);
 	} else if (is_operation(line, len)) {
 		char *name = mr_xstrndup(line, len);
 		app_act(app, name);
