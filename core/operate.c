@@ -11,28 +11,30 @@ const char *const mr_operation_names[] = { "retry", "hold", "release", "delete",
 
 bool mr_operation_parse(const char *name, struct mr_operation *op) {
 	*op = (struct mr_operation){ .name = name };
+	bool known = true;
 	if (strcmp(name, "priority-up") == 0 || strcmp(name, "priority-down") == 0) {
 		op->priority_step = name[9] == 'u' ? 1 : -1;
 		op->action = MR_ACTION_SET_PRIORITY;
-		return true;
+	} else {
+		/* set-priority takes a number; the operator steps up or down. */
+		known = strcmp(name, "set-priority") != 0 && mr_action_parse(name, &op->action);
 	}
-	/* set-priority takes a number; the operator steps up or down. */
-	return strcmp(name, "set-priority") != 0 && mr_action_parse(name, &op->action);
+	op->runs = op->action; /* until mr_operation_plan() says otherwise */
+	return known;
 }
 
-bool mr_operation_plan(const struct mr_source *src, const struct mr_operation *op,
-	enum mr_action *runs, char **why) {
+bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, char **why) {
 	*why = NULL;
-	*runs = op->action;
+	op->runs = op->action;
 	if (op->priority_step != 0 && !mr_source_can(src, MR_ACTION_SET_PRIORITY)) {
-		*runs = op->priority_step > 0 ? MR_ACTION_RETRY : MR_ACTION_HOLD;
-		if (mr_source_can(src, *runs)) {
+		op->runs = op->priority_step > 0 ? MR_ACTION_RETRY : MR_ACTION_HOLD;
+		if (mr_source_can(src, op->runs)) {
 			*why = mr_xasprintf("%s keeps no priority per message: %s means %s",
-				src->label, op->name, mr_action_info(*runs)->label);
+				src->label, op->name, mr_action_info(op->runs)->label);
 			return true;
 		}
 	}
-	if (!mr_source_can(src, *runs)) {
+	if (!mr_source_can(src, op->runs)) {
 		*why = mr_xasprintf("%s cannot %s%s%s", src->label, op->name,
 			src->limits ? ": " : "", src->limits ? src->limits : "");
 		return false;
@@ -40,23 +42,11 @@ bool mr_operation_plan(const struct mr_source *src, const struct mr_operation *o
 	return true;
 }
 
-bool mr_operation_destructive(const struct mr_source *src, const struct mr_operation *op) {
-	enum mr_action runs;
-	char *why;
-	mr_operation_plan(src, op, &runs, &why);
-	free(why);
-	return mr_action_info(runs)->destructive;
-}
-
 void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 	const struct mr_snapshot *snap, const char *const *ids, size_t n,
 	struct mr_action_report *report) {
-	enum mr_action runs;
-	char *why;
-	mr_operation_plan(src, op, &runs, &why);
-	free(why);
-	if (runs != MR_ACTION_SET_PRIORITY) {
-		struct mr_action_request req = { .action = runs, .ids = ids, .n_ids = n };
+	if (op->runs != MR_ACTION_SET_PRIORITY) {
+		struct mr_action_request req = { .action = op->runs, .ids = ids, .n_ids = n };
 		mr_source_act(src, &req, report);
 		return;
 	}

@@ -18,6 +18,9 @@ struct mr_operation {
 	const char *name; /* as the operator said it: "hold", "priority-up" */
 	enum mr_action action;
 	int priority_step; /* priority-up: 1, priority-down: -1, else 0 */
+	/* Set by mr_operation_plan(): what the source will run (a priority
+	 * step becomes retry or hold where it keeps no priorities). */
+	enum mr_action runs;
 };
 
 /* The words, in the order menus offer them; NULL-terminated. */
@@ -25,18 +28,13 @@ extern const char *const mr_operation_names[];
 
 bool mr_operation_parse(const char *name, struct mr_operation *op);
 
-/* What the source will run for op (priority steps become retry or hold
- * where it keeps no priorities), and whether it can; *why says what it
- * cannot, or what a priority step means here (NULL when nothing to say;
- * to free). */
-bool mr_operation_plan(const struct mr_source *src, const struct mr_operation *op,
-	enum mr_action *runs, char **why);
+/* Sets op->runs for src, and whether src can do it; *why says what it
+ * cannot, or what a priority step means here (NULL when nothing to say; to
+ * free). Whether to ask first: mr_action_info(op->runs)->destructive. */
+bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, char **why);
 
-/* Asks for confirmation: the action cannot be undone. */
-bool mr_operation_destructive(const struct mr_source *src, const struct mr_operation *op);
-
-/* Runs op on ids (snap: where the current priorities are read) into report,
- * one result per id. */
+/* Runs a planned op on ids (snap: where the current priorities are read)
+ * into report, one result per id. */
 void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 	const struct mr_snapshot *snap, const char *const *ids, size_t n,
 	struct mr_action_report *report);

@@ -97,9 +97,8 @@ void app_act(struct app *app, const char *operation) {
 		app_set_message(app, "no such action: %s", operation);
 		return;
 	}
-	enum mr_action runs;
 	char *why = NULL;
-	if (!mr_operation_plan(app->source, &op, &runs, &why)) {
+	if (!mr_operation_plan(app->source, &op, &why)) {
 		app_set_message(app, "%s", why);
 		free(why);
 		return;
@@ -117,10 +116,10 @@ void app_act(struct app *app, const char *operation) {
 		 * undone. (A1, B2)". */
 		char *full = mr_xasprintf("%s %zu message%s on %s? [y/N]%s%s%s (%s)", op.name, n,
 			n == 1 ? "" : "s", app->source->label,
-			mr_action_info(runs)->destructive ? " This cannot be undone." : "",
+			mr_action_info(op.runs)->destructive ? " This cannot be undone." : "",
 			why ? " " : "", why ? why : "", some);
 		/* Destructive ones always ask, others when they are many. */
-		bool asked = mr_action_info(runs)->destructive || n >= CONFIRM_FROM;
+		bool asked = mr_action_info(op.runs)->destructive || n >= CONFIRM_FROM;
 		if (!asked || confirm(app, full)) {
 			struct mr_action_report report;
 			mr_operation_run(app->source, &op, app->snap, ids, n, &report);

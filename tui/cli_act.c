@@ -191,9 +191,8 @@ int cli_act(int argc, char **argv) {
 	struct mr_snapshot *snap = NULL;
 	const char **ids = a.ids;
 	size_t n = a.n_ids, bounced = 0;
-	enum mr_action runs;
 	char *why = NULL;
-	if (!mr_operation_plan(src, &a.op, &runs, &why)) {
+	if (!mr_operation_plan(src, &a.op, &why)) {
 		cli_error("act: %s", why);
 		free(why);
 		goto done;
@@ -228,7 +227,7 @@ int cli_act(int argc, char **argv) {
 		printf("%s: would act on %zu message%s (dry run)\n", a.action_name, n,
 			n == 1 ? "" : "s");
 		status = MR_EXIT_OK;
-	} else if (mr_operation_destructive(src, &a.op) && !confirmed(&a, src->label, n, some)) {
+	} else if (mr_action_info(a.op.runs)->destructive && !confirmed(&a, src->label, n, some)) {
 		status = MR_EXIT_FAILED;
 	} else {
 		struct mr_action_report report;

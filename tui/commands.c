@@ -150,9 +150,8 @@ static const char *command_note(struct app *app, const char *line, bool *error) 
 		struct mr_operation op;
 		char *name = mr_xstrndup(line, len);
 		mr_operation_parse(name, &op);
-		enum mr_action runs;
 		char *why = NULL;
-		bool can = mr_operation_plan(app->source, &op, &runs, &why);
+		bool can = mr_operation_plan(app->source, &op, &why);
 		size_t tagged = app->list.n_tagged;
 		if (!can) {
 			*error = true;
@@ -190,10 +189,9 @@ static size_t command_words(const struct app *app, const char *line, size_t star
 		/* Only the actions this source can do are offered. */
 		for (size_t i = 0; mr_operation_names[i] != NULL && n < max; i++) {
 			struct mr_operation op;
-			enum mr_action runs;
 			char *why = NULL;
 			mr_operation_parse(mr_operation_names[i], &op);
-			bool can = mr_operation_plan(app->source, &op, &runs, &why);
+			bool can = mr_operation_plan(app->source, &op, &why);
 			free(why);
 			if (can && strncmp(mr_operation_names[i], word, len) == 0) {
 				words[n++] = mr_operation_names[i];
