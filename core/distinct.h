@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 struct mr_distinct {
-	uint32_t *ids;       /* one per item: an index into values */
+	uint32_t *ids;       /* one per item: an index into values; not NULL once built */
 	const char **values; /* each value once; they point into the items' strings */
 	uint32_t *lens;      /* the values' lengths */
 	size_t n_items, n;

@@ -11,9 +11,9 @@
 
 static size_t take_early(struct mr_snapshot *snap);
 
+/* An index is built when its ids are NULL. */
 struct mr_snapshot_derived {
 	struct mr_distinct rcpt_domains, senders;
-	bool have_rcpt_domains, have_senders;
 };
 
 static void drop_derived(struct mr_snapshot_derived *d) {
@@ -235,13 +235,16 @@ static const char *rcpt_domain(const void *ctx, size_t i, size_t *len) {
 	return domain;
 }
 
-const struct mr_distinct *mr_snapshot_rcpt_domains(const struct mr_snapshot *snap) {
-	struct mr_snapshot_derived *d = snap->derived;
-	if (!d->have_rcpt_domains) {
-		mr_distinct_build(&d->rcpt_domains, snap->n_recipients, rcpt_domain, snap);
-		d->have_rcpt_domains = true;
+static const struct mr_distinct *built(
+	struct mr_distinct *d, size_t n_items, mr_distinct_key key, const void *ctx) {
+	if (d->ids == NULL) {
+		mr_distinct_build(d, n_items, key, ctx);
 	}
-	return &d->rcpt_domains;
+	return d;
+}
+
+const struct mr_distinct *mr_snapshot_rcpt_domains(const struct mr_snapshot *snap) {
+	return built(&snap->derived->rcpt_domains, snap->n_recipients, rcpt_domain, snap);
 }
 
 static const char *sender(const void *ctx, size_t i, size_t *len) {
@@ -251,10 +254,5 @@ static const char *sender(const void *ctx, size_t i, size_t *len) {
 }
 
 const struct mr_distinct *mr_snapshot_senders(const struct mr_snapshot *snap) {
-	struct mr_snapshot_derived *d = snap->derived;
-	if (!d->have_senders) {
-		mr_distinct_build(&d->senders, snap->n_messages, sender, snap);
-		d->have_senders = true;
-	}
-	return &d->senders;
+	return built(&snap->derived->senders, snap->n_messages, sender, snap);
 }
