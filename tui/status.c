@@ -6,6 +6,7 @@
 #include "buf.h"
 #include "draw.h"
 #include "format.h"
+#include "text.h"
 
 static const char *const short_queue_names[MR_QUEUE_COUNT] = {
 	[MR_QUEUE_INCOMING] = "inc",
@@ -38,6 +39,21 @@ static void queue_counts(const struct mr_snapshot *snap, bool brief, struct mr_b
 	}
 }
 
+/* How many bytes of s fit in width columns, ending between characters. */
+static size_t fitting(const char *s, size_t len, int width) {
+	size_t pos = 0;
+	while (pos < len) {
+		size_t next = pos;
+		struct mr_glyph g;
+		mr_glyph_next(s, len, &next, &g);
+		if (text_width(s, next) > width) {
+			break;
+		}
+		pos = next;
+	}
+	return pos;
+}
+
 /* The status line, from the most to the least wordy form that fits. */
 static void compose(const struct app *app, int form, struct mr_buf *left, struct mr_buf *right) {
 	char clock[MR_FORMAT_MAX], total[MR_FORMAT_MAX], at[MR_FORMAT_MAX];
@@ -51,9 +67,11 @@ static void compose(const struct app *app, int form, struct mr_buf *left, struct
 		return;
 	}
 	if (app->filter_text != NULL) {
-		/* The filter is typed text: shown as the operator wrote it, cut. */
-		mr_buf_printf(right, " /%.*s%s ", form < 2 ? 40 : 16, app->filter_text,
-			strlen(app->filter_text) > (form < 2 ? 40u : 16u) ? "..." : "");
+		/* The filter as the operator wrote it, cut between characters. */
+		size_t len = strlen(app->filter_text);
+		size_t cut = fitting(app->filter_text, len, form < 2 ? 40 : 16);
+		mr_buf_printf(
+			right, " /%.*s%s ", (int)cut, app->filter_text, cut < len ? "..." : "");
 	}
 	if (app->list.n_tagged > 0) {
 		char tagged[MR_FORMAT_MAX];
