@@ -20,8 +20,9 @@
  * counted, not acted on. */
 static const char **targets(const struct app *app, uint32_t **which, size_t *n, size_t *bounced) {
 	const struct mr_snapshot *snap = app->snap;
-	const char **ids = mr_xcalloc(snap->n_messages + 1, sizeof(*ids));
-	*which = mr_xcalloc(snap->n_messages + 1, sizeof(**which));
+	size_t most = app->list.n_tagged > 0 ? app->list.n_tagged : 1;
+	const char **ids = mr_xcalloc(most + 1, sizeof(*ids));
+	*which = mr_xcalloc(most + 1, sizeof(**which));
 	*n = *bounced = 0;
 	for (size_t i = 0; i < snap->n_messages; i++) {
 		bool chosen = app->list.n_tagged > 0 ? app->list.tagged[i]
