@@ -210,6 +210,24 @@ EOF
     expect_screen hostile hostile-detail "the detail view shows them visibly too"
     T send-keys -t hostile Q
     expect_exit hostile 0 "Q quits from the detail view"
+
+    # --- the list follows the queue: automatic refresh ---------------------
+    # A message tagged on the screen is deleted by another program; within
+    # the interval the list drops it and says a tag went with it.
+    "$GEN" --seed 5 --now 1795435200 --count 20 "$TMP/refresh.db" 2>/dev/null
+    start refresh 100 24 "" --refresh 1 refresh.db
+    expect_screen refresh refresh-start "a queue of 20 listed every second"
+    first=$(capture refresh | sed -n 2p | cut -d' ' -f1)
+    T send-keys -t refresh t
+    "$MAILROOM" act delete --yes "$first" "sqlite:$TMP/refresh.db" >"$TMP/act.out" 2>&1
+    ok $? "another program deletes the tagged message $first"
+    expect_screen refresh refresh-left "the next listing drops it and counts the lost tag"
+    T send-keys -t refresh : C-u
+    T send-keys -t refresh -l 'refresh off'
+    T send-keys -t refresh Enter
+    expect_screen refresh refresh-off ":refresh off: listed again only on r"
+    T send-keys -t refresh Q
+    expect_exit refresh 0 "Q quits"
 fi
 
 tap_end

@@ -45,6 +45,9 @@ struct app {
 	size_t cursor;
 	size_t top;
 	int64_t refreshed_at;
+	int refresh_every;   /* seconds between automatic listings; 0: none */
+	int64_t refresh_due; /* monotonic ms of the next one */
+	int64_t listing_ms;  /* how long the last listing took */
 
 	enum view view;
 	enum view view_before_help;
@@ -67,8 +70,14 @@ void app_handle(struct app *app, enum request req);
  * The cursor stays on its message when that is still shown. */
 bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *err);
 
-/* Lists the source again; keeps the cursor on the same message. */
+/* Lists the source again; keeps the cursor on the same message, and
+ * schedules the next automatic listing. */
 bool app_refresh(struct app *app, char **cause);
+/* app_refresh from a key or the timer: says so in the status line when the
+ * listing is slow, and how it went when it fails (or was asked for). */
+void app_refresh_now(struct app *app, bool asked);
+/* Automatic listing every seconds (0: none), from now on. */
+void app_set_refresh(struct app *app, int seconds);
 void app_set_message(struct app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const struct mr_message *app_current(const struct app *app);
 /* After the rows changed: the cursor back on message (an index into the

@@ -2,6 +2,7 @@
 
 #include "cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,18 @@ void cli_unknown_option(const char *command, const char *option) {
 		cli_error("%s: unknown option \"%s\" (try mailroom %s --help)", command, option,
 			command);
 	}
+}
+
+bool cli_parse_number(const char *what, const char *arg, long min, long max, long *out) {
+	char *end;
+	errno = 0;
+	long n = strtol(arg, &end, 10);
+	if (end == arg || *end != '\0' || errno != 0 || n < min || n > max) {
+		cli_error("%s takes a number from %ld to %ld (got \"%s\")", what, min, max, arg);
+		return false;
+	}
+	*out = n;
+	return true;
 }
 
 /* Characters (not bytes) in s[0..pos): UTF-8 continuation bytes do not count. */

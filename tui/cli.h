@@ -34,6 +34,10 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "[command: ]unknown option "--x" (try mailroom [command ]--help)" */
 void cli_unknown_option(const char *command, const char *option);
 
+/* A whole decimal number from min to max in *out, or false after printing
+ * "WHAT takes a number from MIN to MAX (got "ARG")". */
+bool cli_parse_number(const char *what, const char *arg, long min, long max, long *out);
+
 /* Opens a source named on the command line, or prints why not. */
 struct mr_source *cli_open_source(const char *arg);
 

@@ -150,7 +150,6 @@ int cli_summary(int argc, char **argv) {
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
-		char *end;
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -159,12 +158,7 @@ int cli_summary(int argc, char **argv) {
 			expr = optarg;
 			break;
 		case 't':
-			errno = 0;
-			top = strtol(optarg, &end, 10);
-			if (*end != '\0' || errno != 0 || top < 1 || top > 1000) {
-				cli_error(
-					"summary: --top takes a number from 1 to 1000 (got \"%s\")",
-					optarg);
+			if (!cli_parse_number("summary: --top", optarg, 1, 1000, &top)) {
 				return MR_EXIT_USAGE;
 			}
 			break;

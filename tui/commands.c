@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "kb.h"
 #include "operate.h"
+#include "screen.h"
 #include "xalloc.h"
 
 /* Up to this many messages the list follows the filter as it is typed;
@@ -26,13 +27,14 @@ struct command {
 
 static void run_filter(struct app *app, const char *args);
 static void run_sort(struct app *app, const char *args);
+static void run_refresh(struct app *app, const char *args);
 
 static const struct command commands[] = {
 	{ "filter", "[EXPR]", run_filter, REQ_NONE },
 	{ "sort", "COLUMN [reverse]", run_sort, REQ_NONE },
 	{ "tag", "(every message shown)", NULL, REQ_TAG_ALL },
 	{ "untag", "(every message)", NULL, REQ_UNTAG_ALL },
-	{ "refresh", "(list the queue again)", NULL, REQ_REFRESH },
+	{ "refresh", "[SECONDS | off] (list now, or every SECONDS)", run_refresh, REQ_NONE },
 	{ "help", "", NULL, REQ_HELP },
 	{ "quit", "", NULL, REQ_QUIT },
 };
@@ -237,6 +239,27 @@ static void run_sort(struct app *app, const char *args) {
 		}
 	}
 	app_set_message(app, "sort: no column \"%s\" (Tab lists them)", name);
+}
+
+static void run_refresh(struct app *app, const char *args) {
+	if (*args == '\0') {
+		app_refresh_now(app, true);
+		return;
+	}
+	char *end;
+	long seconds = strcmp(args, "off") == 0 ? 0 : strtol(args, &end, 10);
+	if (strcmp(args, "off") != 0 &&
+		(*end != '\0' || seconds < 0 || seconds > SCREEN_REFRESH_MAX)) {
+		app_set_message(app, "refresh: \"%s\" is not a number of seconds (0 to %d) or off",
+			args, SCREEN_REFRESH_MAX);
+		return;
+	}
+	app_set_refresh(app, (int)seconds);
+	if (seconds == 0) {
+		app_set_message(app, "listed again only on r");
+	} else {
+		app_set_message(app, "listed again every %lds", seconds);
+	}
 }
 
 /* A command line: a command of the table, or an action word. */

@@ -18,7 +18,7 @@
 #include "screen.h"
 
 static void print_help(void) {
-	printf("usage: mailroom [--demo | SOURCE]\n"
+	printf("usage: mailroom [--refresh SECONDS] [--demo | SOURCE]\n"
 	       "       mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE]\n"
 	       "       mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] [SOURCE]\n"
 	       "       mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE]\n"
@@ -49,13 +49,17 @@ static void print_help(void) {
 	       "\n"
 	       "Options:\n"
 	       "  --demo         open the built-in demo queue (changes stay in memory)\n"
+	       "  --refresh SECONDS\n"
+	       "                 list the queue again every SECONDS on the screen (0: only\n"
+	       "                 on r); the default is %d\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n"
-	       "See mailroom(1) for keys, fields and the environment.\n");
+	       "See mailroom(1) for keys, fields and the environment.\n",
+		SCREEN_REFRESH_DEFAULT);
 }
 
-static int run_screen(const char *arg) {
+static int run_screen(const char *arg, const struct screen_options *options) {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the screen needs a terminal; use \"mailroom list\" to print the queue");
 		return MR_EXIT_USAGE;
@@ -65,7 +69,7 @@ static int run_screen(const char *arg) {
 		return MR_EXIT_FAILED;
 	}
 	char *cause = NULL;
-	int status = screen_run(src, &cause);
+	int status = screen_run(src, options, &cause);
 	if (cause != NULL) {
 		cli_error("%s", cause);
 		free(cause);
@@ -102,16 +106,26 @@ int main(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "demo", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "refresh", required_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool demo = false;
+	struct screen_options screen = { .refresh = SCREEN_REFRESH_DEFAULT };
+	long seconds;
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			demo = true;
+			break;
+		case 'r':
+			if (!cli_parse_number(
+				    "--refresh", optarg, 0, SCREEN_REFRESH_MAX, &seconds)) {
+				return MR_EXIT_USAGE;
+			}
+			screen.refresh = (int)seconds;
 			break;
 		case 'h':
 			print_help();
@@ -119,6 +133,9 @@ int main(int argc, char **argv) {
 		case 'V':
 			printf("mailroom %s\n", MR_VERSION);
 			return MR_EXIT_OK;
+		case ':':
+			cli_error("%s needs a value (try mailroom --help)", argv[optind - 1]);
+			return MR_EXIT_USAGE;
 		default:
 			cli_unknown_option(NULL, argv[optind - 1]);
 			return MR_EXIT_USAGE;
@@ -130,5 +147,5 @@ int main(int argc, char **argv) {
 		return MR_EXIT_USAGE;
 	}
 	/* No source: the local Postfix queue. */
-	return run_screen(demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind]);
+	return run_screen(demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind], &screen);
 }

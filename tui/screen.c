@@ -4,16 +4,48 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "draw.h"
 #include "xalloc.h"
 
 enum { MIN_COLS = 20, MIN_LINES = 4 };
+
+/* A listing that takes longer than this says so in the status line first. */
+enum { SLOW_LISTING_MS = 300 };
+/* Automatic listings leave the queue alone at least this many times as long
+ * as a listing takes: a queue that takes 2 s to list is listed at most
+ * every 20 s, whatever the interval asked. */
+enum { LISTING_SHARE = 10 };
+
+/* Refreshes are timed on the monotonic clock, not with mr_now(), which
+ * MAILROOM_NOW may pin. */
+static int64_t monotonic_ms(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void schedule_refresh(struct app *app) {
+	int64_t wait = (int64_t)app->refresh_every * 1000;
+	if (wait < app->listing_ms * LISTING_SHARE) {
+		wait = app->listing_ms * LISTING_SHARE;
+	}
+	app->refresh_due = monotonic_ms() + wait;
+}
+
+void app_set_refresh(struct app *app, int seconds) {
+	app->refresh_every = seconds > 0 ? seconds : 0;
+	schedule_refresh(app);
+}
 
 const struct mr_message *app_current(const struct app *app) {
 	if (app->list.n_rows == 0 || app->cursor >= app->list.n_rows) {
@@ -23,7 +55,10 @@ const struct mr_message *app_current(const struct app *app) {
 }
 
 bool app_refresh(struct app *app, char **cause) {
+	int64_t start = monotonic_ms();
 	struct mr_snapshot *snap = mr_source_list(app->source, cause);
+	app->listing_ms = monotonic_ms() - start;
+	schedule_refresh(app);
 	if (snap == NULL) {
 		return false;
 	}
@@ -124,6 +159,26 @@ void app_draw(struct app *app) {
 	refresh();
 }
 
+void app_refresh_now(struct app *app, bool asked) {
+	if (app->listing_ms > SLOW_LISTING_MS) {
+		char *keep = app->message;
+		app->message = mr_xstrdup("listing the queue again...");
+		app_draw(app);
+		free(app->message);
+		app->message = keep;
+	}
+	char *cause = NULL;
+	if (!app_refresh(app, &cause)) {
+		/* The last listing stays on the screen, its time in the status
+		 * line saying how old it is. */
+		app_set_message(app, "cannot list the queue: %s", cause);
+		free(cause);
+	} else if (asked) {
+		app_set_message(app, "listed again: %zu message%s", app->snap->n_messages,
+			app->snap->n_messages == 1 ? "" : "s");
+	}
+}
+
 void app_handle(struct app *app, enum request req) {
 	switch (req) {
 	case REQ_QUIT:
@@ -135,17 +190,9 @@ void app_handle(struct app *app, enum request req) {
 	case REQ_REDRAW:
 		clearok(curscr, TRUE);
 		return;
-	case REQ_REFRESH: {
-		char *cause = NULL;
-		if (app_refresh(app, &cause)) {
-			app_set_message(app, "listed again: %zu message%s", app->snap->n_messages,
-				app->snap->n_messages == 1 ? "" : "s");
-		} else {
-			app_set_message(app, "cannot list the queue: %s", cause);
-			free(cause);
-		}
+	case REQ_REFRESH:
+		app_refresh_now(app, true);
 		return;
-	}
 	case REQ_FILTER:
 		app_prompt(app, '/');
 		return;
@@ -189,8 +236,45 @@ void app_handle(struct app *app, enum request req) {
 	}
 }
 
-int screen_run(struct mr_source *source, char **cause) {
-	struct app app = { .source = source };
+enum wait { WAIT_KEY, WAIT_NONE, WAIT_GONE };
+
+/*
+ * The next key within timeout_ms (-1: no limit). getch() answers ERR both
+ * when the time runs out and when the terminal is gone; input that is
+ * readable but gives no key tells the second apart, so a hung-up terminal
+ * ends the program instead of spinning on a read that fails forever.
+ */
+static enum wait wait_key(int timeout_ms, int *key) {
+	timeout(timeout_ms);
+	errno = 0;
+	*key = getch();
+	if (*key != ERR) {
+		return WAIT_KEY;
+	}
+	if (errno == EINTR) {
+		return WAIT_NONE;
+	}
+	struct pollfd input = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&input, 1, 0) <= 0) {
+		return WAIT_NONE;
+	}
+	/* A key may have come between the timeout and the poll. */
+	nodelay(stdscr, TRUE);
+	*key = getch();
+	return *key == ERR ? WAIT_GONE : WAIT_KEY;
+}
+
+/* How long the key loop may wait for a key before a listing is due. */
+static int refresh_timeout(const struct app *app) {
+	if (app->refresh_every == 0 || app->asking) {
+		return -1;
+	}
+	int64_t left = app->refresh_due - monotonic_ms();
+	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
+}
+
+int screen_run(struct mr_source *source, const struct screen_options *options, char **cause) {
+	struct app app = { .source = source, .refresh_every = options->refresh };
 	mr_rows_init(&app.list);
 	/* The first listing happens before curses starts, so that a source
 	 * that cannot be read fails with a plain message on the terminal. */
@@ -217,14 +301,18 @@ int screen_run(struct mr_source *source, char **cause) {
 
 	while (!app.quit) {
 		app_draw(&app);
-		errno = 0;
-		int key = getch();
-		if (key == ERR && errno != EINTR) {
-			/* The terminal is gone (hang-up, closed input): end, do
-			 * not spin on a read that fails forever. */
+		int key;
+		enum wait got = wait_key(refresh_timeout(&app), &key);
+		if (got == WAIT_GONE) {
 			break;
 		}
-		if (key == KEY_RESIZE || key == ERR) {
+		if (got == WAIT_NONE) {
+			if (refresh_timeout(&app) == 0) {
+				app_refresh_now(&app, false);
+			}
+			continue;
+		}
+		if (key == KEY_RESIZE) {
 			continue;
 		}
 		free(app.message);
