@@ -101,6 +101,10 @@ T send-keys -t demo j j j j
 expect_screen demo detail-scrolled "j scrolls the detail"
 T send-keys -t demo PageDown PageDown
 expect_screen demo detail-pagedown "PgDn pages through the recipients"
+T send-keys -t demo m
+expect_screen demo content "m shows the message's headers and body"
+T send-keys -t demo q
+expect_screen demo detail-pagedown "q goes back to the detail, where it was"
 T send-keys -t demo q
 expect_screen demo list-moved "q returns to the list, cursor kept"
 T send-keys -t demo '?'
@@ -200,6 +204,9 @@ mid = db.execute("SELECT id FROM message WHERE queue_id = 'EVIL1'").fetchone()[0
 db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
            "(?, 0, 'v@victim.example', 'deferred', ?)",
            (mid, "host mx[192.0.2.1] said: 450 \x1b[1;1Hcaught\u202etxt.exe (in reply to RCPT TO command)"))
+db.execute("UPDATE message SET headers = ?, body = ? WHERE queue_id != 'EVIL1'",
+           (b"Subject: \x1b]2;pwned\x07hi\r\nX-Tab:\tone\ttwo\r\n",
+            b"line \x1b[2Jone\r\n\r\n\xff\xfe bytes\tand \xe2\x80\xae reversed\r\n"))
 db.commit()
 EOF
     start hostile 100 24 "" hostile.db
@@ -208,6 +215,13 @@ EOF
     ok $? "the queue could not set the terminal title"
     T send-keys -t hostile j Enter
     expect_screen hostile hostile-detail "the detail view shows them visibly too"
+    T send-keys -t hostile m
+    expect_screen hostile hostile-no-content "m on a message whose content is not kept says so"
+    T send-keys -t hostile q k m
+    expect_screen hostile hostile-content "headers and body are shown with escapes visible, tabs expanded"
+    [ "$(T display -p -t hostile '#{pane_title}')" != pwned ]
+    ok $? "the message's content could not set the terminal title"
+    T send-keys -t hostile q
     T send-keys -t hostile Q
     expect_exit hostile 0 "Q quits from the detail view"
 

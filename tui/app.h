@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "buf.h"
 #include "filter.h"
 #include "keys.h"
 #include "prompt.h"
@@ -19,6 +20,7 @@ enum view {
 	VIEW_DETAIL,
 	VIEW_HELP,
 	VIEW_OUTCOMES,
+	VIEW_CONTENT,
 };
 
 /* One screen line of a text view (detail, help), already wrapped. */
@@ -55,7 +57,11 @@ struct app {
 	struct text_view detail;
 	struct text_view help;
 	struct text_view outcomes; /* of the last action */
-	struct prompt *prompt;     /* NULL: no prompt (the benchmark) */
+	char *content_id;          /* the message the content view shows */
+	struct mr_buf content_headers, content_body;
+	struct text_view content;
+	enum view content_from; /* the view q goes back to */
+	struct prompt *prompt;  /* NULL: no prompt (the benchmark) */
 
 	char *message; /* shown in the status line until the next key */
 	bool asking;   /* message is a question: the status line is its own */
@@ -93,6 +99,11 @@ void detail_handle(struct app *app, enum request req);
 void help_open(struct app *app);
 void help_draw(struct app *app);
 void help_handle(struct app *app, enum request req);
+/* Fetches id's headers and body from the source and shows them; says why
+ * not in the status line when it cannot. */
+void content_open(struct app *app, const char *id);
+void content_draw(struct app *app);
+void content_handle(struct app *app, enum request req);
 void outcomes_draw(struct app *app);
 void outcomes_handle(struct app *app, enum request req);
 
@@ -103,6 +114,9 @@ void app_act(struct app *app, const char *operation);
 
 void text_view_clear(struct text_view *tv);
 void text_view_add(struct text_view *tv, int indent, int style, const char *text);
+/* text[0..len) as lines of at most COLS - indent columns (none when empty). */
+void text_view_add_wrapped(
+	struct text_view *tv, int indent, int style, const char *text, size_t len);
 /* Scrolls for movement requests; true when req was one. */
 bool text_view_scroll(struct text_view *tv, enum request req, int rows);
 void text_view_draw(struct text_view *tv, int y, int rows);

@@ -31,6 +31,7 @@ static const struct key_binding default_bindings[] = {
 	{ '\r', REQ_OPEN },
 	{ KEY_ENTER, REQ_OPEN },
 	{ KEY_RIGHT, REQ_OPEN },
+	{ 'm', REQ_CONTENT },
 	{ 's', REQ_SORT_NEXT },
 	{ 'S', REQ_SORT_REVERSE },
 	{ 't', REQ_TAG },

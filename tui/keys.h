@@ -8,35 +8,36 @@
 
 #include <stddef.h>
 
-#define MR_REQUESTS(X)                                   \
-	X(MOVE_DOWN, "Move down one line")               \
-	X(MOVE_UP, "Move up one line")                   \
-	X(PAGE_DOWN, "Move down one page")               \
-	X(PAGE_UP, "Move up one page")                   \
-	X(FIRST, "Go to the first line")                 \
-	X(LAST, "Go to the last line")                   \
-	X(OPEN, "Show the selected message in detail")   \
-	X(SORT_NEXT, "Sort by the next column")          \
-	X(SORT_REVERSE, "Reverse the order")             \
-	X(TAG, "Tag or untag the message, go down")      \
-	X(TAG_ALL, "Tag every message shown")            \
-	X(TAG_INVERT, "Flip the tags of those shown")    \
-	X(UNTAG_ALL, "Remove every tag")                 \
-	X(FILTER, "Filter the list (docs/filter.md)")    \
-	X(COMMAND, "Type a command (Tab lists them)")    \
-	X(ACT_RETRY, "Retry now: tagged, else this one") \
-	X(ACT_HOLD, "Hold: tagged, else this one")       \
-	X(ACT_RELEASE, "Release from hold")              \
-	X(ACT_REQUEUE, "Requeue (process again)")        \
-	X(ACT_EXPIRE, "Expire (return to sender)")       \
-	X(ACT_DELETE, "Delete (asks first)")             \
-	X(ACT_PRIORITY_UP, "Priority up")                \
-	X(ACT_PRIORITY_DOWN, "Priority down")            \
-	X(OUTCOMES, "List the last action's outcomes")   \
-	X(BACK, "Close this view (quit from the list)")  \
-	X(REFRESH, "List the queue again")               \
-	X(REDRAW, "Redraw the screen")                   \
-	X(HELP, "Show this help")                        \
+#define MR_REQUESTS(X)                                    \
+	X(MOVE_DOWN, "Move down one line")                \
+	X(MOVE_UP, "Move up one line")                    \
+	X(PAGE_DOWN, "Move down one page")                \
+	X(PAGE_UP, "Move up one page")                    \
+	X(FIRST, "Go to the first line")                  \
+	X(LAST, "Go to the last line")                    \
+	X(OPEN, "Show the selected message in detail")    \
+	X(CONTENT, "Show the message's headers and body") \
+	X(SORT_NEXT, "Sort by the next column")           \
+	X(SORT_REVERSE, "Reverse the order")              \
+	X(TAG, "Tag or untag the message, go down")       \
+	X(TAG_ALL, "Tag every message shown")             \
+	X(TAG_INVERT, "Flip the tags of those shown")     \
+	X(UNTAG_ALL, "Remove every tag")                  \
+	X(FILTER, "Filter the list (docs/filter.md)")     \
+	X(COMMAND, "Type a command (Tab lists them)")     \
+	X(ACT_RETRY, "Retry now: tagged, else this one")  \
+	X(ACT_HOLD, "Hold: tagged, else this one")        \
+	X(ACT_RELEASE, "Release from hold")               \
+	X(ACT_REQUEUE, "Requeue (process again)")         \
+	X(ACT_EXPIRE, "Expire (return to sender)")        \
+	X(ACT_DELETE, "Delete (asks first)")              \
+	X(ACT_PRIORITY_UP, "Priority up")                 \
+	X(ACT_PRIORITY_DOWN, "Priority down")             \
+	X(OUTCOMES, "List the last action's outcomes")    \
+	X(BACK, "Close this view (quit from the list)")   \
+	X(REFRESH, "List the queue again")                \
+	X(REDRAW, "Redraw the screen")                    \
+	X(HELP, "Show this help")                         \
 	X(QUIT, "Quit mailroom")
 
 enum request {

@@ -151,6 +151,9 @@ void app_draw(struct app *app) {
 	case VIEW_OUTCOMES:
 		outcomes_draw(app);
 		break;
+	case VIEW_CONTENT:
+		content_draw(app);
+		break;
 	}
 	/* The prompt, while a line is typed, stands where the status was. */
 	if (!prompt_draw(app->prompt)) {
@@ -202,6 +205,13 @@ void app_handle(struct app *app, enum request req) {
 	case REQ_OUTCOMES:
 		app->view = VIEW_OUTCOMES;
 		return;
+	case REQ_CONTENT:
+		if (app->view == VIEW_DETAIL) {
+			content_open(app, app->detail_id);
+		} else if (app->view == VIEW_LIST && app_current(app) != NULL) {
+			content_open(app, app_current(app)->id);
+		}
+		return;
 	default:
 		break;
 	}
@@ -232,6 +242,9 @@ void app_handle(struct app *app, enum request req) {
 		break;
 	case VIEW_OUTCOMES:
 		outcomes_handle(app, req);
+		break;
+	case VIEW_CONTENT:
+		content_handle(app, req);
 		break;
 	}
 }
@@ -339,5 +352,9 @@ int screen_run(struct mr_source *source, const struct screen_options *options, c
 	text_view_clear(&app.detail);
 	text_view_clear(&app.help);
 	text_view_clear(&app.outcomes);
+	text_view_clear(&app.content);
+	free(app.content_id);
+	mr_buf_finish(&app.content_headers);
+	mr_buf_finish(&app.content_body);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* Scrollable, pre-wrapped text: the detail and help views. */
+/* Scrollable, pre-wrapped text: the detail, content, help and outcome views. */
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +23,27 @@ void text_view_add(struct text_view *tv, int indent, int style, const char *text
 		.indent = indent,
 		.style = style,
 	};
+}
+
+struct wrap_ctx {
+	struct text_view *tv;
+	int indent;
+	int style;
+};
+
+static void add_wrapped_line(void *ctx, const char *line, size_t len) {
+	struct wrap_ctx *w = ctx;
+	char *copy = mr_xstrndup(line, len);
+	text_view_add(w->tv, w->indent, w->style, copy);
+	free(copy);
+}
+
+void text_view_add_wrapped(
+	struct text_view *tv, int indent, int style, const char *text, size_t len) {
+	struct wrap_ctx ctx = { tv, indent, style };
+	char *copy = mr_xstrndup(text, len);
+	wrap_text(copy, COLS - indent, add_wrapped_line, &ctx);
+	free(copy);
 }
 
 static size_t max_top(const struct text_view *tv, int rows) {

@@ -14,22 +14,8 @@
 
 enum { LABEL_W = 12, INDENT = 2 };
 
-struct wrap_ctx {
-	struct text_view *tv;
-	int indent;
-	int style;
-};
-
-static void add_wrapped_line(void *ctx, const char *line, size_t len) {
-	struct wrap_ctx *w = ctx;
-	char *copy = mr_xstrndup(line, len);
-	text_view_add(w->tv, w->indent, w->style, copy);
-	free(copy);
-}
-
 static void add_wrapped(struct text_view *tv, int indent, int style, const char *text) {
-	struct wrap_ctx ctx = { tv, indent, style };
-	wrap_text(text, COLS - indent, add_wrapped_line, &ctx);
+	text_view_add_wrapped(tv, indent, style, text, strlen(text));
 }
 
 struct field_ctx {
