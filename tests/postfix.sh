@@ -29,6 +29,10 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-postfix.XXXXXX")
 cleanup() {
     trap - EXIT INT TERM
+    # The tmux server of the screen flow, by its PID (mailroom runs inside it).
+    if [ -s "$TMP/tmux.pid" ]; then
+        kill "$(cat "$TMP/tmux.pid")" 2>/dev/null
+    fi
     lab_stop "$TMP/lab" >&2
     rm -rf "$TMP"
 }
@@ -158,6 +162,132 @@ check categories
 okd $? "diagnosis: greylisting, mailbox-full, connection-refused" "$TMP/check"
 check bounced
 okd $? "the bounce, gone from the queue, is listed from the mail log" "$TMP/check"
+
+# --- the screen: an incident, as an operator handles it ---------------------------
+# The real binary in a real terminal (a detached tmux of fixed size, its own
+# socket): the greylisted mail is found with a filter typed at '/', tagged
+# with T and held with H; the outcome is said, the list shows it held,
+# postqueue agrees, actions.log records it; Q quits. Queue ids differ each run,
+# so the screen is polled for what it must show, not compared whole. The held
+# mail is released afterwards: test_postfix expects the 7 deferred.
+SOCKET=$TMP/tmux.sock
+T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
+
+# rows QUEUE: the sorted ids of the rows on $TMP/screen in QUEUE ("" = any)
+rows() {
+    awk -v q="$1" 'length($1) >= 10 && $1 ~ /^[0-9A-Za-z]+$/ && (q == "" || $2 == q) {
+        print $1 }' "$TMP/screen" | sort
+}
+# wait_screen CHECK...: captures the pane into $TMP/screen until the command
+# CHECK succeeds, for up to 10 s; its status is CHECK's last one
+wait_screen() {
+    ws_i=0
+    while :; do
+        T capture-pane -p -t pf >"$TMP/screen" 2>&1
+        "$@" && return 0
+        [ $ws_i -ge 100 ] && return 1
+        sleep 0.1
+        ws_i=$((ws_i + 1))
+    done
+}
+# okd for a screen check: the screen as comments when it failed
+oks() {
+    okd "$1" "screen: $2" "$TMP/screen"
+}
+
+# What Postfix says, before mailroom is asked: every queued id, and those
+# with a greylisted recipient (one of them also has full@).
+"$PYTHON" - "$TMP/postqueue.jsonl" "$TMP/all.ids" "$TMP/grey.ids" <<'EOF'
+import json, sys
+pq = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8") if line.strip()]
+with open(sys.argv[2], "w") as f:
+    f.writelines(sorted(m["queue_id"] + "\n" for m in pq))
+with open(sys.argv[3], "w") as f:
+    f.writelines(sorted(m["queue_id"] + "\n" for m in pq if any(
+        "Greylisted" in r.get("delay_reason", "") for r in m["recipients"])))
+EOF
+n_all=$(grep -c '' "$TMP/all.ids")
+n_grey=$(grep -c '' "$TMP/grey.ids")
+grey_ids=$(tr '\n' ' ' <"$TMP/grey.ids")
+
+if ! command -v tmux >/dev/null 2>&1; then
+    ok 1 "screen: tmux is not installed, so the screen flow on the lab did not run"
+elif [ "$n_all" -ne 7 ] || [ "$n_grey" -ne 4 ]; then
+    ok 1 "screen: the lab has 7 queued and 4 greylisted (got $n_all and $n_grey): not run"
+else
+    # The prompt's history and the actions log go to the test's own directory.
+    LANG=C.UTF-8 T new-session -d -s pf -x 120 -y 30 \
+        "cd '$TMP' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC XDG_STATE_HOME='$TMP/state' \
+'$MAILROOM' 'postfix:$LAB_CONFIG'; echo \$? >'$TMP/pf.status'; sleep 60" 2>"$TMP/screen" &&
+        T display -p '#{pid}' >"$TMP/tmux.pid" 2>>"$TMP/screen"
+    listed() {
+        rows deferred | cmp -s - "$TMP/all.ids" && grep -q " $n_all deferred " "$TMP/screen"
+    }
+    wait_screen listed
+    oks $? "mailroom postfix:LAB_CONFIG in tmux lists the $n_all deferred messages"
+
+    T send-keys -t pf /
+    T send-keys -t pf -l 'cat:greylisting'
+    T send-keys -t pf Enter
+    filtered() {
+        rows "" | cmp -s - "$TMP/grey.ids" &&
+            grep -q "^ $n_grey messages match .*/cat:greylisting" "$TMP/screen"
+    }
+    wait_screen filtered
+    oks $? "/cat:greylisting + Enter shows just the $n_grey greylisted, the filter in the status line"
+
+    T send-keys -t pf T H
+    said() { grep -q "^ hold: $n_grey done, 0 not found, 0 failed (o lists them) " "$TMP/screen"; }
+    wait_screen said
+    oks $? "T tags all shown, H holds them: 'hold: $n_grey done, 0 not found, 0 failed'"
+    held() { rows hold | cmp -s - "$TMP/grey.ids" && [ -z "$(rows deferred)" ]; }
+    wait_screen held
+    oks $? "the list shows the $n_grey in the hold queue"
+
+    /usr/sbin/postqueue -c "$LAB_CONFIG" -j >"$TMP/held.jsonl" 2>"$TMP/err" &&
+        "$PYTHON" - "$TMP/postqueue.jsonl" "$TMP/held.jsonl" "$TMP/grey.ids" >"$TMP/err" 2>&1 <<'EOF'
+import json, sys
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return {m["queue_id"]: m["queue_name"] for m in map(json.loads, filter(str.strip, f))}
+before, after = load(sys.argv[1]), load(sys.argv[2])
+grey = set(open(sys.argv[3], encoding="utf-8").read().split())
+assert set(after) == set(before), "queued before: %s, now: %s" % (sorted(before), sorted(after))
+held = {i for i, q in after.items() if q == "hold"}
+assert held == grey, "held: %s, want %s" % (sorted(held), sorted(grey))
+others = {i: q for i, q in after.items() if i not in grey}
+assert all(q == "deferred" for q in others.values()), "the others: %s" % others
+EOF
+    okd $? "postqueue -j: exactly those $n_grey in hold, the other $((n_all - n_grey)) still deferred" \
+        "$TMP/err"
+
+    log=$TMP/state/mailroom/actions.log
+    [ "$(grep -c '' "$log" 2>/dev/null)" = 1 ] &&
+        [ "$(cut -f3-5 "$log")" = "$(printf 'postfix:%s\thold\tdone %s' "$LAB_CONFIG" "$n_grey")" ] &&
+        [ "$(cut -f6 "$log" | tr ' ' '\n' | sort | tr '\n' ' ')" = "$grey_ids" ]
+    okd $? "actions.log in XDG_STATE_HOME: one line, hold on the lab, 'done $n_grey', the $n_grey ids" \
+        "$log"
+
+    T send-keys -t pf Q
+    i=0
+    while [ ! -s "$TMP/pf.status" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    T capture-pane -p -t pf >"$TMP/screen" 2>&1
+    rc=$(cat "$TMP/pf.status" 2>/dev/null)
+    [ "$rc" = 0 ]
+    oks $? "Q quits with status 0"
+    [ "$rc" = 0 ] || echo "#   got '$rc'"
+    kill "$(cat "$TMP/tmux.pid")" 2>/dev/null && rm -f "$TMP/tmux.pid"
+
+    # Back as it was: the held mail released (no delivery attempt: it stays deferred).
+    # shellcheck disable=SC2086 # the ids, one argument each
+    XDG_STATE_HOME=$TMP/state "$MAILROOM" act release --yes $grey_ids "postfix:$LAB_CONFIG" \
+        >"$TMP/err" 2>&1 &&
+        lab_wait_queue "$TMP/lab" 7 deferred 10 2>>"$TMP/err"
+    okd $? "mailroom act release: the $n_grey back in deferred, 7 deferred again" "$TMP/err"
+fi
 
 # --- the C tests against the lab --------------------------------------------------
 # run_tap NAME PROGRAM ARGS...: runs a TAP program; its "ok"/"not ok" lines
