@@ -919,23 +919,33 @@ static bool about_rcpt_domain(enum key key) {
  * (all the terms of "domain:gmail.com cat:greylisting" about the same one),
  * or for it alone when it has none. */
 static bool message_matches(const struct run *run, const struct node *root, bool per_recipient,
-	const struct mr_message *m) {
+	const struct mr_message *m, uint8_t *rcpt_match) {
 	if (!per_recipient || m->n_rcpts == 0) {
-		return holds(run, root, m, NULL);
+		bool all = holds(run, root, m, NULL);
+		if (rcpt_match != NULL) {
+			memset(rcpt_match + m->first_rcpt, all, m->n_rcpts);
+		}
+		return all;
 	}
+	bool any = false;
 	for (uint32_t i = 0; i < m->n_rcpts; i++) {
-		if (holds(run, root, m, mr_message_rcpt(run->snap, m, i))) {
+		bool one = holds(run, root, m, mr_message_rcpt(run->snap, m, i));
+		any = any || one;
+		if (rcpt_match == NULL && any) {
 			return true;
 		}
+		if (rcpt_match != NULL) {
+			rcpt_match[m->first_rcpt + i] = one;
+		}
 	}
-	return false;
+	return any;
 }
 
 struct message_job {
 	const struct run *run;
 	const struct node *root;
 	bool per_recipient;
-	uint8_t *match;
+	uint8_t *match, *rcpt_match;
 	size_t counts[MR_PARALLEL_MAX];
 };
 
@@ -944,8 +954,8 @@ static void match_range(void *ctx, size_t thread, size_t from, size_t to) {
 	const struct mr_message *messages = job->run->snap->messages;
 	size_t n = 0;
 	for (size_t i = from; i < to; i++) {
-		job->match[i] =
-			message_matches(job->run, job->root, job->per_recipient, &messages[i]);
+		job->match[i] = message_matches(
+			job->run, job->root, job->per_recipient, &messages[i], job->rcpt_match);
 		n += job->match[i];
 	}
 	job->counts[thread] = n;
@@ -953,8 +963,16 @@ static void match_range(void *ctx, size_t thread, size_t from, size_t to) {
 
 size_t mr_filter_run(
 	struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now, uint8_t *match) {
+	return mr_filter_run_recipients(filter, snap, now, match, NULL);
+}
+
+size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapshot *snap,
+	int64_t now, uint8_t *match, uint8_t *rcpt_match) {
 	if (mr_filter_is_empty(filter)) {
 		memset(match, 1, snap->n_messages);
+		if (rcpt_match != NULL) {
+			memset(rcpt_match, 1, snap->n_recipients);
+		}
 		return snap->n_messages;
 	}
 	decide_reasons(filter, snap);
@@ -967,7 +985,7 @@ size_t mr_filter_run(
 		run.sender = mr_snapshot_senders(snap)->ids;
 	}
 	struct message_job job = { &run, filter->root, mentions(filter->root, about_recipient),
-		match, { 0 } };
+		match, rcpt_match, { 0 } };
 	size_t threads = mr_parallel_for(snap->n_messages, 16384, match_range, &job);
 	size_t n = 0;
 	for (size_t t = 0; t < threads; t++) {

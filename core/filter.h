@@ -50,6 +50,15 @@ bool mr_filter_is_empty(const struct mr_filter *filter);
 size_t mr_filter_run(
 	struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now, uint8_t *match);
 
+/*
+ * The same, and rcpt_match[j] (a byte per recipient of the snapshot) to
+ * whether recipient j is one the filter holds for: of a matching message,
+ * every recipient when the filter says nothing about recipients, else those
+ * its recipient terms hold for ("domain:gmail.com" marks the Gmail ones).
+ */
+size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapshot *snap,
+	int64_t now, uint8_t *match, uint8_t *rcpt_match);
+
 /* The keys, for completion and help: "from:", "to:", ... NULL-terminated. */
 extern const char *const mr_filter_keys[];
 

@@ -7,16 +7,26 @@
 
 #include "xalloc.h"
 
-char *mr_state_path(const char *name) {
-	const char *state = getenv("XDG_STATE_HOME");
-	if (state != NULL && state[0] == '/') {
-		return mr_xasprintf("%s/mailroom/%s", state, name);
+/* $VARIABLE/mailroom/name, else $HOME/fallback/mailroom/name; relative
+ * paths are ignored, as the XDG base directory specification says. */
+static char *xdg_path(const char *variable, const char *fallback, const char *name) {
+	const char *dir = getenv(variable);
+	if (dir != NULL && dir[0] == '/') {
+		return mr_xasprintf("%s/mailroom/%s", dir, name);
 	}
 	const char *home = getenv("HOME");
 	if (home != NULL && home[0] == '/') {
-		return mr_xasprintf("%s/.local/state/mailroom/%s", home, name);
+		return mr_xasprintf("%s/%s/mailroom/%s", home, fallback, name);
 	}
 	return NULL;
+}
+
+char *mr_state_path(const char *name) {
+	return xdg_path("XDG_STATE_HOME", ".local/state", name);
+}
+
+char *mr_config_path(const char *name) {
+	return xdg_path("XDG_CONFIG_HOME", ".config", name);
 }
 
 bool mr_make_parents(const char *path, char **cause) {

@@ -12,6 +12,18 @@
 #include "xalloc.h"
 
 const int mr_summary_age_minutes[MR_SUMMARY_AGES] = { 0, 5, 10, 20, 40, 80, 160, 320, 640, 1280 };
+const char *const mr_summary_age_heads[MR_SUMMARY_AGES] = { "5", "10", "20", "40", "80", "160",
+	"320", "640", "1280", "1280+" };
+
+char *mr_summary_age_filter(size_t column) {
+	int low = mr_summary_age_minutes[column];
+	if (column + 1 == MR_SUMMARY_AGES) {
+		return mr_xasprintf("age:>=%dm", low);
+	}
+	int high = mr_summary_age_minutes[column + 1];
+	return low == 0 ? mr_xasprintf("age:<%dm", high)
+			: mr_xasprintf("age:>=%dm age:<%dm", low, high);
+}
 
 static size_t age_column(int64_t now, int64_t arrival) {
 	int64_t minutes = (now - arrival) / 60;
@@ -183,7 +195,7 @@ static void count(struct mr_summary_row *r, bool known_age, size_t column) {
 }
 
 void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
-	const struct mr_kb *kb, int64_t now, size_t top) {
+	const uint8_t *only_rcpt, const struct mr_kb *kb, int64_t now, size_t top) {
 	*s = (struct mr_summary){ 0 };
 	s->total.label = mr_xstrdup("(total)");
 	s->total.filter = mr_xstrdup("");
@@ -206,6 +218,9 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 		bool known_age = msg->arrival != MR_TIME_UNKNOWN;
 		size_t column = known_age ? age_column(now, msg->arrival) : 0;
 		for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+			if (only_rcpt != NULL && !only_rcpt[msg->first_rcpt + i]) {
+				continue;
+			}
 			const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
 			s->recipients++;
 			count(&s->total, known_age, column);

@@ -18,6 +18,11 @@
 /* Age columns in minutes, as qshape's: 0-5, 5-10, ..., 640-1280, 1280+. */
 #define MR_SUMMARY_AGES 10
 extern const int mr_summary_age_minutes[MR_SUMMARY_AGES]; /* lower bounds */
+/* Column heads, as qshape's: the column holds mail up to that many minutes
+ * old ("5", ... "1280", "1280+"). */
+extern const char *const mr_summary_age_heads[MR_SUMMARY_AGES];
+/* The filter that selects a column's mail: "age:>=5m age:<10m" (to free). */
+char *mr_summary_age_filter(size_t column);
 
 struct mr_summary_row {
 	char *label;  /* "gmail.com", "greylisting", a reason's example */
@@ -40,9 +45,12 @@ struct mr_summary {
 	size_t n_domains, n_categories, n_reasons;
 };
 
-/* Summarises the messages with only[i] set (all when only is NULL). */
+/* Summarises the messages with only[i] set (all when only is NULL), and of
+ * them the recipients with only_rcpt[j] set (all when NULL): those a filter
+ * holds for (mr_filter_run_recipients), so that every row's filter, added
+ * to that filter, still finds mail. */
 void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
-	const struct mr_kb *kb, int64_t now, size_t top);
+	const uint8_t *only_rcpt, const struct mr_kb *kb, int64_t now, size_t top);
 void mr_summary_finish(struct mr_summary *s);
 
 #endif

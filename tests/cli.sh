@@ -415,6 +415,22 @@ dom = sys.argv[3].split("@", 1)[1]
 assert d[dom] == int(sys.argv[2]), (d, sys.argv[2])
 EOF
 ok $? "summary: the top domain's filter ($dfilter) selects its recipients' mail"
+"$PYTHON" - "$TMP/s2.json" "$dcount" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1], encoding="utf-8"))
+assert s["recipients"] == int(sys.argv[2]), (s["recipients"], sys.argv[2])
+assert [x["label"] for x in s["domains"]] == [s["domains"][0]["label"]], s["domains"]
+EOF
+ok $? "summary --filter counts the recipients the filter holds for, not the others of their messages"
+"$PYTHON" -c 'import json,sys; [print(x["filter"]) for x in json.load(open(sys.argv[1]))["reasons"]]' \
+    "$TMP/s2.json" >"$TMP/rfilters"
+empty=0
+while read -r rfilter; do
+    found=$("$MAILROOM" list --json --demo --filter "($dfilter) $rfilter" | grep -c '')
+    [ "$found" -gt 0 ] || { empty=$((empty + 1)); echo "# no mail for ($dfilter) $rfilter"; }
+done <"$TMP/rfilters"
+[ -s "$TMP/rfilters" ] && [ "$empty" = 0 ]
+ok $? "summary --filter: every reason's filter, added to it, still finds mail"
 run 0 "summary --demo (table)" "$MAILROOM" summary --demo --top 3
 grep -q '^Recipients by domain and age in minutes:$' "$TMP/out" && grep -q '^(total) ' "$TMP/out" &&
     grep -q '^(other) ' "$TMP/out" && grep -q '^Top reasons' "$TMP/out"

@@ -34,8 +34,9 @@ trap cleanup EXIT INT TERM
 
 . "$(dirname "$0")/tap.sh"
 
-# The prompt's history and the actions log go to the test's own directory.
-ENVIRONMENT="MAILROOM_NOW=1795435200 TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_STATE_HOME=$TMP/state"
+# The prompt's history and the actions log go to the test's own directory,
+# and the configuration is read from it (none there: share/config alone).
+ENVIRONMENT="MAILROOM_NOW=1795435200 TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_STATE_HOME=$TMP/state XDG_CONFIG_HOME=$TMP/config"
 
 # start SESSION WIDTH HEIGHT EXTRA_ENV ARGS...: mailroom in a new session; its
 # exit status lands in $TMP/SESSION.status.
@@ -173,6 +174,73 @@ ok $? "the hold and the release are in actions.log, with their outcomes"
     grep -qx '/cat:greylisting domain:hartmann-logistik.de age:>1d' "$TMP/state/mailroom/history" &&
     grep -qx ':release' "$TMP/state/mailroom/history"
 ok $? "the prompt's history is kept in XDG_STATE_HOME/mailroom/history"
+
+# --- the summary and the code browser -----------------------------------
+# The summary counts the mail shown by domain and age, by cause, by reason;
+# Enter on a cell filters the list to it. The code browser searches the
+# knowledge base as the query is typed.
+start views 100 30 "" --demo
+expect_screen views list-start "views: the demo queue"
+T send-keys -t views z
+expect_screen views summary "z summarises the queue: domains by age, causes, reasons"
+T send-keys -t views j Right Right
+expect_screen views summary-cell "arrows move over the table; the line above the status shows the filter"
+T send-keys -t views Enter
+expect_screen views summary-applied "Enter filters the list to that domain and age"
+T send-keys -t views z
+expect_screen views summary-of-shown "z again summarises only the mail shown"
+T send-keys -t views G Enter
+expect_screen views summary-reason "Enter on a reason adds its cause, code and host to the filter"
+T send-keys -t views / C-u Enter g c
+expect_screen views codes "c opens the code browser on the whole knowledge base"
+T send-keys -t views /
+T send-keys -t views -l 'quota'
+expect_screen views codes-search "/ searches it as the query is typed"
+T send-keys -t views Enter q
+expect_screen views list-start "q goes back to the list"
+T send-keys -t views :
+T send-keys -t views -l 'codes 5.1.1'
+T send-keys -t views Enter
+expect_screen views codes-command ":codes QUERY opens the browser on a search"
+T send-keys -t views q
+
+# --- the mouse: a click selects, a double click opens, the wheel scrolls ---
+# Raw X10 mouse reports (ESC [ M button x y, each + 32, 1-based) typed into
+# the pane, as the terminal would send them.
+mouse() { # mouse SESSION BUTTON X Y (0-based cell)
+    T send-keys -t "$1" -H 1b 5b 4d "$(printf %x $((32 + $2)))" \
+        "$(printf %x $((33 + $3)))" "$(printf %x $((33 + $4)))"
+}
+T send-keys -t views q
+start mouse 100 30 "" --demo
+expect_screen mouse list-start "mouse: the demo queue"
+mouse mouse 0 5 21; mouse mouse 3 5 21
+sleep 0.5 # longer than a double click takes
+mouse mouse 65 5 21; mouse mouse 65 5 21; mouse mouse 64 5 21; mouse mouse 64 5 21
+expect_screen mouse list-moved "a click selects the 21st row; two notches of the wheel down and two up come back"
+mouse mouse 0 5 21; mouse mouse 3 5 21; mouse mouse 0 5 21; mouse mouse 3 5 21
+expect_screen mouse detail "a double click opens the message"
+T send-keys -t mouse Q
+expect_exit mouse 0 "Q quits"
+
+# --- the configuration: share/config, then the operator's own ------------
+mkdir -p "$TMP/config/mailroom"
+printf '# mine\nbind generic x act-hold\nbind list j none\ncolor status black green bold\nset refresh 0\n' \
+    >"$TMP/config/mailroom/config"
+start config 100 30 "" --demo
+expect_screen config list-start "config: the demo queue with the operator's configuration"
+T send-keys -t config j x
+expect_screen config config-bound "j unbound in the list does nothing; x holds, as bound"
+T send-keys -t config '?'
+expect_screen config config-help "the help shows the keys as configured"
+T send-keys -t config Q
+expect_exit config 0 "Q quits"
+printf 'bind generic j mvoe-down\n' >>"$TMP/config/mailroom/config"
+start badconfig 100 30 "" --demo
+expect_exit badconfig 2 "a bad configuration: mailroom does not start, exit status 2"
+capture badconfig | grep -q "^mailroom: $TMP/config/mailroom/config:6: no request \"mvoe-down\""
+ok $? "the error names the file, the line and the word"
+rm -rf "$TMP/config/mailroom"
 
 # --- colours: present by default, none with NO_COLOR ----------------------
 has_colour() { # SGR foreground/background colour codes in the capture

@@ -21,7 +21,11 @@ enum view {
 	VIEW_HELP,
 	VIEW_OUTCOMES,
 	VIEW_CONTENT,
+	VIEW_SUMMARY,
+	VIEW_CODES,
 };
+
+struct summary_view; /* view_summary.c */
 
 /* One screen line of a text view (detail, help), already wrapped. */
 struct text_line {
@@ -61,12 +65,20 @@ struct app {
 	struct mr_buf content_headers, content_body;
 	struct text_view content;
 	enum view content_from; /* the view q goes back to */
-	struct prompt *prompt;  /* NULL: no prompt (the benchmark) */
+	struct summary_view *summary;
+	char *codes_query; /* NULL: the whole knowledge base */
+	size_t codes_found;
+	struct text_view codes;
+	enum view codes_from;
+	struct prompt *prompt; /* NULL: no prompt (the benchmark) */
 
 	char *message; /* shown in the status line until the next key */
 	bool asking;   /* message is a question: the status line is its own */
 	bool quit;
 };
+
+/* The keymap whose bindings come first in view. */
+enum keymap app_keymap(enum view view);
 
 /* Draws the current view and the status line; handles one request. */
 void app_draw(struct app *app);
@@ -93,6 +105,10 @@ void app_keep_cursor(struct app *app, uint32_t message);
 /* The views: draw themselves into stdscr and handle their requests. */
 void list_draw(struct app *app);
 void list_handle(struct app *app, enum request req);
+/* A click at screen row y (column x): selects what is there; false when
+ * nothing is. */
+bool list_click(struct app *app, int y);
+bool summary_click(struct app *app, int y, int x);
 void detail_open(struct app *app);
 void detail_draw(struct app *app);
 void detail_handle(struct app *app, enum request req);
@@ -104,10 +120,21 @@ void help_handle(struct app *app, enum request req);
 void content_open(struct app *app, const char *id);
 void content_draw(struct app *app);
 void content_handle(struct app *app, enum request req);
+/* The summary of the messages shown; Enter on a row or cell filters. */
+void summary_open(struct app *app);
+void summary_draw(struct app *app);
+void summary_handle(struct app *app, enum request req);
+void summary_close(struct app *app);
+/* The code browser, showing what matches query (NULL or "": all). */
+void codes_open(struct app *app, const char *query);
+void codes_search(struct app *app, const char *query);
+void codes_draw(struct app *app);
+void codes_handle(struct app *app, enum request req);
 void outcomes_draw(struct app *app);
 void outcomes_handle(struct app *app, enum request req);
 
-/* The prompt: '/' edits the filter, ':' runs a command (commands.c). */
+/* The prompt: '/' edits the filter, ':' runs a command, '?' searches the
+ * codes (commands.c). */
 void app_prompt(struct app *app, char kind);
 /* An action on the tagged messages, or the current one (actions.c). */
 void app_act(struct app *app, const char *operation);

@@ -85,12 +85,17 @@ struct mr_snapshot *cli_read_queue(struct mr_source *src) {
 	return snap;
 }
 
-uint8_t *cli_filter_matches(struct mr_filter *filter, const struct mr_snapshot *snap) {
+uint8_t *cli_filter_matches(
+	struct mr_filter *filter, const struct mr_snapshot *snap, uint8_t **rcpt_match) {
 	if (filter == NULL) {
 		return NULL;
 	}
 	uint8_t *match = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
-	mr_filter_run(filter, snap, snap->taken_at, match);
+	if (rcpt_match != NULL) {
+		*rcpt_match = mr_xmalloc(snap->n_recipients ? snap->n_recipients : 1);
+	}
+	mr_filter_run_recipients(
+		filter, snap, snap->taken_at, match, rcpt_match ? *rcpt_match : NULL);
 	return match;
 }
 

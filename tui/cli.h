@@ -51,8 +51,10 @@ struct mr_snapshot *cli_read_queue(struct mr_source *src);
 
 /* The messages of snap the filter lets through, a byte each as
  * mr_filter_run() sets them, with ages as at the listing; NULL when there
- * is no filter (every message). Free it. */
-uint8_t *cli_filter_matches(struct mr_filter *filter, const struct mr_snapshot *snap);
+ * is no filter (every message). Free it. With rcpt_match, also the
+ * recipients it holds for (mr_filter_run_recipients), to free too. */
+uint8_t *cli_filter_matches(
+	struct mr_filter *filter, const struct mr_snapshot *snap, uint8_t **rcpt_match);
 
 /* The filter of a --filter option, or NULL after printing where it is wrong:
  * "command: --filter: column N: why (in "EXPR")". */

@@ -104,7 +104,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 /* The queued messages the filter matches (bounced mail has left the queue). */
 static const char **filtered_ids(
 	struct mr_filter *filter, const struct mr_snapshot *snap, size_t *n, size_t *bounced) {
-	uint8_t *match = cli_filter_matches(filter, snap);
+	uint8_t *match = cli_filter_matches(filter, snap, NULL);
 	const char **ids = mr_xcalloc(snap->n_messages + 1, sizeof(*ids));
 	*n = *bounced = 0;
 	for (size_t i = 0; i < snap->n_messages; i++) {

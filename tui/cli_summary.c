@@ -18,10 +18,6 @@
 static const char summary_usage[] =
 	"usage: mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE]\n";
 
-/* qshape's column heads: each column holds mail up to that many minutes old. */
-static const char *const age_heads[MR_SUMMARY_AGES] = { "5", "10", "20", "40", "80", "160", "320",
-	"640", "1280", "1280+" };
-
 static void print_visible(const char *s, int width) {
 	char *shown = mr_text_visible_dup(s);
 	printf("%-*.*s", width, width, shown);
@@ -55,7 +51,7 @@ static void print_table(const char *source, const struct mr_summary *s) {
 	puts(*sep == ',' ? ")" : "");
 	printf("\nRecipients by domain and age in minutes:\n%-28s %7s", "", "T");
 	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
-		printf(" %6s", age_heads[c]);
+		printf(" %6s", mr_summary_age_heads[c]);
 	}
 	putchar('\n');
 	table_row(&s->total);
@@ -191,9 +187,11 @@ int cli_summary(int argc, char **argv) {
 	if (snap == NULL) {
 		status = MR_EXIT_FAILED;
 	} else {
-		uint8_t *only = cli_filter_matches(filter, snap);
+		uint8_t *only_rcpt = NULL;
+		uint8_t *only = cli_filter_matches(filter, snap, &only_rcpt);
 		struct mr_summary s;
-		mr_summary_build(&s, snap, only, mr_kb_default(), snap->taken_at, (size_t)top);
+		mr_summary_build(
+			&s, snap, only, only_rcpt, mr_kb_default(), snap->taken_at, (size_t)top);
 		if (json) {
 			print_json(src->name, &s);
 		} else {
@@ -201,6 +199,7 @@ int cli_summary(int argc, char **argv) {
 		}
 		mr_summary_finish(&s);
 		free(only);
+		free(only_rcpt);
 		if (fflush(stdout) != 0) {
 			cli_error("writing the summary: %s", strerror(errno));
 			status = MR_EXIT_FAILED;

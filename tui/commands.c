@@ -7,9 +7,9 @@
 
 #include "app.h"
 #include "buf.h"
+#include "config.h"
 #include "kb.h"
 #include "operate.h"
-#include "screen.h"
 #include "xalloc.h"
 
 /* Up to this many messages the list follows the filter as it is typed;
@@ -28,6 +28,7 @@ struct command {
 static void run_filter(struct app *app, const char *args);
 static void run_sort(struct app *app, const char *args);
 static void run_refresh(struct app *app, const char *args);
+static void run_codes(struct app *app, const char *args);
 
 static const struct command commands[] = {
 	{ "filter", "[EXPR]", run_filter, REQ_NONE },
@@ -35,6 +36,8 @@ static const struct command commands[] = {
 	{ "tag", "(every message shown)", NULL, REQ_TAG_ALL },
 	{ "untag", "(every message)", NULL, REQ_UNTAG_ALL },
 	{ "refresh", "[SECONDS | off] (list now, or every SECONDS)", run_refresh, REQ_NONE },
+	{ "codes", "[QUERY] (the code browser)", run_codes, REQ_NONE },
+	{ "summary", "(by domain and age, by cause)", NULL, REQ_SUMMARY },
 	{ "help", "", NULL, REQ_HELP },
 	{ "quit", "", NULL, REQ_QUIT },
 };
@@ -249,9 +252,9 @@ static void run_refresh(struct app *app, const char *args) {
 	char *end;
 	long seconds = strcmp(args, "off") == 0 ? 0 : strtol(args, &end, 10);
 	if (strcmp(args, "off") != 0 &&
-		(*end != '\0' || seconds < 0 || seconds > SCREEN_REFRESH_MAX)) {
+		(*end != '\0' || seconds < 0 || seconds > CONFIG_REFRESH_MAX)) {
 		app_set_message(app, "refresh: \"%s\" is not a number of seconds (0 to %d) or off",
-			args, SCREEN_REFRESH_MAX);
+			args, CONFIG_REFRESH_MAX);
 		return;
 	}
 	app_set_refresh(app, (int)seconds);
@@ -260,6 +263,10 @@ static void run_refresh(struct app *app, const char *args) {
 	} else {
 		app_set_message(app, "listed again every %lds", seconds);
 	}
+}
+
+static void run_codes(struct app *app, const char *args) {
+	codes_open(app, args);
 }
 
 /* A command line: a command of the table, or an action word. */
@@ -291,6 +298,13 @@ static void draw_hook(void *ctx) {
 
 static const char *edited_hook(void *ctx, char kind, const char *line, bool *error) {
 	struct app *app = ctx;
+	if (kind == '?') {
+		/* The knowledge base is small: the browser follows the typing. */
+		codes_search(app, line);
+		note_clear();
+		mr_buf_printf(&note, "%zu found; Enter keeps it, Esc goes back", app->codes_found);
+		return note.data;
+	}
 	if (kind == '/') {
 		return filter_note(app, line, app->snap->n_messages <= LIVE_FILTER_MAX, error);
 	}
@@ -301,6 +315,9 @@ static size_t complete_hook(void *ctx, char kind, const char *line, size_t start
 	const char **words, size_t max) {
 	if (kind == '/') {
 		return filter_words(line + start, end - start, words, max);
+	}
+	if (kind == '?') {
+		return 0;
 	}
 	return command_words(ctx, line, start, end, words, max);
 }
@@ -313,8 +330,9 @@ void app_prompt(struct app *app, char kind) {
 		complete_hook };
 	struct prompt_hooks hooks = hooks_template;
 	hooks.ctx = app;
-	char *before = app->filter_text ? mr_xstrdup(app->filter_text) : NULL;
-	char *line = prompt_read(app->prompt, kind, kind == '/' ? before : NULL, &hooks);
+	const char *was = kind == '/' ? app->filter_text : kind == '?' ? app->codes_query : NULL;
+	char *before = was != NULL ? mr_xstrdup(was) : NULL;
+	char *line = prompt_read(app->prompt, kind, before, &hooks);
 	struct mr_filter_error err;
 	if (kind == '/') {
 		if (line == NULL) {
@@ -329,6 +347,8 @@ void app_prompt(struct app *app, char kind) {
 			app_set_message(app, "%zu message%s", app->list.n_rows,
 				app->list.n_rows == 1 ? " matches" : "s match");
 		}
+	} else if (kind == '?') {
+		codes_search(app, line != NULL ? line : before);
 	} else if (line != NULL) {
 		run_command(app, line);
 	}

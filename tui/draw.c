@@ -25,50 +25,107 @@ static bool colour_wanted(void) {
 	return (no_color == NULL || *no_color == '\0') && has_colors();
 }
 
+static const char *const style_names[STYLE_COUNT] = {
+	[STYLE_NORMAL] = "normal",
+	[STYLE_HEADER] = "header",
+	[STYLE_TITLE] = "title",
+	[STYLE_STATUS] = "status",
+	[STYLE_CURSOR] = "cursor",
+	[STYLE_ESCAPE] = "escape",
+	[STYLE_LABEL] = "label",
+	[STYLE_DIM] = "dim",
+	[STYLE_REASON] = "reason",
+	[STYLE_TEMPORARY] = "temporary",
+	[STYLE_PERMANENT] = "permanent",
+	[STYLE_TAGGED] = "tagged",
+	[STYLE_QUEUE + MR_QUEUE_INCOMING] = "queue-incoming",
+	[STYLE_QUEUE + MR_QUEUE_ACTIVE] = "queue-active",
+	[STYLE_QUEUE + MR_QUEUE_DEFERRED] = "queue-deferred",
+	[STYLE_QUEUE + MR_QUEUE_HOLD] = "queue-hold",
+	[STYLE_QUEUE + MR_QUEUE_MAILDROP] = "queue-maildrop",
+	[STYLE_QUEUE + MR_QUEUE_CORRUPT] = "queue-corrupt",
+	[STYLE_QUEUE + MR_QUEUE_BOUNCED] = "queue-bounced",
+};
+
+/* What the configuration asked for each style, with and without colour. */
+static struct {
+	bool coloured; /* fg and bg were set */
+	short fg, bg;  /* -1: the terminal's own */
+	attr_t colour_attrs, mono_attrs;
+} specs[STYLE_COUNT];
+
+bool style_parse(const char *name, enum style *style) {
+	for (int s = 0; s < STYLE_COUNT; s++) {
+		if (style_names[s] != NULL && strcmp(style_names[s], name) == 0) {
+			*style = (enum style)s;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool colour_parse(const char *name, short *colour) {
+	static const char *const names[] = { "black", "red", "green", "yellow", "blue", "magenta",
+		"cyan", "white" };
+	for (short c = 0; c < 8; c++) {
+		if (strcmp(names[c], name) == 0) {
+			*colour = c; /* COLOR_BLACK is 0, ... COLOR_WHITE 7 */
+			return true;
+		}
+	}
+	if (strcmp(name, "default") == 0) {
+		*colour = -1;
+		return true;
+	}
+	return false;
+}
+
+bool attr_parse(const char *name, attr_t *attr) {
+	static const struct {
+		const char *name;
+		attr_t attr;
+	} names[] = { { "bold", A_BOLD }, { "underline", A_UNDERLINE }, { "dim", A_DIM },
+		{ "reverse", A_REVERSE }, { "normal", A_NORMAL } };
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (strcmp(names[i].name, name) == 0) {
+			*attr = names[i].attr;
+			return true;
+		}
+	}
+	return false;
+}
+
+void draw_set_colour(enum style style, short fg, short bg, attr_t attrs) {
+	specs[style].coloured = true;
+	specs[style].fg = fg;
+	specs[style].bg = bg;
+	specs[style].colour_attrs = attrs;
+}
+
+void draw_set_mono(enum style style, attr_t attrs) {
+	specs[style].mono_attrs = attrs;
+}
+
 void draw_init(void) {
 	utf8_locale = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
-
-	/* Without colour, attributes alone keep every distinction. */
-	styles[STYLE_HEADER] = A_BOLD | A_UNDERLINE;
-	styles[STYLE_TITLE] = A_BOLD;
-	styles[STYLE_STATUS] = A_REVERSE;
-	styles[STYLE_CURSOR] = A_REVERSE;
-	styles[STYLE_ESCAPE] = A_UNDERLINE;
-	styles[STYLE_LABEL] = A_BOLD;
-	styles[STYLE_DIM] = A_DIM;
-	styles[STYLE_PERMANENT] = A_BOLD;
-	styles[STYLE_TAGGED] = A_BOLD;
-	styles[STYLE_QUEUE + MR_QUEUE_HOLD] = A_BOLD;
-	styles[STYLE_QUEUE + MR_QUEUE_BOUNCED] = A_BOLD;
-	styles[STYLE_QUEUE + MR_QUEUE_CORRUPT] = A_BOLD;
-	if (!colour_wanted()) {
-		return;
+	bool colour = colour_wanted();
+	if (colour) {
+		start_color();
+		use_default_colors();
 	}
-	start_color();
-	use_default_colors();
-	static const struct {
-		enum style style;
-		short fg, bg;
-		attr_t extra;
-	} pairs[] = {
-		{ STYLE_STATUS, COLOR_WHITE, COLOR_BLUE, A_NORMAL },
-		{ STYLE_ESCAPE, COLOR_MAGENTA, -1, A_UNDERLINE },
-		{ STYLE_REASON, COLOR_YELLOW, -1, A_NORMAL },
-		{ STYLE_TEMPORARY, COLOR_CYAN, -1, A_NORMAL },
-		{ STYLE_PERMANENT, COLOR_RED, -1, A_BOLD },
-		{ STYLE_TAGGED, COLOR_GREEN, -1, A_BOLD },
-		{ STYLE_QUEUE + MR_QUEUE_INCOMING, COLOR_CYAN, -1, A_NORMAL },
-		{ STYLE_QUEUE + MR_QUEUE_ACTIVE, COLOR_GREEN, -1, A_NORMAL },
-		{ STYLE_QUEUE + MR_QUEUE_DEFERRED, COLOR_YELLOW, -1, A_NORMAL },
-		{ STYLE_QUEUE + MR_QUEUE_HOLD, COLOR_MAGENTA, -1, A_BOLD },
-		{ STYLE_QUEUE + MR_QUEUE_MAILDROP, COLOR_CYAN, -1, A_NORMAL },
-		{ STYLE_QUEUE + MR_QUEUE_CORRUPT, COLOR_RED, -1, A_BOLD },
-		{ STYLE_QUEUE + MR_QUEUE_BOUNCED, COLOR_RED, -1, A_NORMAL },
-	};
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
-		short pair = (short)(i + 1);
-		init_pair(pair, pairs[i].fg, pairs[i].bg);
-		styles[pairs[i].style] = COLOR_PAIR(pair) | pairs[i].extra;
+	short pairs = 0;
+	for (int s = 0; s < STYLE_COUNT; s++) {
+		if (!colour) {
+			/* Without colour, attributes alone keep every distinction. */
+			styles[s] = specs[s].mono_attrs;
+			continue;
+		}
+		styles[s] = specs[s].colour_attrs;
+		if (specs[s].coloured && (specs[s].fg != -1 || specs[s].bg != -1)) {
+			pairs++;
+			init_pair(pairs, specs[s].fg, specs[s].bg);
+			styles[s] |= COLOR_PAIR(pairs);
+		}
 	}
 }
 

@@ -31,7 +31,16 @@ enum style {
 	STYLE_COUNT = STYLE_QUEUE + MR_QUEUE_COUNT
 };
 
-/* Sets up colours unless NO_COLOR is set or the terminal has none. */
+/* The styles as the configuration sets them (config.c), before draw_init;
+ * a style set by neither is drawn plain. */
+bool style_parse(const char *name, enum style *style);
+bool colour_parse(const char *name, short *colour);
+bool attr_parse(const char *name, attr_t *attr);
+void draw_set_colour(enum style style, short fg, short bg, attr_t attrs);
+void draw_set_mono(enum style style, attr_t attrs);
+
+/* Sets up colours unless NO_COLOR is set or the terminal has none; the mono
+ * attributes otherwise. */
 void draw_init(void);
 bool draw_utf8(void);
 attr_t style_attr(enum style style);

@@ -2,7 +2,10 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "xalloc.h"
 
 #define CTRL(c) ((c)&0x1f)
 
@@ -12,112 +15,206 @@ static const char *const request_helps[REQ_COUNT] = { [REQ_NONE] = "",
 #undef X
 };
 
-/* In the order the help lists them. */
-static const struct key_binding default_bindings[] = {
-	{ 'j', REQ_MOVE_DOWN },
-	{ KEY_DOWN, REQ_MOVE_DOWN },
-	{ 'k', REQ_MOVE_UP },
-	{ KEY_UP, REQ_MOVE_UP },
-	{ KEY_NPAGE, REQ_PAGE_DOWN },
-	{ ' ', REQ_PAGE_DOWN },
-	{ CTRL('f'), REQ_PAGE_DOWN },
-	{ KEY_PPAGE, REQ_PAGE_UP },
-	{ CTRL('b'), REQ_PAGE_UP },
-	{ 'g', REQ_FIRST },
-	{ KEY_HOME, REQ_FIRST },
-	{ 'G', REQ_LAST },
-	{ KEY_END, REQ_LAST },
-	{ '\n', REQ_OPEN },
-	{ '\r', REQ_OPEN },
-	{ KEY_ENTER, REQ_OPEN },
-	{ KEY_RIGHT, REQ_OPEN },
-	{ 'm', REQ_CONTENT },
-	{ 's', REQ_SORT_NEXT },
-	{ 'S', REQ_SORT_REVERSE },
-	{ 't', REQ_TAG },
-	{ KEY_IC, REQ_TAG },
-	{ 'T', REQ_TAG_ALL },
-	{ '*', REQ_TAG_INVERT },
-	{ 'u', REQ_UNTAG_ALL },
-	{ '/', REQ_FILTER },
-	{ ':', REQ_COMMAND },
-	{ 'F', REQ_ACT_RETRY },
-	{ 'H', REQ_ACT_HOLD },
-	{ 'U', REQ_ACT_RELEASE },
-	{ 'R', REQ_ACT_REQUEUE },
-	{ 'E', REQ_ACT_EXPIRE },
-	{ 'D', REQ_ACT_DELETE },
-	{ '+', REQ_ACT_PRIORITY_UP },
-	{ '-', REQ_ACT_PRIORITY_DOWN },
-	{ 'o', REQ_OUTCOMES },
-	{ 'q', REQ_BACK },
-	{ 27, REQ_BACK },
-	{ KEY_LEFT, REQ_BACK },
-	{ 'r', REQ_REFRESH },
-	{ CTRL('l'), REQ_REDRAW },
-	{ '?', REQ_HELP },
-	{ KEY_F(1), REQ_HELP },
-	{ 'Q', REQ_QUIT },
+static const char *const request_ids[REQ_COUNT] = { [REQ_NONE] = "NONE",
+#define X(name, help) [REQ_##name] = #name,
+	MR_REQUESTS(X)
+#undef X
 };
 
-enum request key_request(int key) {
-	for (size_t i = 0; i < sizeof(default_bindings) / sizeof(*default_bindings); i++) {
-		if (default_bindings[i].key == key) {
-			return default_bindings[i].request;
+static const char *const keymap_names[KEYMAP_COUNT] = {
+#define X(name, text) [KEYMAP_##name] = text,
+	MR_KEYMAPS(X)
+#undef X
+};
+
+struct binding {
+	enum keymap keymap;
+	int key;
+	enum request request;
+};
+
+/* In the order they were bound, which is the order the help lists them. */
+static struct binding *bindings;
+static size_t n_bindings, cap_bindings;
+
+static struct binding *find(enum keymap keymap, int key) {
+	for (size_t i = 0; i < n_bindings; i++) {
+		if (bindings[i].keymap == keymap && bindings[i].key == key) {
+			return &bindings[i];
 		}
 	}
-	return REQ_NONE;
+	return NULL;
+}
+
+static void bind_one(enum keymap keymap, int key, enum request req) {
+	struct binding *b = find(keymap, key);
+	if (b != NULL) {
+		b->request = req;
+		return;
+	}
+	if (n_bindings == cap_bindings) {
+		cap_bindings = cap_bindings ? 2 * cap_bindings : 64;
+		bindings = mr_xreallocarray(bindings, cap_bindings, sizeof(*bindings));
+	}
+	bindings[n_bindings++] = (struct binding){ keymap, key, req };
+}
+
+void key_bind(enum keymap keymap, int key, enum request req) {
+	bind_one(keymap, key, req);
+	/* Terminals send Enter as CR, LF or the keypad's Enter: one key. */
+	if (key == '\r') {
+		bind_one(keymap, '\n', req);
+		bind_one(keymap, KEY_ENTER, req);
+	}
+}
+
+void keys_reset(void) {
+	free(bindings);
+	bindings = NULL;
+	n_bindings = cap_bindings = 0;
+}
+
+enum request key_request(enum keymap keymap, int key) {
+	const struct binding *b = find(keymap, key);
+	if (b == NULL && keymap != KEYMAP_GENERIC) {
+		b = find(KEYMAP_GENERIC, key);
+	}
+	return b != NULL ? b->request : REQ_NONE;
 }
 
 const char *request_help(enum request req) {
 	return (unsigned)req < REQ_COUNT ? request_helps[req] : "";
 }
 
-static void binding_name(int key, char *out, size_t size) {
-	static const struct {
-		int key;
-		const char *name;
-	} names[] = {
-		{ KEY_DOWN, "Down" },
-		{ KEY_UP, "Up" },
-		{ KEY_LEFT, "Left" },
-		{ KEY_RIGHT, "Right" },
-		{ KEY_NPAGE, "PgDn" },
-		{ KEY_PPAGE, "PgUp" },
-		{ KEY_HOME, "Home" },
-		{ KEY_END, "End" },
-		{ KEY_ENTER, "Enter" },
-		{ '\n', "Enter" },
-		{ '\r', "Enter" },
-		{ 27, "Esc" },
-		{ ' ', "Space" },
-		{ KEY_F(1), "F1" },
-		{ KEY_IC, "Ins" },
-	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
-		if (names[i].key == key) {
-			snprintf(out, size, "%s", names[i].name);
+/* "move-down" is MOVE_DOWN, case and '-' for '_' aside. */
+static bool same_name(const char *id, const char *name) {
+	for (; *id && *name; id++, name++) {
+		char c = *name == '-' ? '_'
+				      : (char)(*name >= 'a' && *name <= 'z' ? *name - 32 : *name);
+		if (c != *id) {
+			return false;
+		}
+	}
+	return *id == '\0' && *name == '\0';
+}
+
+bool request_parse(const char *name, enum request *req) {
+	for (int r = 0; r < REQ_COUNT; r++) {
+		if (same_name(request_ids[r], name)) {
+			*req = (enum request)r;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool keymap_parse(const char *name, enum keymap *keymap) {
+	for (int k = 0; k < KEYMAP_COUNT; k++) {
+		if (strcmp(keymap_names[k], name) == 0) {
+			*keymap = (enum keymap)k;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *keymap_name(enum keymap keymap) {
+	return (unsigned)keymap < KEYMAP_COUNT ? keymap_names[keymap] : "";
+}
+
+static const struct {
+	int key;
+	const char *name;
+} key_names[] = {
+	{ KEY_DOWN, "Down" },
+	{ KEY_UP, "Up" },
+	{ KEY_LEFT, "Left" },
+	{ KEY_RIGHT, "Right" },
+	{ KEY_NPAGE, "PgDn" },
+	{ KEY_PPAGE, "PgUp" },
+	{ KEY_HOME, "Home" },
+	{ KEY_END, "End" },
+	{ '\r', "Enter" },
+	{ '\n', "Enter" },
+	{ KEY_ENTER, "Enter" },
+	{ 27, "Esc" },
+	{ ' ', "Space" },
+	{ '\t', "Tab" },
+	{ KEY_BTAB, "Shift-Tab" },
+	{ KEY_IC, "Ins" },
+	{ KEY_DC, "Del" },
+	{ KEY_BACKSPACE, "Backspace" },
+};
+
+bool key_parse(const char *name, int *key) {
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(*key_names); i++) {
+		if (strcmp(key_names[i].name, name) == 0) {
+			*key = key_names[i].key;
+			return true;
+		}
+	}
+	if (strncmp(name, "Ctrl-", 5) == 0 && name[5] >= 'A' && name[5] <= 'Z' && name[6] == '\0') {
+		*key = CTRL(name[5]);
+		return true;
+	}
+	int f;
+	char end;
+	if (sscanf(name, "F%d%c", &f, &end) == 1 && f >= 1 && f <= 12) {
+		*key = KEY_F(f);
+		return true;
+	}
+	/* One printable ASCII character stands for itself. */
+	if (name[0] > ' ' && name[0] < 127 && name[1] == '\0') {
+		*key = name[0];
+		return true;
+	}
+	return false;
+}
+
+static void key_label(int key, char *out, size_t size) {
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(*key_names); i++) {
+		if (key_names[i].key == key) {
+			snprintf(out, size, "%s", key_names[i].name);
 			return;
 		}
 	}
-	if (key > 0 && key < 32) {
+	if (key >= KEY_F(1) && key <= KEY_F(12)) {
+		snprintf(out, size, "F%d", key - KEY_F0);
+	} else if (key > 0 && key < 32) {
 		snprintf(out, size, "Ctrl-%c", key + 'A' - 1);
 	} else {
 		snprintf(out, size, "%c", key);
 	}
 }
 
-void request_keys(enum request req, char *out, size_t size) {
+/* Whether name is one of the entries of the list "a, b, c". */
+static bool listed(const char *list, const char *name) {
+	size_t len = strlen(name);
+	for (const char *p = list; *p;) {
+		size_t entry = strcspn(p, ",");
+		if (entry == len && strncmp(p, name, len) == 0) {
+			return true;
+		}
+		p += entry;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
+void request_keys(enum keymap keymap, enum request req, char *out, size_t size) {
 	size_t len = 0;
 	out[0] = '\0';
-	for (size_t i = 0; i < sizeof(default_bindings) / sizeof(*default_bindings); i++) {
-		if (default_bindings[i].request != req) {
+	for (size_t i = 0; i < n_bindings; i++) {
+		const struct binding *b = &bindings[i];
+		/* A key the view binds to something else does not do req there. */
+		if (b->request != req || (b->keymap != keymap && b->keymap != KEYMAP_GENERIC) ||
+			key_request(keymap, b->key) != req) {
 			continue;
 		}
 		char name[16];
-		binding_name(default_bindings[i].key, name, sizeof(name));
+		key_label(b->key, name, sizeof(name));
 		/* Enter is bound three ways; list it once. */
-		if (strstr(out, name) != NULL) {
+		if (listed(out, name)) {
 			continue;
 		}
 		int n = snprintf(out + len, size - len, "%s%s", len > 0 ? ", " : "", name);

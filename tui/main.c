@@ -51,25 +51,34 @@ static void print_help(void) {
 	       "  --demo         open the built-in demo queue (changes stay in memory)\n"
 	       "  --refresh SECONDS\n"
 	       "                 list the queue again every SECONDS on the screen (0: only\n"
-	       "                 on r); the default is %d\n"
+	       "                 on r); share/config sets the default, 10\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n"
-	       "See mailroom(1) for keys, fields and the environment.\n",
-		SCREEN_REFRESH_DEFAULT);
+	       "See mailroom(1) for keys, fields and the environment.\n");
 }
 
-static int run_screen(const char *arg, const struct screen_options *options) {
+/* refresh: --refresh's seconds, or -1 for the configuration's. */
+static int run_screen(const char *arg, long refresh) {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the screen needs a terminal; use \"mailroom list\" to print the queue");
 		return MR_EXIT_USAGE;
+	}
+	struct config config;
+	char *cause = NULL;
+	if (!config_load(&config, &cause)) {
+		cli_error("%s", cause);
+		free(cause);
+		return MR_EXIT_USAGE;
+	}
+	if (refresh >= 0) {
+		config.refresh = (int)refresh;
 	}
 	struct mr_source *src = cli_open_source(arg);
 	if (src == NULL) {
 		return MR_EXIT_FAILED;
 	}
-	char *cause = NULL;
-	int status = screen_run(src, options, &cause);
+	int status = screen_run(src, &config, &cause);
 	if (cause != NULL) {
 		cli_error("%s", cause);
 		free(cause);
@@ -111,8 +120,7 @@ int main(int argc, char **argv) {
 		{ NULL, 0, NULL, 0 },
 	};
 	bool demo = false;
-	struct screen_options screen = { .refresh = SCREEN_REFRESH_DEFAULT };
-	long seconds;
+	long refresh = -1;
 	int opt;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
@@ -122,10 +130,9 @@ int main(int argc, char **argv) {
 			break;
 		case 'r':
 			if (!cli_parse_number(
-				    "--refresh", optarg, 0, SCREEN_REFRESH_MAX, &seconds)) {
+				    "--refresh", optarg, 0, CONFIG_REFRESH_MAX, &refresh)) {
 				return MR_EXIT_USAGE;
 			}
-			screen.refresh = (int)seconds;
 			break;
 		case 'h':
 			print_help();
@@ -147,5 +154,5 @@ int main(int argc, char **argv) {
 		return MR_EXIT_USAGE;
 	}
 	/* No source: the local Postfix queue. */
-	return run_screen(demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind], &screen);
+	return run_screen(demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind], refresh);
 }

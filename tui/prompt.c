@@ -30,7 +30,7 @@ static const char delete_sequence[] = "\033[3~";
 
 struct prompt {
 	EditLine *el;
-	History *filters, *commands; /* by kind */
+	History *histories[PROMPT_KINDS]; /* by kind, as in prompt_kinds */
 	FILE *null;
 	char *history_path;
 
@@ -55,8 +55,12 @@ double prompt_last_key_at(const struct prompt *p) {
 	return p->key_at;
 }
 
+/* '/' a filter, ':' a command, '?' a search of the codes. */
+static const char prompt_kinds[PROMPT_KINDS + 1] = "/:?";
+
 static History *history_of(const struct prompt *p, char kind) {
-	return kind == '/' ? p->filters : p->commands;
+	const char *at = strchr(prompt_kinds, kind);
+	return p->histories[at != NULL && kind != '\0' ? at - prompt_kinds : 0];
 }
 
 /* --- history file ------------------------------------------------------------- */
@@ -75,7 +79,7 @@ static void load_history(struct prompt *p) {
 	HistEvent ev;
 	while ((len = getline(&line, &cap, f)) > 0) {
 		line[strcspn(line, "\n")] = '\0';
-		if ((line[0] == '/' || line[0] == ':') && line[1] != '\0') {
+		if (line[0] != '\0' && strchr(prompt_kinds, line[0]) != NULL && line[1] != '\0') {
 			history(history_of(p, line[0]), &ev, H_ENTER, line + 1);
 		}
 	}
@@ -106,8 +110,9 @@ static bool save_history(struct prompt *p, char **cause) {
 	FILE *f = fopen(tmp, "w");
 	bool ok = f != NULL;
 	if (ok) {
-		write_kind(f, p->filters, '/');
-		write_kind(f, p->commands, ':');
+		for (size_t i = 0; i < PROMPT_KINDS; i++) {
+			write_kind(f, p->histories[i], prompt_kinds[i]);
+		}
 		ok = fflush(f) == 0 && !ferror(f);
 		ok = fclose(f) == 0 && ok;
 	}
@@ -331,12 +336,10 @@ struct prompt *prompt_open(void) {
 	el_set(p->el, EL_BIND, "^I", "mailroom-complete", NULL);
 	el_set(p->el, EL_BIND, delete_sequence, "ed-delete-next-char", NULL);
 	HistEvent ev;
-	p->filters = history_init();
-	p->commands = history_init();
-	History *both[] = { p->filters, p->commands };
-	for (size_t i = 0; i < 2; i++) {
-		history(both[i], &ev, H_SETSIZE, PROMPT_HISTORY);
-		history(both[i], &ev, H_SETUNIQUE, 1);
+	for (size_t i = 0; i < PROMPT_KINDS; i++) {
+		p->histories[i] = history_init();
+		history(p->histories[i], &ev, H_SETSIZE, PROMPT_HISTORY);
+		history(p->histories[i], &ev, H_SETUNIQUE, 1);
 	}
 	p->history_path = mr_state_path("history");
 	load_history(p);
@@ -349,8 +352,9 @@ bool prompt_close(struct prompt *p, char **cause) {
 	}
 	bool ok = save_history(p, cause);
 	el_end(p->el);
-	history_end(p->filters);
-	history_end(p->commands);
+	for (size_t i = 0; i < PROMPT_KINDS; i++) {
+		history_end(p->histories[i]);
+	}
 	fclose(p->null);
 	free(p->history_path);
 	free(p->seen);

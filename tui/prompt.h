@@ -2,11 +2,11 @@
 #define MR_TUI_PROMPT_H
 
 /*
- * The line at the bottom of the screen where a filter ('/') or a command
- * (':') is typed, edited by libedit inside curses (DESIGN §6): libedit's own
- * output goes to /dev/null, and its character reader draws the line into
- * the screen and then reads one key with curses. Emacs keys, the arrows and
- * the history work as in a shell; Tab completes; Esc or Ctrl-G cancels.
+ * The line at the bottom of the screen where a filter ('/'), a command
+ * (':') or a search of the codes ('?') is typed, edited by libedit inside curses (DESIGN §6):
+ * libedit's own output goes to /dev/null, and its character reader draws the line into the screen
+ * and then reads one key with curses. Emacs keys, the arrows and the history work as in a shell;
+ * Tab completes; Esc or Ctrl-G cancels.
  *
  * History: one file, $XDG_STATE_HOME/mailroom/history, a line per entry
  * starting with its kind ("/domain:gmail.com", ":hold"), at most
@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum { PROMPT_HISTORY = 500 };
+enum { PROMPT_HISTORY = 500, PROMPT_KINDS = 3 };
 
 struct prompt_hooks {
 	void *ctx;
@@ -39,7 +39,7 @@ struct prompt *prompt_open(void);
 /* Saves the history; false with *cause when it cannot. */
 bool prompt_close(struct prompt *p, char **cause);
 
-/* Reads a line of kind '/' or ':' starting as initial (NULL: empty).
+/* Reads a line of kind '/', ':' or '?' starting as initial (NULL: empty).
  * Returns it (to free), or NULL when the operator cancelled. */
 char *prompt_read(
 	struct prompt *p, char kind, const char *initial, const struct prompt_hooks *hooks);

@@ -125,6 +125,19 @@ void app_set_message(struct app *app, const char *fmt, ...) {
 	va_end(ap);
 }
 
+enum keymap app_keymap(enum view view) {
+	static const enum keymap keymaps[] = {
+		[VIEW_LIST] = KEYMAP_LIST,
+		[VIEW_DETAIL] = KEYMAP_DETAIL,
+		[VIEW_HELP] = KEYMAP_HELP,
+		[VIEW_OUTCOMES] = KEYMAP_OUTCOMES,
+		[VIEW_CONTENT] = KEYMAP_CONTENT,
+		[VIEW_SUMMARY] = KEYMAP_SUMMARY,
+		[VIEW_CODES] = KEYMAP_CODES,
+	};
+	return (unsigned)view < sizeof(keymaps) / sizeof(*keymaps) ? keymaps[view] : KEYMAP_GENERIC;
+}
+
 static void restore_terminal(void) {
 	if (!isendwin()) {
 		endwin();
@@ -153,6 +166,12 @@ void app_draw(struct app *app) {
 		break;
 	case VIEW_CONTENT:
 		content_draw(app);
+		break;
+	case VIEW_SUMMARY:
+		summary_draw(app);
+		break;
+	case VIEW_CODES:
+		codes_draw(app);
 		break;
 	}
 	/* The prompt, while a line is typed, stands where the status was. */
@@ -197,13 +216,22 @@ void app_handle(struct app *app, enum request req) {
 		app_refresh_now(app, true);
 		return;
 	case REQ_FILTER:
-		app_prompt(app, '/');
-		return;
+		if (app->view != VIEW_CODES) {
+			app_prompt(app, '/');
+			return;
+		}
+		break;
 	case REQ_COMMAND:
 		app_prompt(app, ':');
 		return;
 	case REQ_OUTCOMES:
 		app->view = VIEW_OUTCOMES;
+		return;
+	case REQ_SUMMARY:
+		summary_open(app);
+		return;
+	case REQ_CODES:
+		codes_open(app, app->codes_query);
 		return;
 	case REQ_CONTENT:
 		if (app->view == VIEW_DETAIL) {
@@ -246,6 +274,42 @@ void app_handle(struct app *app, enum request req) {
 	case VIEW_CONTENT:
 		content_handle(app, req);
 		break;
+	case VIEW_SUMMARY:
+		summary_handle(app, req);
+		break;
+	case VIEW_CODES:
+		codes_handle(app, req);
+		break;
+	}
+}
+
+/* Lines the wheel moves per notch. */
+enum { WHEEL_LINES = 3 };
+
+/* A click selects the row (or the summary's cell) under it, a double
+ * click opens it too; the wheel moves as the arrow keys do. */
+static void handle_mouse(struct app *app) {
+	MEVENT ev;
+	if (getmouse(&ev) != OK) {
+		return;
+	}
+	enum request wheel = ev.bstate & BUTTON4_PRESSED   ? REQ_MOVE_UP
+			     : ev.bstate & BUTTON5_PRESSED ? REQ_MOVE_DOWN
+							   : REQ_NONE;
+	if (wheel != REQ_NONE) {
+		for (int i = 0; i < WHEEL_LINES; i++) {
+			app_handle(app, wheel);
+		}
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED))) {
+		return;
+	}
+	bool hit = app->view == VIEW_LIST      ? list_click(app, ev.y)
+		   : app->view == VIEW_SUMMARY ? summary_click(app, ev.y, ev.x)
+					       : false;
+	if (hit && (ev.bstate & BUTTON1_DOUBLE_CLICKED)) {
+		app_handle(app, REQ_OPEN);
 	}
 }
 
@@ -286,8 +350,8 @@ static int refresh_timeout(const struct app *app) {
 	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
-int screen_run(struct mr_source *source, const struct screen_options *options, char **cause) {
-	struct app app = { .source = source, .refresh_every = options->refresh };
+int screen_run(struct mr_source *source, const struct config *config, char **cause) {
+	struct app app = { .source = source, .refresh_every = config->refresh };
 	mr_rows_init(&app.list);
 	/* The first listing happens before curses starts, so that a source
 	 * that cannot be read fails with a plain message on the terminal. */
@@ -309,6 +373,11 @@ int screen_run(struct mr_source *source, const struct screen_options *options, c
 	keypad(stdscr, TRUE);
 	curs_set(0);
 	set_escdelay(25);
+	if (config->mouse) {
+		mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED |
+				  BUTTON5_PRESSED,
+			NULL);
+	}
 	draw_init();
 	app.prompt = prompt_open();
 
@@ -328,9 +397,15 @@ int screen_run(struct mr_source *source, const struct screen_options *options, c
 		if (key == KEY_RESIZE) {
 			continue;
 		}
+		if (key == KEY_MOUSE) {
+			free(app.message);
+			app.message = NULL;
+			handle_mouse(&app);
+			continue;
+		}
 		free(app.message);
 		app.message = NULL;
-		app_handle(&app, key_request(key));
+		app_handle(&app, key_request(app_keymap(app.view), key));
 	}
 	char *history_cause = NULL;
 	bool history_saved = prompt_close(app.prompt, &history_cause);
@@ -354,6 +429,9 @@ int screen_run(struct mr_source *source, const struct screen_options *options, c
 	text_view_clear(&app.outcomes);
 	text_view_clear(&app.content);
 	free(app.content_id);
+	summary_close(&app);
+	text_view_clear(&app.codes);
+	free(app.codes_query);
 	mr_buf_finish(&app.content_headers);
 	mr_buf_finish(&app.content_body);
 	return 0;

@@ -20,7 +20,11 @@ void help_open(struct app *app) {
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 	for (int req = REQ_NONE + 1; req < REQ_COUNT; req++) {
 		char keys[128];
-		request_keys((enum request)req, keys, sizeof(keys));
+		request_keys(
+			app_keymap(app->view_before_help), (enum request)req, keys, sizeof(keys));
+		if (keys[0] == '\0') {
+			continue; /* not bound where the help was asked for */
+		}
 		char *line = mr_xasprintf("%-*s%s", KEYS_W, keys, request_help((enum request)req));
 		text_view_add(tv, 2, STYLE_NORMAL, line);
 		tv->lines[tv->n_lines - 1].label = KEYS_W;

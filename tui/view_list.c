@@ -201,6 +201,15 @@ static void change_rows(struct app *app, enum request req) {
 	app_keep_cursor(app, m);
 }
 
+bool list_click(struct app *app, int y) {
+	size_t row = app->top + (size_t)(y - 1);
+	if (y < 1 || y > list_rows() || row >= app->list.n_rows) {
+		return false;
+	}
+	app->cursor = row;
+	return true;
+}
+
 void list_handle(struct app *app, enum request req) {
 	size_t page = list_rows() > 1 ? (size_t)list_rows() - 1 : 1;
 	size_t last = app->list.n_rows > 0 ? app->list.n_rows - 1 : 0;

@@ -295,8 +295,53 @@ static void test_reason_search_in_differences(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* The recipients a filter holds for, as "a@gmail.com c@mx.gmail.com". */
+static char *matching_recipients(const struct mr_snapshot *snap, const char *expr) {
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse(expr, mr_kb_default(), &err);
+	uint8_t *match = mr_xcalloc(snap->n_messages, 1);
+	uint8_t *rcpt = mr_xcalloc(snap->n_recipients, 1);
+	mr_filter_run_recipients(f, snap, NOW, match, rcpt);
+	struct mr_buf out;
+	mr_buf_init(&out);
+	for (size_t j = 0; j < snap->n_recipients; j++) {
+		if (rcpt[j]) {
+			mr_buf_printf(
+				&out, "%s%s", out.len ? " " : "", snap->recipients[j].address);
+		}
+	}
+	mr_filter_free(f);
+	free(match);
+	free(rcpt);
+	return mr_buf_steal(&out);
+}
+
+static void test_recipients_matched(void) {
+	struct mr_snapshot *snap = sample();
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "", "a@gmail.com b@yahoo.com c@mx.gmail.com d@outlook.com e@example.net "
+		      "g@sink.test" },
+		/* recipient terms: the recipients they hold for, not their neighbours */
+		{ "domain:gmail.com", "a@gmail.com c@mx.gmail.com" },
+		{ "cat:rate-limited", "a@gmail.com d@outlook.com" },
+		{ "-to:gmail", "b@yahoo.com d@outlook.com e@example.net g@sink.test" },
+		/* message terms: every recipient of the messages */
+		{ "queue:deferred size:>1M", "a@gmail.com b@yahoo.com" },
+		{ "to:nobody", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = matching_recipients(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "recipients of %s", cases[i].expr);
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
 	test_matches();
+	test_recipients_matched();
 	test_reason_search_in_differences();
 	test_errors();
 	return t_done();

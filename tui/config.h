@@ -1,0 +1,30 @@
+#ifndef MR_TUI_CONFIG_H
+#define MR_TUI_CONFIG_H
+
+/*
+ * The screen's keys, colours and settings: share/config, built into the
+ * binary, then $XDG_CONFIG_HOME/mailroom/config, whose lines change or add
+ * to it. Lines: "bind KEYMAP KEY REQUEST", "color STYLE FG BG [ATTR...]",
+ * "mono STYLE [ATTR...]", "set NAME VALUE", "# comment" (share/config says
+ * more). Bindings go to keys.c, styles to draw.c.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum { CONFIG_REFRESH_MAX = 86400 };
+
+struct config {
+	int refresh; /* seconds between automatic listings; 0: none */
+	bool mouse;
+};
+
+/* Reads the built-in file and the operator's; false with *cause
+ * "FILE:LINE: what is wrong" at the first bad line. */
+bool config_load(struct config *config, char **cause);
+
+/* One configuration text named file (for messages) on top of what is set. */
+bool config_read(
+	struct config *config, const char *file, const char *text, size_t len, char **cause);
+
+#endif
