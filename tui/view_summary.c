@@ -36,6 +36,7 @@ struct summary_line {
 struct summary_view {
 	struct mr_summary summary;
 	const struct mr_snapshot *of; /* the snapshot it was made from */
+	char *filter_of;              /* and the filter (NULL: none) */
 	struct summary_line *lines;
 	size_t n_lines;
 	size_t line;   /* the selected line */
@@ -61,6 +62,8 @@ static void summary_free(struct summary_view *v) {
 	v->lines = NULL;
 	v->n_lines = 0;
 	v->of = NULL;
+	free(v->filter_of);
+	v->filter_of = NULL;
 }
 
 /* Summarises the messages the list shows. */
@@ -82,6 +85,7 @@ static void build(struct app *app) {
 	free(only);
 	free(only_rcpt);
 	v->of = app->snap;
+	v->filter_of = app->filter_text != NULL ? mr_xstrdup(app->filter_text) : NULL;
 	const struct mr_summary *s = &v->summary;
 	add_line(v, LINE_HEADING, "Recipients by domain and age in minutes", NULL);
 	add_line(v, LINE_AGE_HEADS, NULL, NULL);
@@ -243,8 +247,11 @@ static bool selected_filter(const struct app *app, struct mr_buf *expr) {
 
 void summary_draw(struct app *app) {
 	struct summary_view *v = app->summary;
-	if (v->of != app->snap) {
-		build(app); /* listed again */
+	bool same_filter = (v->filter_of == NULL && app->filter_text == NULL) ||
+			   (v->filter_of != NULL && app->filter_text != NULL &&
+				   strcmp(v->filter_of, app->filter_text) == 0);
+	if (v->of != app->snap || !same_filter) {
+		build(app); /* listed again, or filtered at the '/' prompt */
 	}
 	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
