@@ -400,7 +400,7 @@ assert sum(d["recipients"] for d in s["domains"]) == len(rcpts)
 cats = collections.Counter(r["diagnosis"]["category"] for r in rcpts if r["diagnosis"])
 assert {c["label"]: c["recipients"] for c in s["categories"]} == dict(cats)
 assert len(s["reasons"]) == 5 and all(r["filter"].startswith("cat:") for r in s["reasons"])
-print(json.dumps([s["domains"][0]["filter"], s["reasons"][0]["filter"]]))
+print("# " + json.dumps([s["domains"][0]["filter"], s["reasons"][0]["filter"]]))
 EOF
 ok $? "summary --json: totals, domains, causes as Python counts them"
 # A row's filter selects its mail.
