@@ -180,13 +180,8 @@ static void draw_line(const struct summary_view *v, size_t i, int y) {
 		int x = draw_str(stdscr, y, 0, COLS, count, STYLE_NORMAL, here ? cursor : A_NORMAL);
 		x += draw_str(stdscr, y, x, 20, r->label, STYLE_LABEL, here ? cursor : A_NORMAL);
 		int title_x = 9 + 20;
-		size_t c;
-		for (c = 0; c < kb->n_categories; c++) {
-			if (strcmp(kb->categories[c].name, r->label) == 0) {
-				break;
-			}
-		}
-		if (c < kb->n_categories && COLS > title_x) {
+		int c = mr_kb_category_find(kb, r->label);
+		if (c >= 0 && COLS > title_x) {
 			draw_str(stdscr, y, title_x, COLS - title_x, kb->categories[c].title,
 				STYLE_DIM, here ? cursor : A_NORMAL);
 		}
