@@ -249,19 +249,17 @@ static void run_refresh(struct app *app, const char *args) {
 		app_refresh_now(app, true);
 		return;
 	}
-	char *end;
-	long seconds = strcmp(args, "off") == 0 ? 0 : strtol(args, &end, 10);
-	if (strcmp(args, "off") != 0 &&
-		(*end != '\0' || seconds < 0 || seconds > CONFIG_REFRESH_MAX)) {
+	int seconds = 0;
+	if (strcmp(args, "off") != 0 && !config_parse_seconds(args, &seconds)) {
 		app_set_message(app, "refresh: \"%s\" is not a number of seconds (0 to %d) or off",
 			args, CONFIG_REFRESH_MAX);
 		return;
 	}
-	app_set_refresh(app, (int)seconds);
+	app_set_refresh(app, seconds);
 	if (seconds == 0) {
 		app_set_message(app, "listed again only on r");
 	} else {
-		app_set_message(app, "listed again every %lds", seconds);
+		app_set_message(app, "listed again every %ds", seconds);
 	}
 }
 

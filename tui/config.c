@@ -113,21 +113,28 @@ static bool read_style(const struct line *l, char **cause) {
 	return true;
 }
 
+bool config_parse_seconds(const char *text, int *seconds) {
+	char *end;
+	errno = 0;
+	long n = strtol(text, &end, 10);
+	if (end == text || *end != '\0' || errno != 0 || n < 0 || n > CONFIG_REFRESH_MAX) {
+		return false;
+	}
+	*seconds = (int)n;
+	return true;
+}
+
 static bool read_set(const struct line *l, struct config *config, char **cause) {
 	if (l->n_words != 3) {
 		return line_fail(l, cause, "%s NAME VALUE: two words after it", "set");
 	}
 	const char *value = l->words[2];
 	if (strcmp(l->words[1], "refresh") == 0) {
-		char *end;
-		errno = 0;
-		long n = strtol(value, &end, 10);
-		if (end == value || *end != '\0' || errno != 0 || n < 0 || n > CONFIG_REFRESH_MAX) {
+		if (!config_parse_seconds(value, &config->refresh)) {
 			return line_fail(l, cause,
-				"refresh: \"%s\" is not a number of seconds from 0 to 86400",
-				value);
+				"refresh: \"%s\" is not a number of seconds from 0 to %d", value,
+				CONFIG_REFRESH_MAX);
 		}
-		config->refresh = (int)n;
 		return true;
 	}
 	if (strcmp(l->words[1], "mouse") == 0) {

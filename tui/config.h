@@ -23,6 +23,10 @@ struct config {
  * "FILE:LINE: what is wrong" at the first bad line. */
 bool config_load(struct config *config, char **cause);
 
+/* A refresh interval: whole decimal seconds from 0 to CONFIG_REFRESH_MAX,
+ * as "set refresh" and ":refresh" take it; false when text is not one. */
+bool config_parse_seconds(const char *text, int *seconds);
+
 /* One configuration text named file (for messages) on top of what is set. */
 bool config_read(
 	struct config *config, const char *file, const char *text, size_t len, char **cause);
