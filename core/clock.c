@@ -7,6 +7,12 @@
 #include "text.h"
 #include "xalloc.h"
 
+double mr_monotonic_ms(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
 static bool pinned_time(int64_t *t) {
 	const char *pinned = getenv("MAILROOM_NOW");
 	if (pinned == NULL || *pinned == '\0') {

@@ -11,6 +11,10 @@
  */
 int64_t mr_now(void);
 
+/* Milliseconds on the monotonic clock, for measuring and scheduling:
+ * MAILROOM_NOW does not pin it, and setting the date does not move it. */
+double mr_monotonic_ms(void);
+
 /* Whether MAILROOM_NOW, when set, is usable; the program refuses to start
  * with a bad one rather than silently use the real clock. */
 bool mr_clock_check(char **cause);

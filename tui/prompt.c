@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "draw.h"
 #include "statefile.h"
 #include "text.h"
@@ -44,12 +44,6 @@ struct prompt {
 	const char *pending; /* the rest of a key's sequence for libedit */
 	double key_at;       /* when the last key was read (for the timer) */
 };
-
-static double now_ms(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 double prompt_last_key_at(const struct prompt *p) {
 	return p->key_at;
@@ -217,13 +211,13 @@ static int read_key(EditLine *el, wchar_t *out) {
 	update_note(p);
 	p->hooks->draw(p->hooks->ctx);
 	if (prompt_key_timer != NULL && p->key_at > 0) {
-		prompt_key_timer(now_ms() - p->key_at);
+		prompt_key_timer(mr_monotonic_ms() - p->key_at);
 	}
 	for (;;) {
 		wint_t ch;
 		errno = 0;
 		int got = get_wch(&ch);
-		p->key_at = now_ms();
+		p->key_at = mr_monotonic_ms();
 		if (got == ERR) {
 			if (errno == EINTR) {
 				continue;

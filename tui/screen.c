@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
+#include "clock.h"
 #include "draw.h"
 #include "xalloc.h"
 
@@ -29,9 +29,7 @@ enum { LISTING_SHARE = 10 };
 /* Refreshes are timed on the monotonic clock, not with mr_now(), which
  * MAILROOM_NOW may pin. */
 static int64_t monotonic_ms(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)mr_monotonic_ms();
 }
 
 static void schedule_refresh(struct app *app) {
