@@ -158,17 +158,16 @@ void app_act(struct app *app, const char *operation) {
 }
 
 void outcomes_draw(struct app *app) {
-	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
-	draw_str(stdscr, 0, 0, COLS, "Outcomes of the last action", STYLE_TITLE, A_NORMAL);
 	if (app->outcomes.n_lines == 0) {
+		draw_title("Outcomes of the last action");
 		draw_str(stdscr, 2, 2, COLS - 2, "No action yet.", STYLE_DIM, A_NORMAL);
 		return;
 	}
-	text_view_draw(&app->outcomes, 1, LINES - 2);
+	text_view_page(&app->outcomes, "Outcomes of the last action");
 }
 
 void outcomes_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->outcomes, req, LINES - 2)) {
+	if (text_view_scroll(&app->outcomes, req, text_view_rows())) {
 		return;
 	}
 	if (req == REQ_BACK) {

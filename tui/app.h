@@ -147,6 +147,10 @@ void text_view_add_wrapped(
 /* Scrolls for movement requests; true when req was one. */
 bool text_view_scroll(struct text_view *tv, enum request req, int rows);
 void text_view_draw(struct text_view *tv, int y, int rows);
+/* A whole text view: its title, then its lines down to the status line
+ * (text_view_rows of them). */
+void text_view_page(struct text_view *tv, const char *title);
+int text_view_rows(void);
 
 /* The status line at the bottom, shared by every view. */
 void status_draw(struct app *app);

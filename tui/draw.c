@@ -238,6 +238,11 @@ void draw_fill(WINDOW *win, int y, int x, int width, enum style style, attr_t ba
 	wattrset(win, A_NORMAL);
 }
 
+void draw_title(const char *title) {
+	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
+	draw_str(stdscr, 0, 0, COLS, title, STYLE_TITLE, A_NORMAL);
+}
+
 void wrap_text(const char *s, int width, void (*emit)(void *ctx, const char *line, size_t len),
 	void *ctx) {
 	size_t len = strlen(s);

@@ -59,6 +59,9 @@ int draw_str(WINDOW *win, int y, int x, int width, const char *s, enum style sty
 /* Spaces from x to x + width - 1. */
 void draw_fill(WINDOW *win, int y, int x, int width, enum style style, attr_t base);
 
+/* A view's first line, across the screen. */
+void draw_title(const char *title);
+
 /*
  * Splits s into lines of at most width columns, breaking at spaces where it
  * can; calls emit for each line with its start and length.

@@ -100,3 +100,12 @@ void text_view_draw(struct text_view *tv, int y, int rows) {
 			strlen(line->text + label), (enum style)line->style, A_NORMAL);
 	}
 }
+
+int text_view_rows(void) {
+	return LINES - 2; /* the title above, the status line below */
+}
+
+void text_view_page(struct text_view *tv, const char *title) {
+	draw_title(title);
+	text_view_draw(tv, 1, text_view_rows());
+}

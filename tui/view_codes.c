@@ -76,18 +76,16 @@ void codes_draw(struct app *app) {
 	if (app->codes.width != COLS) {
 		build(app);
 	}
-	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
 	char *title = app->codes_query != NULL
 			      ? mr_xasprintf("Codes and causes matching \"%s\": %zu; / searches",
 					app->codes_query, app->codes_found)
 			      : mr_xasprintf("Codes and causes: %zu; / searches", app->codes_found);
-	draw_str(stdscr, 0, 0, COLS, title, STYLE_TITLE, A_NORMAL);
+	text_view_page(&app->codes, title);
 	free(title);
-	text_view_draw(&app->codes, 1, LINES - 2);
 }
 
 void codes_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->codes, req, LINES - 2)) {
+	if (text_view_scroll(&app->codes, req, text_view_rows())) {
 		return;
 	}
 	if (req == REQ_FILTER) {

@@ -133,27 +133,21 @@ void content_open(struct app *app, const char *id) {
 	build(app);
 }
 
-static int body_rows(void) {
-	return LINES - 2;
-}
-
 void content_draw(struct app *app) {
 	if (app->content.width != COLS) {
 		build(app);
 	}
-	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
 	char size[MR_FORMAT_MAX];
 	size_t bytes = app->content_headers.len + app->content_body.len;
 	mr_format_size(size, bytes);
 	char *title = mr_xasprintf(
 		"Content of %s (%s%s)", app->content_id, size, bytes < 1024 ? " bytes" : "");
-	draw_str(stdscr, 0, 0, COLS, title, STYLE_TITLE, A_NORMAL);
+	text_view_page(&app->content, title);
 	free(title);
-	text_view_draw(&app->content, 1, body_rows());
 }
 
 void content_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->content, req, body_rows())) {
+	if (text_view_scroll(&app->content, req, text_view_rows())) {
 		return;
 	}
 	if (req == REQ_BACK) {

@@ -191,22 +191,16 @@ void detail_open(struct app *app) {
 	build(app);
 }
 
-static int body_rows(void) {
-	return LINES - 2;
-}
-
 void detail_draw(struct app *app) {
 	/* Rewrap after a resize or a refresh (which may have changed it). */
 	build(app);
-	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
 	char *title = mr_xasprintf("Message %s", app->detail_id);
-	draw_str(stdscr, 0, 0, COLS, title, STYLE_TITLE, A_NORMAL);
+	text_view_page(&app->detail, title);
 	free(title);
-	text_view_draw(&app->detail, 1, body_rows());
 }
 
 void detail_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->detail, req, body_rows())) {
+	if (text_view_scroll(&app->detail, req, text_view_rows())) {
 		return;
 	}
 	if (req == REQ_BACK) {

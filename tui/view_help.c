@@ -38,13 +38,11 @@ void help_open(struct app *app) {
 }
 
 void help_draw(struct app *app) {
-	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
-	draw_str(stdscr, 0, 0, COLS, "Keys", STYLE_TITLE, A_NORMAL);
-	text_view_draw(&app->help, 1, LINES - 2);
+	text_view_page(&app->help, "Keys");
 }
 
 void help_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->help, req, LINES - 2)) {
+	if (text_view_scroll(&app->help, req, text_view_rows())) {
 		return;
 	}
 	if (req == REQ_BACK) {

@@ -248,7 +248,6 @@ void summary_draw(struct app *app) {
 	if (v->of != app->snap || !same_filter) {
 		build(app); /* listed again, or filtered at the '/' prompt */
 	}
-	draw_fill(stdscr, 0, 0, COLS, STYLE_TITLE, A_NORMAL);
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
 	mr_format_count(messages, v->summary.messages);
 	mr_format_count(recipients, v->summary.recipients);
@@ -256,7 +255,7 @@ void summary_draw(struct app *app) {
 		mr_xasprintf("Summary of %s message%s, %s recipient%s%s; Enter filters the list",
 			messages, v->summary.messages == 1 ? "" : "s", recipients,
 			v->summary.recipients == 1 ? "" : "s", app->filter ? " shown" : "");
-	draw_str(stdscr, 0, 0, COLS, title, STYLE_TITLE, A_NORMAL);
+	draw_title(title);
 	free(title);
 	int rows = body_rows();
 	scroll_to_line(v, rows);
