@@ -656,9 +656,9 @@ struct reason_job {
 	const struct mr_filter *filter;
 	const struct mr_snapshot *snap;
 	const struct mr_text *const *texts; /* NULL: no term reads the text */
+	const uint32_t *wholes;             /* the texts stored whole */
 	struct reason_term *terms;
 	size_t n_terms;
-	bool any_deltas;
 };
 
 static void find_in_whole(struct reason_term *rt, size_t i, const char *text, size_t len) {
@@ -672,37 +672,45 @@ static void find_in_whole(struct reason_term *rt, size_t i, const char *text, si
 	n->per_reason[i] = rt->first[i] >= 0;
 }
 
-/* The first pass: every term for the texts stored whole, and for the others
- * every term but the delta searches, which need their bases decided. */
-static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
+/* The first pass: the delta searches in the texts stored whole, which the
+ * second pass needs for the texts stored as differences from them. */
+static void search_wholes_range(void *ctx, size_t thread, size_t from, size_t to) {
 	(void)thread;
 	const struct reason_job *job = ctx;
-	struct mr_buf scratch;
-	mr_buf_init(&scratch);
-	for (size_t i = from; i < to; i++) {
-		const struct mr_text *t = job->texts ? job->texts[i] : NULL;
-		const char *text = t && t->base == NULL ? t->middle : NULL;
+	for (size_t w = from; w < to; w++) {
+		uint32_t i = job->wholes[w];
+		const struct mr_text *t = job->texts[i];
 		for (size_t k = 0; k < job->n_terms; k++) {
-			struct reason_term *rt = &job->terms[k];
-			if (rt->deltas && text != NULL) {
-				find_in_whole(rt, i, text, t->len);
-				continue;
+			if (job->terms[k].deltas) {
+				find_in_whole(&job->terms[k], i, t->middle, t->len);
 			}
-			if (rt->deltas) {
-				continue; /* the second pass */
-			}
-			if (text == NULL && t != NULL && reads_text(rt->node->key)) {
-				text = mr_text_str(t, &scratch);
-			}
-			rt->node->per_reason[i] = reason_matches(job->filter, rt->node, text,
-				t ? t->len : 0, &job->snap->diagnoses[i]);
 		}
 	}
-	mr_buf_finish(&scratch);
 }
 
-static bool delta_holds(
-	const struct reason_term *rt, const struct mr_text *t, struct mr_buf *window) {
+/* A window of text to search, on the stack when it is short (the part a
+ * text has of its own is some tens of bytes). */
+struct window {
+	char small[256];
+	struct mr_buf big;
+};
+
+static const char *window_fill(struct window *w, const char *a, size_t a_len, const char *b,
+	size_t b_len, const char *c, size_t c_len) {
+	size_t len = a_len + b_len + c_len;
+	char *to = w->small;
+	if (len > sizeof(w->small)) {
+		mr_buf_clear(&w->big);
+		mr_buf_reserve(&w->big, len);
+		to = w->big.data;
+	}
+	memcpy(to, a, a_len);
+	memcpy(to + a_len, b, b_len);
+	memcpy(to + a_len + b_len, c, c_len);
+	return to;
+}
+
+static bool delta_holds(const struct reason_term *rt, const struct mr_text *t, struct window *w) {
 	const struct mr_text *base = t->base;
 	const char *needle = rt->node->value;
 	size_t n = rt->node->value_len;
@@ -717,32 +725,41 @@ static bool delta_holds(
 	 * part, and the n - 1 after. */
 	size_t before = n - 1 < t->prefix ? n - 1 : t->prefix;
 	size_t after = n - 1 < t->suffix ? n - 1 : t->suffix;
-	const char *tail = base->middle + base->len - t->suffix;
-	mr_buf_clear(window);
-	mr_buf_add(window, base->middle + t->prefix - before, before);
-	mr_buf_add(window, t->middle, t->len - t->prefix - t->suffix);
-	mr_buf_add(window, tail, after);
-	return ci_contains(window->data, window->len, needle, n);
+	size_t own = t->len - t->prefix - t->suffix;
+	const char *text = window_fill(w, base->middle + t->prefix - before, before, t->middle, own,
+		base->middle + base->len - t->suffix, after);
+	return ci_contains(text, before + own + after, needle, n);
 }
 
-static void decide_deltas_range(void *ctx, size_t thread, size_t from, size_t to) {
+/* The second pass: every term for every text, but the delta searches in
+ * the texts stored whole, which the first pass decided. */
+static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
 	(void)thread;
 	const struct reason_job *job = ctx;
-	struct mr_buf window;
-	mr_buf_init(&window);
+	struct mr_buf scratch;
+	struct window window;
+	mr_buf_init(&scratch);
+	mr_buf_init(&window.big);
 	for (size_t i = from; i < to; i++) {
-		const struct mr_text *t = job->texts[i];
-		if (t->base == NULL) {
-			continue;
-		}
+		const struct mr_text *t = job->texts ? job->texts[i] : NULL;
+		const char *text = t && t->base == NULL ? t->middle : NULL;
 		for (size_t k = 0; k < job->n_terms; k++) {
-			if (job->terms[k].deltas) {
-				job->terms[k].node->per_reason[i] =
-					delta_holds(&job->terms[k], t, &window);
+			struct reason_term *rt = &job->terms[k];
+			if (rt->deltas) {
+				if (t->base != NULL) {
+					rt->node->per_reason[i] = delta_holds(rt, t, &window);
+				}
+				continue;
 			}
+			if (text == NULL && t != NULL && reads_text(rt->node->key)) {
+				text = mr_text_str(t, &scratch);
+			}
+			rt->node->per_reason[i] = reason_matches(job->filter, rt->node, text,
+				t ? t->len : 0, &job->snap->diagnoses[i]);
 		}
 	}
-	mr_buf_finish(&window);
+	mr_buf_finish(&window.big);
+	mr_buf_finish(&scratch);
 }
 
 /* The terms about reasons, to decide for every distinct reason at once. */
@@ -766,8 +783,8 @@ static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) 
 		return;
 	}
 	size_t n_texts = snap->n_diagnoses ? snap->n_diagnoses : 1;
-	struct reason_job job = { f, snap, NULL, terms, n_terms, false };
-	bool text = false;
+	struct reason_job job = { f, snap, NULL, NULL, terms, n_terms };
+	bool text = false, deltas = false;
 	for (size_t k = 0; k < n_terms; k++) {
 		struct reason_term *rt = &terms[k];
 		free(rt->node->per_reason);
@@ -777,24 +794,22 @@ static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) 
 		if (rt->deltas) {
 			rt->first = mr_xreallocarray(NULL, n_texts, sizeof(*rt->first));
 			rt->last = mr_xreallocarray(NULL, n_texts, sizeof(*rt->last));
-			job.any_deltas = true;
+			deltas = true;
 		}
 	}
-	const struct mr_text **texts = NULL;
 	if (text) {
-		texts = mr_xreallocarray(NULL, n_texts, sizeof(*texts));
-		mr_textpool_list(snap->reasons, texts);
-		job.texts = texts;
+		job.texts = mr_textpool_texts(snap->reasons);
+	}
+	if (deltas) {
+		size_t n_wholes;
+		job.wholes = mr_textpool_wholes(snap->reasons, &n_wholes);
+		mr_parallel_for(n_wholes, 1024, search_wholes_range, &job);
 	}
 	mr_parallel_for(snap->n_diagnoses, 4096, decide_range, &job);
-	if (job.any_deltas) {
-		mr_parallel_for(snap->n_diagnoses, 4096, decide_deltas_range, &job);
-	}
 	for (size_t k = 0; k < n_terms; k++) {
 		free(terms[k].first);
 		free(terms[k].last);
 	}
-	free(texts);
 	free(terms);
 }
 

@@ -179,10 +179,8 @@ static void decode_reasons(struct mr_snapshot *snap) {
 	}
 	snap->n_diagnoses = n;
 	if (done < n) {
-		const struct mr_text **texts = mr_xreallocarray(NULL, n, sizeof(*texts));
-		mr_textpool_list(snap->reasons, texts);
+		const struct mr_text *const *texts = mr_textpool_texts(snap->reasons);
 		mr_decode_texts(mr_kb_default(), texts + done, snap->diagnoses + done, n - done);
-		free(texts);
 	}
 }
 

@@ -137,8 +137,7 @@ static char *lower_dup(const char *s) {
 static uint32_t *group_reasons(
 	struct grouping *g, const struct mr_snapshot *snap, const struct mr_kb *kb) {
 	uint32_t *row_of = mr_xcalloc(snap->n_diagnoses + 1, sizeof(*row_of));
-	const struct mr_text **texts = mr_xcalloc(snap->n_diagnoses + 1, sizeof(*texts));
-	mr_textpool_list(snap->reasons, texts);
+	const struct mr_text *const *texts = mr_textpool_texts(snap->reasons);
 	struct mr_buf scratch, key;
 	mr_buf_init(&scratch);
 	mr_buf_init(&key);
@@ -183,7 +182,6 @@ static uint32_t *group_reasons(
 	}
 	mr_buf_finish(&scratch);
 	mr_buf_finish(&key);
-	free(texts);
 	return row_of;
 }
 

@@ -36,6 +36,13 @@ struct mr_textpool {
 	size_t distinct;
 	size_t record_bytes;
 	const struct mr_text **bases; /* BASE_SLOTS, direct-mapped */
+	/* Every text by its index, so that a pass over all of them (the
+	 * decoder's, the filter's) reads the records in the order they were
+	 * stored instead of hopping through the table. */
+	const struct mr_text **by_index;
+	size_t cap_index;
+	uint32_t *wholes; /* the indexes of the texts stored whole */
+	size_t n_wholes, cap_wholes;
 };
 
 static void table_init(struct mr_textpool *pool, size_t slots) {
@@ -61,6 +68,8 @@ void mr_textpool_destroy(struct mr_textpool *pool) {
 	}
 	table_free(pool);
 	free(pool->bases);
+	mr_big_free(pool->by_index, pool->cap_index * sizeof(*pool->by_index));
+	free(pool->wholes);
 	free(pool);
 }
 
@@ -68,6 +77,7 @@ void mr_textpool_clear(struct mr_textpool *pool) {
 	table_free(pool);
 	table_init(pool, 1024);
 	pool->distinct = 0;
+	pool->n_wholes = 0;
 	pool->record_bytes = 0;
 	memset(pool->bases, 0, BASE_SLOTS * sizeof(*pool->bases));
 }
@@ -145,6 +155,12 @@ static const struct mr_text *store(struct mr_textpool *pool, const char *s, size
 	memcpy(t->middle, s, len);
 	t->middle[len] = '\0';
 	pool->bases[slot] = t;
+	if (pool->n_wholes == pool->cap_wholes) {
+		pool->cap_wholes = pool->cap_wholes ? pool->cap_wholes * 2 : 256;
+		pool->wholes =
+			mr_xreallocarray(pool->wholes, pool->cap_wholes, sizeof(*pool->wholes));
+	}
+	pool->wholes[pool->n_wholes++] = t->index;
 	return t;
 }
 
@@ -195,6 +211,13 @@ const struct mr_text *mr_textpool_intern_hashed(
 	}
 	const struct mr_text *t = store(pool, s, len);
 	pool->slots[i] = (struct slot){ t, hash };
+	if (pool->distinct == pool->cap_index) {
+		size_t cap = pool->cap_index ? pool->cap_index * 2 : 1024;
+		pool->by_index = mr_big_grow(pool->by_index,
+			pool->cap_index * sizeof(*pool->by_index), cap * sizeof(*pool->by_index));
+		pool->cap_index = cap;
+	}
+	pool->by_index[pool->distinct] = t;
 	/* Keep the load below 3/4 so probe chains stay short. */
 	if (++pool->distinct * 4 >= (pool->mask + 1) * 3) {
 		grow_table(pool);
@@ -206,16 +229,18 @@ size_t mr_textpool_distinct(const struct mr_textpool *pool) {
 	return pool->distinct;
 }
 
-void mr_textpool_list(const struct mr_textpool *pool, const struct mr_text **out) {
-	for (size_t i = 0; i <= pool->mask; i++) {
-		if (pool->slots[i].text != NULL) {
-			out[pool->slots[i].text->index] = pool->slots[i].text;
-		}
-	}
+const struct mr_text *const *mr_textpool_texts(const struct mr_textpool *pool) {
+	return pool->by_index;
+}
+
+const uint32_t *mr_textpool_wholes(const struct mr_textpool *pool, size_t *n) {
+	*n = pool->n_wholes;
+	return pool->wholes;
 }
 
 size_t mr_textpool_bytes(const struct mr_textpool *pool) {
-	return (pool->mask + 1) * sizeof(*pool->slots) + pool->record_bytes;
+	return (pool->mask + 1) * sizeof(*pool->slots) + pool->cap_index * sizeof(*pool->by_index) +
+	       pool->cap_wholes * sizeof(*pool->wholes) + pool->record_bytes;
 }
 
 const char *mr_text_str(const struct mr_text *t, struct mr_buf *scratch) {

@@ -47,8 +47,12 @@ const struct mr_text *mr_textpool_intern_hashed(
 	struct mr_textpool *pool, const char *s, size_t len, uint32_t hash);
 /* The number of distinct texts; their indexes are 0 .. distinct - 1. */
 size_t mr_textpool_distinct(const struct mr_textpool *pool);
-/* Every text, by its index, into out[0 .. distinct). */
-void mr_textpool_list(const struct mr_textpool *pool, const struct mr_text **out);
+/* Every text by its index: texts[0 .. distinct), valid until the next text
+ * is interned or the pool is cleared. */
+const struct mr_text *const *mr_textpool_texts(const struct mr_textpool *pool);
+/* The indexes of the texts stored whole, rising; *n is set to how many.
+ * Every other text's base is one of them. */
+const uint32_t *mr_textpool_wholes(const struct mr_textpool *pool, size_t *n);
 /* Bytes of the table and of the records, for the benchmarks. */
 size_t mr_textpool_bytes(const struct mr_textpool *pool);
 

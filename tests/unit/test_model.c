@@ -88,7 +88,9 @@ static void test_textpool(void) {
 	T_INT(mr_textpool_distinct(pool), 3000, "texts: distinct count");
 	T_OK(with_base >= 2990, "texts: variants are stored as differences (%zu of 3000)",
 		with_base);
-	T_OK(mr_textpool_bytes(pool) < 3000 * strlen(text) / 4,
+	/* Besides the records, the list by index: a pointer a text, room for
+	 * up to twice as many as it grows by doubling. */
+	T_OK(mr_textpool_bytes(pool) < 3000 * (strlen(text) / 4 + 2 * sizeof(void *)),
 		"texts: differences take under a quarter of the bytes (%zu)",
 		mr_textpool_bytes(pool));
 	/* Edge cases around a base: shorter, longer, a repeat of its two ends,
@@ -125,12 +127,37 @@ static void test_textpool(void) {
 			"texts: edge case %zu reads back and interns to itself", i);
 	}
 	T_OK(edge[5]->base == edge[0], "texts: a text differing in one address uses its base");
+	/* The list by index, and the texts stored whole: every text once, at
+	 * its index; the wholes rising, and every base among them. */
+	const struct mr_text *const *all = mr_textpool_texts(pool);
+	size_t n_all = mr_textpool_distinct(pool), n_wholes, whole_texts = 0;
+	const uint32_t *wholes = mr_textpool_wholes(pool, &n_wholes);
+	bool at_index = true, bases_listed = true;
+	uint8_t *is_whole = calloc(n_all, 1);
+	for (size_t w = 0; w < n_wholes; w++) {
+		bases_listed = bases_listed && wholes[w] < n_all && all[wholes[w]]->base == NULL &&
+			       (w == 0 || wholes[w] > wholes[w - 1]);
+		is_whole[wholes[w]] = 1;
+	}
+	for (size_t i = 0; i < n_all; i++) {
+		at_index = at_index && all[i]->index == i;
+		whole_texts += all[i]->base == NULL;
+		bases_listed =
+			bases_listed && (all[i]->base == NULL || is_whole[all[i]->base->index]);
+	}
+	free(is_whole);
+	T_OK(at_index && all[0] == kept[0] && all[3000 + 5] == edge[5],
+		"texts: listed by index (%zu)", n_all);
+	T_OK(bases_listed && n_wholes == whole_texts && n_wholes >= 2,
+		"texts: the texts stored whole are listed, rising (%zu)", n_wholes);
 	char *copy = mr_text_dup(edge[5]);
 	T_STR(copy, cases[5], "texts: a copy of a text stored as a difference");
 	free(copy);
 	mr_textpool_clear(pool);
 	mr_strpool_clear(storage);
 	T_INT(mr_textpool_distinct(pool), 0, "texts: clear forgets");
+	mr_textpool_wholes(pool, &n_wholes);
+	T_INT(n_wholes, 0, "texts: clear forgets the texts stored whole");
 	T_OK(text_is(mr_textpool_intern(pool, base, strlen(base)), base, &scratch),
 		"texts: usable after clear");
 	mr_buf_finish(&scratch);
