@@ -227,8 +227,18 @@ expect_exit mouse 0 "Q quits"
 mkdir -p "$TMP/config/mailroom"
 printf '# mine\nbind generic x act-hold\nbind list j none\ncolor status black green bold\nset refresh 0\n' \
     >"$TMP/config/mailroom/config"
+# The SGR codes that start the status line (the last row), sorted: what the
+# terminal was told to draw it with.
+status_sgr() {
+    T capture-pane -e -p -t "$1" | tail -n 1 |
+        sed -e "s/^\(\($(printf '\033')\[[0-9;]*m\)*\).*/\1/" | tr -c '0-9' '\n' |
+        grep -v '^$' | sort -n | tr '\n' ' '
+}
 start config 100 30 "" --demo
 expect_screen config list-start "config: the demo queue with the operator's configuration"
+sgr=$(status_sgr config)
+[ "$sgr" = "1 30 42 " ]
+ok $? "color status black green bold reaches the terminal (SGR: $sgr)"
 T send-keys -t config j x
 expect_screen config config-bound "j unbound in the list does nothing; x holds, as bound"
 T send-keys -t config '?'
@@ -250,6 +260,9 @@ start colour 100 30 "" --demo
 expect_screen colour list-start "colour session shows the same text"
 has_colour colour
 ok $? "colours are used when the terminal has them"
+sgr=$(status_sgr colour)
+[ "$sgr" = "37 44 " ]
+ok $? "the status line as share/config colours it, white on blue (SGR: $sgr)"
 T send-keys -t colour q
 start nocolour 100 30 "NO_COLOR=1" --demo
 expect_screen nocolour list-start "NO_COLOR session shows the same text"
