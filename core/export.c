@@ -291,10 +291,10 @@ static void put_line(FILE *out, struct mr_buf *line) {
 enum { TABLE_MAX_COLUMN = 36 };
 
 static void table_recipient(
-	struct mr_buf *out, const struct mr_snapshot *snap, const struct mr_message *msg) {
+	struct mr_buf *out, const struct mr_message *msg, const struct mr_headline *line) {
 	mr_buf_clear(out);
-	if (msg->n_rcpts > 0) {
-		const char *a = mr_message_rcpt(snap, msg, 0)->address;
+	if (line->recipient != NULL) {
+		const char *a = line->recipient->address;
 		mr_text_visible(out, a, strlen(a));
 	}
 	if (msg->n_rcpts > 1) {
@@ -311,8 +311,14 @@ static void table_sender(struct mr_buf *out, const struct mr_message *msg) {
 	}
 }
 
+/* The table names the recipient the filter picked (mr_filter_first_recipient). */
+static struct mr_headline table_headline(const struct mr_snapshot *snap,
+	const struct mr_filter *filter, int64_t now, const struct mr_message *msg) {
+	return mr_message_headline(snap, msg, mr_filter_first_recipient(filter, snap, now, msg));
+}
+
 static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
-	const uint8_t *only, int64_t now) {
+	const uint8_t *only, const struct mr_filter *filter, int64_t now) {
 	size_t id_w = 2, sender_w = 6, rcpt_w = 9;
 	struct mr_buf cell;
 	mr_buf_init(&cell);
@@ -326,7 +332,8 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 		table_sender(&cell, msg);
 		w = text_columns(cell.data);
 		sender_w = w > sender_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : sender_w;
-		table_recipient(&cell, snap, msg);
+		struct mr_headline headline = table_headline(snap, filter, now, msg);
+		table_recipient(&cell, msg, &headline);
 		w = text_columns(cell.data);
 		rcpt_w = w > rcpt_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : rcpt_w;
 	}
@@ -355,9 +362,10 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 		pad(&line, size, 6);
 		table_sender(&cell, msg);
 		pad(&line, cell.data, sender_w + 2);
-		table_recipient(&cell, snap, msg);
+		struct mr_headline headline = table_headline(snap, filter, now, msg);
+		table_recipient(&cell, msg, &headline);
 		pad(&line, cell.data, rcpt_w + 2);
-		const struct mr_recipient *failure = mr_message_main_failure(snap, msg);
+		const struct mr_recipient *failure = headline.failure;
 		const struct mr_diagnosis *d =
 			failure ? mr_recipient_diagnosis(snap, failure) : NULL;
 		pad(&line, d ? mr_diagnosis_category(mr_kb_default(), d)->badge : "", 11);
@@ -374,7 +382,8 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 }
 
 bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
-	const struct mr_snapshot *snap, const uint8_t *only, int64_t now) {
+	const struct mr_snapshot *snap, const uint8_t *only, const struct mr_filter *filter,
+	int64_t now) {
 	struct mr_buf scratch, text;
 	mr_buf_init(&scratch);
 	mr_buf_init(&text);
@@ -383,7 +392,7 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 	int locking = __fsetlocking(out, FSETLOCKING_BYCALLER);
 	switch (format) {
 	case MR_EXPORT_TABLE:
-		export_table(out, &text, snap, only, now);
+		export_table(out, &text, snap, only, filter, now);
 		break;
 	case MR_EXPORT_JSON:
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {

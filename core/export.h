@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "filter.h"
 #include "snapshot.h"
 
 enum mr_export_format {
@@ -28,10 +29,13 @@ enum mr_export_format {
 };
 
 /* Writes the messages of snap, those with only[i] set (every one when only
- * is NULL: one byte per message, as mr_filter_run() sets them); false when
- * writing failed (errno set). */
+ * is NULL: one byte per message, as mr_filter_run() sets them from filter,
+ * at now); the table names the recipient the filter picked and its reply
+ * (mr_filter_first_recipient; filter may be NULL). False when writing
+ * failed (errno set). */
 bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
-	const struct mr_snapshot *snap, const uint8_t *only, int64_t now);
+	const struct mr_snapshot *snap, const uint8_t *only, const struct mr_filter *filter,
+	int64_t now);
 
 /* A JSON string literal (with quotes) for s. */
 void mr_json_string(FILE *out, const char *s);

@@ -976,6 +976,20 @@ static void match_range(void *ctx, size_t thread, size_t from, size_t to) {
 	job->counts[thread] = n;
 }
 
+/* What the terms of a run over snap read, the decisions about reasons and
+ * values made. */
+static struct run run_for(
+	const struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now) {
+	struct run run = { snap, now, NULL, NULL };
+	if (mentions(filter->root, about_rcpt_domain)) {
+		run.rcpt_domain = mr_snapshot_rcpt_domains(snap)->ids;
+	}
+	if (mentions(filter->root, about_sender)) {
+		run.sender = mr_snapshot_senders(snap)->ids;
+	}
+	return run;
+}
+
 size_t mr_filter_run(
 	struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now, uint8_t *match) {
 	return mr_filter_run_recipients(filter, snap, now, match, NULL);
@@ -992,13 +1006,7 @@ size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapsh
 	}
 	decide_reasons(filter, snap);
 	decide_values(filter->root, snap);
-	struct run run = { snap, now, NULL, NULL };
-	if (mentions(filter->root, about_rcpt_domain)) {
-		run.rcpt_domain = mr_snapshot_rcpt_domains(snap)->ids;
-	}
-	if (mentions(filter->root, about_sender)) {
-		run.sender = mr_snapshot_senders(snap)->ids;
-	}
+	struct run run = run_for(filter, snap, now);
 	struct message_job job = { &run, filter->root, mentions(filter->root, about_recipient),
 		match, rcpt_match, { 0 } };
 	size_t threads = mr_parallel_for(snap->n_messages, 16384, match_range, &job);
@@ -1007,4 +1015,19 @@ size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapsh
 		n += job.counts[t];
 	}
 	return n;
+}
+
+const struct mr_recipient *mr_filter_first_recipient(const struct mr_filter *filter,
+	const struct mr_snapshot *snap, int64_t now, const struct mr_message *m) {
+	if (mr_filter_is_empty(filter) || !mentions(filter->root, about_recipient)) {
+		return NULL;
+	}
+	struct run run = run_for(filter, snap, now);
+	for (uint32_t i = 0; i < m->n_rcpts; i++) {
+		const struct mr_recipient *r = mr_message_rcpt(snap, m, i);
+		if (holds(&run, filter->root, m, r)) {
+			return r;
+		}
+	}
+	return NULL;
 }

@@ -59,6 +59,15 @@ size_t mr_filter_run(
 size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapshot *snap,
 	int64_t now, uint8_t *match, uint8_t *rcpt_match);
 
+/*
+ * The first of m's recipients the filter holds for, as the last run over
+ * snap decided its terms (call it after mr_filter_run on the same snapshot
+ * and now); NULL when the filter says nothing about recipients, is empty, or
+ * holds for none. A listing names this recipient rather than the first.
+ */
+const struct mr_recipient *mr_filter_first_recipient(const struct mr_filter *filter,
+	const struct mr_snapshot *snap, int64_t now, const struct mr_message *m);
+
 /* The keys, for completion and help: "from:", "to:", ... NULL-terminated. */
 extern const char *const mr_filter_keys[];
 

@@ -215,6 +215,16 @@ const struct mr_recipient *mr_message_main_failure(
 	return any;
 }
 
+struct mr_headline mr_message_headline(const struct mr_snapshot *snap, const struct mr_message *msg,
+	const struct mr_recipient *picked) {
+	if (picked != NULL) {
+		return (struct mr_headline){ picked,
+			picked->reason != NULL ? picked : mr_message_main_failure(snap, msg) };
+	}
+	return (struct mr_headline){ msg->n_rcpts > 0 ? mr_message_rcpt(snap, msg, 0) : NULL,
+		mr_message_main_failure(snap, msg) };
+}
+
 const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const char *id) {
 	for (size_t i = 0; i < snap->n_messages; i++) {
 		if (strcmp(snap->messages[i].id, id) == 0) {

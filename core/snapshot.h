@@ -76,6 +76,17 @@ static inline const struct mr_recipient *mr_message_rcpt(
 const struct mr_recipient *mr_message_main_failure(
 	const struct mr_snapshot *snap, const struct mr_message *msg);
 
+/* What a line of a listing names for a message: a recipient (the one a
+ * filter picked, else the first; NULL when it has none) and the failure it
+ * explains (the picked recipient's own when it has a reason, else the main
+ * failure), so that under "domain:gmail.com" a message to Gmail and GMX
+ * reads as the Gmail recipient and its reply. */
+struct mr_headline {
+	const struct mr_recipient *recipient, *failure;
+};
+struct mr_headline mr_message_headline(const struct mr_snapshot *snap, const struct mr_message *msg,
+	const struct mr_recipient *picked);
+
 /* The decoded reason of a recipient, or NULL when it has none. */
 static inline const struct mr_diagnosis *mr_recipient_diagnosis(
 	const struct mr_snapshot *snap, const struct mr_recipient *r) {

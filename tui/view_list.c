@@ -103,20 +103,23 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	}
 	x += c->sender + GAP;
 
-	if (msg->n_rcpts > 0) {
+	/* Under a filter about recipients, the one it picked and its reply. */
+	struct mr_headline line = mr_message_headline(app->snap, msg,
+		mr_filter_first_recipient(app->filter, app->snap, app->refreshed_at, msg));
+	if (line.recipient != NULL) {
 		char more[24] = "";
 		if (msg->n_rcpts > 1) {
 			snprintf(more, sizeof(more), " +%" PRIu32, msg->n_rcpts - 1);
 		}
 		int more_w = (int)strlen(more);
 		int addr_w = c->rcpt - more_w;
-		const char *addr = mr_message_rcpt(app->snap, msg, 0)->address;
-		int used = draw_str(stdscr, y, x, addr_w, addr, STYLE_NORMAL, base);
+		int used =
+			draw_str(stdscr, y, x, addr_w, line.recipient->address, STYLE_NORMAL, base);
 		draw_str(stdscr, y, x + used, more_w, more, STYLE_DIM, base);
 	}
 	x += c->rcpt + GAP;
 
-	const struct mr_recipient *failure = mr_message_main_failure(app->snap, msg);
+	const struct mr_recipient *failure = line.failure;
 	const struct mr_diagnosis *d = failure ? mr_recipient_diagnosis(app->snap, failure) : NULL;
 	if (d != NULL) {
 		/* Permanent failures stand out: they will not fix themselves. */

@@ -69,7 +69,7 @@ static int write_postqueue(
 			written += snap->messages[n++].queue != MR_QUEUE_BOUNCED;
 		}
 		snap->n_messages = n; /* the last batch ends at count */
-		ok = mr_export_snapshot(out, MR_EXPORT_POSTQUEUE, "", snap, NULL, o->now);
+		ok = mr_export_snapshot(out, MR_EXPORT_POSTQUEUE, "", snap, NULL, NULL, o->now);
 	}
 	ok = (out == stdout ? fflush(out) == 0 : fclose(out) == 0) && ok;
 	mr_snapshot_destroy(snap);

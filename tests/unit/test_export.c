@@ -13,7 +13,7 @@ static char *capture(enum mr_export_format format, const struct mr_snapshot *sna
 	char *data = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&data, &len);
-	mr_export_snapshot(out, format, "sqlite:q.db", snap, NULL, 1795435200);
+	mr_export_snapshot(out, format, "sqlite:q.db", snap, NULL, NULL, 1795435200);
 	fclose(out);
 	return data;
 }

@@ -339,9 +339,68 @@ static void test_recipients_matched(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* For each matching message, "ID=ADDRESS" of the recipient a listing
+ * names, "ID=(first)" when the filter picks none. */
+static char *named_recipients(const struct mr_snapshot *snap, const char *expr) {
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse(expr, mr_kb_default(), &err);
+	uint8_t *match = mr_xcalloc(snap->n_messages, 1);
+	mr_filter_run(f, snap, NOW, match);
+	struct mr_buf out;
+	mr_buf_init(&out);
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		if (match[i]) {
+			const struct mr_message *m = &snap->messages[i];
+			const struct mr_recipient *r = mr_filter_first_recipient(f, snap, NOW, m);
+			mr_buf_printf(&out, "%s%s=%s", out.len ? " " : "", m->id,
+				r ? r->address : "(first)");
+		}
+	}
+	mr_filter_free(f);
+	free(match);
+	return mr_buf_steal(&out);
+}
+
+static void test_first_recipient(void) {
+	struct mr_snapshot *snap = sample();
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "domain:yahoo.com", "M1=b@yahoo.com" },
+		{ "-to:gmail queue:deferred", "M1=b@yahoo.com M3=d@outlook.com M5=g@sink.test" },
+		{ "code:4.2.1 or domain:yahoo.com", "M1=a@gmail.com" },
+		{ "(code:4.7.0 or to:nobody) from:shop", "M1=b@yahoo.com" },
+		/* nothing about recipients: the listing keeps the first */
+		{ "queue:deferred size:>1M", "M1=(first)" },
+		{ "", "M1=(first) M2=(first) M3=(first) M4=(first) M5=(first)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = named_recipients(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "the recipient named under %s", cases[i].expr);
+		free(got);
+	}
+	/* The headline: the picked recipient's reply, else the message's. */
+	const struct mr_message *m1 = mr_snapshot_find(snap, "M1");
+	const struct mr_recipient *a = mr_message_rcpt(snap, m1, 0),
+				  *b = mr_message_rcpt(snap, m1, 1);
+	struct mr_headline picked = mr_message_headline(snap, m1, b);
+	struct mr_headline plain = mr_message_headline(snap, m1, NULL);
+	T_OK(picked.recipient == b && picked.failure == b,
+		"headline: the picked recipient's reply");
+	T_OK(plain.recipient == a && plain.failure == mr_message_main_failure(snap, m1),
+		"headline without a pick: the first recipient, the main failure");
+	const struct mr_message *m2 = mr_snapshot_find(snap, "M2");
+	const struct mr_recipient *c = mr_message_rcpt(snap, m2, 0);
+	struct mr_headline quiet = mr_message_headline(snap, m2, c);
+	T_OK(quiet.recipient == c && quiet.failure == mr_message_main_failure(snap, m2),
+		"headline: a picked recipient without a reason gives the message's");
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
 	test_matches();
 	test_recipients_matched();
+	test_first_recipient();
 	test_reason_search_in_differences();
 	test_errors();
 	return t_done();
