@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "shquote.h"
 #include "text.h"
 
 static const struct {
@@ -102,7 +103,33 @@ static void test_dup(void) {
 	free(s);
 }
 
+/* Command lines for a remote shell: what each argv becomes. */
+static void test_shell_quote(void) {
+	static const struct {
+		const char *argv[5];
+		const char *want;
+	} cases[] = {
+		{ { "sudo", "-n", "/usr/sbin/postsuper", "-h", NULL },
+			"sudo -n /usr/sbin/postsuper -h" },
+		{ { "/usr/sbin/postqueue", "-c", "/tmp/lab dir/etc", "-j", NULL },
+			"/usr/sbin/postqueue -c '/tmp/lab dir/etc' -j" },
+		{ { "echo", "", "it's", NULL }, "echo '' 'it'\\''s'" },
+		{ { "x", "$(reboot)", "`id`;rm -rf /", "a|b&c>d", NULL },
+			"x '$(reboot)' '`id`;rm -rf /' 'a|b&c>d'" },
+		{ { "x", "*", "~root", "new\nline", NULL }, "x '*' '~root' 'new\nline'" },
+		{ { "x", "tab\there", "\x1b[2J", NULL }, "x 'tab\there' '\x1b[2J'" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_buf out;
+		mr_buf_init(&out);
+		mr_shell_quote_argv(&out, cases[i].argv);
+		T_STR(out.data, cases[i].want, "shell quoting, case %zu", i);
+		mr_buf_finish(&out);
+	}
+}
+
 int main(void) {
+	test_shell_quote();
 	test_visible();
 	test_glyph_kinds();
 	test_utf8_round_trip();
