@@ -16,9 +16,10 @@
                                             SIGTERM to each live PID whose name is
                                             still COMM, SIGKILL after TIMEOUT s; FILE
                                             holds PID:COMM lines (lab.sh's DIR/pids)
-    labtool.py check-traverse DIR           fails (with the reason) unless every
+    labtool.py check-traverse DIR [WHO]     fails (with the reason) unless every
                                             directory above DIR is searchable by
-                                            others (the postfix user must reach DIR)
+                                            others (WHO, by default the postfix
+                                            user, must reach DIR)
     labtool.py stop-lab DIR DAEMON_DIR      after `postfix stop`: stop-pids 5 DIR/pids,
                                             then waits (10 s, then SIGKILL) for the
                                             instance's daemons, then wait-ports free
@@ -26,6 +27,21 @@
     labtool.py instance-procs SPOOL DAEMON_DIR
                                             live processes of a Postfix instance:
                                             cwd == SPOOL and executable in DAEMON_DIR
+
+For sshlab.sh (a private sshd; DIR/sshlab.pids holds PID:COMM lines, the
+sshd first, DIR/sshlab.port its port):
+
+    labtool.py wait-ssh TIMEOUT PORT PID    waits until 127.0.0.1:PORT sends an SSH
+                                            banner; exit 1 on timeout or as soon as
+                                            PID (the sshd) is gone
+    labtool.py stop-sshlab DIR              SIGTERM to the sshd (only if it is still
+                                            an sshd running DIR/sshd_config) and to
+                                            its descendants (per-connection sshd
+                                            processes, user commands), SIGKILL after
+                                            5 s; then waits until the port is free
+    labtool.py sshlab-guard PARENT DIR      runs until the sshd of DIR is gone; if
+                                            PARENT (the shell that started it) goes
+                                            first, does stop-sshlab DIR
 """
 
 import errno
@@ -241,7 +257,7 @@ def find_instance_procs(spool, daemon_dir):
     return found
 
 
-def check_traverse(path):
+def check_traverse(path, who="the postfix user"):
     path = os.path.realpath(path)
     while True:
         parent = os.path.dirname(path)
@@ -249,9 +265,158 @@ def check_traverse(path):
             return 0
         path = parent
         if not os.stat(path).st_mode & 0o001:
-            print("%s is not searchable by others (mode %o): the postfix user cannot "
-                  "reach the lab below it" % (path, os.stat(path).st_mode & 0o7777))
+            print("%s is not searchable by others (mode %o): %s cannot "
+                  "reach the lab below it" % (path, os.stat(path).st_mode & 0o7777, who))
             return 1
+
+
+# --- sshlab.sh ---------------------------------------------------------------
+
+def wait_ssh(timeout, port, pid):
+    """An SSH banner on the port, not merely a bound socket: the sshd is ready
+    for clients (and it is an SSH server that answers, not something else)."""
+    deadline = time.monotonic() + timeout
+    last = "nothing tried"
+    while True:
+        if not alive(pid):
+            print("labtool: sshd (PID %d) exited" % pid, file=sys.stderr)
+            return 1
+        try:
+            with socket.create_connection((HOST, port), timeout=1) as s:
+                banner = s.recv(256)
+            if banner.startswith(b"SSH-"):
+                return 0
+            last = "unexpected greeting %r" % banner[:40]
+        except OSError as e:
+            last = str(e)
+        if time.monotonic() >= deadline:
+            print("labtool: no SSH banner on %s:%d after %gs (%s)" % (HOST, port, timeout, last),
+                  file=sys.stderr)
+            return 1
+        time.sleep(0.05)
+
+
+def cmdline(pid):
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
+    except OSError:
+        return []
+
+
+def is_lab_sshd(pid, config):
+    """PID is still the lab's listening sshd: named sshd and started with
+    -f CONFIG (a reused PID, or the system's sshd, is left alone). The
+    listener retitles itself: its cmdline becomes one string, "sshd:
+    /usr/sbin/sshd -D -f CONFIG -E LOG [listener] 0 of 100-100 startups"."""
+    args = " ".join(cmdline(pid)) + " "
+    return alive(pid) and comm(pid) == "sshd" and ("-f " + config + " ") in args
+
+
+def descendants(pid):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def read_sshlab(lab):
+    """([(pid, comm)] from DIR/sshlab.pids, port or None)."""
+    specs, port = [], None
+    try:
+        with open(os.path.join(lab, "sshlab.pids")) as f:
+            for line in f:
+                pid, _, name = line.strip().partition(":")
+                if pid.isdigit():
+                    specs.append((int(pid), name))
+    except OSError:
+        pass
+    try:
+        with open(os.path.join(lab, "sshlab.port")) as f:
+            port = int(f.read().strip())
+    except (OSError, ValueError):
+        pass
+    return specs, port
+
+
+def stop_sshlab(lab):
+    lab = os.path.realpath(lab)
+    config = os.path.join(lab, "sshd_config")
+    specs, port = read_sshlab(lab)
+    rc = 0
+    targets = []
+    for i, (pid, name) in enumerate(specs):
+        if pid <= 1 or pid == os.getpid():
+            continue
+        if i == 0:  # the sshd
+            if not alive(pid):
+                continue
+            if not is_lab_sshd(pid, config):
+                print("sshlab_stop: PID %d is no longer the lab's sshd (%s: %s); left alone"
+                      % (pid, comm(pid), " ".join(cmdline(pid))), file=sys.stderr)
+                continue
+            # Its per-connection children (and their commands) are found
+            # through the parent PID, so before the listener goes: after that
+            # they belong to PID 1.
+            targets.append(pid)
+            targets.extend(descendants(pid))
+        elif alive(pid) and (not name or comm(pid) == name):
+            targets.append(pid)
+    for pid in targets:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in targets) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in targets if alive(p)]
+    for pid in left:
+        print("sshlab_stop: PID %d (%s) ignored SIGTERM; SIGKILL" % (pid, comm(pid)),
+              file=sys.stderr)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while any(alive(p) for p in left) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in left if alive(p)]
+    if left:
+        print("sshlab_stop: still running after SIGKILL: %s"
+              % " ".join(map(str, left)), file=sys.stderr)
+        rc = 1
+    if port and wait_ports("free", 10, [port]) != 0:
+        print("sshlab_stop: something still listens on %s:%d" % (HOST, port), file=sys.stderr)
+        rc = 1
+    return rc
+
+
+def sshlab_guard(parent, lab):
+    """Stops the lab's sshd when the shell that started it is gone without
+    calling sshlab_stop (SIGKILLed, say); the sshd would otherwise stay."""
+    specs, _ = read_sshlab(lab)
+    if not specs:
+        return 1
+    sshd = specs[0][0]
+    while alive(sshd):
+        if not alive(parent):
+            return stop_sshlab(lab)
+        time.sleep(0.5)
+    return 0
 
 
 def main(argv):
@@ -272,11 +437,17 @@ def main(argv):
     elif cmd == "stop-pids":
         return stop_pids(float(args[0]), args[1:])
     elif cmd == "check-traverse":
-        return check_traverse(args[0])
+        return check_traverse(*args[:2])
     elif cmd == "stop-lab":
         return stop_lab(args[0], args[1])
     elif cmd == "instance-procs":
         instance_procs(args[0], args[1])
+    elif cmd == "wait-ssh":
+        return wait_ssh(float(args[0]), int(args[1]), int(args[2]))
+    elif cmd == "stop-sshlab":
+        return stop_sshlab(args[0])
+    elif cmd == "sshlab-guard":
+        return sshlab_guard(int(args[0]), args[1])
     else:
         print("labtool: unknown command %s" % cmd, file=sys.stderr)
         return 2
