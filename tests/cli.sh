@@ -318,7 +318,7 @@ error_is 'mailroom: demo:abc: expected a message count from 1 to 2000000' "demo:
 run 1 "missing file" "$MAILROOM" list "$TMP/nonexistent.db"
 error_is "mailroom: $TMP/nonexistent.db: No such file or directory" "missing file"
 run 1 "unknown scheme" "$MAILROOM" list imap://mail.example.org
-error_is 'mailroom: imap://mail.example.org: unknown kind of source (this mailroom opens postfix:[DIR], postqueue-json:FILE, sqlite:PATH, demo:)' \
+error_is 'mailroom: imap://mail.example.org: unknown kind of source (this mailroom opens postfix:[DIR], ssh://[USER@]HOST[:PORT][/DIR], postqueue-json:FILE, sqlite:PATH, demo:)' \
     "unknown scheme"
 printf 'From: someone\n\nnot a database\n' >"$TMP/mbox"
 cp "$TMP/mbox" "$TMP/mbox.orig"

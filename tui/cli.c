@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "filter.h"
 #include "registry.h"
+#include "ssh_prompts.h"
 #include "text.h"
 #include "xalloc.h"
 
@@ -99,7 +100,10 @@ uint8_t *cli_filter_matches(
 	return match;
 }
 
-struct mr_source *cli_open_source(const char *arg) {
+bool cli_accept_new;
+
+struct mr_source *cli_open_source(const char *arg, bool screen) {
+	ssh_prompts_install(screen, cli_accept_new);
 	char *cause = NULL;
 	struct mr_source *src = mr_source_open(mr_backend_registry, arg, &cause);
 	if (src == NULL) {

@@ -38,8 +38,14 @@ void cli_unknown_option(const char *command, const char *option);
  * "WHAT takes a number from MIN to MAX (got "ARG")". */
 bool cli_parse_number(const char *what, const char *arg, long min, long max, long *out);
 
-/* Opens a source named on the command line, or prints why not. */
-struct mr_source *cli_open_source(const char *arg);
+/* --accept-new: a remote host seen for the first time is trusted and added
+ * to known_hosts, as ssh -o StrictHostKeyChecking=accept-new does. */
+extern bool cli_accept_new;
+
+/* Opens a source named on the command line, or prints why not. An unknown
+ * remote host is refused unless --accept-new was given or screen is true,
+ * where the operator is asked (on the terminal, before the screen starts). */
+struct mr_source *cli_open_source(const char *arg, bool screen);
 
 /* The source a subcommand names in argv[first..argc) after its options: --demo's, the one
  * argument left, or without either the local Postfix queue; NULL after

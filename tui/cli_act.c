@@ -41,6 +41,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "demo", no_argument, NULL, 'd' },
+		{ "accept-new", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -60,6 +61,9 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 			break;
 		case 'd':
 			demo = true;
+			break;
+		case 'A':
+			cli_accept_new = true;
 			break;
 		default:
 			cli_unknown_option("act", argv[optind - 1]);
@@ -181,7 +185,7 @@ int cli_act(int argc, char **argv) {
 		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = a.filter_expr ? cli_parse_filter("act", a.filter_expr) : NULL;
-	struct mr_source *src = a.filter_expr && !filter ? NULL : cli_open_source(a.source);
+	struct mr_source *src = a.filter_expr && !filter ? NULL : cli_open_source(a.source, false);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		free(a.ids);

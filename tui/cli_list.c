@@ -19,6 +19,7 @@ int cli_list(int argc, char **argv) {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "demo", no_argument, NULL, 'd' },
+		{ "accept-new", no_argument, NULL, 'A' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -42,6 +43,9 @@ int cli_list(int argc, char **argv) {
 			break;
 		case 'd':
 			demo = true;
+			break;
+		case 'A':
+			cli_accept_new = true;
 			break;
 		case 'f':
 			expr = optarg;
@@ -69,7 +73,7 @@ int cli_list(int argc, char **argv) {
 	/* Listings are large: write them in big pieces. */
 	static char out_buf[1 << 16];
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
-	struct mr_source *src = cli_open_source(arg);
+	struct mr_source *src = cli_open_source(arg, false);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		return MR_EXIT_FAILED;

@@ -136,6 +136,7 @@ int cli_summary(int argc, char **argv) {
 		{ "filter", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 't' },
 		{ "demo", no_argument, NULL, 'd' },
+		{ "accept-new", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -161,6 +162,9 @@ int cli_summary(int argc, char **argv) {
 		case 'd':
 			demo = true;
 			break;
+		case 'A':
+			cli_accept_new = true;
+			break;
 		case 'h':
 			fputs(summary_usage, stdout);
 			return MR_EXIT_OK;
@@ -177,7 +181,7 @@ int cli_summary(int argc, char **argv) {
 	if (expr != NULL && filter == NULL) {
 		return MR_EXIT_USAGE;
 	}
-	struct mr_source *src = cli_open_source(arg);
+	struct mr_source *src = cli_open_source(arg, false);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		return MR_EXIT_FAILED;

@@ -49,6 +49,8 @@ static void print_help(void) {
 	       "\n"
 	       "Options:\n"
 	       "  --demo         open the built-in demo queue (changes stay in memory)\n"
+	       "  --accept-new   trust a remote host seen for the first time and add its\n"
+	       "                 key to known_hosts (also for list, act and summary)\n"
 	       "  --refresh SECONDS\n"
 	       "                 list the queue again every SECONDS on the screen (0: only\n"
 	       "                 on r); share/config sets the default, 10\n"
@@ -74,7 +76,7 @@ static int run_screen(const char *arg, long refresh) {
 	if (refresh >= 0) {
 		config.refresh = (int)refresh;
 	}
-	struct mr_source *src = cli_open_source(arg);
+	struct mr_source *src = cli_open_source(arg, true);
 	if (src == NULL) {
 		return MR_EXIT_FAILED;
 	}
@@ -114,6 +116,7 @@ int main(int argc, char **argv) {
 
 	static const struct option options[] = {
 		{ "demo", no_argument, NULL, 'd' },
+		{ "accept-new", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "refresh", required_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'V' },
@@ -127,6 +130,9 @@ int main(int argc, char **argv) {
 		switch (opt) {
 		case 'd':
 			demo = true;
+			break;
+		case 'A':
+			cli_accept_new = true;
 			break;
 		case 'r':
 			if (!cli_parse_number(

@@ -18,6 +18,7 @@ struct pf {
 	 * not in the default main.cf's alternate_config_directories): run
 	 * postqueue through sudo -n too. */
 	bool sudo_postqueue;
+	bool remote; /* over SSH: no local files to read beside the tools */
 	/* Set by pf_settings(): */
 	bool settings_read;
 	char *queue_dir; /* when readable (root): for retry times */
@@ -62,6 +63,18 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report);
 bool pf_content(struct mr_source *src, const char *id, struct mr_buf *headers, struct mr_buf *body,
 	char **cause);
+
+/* A Postfix on the other end of transport (taken over), its tools in
+ * /usr/sbin until pf_set_tool_dir says otherwise. */
+struct pf *pf_create(struct mr_transport *transport, const char *config_dir, bool sudo);
+void pf_set_tool_dir(struct pf *pf, const char *dir);
+/* What a Postfix source can do, and what it cannot, for the screen. */
+void pf_describe(struct mr_source *src);
+void pf_close(struct mr_source *src);
+/* A listing with what the queue files and the log add to it. */
+bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **cause);
+/* An output callback that keeps everything in an mr_buf. */
+bool pf_collect(void *ctx, const char *data, size_t len);
 
 /* What to tell the operator when a privileged tool failed. */
 char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res);

@@ -150,7 +150,7 @@ static void find_tool(const char *name, char out[64]) {
 	snprintf(out, 64, "%s", name);
 }
 
-static bool collect(void *ctx, const char *data, size_t len) {
+bool pf_collect(void *ctx, const char *data, size_t len) {
 	mr_buf_add(ctx, data, len);
 	return true;
 }
@@ -164,7 +164,7 @@ static void postconf(struct pf *pf, const char *const *names, char **values, siz
 	}
 	struct mr_buf out;
 	mr_buf_init(&out);
-	struct mr_command cmd = { .on_output = collect, .ctx = &out, .timeout_ms = 30 * 1000 };
+	struct mr_command cmd = { .on_output = pf_collect, .ctx = &out, .timeout_ms = 30 * 1000 };
 	struct mr_command_result res;
 	char *cause = NULL;
 	memset(values, 0, n * sizeof(*values));
@@ -202,7 +202,10 @@ static char *mail_log(char *maillog_file) {
 }
 
 void pf_settings(struct pf *pf) {
-	if (pf->settings_read) {
+	/* The queue files and the mail log are read as files, here only: over
+	 * SSH there are no retry times from them nor bounces from the log. */
+	if (pf->settings_read || pf->remote) {
+		pf->settings_read = true;
 		return;
 	}
 	static const char *const params[] = { "queue_directory", "maillog_file" };
@@ -226,25 +229,42 @@ static bool postfix_open(struct mr_source *src, const char *location, char **cau
 				location);
 		}
 	}
-	struct pf *pf = mr_xcalloc(1, sizeof(*pf));
-	pf->transport = mr_transport_local_create();
-	pf->config_dir = *location ? mr_xstrdup(location) : NULL;
+	struct pf *pf =
+		pf_create(mr_transport_local_create(), *location ? location : NULL, geteuid() != 0);
 	for (int t = 0; t < PF_TOOL_COUNT; t++) {
 		find_tool(tool_names[t], pf->tool[t]);
 	}
-	pf->sudo = geteuid() != 0;
 	src->data = pf;
 	char *shown = mr_text_visible_dup(location);
 	src->label = *location ? mr_xasprintf("postfix:%s", shown) : mr_xstrdup("postfix");
 	free(shown);
+	pf_describe(src);
+	return true;
+}
+
+struct pf *pf_create(struct mr_transport *transport, const char *config_dir, bool sudo) {
+	struct pf *pf = mr_xcalloc(1, sizeof(*pf));
+	pf->transport = transport;
+	pf->config_dir = config_dir ? mr_xstrdup(config_dir) : NULL;
+	pf_set_tool_dir(pf, "/usr/sbin");
+	pf->sudo = sudo;
+	return pf;
+}
+
+void pf_set_tool_dir(struct pf *pf, const char *dir) {
+	for (int t = 0; t < PF_TOOL_COUNT; t++) {
+		snprintf(pf->tool[t], sizeof(pf->tool[t]), "%s/%s", dir, tool_names[t]);
+	}
+}
+
+void pf_describe(struct mr_source *src) {
 	src->caps = MR_CAP_ALL_ACTIONS & ~MR_CAP_ACTION(MR_ACTION_SET_PRIORITY);
 	src->caps |= MR_CAP_CONTENT;
 	src->limits = mr_xstrdup("Postfix keeps no priority per message: \"retry now\" delivers a "
 				 "message at once, \"hold\" keeps it back");
-	return true;
 }
 
-static void postfix_close(struct mr_source *src) {
+void pf_close(struct mr_source *src) {
 	struct pf *pf = src->data;
 	if (pf != NULL) {
 		mr_transport_destroy(pf->transport);
@@ -271,7 +291,7 @@ static void *read_beside(void *arg) {
 	return NULL;
 }
 
-static bool postfix_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
 	struct side_reading side = { .pf = src->data };
 	pthread_t thread;
 	bool threaded = pthread_create(&thread, NULL, read_beside, &side) == 0;
@@ -292,8 +312,8 @@ const struct mr_backend_ops mr_backend_postfix = {
 	.usage = "postfix:[DIR]",
 	.summary = "the local Postfix queue; DIR names another instance's config directory",
 	.open = postfix_open,
-	.close = postfix_close,
-	.list = postfix_list,
+	.close = pf_close,
+	.list = pf_source_list,
 	.act = pf_act,
 	.content = pf_content,
 };

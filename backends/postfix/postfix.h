@@ -14,8 +14,15 @@
  */
 
 #include "backend.h"
+#include "ssh/transport_ssh.h"
 
 extern const struct mr_backend_ops mr_backend_postfix;
+/*   ssh://[USER@]HOST[:PORT][/CONFIG_DIR], USER@HOST: Postfix over SSH */
+extern const struct mr_backend_ops mr_backend_postfix_ssh;
+
+/* How remote sources treat unknown hosts and encrypted keys (the CLI and
+ * the screen set it before opening sources). */
+void mr_postfix_ssh_configure(const struct mr_ssh_prompts *prompts);
 extern const struct mr_backend_ops mr_backend_postqueue_json;
 
 #endif

@@ -1,0 +1,241 @@
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "postfix.h"
+#include "ssh/transport_ssh.h"
+#include "sshconfig.h"
+#include "text.h"
+#include "xalloc.h"
+
+/*
+ * A Postfix queue on another machine: the Postfix backend over the SSH
+ * transport. The destination is resolved as ssh resolves it (~/.ssh/config,
+ * core/sshconfig.c); the tools run under sudo -n unless the login is root,
+ * from the remote command_directory.
+ */
+
+static struct mr_ssh_prompts prompts = { .new_host = MR_SSH_NEW_HOST_REFUSE };
+
+void mr_postfix_ssh_configure(const struct mr_ssh_prompts *p) {
+	prompts = *p;
+}
+
+/* The whole file (its length in *len, NUL bytes and all; a megabyte at
+ * most), NULL when there is none. */
+static char *read_small_file(const char *path, size_t *len) {
+	*len = 0;
+	FILE *in = fopen(path, "r");
+	if (in == NULL) {
+		return NULL;
+	}
+	struct mr_buf text;
+	mr_buf_init(&text);
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0 && text.len < (1 << 20)) {
+		mr_buf_add(&text, chunk, n);
+	}
+	fclose(in);
+	*len = text.len;
+	return mr_buf_steal(&text);
+}
+
+static char *home_dir(void) {
+	const char *home = getenv("HOME");
+	if (home == NULL || *home == '\0') {
+		struct passwd *pw = getpwuid(getuid());
+		home = pw ? pw->pw_dir : "/";
+	}
+	return mr_xstrdup(home);
+}
+
+static char *login_name(void) {
+	struct passwd *pw = getpwuid(getuid());
+	const char *name = pw ? pw->pw_name : getenv("USER");
+	return mr_xstrdup(name ? name : "root");
+}
+
+/* ssh://[user@]host[:port][/CONFIG_DIR]: the part before the path, and the
+ * path (NULL when none). Other forms have no path. */
+static char *split_config_dir(const char *location, char **config_dir) {
+	*config_dir = NULL;
+	if (strncmp(location, "//", 2) != 0) {
+		return mr_xstrdup(location);
+	}
+	const char *rest = location + 2;
+	const char *bracket = rest[0] == '[' ? strchr(rest, ']') : NULL;
+	const char *slash = strchr(bracket ? bracket : rest, '/');
+	if (slash == NULL) {
+		return mr_xasprintf("ssh:%s", location);
+	}
+	*config_dir = mr_xstrdup(slash);
+	return mr_xasprintf("ssh:%.*s", (int)(slash - location), location);
+}
+
+/* Only these reach the remote command line as a path (quoted all the
+ * same): a directory name with anything else is refused, not passed on. */
+static bool plain_path(const char *path) {
+	return path[0] == '/' && strstr(path, "/-") == NULL && strstr(path, "..") == NULL &&
+	       strspn(path, "/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+		       strlen(path);
+}
+
+/* postconf -h command_directory on the remote side: where its tools are. */
+static void remote_tools(struct pf *pf) {
+	static const char *const args[] = { "-h", "command_directory", NULL };
+	struct mr_buf out;
+	mr_buf_init(&out);
+	struct mr_command cmd = { .on_output = pf_collect, .ctx = &out, .timeout_ms = 30 * 1000 };
+	struct mr_command_result res;
+	char *cause = NULL;
+	if (pf_run(pf, PF_POSTCONF, args, &cmd, &res, &cause)) {
+		size_t len = strcspn(out.data, "\n");
+		out.data[len] = '\0';
+		/* An absolute path of plain characters only: it goes into argv. */
+		if (res.exit_status == 0 && len < 40 && plain_path(out.data)) {
+			pf_set_tool_dir(pf, out.data);
+		}
+		mr_command_result_finish(&res);
+	}
+	free(cause);
+	mr_buf_finish(&out);
+}
+
+static bool remote_open(struct mr_source *src, const char *location, char **cause) {
+	char *config_dir = NULL;
+	char *destination = split_config_dir(location, &config_dir);
+	if (config_dir != NULL && (config_dir[1] == '\0' || !plain_path(config_dir))) {
+		char *shown = mr_text_visible_dup(config_dir);
+		mr_fail(cause, "%s: not a configuration directory mailroom will pass on (%s)",
+			src->name, shown);
+		free(shown);
+		free(destination);
+		free(config_dir);
+		return false;
+	}
+	char *home = home_dir(), *me = login_name();
+	char *config_name = mr_xasprintf("%s/.ssh/config", home);
+	size_t config_len;
+	char *config_text = read_small_file(config_name, &config_len);
+	struct mr_ssh_target target;
+	bool ok = mr_ssh_target_resolve(
+		&target, destination, config_text, config_len, config_name, home, me, cause);
+	free(config_text);
+	free(config_name);
+	free(destination);
+	if (!ok) {
+		free(home);
+		free(me);
+		free(config_dir);
+		return false;
+	}
+	if (target.proxy_jump != NULL) {
+		char *jump = mr_text_visible_dup(target.proxy_jump);
+		mr_fail(cause, "ssh %s: ProxyJump %s: mailroom does not jump through hosts yet",
+			target.alias, jump);
+		free(jump);
+		mr_ssh_target_finish(&target);
+		free(home);
+		free(me);
+		free(config_dir);
+		return false;
+	}
+	for (size_t i = 0; i < target.n_warnings; i++) {
+		fprintf(stderr, "mailroom: %s\n", target.warnings[i]);
+	}
+	/* ssh's defaults where the configuration names none. */
+	char *default_keys[3], *default_known[1];
+	const char *const *keys = (const char *const *)target.identity_files;
+	size_t n_keys = target.n_identity_files;
+	if (!target.identity_files_configured) {
+		static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+		for (size_t i = 0; i < 3; i++) {
+			default_keys[i] = mr_xasprintf("%s/.ssh/%s", home, names[i]);
+		}
+		keys = (const char *const *)default_keys;
+		n_keys = 3;
+	}
+	const char *const *known = (const char *const *)target.known_hosts_files;
+	size_t n_known = target.n_known_hosts_files;
+	if (n_known == 0) {
+		default_known[0] = mr_xasprintf("%s/.ssh/known_hosts", home);
+		known = (const char *const *)default_known;
+		n_known = 1;
+	}
+	enum mr_ssh_new_host new_host = prompts.new_host;
+	if (target.strict_host_key_checking == MR_SSH_STRICT_ACCEPT_NEW ||
+		target.strict_host_key_checking == MR_SSH_STRICT_NO) {
+		new_host = MR_SSH_NEW_HOST_ACCEPT; /* as ssh: new keys go in, changed ones never */
+	} else if (target.strict_host_key_checking == MR_SSH_STRICT_YES) {
+		new_host = MR_SSH_NEW_HOST_REFUSE;
+	}
+	struct mr_ssh_options o = {
+		.alias = target.alias,
+		.host = target.host,
+		.port = target.port,
+		.user = target.user ? target.user : me,
+		.identity_files = keys,
+		.n_identity_files = n_keys,
+		.identities_only = target.identities_only,
+		.known_hosts_files = known,
+		.n_known_hosts_files = n_known,
+		.new_host = new_host,
+		.connect_timeout_ms = target.connect_timeout_s * 1000,
+		.keepalive_s = target.server_alive_interval_s,
+		.trust_new_host = prompts.trust_new_host,
+		.passphrase = prompts.passphrase,
+		.ctx = prompts.ctx,
+	};
+	struct mr_transport *transport = mr_transport_ssh_create(&o, cause);
+	if (!target.identity_files_configured) {
+		for (size_t i = 0; i < 3; i++) {
+			free(default_keys[i]);
+		}
+	}
+	if (target.n_known_hosts_files == 0) {
+		free(default_known[0]);
+	}
+	bool root = strcmp(o.user, "root") == 0;
+	char *label = mr_xasprintf("%s%s", target.alias, config_dir ? config_dir : "");
+	mr_ssh_target_finish(&target);
+	free(home);
+	free(me);
+	if (transport == NULL) {
+		free(config_dir);
+		free(label);
+		return false;
+	}
+	struct pf *pf = pf_create(transport, config_dir, !root);
+	pf->remote = true;
+	free(config_dir);
+	remote_tools(pf);
+	src->data = pf;
+	src->label = mr_text_visible_dup(label);
+	free(label);
+	pf_describe(src);
+	return true;
+}
+
+/* user@host is a remote queue when no such file is here. */
+static int remote_probe(const char *arg) {
+	struct stat st;
+	return strchr(arg, '@') != NULL && strchr(arg, '/') == NULL && stat(arg, &st) != 0 ? 2 : 0;
+}
+
+const struct mr_backend_ops mr_backend_postfix_ssh = {
+	.name = "ssh",
+	.usage = "ssh://[USER@]HOST[:PORT][/DIR]",
+	.summary = "a Postfix queue over SSH (also USER@HOST); DIR names an instance's config "
+		   "directory",
+	.open = remote_open,
+	.probe = remote_probe,
+	.close = pf_close,
+	.list = pf_source_list,
+	.act = pf_act,
+	.content = pf_content,
+};

@@ -1,0 +1,57 @@
+#ifndef MR_BACKEND_SSH_INTERNAL_H
+#define MR_BACKEND_SSH_INTERNAL_H
+
+#include <libssh2.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "transport_ssh.h"
+
+/* The options, owned. */
+struct ssh_config {
+	char *alias, *host, *user;
+	int port;
+	char **identity_files;
+	size_t n_identity_files;
+	bool identities_only;
+	char **known_hosts_files;
+	size_t n_known_hosts_files;
+	enum mr_ssh_new_host new_host;
+	int connect_timeout_ms, keepalive_s;
+	bool (*trust_new_host)(void *ctx, const char *where, const char *fingerprint);
+	char *(*passphrase)(void *ctx, const char *key_file);
+	void *ctx;
+};
+
+struct ssh_transport {
+	struct mr_transport base;
+	struct ssh_config config;
+	char *where; /* "user@host:port" or the alias, for messages */
+	/* One command at a time: a libssh2 session is not for two threads. */
+	pthread_mutex_t lock;
+	int sock; /* -1: not connected */
+	LIBSSH2_SESSION *session;
+	bool dropped; /* the session failed; open a new one before the next command */
+};
+
+/* Opens the session: TCP, handshake, host key, authentication. */
+bool ssh_connect(struct ssh_transport *t, char **cause);
+void ssh_disconnect(struct ssh_transport *t);
+
+/* Before the handshake: ask for the kinds of host key known_hosts has for
+ * this host first, as ssh does (hostkey.c). */
+void ssh_prefer_known_host_keys(struct ssh_transport *t);
+/* The server's key checked against known_hosts (hostkey.c). */
+bool ssh_check_host_key(struct ssh_transport *t, char **cause);
+
+/* Logs in as the user: the agent, then the key files (auth.c). */
+bool ssh_authenticate(struct ssh_transport *t, char **cause);
+
+/* libssh2's last error message for the session. */
+const char *ssh_error(LIBSSH2_SESSION *session);
+
+/* Waits until the socket is ready the way the session waits for, or until
+ * deadline_ms (monotonic; 0: none). False on timeout. */
+bool ssh_wait(struct ssh_transport *t, int64_t deadline_ms);
+
+#endif

@@ -1,0 +1,152 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "internal.h"
+#include "xalloc.h"
+
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+
+static void library_init(void) {
+	libssh2_init(0);
+}
+
+const char *ssh_error(LIBSSH2_SESSION *session) {
+	char *msg = NULL;
+	if (session == NULL || libssh2_session_last_error(session, &msg, NULL, 0) == 0 ||
+		msg == NULL) {
+		return "no more detail";
+	}
+	return msg;
+}
+
+bool ssh_wait(struct ssh_transport *t, int64_t deadline_ms) {
+	int dir = libssh2_session_block_directions(t->session);
+	struct pollfd p = { .fd = t->sock };
+	p.events = (short)(((dir & LIBSSH2_SESSION_BLOCK_INBOUND) ? POLLIN : 0) |
+			   ((dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0));
+	if (p.events == 0) {
+		p.events = POLLIN;
+	}
+	/* A second at most, so that the caller sends keepalives and sees its
+	 * deadline. */
+	int timeout = 1000;
+	if (deadline_ms > 0) {
+		int64_t left = deadline_ms - mr_monotonic_ms();
+		if (left <= 0) {
+			return false;
+		}
+		timeout = left < timeout ? (int)left : timeout;
+	}
+	int n = poll(&p, 1, timeout);
+	return n >= 0 || errno == EINTR;
+}
+
+/* A TCP connection to host:port within timeout_ms, trying each address. */
+static int tcp_connect(const struct ssh_config *c, int timeout_ms, char **cause) {
+	char port[16];
+	snprintf(port, sizeof(port), "%d", c->port);
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *list = NULL;
+	int gai = getaddrinfo(c->host, port, &hints, &list);
+	if (gai != 0) {
+		mr_fail(cause, "ssh %s: cannot resolve %s: %s", c->alias, c->host,
+			gai_strerror(gai));
+		return -1;
+	}
+	int sock = -1, err = 0;
+	for (struct addrinfo *a = list; a != NULL && sock < 0; a = a->ai_next) {
+		sock = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			a->ai_protocol);
+		if (sock < 0) {
+			err = errno;
+			continue;
+		}
+		if (connect(sock, a->ai_addr, a->ai_addrlen) != 0 && errno == EINPROGRESS) {
+			struct pollfd p = { .fd = sock, .events = POLLOUT };
+			int ready = poll(&p, 1, timeout_ms);
+			socklen_t len = sizeof(err);
+			if (ready <= 0) {
+				err = ready == 0 ? ETIMEDOUT : errno;
+			} else if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+				err = errno;
+			}
+		} else {
+			err = errno == EINPROGRESS ? 0 : errno;
+			if (err == 0 || err == EISCONN) {
+				err = 0;
+			}
+		}
+		if (err != 0) {
+			close(sock);
+			sock = -1;
+		}
+	}
+	freeaddrinfo(list);
+	if (sock < 0) {
+		mr_fail(cause, "ssh %s: cannot connect to %s port %d: %s", c->alias, c->host,
+			c->port, strerror(err ? err : ECONNREFUSED));
+		return -1;
+	}
+	/* libssh2 runs blocking for the handshake and the login (bounded by
+	 * libssh2_session_set_timeout), non-blocking while a command runs. */
+	fcntl(sock, F_SETFL, fcntl(sock, F_GETFL) & ~O_NONBLOCK);
+	return sock;
+}
+
+void ssh_disconnect(struct ssh_transport *t) {
+	if (t->session != NULL) {
+		libssh2_session_set_blocking(t->session, 1);
+		libssh2_session_set_timeout(t->session, 2000);
+		if (!t->dropped) {
+			libssh2_session_disconnect(t->session, "mailroom is done");
+		}
+		libssh2_session_free(t->session);
+		t->session = NULL;
+	}
+	if (t->sock >= 0) {
+		close(t->sock);
+		t->sock = -1;
+	}
+	t->dropped = false;
+}
+
+bool ssh_connect(struct ssh_transport *t, char **cause) {
+	pthread_once(&library_once, library_init);
+	int timeout_ms = t->config.connect_timeout_ms > 0 ? t->config.connect_timeout_ms : 30000;
+	t->sock = tcp_connect(&t->config, timeout_ms, cause);
+	if (t->sock < 0) {
+		return false;
+	}
+	t->session = libssh2_session_init();
+	if (t->session == NULL) {
+		ssh_disconnect(t);
+		return mr_fail(cause, "ssh %s: cannot start an SSH session", t->where);
+	}
+	libssh2_session_set_blocking(t->session, 1);
+	libssh2_session_set_timeout(t->session, timeout_ms);
+	ssh_prefer_known_host_keys(t);
+	if (libssh2_session_handshake(t->session, t->sock) != 0) {
+		bool ok = mr_fail(cause, "ssh %s: the SSH handshake failed: %s", t->where,
+			ssh_error(t->session));
+		t->dropped = true;
+		ssh_disconnect(t);
+		return ok;
+	}
+	if (!ssh_check_host_key(t, cause) || !ssh_authenticate(t, cause)) {
+		ssh_disconnect(t);
+		return false;
+	}
+	if (t->config.keepalive_s > 0) {
+		libssh2_keepalive_config(t->session, 1, (unsigned)t->config.keepalive_s);
+	}
+	return true;
+}

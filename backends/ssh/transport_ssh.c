@@ -1,0 +1,286 @@
+#include "transport_ssh.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "internal.h"
+#include "shquote.h"
+#include "xalloc.h"
+
+/* Standard error beyond this is dropped, as with local programs. */
+enum { ERR_MAX = 1 << 20 };
+
+static char **copy_list(const char *const *list, size_t n) {
+	char **out = mr_xcalloc(n + 1, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		out[i] = mr_xstrdup(list[i]);
+	}
+	return out;
+}
+
+static void free_list(char **list, size_t n) {
+	for (size_t i = 0; list != NULL && i < n; i++) {
+		free(list[i]);
+	}
+	free(list);
+}
+
+/* A failure of the connection itself, as opposed to the command's. */
+static bool connection_lost(int rc) {
+	return rc == LIBSSH2_ERROR_SOCKET_SEND || rc == LIBSSH2_ERROR_SOCKET_RECV ||
+	       rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT ||
+	       rc == LIBSSH2_ERROR_TIMEOUT || rc == LIBSSH2_ERROR_KEX_FAILURE ||
+	       rc == LIBSSH2_ERROR_DECRYPT;
+}
+
+/* The number of a signal named as SSH names them ("TERM"), 0 when unknown. */
+static int signal_number(const char *name) {
+	static const struct {
+		const char *name;
+		int number;
+	} signals[] = { { "ABRT", SIGABRT }, { "ALRM", SIGALRM }, { "FPE", SIGFPE },
+		{ "HUP", SIGHUP }, { "ILL", SIGILL }, { "INT", SIGINT }, { "KILL", SIGKILL },
+		{ "PIPE", SIGPIPE }, { "QUIT", SIGQUIT }, { "SEGV", SIGSEGV }, { "TERM", SIGTERM },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 } };
+	for (size_t i = 0; i < sizeof(signals) / sizeof(*signals); i++) {
+		if (strcmp(name, signals[i].name) == 0) {
+			return signals[i].number;
+		}
+	}
+	return 0;
+}
+
+struct exec_state {
+	struct ssh_transport *t;
+	LIBSSH2_CHANNEL *channel;
+	int64_t deadline; /* 0: none */
+	int rc;           /* the libssh2 error that ended the run, or 0 */
+};
+
+/* Waits for the socket while libssh2 says EAGAIN, sending keepalives;
+ * false when the deadline passed. */
+static bool wait_more(struct exec_state *x) {
+	if (x->t->config.keepalive_s > 0) {
+		int next = 0;
+		libssh2_keepalive_send(x->t->session, &next);
+	}
+	return ssh_wait(x->t, x->deadline);
+}
+
+/* Reads what is there of standard output and error; false when the
+ * command must stop (the callback said so) or the connection failed. */
+static bool drain(struct exec_state *x, const struct mr_command *cmd, struct mr_command_result *res,
+	bool *progress) {
+	char data[32768];
+	for (;;) {
+		ssize_t n = libssh2_channel_read(x->channel, data, sizeof(data));
+		if (n > 0) {
+			*progress = true;
+			if (cmd->on_output != NULL && !cmd->on_output(cmd->ctx, data, (size_t)n)) {
+				res->cancelled = true;
+				return false;
+			}
+			continue;
+		}
+		ssize_t e = libssh2_channel_read_stderr(x->channel, data, sizeof(data));
+		if (e > 0) {
+			*progress = true;
+			size_t room = res->err.len < ERR_MAX ? ERR_MAX - res->err.len : 0;
+			mr_buf_add(&res->err, data, (size_t)e < room ? (size_t)e : room);
+			continue;
+		}
+		int rc = n < 0 && n != LIBSSH2_ERROR_EAGAIN   ? (int)n
+			 : e < 0 && e != LIBSSH2_ERROR_EAGAIN ? (int)e
+							      : 0;
+		if (rc != 0) {
+			x->rc = rc;
+			return false;
+		}
+		return true;
+	}
+}
+
+static bool run_channel(struct exec_state *x, const struct mr_command *cmd, const char *line,
+	struct mr_command_result *res) {
+	int rc;
+	while ((rc = libssh2_channel_process_startup(x->channel, "exec", 4, line,
+			(unsigned)strlen(line))) == LIBSSH2_ERROR_EAGAIN) {
+		if (!wait_more(x)) {
+			res->timed_out = true;
+			return false;
+		}
+	}
+	if (rc != 0) {
+		x->rc = rc;
+		return false;
+	}
+	size_t sent = 0;
+	bool eof_sent = false;
+	while (!libssh2_channel_eof(x->channel)) {
+		bool progress = false;
+		if (sent < cmd->input_len) {
+			ssize_t w = libssh2_channel_write(
+				x->channel, cmd->input + sent, cmd->input_len - sent);
+			if (w > 0) {
+				sent += (size_t)w;
+				progress = true;
+			} else if (w != LIBSSH2_ERROR_EAGAIN) {
+				x->rc = (int)w;
+				return false;
+			}
+		} else if (!eof_sent) {
+			rc = libssh2_channel_send_eof(x->channel);
+			if (rc == 0) {
+				eof_sent = true;
+			} else if (rc != LIBSSH2_ERROR_EAGAIN) {
+				x->rc = rc;
+				return false;
+			}
+		}
+		if (!drain(x, cmd, res, &progress)) {
+			return false;
+		}
+		if (!progress && !libssh2_channel_eof(x->channel) && !wait_more(x)) {
+			res->timed_out = true;
+			return false;
+		}
+	}
+	bool progress = false;
+	return drain(x, cmd, res, &progress);
+}
+
+static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
+	struct mr_command_result *res, char **cause) {
+	struct ssh_transport *t = (struct ssh_transport *)base;
+	*res = (struct mr_command_result){ .exit_status = -1 };
+	mr_buf_init(&res->err);
+	pthread_mutex_lock(&t->lock);
+	/* A session that dropped is opened again before a command is sent,
+	 * never while one runs. */
+	if (t->dropped || t->session == NULL) {
+		ssh_disconnect(t);
+		if (!ssh_connect(t, cause)) {
+			pthread_mutex_unlock(&t->lock);
+			return false;
+		}
+	}
+	struct mr_buf line;
+	mr_buf_init(&line);
+	mr_shell_quote_argv(&line, cmd->argv);
+	struct exec_state x = { t, NULL, 0, 0 };
+	if (cmd->timeout_ms > 0) {
+		x.deadline = mr_monotonic_ms() + cmd->timeout_ms;
+	}
+	libssh2_session_set_blocking(t->session, 0);
+	while ((x.channel = libssh2_channel_open_session(t->session)) == NULL &&
+		libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_EAGAIN) {
+		if (!wait_more(&x)) {
+			break;
+		}
+	}
+	bool ok = true;
+	if (x.channel == NULL) {
+		int err = libssh2_session_last_errno(t->session);
+		t->dropped = connection_lost(err) || err == LIBSSH2_ERROR_EAGAIN;
+		ok = mr_fail(cause, "ssh %s: cannot start %s: %s", t->where, cmd->argv[0],
+			ssh_error(t->session));
+	} else {
+		bool finished = run_channel(&x, cmd, line.data, res);
+		if (!finished && x.rc != 0 && connection_lost(x.rc)) {
+			t->dropped = true;
+			ok = mr_fail(cause,
+				"ssh %s: the connection dropped while %s ran (%s); it was not "
+				"sent again: list the queue to see what it did",
+				t->where, cmd->argv[0], ssh_error(t->session));
+		} else if (!finished && x.rc != 0) {
+			ok = mr_fail(cause, "ssh %s: %s: %s", t->where, cmd->argv[0],
+				ssh_error(t->session));
+		}
+		if (!t->dropped) {
+			/* Closing ends the remote program when it is still running
+			 * (cancelled, timed out): sshd hangs it up. */
+			int64_t close_by = mr_monotonic_ms() + 5000;
+			struct exec_state closing = { t, x.channel, close_by, 0 };
+			while (libssh2_channel_close(x.channel) == LIBSSH2_ERROR_EAGAIN &&
+				wait_more(&closing)) {
+			}
+			while (libssh2_channel_wait_closed(x.channel) == LIBSSH2_ERROR_EAGAIN &&
+				wait_more(&closing)) {
+			}
+			if (finished) {
+				res->exit_status = libssh2_channel_get_exit_status(x.channel);
+				char *signal = NULL;
+				libssh2_channel_get_exit_signal(
+					x.channel, &signal, NULL, NULL, NULL, NULL, NULL);
+				if (signal != NULL) {
+					res->signal = signal_number(signal);
+					res->exit_status = -1;
+					free(signal);
+				}
+			}
+		}
+		libssh2_channel_free(x.channel);
+	}
+	if (!t->dropped) {
+		libssh2_session_set_blocking(t->session, 1);
+	}
+	mr_buf_finish(&line);
+	pthread_mutex_unlock(&t->lock);
+	if (!ok) {
+		mr_command_result_finish(res);
+	}
+	return ok;
+}
+
+static void ssh_destroy(struct mr_transport *base) {
+	struct ssh_transport *t = (struct ssh_transport *)base;
+	ssh_disconnect(t);
+	struct ssh_config *c = &t->config;
+	free(c->alias);
+	free(c->host);
+	free(c->user);
+	free_list(c->identity_files, c->n_identity_files);
+	free_list(c->known_hosts_files, c->n_known_hosts_files);
+	pthread_mutex_destroy(&t->lock);
+	free(t->where);
+	free(t);
+}
+
+static const struct mr_transport_ops ssh_ops = {
+	.name = "ssh",
+	.run = ssh_run,
+	.destroy = ssh_destroy,
+};
+
+struct mr_transport *mr_transport_ssh_create(const struct mr_ssh_options *o, char **cause) {
+	struct ssh_transport *t = mr_xcalloc(1, sizeof(*t));
+	t->config = (struct ssh_config){
+		.alias = mr_xstrdup(o->alias ? o->alias : o->host),
+		.host = mr_xstrdup(o->host),
+		.user = mr_xstrdup(o->user),
+		.port = o->port,
+		.identity_files = copy_list(o->identity_files, o->n_identity_files),
+		.n_identity_files = o->n_identity_files,
+		.identities_only = o->identities_only,
+		.known_hosts_files = copy_list(o->known_hosts_files, o->n_known_hosts_files),
+		.n_known_hosts_files = o->n_known_hosts_files,
+		.new_host = o->new_host,
+		.connect_timeout_ms = o->connect_timeout_ms,
+		.keepalive_s = o->keepalive_s,
+		.trust_new_host = o->trust_new_host,
+		.passphrase = o->passphrase,
+		.ctx = o->ctx,
+	};
+	t->where = mr_xasprintf("%s@%s:%d", o->user, o->host, o->port);
+	t->base = (struct mr_transport){ &ssh_ops, t->where };
+	t->sock = -1;
+	pthread_mutex_init(&t->lock, NULL);
+	if (!ssh_connect(t, cause)) {
+		ssh_destroy(&t->base);
+		return NULL;
+	}
+	return &t->base;
+}

@@ -1,0 +1,216 @@
+#!/bin/sh
+# mailroom over SSH: a private sshd on 127.0.0.1 (tests/lab/sshlab.sh) in
+# front of the private Postfix instance (tests/lab/lab.sh), logged in as the
+# lab account whose sudo is limited to the Postfix tools. The real binary, a
+# real sshd, real key files and known_hosts files. Needs root, postfix and
+# openssh-server; without them it prints "1..0 # SKIP".
+#
+#   ssh.sh MAILROOM PYTHON
+set -u
+
+MAILROOM=$1
+PYTHON=$2
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+LAB_HOME=$HERE/lab
+SSHLAB_HOME=$HERE/lab
+LAB_PYTHON=$PYTHON
+export LAB_HOME LAB_PYTHON SSHLAB_HOME
+# shellcheck source=tests/tap.sh
+. "$HERE/tap.sh"
+# shellcheck source=tests/lab/lab.sh
+. "$LAB_HOME/lab.sh"
+# shellcheck source=tests/lab/sshlab.sh
+. "$LAB_HOME/sshlab.sh"
+
+if ! reason=$(lab_can_run 2>&1) || ! reason=$(sshlab_can_run 2>&1); then
+    echo "1..0 # SKIP $reason"
+    exit 0
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-ssh.XXXXXX")
+cleanup() {
+    trap - EXIT INT TERM
+    sshlab_stop "$TMP/ssh" >&2
+    lab_stop "$TMP/lab" >&2
+    rm -rf "$TMP"
+}
+trap 'cleanup' EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+chmod 755 "$TMP" # the postfix user and the lab account must reach $TMP/lab
+mkdir "$TMP/lab" "$TMP/ssh"
+
+diag() {
+    sed 's/^/#   /' "$1"
+}
+okd() {
+    okd_status=$1
+    ok "$1" "$2"
+    [ "$okd_status" -eq 0 ] || diag "$3"
+}
+
+# --- the lab: Postfix with deferred mail, and sshd in front of it -------------
+lab_start "$TMP/lab" 2>"$TMP/err"
+okd $? "lab starts (private Postfix instance + sink on 127.0.0.1)" "$TMP/err"
+sshlab_start "$TMP/ssh" 2>"$TMP/err"
+okd $? "sshd starts on 127.0.0.1 with its own host keys" "$TMP/err"
+if [ -z "${LAB_CONFIG:-}" ] || [ -z "${SSHLAB_PORT:-}" ]; then
+    tap_end
+    exit 1
+fi
+echo "# LAB_CONFIG=$LAB_CONFIG sshd=127.0.0.1:$SSHLAB_PORT"
+S=mqtest@sink.test
+for rcpts in greylist@sink.test greylist@sink.test greylist@sink.test full@sink.test \
+    "greylist@sink.test full@sink.test" nouser@sink.test; do
+    # shellcheck disable=SC2086 # one or two addresses
+    lab_send "$TMP/lab" "$S" $rcpts 2>>"$TMP/err"
+done
+lab_wait_queue "$TMP/lab" 5 deferred 60 2>"$TMP/err"
+okd $? "5 messages in deferred" "$TMP/err"
+
+# The operator's home: ~/.ssh/config names the lab as "lab".
+export HOME="$TMP/home"
+mkdir -p "$HOME/.ssh"
+write_config() { # KEY KNOWN_HOSTS
+    cat >"$HOME/.ssh/config" <<CONF
+# the lab's sshd
+Host lab
+    HostName 127.0.0.1
+    Port $SSHLAB_PORT
+    User $SSHLAB_USER
+    IdentityFile $1
+    IdentitiesOnly yes
+    UserKnownHostsFile $2
+    ServerAliveInterval 5
+CONF
+}
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
+REMOTE="ssh://lab$LAB_CONFIG"
+
+# ids PYTHON-readable listing FILE -> sorted "id queue" lines
+ids() {
+    "$PYTHON" -c 'import json, sys
+for l in sorted(json.loads(l)["queue_id"] + " " + json.loads(l)["queue_name"] for l in open(sys.argv[1])): print(l)' "$1"
+}
+
+# --- listing ------------------------------------------------------------------
+# Here the mail log adds what bounced; over SSH there is no log to read.
+"$MAILROOM" list --json --filter -queue:bounced "postfix:$LAB_CONFIG" >"$TMP/local.jsonl" 2>"$TMP/err"
+"$MAILROOM" list --json "$REMOTE" >"$TMP/remote.jsonl" 2>"$TMP/err"
+okd $? "list --json $REMOTE exits 0" "$TMP/err"
+ids "$TMP/local.jsonl" >"$TMP/local.ids"
+ids "$TMP/remote.jsonl" >"$TMP/remote.ids"
+[ "$(wc -l <"$TMP/remote.ids")" -eq 5 ] && cmp -s "$TMP/local.ids" "$TMP/remote.ids"
+okd $? "over SSH: the same 5 messages as listed here ($(wc -l <"$TMP/remote.ids"))" "$TMP/remote.ids"
+"$PYTHON" -c 'import json, sys
+ms = [json.loads(l) for l in open(sys.argv[1])]
+cats = sorted(r["diagnosis"]["category"] for m in ms for r in m["recipients"] if r.get("diagnosis"))
+assert cats.count("greylisting") == 4, cats
+print(len(cats), "recipients decoded")' "$TMP/remote.jsonl" >"$TMP/check" 2>&1
+okd $? "the remote reasons are decoded ($(tail -1 "$TMP/check"))" "$TMP/check"
+grep -q "Accepted publickey for $SSHLAB_USER from 127.0.0.1" "$SSHLAB_LOG"
+okd $? "sshd logged the key login of $SSHLAB_USER" "$SSHLAB_LOG"
+
+# --- actions, each routed through sudo -n on the other side -------------------
+act() { # ACTION FILTER
+    "$MAILROOM" act "$1" --yes --filter "$2" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+}
+queue_of() { # the queues of the remote listing, as "deferred:N hold:N"
+    "$MAILROOM" list --json "$REMOTE" 2>/dev/null | "$PYTHON" -c 'import json, sys, collections
+c = collections.Counter(json.loads(l)["queue_name"] for l in sys.stdin)
+print(" ".join(f"{k}:{c[k]}" for k in sorted(c)))'
+}
+act hold cat:greylisting
+okd $? "act hold cat:greylisting over SSH" "$TMP/err"
+grep -q "hold: 4 done, 0 not found, 0 failed" "$TMP/out"
+okd $? "hold: 4 done" "$TMP/out"
+[ "$(queue_of)" = "deferred:1 hold:4" ]
+ok $? "the remote queue has the 4 held ($(queue_of))"
+[ "$(/usr/sbin/postqueue -c "$LAB_CONFIG" -j | grep -c '"queue_name": "hold"')" -eq 4 ]
+ok $? "postqueue on the server agrees: 4 in hold"
+act release queue:hold
+grep -q "release: 4 done" "$TMP/out" && [ "$(queue_of)" = "deferred:5" ]
+okd $? "act release: 4 done, all deferred again" "$TMP/out"
+act retry cat:mailbox-full
+grep -q "retry: 2 done" "$TMP/out"
+okd $? "act retry over SSH (postqueue -i): 2 done" "$TMP/out"
+act expire cat:mailbox-full
+grep -q "expire: 2 done" "$TMP/out"
+okd $? "act expire over SSH: 2 done" "$TMP/out"
+one=$("$PYTHON" -c 'import json, sys
+print(next(json.loads(l)["queue_id"] for l in open(sys.argv[1]) if "greylist@sink.test" in l and "full@" not in l))' "$TMP/remote.jsonl")
+"$MAILROOM" act delete --yes "$one" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+grep -q "delete: 1 done" "$TMP/out" && ! /usr/sbin/postqueue -c "$LAB_CONFIG" -j | grep -q "\"$one\""
+okd $? "act delete $one over SSH: gone from the server's queue" "$TMP/out"
+# Requeued mail goes through pickup again and gets new ids.
+act requeue cat:greylisting
+grep -Eq "requeue: [1-9][0-9]* done, 0 not found, 0 failed" "$TMP/out"
+okd $? "act requeue over SSH: $(tail -1 "$TMP/out")" "$TMP/out"
+
+# --- host keys ----------------------------------------------------------------
+fails_with() { # WHAT TEXT COMMAND...: exit 1 and TEXT on stderr
+    fw_what=$1 fw_text=$2
+    shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    fw_status=$?
+    [ "$fw_status" -eq 1 ] && grep -qF -- "$fw_text" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ]
+    okd $? "$fw_what (exit $fw_status)" "$TMP/err"
+}
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS_WRONG"
+fails_with "a changed host key is refused, with the fingerprint and the line" \
+    "THE HOST KEY HAS CHANGED: the server's ED25519 key is SHA256:" \
+    "$MAILROOM" list --accept-new "$REMOTE"
+grep -qF "$SSHLAB_KNOWN_HOSTS_WRONG line 1 says otherwise" "$TMP/err"
+okd $? "the mismatch names the known_hosts line" "$TMP/err"
+fp=$(ssh-keygen -lf "$SSHLAB_DIR/ssh_host_ed25519_key.pub" | cut -d' ' -f2)
+grep -qF "$fp" "$TMP/err"
+okd $? "the fingerprint shown is the server's, as ssh-keygen -l prints it ($fp)" "$TMP/err"
+write_config "$SSHLAB_KEY" "$HOME/.ssh/known_hosts"
+fails_with "an unknown host is refused without --accept-new" \
+    "unknown host: its ED25519 key is $fp" "$MAILROOM" list "$REMOTE"
+[ ! -s "$HOME/.ssh/known_hosts" ]
+ok $? "nothing was added to known_hosts"
+"$MAILROOM" list --accept-new "$REMOTE" >/dev/null 2>"$TMP/err" &&
+    grep -q "^\[127.0.0.1\]:$SSHLAB_PORT ssh-ed25519 " "$HOME/.ssh/known_hosts"
+okd $? "--accept-new lists and adds the key to known_hosts" "$TMP/err"
+"$MAILROOM" list "$REMOTE" >/dev/null 2>"$TMP/err"
+okd $? "then the host is known without --accept-new" "$TMP/err"
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS_HASHED"
+"$MAILROOM" list "$REMOTE" >/dev/null 2>"$TMP/err"
+okd $? "a hashed known_hosts entry is found" "$TMP/err"
+
+# --- keys ---------------------------------------------------------------------
+write_config "$SSHLAB_KEY_WRONG" "$SSHLAB_KNOWN_HOSTS"
+fails_with "a key the server does not know: refused, saying which was tried" \
+    "no key was accepted for $SSHLAB_USER (tried: $SSHLAB_KEY_WRONG (refused))" \
+    "$MAILROOM" list "$REMOTE"
+write_config "$SSHLAB_KEY_RSA" "$SSHLAB_KNOWN_HOSTS"
+fails_with "an RSA key: the SHA-1 refusal explained, with the remedies" \
+    "libssh2 1.10 signs RSA keys with SHA-1 (ssh-rsa), which OpenSSH 8.8 and later refuse; use an ed25519 or ECDSA key" \
+    "$MAILROOM" list "$REMOTE"
+grep -q "signature algorithm ssh-rsa not in PubkeyAcceptedAlgorithms" "$SSHLAB_LOG"
+okd $? "sshd's log agrees: ssh-rsa refused" "$SSHLAB_LOG"
+write_config "$SSHLAB_KEY_PASS" "$SSHLAB_KNOWN_HOSTS"
+fails_with "a key with a passphrase and no terminal to ask on: skipped, and said" \
+    "$SSHLAB_KEY_PASS (it needs a passphrase, none given)" \
+    "$MAILROOM" list "$REMOTE"
+write_config "$SSHLAB_KEY_ECDSA" "$SSHLAB_KNOWN_HOSTS"
+"$MAILROOM" list "$REMOTE" >/dev/null 2>"$TMP/err"
+okd $? "an ECDSA key logs in" "$TMP/err"
+
+# --- what is typed ------------------------------------------------------------
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
+# The default instance there: listed when it runs, else said to be down.
+"$MAILROOM" list --json "$SSHLAB_USER@lab" >/dev/null 2>"$TMP/err"
+[ ! -s "$TMP/err" ] || grep -q "Postfix is not running on $SSHLAB_USER@127.0.0.1:$SSHLAB_PORT" "$TMP/err"
+okd $? "USER@HOST reaches the same host through ~/.ssh/config" "$TMP/err"
+fails_with "a host that starts with '-' never reaches anything" \
+    "a host name may not start with '-'" "$MAILROOM" list "ssh://-oProxyCommand=touch%20x"
+fails_with "a configuration directory with shell syntax is refused" \
+    "not a configuration directory mailroom will pass on" "$MAILROOM" list "ssh://lab/etc/\$(reboot)"
+free_port=$(lab_tool free-ports 1 2>/dev/null || echo 1)
+fails_with "nothing listening: the connection refused, named" \
+    "cannot connect to 127.0.0.1 port $free_port: Connection refused" \
+    "$MAILROOM" list "ssh://$SSHLAB_USER@127.0.0.1:$free_port"
+
+tap_end

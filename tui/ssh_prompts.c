@@ -1,0 +1,93 @@
+#include "ssh_prompts.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "postfix/postfix.h"
+#include "text.h"
+#include "xalloc.h"
+
+/*
+ * Questions for remote sources, asked on the terminal (/dev/tty) before the
+ * screen starts, as ssh asks them: whether to trust a host seen for the
+ * first time, and a key's passphrase (not echoed). Without a terminal
+ * nothing is asked: the host is refused, the key skipped.
+ */
+
+/* A line from the terminal, echo off when secret; NULL without one. */
+static char *ask(const char *question, bool secret) {
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		return NULL;
+	}
+	struct termios was, quiet;
+	bool restore = secret && tcgetattr(fd, &was) == 0;
+	if (restore) {
+		quiet = was;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (write(fd, question, strlen(question)) < 0) {
+		/* The answer is read all the same. */
+	}
+	char line[1024];
+	size_t len = 0;
+	char c;
+	while (len + 1 < sizeof(line) && read(fd, &c, 1) == 1 && c != '\n') {
+		line[len++] = c;
+	}
+	line[len] = '\0';
+	if (restore) {
+		tcsetattr(fd, TCSAFLUSH, &was);
+		if (write(fd, "\n", 1) < 0) {
+			/* nothing to do */
+		}
+	}
+	close(fd);
+	char *answer = mr_xstrdup(line);
+	memset(line, 0, sizeof(line));
+	return answer;
+}
+
+static bool trust_new_host(void *ctx, const char *where, const char *fingerprint) {
+	(void)ctx;
+	char *shown = mr_text_visible_dup(where);
+	char *question = mr_xasprintf("mailroom: %s is not a known host. Its key's fingerprint is "
+				      "%s.\nTrust it and add it to known_hosts (yes/no)? ",
+		shown, fingerprint);
+	char *answer = ask(question, false);
+	bool yes = answer != NULL && strcmp(answer, "yes") == 0;
+	free(answer);
+	free(question);
+	free(shown);
+	return yes;
+}
+
+static char *passphrase(void *ctx, const char *key_file) {
+	(void)ctx;
+	char *shown = mr_text_visible_dup(key_file);
+	char *question = mr_xasprintf("mailroom: passphrase for %s: ", shown);
+	char *answer = ask(question, true);
+	free(question);
+	free(shown);
+	if (answer != NULL && *answer == '\0') {
+		free(answer); /* an empty answer skips the key, as with ssh */
+		return NULL;
+	}
+	return answer;
+}
+
+void ssh_prompts_install(bool ask_new_host, bool accept_new) {
+	struct mr_ssh_prompts p = {
+		.new_host = accept_new     ? MR_SSH_NEW_HOST_ACCEPT
+			    : ask_new_host ? MR_SSH_NEW_HOST_ASK
+					   : MR_SSH_NEW_HOST_REFUSE,
+		.trust_new_host = trust_new_host,
+		.passphrase = passphrase,
+	};
+	mr_postfix_ssh_configure(&p);
+}

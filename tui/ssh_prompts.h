@@ -1,0 +1,12 @@
+#ifndef MR_SSH_PROMPTS_H
+#define MR_SSH_PROMPTS_H
+
+#include <stdbool.h>
+
+/* How remote sources opened from now on treat a host seen for the first
+ * time: asked on the terminal (the screen), refused (the commands), or
+ * added to known_hosts (--accept-new). Passphrases are asked on the
+ * terminal in every case. */
+void ssh_prompts_install(bool ask_new_host, bool accept_new);
+
+#endif
