@@ -69,6 +69,21 @@ static LIBSSH2_KNOWNHOSTS *read_known_hosts(struct ssh_transport *t) {
 	return kh;
 }
 
+/* Each of the comma-separated algorithms that is among supported, added to
+ * the list. */
+static void add_supported(
+	struct mr_buf *list, const char *algorithms, const char **supported, int n_supported) {
+	char *copy = mr_xstrdup(algorithms), *save = NULL;
+	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		for (int i = 0; i < n_supported; i++) {
+			if (strcmp(supported[i], name) == 0) {
+				mr_buf_printf(list, "%s%s", list->len ? "," : "", name);
+			}
+		}
+	}
+	free(copy);
+}
+
 void ssh_prefer_known_host_keys(struct ssh_transport *t) {
 	LIBSSH2_KNOWNHOSTS *kh = read_known_hosts(t);
 	if (kh == NULL) {
@@ -90,21 +105,30 @@ void ssh_prefer_known_host_keys(struct ssh_transport *t) {
 	}
 	libssh2_knownhost_free(kh);
 	/* The kinds known first, so that a host is checked against the key
-	 * known_hosts has for it rather than found "unknown" under another. */
+	 * known_hosts has for it rather than found "unknown" under another.
+	 * Only algorithms this libssh2 has: given one it lacks, 1.10's
+	 * libssh2_session_method_pref removes it with an overlapping memcpy. */
+	const char **supported = NULL;
+	int n_supported =
+		libssh2_session_supported_algs(t->session, LIBSSH2_METHOD_HOSTKEY, &supported);
 	struct mr_buf list;
 	mr_buf_init(&list);
 	for (int pass = any ? 0 : 1; pass < 2; pass++) {
 		for (size_t i = 0; i < N_KEY_TYPES; i++) {
 			if (known[i] == (pass == 0)) {
-				mr_buf_printf(&list, "%s%s", list.len ? "," : "",
-					key_types[i].algorithms);
+				add_supported(
+					&list, key_types[i].algorithms, supported, n_supported);
 			}
 		}
 	}
-	if (libssh2_session_method_pref(t->session, LIBSSH2_METHOD_HOSTKEY, list.data) != 0) {
-		/* This libssh2 lacks one of them: keep its own order. */
+	if (list.len > 0 &&
+		libssh2_session_method_pref(t->session, LIBSSH2_METHOD_HOSTKEY, list.data) != 0) {
+		/* Then libssh2 keeps its own order. */
 	}
 	mr_buf_finish(&list);
+	if (n_supported > 0) {
+		libssh2_free(t->session, (void *)supported);
+	}
 }
 
 /* The name known_hosts files the host under: "host", or "[host]:port". */
