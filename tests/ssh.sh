@@ -30,6 +30,10 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-ssh.XXXXXX")
 cleanup() {
     trap - EXIT INT TERM
+    # The relay and the tmux server of the screen check, by their PIDs.
+    for pidfile in "$TMP/proxy.pid" "$TMP/tmux.pid"; do
+        [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
+    done
     sshlab_stop "$TMP/ssh" >&2
     lab_stop "$TMP/lab" >&2
     rm -rf "$TMP"
@@ -212,5 +216,86 @@ free_port=$(lab_tool free-ports 1 2>/dev/null || echo 1)
 fails_with "nothing listening: the connection refused, named" \
     "cannot connect to 127.0.0.1 port $free_port: Connection refused" \
     "$MAILROOM" list "ssh://$SSHLAB_USER@127.0.0.1:$free_port"
+
+# --- a connection that drops, or stops answering --------------------------------
+# A relay between mailroom and sshd (tests/lab/tcpproxy.py) breaks the
+# session after a chosen number of bytes from the server.
+mkdir "$TMP/proxy"
+"$PYTHON" "$LAB_HOME/tcpproxy.py" "$TMP/proxy" "$SSHLAB_PORT" $$ &
+echo $! >"$TMP/proxy.pid"
+i=0
+while [ ! -s "$TMP/proxy/proxy.port" ] && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+proxy_port=$(cat "$TMP/proxy/proxy.port" 2>/dev/null)
+sed "s/^\[127.0.0.1\]:$SSHLAB_PORT /[127.0.0.1]:$proxy_port /" "$SSHLAB_KNOWN_HOSTS" \
+    >"$HOME/.ssh/known_hosts.proxy"
+cat >"$HOME/.ssh/config" <<CONF
+Host relay
+    HostName 127.0.0.1
+    Port $proxy_port
+    User $SSHLAB_USER
+    IdentityFile $SSHLAB_KEY
+    IdentitiesOnly yes
+    UserKnownHostsFile $HOME/.ssh/known_hosts.proxy
+    ServerAliveInterval 1
+    ServerAliveCountMax 2
+CONF
+RELAY="ssh://relay$LAB_CONFIG"
+logins() { grep -c "Accepted publickey for $SSHLAB_USER" "$SSHLAB_LOG"; }
+echo pass >"$TMP/proxy/proxy.mode"
+"$MAILROOM" list --json "$RELAY" >"$TMP/relayed.jsonl" 2>"$TMP/err"
+okd $? "through the relay, the listing works" "$TMP/err"
+total=$(tail -1 "$TMP/proxy/proxy.bytes" 2>/dev/null || echo 0)
+[ "$total" -gt 3000 ]
+ok $? "the whole session brought $total bytes from the server"
+# The listing is the last thing the server sends: 700 bytes short of the
+# end is in the middle of postqueue's output.
+echo "cut $((total - 700))" >"$TMP/proxy/proxy.mode"
+before=$(logins)
+fails_with "a connection cut during the listing: said, with what to do" \
+    "the connection dropped while postqueue ran" "$MAILROOM" list --json "$RELAY"
+grep -qF "it was not sent again: list the queue to see what it did" "$TMP/err"
+okd $? "the listing was not sent again" "$TMP/err"
+[ "$(logins)" -eq $((before + 1)) ]
+ok $? "no second login after the drop ($before, then $(logins))"
+echo "freeze $((total - 700))" >"$TMP/proxy/proxy.mode"
+start=$(date +%s)
+fails_with "a server that stops answering: gone after ServerAliveCountMax keepalives" \
+    "the connection dropped while postqueue ran (no answer from the server for 2 s)" \
+    timeout 60 "$MAILROOM" list --json "$RELAY"
+took=$(($(date +%s) - start))
+[ "$took" -le 10 ]
+ok $? "and not stuck: it gave up after $took s"
+
+# Between two commands: the screen lists, every connection is dropped, r
+# lists again on a new session.
+echo pass >"$TMP/proxy/proxy.mode"
+SOCKET="$TMP/tmux.sock"
+T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
+T new-session -d -s relay -x 120 -y 20 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $RELAY; sleep 30"
+T display -p '#{pid}' >"$TMP/tmux.pid"
+screen_has() { # PATTERN: waits up to 10 s for it on the screen
+    i=0
+    while [ $i -lt 100 ]; do
+        T capture-pane -p -t relay >"$TMP/screen" 2>/dev/null
+        grep -q "$1" "$TMP/screen" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+screen_has "relay$LAB_CONFIG.* 5 messages\|relay.* [0-9]* messages"
+okd $? "the screen lists the queue through the relay" "$TMP/screen"
+before=$(logins)
+kill -USR1 "$(cat "$TMP/proxy.pid")"
+sleep 0.5
+T send-keys -t relay r
+sleep 1
+screen_has "refreshed" && ! grep -q "dropped\|cannot" "$TMP/screen" && [ "$(logins)" -eq $((before + 1)) ]
+okd $? "r after the drop: a new session, the queue listed, no error ($before, then $(logins) logins)" "$TMP/screen"
+T send-keys -t relay q
 
 tap_end

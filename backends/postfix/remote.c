@@ -187,6 +187,7 @@ static bool remote_open(struct mr_source *src, const char *location, char **caus
 		.new_host = new_host,
 		.connect_timeout_ms = target.connect_timeout_s * 1000,
 		.keepalive_s = target.server_alive_interval_s,
+		.keepalive_count_max = target.server_alive_count_max,
 		.trust_new_host = prompts.trust_new_host,
 		.passphrase = prompts.passphrase,
 		.ctx = prompts.ctx,

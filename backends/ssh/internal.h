@@ -17,7 +17,7 @@ struct ssh_config {
 	char **known_hosts_files;
 	size_t n_known_hosts_files;
 	enum mr_ssh_new_host new_host;
-	int connect_timeout_ms, keepalive_s;
+	int connect_timeout_ms, keepalive_s, keepalive_count_max;
 	bool (*trust_new_host)(void *ctx, const char *where, const char *fingerprint);
 	char *(*passphrase)(void *ctx, const char *key_file);
 	void *ctx;
@@ -31,7 +31,8 @@ struct ssh_transport {
 	pthread_mutex_t lock;
 	int sock; /* -1: not connected */
 	LIBSSH2_SESSION *session;
-	bool dropped; /* the session failed; open a new one before the next command */
+	bool dropped;       /* the session failed; open a new one before the next command */
+	int64_t last_heard; /* monotonic ms of the last bytes from the server */
 };
 
 /* Opens the session: TCP, handshake, host key, authentication. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -26,6 +27,21 @@ const char *ssh_error(LIBSSH2_SESSION *session) {
 		return "no more detail";
 	}
 	return msg;
+}
+
+/* libssh2's receive, noting when the server was last heard from (for
+ * ServerAliveCountMax); errors as libssh2 wants them, -errno. */
+static ssize_t heard_recv(
+	libssh2_socket_t sock, void *buffer, size_t length, int flags, void **abstract) {
+	struct ssh_transport *t = *abstract;
+	ssize_t n = recv(sock, buffer, length, flags);
+	if (n < 0) {
+		return -errno;
+	}
+	if (n > 0) {
+		t->last_heard = mr_monotonic_ms();
+	}
+	return n;
 }
 
 bool ssh_wait(struct ssh_transport *t, int64_t deadline_ms) {
@@ -126,11 +142,18 @@ bool ssh_connect(struct ssh_transport *t, char **cause) {
 	if (t->sock < 0) {
 		return false;
 	}
-	t->session = libssh2_session_init();
+	t->session = libssh2_session_init_ex(NULL, NULL, NULL, t);
 	if (t->session == NULL) {
 		ssh_disconnect(t);
 		return mr_fail(cause, "ssh %s: cannot start an SSH session", t->where);
 	}
+	/* libssh2 takes the callback as a void *; ISO C has no conversion from
+	 * a function pointer to one, so its bytes are copied. */
+	ssize_t (*recv_fn)(libssh2_socket_t, void *, size_t, int, void **) = heard_recv;
+	void *callback;
+	memcpy(&callback, &recv_fn, sizeof(callback));
+	libssh2_session_callback_set(t->session, LIBSSH2_CALLBACK_RECV, callback);
+	t->last_heard = mr_monotonic_ms();
 	libssh2_session_set_blocking(t->session, 1);
 	libssh2_session_set_timeout(t->session, timeout_ms);
 	ssh_prefer_known_host_keys(t);

@@ -58,16 +58,49 @@ struct exec_state {
 	LIBSSH2_CHANNEL *channel;
 	int64_t deadline; /* 0: none */
 	int rc;           /* the libssh2 error that ended the run, or 0 */
+	bool silent;      /* ended because the server stopped answering */
 };
 
+/* Whether the server has been silent through ServerAliveCountMax
+ * keepalives: then it is gone, as ssh decides. */
+static bool server_gone(const struct ssh_transport *t) {
+	const struct ssh_config *c = &t->config;
+	int intervals = c->keepalive_count_max > 0 ? c->keepalive_count_max : 3;
+	return c->keepalive_s > 0 &&
+	       mr_monotonic_ms() - t->last_heard > (int64_t)c->keepalive_s * 1000 * intervals;
+}
+
 /* Waits for the socket while libssh2 says EAGAIN, sending keepalives;
- * false when the deadline passed. */
-static bool wait_more(struct exec_state *x) {
+ * false when the command must end: its deadline passed (res->timed_out)
+ * or the server stopped answering (x->rc, x->silent). */
+static bool keep_waiting(struct exec_state *x, struct mr_command_result *res) {
 	if (x->t->config.keepalive_s > 0) {
 		int next = 0;
 		libssh2_keepalive_send(x->t->session, &next);
+		if (server_gone(x->t)) {
+			x->silent = true;
+			x->rc = LIBSSH2_ERROR_SOCKET_TIMEOUT;
+			return false;
+		}
 	}
-	return ssh_wait(x->t, x->deadline);
+	if (!ssh_wait(x->t, x->deadline)) {
+		res->timed_out = true;
+		return false;
+	}
+	return true;
+}
+
+/* The program a command line runs, for messages: "postqueue" for
+ * "sudo -n /usr/sbin/postqueue -j". */
+static const char *program_name(const char *const *argv) {
+	size_t i = 0;
+	if (strcmp(argv[0], "sudo") == 0) {
+		for (i = 1; argv[i] != NULL && argv[i][0] == '-'; i++) {
+		}
+		i = argv[i] != NULL ? i : 0;
+	}
+	const char *slash = strrchr(argv[i], '/');
+	return slash != NULL ? slash + 1 : argv[i];
 }
 
 /* Reads what is there of standard output and error; false when the
@@ -108,8 +141,7 @@ static bool run_channel(struct exec_state *x, const struct mr_command *cmd, cons
 	int rc;
 	while ((rc = libssh2_channel_process_startup(x->channel, "exec", 4, line,
 			(unsigned)strlen(line))) == LIBSSH2_ERROR_EAGAIN) {
-		if (!wait_more(x)) {
-			res->timed_out = true;
+		if (!keep_waiting(x, res)) {
 			return false;
 		}
 	}
@@ -143,13 +175,58 @@ static bool run_channel(struct exec_state *x, const struct mr_command *cmd, cons
 		if (!drain(x, cmd, res, &progress)) {
 			return false;
 		}
-		if (!progress && !libssh2_channel_eof(x->channel) && !wait_more(x)) {
-			res->timed_out = true;
+		if (!progress && !libssh2_channel_eof(x->channel) && !keep_waiting(x, res)) {
 			return false;
 		}
 	}
 	bool progress = false;
 	return drain(x, cmd, res, &progress);
+}
+
+/* A session channel, or NULL (t->dropped set when the connection is gone,
+ * res->timed_out when the server did not answer in time). */
+static LIBSSH2_CHANNEL *open_channel(struct exec_state *x, struct mr_command_result *res) {
+	struct ssh_transport *t = x->t;
+	libssh2_session_set_blocking(t->session, 0);
+	LIBSSH2_CHANNEL *channel;
+	while ((channel = libssh2_channel_open_session(t->session)) == NULL &&
+		libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_EAGAIN) {
+		if (!keep_waiting(x, res)) {
+			t->dropped = true; /* a session in the middle of a request */
+			return NULL;
+		}
+	}
+	if (channel == NULL && connection_lost(libssh2_session_last_errno(t->session))) {
+		t->dropped = true;
+	}
+	return channel;
+}
+
+/* Closes the channel and takes the exit status (finished) or leaves it -1.
+ * Closing ends the remote program when it still runs (cancelled, timed
+ * out): sshd hangs it up. */
+static void close_channel(struct exec_state *x, struct mr_command_result *res, bool finished) {
+	struct exec_state closing = { x->t, x->channel, mr_monotonic_ms() + 5000, 0, false };
+	struct mr_command_result ignored = { 0 };
+	while (libssh2_channel_close(x->channel) == LIBSSH2_ERROR_EAGAIN &&
+		keep_waiting(&closing, &ignored)) {
+	}
+	while (libssh2_channel_wait_closed(x->channel) == LIBSSH2_ERROR_EAGAIN &&
+		keep_waiting(&closing, &ignored)) {
+	}
+	if (closing.rc != 0 || ignored.timed_out) {
+		x->t->dropped = true;
+	}
+	if (finished) {
+		res->exit_status = libssh2_channel_get_exit_status(x->channel);
+		char *signal = NULL;
+		libssh2_channel_get_exit_signal(x->channel, &signal, NULL, NULL, NULL, NULL, NULL);
+		if (signal != NULL) {
+			res->signal = signal_number(signal);
+			res->exit_status = -1;
+			free(signal);
+		}
+	}
 }
 
 static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
@@ -170,57 +247,55 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 	struct mr_buf line;
 	mr_buf_init(&line);
 	mr_shell_quote_argv(&line, cmd->argv);
-	struct exec_state x = { t, NULL, 0, 0 };
+	struct exec_state x = { t, NULL, 0, 0, false };
 	if (cmd->timeout_ms > 0) {
 		x.deadline = mr_monotonic_ms() + cmd->timeout_ms;
 	}
-	libssh2_session_set_blocking(t->session, 0);
-	while ((x.channel = libssh2_channel_open_session(t->session)) == NULL &&
-		libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_EAGAIN) {
-		if (!wait_more(&x)) {
-			break;
+	x.channel = open_channel(&x, res);
+	if (x.channel == NULL && t->dropped) {
+		/* The connection was gone before anything of this command was
+		 * sent (the server restarted, a NAT forgot it): a new session,
+		 * then the command, once. */
+		ssh_disconnect(t);
+		if (ssh_connect(t, cause)) {
+			x.channel = open_channel(&x, res);
+		} else {
+			t->dropped = true;
+			pthread_mutex_unlock(&t->lock);
+			mr_buf_finish(&line);
+			mr_command_result_finish(res);
+			return false;
 		}
 	}
+	const char *program = program_name(cmd->argv);
 	bool ok = true;
 	if (x.channel == NULL) {
-		int err = libssh2_session_last_errno(t->session);
-		t->dropped = connection_lost(err) || err == LIBSSH2_ERROR_EAGAIN;
-		ok = mr_fail(cause, "ssh %s: cannot start %s: %s", t->where, cmd->argv[0],
-			ssh_error(t->session));
+		ok = mr_fail(cause, "ssh %s: cannot start %s: %s", t->where, program,
+			res->timed_out ? "no answer in time" : ssh_error(t->session));
 	} else {
 		bool finished = run_channel(&x, cmd, line.data, res);
 		if (!finished && x.rc != 0 && connection_lost(x.rc)) {
 			t->dropped = true;
+			char *why =
+				x.silent
+					? mr_xasprintf("no answer from the server for %d s",
+						  t->config.keepalive_s *
+							  (t->config.keepalive_count_max > 0
+									  ? t->config
+										    .keepalive_count_max
+									  : 3))
+					: mr_xstrdup(ssh_error(t->session));
 			ok = mr_fail(cause,
 				"ssh %s: the connection dropped while %s ran (%s); it was not "
 				"sent again: list the queue to see what it did",
-				t->where, cmd->argv[0], ssh_error(t->session));
+				t->where, program, why);
+			free(why);
 		} else if (!finished && x.rc != 0) {
-			ok = mr_fail(cause, "ssh %s: %s: %s", t->where, cmd->argv[0],
-				ssh_error(t->session));
+			ok = mr_fail(
+				cause, "ssh %s: %s: %s", t->where, program, ssh_error(t->session));
 		}
 		if (!t->dropped) {
-			/* Closing ends the remote program when it is still running
-			 * (cancelled, timed out): sshd hangs it up. */
-			int64_t close_by = mr_monotonic_ms() + 5000;
-			struct exec_state closing = { t, x.channel, close_by, 0 };
-			while (libssh2_channel_close(x.channel) == LIBSSH2_ERROR_EAGAIN &&
-				wait_more(&closing)) {
-			}
-			while (libssh2_channel_wait_closed(x.channel) == LIBSSH2_ERROR_EAGAIN &&
-				wait_more(&closing)) {
-			}
-			if (finished) {
-				res->exit_status = libssh2_channel_get_exit_status(x.channel);
-				char *signal = NULL;
-				libssh2_channel_get_exit_signal(
-					x.channel, &signal, NULL, NULL, NULL, NULL, NULL);
-				if (signal != NULL) {
-					res->signal = signal_number(signal);
-					res->exit_status = -1;
-					free(signal);
-				}
-			}
+			close_channel(&x, res, finished);
 		}
 		libssh2_channel_free(x.channel);
 	}
@@ -270,6 +345,7 @@ struct mr_transport *mr_transport_ssh_create(const struct mr_ssh_options *o, cha
 		.new_host = o->new_host,
 		.connect_timeout_ms = o->connect_timeout_ms,
 		.keepalive_s = o->keepalive_s,
+		.keepalive_count_max = o->keepalive_count_max,
 		.trust_new_host = o->trust_new_host,
 		.passphrase = o->passphrase,
 		.ctx = o->ctx,

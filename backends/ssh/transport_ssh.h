@@ -38,7 +38,10 @@ struct mr_ssh_options {
 	size_t n_known_hosts_files;
 	enum mr_ssh_new_host new_host;
 	int connect_timeout_ms; /* 0: 30 s */
-	int keepalive_s;        /* 0: none */
+	int keepalive_s;        /* 0: none (ServerAliveInterval) */
+	/* With keepalives: the server is taken for gone after this many
+	 * intervals without a byte from it (ServerAliveCountMax; 0: 3). */
+	int keepalive_count_max;
 	/* MR_SSH_NEW_HOST_ASK: whether to trust an unknown host's key. */
 	bool (*trust_new_host)(void *ctx, const char *where, const char *fingerprint);
 	/* A key file's passphrase (freed by the caller of it with free()), or
