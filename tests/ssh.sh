@@ -298,4 +298,49 @@ screen_has "refreshed" && ! grep -q "dropped\|cannot" "$TMP/screen" && [ "$(logi
 okd $? "r after the drop: a new session, the queue listed, no error ($before, then $(logins) logins)" "$TMP/screen"
 T send-keys -t relay q
 
+# --- the questions the screen asks on the terminal -----------------------------
+# An unknown host: its fingerprint, then "yes" adds it and the queue is shown.
+write_config "$SSHLAB_KEY" "$HOME/.ssh/known_hosts.asked"
+T new-session -d -s ask -x 200 -y 20 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; echo exit \$?; sleep 30"
+T send-keys -t relay q
+screen_on() { # SESSION PATTERN: waits up to 10 s for PATTERN in SESSION
+    i=0
+    while [ $i -lt 100 ]; do
+        T capture-pane -p -t "$1" >"$TMP/screen" 2>/dev/null
+        grep -q "$2" "$TMP/screen" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+screen_on ask "is not a known host. Its key's fingerprint is $fp" &&
+    screen_on ask "Trust it and add it to known_hosts (yes/no)?"
+okd $? "an unknown host: the screen asks first, with the SHA256 fingerprint" "$TMP/screen"
+T send-keys -t ask yes Enter
+screen_on ask " 5 messages\| [0-9] messages" &&
+    grep -q "^\[127.0.0.1\]:$SSHLAB_PORT ssh-ed25519 " "$HOME/.ssh/known_hosts.asked"
+okd $? "yes: the key is added to known_hosts and the queue is shown" "$TMP/screen"
+T send-keys -t ask q
+# A key with a passphrase: asked without echo, then the queue is shown.
+write_config "$SSHLAB_KEY_PASS" "$SSHLAB_KNOWN_HOSTS"
+T new-session -d -s pass -x 120 -y 20 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; echo exit \$?; sleep 30"
+screen_on pass "passphrase for $SSHLAB_KEY_PASS:"
+okd $? "a key with a passphrase: the screen asks for it" "$TMP/screen"
+T send-keys -t pass "$SSHLAB_PASSPHRASE"
+sleep 0.5
+T capture-pane -p -t pass >"$TMP/screen"
+! grep -q "$SSHLAB_PASSPHRASE" "$TMP/screen"
+okd $? "the passphrase is not echoed as it is typed" "$TMP/screen"
+T send-keys -t pass Enter
+screen_on pass " 5 messages\| [0-9] messages"
+okd $? "the right passphrase logs in and the queue is shown" "$TMP/screen"
+T send-keys -t pass q
+T new-session -d -s badpass -x 120 -y 20 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; echo exit \$?; sleep 30"
+screen_on badpass "passphrase for" && T send-keys -t badpass "not-it" Enter
+screen_on badpass "exit 1" && grep -q "wrong passphrase" "$TMP/screen"
+okd $? "a wrong passphrase: refused, said, exit 1" "$TMP/screen"
+
 tap_end

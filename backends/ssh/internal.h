@@ -38,6 +38,9 @@ struct ssh_transport {
 /* Opens the session: TCP, handshake, host key, authentication. */
 bool ssh_connect(struct ssh_transport *t, char **cause);
 void ssh_disconnect(struct ssh_transport *t);
+/* After a drop: the socket shut both ways, so that libssh2 frees what it
+ * holds at once instead of waiting on a server that is gone. */
+void ssh_shut_if_dropped(struct ssh_transport *t);
 
 /* Before the handshake: ask for the kinds of host key known_hosts has for
  * this host first, as ssh does (hostkey.c). */

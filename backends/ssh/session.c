@@ -118,7 +118,14 @@ static int tcp_connect(const struct ssh_config *c, int timeout_ms, char **cause)
 	return sock;
 }
 
+void ssh_shut_if_dropped(struct ssh_transport *t) {
+	if (t->dropped && t->sock >= 0) {
+		shutdown(t->sock, SHUT_RDWR);
+	}
+}
+
 void ssh_disconnect(struct ssh_transport *t) {
+	ssh_shut_if_dropped(t);
 	if (t->session != NULL) {
 		libssh2_session_set_blocking(t->session, 1);
 		libssh2_session_set_timeout(t->session, 2000);

@@ -297,6 +297,10 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 		if (!t->dropped) {
 			close_channel(&x, res, finished);
 		}
+		/* A dropped session's socket is shut first: freeing then fails
+		 * fast instead of waiting to say goodbye to a server that is
+		 * gone, and nothing is left behind. */
+		ssh_shut_if_dropped(t);
 		libssh2_channel_free(x.channel);
 	}
 	if (!t->dropped) {
