@@ -342,5 +342,12 @@ T new-session -d -s badpass -x 120 -y 20 \
 screen_on badpass "passphrase for" && T send-keys -t badpass "not-it" Enter
 screen_on badpass "exit 1" && grep -q "wrong passphrase" "$TMP/screen"
 okd $? "a wrong passphrase: refused, said, exit 1" "$TMP/screen"
+# Ctrl-C at the passphrase: mailroom ends and the terminal echoes again.
+# (The pane's shell catches SIGINT itself, so it lives on to tell.)
+T new-session -d -s intr -x 120 -y 20 \
+    "trap : INT; env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; echo exit \$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?echo'; sleep 30"
+screen_on intr "passphrase for" && T send-keys -t intr C-c
+screen_on intr "exit 130" && screen_on intr "^echo *$"
+okd $? "Ctrl-C at the passphrase: exit 130, and echo is on again" "$TMP/screen"
 
 tap_end

@@ -1,6 +1,7 @@
 #include "ssh_prompts.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,18 @@
  * nothing is asked: the host is refused, the key skipped.
  */
 
+/* While echo is off: the terminal as it was, put back if a signal ends
+ * mailroom in the middle of the question (Ctrl-C at a passphrase). */
+static int echo_fd = -1;
+static struct termios echo_was;
+static const int ending_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+static void restore_echo_and_die(int sig) {
+	tcsetattr(echo_fd, TCSAFLUSH, &echo_was); /* async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
 /* A line from the terminal, echo off when secret; NULL without one. */
 static char *ask(const char *question, bool secret) {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
@@ -26,7 +39,15 @@ static char *ask(const char *question, bool secret) {
 	}
 	struct termios was, quiet;
 	bool restore = secret && tcgetattr(fd, &was) == 0;
+	struct sigaction before[sizeof(ending_signals) / sizeof(*ending_signals)];
 	if (restore) {
+		echo_fd = fd;
+		echo_was = was;
+		struct sigaction on_end = { .sa_handler = restore_echo_and_die };
+		sigemptyset(&on_end.sa_mask);
+		for (size_t i = 0; i < sizeof(ending_signals) / sizeof(*ending_signals); i++) {
+			sigaction(ending_signals[i], &on_end, &before[i]);
+		}
 		quiet = was;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
@@ -43,6 +64,9 @@ static char *ask(const char *question, bool secret) {
 	line[len] = '\0';
 	if (restore) {
 		tcsetattr(fd, TCSAFLUSH, &was);
+		for (size_t i = 0; i < sizeof(ending_signals) / sizeof(*ending_signals); i++) {
+			sigaction(ending_signals[i], &before[i], NULL);
+		}
 		if (write(fd, "\n", 1) < 0) {
 			/* nothing to do */
 		}

@@ -67,6 +67,44 @@ struct key_file {
 	bool readable;
 };
 
+/* A big-endian length and the bytes after it, from raw[*at..n); false
+ * past the end. */
+static bool take_string(
+	const unsigned char *raw, size_t n, size_t *at, const unsigned char **s, uint32_t *len) {
+	if (n - *at < 4) {
+		return false;
+	}
+	*len = (uint32_t)raw[*at] << 24 | (uint32_t)raw[*at + 1] << 16 |
+	       (uint32_t)raw[*at + 2] << 8 | raw[*at + 3];
+	*at += 4;
+	if (n - *at < *len) {
+		return false;
+	}
+	*s = raw + *at;
+	*at += *len;
+	return true;
+}
+
+/* OpenSSH's private key format: "openssh-key-v1\0", then the cipher ("none"
+ * when not encrypted), the KDF and its options, the number of keys, and the
+ * first public key, whose first string is the key's type. */
+static void openssh_key_header(const unsigned char *raw, size_t n, struct key_file *k) {
+	static const char magic[] = "openssh-key-v1";
+	size_t at = sizeof(magic); /* with its NUL */
+	const unsigned char *cipher, *skip, *pub;
+	uint32_t cipher_len, skip_len, pub_len;
+	if (n < at || memcmp(raw, magic, at) != 0 ||
+		!take_string(raw, n, &at, &cipher, &cipher_len)) {
+		return;
+	}
+	k->encrypted = !(cipher_len == 4 && memcmp(cipher, "none", 4) == 0);
+	if (take_string(raw, n, &at, &skip, &skip_len) &&
+		take_string(raw, n, &at, &skip, &skip_len) && n - at >= 4 &&
+		(at += 4, take_string(raw, n, &at, &pub, &pub_len))) {
+		k->type = blob_type(pub, pub_len);
+	}
+}
+
 /* What kind of key a private key file holds, and whether it needs a
  * passphrase, from the file itself (OpenSSH's format, or PEM). */
 static struct key_file inspect(const char *path) {
@@ -82,30 +120,10 @@ static struct key_file inspect(const char *path) {
 	const char *begin = strstr(text, "-----BEGIN OPENSSH PRIVATE KEY-----");
 	if (begin != NULL) {
 		unsigned char raw[12288];
-		size_t n = base64_decode(
-			strchr(begin + 11, '\n') ? strchr(begin + 11, '\n') : "", raw, sizeof(raw));
-		/* "openssh-key-v1\0", then strings: cipher, kdf, kdf options;
-		 * a count; the first public key, whose first string is its type. */
-		size_t at = 15;
-		uint32_t fields[4] = { 0 };
-		for (int f = 0; f < 4 && at + 4 <= n && memcmp(raw, "openssh-key-v1", 15) == 0;
-			f++) {
-			fields[f] = (uint32_t)raw[at] << 24 | (uint32_t)raw[at + 1] << 16 |
-				    (uint32_t)raw[at + 2] << 8 | raw[at + 3];
-			if (f == 0) {
-				k.encrypted = !(fields[0] == 4 && at + 8 <= n &&
-						memcmp(raw + at + 4, "none", 4) == 0);
-			}
-			at += 4 + (f == 3 ? 0 : fields[f]);
-			if (f == 3 && at + 4 <= n) {
-				uint32_t pub = (uint32_t)raw[at] << 24 |
-					       (uint32_t)raw[at + 1] << 16 |
-					       (uint32_t)raw[at + 2] << 8 | raw[at + 3];
-				if (pub <= n - at - 4) {
-					k.type = blob_type(raw + at + 4, pub);
-				}
-			}
-		}
+		const char *body = strchr(begin, '\n');
+		size_t n = base64_decode(body ? body : "", raw, sizeof(raw));
+		openssh_key_header(raw, n, &k);
+		explicit_bzero(raw, sizeof(raw));
 	} else if (strstr(text, "-----BEGIN RSA PRIVATE KEY-----") != NULL) {
 		k.type = mr_xstrdup("ssh-rsa");
 		k.encrypted = strstr(text, "ENCRYPTED") != NULL;
@@ -115,6 +133,7 @@ static struct key_file inspect(const char *path) {
 	} else if (strstr(text, "-----BEGIN ENCRYPTED PRIVATE KEY-----") != NULL) {
 		k.encrypted = true;
 	}
+	explicit_bzero(text, sizeof(text)); /* an unencrypted key's secret */
 	if (k.type == NULL) {
 		k.type = mr_xstrdup("unknown");
 	}
