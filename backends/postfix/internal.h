@@ -19,6 +19,9 @@ struct pf {
 	 * postqueue through sudo -n too. */
 	bool sudo_postqueue;
 	bool remote; /* over SSH: no local files to read beside the tools */
+	/* Remote: postconf was asked where the tools are (once, when one was
+	 * not where it was looked for). */
+	bool tools_asked;
 	/* Set by pf_settings(): */
 	bool settings_read;
 	char *queue_dir; /* when readable (root): for retry times */
@@ -68,6 +71,9 @@ bool pf_content(struct mr_source *src, const char *id, struct mr_buf *headers, s
  * /usr/sbin until pf_set_tool_dir says otherwise. */
 struct pf *pf_create(struct mr_transport *transport, const char *config_dir, bool sudo);
 void pf_set_tool_dir(struct pf *pf, const char *dir);
+/* Remote: asks postconf for command_directory and uses it; true when the
+ * tools are now looked for somewhere else (remote.c). */
+bool pf_find_tools(struct pf *pf);
 /* What a Postfix source can do, and what it cannot, for the screen. */
 void pf_describe(struct mr_source *src);
 void pf_close(struct mr_source *src);

@@ -42,6 +42,13 @@ static const char **pf_argv(const struct pf *pf, enum pf_tool tool, const char *
 	return argv;
 }
 
+/* The shell's "not found" (127), or sudo's "command not found". */
+static bool tool_missing(const struct pf *pf, const struct mr_command_result *res) {
+	return res->exit_status == 127 ||
+	       (pf->sudo && res->exit_status != 0 &&
+		       strstr(res->err.data, "command not found") != NULL);
+}
+
 bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr_command *cmd,
 	struct mr_command_result *res, char **cause) {
 	cmd->argv = pf_argv(pf, tool, args);
@@ -51,6 +58,17 @@ bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr
 	/* postqueue, set-gid, takes -c only for the directories the default
 	 * main.cf allows; as root it takes any, so sudo -n is the next try.
 	 * It refused before reading the queue: no output was given yet. */
+	/* Over SSH the tools are looked for in /usr/sbin first, which saves
+	 * asking postconf on every host that has them there; a tool that is
+	 * not there did not run, so it is run again once postconf said where
+	 * the tools are. */
+	if (ok && pf->remote && !pf->tools_asked && tool_missing(pf, res)) {
+		pf->tools_asked = true;
+		if (pf_find_tools(pf)) {
+			mr_command_result_finish(res);
+			return pf_run(pf, tool, args, cmd, res, cause);
+		}
+	}
 	if (ok && tool == PF_POSTQUEUE && pf->sudo && !pf->sudo_postqueue &&
 		res->exit_status != 0 &&
 		strstr(res->err.data, "unauthorized configuration directory") != NULL) {

@@ -85,25 +85,47 @@ static bool plain_path(const char *path) {
 		       strlen(path);
 }
 
-/* postconf -h command_directory on the remote side: where its tools are. */
-static void remote_tools(struct pf *pf) {
+/* postconf -h command_directory (postconf itself from where the tools are
+ * looked for, else from PATH), and the directory if it is a plain path. */
+static char *command_directory(struct pf *pf) {
 	static const char *const args[] = { "-h", "command_directory", NULL };
-	struct mr_buf out;
-	mr_buf_init(&out);
-	struct mr_command cmd = { .on_output = pf_collect, .ctx = &out, .timeout_ms = 30 * 1000 };
-	struct mr_command_result res;
-	char *cause = NULL;
-	if (pf_run(pf, PF_POSTCONF, args, &cmd, &res, &cause)) {
-		size_t len = strcspn(out.data, "\n");
-		out.data[len] = '\0';
-		/* An absolute path of plain characters only: it goes into argv. */
-		if (res.exit_status == 0 && len < 40 && plain_path(out.data)) {
-			pf_set_tool_dir(pf, out.data);
+	char *dir = NULL;
+	for (int attempt = 0; dir == NULL && attempt < 2; attempt++) {
+		if (attempt == 1) {
+			snprintf(pf->tool[PF_POSTCONF], sizeof(pf->tool[PF_POSTCONF]), "postconf");
 		}
-		mr_command_result_finish(&res);
+		struct mr_buf out;
+		mr_buf_init(&out);
+		struct mr_command cmd = {
+			.on_output = pf_collect, .ctx = &out, .timeout_ms = 30 * 1000
+		};
+		struct mr_command_result res;
+		char *cause = NULL;
+		if (pf_run(pf, PF_POSTCONF, args, &cmd, &res, &cause)) {
+			size_t len = strcspn(out.data, "\n");
+			out.data[len] = '\0';
+			/* An absolute path of plain characters only: it goes into argv. */
+			if (res.exit_status == 0 && len < 40 && plain_path(out.data)) {
+				dir = mr_xstrdup(out.data);
+			}
+			mr_command_result_finish(&res);
+		}
+		free(cause);
+		mr_buf_finish(&out);
 	}
-	free(cause);
-	mr_buf_finish(&out);
+	return dir;
+}
+
+bool pf_find_tools(struct pf *pf) {
+	char *dir = command_directory(pf);
+	char *was = mr_xstrdup(pf->tool[PF_POSTQUEUE]);
+	if (dir != NULL) {
+		pf_set_tool_dir(pf, dir);
+	}
+	bool moved = strcmp(was, pf->tool[PF_POSTQUEUE]) != 0;
+	free(was);
+	free(dir);
+	return moved;
 }
 
 static bool remote_open(struct mr_source *src, const char *location, char **cause) {
@@ -214,7 +236,6 @@ static bool remote_open(struct mr_source *src, const char *location, char **caus
 	struct pf *pf = pf_create(transport, config_dir, !root);
 	pf->remote = true;
 	free(config_dir);
-	remote_tools(pf);
 	src->data = pf;
 	src->label = mr_text_visible_dup(label);
 	free(label);
