@@ -208,6 +208,12 @@ write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
 "$MAILROOM" list --json "$SSHLAB_USER@lab" >/dev/null 2>"$TMP/err"
 [ ! -s "$TMP/err" ] || grep -q "Postfix is not running on $SSHLAB_USER@127.0.0.1:$SSHLAB_PORT" "$TMP/err"
 okd $? "USER@HOST reaches the same host through ~/.ssh/config" "$TMP/err"
+(cd "$HOME" && "$MAILROOM" list --json lab) >/dev/null 2>"$TMP/err"
+[ ! -s "$TMP/err" ] || grep -q "Postfix is not running on $SSHLAB_USER@127.0.0.1:$SSHLAB_PORT" "$TMP/err"
+okd $? "a bare Host of ~/.ssh/config is that host" "$TMP/err"
+(cd "$HOME" && "$MAILROOM" list --json labx) >/dev/null 2>"$TMP/err"
+grep -q "^mailroom: labx: No such file or directory$" "$TMP/err"
+okd $? "a bare name that is neither a file nor a Host: no such file" "$TMP/err"
 fails_with "a host that starts with '-' never reaches anything" \
     "a host name may not start with '-'" "$MAILROOM" list "ssh://-oProxyCommand=touch%20x"
 fails_with "a configuration directory with shell syntax is refused" \

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -243,17 +244,61 @@ static bool remote_open(struct mr_source *src, const char *location, char **caus
 	return true;
 }
 
-/* user@host is a remote queue when no such file is here. */
+/* Whether a Host line of the configuration names alias itself (not only
+ * through a wildcard): "mailroom mx1" then means that host. */
+static bool config_names_host(const char *text, size_t len, const char *alias) {
+	const char *end = text + len;
+	for (const char *line = text; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *stop = nl ? nl : end;
+		const char *p = line + strspn(line, " \t");
+		if (stop - p > 4 && strncasecmp(p, "host", 4) == 0 && strchr(" \t=", p[4])) {
+			p += 5;
+			while (p < stop) {
+				p += strspn(p, " \t=\"");
+				size_t word = strcspn(p, " \t\"\r\n");
+				if (p + word > stop) {
+					word = (size_t)(stop - p);
+				}
+				if (word > 0 && word == strlen(alias) &&
+					memcmp(p, alias, word) == 0) {
+					return true;
+				}
+				p += word > 0 ? word : 1;
+			}
+		}
+		line = stop + 1;
+	}
+	return false;
+}
+
+/* user@host is a remote queue when no such file is here, and so is a name
+ * that ~/.ssh/config has a Host line for. */
 static int remote_probe(const char *arg) {
 	struct stat st;
-	return strchr(arg, '@') != NULL && strchr(arg, '/') == NULL && stat(arg, &st) != 0 ? 2 : 0;
+	if (stat(arg, &st) == 0 || strchr(arg, '/') != NULL) {
+		return 0;
+	}
+	if (strchr(arg, '@') != NULL) {
+		return 2;
+	}
+	char *home = home_dir();
+	char *path = mr_xasprintf("%s/.ssh/config", home);
+	size_t len;
+	char *text = read_small_file(path, &len);
+	bool named =
+		text != NULL && *arg != '\0' && *arg != '-' && config_names_host(text, len, arg);
+	free(text);
+	free(path);
+	free(home);
+	return named ? 2 : 0;
 }
 
 const struct mr_backend_ops mr_backend_postfix_ssh = {
 	.name = "ssh",
 	.usage = "ssh://[USER@]HOST[:PORT][/DIR]",
-	.summary = "a Postfix queue over SSH (also USER@HOST); DIR names an instance's config "
-		   "directory",
+	.summary = "a Postfix queue over SSH (also USER@HOST, or a Host of ~/.ssh/config); DIR "
+		   "names an instance's config directory",
 	.open = remote_open,
 	.probe = remote_probe,
 	.close = pf_close,
