@@ -34,6 +34,7 @@ cleanup() {
     for pidfile in "$TMP/proxy.pid" "$TMP/tmux.pid"; do
         [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
     done
+    sshlab_stop "$TMP/jump" >&2
     sshlab_stop "$TMP/ssh" >&2
     lab_stop "$TMP/lab" >&2
     rm -rf "$TMP"
@@ -222,6 +223,61 @@ free_port=$(lab_tool free-ports 1 2>/dev/null || echo 1)
 fails_with "nothing listening: the connection refused, named" \
     "cannot connect to 127.0.0.1 port $free_port: Connection refused" \
     "$MAILROOM" list "ssh://$SSHLAB_USER@127.0.0.1:$free_port"
+
+# --- ProxyJump: through a second sshd that may connect to the first ----------
+# Started in a subshell so that its SSHLAB_* stay there; its files and PIDs
+# are in $TMP/jump for sshlab_stop.
+(
+    SSHLAB_PERMIT_OPEN="127.0.0.1:$SSHLAB_PORT"
+    sshlab_start "$TMP/jump" && echo "$SSHLAB_PORT" >"$TMP/jump.port"
+) >/dev/null 2>"$TMP/err"
+okd $? "a jump host starts (an sshd that may open 127.0.0.1:$SSHLAB_PORT only)" "$TMP/err"
+jump_port=$(cat "$TMP/jump.port" 2>/dev/null)
+jump_config() { # PROXYJUMP
+    cat >"$HOME/.ssh/config" <<CONF
+Host jumphost
+    HostName 127.0.0.1
+    Port $jump_port
+    User $SSHLAB_USER
+    IdentityFile $TMP/jump/id_ed25519
+    IdentitiesOnly yes
+    UserKnownHostsFile $TMP/jump/known_hosts
+Host behind
+    HostName 127.0.0.1
+    Port $SSHLAB_PORT
+    User $SSHLAB_USER
+    IdentityFile $SSHLAB_KEY
+    IdentitiesOnly yes
+    UserKnownHostsFile $SSHLAB_KNOWN_HOSTS
+    ProxyJump $1
+CONF
+}
+jump_config jumphost
+"$MAILROOM" list --json --filter -queue:bounced "postfix:$LAB_CONFIG" >"$TMP/local.jsonl" 2>/dev/null
+ids "$TMP/local.jsonl" >"$TMP/local.ids"
+jump_logins=$(grep -c "Accepted publickey" "$TMP/jump/sshd.log")
+"$MAILROOM" list --json "ssh://behind$LAB_CONFIG" >"$TMP/jumped.jsonl" 2>"$TMP/err"
+okd $? "ProxyJump jumphost: listed through the jump host" "$TMP/err"
+ids "$TMP/jumped.jsonl" >"$TMP/jumped.ids"
+cmp -s "$TMP/local.ids" "$TMP/jumped.ids" && [ -s "$TMP/jumped.ids" ]
+okd $? "the same messages as listed here ($(wc -l <"$TMP/jumped.ids"))" "$TMP/jumped.ids"
+[ "$(grep -c "Accepted publickey" "$TMP/jump/sshd.log")" -eq $((jump_logins + 1)) ]
+okd $? "the jump host logged the login" "$TMP/jump/sshd.log"
+jump_config "$SSHLAB_USER@127.0.0.1:$jump_port"
+cp "$TMP/jump/known_hosts" "$HOME/.ssh/known_hosts"
+"$MAILROOM" list --json "ssh://behind$LAB_CONFIG" >/dev/null 2>"$TMP/err"
+grep -q "no key was accepted\|unknown host" "$TMP/err"
+okd $? "ProxyJump user@host:port: the jump host resolved with ssh's defaults (here: no key for it)" "$TMP/err"
+rm -f "$HOME/.ssh/known_hosts"
+jump_config "jumphost,jumphost"
+fails_with "two hops: refused, said" "ProxyJump jumphost,jumphost: mailroom jumps through one host only" \
+    "$MAILROOM" list "ssh://behind$LAB_CONFIG"
+jump_config jumphost
+sed -i "s/^    Port $SSHLAB_PORT\$/    Port $jump_port/" "$HOME/.ssh/config"
+fails_with "a target the jump host may not open: said, naming both" \
+    "the jump host would not connect to 127.0.0.1 port $jump_port" \
+    "$MAILROOM" list "ssh://behind$LAB_CONFIG"
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
 
 # --- a connection that drops, or stops answering --------------------------------
 # A relay between mailroom and sshd (tests/lab/tcpproxy.py) breaks the

@@ -129,6 +129,147 @@ bool pf_find_tools(struct pf *pf) {
 	return moved;
 }
 
+/* How to reach one host: its resolved configuration and the options for
+ * the transport, with ssh's defaults where the configuration names none. */
+struct plan {
+	struct mr_ssh_target target;
+	char *default_keys[3], *default_known;
+	struct mr_ssh_options options;
+};
+
+static void plan_finish(struct plan *p) {
+	for (size_t i = 0; i < 3; i++) {
+		free(p->default_keys[i]);
+	}
+	free(p->default_known);
+	mr_ssh_target_finish(&p->target);
+}
+
+/* The ssh configuration's text (NULL when there is none). */
+struct ssh_files {
+	char *home, *me, *config_name, *config_text;
+	size_t config_len;
+};
+
+static bool plan_for(
+	struct plan *p, const char *destination, const struct ssh_files *f, char **cause) {
+	memset(p, 0, sizeof(*p));
+	if (!mr_ssh_target_resolve(&p->target, destination, f->config_text, f->config_len,
+		    f->config_name, f->home, f->me, cause)) {
+		return false;
+	}
+	struct mr_ssh_target *t = &p->target;
+	for (size_t i = 0; i < t->n_warnings; i++) {
+		fprintf(stderr, "mailroom: %s\n", t->warnings[i]);
+	}
+	const char *const *keys = (const char *const *)t->identity_files;
+	size_t n_keys = t->n_identity_files;
+	if (!t->identity_files_configured) {
+		static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+		for (size_t i = 0; i < 3; i++) {
+			p->default_keys[i] = mr_xasprintf("%s/.ssh/%s", f->home, names[i]);
+		}
+		keys = (const char *const *)p->default_keys;
+		n_keys = 3;
+	}
+	const char *const *known = (const char *const *)t->known_hosts_files;
+	size_t n_known = t->n_known_hosts_files;
+	if (n_known == 0) {
+		p->default_known = mr_xasprintf("%s/.ssh/known_hosts", f->home);
+		known = (const char *const *)&p->default_known;
+		n_known = 1;
+	}
+	enum mr_ssh_new_host new_host = prompts.new_host;
+	if (t->strict_host_key_checking == MR_SSH_STRICT_ACCEPT_NEW ||
+		t->strict_host_key_checking == MR_SSH_STRICT_NO) {
+		new_host = MR_SSH_NEW_HOST_ACCEPT; /* as ssh: new keys go in, changed ones never */
+	} else if (t->strict_host_key_checking == MR_SSH_STRICT_YES) {
+		new_host = MR_SSH_NEW_HOST_REFUSE;
+	}
+	p->options = (struct mr_ssh_options){
+		.alias = t->alias,
+		.host = t->host,
+		.port = t->port,
+		.user = t->user ? t->user : f->me,
+		.identity_files = keys,
+		.n_identity_files = n_keys,
+		.identities_only = t->identities_only,
+		.known_hosts_files = known,
+		.n_known_hosts_files = n_known,
+		.new_host = new_host,
+		.connect_timeout_ms = t->connect_timeout_s * 1000,
+		.keepalive_s = t->server_alive_interval_s,
+		.keepalive_count_max = t->server_alive_count_max,
+		.trust_new_host = prompts.trust_new_host,
+		.passphrase = prompts.passphrase,
+		.ctx = prompts.ctx,
+	};
+	return true;
+}
+
+/* ProxyJump's [user@]host[:port] as a destination the resolver takes (it
+ * takes a port only in the ssh:// form); NULL when it names more than one
+ * hop, which mailroom does not follow. */
+static char *jump_destination(const char *jump) {
+	if (strchr(jump, ',') != NULL) {
+		return NULL;
+	}
+	if (strncmp(jump, "ssh://", 6) == 0) {
+		return mr_xstrdup(jump);
+	}
+	const char *colon = strrchr(jump, ':');
+	bool port = colon != NULL && colon[1] != '\0' &&
+		    strspn(colon + 1, "0123456789") == strlen(colon + 1);
+	bool ipv6 = colon != NULL && memchr(jump, ':', (size_t)(colon - jump)) != NULL;
+	return port && !ipv6 ? mr_xasprintf("ssh://%s", jump) : mr_xstrdup(jump);
+}
+
+static struct mr_transport *connect_to(
+	const char *destination, char **label_host, char **user, char **cause) {
+	struct ssh_files f = { home_dir(), login_name(), NULL, NULL, 0 };
+	f.config_name = mr_xasprintf("%s/.ssh/config", f.home);
+	f.config_text = read_small_file(f.config_name, &f.config_len);
+	struct plan target, jump;
+	struct mr_transport *transport = NULL;
+	bool jumping = false;
+	if (plan_for(&target, destination, &f, cause)) {
+		char *via = target.target.proxy_jump ? jump_destination(target.target.proxy_jump)
+						     : NULL;
+		if (target.target.proxy_jump != NULL && via == NULL) {
+			char *shown = mr_text_visible_dup(target.target.proxy_jump);
+			mr_fail(cause, "ssh %s: ProxyJump %s: mailroom jumps through one host only",
+				target.target.alias, shown);
+			free(shown);
+		} else if (via != NULL && (jumping = plan_for(&jump, via, &f, cause)) &&
+			   jump.target.proxy_jump != NULL) {
+			mr_fail(cause,
+				"ssh %s: the jump host %s has a ProxyJump of its own: mailroom "
+				"jumps through one host only",
+				target.target.alias, jump.target.alias);
+		} else if (via == NULL || jumping) {
+			target.options.jump = via ? &jump.options : NULL;
+			transport = mr_transport_ssh_create(&target.options, cause);
+			*label_host = mr_xstrdup(target.target.alias);
+			*user = mr_xstrdup(target.options.user);
+		}
+		free(via);
+		if (jumping) {
+			plan_finish(&jump);
+		}
+		plan_finish(&target);
+	}
+	free(f.config_text);
+	free(f.config_name);
+	free(f.home);
+	free(f.me);
+	if (transport == NULL) {
+		free(*label_host);
+		free(*user);
+		*label_host = *user = NULL;
+	}
+	return transport;
+}
+
 static bool remote_open(struct mr_source *src, const char *location, char **cause) {
 	char *config_dir = NULL;
 	char *destination = split_config_dir(location, &config_dir);
@@ -141,105 +282,22 @@ static bool remote_open(struct mr_source *src, const char *location, char **caus
 		free(config_dir);
 		return false;
 	}
-	char *home = home_dir(), *me = login_name();
-	char *config_name = mr_xasprintf("%s/.ssh/config", home);
-	size_t config_len;
-	char *config_text = read_small_file(config_name, &config_len);
-	struct mr_ssh_target target;
-	bool ok = mr_ssh_target_resolve(
-		&target, destination, config_text, config_len, config_name, home, me, cause);
-	free(config_text);
-	free(config_name);
+	char *alias = NULL, *user = NULL;
+	struct mr_transport *transport = connect_to(destination, &alias, &user, cause);
 	free(destination);
-	if (!ok) {
-		free(home);
-		free(me);
-		free(config_dir);
-		return false;
-	}
-	if (target.proxy_jump != NULL) {
-		char *jump = mr_text_visible_dup(target.proxy_jump);
-		mr_fail(cause, "ssh %s: ProxyJump %s: mailroom does not jump through hosts yet",
-			target.alias, jump);
-		free(jump);
-		mr_ssh_target_finish(&target);
-		free(home);
-		free(me);
-		free(config_dir);
-		return false;
-	}
-	for (size_t i = 0; i < target.n_warnings; i++) {
-		fprintf(stderr, "mailroom: %s\n", target.warnings[i]);
-	}
-	/* ssh's defaults where the configuration names none. */
-	char *default_keys[3], *default_known[1];
-	const char *const *keys = (const char *const *)target.identity_files;
-	size_t n_keys = target.n_identity_files;
-	if (!target.identity_files_configured) {
-		static const char *const names[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
-		for (size_t i = 0; i < 3; i++) {
-			default_keys[i] = mr_xasprintf("%s/.ssh/%s", home, names[i]);
-		}
-		keys = (const char *const *)default_keys;
-		n_keys = 3;
-	}
-	const char *const *known = (const char *const *)target.known_hosts_files;
-	size_t n_known = target.n_known_hosts_files;
-	if (n_known == 0) {
-		default_known[0] = mr_xasprintf("%s/.ssh/known_hosts", home);
-		known = (const char *const *)default_known;
-		n_known = 1;
-	}
-	enum mr_ssh_new_host new_host = prompts.new_host;
-	if (target.strict_host_key_checking == MR_SSH_STRICT_ACCEPT_NEW ||
-		target.strict_host_key_checking == MR_SSH_STRICT_NO) {
-		new_host = MR_SSH_NEW_HOST_ACCEPT; /* as ssh: new keys go in, changed ones never */
-	} else if (target.strict_host_key_checking == MR_SSH_STRICT_YES) {
-		new_host = MR_SSH_NEW_HOST_REFUSE;
-	}
-	struct mr_ssh_options o = {
-		.alias = target.alias,
-		.host = target.host,
-		.port = target.port,
-		.user = target.user ? target.user : me,
-		.identity_files = keys,
-		.n_identity_files = n_keys,
-		.identities_only = target.identities_only,
-		.known_hosts_files = known,
-		.n_known_hosts_files = n_known,
-		.new_host = new_host,
-		.connect_timeout_ms = target.connect_timeout_s * 1000,
-		.keepalive_s = target.server_alive_interval_s,
-		.keepalive_count_max = target.server_alive_count_max,
-		.trust_new_host = prompts.trust_new_host,
-		.passphrase = prompts.passphrase,
-		.ctx = prompts.ctx,
-	};
-	struct mr_transport *transport = mr_transport_ssh_create(&o, cause);
-	if (!target.identity_files_configured) {
-		for (size_t i = 0; i < 3; i++) {
-			free(default_keys[i]);
-		}
-	}
-	if (target.n_known_hosts_files == 0) {
-		free(default_known[0]);
-	}
-	bool root = strcmp(o.user, "root") == 0;
-	char *label = mr_xasprintf("%s%s", target.alias, config_dir ? config_dir : "");
-	mr_ssh_target_finish(&target);
-	free(home);
-	free(me);
 	if (transport == NULL) {
 		free(config_dir);
-		free(label);
 		return false;
 	}
-	struct pf *pf = pf_create(transport, config_dir, !root);
+	struct pf *pf = pf_create(transport, config_dir, strcmp(user, "root") != 0);
 	pf->remote = true;
-	free(config_dir);
+	char *label = mr_xasprintf("%s%s", alias, config_dir ? config_dir : "");
 	src->data = pf;
 	src->label = mr_text_visible_dup(label);
 	free(label);
+	free(alias);
+	free(user);
+	free(config_dir);
 	pf_describe(src);
 	return true;
 }

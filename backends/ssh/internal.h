@@ -31,7 +31,11 @@ struct ssh_transport {
 	pthread_mutex_t lock;
 	int sock; /* -1: not connected */
 	LIBSSH2_SESSION *session;
-	bool dropped;       /* the session failed; open a new one before the next command */
+	bool dropped; /* the session failed; open a new one before the next command */
+	/* ProxyJump: the jump host (owned; it runs no command) and the relay
+	 * through it that carries this session, or NULL. */
+	struct ssh_transport *hop;
+	struct ssh_relay *relay;
 	int64_t last_heard; /* monotonic ms of the last bytes from the server */
 };
 
@@ -41,6 +45,14 @@ void ssh_disconnect(struct ssh_transport *t);
 /* After a drop: the socket shut both ways, so that libssh2 frees what it
  * holds at once instead of waiting on a server that is gone. */
 void ssh_shut_if_dropped(struct ssh_transport *t);
+
+/* ProxyJump (jump.c): a connection to host:port through hop's session
+ * (connected first when it is not), as a socket in *sock for this side's
+ * session; closed with ssh_relay_close once that socket is closed. */
+struct ssh_relay;
+bool ssh_relay_open(struct ssh_transport *hop, const char *host, int port, struct ssh_relay **out,
+	int *sock, char **cause);
+void ssh_relay_close(struct ssh_relay *r);
 
 /* Before the handshake: ask for the kinds of host key known_hosts has for
  * this host first, as ssh does (hostkey.c). */

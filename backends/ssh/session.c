@@ -139,15 +139,24 @@ void ssh_disconnect(struct ssh_transport *t) {
 		close(t->sock);
 		t->sock = -1;
 	}
+	ssh_relay_close(t->relay); /* after the socket: the relay sees it end */
+	t->relay = NULL;
 	t->dropped = false;
 }
 
 bool ssh_connect(struct ssh_transport *t, char **cause) {
 	pthread_once(&library_once, library_init);
 	int timeout_ms = t->config.connect_timeout_ms > 0 ? t->config.connect_timeout_ms : 30000;
-	t->sock = tcp_connect(&t->config, timeout_ms, cause);
-	if (t->sock < 0) {
-		return false;
+	if (t->hop != NULL) {
+		if (!ssh_relay_open(
+			    t->hop, t->config.host, t->config.port, &t->relay, &t->sock, cause)) {
+			return false;
+		}
+	} else {
+		t->sock = tcp_connect(&t->config, timeout_ms, cause);
+		if (t->sock < 0) {
+			return false;
+		}
 	}
 	t->session = libssh2_session_init_ex(NULL, NULL, NULL, t);
 	if (t->session == NULL) {

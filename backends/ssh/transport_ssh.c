@@ -317,6 +317,9 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 static void ssh_destroy(struct mr_transport *base) {
 	struct ssh_transport *t = (struct ssh_transport *)base;
 	ssh_disconnect(t);
+	if (t->hop != NULL) {
+		ssh_destroy(&t->hop->base);
+	}
 	struct ssh_config *c = &t->config;
 	free(c->alias);
 	free(c->host);
@@ -334,7 +337,8 @@ static const struct mr_transport_ops ssh_ops = {
 	.destroy = ssh_destroy,
 };
 
-struct mr_transport *mr_transport_ssh_create(const struct mr_ssh_options *o, char **cause) {
+/* A transport with its options, not connected yet. */
+static struct ssh_transport *transport_new(const struct mr_ssh_options *o) {
 	struct ssh_transport *t = mr_xcalloc(1, sizeof(*t));
 	t->config = (struct ssh_config){
 		.alias = mr_xstrdup(o->alias ? o->alias : o->host),
@@ -358,6 +362,18 @@ struct mr_transport *mr_transport_ssh_create(const struct mr_ssh_options *o, cha
 	t->base = (struct mr_transport){ &ssh_ops, t->where };
 	t->sock = -1;
 	pthread_mutex_init(&t->lock, NULL);
+	if (o->jump != NULL) {
+		t->hop = transport_new(o->jump); /* its own jump is not followed */
+		free(t->where);
+		t->where = mr_xasprintf(
+			"%s@%s:%d (through %s)", o->user, o->host, o->port, t->hop->where);
+		t->base.where = t->where;
+	}
+	return t;
+}
+
+struct mr_transport *mr_transport_ssh_create(const struct mr_ssh_options *o, char **cause) {
+	struct ssh_transport *t = transport_new(o);
 	if (!ssh_connect(t, cause)) {
 		ssh_destroy(&t->base);
 		return NULL;

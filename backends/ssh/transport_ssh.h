@@ -42,6 +42,9 @@ struct mr_ssh_options {
 	/* With keepalives: the server is taken for gone after this many
 	 * intervals without a byte from it (ServerAliveCountMax; 0: 3). */
 	int keepalive_count_max;
+	/* ProxyJump: the host to connect through (its own options; one hop,
+	 * no jump of its own), or NULL. */
+	const struct mr_ssh_options *jump;
 	/* MR_SSH_NEW_HOST_ASK: whether to trust an unknown host's key. */
 	bool (*trust_new_host)(void *ctx, const char *where, const char *fingerprint);
 	/* A key file's passphrase (freed by the caller of it with free()), or

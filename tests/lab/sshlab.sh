@@ -26,6 +26,9 @@
 #   SSHLAB_HOME   directory of labtool.py (default: LAB_HOME, else
 #                 "$(dirname "$0")/lab" as in lab.sh)
 #   LAB_PYTHON    Python 3 interpreter (default python3)
+# Set before sshlab_start, if needed:
+#   SSHLAB_PERMIT_OPEN  HOST:PORT this sshd may open for its sessions (a jump
+#                 host for ProxyJump tests); without it, no forwarding at all
 #
 # Only 127.0.0.1. Shell variables used here start with sshlab_ (tests/tap.sh
 # counts in `n`; nothing here touches it).
@@ -147,6 +150,8 @@ sshlab_known_hosts() {
 
 # sshlab_config DIR PORT: writes DIR/sshd_config.
 sshlab_config() {
+    sshlab_forwarding=no
+    [ -n "${SSHLAB_PERMIT_OPEN:-}" ] && sshlab_forwarding=local
     cat >"$1/sshd_config" <<EOF
 # Private sshd for tests, written by tests/lab/sshlab.sh. Loopback only.
 # Nothing from /etc/ssh is read (no Include).
@@ -178,11 +183,14 @@ StrictModes no
 
 # Nothing that could make a session listen on a port or reach elsewhere:
 # sshlab_stop relies on nothing of ours listening after the sshd is gone.
-AllowTcpForwarding no
+# A jump host (SSHLAB_PERMIT_OPEN=127.0.0.1:PORT when started) may open
+# connections to that one address for its sessions (ProxyJump), and only
+# there; it still listens on nothing.
+AllowTcpForwarding $sshlab_forwarding
 AllowStreamLocalForwarding no
 AllowAgentForwarding no
 PermitListen none
-PermitOpen none
+PermitOpen ${SSHLAB_PERMIT_OPEN:-none}
 PermitTunnel no
 X11Forwarding no
 GatewayPorts no
