@@ -126,10 +126,18 @@ bool ssh_relay_open(struct ssh_transport *hop, const char *host, int port, struc
 	}
 	int pair[2];
 	struct ssh_relay *r = mr_xcalloc(1, sizeof(*r));
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0 || pipe(r->wake) != 0) {
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
+		pair[0] = pair[1] = -1;
+	}
+	if (pair[0] < 0 || pipe(r->wake) != 0) {
+		int err = errno;
+		if (pair[0] >= 0) {
+			close(pair[0]);
+			close(pair[1]);
+		}
 		libssh2_channel_free(channel);
 		free(r);
-		return mr_fail(cause, "ssh %s: %s", hop->where, strerror(errno));
+		return mr_fail(cause, "ssh %s: %s", hop->where, strerror(err));
 	}
 	fcntl(r->wake[0], F_SETFD, FD_CLOEXEC);
 	fcntl(r->wake[1], F_SETFD, FD_CLOEXEC);

@@ -61,13 +61,17 @@ struct exec_state {
 	bool silent;      /* ended because the server stopped answering */
 };
 
-/* Whether the server has been silent through ServerAliveCountMax
- * keepalives: then it is gone, as ssh decides. */
-static bool server_gone(const struct ssh_transport *t) {
+/* How long the server may be silent while keepalives go out before it is
+ * taken for gone: ServerAliveInterval x ServerAliveCountMax (3 by default,
+ * as in ssh); 0 without keepalives. */
+static int silence_limit_s(const struct ssh_transport *t) {
 	const struct ssh_config *c = &t->config;
-	int intervals = c->keepalive_count_max > 0 ? c->keepalive_count_max : 3;
-	return c->keepalive_s > 0 &&
-	       mr_monotonic_ms() - t->last_heard > (int64_t)c->keepalive_s * 1000 * intervals;
+	return c->keepalive_s * (c->keepalive_count_max > 0 ? c->keepalive_count_max : 3);
+}
+
+static bool server_gone(const struct ssh_transport *t) {
+	int limit = silence_limit_s(t);
+	return limit > 0 && mr_monotonic_ms() - t->last_heard > (int64_t)limit * 1000;
 }
 
 /* Waits for the socket while libssh2 says EAGAIN, sending keepalives;
@@ -258,6 +262,7 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 		 * then the command, once. */
 		ssh_disconnect(t);
 		if (ssh_connect(t, cause)) {
+			res->timed_out = false;
 			x.channel = open_channel(&x, res);
 		} else {
 			t->dropped = true;
@@ -276,15 +281,9 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 		bool finished = run_channel(&x, cmd, line.data, res);
 		if (!finished && x.rc != 0 && connection_lost(x.rc)) {
 			t->dropped = true;
-			char *why =
-				x.silent
-					? mr_xasprintf("no answer from the server for %d s",
-						  t->config.keepalive_s *
-							  (t->config.keepalive_count_max > 0
-									  ? t->config
-										    .keepalive_count_max
-									  : 3))
-					: mr_xstrdup(ssh_error(t->session));
+			char *why = x.silent ? mr_xasprintf("no answer from the server for %d s",
+						       silence_limit_s(t))
+					     : mr_xstrdup(ssh_error(t->session));
 			ok = mr_fail(cause,
 				"ssh %s: the connection dropped while %s ran (%s); it was not "
 				"sent again: list the queue to see what it did",
