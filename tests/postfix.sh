@@ -42,16 +42,6 @@ trap 'cleanup; exit 143' TERM
 chmod 755 "$TMP" # the postfix user must reach $TMP/lab/spool
 mkdir "$TMP/lab"
 
-# diag FILE: FILE's lines as TAP comments
-diag() {
-    sed 's/^/#   /' "$1"
-}
-# okd STATUS NAME FILE: ok STATUS NAME, and FILE as comments when it failed
-okd() {
-    okd_status=$1
-    ok "$1" "$2"
-    [ "$okd_status" -eq 0 ] || diag "$3"
-}
 
 # --- the lab ------------------------------------------------------------------
 lab_start "$TMP/lab" 2>"$TMP/err"

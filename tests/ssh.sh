@@ -45,14 +45,6 @@ trap 'cleanup; exit 143' TERM
 chmod 755 "$TMP" # the postfix user and the lab account must reach $TMP/lab
 mkdir "$TMP/lab" "$TMP/ssh"
 
-diag() {
-    sed 's/^/#   /' "$1"
-}
-okd() {
-    okd_status=$1
-    ok "$1" "$2"
-    [ "$okd_status" -eq 0 ] || diag "$3"
-}
 
 # --- the lab: Postfix with deferred mail, and sshd in front of it -------------
 lab_start "$TMP/lab" 2>"$TMP/err"

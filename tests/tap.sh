@@ -1,5 +1,8 @@
 # TAP helpers for the shell tests; sourced, not run.
 #   ok STATUS NAME   prints "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
+#   okd STATUS NAME FILE
+#                    the same, and FILE's lines as TAP comments when it failed
+#   diag FILE        FILE's lines as TAP comments
 #   tap_end          prints the plan; its status is the suite's
 n=0
 failed=0
@@ -15,4 +18,12 @@ ok() {
 tap_end() {
     echo "1..$n"
     [ "$failed" -eq 0 ]
+}
+diag() {
+    sed 's/^/#   /' "$1"
+}
+okd() {
+    okd_status=$1
+    ok "$1" "$2"
+    [ "$okd_status" -eq 0 ] || diag "$3"
 }

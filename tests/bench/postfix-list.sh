@@ -31,15 +31,7 @@ echo "postfix-list: $COUNT messages deferred in $(($(date +%s) - start)) s"
 
 # best of five runs each, wall clock
 best() {
-    "$LAB_PYTHON" - "$@" <<'PY'
-import subprocess, sys, time
-runs = []
-for _ in range(5):
-    t = time.perf_counter()
-    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
-    runs.append(time.perf_counter() - t)
-print("%.3f" % min(runs))
-PY
+    "$LAB_PYTHON" "$HERE/bench/best-of.py" "$@"
 }
 pq=$(best /usr/sbin/postqueue -c "$LAB_CONFIG" -j)
 mr=$(best "$MAILROOM" list --json "postfix:$LAB_CONFIG")

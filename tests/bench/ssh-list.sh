@@ -46,15 +46,7 @@ CONF
 
 # best of five runs each, wall clock
 best() {
-    "$LAB_PYTHON" - "$@" <<'PY'
-import subprocess, sys, time
-runs = []
-for _ in range(5):
-    t = time.perf_counter()
-    subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
-    runs.append(time.perf_counter() - t)
-print("%.3f" % min(runs))
-PY
+    "$LAB_PYTHON" "$HERE/bench/best-of.py" "$@"
 }
 # The instance's directory is not in the default main.cf's
 # alternate_config_directories: postqueue -c needs root, so sudo -n, as
