@@ -55,7 +55,12 @@ struct mr_source {
 	char *label; /* short, for the status line */
 	unsigned caps;
 	char *limits; /* NULL, or why some actions are not offered */
-	void *data;   /* the backend's own */
+	/* NULL, or what the operator should know about how the source was
+	 * opened, a line each ("~/.ssh/config:12: ForwardAgent is not
+	 * supported by mailroom (ignored)"); the commands print them, the
+	 * screen shows them when it starts. */
+	char *warnings;
+	void *data; /* the backend's own */
 };
 
 /* Opens arg ("scheme:location" or a bare path) with a backend from the
@@ -68,6 +73,9 @@ void mr_source_destroy(struct mr_source *src);
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause);
 
 bool mr_source_can(const struct mr_source *src, enum mr_action action);
+
+/* Adds a line to src->warnings. */
+void mr_source_warn(struct mr_source *src, const char *line);
 
 /*
  * Runs an action on ids and fills report (initialised here) with one result

@@ -95,7 +95,14 @@ void mr_source_destroy(struct mr_source *src) {
 	free(src->name);
 	free(src->label);
 	free(src->limits);
+	free(src->warnings);
 	free(src);
+}
+
+void mr_source_warn(struct mr_source *src, const char *line) {
+	char *was = src->warnings;
+	src->warnings = was ? mr_xasprintf("%s\n%s", was, line) : mr_xstrdup(line);
+	free(was);
 }
 
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {

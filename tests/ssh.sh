@@ -176,6 +176,31 @@ write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS_HASHED"
 "$MAILROOM" list "$REMOTE" >/dev/null 2>"$TMP/err"
 okd $? "a hashed known_hosts entry is found" "$TMP/err"
 
+# --- keywords mailroom does not follow: said, not ignored ----------------------
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
+echo "    ForwardAgent yes" >>"$HOME/.ssh/config"
+"$MAILROOM" list --json "$REMOTE" >/dev/null 2>"$TMP/err"
+status=$?
+[ "$status" -eq 0 ] && grep -q "^mailroom: $HOME/.ssh/config:10: ForwardAgent is not supported by mailroom (ignored)$" "$TMP/err"
+okd $? "ForwardAgent yes: named in a warning with the line, and the listing goes on" "$TMP/err"
+SOCKET="$TMP/tmux.sock"
+T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
+T new-session -d -s warn -x 200 -y 20 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; sleep 30"
+T display -p '#{pid}' >"$TMP/tmux.pid"
+# Before curses the line is printed; then the screen's last line says it.
+i=0
+while [ $i -lt 100 ] && ! T capture-pane -p -t warn 2>/dev/null | tail -1 | grep -q "ForwardAgent"; do
+    sleep 0.1
+    i=$((i + 1))
+done
+T capture-pane -p -t warn >"$TMP/screen"
+tail -1 "$TMP/screen" | grep -q "config:10: ForwardAgent is not supported by mailroom" &&
+    grep -q "QUEUE" "$TMP/screen"
+okd $? "the screen shows the warning on its last line when it starts" "$TMP/screen"
+T send-keys -t warn q
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
+
 # --- keys ---------------------------------------------------------------------
 write_config "$SSHLAB_KEY_WRONG" "$SSHLAB_KNOWN_HOSTS"
 fails_with "a key the server does not know: refused, saying which was tried" \

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "filter.h"
@@ -109,6 +110,12 @@ struct mr_source *cli_open_source(const char *arg, bool screen) {
 	if (src == NULL) {
 		cli_error("%s", cause);
 		free(cause);
+		return NULL;
+	}
+	for (const char *line = src->warnings; line != NULL && *line != '\0';) {
+		size_t len = strcspn(line, "\n");
+		cli_error("%.*s", (int)len, line);
+		line += len + (line[len] == '\n');
 	}
 	return src;
 }

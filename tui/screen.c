@@ -356,6 +356,14 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 	if (!app_refresh(&app, cause)) {
 		return 1;
 	}
+	if (source->warnings != NULL) {
+		/* Printed before the screen took the terminal; shown again here,
+		 * the first of them, until the next key. */
+		size_t len = strcspn(source->warnings, "\n");
+		bool more = source->warnings[len] != '\0';
+		app_set_message(&app, "%.*s%s", (int)len, source->warnings,
+			more ? " (and more: mailroom list prints them all)" : "");
+	}
 	SCREEN *screen = newterm(NULL, stdout, stdin);
 	if (screen == NULL) {
 		const char *term = getenv("TERM");

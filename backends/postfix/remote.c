@@ -151,8 +151,8 @@ struct ssh_files {
 	size_t config_len;
 };
 
-static bool plan_for(
-	struct plan *p, const char *destination, const struct ssh_files *f, char **cause) {
+static bool plan_for(struct plan *p, struct mr_source *src, const char *destination,
+	const struct ssh_files *f, char **cause) {
 	memset(p, 0, sizeof(*p));
 	if (!mr_ssh_target_resolve(&p->target, destination, f->config_text, f->config_len,
 		    f->config_name, f->home, f->me, cause)) {
@@ -160,7 +160,7 @@ static bool plan_for(
 	}
 	struct mr_ssh_target *t = &p->target;
 	for (size_t i = 0; i < t->n_warnings; i++) {
-		fprintf(stderr, "mailroom: %s\n", t->warnings[i]);
+		mr_source_warn(src, t->warnings[i]);
 	}
 	const char *const *keys = (const char *const *)t->identity_files;
 	size_t n_keys = t->n_identity_files;
@@ -224,15 +224,15 @@ static char *jump_destination(const char *jump) {
 	return port && !ipv6 ? mr_xasprintf("ssh://%s", jump) : mr_xstrdup(jump);
 }
 
-static struct mr_transport *connect_to(
-	const char *destination, char **label_host, char **user, char **cause) {
+static struct mr_transport *connect_to(struct mr_source *src, const char *destination,
+	char **label_host, char **user, char **cause) {
 	struct ssh_files f = { home_dir(), login_name(), NULL, NULL, 0 };
 	f.config_name = mr_xasprintf("%s/.ssh/config", f.home);
 	f.config_text = read_small_file(f.config_name, &f.config_len);
 	struct plan target, jump;
 	struct mr_transport *transport = NULL;
 	bool jumping = false;
-	if (plan_for(&target, destination, &f, cause)) {
+	if (plan_for(&target, src, destination, &f, cause)) {
 		char *via = target.target.proxy_jump ? jump_destination(target.target.proxy_jump)
 						     : NULL;
 		if (target.target.proxy_jump != NULL && via == NULL) {
@@ -240,7 +240,7 @@ static struct mr_transport *connect_to(
 			mr_fail(cause, "ssh %s: ProxyJump %s: mailroom jumps through one host only",
 				target.target.alias, shown);
 			free(shown);
-		} else if (via != NULL && (jumping = plan_for(&jump, via, &f, cause)) &&
+		} else if (via != NULL && (jumping = plan_for(&jump, src, via, &f, cause)) &&
 			   jump.target.proxy_jump != NULL) {
 			mr_fail(cause,
 				"ssh %s: the jump host %s has a ProxyJump of its own: mailroom "
@@ -283,7 +283,7 @@ static bool remote_open(struct mr_source *src, const char *location, char **caus
 		return false;
 	}
 	char *alias = NULL, *user = NULL;
-	struct mr_transport *transport = connect_to(destination, &alias, &user, cause);
+	struct mr_transport *transport = connect_to(src, destination, &alias, &user, cause);
 	free(destination);
 	if (transport == NULL) {
 		free(config_dir);
