@@ -241,6 +241,22 @@ fails_with "nothing listening: the connection refused, named" \
     "cannot connect to 127.0.0.1 port $free_port: Connection refused" \
     "$MAILROOM" list "ssh://$SSHLAB_USER@127.0.0.1:$free_port"
 
+# A server that accepts and never speaks (the lab's tarpit): ConnectTimeout.
+cat >>"$HOME/.ssh/config" <<CONF
+Host tarpit
+    HostName 127.0.0.1
+    Port $LAB_TARPIT_PORT
+    User $SSHLAB_USER
+    ConnectTimeout 2
+CONF
+start=$(date +%s)
+fails_with "a server that never greets: the handshake gives up" \
+    "ssh $SSHLAB_USER@127.0.0.1:$LAB_TARPIT_PORT: the SSH handshake failed: no answer in 2 s (ConnectTimeout)" \
+    timeout 60 "$MAILROOM" list ssh://tarpit
+took=$(($(date +%s) - start))
+[ "$took" -le 5 ]
+ok $? "after ConnectTimeout 2 (took $took s)"
+
 # --- ProxyJump: through a second sshd that may connect to the first ----------
 # Started in a subshell so that its SSHLAB_* stay there; its files and PIDs
 # are in $TMP/jump for sshlab_stop.

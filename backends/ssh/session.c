@@ -86,7 +86,9 @@ static int tcp_connect(const struct ssh_config *c, int timeout_ms, char **cause)
 			err = errno;
 			continue;
 		}
-		if (connect(sock, a->ai_addr, a->ai_addrlen) != 0 && errno == EINPROGRESS) {
+		int rc = connect(sock, a->ai_addr, a->ai_addrlen);
+		err = rc == 0 ? 0 : errno;
+		if (rc != 0 && err == EINPROGRESS) {
 			struct pollfd p = { .fd = sock, .events = POLLOUT };
 			int ready = poll(&p, 1, timeout_ms);
 			socklen_t len = sizeof(err);
@@ -94,11 +96,6 @@ static int tcp_connect(const struct ssh_config *c, int timeout_ms, char **cause)
 				err = ready == 0 ? ETIMEDOUT : errno;
 			} else if (getsockopt(sock, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
 				err = errno;
-			}
-		} else {
-			err = errno == EINPROGRESS ? 0 : errno;
-			if (err == 0 || err == EISCONN) {
-				err = 0;
 			}
 		}
 		if (err != 0) {
@@ -174,8 +171,13 @@ bool ssh_connect(struct ssh_transport *t, char **cause) {
 	libssh2_session_set_timeout(t->session, timeout_ms);
 	ssh_prefer_known_host_keys(t);
 	if (libssh2_session_handshake(t->session, t->sock) != 0) {
-		bool ok = mr_fail(cause, "ssh %s: the SSH handshake failed: %s", t->where,
-			ssh_error(t->session));
+		bool ok = libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_TIMEOUT
+				  ? mr_fail(cause,
+					    "ssh %s: the SSH handshake failed: no answer in %d s "
+					    "(ConnectTimeout)",
+					    t->where, timeout_ms / 1000)
+				  : mr_fail(cause, "ssh %s: the SSH handshake failed: %s", t->where,
+					    ssh_error(t->session));
 		t->dropped = true;
 		ssh_disconnect(t);
 		return ok;
