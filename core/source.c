@@ -76,6 +76,15 @@ struct mr_source *mr_source_open(
 	src->ops = ops;
 	src->name = mr_xstrdup(arg);
 	if (!ops->open(src, location, cause)) {
+		/* A warning may be why it failed (a key setting not followed):
+		 * the first one goes with the error, on its line. */
+		if (src->warnings != NULL && cause != NULL && *cause != NULL) {
+			size_t len = strcspn(src->warnings, "\n");
+			char *with =
+				mr_xasprintf("%s (also: %.*s)", *cause, (int)len, src->warnings);
+			free(*cause);
+			*cause = with;
+		}
 		mr_source_destroy(src);
 		free(shown);
 		return NULL;

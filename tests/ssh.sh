@@ -199,6 +199,12 @@ tail -1 "$TMP/screen" | grep -q "config:10: ForwardAgent is not supported by mai
     grep -q "QUEUE" "$TMP/screen"
 okd $? "the screen shows the warning on its last line when it starts" "$TMP/screen"
 T send-keys -t warn q
+# When opening fails, the first warning goes with the error: it may be why.
+write_config "$SSHLAB_KEY_WRONG" "$SSHLAB_KNOWN_HOSTS"
+echo "    IdentityAgent $TMP/agent.sock" >>"$HOME/.ssh/config"
+fails_with "a failure and a warning: the warning goes with the error, on its line" \
+    "(tried: $SSHLAB_KEY_WRONG (refused)) (also: $HOME/.ssh/config:10: IdentityAgent" \
+    "$MAILROOM" list "$REMOTE"
 write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
 
 # --- keys ---------------------------------------------------------------------
