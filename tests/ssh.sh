@@ -30,13 +30,16 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-ssh.XXXXXX")
 cleanup() {
     trap - EXIT INT TERM
-    # The relay and the tmux server of the screen check, by their PIDs.
+    # Postfix first: its master is a daemon outside this process group, and
+    # a test runner that sends SIGTERM follows with SIGKILL half a second
+    # later (meson does); what else runs here dies with the group then.
+    lab_stop "$TMP/lab" >&2
+    # The relay and the tmux server of the screen checks, by their PIDs.
     for pidfile in "$TMP/proxy.pid" "$TMP/tmux.pid"; do
         [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
     done
     sshlab_stop "$TMP/jump" >&2
     sshlab_stop "$TMP/ssh" >&2
-    lab_stop "$TMP/lab" >&2
     rm -rf "$TMP"
 }
 trap 'cleanup' EXIT
