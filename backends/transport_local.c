@@ -12,19 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "xalloc.h"
 
 extern char **environ;
-
-/* Standard error beyond this is dropped: a program that floods it is
- * reported by its first lines. */
-enum { ERR_MAX = 1 << 20 };
-
-static int64_t now_ms(void) {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void close_fd(int *fd) {
 	if (*fd >= 0) {
@@ -111,7 +102,7 @@ static bool local_run(struct mr_transport *t, const struct mr_command *cmd,
 	if (cmd->input_len == 0) {
 		close_fd(&fds[0]);
 	}
-	int64_t deadline = cmd->timeout_ms > 0 ? now_ms() + cmd->timeout_ms : 0;
+	int64_t deadline = cmd->timeout_ms > 0 ? mr_monotonic_ms() + cmd->timeout_ms : 0;
 	char chunk[65536];
 	while (fds[1] >= 0 || fds[2] >= 0) {
 		struct pollfd p[3];
@@ -124,14 +115,14 @@ static bool local_run(struct mr_transport *t, const struct mr_command *cmd,
 		}
 		int wait = -1;
 		if (deadline != 0) {
-			int64_t left = deadline - now_ms();
+			int64_t left = deadline - mr_monotonic_ms();
 			wait = left > 0 ? (int)left : 0;
 		}
 		int r = poll(p, (nfds_t)n, wait);
 		if (r < 0 && errno == EINTR) {
 			continue;
 		}
-		if (r == 0 || (deadline != 0 && now_ms() >= deadline)) {
+		if (r == 0 || (deadline != 0 && mr_monotonic_ms() >= deadline)) {
 			res->timed_out = true;
 			break;
 		}
@@ -162,8 +153,8 @@ static bool local_run(struct mr_transport *t, const struct mr_command *cmd,
 		}
 		if (idx[2] >= 0 && p[idx[2]].revents) {
 			ssize_t got = read(fds[2], chunk, sizeof(chunk));
-			if (got > 0 && res->err.len < ERR_MAX) {
-				mr_buf_add(&res->err, chunk, (size_t)got);
+			if (got > 0) {
+				mr_command_result_add_err(res, chunk, (size_t)got);
 			}
 			if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
 				close_fd(&fds[2]);

@@ -14,6 +14,11 @@ void mr_command_result_finish(struct mr_command_result *res) {
 	mr_buf_finish(&res->err);
 }
 
+void mr_command_result_add_err(struct mr_command_result *res, const char *data, size_t len) {
+	size_t room = res->err.len < MR_COMMAND_ERR_MAX ? MR_COMMAND_ERR_MAX - res->err.len : 0;
+	mr_buf_add(&res->err, data, len < room ? len : room);
+}
+
 char *mr_command_error_line(const struct mr_command_result *res, const char *containing) {
 	const char *s = res->err.data;
 	size_t len = res->err.len;

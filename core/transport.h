@@ -63,6 +63,13 @@ static inline bool mr_transport_run(struct mr_transport *t, const struct mr_comm
 void mr_transport_destroy(struct mr_transport *t);
 void mr_command_result_finish(struct mr_command_result *res);
 
+/* Standard error beyond this is dropped: a program that floods it is
+ * reported by its first lines. */
+#define MR_COMMAND_ERR_MAX (1 << 20)
+/* Adds what a program wrote to standard error, up to MR_COMMAND_ERR_MAX
+ * bytes in all (every transport collects it this way). */
+void mr_command_result_add_err(struct mr_command_result *res, const char *data, size_t len);
+
 /* A line of standard error without "program: fatal: " noise, for messages:
  * "Queue report unavailable - mail system is down". The first line that
  * contains containing, or the last line when that is NULL or not found. */

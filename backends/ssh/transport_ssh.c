@@ -10,9 +10,6 @@
 #include "shquote.h"
 #include "xalloc.h"
 
-/* Standard error beyond this is dropped, as with local programs. */
-enum { ERR_MAX = 1 << 20 };
-
 static char **copy_list(const char *const *list, size_t n) {
 	char **out = mr_xcalloc(n + 1, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
@@ -125,8 +122,7 @@ static bool drain(struct exec_state *x, const struct mr_command *cmd, struct mr_
 		ssize_t e = libssh2_channel_read_stderr(x->channel, data, sizeof(data));
 		if (e > 0) {
 			*progress = true;
-			size_t room = res->err.len < ERR_MAX ? ERR_MAX - res->err.len : 0;
-			mr_buf_add(&res->err, data, (size_t)e < room ? (size_t)e : room);
+			mr_command_result_add_err(res, data, (size_t)e);
 			continue;
 		}
 		int rc = n < 0 && n != LIBSSH2_ERROR_EAGAIN   ? (int)n
