@@ -11,6 +11,7 @@
 #include "ssh/transport_ssh.h"
 #include "sshconfig.h"
 #include "text.h"
+#include "user.h"
 #include "xalloc.h"
 
 /*
@@ -53,12 +54,6 @@ static char *home_dir(void) {
 		home = pw ? pw->pw_dir : "/";
 	}
 	return mr_xstrdup(home);
-}
-
-static char *login_name(void) {
-	struct passwd *pw = getpwuid(getuid());
-	const char *name = pw ? pw->pw_name : getenv("USER");
-	return mr_xstrdup(name ? name : "root");
 }
 
 /* ssh://[user@]host[:port][/CONFIG_DIR]: the part before the path, and the
@@ -226,7 +221,7 @@ static char *jump_destination(const char *jump) {
 
 static struct mr_transport *connect_to(struct mr_source *src, const char *destination,
 	char **label_host, char **user, char **cause) {
-	struct ssh_files f = { home_dir(), login_name(), NULL, NULL, 0 };
+	struct ssh_files f = { home_dir(), mr_xstrdup(mr_user_name()), NULL, NULL, 0 };
 	f.config_name = mr_xasprintf("%s/.ssh/config", f.home);
 	f.config_text = read_small_file(f.config_name, &f.config_len);
 	struct plan target, jump;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "internal.h"
 #include "xalloc.h"
@@ -28,45 +29,6 @@ static void note(struct attempts *a, const char *what, const char *how) {
 	mr_buf_printf(&a->tried, "%s (%s)", what, how);
 }
 
-/* The first string of an SSH wire blob: the key's type ("ssh-ed25519"). */
-static char *blob_type(const unsigned char *blob, size_t len) {
-	if (len < 4) {
-		return mr_xstrdup("unknown");
-	}
-	uint32_t n = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 | (uint32_t)blob[2] << 8 |
-		     blob[3];
-	return n <= len - 4 && n < 64 ? mr_xstrndup((const char *)blob + 4, n)
-				      : mr_xstrdup("unknown");
-}
-
-static size_t base64_decode(const char *in, unsigned char *out, size_t cap) {
-	unsigned v = 0;
-	int bits = 0;
-	size_t n = 0;
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	/* Up to the padding or the END line; line breaks are skipped. */
-	for (; *in && *in != '-' && *in != '='; in++) {
-		const char *d = strchr(digits, *in);
-		if (d == NULL) {
-			continue;
-		}
-		v = (v << 6) | (unsigned)(d - digits);
-		bits += 6;
-		if (bits >= 8 && n < cap) {
-			bits -= 8;
-			out[n++] = (unsigned char)(v >> bits);
-		}
-	}
-	return n;
-}
-
-struct key_file {
-	char *type; /* "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", or "unknown" */
-	bool encrypted;
-	bool readable;
-};
-
 /* A big-endian length and the bytes after it, from raw[*at..n); false
  * past the end. */
 static bool take_string(
@@ -84,6 +46,22 @@ static bool take_string(
 	*at += *len;
 	return true;
 }
+
+/* The first string of an SSH wire blob: the key's type ("ssh-ed25519"). */
+static char *blob_type(const unsigned char *blob, size_t len) {
+	size_t at = 0;
+	const unsigned char *type;
+	uint32_t type_len;
+	return take_string(blob, len, &at, &type, &type_len) && type_len < 64
+		       ? mr_xstrndup((const char *)type, type_len)
+		       : mr_xstrdup("unknown");
+}
+
+struct key_file {
+	char *type; /* "ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", or "unknown" */
+	bool encrypted;
+	bool readable;
+};
 
 /* OpenSSH's private key format: "openssh-key-v1\0", then the cipher ("none"
  * when not encrypted), the KDF and its options, the number of keys, and the
@@ -121,7 +99,7 @@ static struct key_file inspect(const char *path) {
 	if (begin != NULL) {
 		unsigned char raw[12288];
 		const char *body = strchr(begin, '\n');
-		size_t n = base64_decode(body ? body : "", raw, sizeof(raw));
+		size_t n = mr_base64_decode(body ? body : "", raw, sizeof(raw));
 		openssh_key_header(raw, n, &k);
 		explicit_bzero(raw, sizeof(raw));
 	} else if (strstr(text, "-----BEGIN RSA PRIVATE KEY-----") != NULL) {

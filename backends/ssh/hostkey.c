@@ -2,30 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "internal.h"
+#include "statefile.h"
 #include "xalloc.h"
-
-/* Base64 without padding, as OpenSSH prints fingerprints. */
-static void base64(struct mr_buf *out, const unsigned char *p, size_t len) {
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned)p[i] << 16;
-		v |= i + 1 < len ? (unsigned)p[i + 1] << 8 : 0;
-		v |= i + 2 < len ? p[i + 2] : 0;
-		mr_buf_add_char(out, digits[(v >> 18) & 63]);
-		mr_buf_add_char(out, digits[(v >> 12) & 63]);
-		if (i + 1 < len) {
-			mr_buf_add_char(out, digits[(v >> 6) & 63]);
-		}
-		if (i + 2 < len) {
-			mr_buf_add_char(out, digits[v & 63]);
-		}
-	}
-}
 
 /* "SHA256:..." as ssh-keygen -l shows it. */
 static char *fingerprint(LIBSSH2_SESSION *session) {
@@ -34,7 +16,7 @@ static char *fingerprint(LIBSSH2_SESSION *session) {
 	mr_buf_init(&out);
 	mr_buf_add_str(&out, "SHA256:");
 	if (hash != NULL) {
-		base64(&out, (const unsigned char *)hash, 32);
+		mr_base64_encode(&out, (const unsigned char *)hash, 32);
 	} else {
 		mr_buf_add_str(&out, "(unknown)");
 	}
@@ -59,7 +41,7 @@ static const struct {
 };
 enum { N_KEY_TYPES = sizeof(key_types) / sizeof(*key_types) };
 
-static LIBSSH2_KNOWNHOSTS *read_known_hosts(struct ssh_transport *t) {
+LIBSSH2_KNOWNHOSTS *ssh_read_known_hosts(struct ssh_transport *t) {
 	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(t->session);
 	for (size_t f = 0; kh != NULL && f < t->config.n_known_hosts_files; f++) {
 		/* A file that is not there yet holds no host: that is no error. */
@@ -84,8 +66,7 @@ static void add_supported(
 	free(copy);
 }
 
-void ssh_prefer_known_host_keys(struct ssh_transport *t) {
-	LIBSSH2_KNOWNHOSTS *kh = read_known_hosts(t);
+void ssh_prefer_known_host_keys(struct ssh_transport *t, LIBSSH2_KNOWNHOSTS *kh) {
 	if (kh == NULL) {
 		return;
 	}
@@ -103,7 +84,6 @@ void ssh_prefer_known_host_keys(struct ssh_transport *t) {
 				   NULL) == LIBSSH2_KNOWNHOST_CHECK_MISMATCH;
 		any = any || known[i];
 	}
-	libssh2_knownhost_free(kh);
 	/* The kinds known first, so that a host is checked against the key
 	 * known_hosts has for it rather than found "unknown" under another.
 	 * Only algorithms this libssh2 has: given one it lacks, 1.10's
@@ -195,13 +175,9 @@ static bool remember(LIBSSH2_KNOWNHOSTS *kh, const struct ssh_config *c, const c
 		return mr_fail(
 			cause, "ssh %s: cannot make a known_hosts line for its key", c->alias);
 	}
-	char *dir = mr_xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		mkdir(dir, 0700); /* ~/.ssh may not exist yet */
+	if (!mr_make_parents(path, cause)) { /* ~/.ssh may not exist yet */
+		return false;
 	}
-	free(dir);
 	FILE *out = fopen(path, "a");
 	bool ok = out != NULL && fwrite(line, 1, len, out) == len;
 	if (out != NULL && fclose(out) != 0) {
@@ -214,7 +190,7 @@ static bool remember(LIBSSH2_KNOWNHOSTS *kh, const struct ssh_config *c, const c
 	return true;
 }
 
-bool ssh_check_host_key(struct ssh_transport *t, char **cause) {
+bool ssh_check_host_key(struct ssh_transport *t, LIBSSH2_KNOWNHOSTS *kh, char **cause) {
 	const struct ssh_config *c = &t->config;
 	size_t key_len = 0;
 	int type = LIBSSH2_HOSTKEY_TYPE_UNKNOWN;
@@ -233,7 +209,6 @@ bool ssh_check_host_key(struct ssh_transport *t, char **cause) {
 			"not know",
 			t->where);
 	}
-	LIBSSH2_KNOWNHOSTS *kh = read_known_hosts(t);
 	struct libssh2_knownhost *entry = NULL;
 	int check = kh == NULL ? LIBSSH2_KNOWNHOST_CHECK_FAILURE
 			       : libssh2_knownhost_checkp(kh, c->host, c->port, key, key_len,
@@ -278,8 +253,5 @@ bool ssh_check_host_key(struct ssh_transport *t, char **cause) {
 		break;
 	}
 	free(print);
-	if (kh != NULL) {
-		libssh2_knownhost_free(kh);
-	}
 	return ok;
 }

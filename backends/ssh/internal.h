@@ -54,11 +54,14 @@ bool ssh_relay_open(struct ssh_transport *hop, const char *host, int port, struc
 	int *sock, char **cause);
 void ssh_relay_close(struct ssh_relay *r);
 
+/* Every known_hosts file, read once per connection (hostkey.c); NULL when
+ * libssh2 has no room for them. Free with libssh2_knownhost_free. */
+LIBSSH2_KNOWNHOSTS *ssh_read_known_hosts(struct ssh_transport *t);
 /* Before the handshake: ask for the kinds of host key known_hosts has for
- * this host first, as ssh does (hostkey.c). */
-void ssh_prefer_known_host_keys(struct ssh_transport *t);
-/* The server's key checked against known_hosts (hostkey.c). */
-bool ssh_check_host_key(struct ssh_transport *t, char **cause);
+ * this host first, as ssh does. */
+void ssh_prefer_known_host_keys(struct ssh_transport *t, LIBSSH2_KNOWNHOSTS *kh);
+/* The server's key checked against known_hosts (kh may be NULL). */
+bool ssh_check_host_key(struct ssh_transport *t, LIBSSH2_KNOWNHOSTS *kh, char **cause);
 
 /* Logs in as the user: the agent, then the key files (auth.c). */
 bool ssh_authenticate(struct ssh_transport *t, char **cause);

@@ -169,7 +169,10 @@ bool ssh_connect(struct ssh_transport *t, char **cause) {
 	t->last_heard = mr_monotonic_ms();
 	libssh2_session_set_blocking(t->session, 1);
 	libssh2_session_set_timeout(t->session, timeout_ms);
-	ssh_prefer_known_host_keys(t);
+	/* Read once: the handshake asks for the kinds of key they have for this
+	 * host, then the key the server shows is checked against them. */
+	LIBSSH2_KNOWNHOSTS *known = ssh_read_known_hosts(t);
+	ssh_prefer_known_host_keys(t, known);
 	if (libssh2_session_handshake(t->session, t->sock) != 0) {
 		bool ok = libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_TIMEOUT
 				  ? mr_fail(cause,
@@ -179,10 +182,17 @@ bool ssh_connect(struct ssh_transport *t, char **cause) {
 				  : mr_fail(cause, "ssh %s: the SSH handshake failed: %s", t->where,
 					    ssh_error(t->session));
 		t->dropped = true;
+		if (known != NULL) {
+			libssh2_knownhost_free(known);
+		}
 		ssh_disconnect(t);
 		return ok;
 	}
-	if (!ssh_check_host_key(t, cause) || !ssh_authenticate(t, cause)) {
+	bool checked = ssh_check_host_key(t, known, cause);
+	if (known != NULL) {
+		libssh2_knownhost_free(known);
+	}
+	if (!checked || !ssh_authenticate(t, cause)) {
 		ssh_disconnect(t);
 		return false;
 	}

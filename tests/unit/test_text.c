@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "harness.h"
 #include "shquote.h"
 #include "text.h"
@@ -128,8 +129,29 @@ static void test_shell_quote(void) {
 	}
 }
 
+/* RFC 4648's vectors, without padding as fingerprints are printed, and
+ * back, with padding and line breaks as key files have them. */
+static void test_base64(void) {
+	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
+	static const char *const coded[] = { "", "Zg", "Zm8", "Zm9v", "Zm9vYg", "Zm9vYmE",
+		"Zm9vYmFy" };
+	for (size_t i = 0; i < sizeof(plain) / sizeof(*plain); i++) {
+		struct mr_buf out;
+		mr_buf_init(&out);
+		mr_base64_encode(&out, (const unsigned char *)plain[i], strlen(plain[i]));
+		T_STR(out.data, coded[i], "base64 of \"%s\"", plain[i]);
+		mr_buf_finish(&out);
+	}
+	unsigned char raw[16];
+	size_t n = mr_base64_decode("Zm9v\nYmE=\n-----END", raw, sizeof(raw));
+	T_OK(n == 5 && memcmp(raw, "fooba", 5) == 0, "base64 decoded across a line break (%zu)", n);
+	n = mr_base64_decode("Zm9vYmFy", raw, 4);
+	T_OK(n == 4 && memcmp(raw, "foob", 4) == 0, "base64 decoding stops at the room given");
+}
+
 int main(void) {
 	test_shell_quote();
+	test_base64();
 	test_visible();
 	test_glyph_kinds();
 	test_utf8_round_trip();
