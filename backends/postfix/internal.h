@@ -79,6 +79,9 @@ void pf_describe(struct mr_source *src);
 void pf_close(struct mr_source *src);
 /* A listing with what the queue files and the log add to it. */
 bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **cause);
+/* postconf -h NAME... (at most 6): the values, one per name, NULL for each
+ * when postconf fails. One process for all: each costs a start. */
+void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n);
 /* An output callback that keeps everything in an mr_buf. */
 bool pf_collect(void *ctx, const char *data, size_t len);
 

@@ -55,9 +55,6 @@ bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr
 	bool ok = mr_transport_run(pf->transport, cmd, res, cause);
 	free((void *)(uintptr_t)cmd->argv);
 	cmd->argv = NULL;
-	/* postqueue, set-gid, takes -c only for the directories the default
-	 * main.cf allows; as root it takes any, so sudo -n is the next try.
-	 * It refused before reading the queue: no output was given yet. */
 	/* Over SSH the tools are looked for in /usr/sbin first, which saves
 	 * asking postconf on every host that has them there; a tool that is
 	 * not there did not run, so it is run again once postconf said where
@@ -69,6 +66,9 @@ bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr
 			return pf_run(pf, tool, args, cmd, res, cause);
 		}
 	}
+	/* postqueue, set-gid, takes -c only for the directories the default
+	 * main.cf allows; as root it takes any, so sudo -n is the next try.
+	 * It refused before reading the queue: no output was given yet. */
 	if (ok && tool == PF_POSTQUEUE && pf->sudo && !pf->sudo_postqueue &&
 		res->exit_status != 0 &&
 		strstr(res->err.data, "unauthorized configuration directory") != NULL) {
@@ -175,7 +175,7 @@ bool pf_collect(void *ctx, const char *data, size_t len) {
 
 /* postconf -h NAME...: the parameters' values, one per line, in order (NULL
  * for each when postconf fails). One process for all: each costs a start. */
-static void postconf(struct pf *pf, const char *const *names, char **values, size_t n) {
+void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n) {
 	const char *args[8] = { "-h" };
 	for (size_t i = 0; i < n && i < 6; i++) {
 		args[i + 1] = names[i];
@@ -228,7 +228,7 @@ void pf_settings(struct pf *pf) {
 	}
 	static const char *const params[] = { "queue_directory", "maillog_file" };
 	char *values[2];
-	postconf(pf, params, values, 2);
+	pf_postconf(pf, params, values, 2);
 	pf->queue_dir = readable(values[0], R_OK | X_OK);
 	pf->maillog = mail_log(values[1]);
 	pf->settings_read = true;

@@ -18,7 +18,8 @@
  * A Postfix queue on another machine: the Postfix backend over the SSH
  * transport. The destination is resolved as ssh resolves it (~/.ssh/config,
  * core/sshconfig.c); the tools run under sudo -n unless the login is root,
- * from the remote command_directory.
+ * from /usr/sbin, or from the remote command_directory when they are not
+ * there.
  */
 
 static struct mr_ssh_prompts prompts = { .new_host = MR_SSH_NEW_HOST_REFUSE };
@@ -84,30 +85,18 @@ static bool plain_path(const char *path) {
 /* postconf -h command_directory (postconf itself from where the tools are
  * looked for, else from PATH), and the directory if it is a plain path. */
 static char *command_directory(struct pf *pf) {
-	static const char *const args[] = { "-h", "command_directory", NULL };
+	static const char *const names[] = { "command_directory" };
 	char *dir = NULL;
 	for (int attempt = 0; dir == NULL && attempt < 2; attempt++) {
 		if (attempt == 1) {
 			snprintf(pf->tool[PF_POSTCONF], sizeof(pf->tool[PF_POSTCONF]), "postconf");
 		}
-		struct mr_buf out;
-		mr_buf_init(&out);
-		struct mr_command cmd = {
-			.on_output = pf_collect, .ctx = &out, .timeout_ms = 30 * 1000
-		};
-		struct mr_command_result res;
-		char *cause = NULL;
-		if (pf_run(pf, PF_POSTCONF, args, &cmd, &res, &cause)) {
-			size_t len = strcspn(out.data, "\n");
-			out.data[len] = '\0';
-			/* An absolute path of plain characters only: it goes into argv. */
-			if (res.exit_status == 0 && len < 40 && plain_path(out.data)) {
-				dir = mr_xstrdup(out.data);
-			}
-			mr_command_result_finish(&res);
+		pf_postconf(pf, names, &dir, 1);
+		/* An absolute path of plain characters only: it goes into argv. */
+		if (dir != NULL && (strlen(dir) >= 40 || !plain_path(dir))) {
+			free(dir);
+			dir = NULL;
 		}
-		free(cause);
-		mr_buf_finish(&out);
 	}
 	return dir;
 }
