@@ -82,8 +82,6 @@ bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 /* postconf -h NAME... (at most 6): the values, one per name, NULL for each
  * when postconf fails. One process for all: each costs a start. */
 void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n);
-/* An output callback that keeps everything in an mr_buf. */
-bool pf_collect(void *ctx, const char *data, size_t len);
 
 /* What to tell the operator when a privileged tool failed. */
 char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res);

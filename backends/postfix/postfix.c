@@ -168,7 +168,7 @@ static void find_tool(const char *name, char out[64]) {
 	snprintf(out, 64, "%s", name);
 }
 
-bool pf_collect(void *ctx, const char *data, size_t len) {
+static bool collect(void *ctx, const char *data, size_t len) {
 	mr_buf_add(ctx, data, len);
 	return true;
 }
@@ -182,7 +182,7 @@ void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t 
 	}
 	struct mr_buf out;
 	mr_buf_init(&out);
-	struct mr_command cmd = { .on_output = pf_collect, .ctx = &out, .timeout_ms = 30 * 1000 };
+	struct mr_command cmd = { .on_output = collect, .ctx = &out, .timeout_ms = 30 * 1000 };
 	struct mr_command_result res;
 	char *cause = NULL;
 	memset(values, 0, n * sizeof(*values));
