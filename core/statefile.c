@@ -1,6 +1,7 @@
 #include "statefile.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +28,24 @@ char *mr_state_path(const char *name) {
 
 char *mr_config_path(const char *name) {
 	return xdg_path("XDG_CONFIG_HOME", ".config", name);
+}
+
+bool mr_read_file(const char *path, size_t max, struct mr_buf *out, int *error) {
+	FILE *in = fopen(path, "r");
+	if (in == NULL) {
+		*error = errno;
+		return false;
+	}
+	char chunk[4096];
+	size_t n;
+	while ((max == 0 || out->len < max) && (n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
+		size_t room = max == 0 ? n : max - out->len;
+		mr_buf_add(out, chunk, n < room ? n : room);
+	}
+	bool ok = !ferror(in);
+	*error = ok ? 0 : errno;
+	fclose(in);
+	return ok;
 }
 
 bool mr_make_parents(const char *path, char **cause) {

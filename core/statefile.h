@@ -9,6 +9,9 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
 
 /* The path of the state file name (to free), or NULL when neither
  * XDG_STATE_HOME nor HOME is an absolute path. */
@@ -19,5 +22,10 @@ char *mr_config_path(const char *name);
 /* mkdir -p of path's directory, mode 0700; false with *cause naming the
  * directory and why. */
 bool mr_make_parents(const char *path, char **cause);
+
+/* A whole file's bytes into out (NUL bytes and all; at most max of them, 0
+ * for no limit): the operator's configuration files. False with *error set
+ * to errno when it cannot be opened or read (ENOENT: it is not there). */
+bool mr_read_file(const char *path, size_t max, struct mr_buf *out, int *error);
 
 #endif

@@ -207,24 +207,18 @@ bool config_load(struct config *config, char **cause) {
 	if (path == NULL) {
 		return true;
 	}
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		bool missing = errno == ENOENT;
-		if (!missing) {
-			mr_fail(cause, "%s: %s", path, strerror(errno));
-		}
-		free(path);
-		return missing;
-	}
 	struct mr_buf text;
 	mr_buf_init(&text);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		mr_buf_add(&text, chunk, n);
+	int error;
+	bool ok = mr_read_file(path, 0, &text, &error);
+	if (!ok && error == ENOENT) {
+		mr_buf_finish(&text);
+		free(path);
+		return true; /* no file of the operator's: share/config alone */
 	}
-	bool ok = !ferror(f) || mr_fail(cause, "%s: %s", path, strerror(errno));
-	fclose(f);
+	if (!ok) {
+		mr_fail(cause, "%s: %s", path, strerror(error));
+	}
 	ok = ok && config_read(config, path, text.data, text.len, cause);
 	mr_buf_finish(&text);
 	free(path);

@@ -10,6 +10,7 @@
 #include "postfix.h"
 #include "ssh/transport_ssh.h"
 #include "sshconfig.h"
+#include "statefile.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
@@ -31,19 +32,14 @@ void mr_postfix_ssh_configure(const struct mr_ssh_prompts *p) {
 /* The whole file (its length in *len, NUL bytes and all; a megabyte at
  * most), NULL when there is none. */
 static char *read_small_file(const char *path, size_t *len) {
-	*len = 0;
-	FILE *in = fopen(path, "r");
-	if (in == NULL) {
-		return NULL;
-	}
 	struct mr_buf text;
 	mr_buf_init(&text);
-	char chunk[4096];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0 && text.len < (1 << 20)) {
-		mr_buf_add(&text, chunk, n);
+	int error;
+	if (!mr_read_file(path, 1 << 20, &text, &error)) {
+		mr_buf_finish(&text);
+		*len = 0;
+		return NULL;
 	}
-	fclose(in);
 	*len = text.len;
 	return mr_buf_steal(&text);
 }
