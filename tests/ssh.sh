@@ -49,6 +49,20 @@ chmod 755 "$TMP" # the postfix user and the lab account must reach $TMP/lab
 mkdir "$TMP/lab" "$TMP/ssh"
 
 
+# The screen checks: the real binary in tmux sessions of one server.
+SOCKET="$TMP/tmux.sock"
+T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
+screen_on() { # SESSION PATTERN: waits up to 10 s for PATTERN in SESSION
+    i=0
+    while [ $i -lt 100 ]; do
+        T capture-pane -p -t "$1" >"$TMP/screen" 2>/dev/null
+        grep -q "$2" "$TMP/screen" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+
 # --- the lab: Postfix with deferred mail, and sshd in front of it -------------
 lab_start "$TMP/lab" 2>"$TMP/err"
 okd $? "lab starts (private Postfix instance + sink on 127.0.0.1)" "$TMP/err"
@@ -186,8 +200,6 @@ echo "    ForwardAgent yes" >>"$HOME/.ssh/config"
 status=$?
 [ "$status" -eq 0 ] && grep -q "^mailroom: $HOME/.ssh/config:10: ForwardAgent is not supported by mailroom (ignored)$" "$TMP/err"
 okd $? "ForwardAgent yes: named in a warning with the line, and the listing goes on" "$TMP/err"
-SOCKET="$TMP/tmux.sock"
-T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
 T new-session -d -s warn -x 200 -y 20 \
     "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; sleep 30"
 T display -p '#{pid}' >"$TMP/tmux.pid"
@@ -376,29 +388,17 @@ ok $? "and not stuck: it gave up after $took s"
 # Between two commands: the screen lists, every connection is dropped, r
 # lists again on a new session.
 echo pass >"$TMP/proxy/proxy.mode"
-SOCKET="$TMP/tmux.sock"
-T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
 T new-session -d -s relay -x 120 -y 20 \
     "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $RELAY; sleep 30"
 T display -p '#{pid}' >"$TMP/tmux.pid"
-screen_has() { # PATTERN: waits up to 10 s for it on the screen
-    i=0
-    while [ $i -lt 100 ]; do
-        T capture-pane -p -t relay >"$TMP/screen" 2>/dev/null
-        grep -q "$1" "$TMP/screen" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
-screen_has "relay$LAB_CONFIG.* 5 messages\|relay.* [0-9]* messages"
+screen_on relay "relay$LAB_CONFIG.* 5 messages\|relay.* [0-9]* messages"
 okd $? "the screen lists the queue through the relay" "$TMP/screen"
 before=$(logins)
 kill -USR1 "$(cat "$TMP/proxy.pid")"
 sleep 0.5
 T send-keys -t relay r
 sleep 1
-screen_has "refreshed" && ! grep -q "dropped\|cannot" "$TMP/screen" && [ "$(logins)" -eq $((before + 1)) ]
+screen_on relay "refreshed" && ! grep -q "dropped\|cannot" "$TMP/screen" && [ "$(logins)" -eq $((before + 1)) ]
 okd $? "r after the drop: a new session, the queue listed, no error ($before, then $(logins) logins)" "$TMP/screen"
 T send-keys -t relay q
 
@@ -408,16 +408,6 @@ write_config "$SSHLAB_KEY" "$HOME/.ssh/known_hosts.asked"
 T new-session -d -s ask -x 200 -y 20 \
     "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; echo exit \$?; sleep 30"
 T send-keys -t relay q
-screen_on() { # SESSION PATTERN: waits up to 10 s for PATTERN in SESSION
-    i=0
-    while [ $i -lt 100 ]; do
-        T capture-pane -p -t "$1" >"$TMP/screen" 2>/dev/null
-        grep -q "$2" "$TMP/screen" && return 0
-        sleep 0.1
-        i=$((i + 1))
-    done
-    return 1
-}
 screen_on ask "is not a known host. Its key's fingerprint is $fp" &&
     screen_on ask "Trust it and add it to known_hosts (yes/no)?"
 okd $? "an unknown host: the screen asks first, with the SHA256 fingerprint" "$TMP/screen"
