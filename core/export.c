@@ -312,16 +312,18 @@ static void table_sender(struct mr_buf *out, const struct mr_message *msg) {
 }
 
 /* The table names the recipient the filter picked (mr_filter_first_recipient). */
-static struct mr_headline table_headline(const struct mr_snapshot *snap,
-	const struct mr_filter *filter, int64_t now, const struct mr_message *msg) {
-	return mr_message_headline(snap, msg, mr_filter_first_recipient(filter, snap, now, msg));
-}
 
 static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
 	const uint8_t *only, const struct mr_filter *filter, int64_t now) {
 	size_t id_w = 2, sender_w = 6, rcpt_w = 9;
 	struct mr_buf cell;
 	mr_buf_init(&cell);
+	/* The recipient the filter picked for each line, found once in the
+	 * first pass (it asks the filter again) and used in the second. */
+	const struct mr_recipient **picked =
+		mr_filter_is_empty(filter)
+			? NULL
+			: mr_xcalloc(snap->n_messages ? snap->n_messages : 1, sizeof(*picked));
 	for (size_t i = 0; i < snap->n_messages; i++) {
 		if (only != NULL && !only[i]) {
 			continue;
@@ -332,7 +334,11 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 		table_sender(&cell, msg);
 		w = text_columns(cell.data);
 		sender_w = w > sender_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : sender_w;
-		struct mr_headline headline = table_headline(snap, filter, now, msg);
+		if (picked != NULL) {
+			picked[i] = mr_filter_first_recipient(filter, snap, now, msg);
+		}
+		struct mr_headline headline =
+			mr_message_headline(snap, msg, picked ? picked[i] : NULL);
 		table_recipient(&cell, msg, &headline);
 		w = text_columns(cell.data);
 		rcpt_w = w > rcpt_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : rcpt_w;
@@ -362,7 +368,8 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 		pad(&line, size, 6);
 		table_sender(&cell, msg);
 		pad(&line, cell.data, sender_w + 2);
-		struct mr_headline headline = table_headline(snap, filter, now, msg);
+		struct mr_headline headline =
+			mr_message_headline(snap, msg, picked ? picked[i] : NULL);
 		table_recipient(&cell, msg, &headline);
 		pad(&line, cell.data, rcpt_w + 2);
 		const struct mr_recipient *failure = headline.failure;
@@ -379,6 +386,7 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 	}
 	mr_buf_finish(&line);
 	mr_buf_finish(&cell);
+	free(picked);
 }
 
 bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
