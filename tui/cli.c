@@ -103,6 +103,15 @@ uint8_t *cli_filter_matches(
 
 bool cli_accept_new;
 
+bool cli_source_option(int opt, bool *demo) {
+	if (opt == 'd') {
+		*demo = true;
+	} else if (opt == 'A') {
+		cli_accept_new = true;
+	}
+	return opt == 'd' || opt == 'A';
+}
+
 struct mr_source *cli_open_source(const char *arg, bool screen) {
 	ssh_prompts_install(screen, cli_accept_new);
 	char *cause = NULL;

@@ -42,6 +42,15 @@ bool cli_parse_number(const char *what, const char *arg, long min, long max, lon
  * to known_hosts, as ssh -o StrictHostKeyChecking=accept-new does. */
 extern bool cli_accept_new;
 
+/* The options of every command that opens a source (the screen, list, act,
+ * summary), for its getopt_long table, and cli_source_option to take them:
+ * --demo sets *demo, --accept-new cli_accept_new; false for another option. */
+#define CLI_SOURCE_OPTIONS                           \
+	{ "demo", no_argument, NULL, 'd' }, {        \
+		"accept-new", no_argument, NULL, 'A' \
+	}
+bool cli_source_option(int opt, bool *demo);
+
 /* Opens a source named on the command line, or prints why not. An unknown
  * remote host is refused unless --accept-new was given or screen is true,
  * where the operator is asked (on the terminal, before the screen starts). */

@@ -40,8 +40,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		{ "filter", required_argument, NULL, 'f' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
-		{ "demo", no_argument, NULL, 'd' },
-		{ "accept-new", no_argument, NULL, 'A' },
+		CLI_SOURCE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
@@ -59,13 +58,10 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		case 'y':
 			a->yes = true;
 			break;
-		case 'd':
-			demo = true;
-			break;
-		case 'A':
-			cli_accept_new = true;
-			break;
 		default:
+			if (cli_source_option(opt, &demo)) {
+				break;
+			}
 			cli_unknown_option("act", argv[optind - 1]);
 			return false;
 		}

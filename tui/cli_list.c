@@ -18,8 +18,7 @@ int cli_list(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
-		{ "demo", no_argument, NULL, 'd' },
-		{ "accept-new", no_argument, NULL, 'A' },
+		CLI_SOURCE_OPTIONS,
 		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -41,12 +40,6 @@ int cli_list(int argc, char **argv) {
 			format = MR_EXPORT_CSV;
 			formats++;
 			break;
-		case 'd':
-			demo = true;
-			break;
-		case 'A':
-			cli_accept_new = true;
-			break;
 		case 'f':
 			expr = optarg;
 			break;
@@ -54,6 +47,9 @@ int cli_list(int argc, char **argv) {
 			fputs(list_usage, stdout);
 			return MR_EXIT_OK;
 		default:
+			if (cli_source_option(opt, &demo)) {
+				break;
+			}
 			cli_unknown_option("list", argv[optind - 1]);
 			return MR_EXIT_USAGE;
 		}

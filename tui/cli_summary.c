@@ -135,8 +135,7 @@ int cli_summary(int argc, char **argv) {
 		{ "json", no_argument, NULL, 'j' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 't' },
-		{ "demo", no_argument, NULL, 'd' },
-		{ "accept-new", no_argument, NULL, 'A' },
+		CLI_SOURCE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -159,16 +158,13 @@ int cli_summary(int argc, char **argv) {
 				return MR_EXIT_USAGE;
 			}
 			break;
-		case 'd':
-			demo = true;
-			break;
-		case 'A':
-			cli_accept_new = true;
-			break;
 		case 'h':
 			fputs(summary_usage, stdout);
 			return MR_EXIT_OK;
 		default:
+			if (cli_source_option(opt, &demo)) {
+				break;
+			}
 			cli_unknown_option("summary", argv[optind - 1]);
 			return MR_EXIT_USAGE;
 		}

@@ -115,8 +115,7 @@ int main(int argc, char **argv) {
 	}
 
 	static const struct option options[] = {
-		{ "demo", no_argument, NULL, 'd' },
-		{ "accept-new", no_argument, NULL, 'A' },
+		CLI_SOURCE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "refresh", required_argument, NULL, 'r' },
 		{ "version", no_argument, NULL, 'V' },
@@ -128,12 +127,6 @@ int main(int argc, char **argv) {
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
 		switch (opt) {
-		case 'd':
-			demo = true;
-			break;
-		case 'A':
-			cli_accept_new = true;
-			break;
 		case 'r':
 			if (!cli_parse_number(
 				    "--refresh", optarg, 0, CONFIG_REFRESH_MAX, &refresh)) {
@@ -150,6 +143,9 @@ int main(int argc, char **argv) {
 			cli_error("%s needs a value (try mailroom --help)", argv[optind - 1]);
 			return MR_EXIT_USAGE;
 		default:
+			if (cli_source_option(opt, &demo)) {
+				break;
+			}
 			cli_unknown_option(NULL, argv[optind - 1]);
 			return MR_EXIT_USAGE;
 		}
