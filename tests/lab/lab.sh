@@ -79,15 +79,23 @@ lab_daemon_dir() {
         echo /usr/lib/postfix/sbin
 }
 
-# lab_fail DIR MESSAGE: reports why lab_start failed, shows the log, cleans up.
-lab_fail() {
-    echo "lab_start: $2" >&2
-    for lab_f in "$1/postfix-cmd.log" "$1/sink.out" "$1/postfix.log"; do
+# lab_tail_logs WHO FILE...: the last lines of each FILE that is not empty,
+# on stderr, each under "WHO: --- FILE (last lines)" (lab_fail, sshlab_fail).
+lab_tail_logs() {
+    lab_who=$1
+    shift
+    for lab_f in "$@"; do
         if [ -s "$lab_f" ]; then
-            echo "lab_start: --- $lab_f (last lines)" >&2
+            echo "$lab_who: --- $lab_f (last lines)" >&2
             tail -n 20 "$lab_f" >&2
         fi
     done
+}
+
+# lab_fail DIR MESSAGE: reports why lab_start failed, shows the log, cleans up.
+lab_fail() {
+    echo "lab_start: $2" >&2
+    lab_tail_logs lab_start "$1/postfix-cmd.log" "$1/sink.out" "$1/postfix.log"
     lab_stop "$1" >&2
     return 1
 }

@@ -1,6 +1,6 @@
 # A private sshd on 127.0.0.1 for tests, with its own host keys, client keys
 # and known_hosts files in a scratch directory. Sourced (POSIX sh), not run,
-# after lab.sh (it uses lab_sudo_user). See tests/lab/README.md.
+# after lab.sh (it uses lab_sudo_user and lab_tail_logs). See tests/lab/README.md.
 #
 #   sshlab_can_run          0 when everything needed is there; else says on
 #                           stderr what is missing and returns 1
@@ -212,12 +212,7 @@ EOF
 # stops what was started.
 sshlab_fail() {
     echo "sshlab_start: $2" >&2
-    for sshlab_f in "$1/sshd.out" "$1/sshd.log"; do
-        if [ -s "$sshlab_f" ]; then
-            echo "sshlab_start: --- $sshlab_f (last lines)" >&2
-            tail -n 20 "$sshlab_f" >&2
-        fi
-    done
+    lab_tail_logs sshlab_start "$1/sshd.out" "$1/sshd.log"
     sshlab_stop "$1" >&2
     return 1
 }
