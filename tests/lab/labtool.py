@@ -171,6 +171,31 @@ def alive(pid):
     return state is not None and state != "Z"
 
 
+def terminate(pids, timeout, who):
+    """SIGTERM to each PID, SIGKILL to those still alive after timeout
+    seconds; returns those alive 5 seconds after that."""
+    def signal_each(targets, sig):
+        for pid in targets:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def wait_gone(targets, seconds):
+        deadline = time.monotonic() + seconds
+        while any(alive(p) for p in targets) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return [p for p in targets if alive(p)]
+
+    signal_each(pids, signal.SIGTERM)
+    left = wait_gone(pids, timeout)
+    for pid in left:
+        print("%s: PID %d (%s) ignored SIGTERM; SIGKILL" % (who, pid, comm(pid)),
+              file=sys.stderr)
+    signal_each(left, signal.SIGKILL)
+    return wait_gone(left, 5)
+
+
 def stop_pids(timeout, args):
     specs = []
     for arg in args:
@@ -188,21 +213,7 @@ def stop_pids(timeout, args):
         # A PID that now belongs to another program is left alone.
         if alive(pid) and (not name or comm(pid) == name):
             pids.append(pid)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + timeout
-    while any(alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    left = [p for p in pids if alive(p)]
-    for pid in left:
-        print("labtool: PID %d ignored SIGTERM; SIGKILL" % pid, file=sys.stderr)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    terminate(pids, timeout, "labtool")
     return 0
 
 
@@ -375,26 +386,7 @@ def stop_sshlab(lab):
             targets.extend(descendants(pid))
         elif alive(pid) and (not name or comm(pid) == name):
             targets.append(pid)
-    for pid in targets:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 5
-    while any(alive(p) for p in targets) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    left = [p for p in targets if alive(p)]
-    for pid in left:
-        print("sshlab_stop: PID %d (%s) ignored SIGTERM; SIGKILL" % (pid, comm(pid)),
-              file=sys.stderr)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 5
-    while any(alive(p) for p in left) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    left = [p for p in left if alive(p)]
+    left = terminate(targets, 5, "sshlab_stop")
     if left:
         print("sshlab_stop: still running after SIGKILL: %s"
               % " ".join(map(str, left)), file=sys.stderr)
