@@ -27,9 +27,7 @@ lab_start "$TMP/lab" >&2 || exit 1
 sshlab_start "$TMP/ssh" >&2 || exit 1
 
 start=$(date +%s)
-/usr/sbin/smtp-source -s 4 -m "$COUNT" -f bench@sink.test -t greylist@sink.test \
-    "127.0.0.1:$LAB_SMTPD_PORT" || exit 1
-lab_wait_queue "$TMP/lab" "$COUNT" deferred 600 >&2 || exit 1
+lab_fill "$TMP/lab" "$COUNT" || exit 1
 echo "ssh-list: $COUNT messages deferred in $(($(date +%s) - start)) s"
 
 export HOME="$TMP/home"

@@ -369,3 +369,14 @@ lab_wait_queue() {
     lab_d=$(lab_dir "$1") || return 1
     lab_tool wait-queue "$lab_sbin/postqueue" "$lab_d/etc" "$2" "${3:-}" "${4:-60}"
 }
+
+# lab_fill DIR COUNT: COUNT messages to the greylisting recipient, sent with
+# smtp-source (postfix package) over 4 SMTP sessions, and waited for in
+# deferred (600 s at most): the sink defers each one. After lab_start DIR
+# in this shell (LAB_SMTPD_PORT). For the benchmarks.
+lab_fill() {
+    [ $# -eq 2 ] || { echo "usage: lab_fill DIR COUNT" >&2; return 2; }
+    "$lab_sbin/smtp-source" -s 4 -m "$2" -f bench@sink.test -t greylist@sink.test \
+        "127.0.0.1:$LAB_SMTPD_PORT" || return 1
+    lab_wait_queue "$1" "$2" deferred 600 >&2
+}
