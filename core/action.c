@@ -86,6 +86,7 @@ struct mr_action_result *mr_action_report_append(
 	struct mr_action_result *copy = mr_action_report_add(report, result->id, result->outcome,
 		result->retryable, result->detail ? "%s" : NULL, result->detail);
 	copy->new_id = result->new_id ? mr_xstrdup(result->new_id) : NULL;
+	copy->origin = result->origin;
 	return copy;
 }
 

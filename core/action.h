@@ -57,9 +57,10 @@ const char *mr_outcome_name(enum mr_outcome outcome);
 struct mr_action_result {
 	char *id;
 	enum mr_outcome outcome;
-	bool retryable; /* FAILED only: whether trying again may help */
-	char *detail;   /* NULL, or a sentence for the operator */
-	char *new_id;   /* REQUEUE: the id the message has now */
+	bool retryable;  /* FAILED only: whether trying again may help */
+	char *detail;    /* NULL, or a sentence for the operator */
+	char *new_id;    /* REQUEUE: the id the message has now */
+	uint16_t origin; /* which of merged sources it was on (mr_message.origin) */
 };
 
 struct mr_action_report {

@@ -23,8 +23,10 @@
 char *mr_actlog_path(void);
 
 /* Appends one line (creating the directories, mode 0700, and the file,
- * mode 0600); false with *cause naming the file and why. */
-bool mr_actlog_append(const char *path, int64_t when, const char *user, const char *source,
-	const struct mr_action_report *report, char **cause);
+ * mode 0600); false with *cause naming the file and why. sources: the
+ * source's name, or with merged sources each one's by origin, and then a
+ * line for each source acted on (its results' origin). */
+bool mr_actlog_append(const char *path, int64_t when, const char *user, const char *const *sources,
+	size_t n_sources, const struct mr_action_report *report, char **cause);
 
 #endif

@@ -68,6 +68,9 @@ struct mr_source {
 struct mr_source *mr_source_open(
 	const struct mr_backend_ops *const *registry, const char *arg, char **cause);
 void mr_source_destroy(struct mr_source *src);
+/* Whether arg names a source of the registry (by its scheme, or a backend
+ * that recognises it): for arguments that could be a queue id too. */
+bool mr_source_recognised(const struct mr_backend_ops *const *registry, const char *arg);
 
 /* A new, finished snapshot of the source, or NULL with *cause set. */
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause);

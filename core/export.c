@@ -315,7 +315,12 @@ static void table_sender(struct mr_buf *out, const struct mr_message *msg) {
 
 static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
 	const uint8_t *only, const struct mr_filter *filter, int64_t now) {
-	size_t id_w = 2, sender_w = 6, rcpt_w = 9;
+	size_t id_w = 2, sender_w = 6, rcpt_w = 9, source_w = 6;
+	/* Merged sources: which one holds the message, first. */
+	for (size_t o = 0; o < snap->n_origins; o++) {
+		size_t w = text_columns(snap->origins[o]);
+		source_w = w > source_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : source_w;
+	}
 	struct mr_buf cell;
 	mr_buf_init(&cell);
 	/* The recipient the filter picked for each line, found once in the
@@ -345,6 +350,9 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 	}
 	struct mr_buf line;
 	mr_buf_init(&line);
+	if (snap->n_origins > 0) {
+		pad(&line, "SOURCE", source_w + 2);
+	}
 	pad(&line, "ID", id_w + 2);
 	pad(&line, "QUEUE", 10);
 	pad(&line, "AGE", 6);
@@ -362,6 +370,12 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 		char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
 		mr_format_age(age, now - msg->arrival);
 		mr_format_size(size, msg->size);
+		if (snap->n_origins > 0) {
+			mr_buf_clear(&cell);
+			const char *from = mr_message_origin(snap, msg);
+			mr_text_visible(&cell, from, strlen(from));
+			pad(&line, cell.data, source_w + 2);
+		}
 		pad(&line, msg->id, id_w + 2);
 		pad(&line, mr_queue_name(msg->queue), 10);
 		pad(&line, age, 6);
@@ -405,7 +419,9 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 	case MR_EXPORT_JSON:
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 			if (only == NULL || only[i]) {
-				export_json(out, &text, source, snap, &snap->messages[i]);
+				const struct mr_message *msg = &snap->messages[i];
+				const char *from = mr_message_origin(snap, msg);
+				export_json(out, &text, from ? from : source, snap, msg);
 			}
 		}
 		break;
@@ -413,7 +429,9 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 		fputs(csv_header, out);
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 			if (only == NULL || only[i]) {
-				export_csv(out, &scratch, &text, source, snap, &snap->messages[i]);
+				const struct mr_message *msg = &snap->messages[i];
+				const char *from = mr_message_origin(snap, msg);
+				export_csv(out, &scratch, &text, from ? from : source, snap, msg);
 			}
 		}
 		break;

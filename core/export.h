@@ -28,7 +28,9 @@ enum mr_export_format {
 	MR_EXPORT_POSTQUEUE, /* as postqueue -j writes it; bounced mail (gone) left out */
 };
 
-/* Writes the messages of snap, those with only[i] set (every one when only
+/* Writes the messages of snap (source: its source's name; with merged
+ * sources each message's origin is named instead, and the table has a
+ * SOURCE column), those with only[i] set (every one when only
  * is NULL: one byte per message, as mr_filter_run() sets them from filter,
  * at now); the table names the recipient the filter picked and its reply
  * (mr_filter_first_recipient; filter may be NULL). False when writing

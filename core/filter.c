@@ -30,6 +30,7 @@ enum key {
 	KEY_DOMAIN,
 	KEY_SENDER_DOMAIN,
 	KEY_QUEUE,
+	KEY_SOURCE,
 	KEY_CODE,
 	KEY_CAT,
 	KEY_HOST,
@@ -40,10 +41,10 @@ enum key {
 };
 
 static const char *const key_names[KEY_COUNT] = { "", "id", "from", "to", "domain", "sender-domain",
-	"queue", "code", "cat", "host", "age", "size", "reason" };
+	"queue", "source", "code", "cat", "host", "age", "size", "reason" };
 
 const char *const mr_filter_keys[] = { "from:", "to:", "domain:", "sender-domain:", "queue:",
-	"code:", "cat:", "host:", "age:", "size:", "reason:", "id:", NULL };
+	"source:", "code:", "cat:", "host:", "age:", "size:", "reason:", "id:", NULL };
 
 enum how { HOW_SUBSTRING, HOW_GLOB, HOW_REGEX };
 
@@ -62,9 +63,11 @@ struct node {
 	char op;       /* age, size: '<', '>', '=', 'l' (<=), 'g' (>=) */
 	int64_t amount;
 	/* Per run: whether each distinct reason matches (reason terms), or
-	 * each distinct value of the column (domain:, from:, sender-domain:). */
+	 * each distinct value of the column (domain:, from:, sender-domain:),
+	 * or each origin's label (source:, n_per_value of them). */
 	uint8_t *per_reason;
 	uint8_t *per_value;
+	size_t n_per_value;
 };
 
 struct mr_filter {
@@ -457,8 +460,8 @@ static struct node *parse_term(struct parser *ps) {
 		}
 		if (found < 0) {
 			fail_at(ps, at, "no key \"%.*s:\" (keys: %s)", (int)len, ps->p,
-				"from to domain sender-domain queue code cat host age size reason "
-				"id");
+				"from to domain sender-domain queue source code cat host age size "
+				"reason id");
 			free_node(t);
 			return NULL;
 		}
@@ -840,15 +843,37 @@ static bool sender_matches(const struct node *t, const char *sender, size_t len)
 	return domain_matches(t, domain, (size_t)(sender + len - domain));
 }
 
+/* source: about the label of each origin, ignoring case: the whole label,
+ * or a glob over it. With one source there is no label, and source: holds
+ * for no message. */
+static void decide_origins(struct node *n, const struct mr_snapshot *snap) {
+	free(n->per_value);
+	n->per_value = mr_xcalloc(snap->n_origins ? snap->n_origins : 1, 1);
+	n->n_per_value = snap->n_origins;
+	for (size_t o = 0; o < snap->n_origins; o++) {
+		/* As the column shows it: source:mx1 is not mx10 (mx1* is). */
+		const char *label = snap->origins[o];
+		size_t len = strlen(label);
+		n->per_value[o] = n->how == HOW_GLOB
+					  ? ci_glob(n->value, label, len)
+					  : len == n->value_len && ci_equal(label, n->value, len);
+	}
+}
+
 /* The terms about the recipients' domains and the senders, decided once per
  * distinct value: a million messages have a few thousand of each, and
- * reading every message's strings is most of a filter's time. */
+ * reading every message's strings is most of a filter's time. source:, once
+ * per origin. */
 static void decide_values(struct node *n, const struct mr_snapshot *snap) {
 	if (n == NULL) {
 		return;
 	}
 	decide_values(n->left, snap);
 	decide_values(n->right, snap);
+	if (n->kind == NODE_TERM && n->key == KEY_SOURCE) {
+		decide_origins(n, snap);
+		return;
+	}
 	if (n->kind != NODE_TERM || (n->key != KEY_DOMAIN && !about_sender(n->key))) {
 		return;
 	}
@@ -883,6 +908,8 @@ static bool term_holds(const struct run *run, const struct node *t, const struct
 		return t->per_value[run->sender[m - run->snap->messages]];
 	case KEY_QUEUE:
 		return m->queue == t->number;
+	case KEY_SOURCE: /* decided per origin; none with one source */
+		return m->origin < t->n_per_value && t->per_value[m->origin];
 	case KEY_AGE:
 		return m->arrival != MR_TIME_UNKNOWN &&
 		       compare(t->op, run->now - m->arrival, t->amount);

@@ -83,6 +83,9 @@ struct mr_message {
 	int32_t attempts;
 	uint8_t queue; /* enum mr_queue */
 	uint8_t flags; /* enum mr_message_flag */
+	/* Which source listed it when several are merged (the snapshot's
+	 * origins); 0 with one source. Ids are unique only within a source. */
+	uint16_t origin;
 };
 
 const char *mr_queue_name(enum mr_queue queue);

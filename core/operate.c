@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fleet.h"
 #include "xalloc.h"
 
 const char *const mr_operation_names[] = { "retry", "hold", "release", "delete", "requeue",
@@ -42,8 +43,9 @@ bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, cha
 	return true;
 }
 
-void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
-	const struct mr_snapshot *snap, const char *const *ids, size_t n,
+/* On one source: ids of one origin. */
+static void run_on(struct mr_source *src, const struct mr_operation *op,
+	const struct mr_snapshot *snap, uint16_t origin, const char *const *ids, size_t n,
 	struct mr_action_report *report) {
 	if (op->runs != MR_ACTION_SET_PRIORITY) {
 		struct mr_action_request req = { .action = op->runs, .ids = ids, .n_ids = n };
@@ -53,7 +55,8 @@ void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 	/* Each message one step from where it is: one request per id. */
 	mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
 	for (size_t i = 0; i < n; i++) {
-		const struct mr_message *m = snap ? mr_snapshot_find(snap, ids[i]) : NULL;
+		const struct mr_message *m =
+			snap ? mr_snapshot_find_from(snap, origin, ids[i]) : NULL;
 		struct mr_action_request req = {
 			.action = MR_ACTION_SET_PRIORITY,
 			.priority = (m ? m->priority : 0) + op->priority_step,
@@ -67,6 +70,74 @@ void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 		}
 		mr_action_report_finish(&one);
 	}
+}
+
+/* One member's share of a fleet's action: planned for that member (a
+ * priority step may mean retry on one and a priority on another). */
+static void run_on_member(struct mr_source *fleet, const struct mr_operation *op,
+	const struct mr_snapshot *snap, uint16_t origin, const char *const *ids, size_t n,
+	struct mr_action_report *report) {
+	char *cause = NULL, *why = NULL;
+	struct mr_source *member = mr_source_of(fleet, origin, &cause);
+	struct mr_operation planned = *op;
+	if (member != NULL && mr_operation_plan(member, &planned, &why)) {
+		run_on(member, &planned, snap, origin, ids, n, report);
+	} else {
+		mr_action_report_init(report, op->runs);
+		for (size_t i = 0; i < n; i++) {
+			mr_action_report_add(report, ids[i], MR_OUTCOME_FAILED, true, "%s",
+				member ? why : cause);
+		}
+	}
+	free(cause);
+	free(why);
+}
+
+void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
+	const struct mr_snapshot *snap, const char *const *ids, const uint16_t *origins, size_t n,
+	struct mr_action_report *report) {
+	if (!mr_fleet_is(src) || origins == NULL) {
+		run_on(src, op, snap, 0, ids, n, report);
+		return;
+	}
+	/* Split by origin, each member's ids in the order given. */
+	uint16_t most = 0;
+	for (size_t i = 0; i < n; i++) {
+		most = origins[i] > most ? origins[i] : most;
+	}
+	struct mr_action_report *parts = mr_xcalloc((size_t)most + 1, sizeof(*parts));
+	size_t *next = mr_xcalloc((size_t)most + 1, sizeof(*next));
+	const char **mine = mr_xcalloc(n + 1, sizeof(*mine));
+	for (uint16_t o = 0; o <= most; o++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (origins[i] == o) {
+				mine[k++] = ids[i];
+			}
+		}
+		if (k > 0) {
+			run_on_member(src, op, snap, o, mine, k, &parts[o]);
+		} else {
+			mr_action_report_init(&parts[o], op->runs);
+		}
+	}
+	/* Back in the order given: each member answered its ids in order, one
+	 * result per distinct id (backend.h). */
+	mr_action_report_init(report, op->runs);
+	for (size_t i = 0; i < n; i++) {
+		struct mr_action_report *part = &parts[origins[i]];
+		size_t *at = &next[origins[i]];
+		if (*at < part->n_results && strcmp(part->results[*at].id, ids[i]) == 0) {
+			mr_action_report_append(report, &part->results[(*at)++])->origin =
+				origins[i];
+		}
+	}
+	for (uint16_t o = 0; o <= most; o++) {
+		mr_action_report_finish(&parts[o]);
+	}
+	free(parts);
+	free(next);
+	free(mine);
 }
 
 char *mr_ids_sample(const char *const *ids, size_t n) {

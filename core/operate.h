@@ -34,9 +34,12 @@ bool mr_operation_parse(const char *name, struct mr_operation *op);
 bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, char **why);
 
 /* Runs a planned op on ids (snap: where the current priorities are read)
- * into report, one result per id. */
+ * into report, one result per distinct id, in order. With a fleet
+ * (fleet.h), origins says which member each id is on (the message's
+ * origin) and each member gets its own ids, planned for it; the results
+ * carry their origin. */
 void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
-	const struct mr_snapshot *snap, const char *const *ids, size_t n,
+	const struct mr_snapshot *snap, const char *const *ids, const uint16_t *origins, size_t n,
 	struct mr_action_report *report);
 
 /* "A1, B2, C3 and 117 more" (to free). */

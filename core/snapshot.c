@@ -43,6 +43,7 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 	mr_strpool_destroy(snap->strings);
 	drop_derived(snap->derived);
 	free(snap->derived);
+	free(snap->origins);
 	free(snap);
 }
 
@@ -55,6 +56,9 @@ void mr_snapshot_clear(struct mr_snapshot *snap) {
 	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
 	mr_strpool_clear(snap->strings);
 	mr_textpool_clear(snap->reasons);
+	free(snap->origins);
+	snap->origins = NULL;
+	snap->n_origins = 0;
 	snap->taken_at = mr_now();
 }
 
@@ -171,6 +175,9 @@ static void decode_reasons(struct mr_snapshot *snap) {
 		r->diagnosis = r->reason != NULL ? r->reason->index : MR_NO_DIAGNOSIS;
 	}
 	size_t done = take_early(snap);
+	if (done == 0 && snap->n_diagnoses <= n) {
+		done = snap->n_diagnoses; /* decoded already: finished before, or merged */
+	}
 	if (n > snap->cap_diagnoses) {
 		snap->diagnoses =
 			mr_big_grow(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses),
@@ -232,6 +239,92 @@ const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const 
 		}
 	}
 	return NULL;
+}
+
+const struct mr_message *mr_snapshot_find_from(
+	const struct mr_snapshot *snap, uint16_t origin, const char *id) {
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		if (m->origin == origin && strcmp(m->id, id) == 0) {
+			return m;
+		}
+	}
+	return NULL;
+}
+
+void mr_snapshot_set_origins(struct mr_snapshot *into, const char *const *labels, size_t n) {
+	free(into->origins);
+	into->origins = mr_xcalloc(n > 0 ? n : 1, sizeof(*into->origins));
+	for (size_t i = 0; i < n; i++) {
+		into->origins[i] = mr_strpool_intern(into->strings, labels[i], strlen(labels[i]));
+	}
+	into->n_origins = n;
+}
+
+/* A part's reason as into has it: interned once per distinct text, its
+ * diagnosis copied when into sees the text for the first time (a text's
+ * index is its diagnosis's index, in both snapshots). */
+struct merged_reasons {
+	const struct mr_text **texts; /* by the part's text index; NULL: not yet */
+	struct mr_buf scratch;
+};
+
+static const struct mr_text *merged_reason(struct mr_snapshot *into, const struct mr_snapshot *part,
+	struct merged_reasons *m, const struct mr_recipient *r) {
+	const struct mr_text **known = &m->texts[r->reason->index];
+	if (*known != NULL) {
+		return *known;
+	}
+	const char *s = mr_text_str(r->reason, &m->scratch);
+	const struct mr_text *t = mr_textpool_intern(into->reasons, s, r->reason->len);
+	if (t->index == into->n_diagnoses) {
+		if (into->n_diagnoses == into->cap_diagnoses) {
+			size_t cap = into->cap_diagnoses ? into->cap_diagnoses * 2 : 256;
+			into->diagnoses = mr_big_grow(into->diagnoses,
+				into->cap_diagnoses * sizeof(*into->diagnoses),
+				cap * sizeof(*into->diagnoses));
+			into->cap_diagnoses = cap;
+		}
+		into->diagnoses[into->n_diagnoses++] = part->diagnoses[r->diagnosis];
+	}
+	return *known = t;
+}
+
+void mr_snapshot_merge(struct mr_snapshot *into, const struct mr_snapshot *part, uint16_t origin) {
+	drop_derived(into->derived);
+	struct merged_reasons reasons = {
+		.texts = mr_xcalloc(part->n_diagnoses + 1, sizeof(*reasons.texts)),
+	};
+	mr_buf_init(&reasons.scratch);
+	for (size_t i = 0; i < part->n_messages; i++) {
+		const struct mr_message *m = &part->messages[i];
+		struct mr_message *msg = mr_snapshot_add_message(into, m->id);
+		const char *id = msg->id;
+		uint32_t first = msg->first_rcpt;
+		*msg = *m;
+		msg->id = id;
+		msg->sender = mr_snapshot_intern(into, m->sender);
+		msg->first_rcpt = first;
+		msg->n_rcpts = 0; /* counted again as they are added */
+		msg->origin = origin;
+		if (m->queue < MR_QUEUE_COUNT) {
+			into->queue_counts[m->queue]++;
+		}
+		for (uint32_t k = 0; k < m->n_rcpts; k++) {
+			const struct mr_recipient *r = mr_message_rcpt(part, m, k);
+			struct mr_recipient *to = mr_snapshot_add_recipient(into, r->address);
+			const char *address = to->address;
+			*to = *r;
+			to->address = address;
+			to->original = mr_snapshot_intern(into, r->original);
+			if (r->reason != NULL) {
+				to->reason = merged_reason(into, part, &reasons, r);
+				to->diagnosis = to->reason->index;
+			}
+		}
+	}
+	mr_buf_finish(&reasons.scratch);
+	free(reasons.texts);
 }
 
 static const char *rcpt_domain(const void *ctx, size_t i, size_t *len) {

@@ -34,6 +34,10 @@ struct mr_snapshot {
 	/* Decoding while a listing is read (mr_snapshot_decode_soon()). */
 	struct mr_early_decoder *early;
 	size_t early_next; /* the index of the next text it expects */
+	/* The sources of a merged listing by message origin ("mx1", "mx2"),
+	 * in the pool; none (0) when one source listed it. */
+	const char **origins;
+	size_t n_origins;
 	/* Indexes built on first use (below), dropped when the snapshot is. */
 	struct mr_snapshot_derived *derived;
 };
@@ -102,5 +106,24 @@ const struct mr_distinct *mr_snapshot_senders(const struct mr_snapshot *snap);
 
 /* Linear search by queue id; NULL when absent. */
 const struct mr_message *mr_snapshot_find(const struct mr_snapshot *snap, const char *id);
+/* The same, among the messages of one origin (ids repeat across sources). */
+const struct mr_message *mr_snapshot_find_from(
+	const struct mr_snapshot *snap, uint16_t origin, const char *id);
+
+/*
+ * Merging the listings of several sources into one: into, new or finished,
+ * first gets its origins' labels (mr_snapshot_set_origins), then each
+ * part's messages with part's origin, and stays finished: the parts' strings
+ * are copied into its pools and their diagnoses taken as they are, so no
+ * reason is decoded twice.
+ */
+void mr_snapshot_set_origins(struct mr_snapshot *into, const char *const *labels, size_t n);
+void mr_snapshot_merge(struct mr_snapshot *into, const struct mr_snapshot *part, uint16_t origin);
+
+/* The label of a message's source, or NULL with one source. */
+static inline const char *mr_message_origin(
+	const struct mr_snapshot *snap, const struct mr_message *msg) {
+	return msg->origin < snap->n_origins ? snap->origins[msg->origin] : NULL;
+}
 
 #endif

@@ -48,6 +48,12 @@ static bool looks_like_uri(const char *arg) {
 	return p > arg && *p == ':';
 }
 
+bool mr_source_recognised(const struct mr_backend_ops *const *registry, const char *arg) {
+	const char *location;
+	return find_by_scheme(registry, arg, &location) != NULL ||
+	       find_by_probe(registry, arg) != NULL;
+}
+
 struct mr_source *mr_source_open(
 	const struct mr_backend_ops *const *registry, const char *arg, char **cause) {
 	char *shown = mr_text_visible_dup(arg);

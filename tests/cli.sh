@@ -299,8 +299,8 @@ run 1 "list without a source" "$MAILROOM" list --json
 ok $? "list without a source: the local Postfix, not running: one-line error"
 run 2 "list --json --csv" "$MAILROOM" list --json --csv --demo
 error_is 'mailroom: list: --json and --csv exclude each other' "list --json --csv"
-run 2 "two sources" "$MAILROOM" list --demo other.db
-error_is 'mailroom: list: one source at a time' "two sources"
+run 2 "the same source twice" "$MAILROOM" list --demo demo:
+error_is 'mailroom: demo: is named twice' "the same source twice"
 run 2 "unknown option" "$MAILROOM" --frobnicate
 error_is 'mailroom: unknown option "--frobnicate" (try mailroom --help)' "unknown option"
 run 2 "no source, no terminal" "$MAILROOM"

@@ -10,19 +10,22 @@
 #include "app.h"
 #include "clock.h"
 #include "draw.h"
+#include "fleet.h"
 #include "operate.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
 
-/* The ids to act on (and their messages' indexes): every tagged message,
- * shown or not, else the current one. Bounced mail has left the queue:
- * counted, not acted on. */
-static const char **targets(const struct app *app, uint32_t **which, size_t *n, size_t *bounced) {
+/* The ids to act on (their messages' indexes and origins): every tagged
+ * message, shown or not, else the current one. Bounced mail has left the
+ * queue: counted, not acted on. */
+static const char **targets(
+	const struct app *app, uint32_t **which, uint16_t **origins, size_t *n, size_t *bounced) {
 	const struct mr_snapshot *snap = app->snap;
 	size_t most = app->list.n_tagged > 0 ? app->list.n_tagged : 1;
 	const char **ids = mr_xcalloc(most + 1, sizeof(*ids));
 	*which = mr_xcalloc(most + 1, sizeof(**which));
+	*origins = mr_xcalloc(most + 1, sizeof(**origins));
 	*n = *bounced = 0;
 	for (size_t i = 0; i < snap->n_messages; i++) {
 		bool chosen = app->list.n_tagged > 0 ? app->list.tagged[i]
@@ -34,6 +37,7 @@ static const char **targets(const struct app *app, uint32_t **which, size_t *n, 
 			(*bounced)++;
 		} else {
 			(*which)[*n] = (uint32_t)i;
+			(*origins)[*n] = snap->messages[i].origin;
 			ids[(*n)++] = snap->messages[i].id;
 		}
 	}
@@ -56,7 +60,7 @@ static bool confirm(struct app *app, const char *question) {
 }
 
 static void list_outcomes(struct app *app, const struct mr_operation *op, const char *source,
-	const struct mr_action_report *report) {
+	const struct mr_snapshot *snap, const struct mr_action_report *report) {
 	struct text_view *tv = &app->outcomes;
 	text_view_clear(tv);
 	tv->top = 0;
@@ -68,7 +72,10 @@ static void list_outcomes(struct app *app, const struct mr_operation *op, const 
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 	for (size_t i = 0; i < report->n_results; i++) {
 		const struct mr_action_result *r = &report->results[i];
-		char *line = mr_xasprintf("%-14s %-10s %s%s", r->id, mr_outcome_name(r->outcome),
+		/* With merged sources, which one it was on comes first. */
+		const char *origin = r->origin < snap->n_origins ? snap->origins[r->origin] : NULL;
+		char *line = mr_xasprintf("%s%s%-14s %-10s %s%s", origin ? origin : "",
+			origin ? " " : "", r->id, mr_outcome_name(r->outcome),
 			r->new_id ? "now " : "",
 			r->new_id   ? r->new_id
 			: r->detail ? r->detail
@@ -84,10 +91,13 @@ static void log_action(struct app *app, const struct mr_action_report *report, c
 	char *cause = NULL;
 	if (path == NULL) {
 		*note = mr_xstrdup("not logged: neither XDG_STATE_HOME nor HOME is set");
-	} else if (!mr_actlog_append(
-			   path, mr_now(), mr_user_name(), app->source->name, report, &cause)) {
-		*note = mr_xasprintf("not logged: %s", cause);
-		free(cause);
+	} else {
+		size_t n;
+		const char *const *names = mr_source_names(app->source, &n);
+		if (!mr_actlog_append(path, mr_now(), mr_user_name(), names, n, report, &cause)) {
+			*note = mr_xasprintf("not logged: %s", cause);
+			free(cause);
+		}
 	}
 	free(path);
 }
@@ -106,7 +116,8 @@ void app_act(struct app *app, const char *operation) {
 	}
 	size_t n, bounced;
 	uint32_t *which;
-	const char **ids = targets(app, &which, &n, &bounced);
+	uint16_t *origins;
+	const char **ids = targets(app, &which, &origins, &n, &bounced);
 	char *some = mr_ids_sample(ids, n);
 	if (n == 0) {
 		app_set_message(app, "%s: nothing to act on%s", op.name,
@@ -123,10 +134,10 @@ void app_act(struct app *app, const char *operation) {
 		bool asked = mr_action_info(op.runs)->destructive || n >= CONFIRM_FROM;
 		if (!asked || confirm(app, full)) {
 			struct mr_action_report report;
-			mr_operation_run(app->source, &op, app->snap, ids, n, &report);
+			mr_operation_run(app->source, &op, app->snap, ids, origins, n, &report);
 			char *note = NULL;
 			log_action(app, &report, &note);
-			list_outcomes(app, &op, app->source->label, &report);
+			list_outcomes(app, &op, app->source->label, app->snap, &report);
 			/* Done messages lose their tags; the rest stay tagged, to retry. */
 			for (size_t i = 0; i < report.n_results && i < n; i++) {
 				/* One result per id, in order (backend.h). */
@@ -155,6 +166,7 @@ void app_act(struct app *app, const char *operation) {
 	free(some);
 	free(ids);
 	free(which);
+	free(origins);
 }
 
 void outcomes_draw(struct app *app) {

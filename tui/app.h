@@ -23,6 +23,7 @@ enum view {
 	VIEW_CONTENT,
 	VIEW_SUMMARY,
 	VIEW_CODES,
+	VIEW_SOURCES,
 };
 
 struct summary_view; /* view_summary.c */
@@ -57,11 +58,13 @@ struct app {
 
 	enum view view;
 	enum view view_before_help;
-	char *detail_id; /* the message the detail view shows */
+	char *detail_id;        /* the message the detail view shows */
+	uint16_t detail_origin; /* and the source it is on (mr_message.origin) */
 	struct text_view detail;
 	struct text_view help;
 	struct text_view outcomes; /* of the last action */
 	char *content_id;          /* the message the content view shows */
+	uint16_t content_origin;
 	struct mr_buf content_headers, content_body;
 	struct text_view content;
 	enum view content_from; /* the view q goes back to */
@@ -70,6 +73,8 @@ struct app {
 	size_t codes_found;
 	struct text_view codes;
 	enum view codes_from;
+	struct text_view sources;
+	enum view sources_from;
 	struct prompt *prompt; /* NULL: no prompt (the benchmark) */
 
 	char *message; /* shown in the status line until the next key */
@@ -115,9 +120,9 @@ void detail_handle(struct app *app, enum request req);
 void help_open(struct app *app);
 void help_draw(struct app *app);
 void help_handle(struct app *app, enum request req);
-/* Fetches id's headers and body from the source and shows them; says why
- * not in the status line when it cannot. */
-void content_open(struct app *app, const char *id);
+/* Fetches id's headers and body from the source it is on (origin) and
+ * shows them; says why not in the status line when it cannot. */
+void content_open(struct app *app, uint16_t origin, const char *id);
 void content_draw(struct app *app);
 void content_handle(struct app *app, enum request req);
 /* The summary of the messages shown; Enter on a row or cell filters. */
@@ -130,6 +135,10 @@ void codes_open(struct app *app, const char *query);
 void codes_search(struct app *app, const char *query);
 void codes_draw(struct app *app);
 void codes_handle(struct app *app, enum request req);
+/* Each source's state: listed when, how many messages, or why not. */
+void sources_open(struct app *app);
+void sources_draw(struct app *app);
+void sources_handle(struct app *app, enum request req);
 void outcomes_draw(struct app *app);
 void outcomes_handle(struct app *app, enum request req);
 

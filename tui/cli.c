@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "filter.h"
+#include "fleet.h"
 #include "registry.h"
 #include "ssh_prompts.h"
 #include "text.h"
@@ -68,21 +69,72 @@ struct mr_filter *cli_parse_filter(const char *command, const char *expr) {
 	return filter;
 }
 
-const char *cli_source_arg(const char *command, int argc, char **argv, int first, bool demo) {
-	int sources = argc - first + (demo ? 1 : 0);
-	if (sources > 1) {
-		cli_error("%s: one source at a time", command);
-		return NULL;
+bool cli_check_sources(const char *const *names, size_t n) {
+	/* The same queue twice would list its mail twice and act on it twice. */
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(names[i], names[k]) == 0) {
+				char *shown = mr_text_visible_dup(names[i]);
+				cli_error("%s is named twice", shown);
+				free(shown);
+				return false;
+			}
+		}
 	}
-	return demo ? "demo:" : sources == 0 ? "postfix:" : argv[first];
+	if (n > UINT16_MAX) {
+		cli_error("%zu sources: at most %u at once", n, (unsigned)UINT16_MAX);
+		return false;
+	}
+	return true;
 }
 
-struct mr_snapshot *cli_read_queue(struct mr_source *src) {
+const char **cli_source_args(int argc, char **argv, int first, bool demo, size_t *n) {
+	const char **names = mr_xcalloc((size_t)(argc - first) + 2, sizeof(*names));
+	*n = 0;
+	if (demo) {
+		names[(*n)++] = "demo:";
+	}
+	for (int i = first; i < argc; i++) {
+		names[(*n)++] = argv[i];
+	}
+	if (*n == 0) {
+		names[(*n)++] = "postfix:";
+	}
+	if (!cli_check_sources(names, *n)) {
+		free(names);
+		return NULL;
+	}
+	return names;
+}
+
+/* Each line of text as "mailroom: [prefix: ]line". */
+static void print_lines(const char *prefix, const char *text) {
+	for (const char *line = text; line != NULL && *line != '\0';) {
+		size_t len = strcspn(line, "\n");
+		cli_error("%s%s%.*s", prefix ? prefix : "", prefix ? ": " : "", (int)len, line);
+		line += len + (line[len] == '\n');
+	}
+}
+
+struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial) {
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(src, &cause);
 	if (snap == NULL) {
 		cli_error("%s", cause);
 		free(cause);
+	}
+	*partial = false;
+	if (snap != NULL && mr_fleet_is(src)) {
+		/* A member's warnings and error, now that it has been opened. */
+		size_t n;
+		const struct mr_member_status *members = mr_fleet_members(src, &n);
+		for (size_t i = 0; i < n; i++) {
+			print_lines(members[i].name, members[i].warnings);
+			if (members[i].state == MR_MEMBER_FAILED) {
+				print_lines(NULL, members[i].error);
+				*partial = true;
+			}
+		}
 	}
 	return snap;
 }
@@ -112,19 +164,18 @@ bool cli_source_option(int opt, bool *demo) {
 	return opt == 'd' || opt == 'A';
 }
 
-struct mr_source *cli_open_source(const char *arg, bool screen) {
+struct mr_source *cli_open_sources(const char *const *names, size_t n, bool screen) {
 	ssh_prompts_install(screen, cli_accept_new);
+	if (n > 1) {
+		return mr_fleet_open(mr_backend_registry, names, n);
+	}
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, arg, &cause);
+	struct mr_source *src = mr_source_open(mr_backend_registry, names[0], &cause);
 	if (src == NULL) {
 		cli_error("%s", cause);
 		free(cause);
 		return NULL;
 	}
-	for (const char *line = src->warnings; line != NULL && *line != '\0';) {
-		size_t len = strcspn(line, "\n");
-		cli_error("%.*s", (int)len, line);
-		line += len + (line[len] == '\n');
-	}
+	print_lines(NULL, src->warnings);
 	return src;
 }

@@ -51,19 +51,23 @@ extern bool cli_accept_new;
 	}
 bool cli_source_option(int opt, bool *demo);
 
-/* Opens a source named on the command line, or prints why not. An unknown
+/* Opens the sources named on the command line, or prints why not: one
+ * source, or several merged (a fleet, fleet.h, whose members are opened
+ * and listed on their own threads when it is first listed). An unknown
  * remote host is refused unless --accept-new was given or screen is true,
  * where the operator is asked (on the terminal, before the screen starts). */
-struct mr_source *cli_open_source(const char *arg, bool screen);
-
-/* The source a subcommand names in argv[first..argc) after its options: --demo's, the one
- * argument left, or without either the local Postfix queue; NULL after
- * printing "command: one source at a time". */
-const char *cli_source_arg(const char *command, int argc, char **argv, int first, bool demo);
-
-/* A fresh listing of src, or NULL after printing why not. */
-struct mr_snapshot *cli_read_queue(struct mr_source *src);
-
+struct mr_source *cli_open_sources(const char *const *names, size_t n, bool screen);
+/* The sources a subcommand names in argv[first..argc) after its options
+ * (--demo's first), or without any the local Postfix queue: *n names in an
+ * array to free; NULL after saying why when one is named twice. */
+const char **cli_source_args(int argc, char **argv, int first, bool demo, size_t *n);
+/* Whether the sources named can be opened together: none named twice, not
+ * more than origins can count; false after saying why. */
+bool cli_check_sources(const char *const *names, size_t n);
+/* A fresh listing of src, or NULL after printing why not. With several
+ * sources, prints each one's warnings and error, and *partial says whether
+ * one could not be listed (the listing has the others). */
+struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial);
 /* The messages of snap the filter lets through, a byte each as
  * mr_filter_run() sets them, with ages as at the listing; NULL when there
  * is no filter (every message). Free it. With rcpt_match, also the

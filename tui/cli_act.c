@@ -11,7 +11,9 @@
 #include "cli.h"
 #include "clock.h"
 #include "filter.h"
+#include "fleet.h"
 #include "operate.h"
+#include "registry.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
@@ -28,7 +30,8 @@ struct act_args {
 	const char *action_name;
 	struct mr_operation op;
 	const char *filter_expr;
-	const char *source;
+	const char **sources;
+	size_t n_sources;
 	const char **ids;
 	size_t n_ids;
 	bool dry_run, yes;
@@ -77,35 +80,39 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 			a->action_name);
 		return false;
 	}
-	a->source = demo ? "demo:" : NULL;
 	a->ids = mr_xcalloc((size_t)(argc - optind) + 1, sizeof(*a->ids));
-	/* Queue ids are letters and digits only; anything else names the source. */
+	a->sources = mr_xcalloc((size_t)(argc - optind) + 2, sizeof(*a->sources));
+	if (demo) {
+		a->sources[a->n_sources++] = "demo:";
+	}
+	/* Queue ids are letters and digits only; a word that names a source (a
+	 * Host of ~/.ssh/config such as "mx1", a file here) is a source. */
 	for (int i = optind; i < argc; i++) {
-		if (mr_queue_id_valid(argv[i])) {
+		bool id = mr_queue_id_valid(argv[i]) &&
+			  !mr_source_recognised(mr_backend_registry, argv[i]);
+		if (id) {
 			a->ids[a->n_ids++] = argv[i];
-		} else if (a->source == NULL) {
-			a->source = argv[i];
 		} else {
-			cli_error("act: \"%s\" is not a queue id, and the source is %s", argv[i],
-				a->source);
-			return false;
+			a->sources[a->n_sources++] = argv[i];
 		}
 	}
 	if ((a->filter_expr != NULL) == (a->n_ids > 0)) {
 		cli_error("act: give either --filter EXPR or queue ids");
 		return false;
 	}
-	if (a->source == NULL) {
-		a->source = "postfix:"; /* as for list: the local Postfix queue */
+	if (a->n_sources == 0) {
+		a->sources[a->n_sources++] = "postfix:"; /* as for list: the local Postfix queue */
 	}
-	return true;
+	return cli_check_sources(a->sources, a->n_sources);
 }
 
-/* The queued messages the filter matches (bounced mail has left the queue). */
-static const char **filtered_ids(
-	struct mr_filter *filter, const struct mr_snapshot *snap, size_t *n, size_t *bounced) {
+/* The queued messages the filter matches (bounced mail has left the queue),
+ * with their origins. */
+static const char **filtered_ids(struct mr_filter *filter, const struct mr_snapshot *snap,
+	uint16_t **origins, size_t *n, size_t *bounced) {
 	uint8_t *match = cli_filter_matches(filter, snap, NULL);
 	const char **ids = mr_xcalloc(snap->n_messages + 1, sizeof(*ids));
+	*origins = mr_xcalloc(snap->n_messages + 1, sizeof(**origins));
 	*n = *bounced = 0;
 	for (size_t i = 0; i < snap->n_messages; i++) {
 		if (!match[i]) {
@@ -114,11 +121,59 @@ static const char **filtered_ids(
 		if (snap->messages[i].queue == MR_QUEUE_BOUNCED) {
 			(*bounced)++;
 		} else {
+			(*origins)[*n] = snap->messages[i].origin;
 			ids[(*n)++] = snap->messages[i].id;
 		}
 	}
 	free(match);
 	return ids;
+}
+
+/* The origin of an outcome that no source gave: printed without one. */
+#define NO_ORIGIN UINT16_MAX
+
+/*
+ * With several sources, the ids named go to the one source whose listing
+ * has each; an id that none has, or more than one (ids are unique only
+ * within a queue), is not acted on: its outcome goes in unrouted, and ids
+ * keeps the others (*n of them) with their origins.
+ */
+static uint16_t *route_ids(const struct mr_snapshot *snap, const char **ids, size_t *n,
+	struct mr_action_report *unrouted) {
+	uint16_t *origins = mr_xcalloc(*n + 1, sizeof(*origins));
+	size_t kept = 0;
+	for (size_t i = 0; i < *n; i++) {
+		size_t found = 0;
+		uint16_t origin = 0;
+		struct mr_buf where;
+		mr_buf_init(&where);
+		for (size_t m = 0; m < snap->n_messages; m++) {
+			const struct mr_message *msg = &snap->messages[m];
+			if (strcmp(msg->id, ids[i]) == 0 && (found == 0 || msg->origin != origin)) {
+				mr_buf_printf(&where, "%s%s", found ? " and " : "",
+					mr_message_origin(snap, msg));
+				origin = msg->origin;
+				found++;
+			}
+		}
+		if (found == 1) {
+			origins[kept] = origin;
+			ids[kept++] = ids[i];
+		} else if (found == 0) {
+			mr_action_report_add(unrouted, ids[i], MR_OUTCOME_NOT_FOUND, false,
+				"in none of the queues listed")
+				->origin = NO_ORIGIN;
+		} else {
+			mr_action_report_add(unrouted, ids[i], MR_OUTCOME_FAILED, false,
+				"on %s, different messages with the same id: name the one "
+				"source",
+				where.data)
+				->origin = NO_ORIGIN;
+		}
+		mr_buf_finish(&where);
+	}
+	*n = kept;
+	return origins;
 }
 
 /* Asks on the terminal; false (after saying why) when there is none. */
@@ -140,9 +195,17 @@ static bool confirmed(const struct act_args *a, const char *source, size_t n, co
 	return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-static void print_report(const struct act_args *a, const struct mr_action_report *report) {
+/* A line per id ("ID outcome detail"); with several sources the source's
+ * label first. */
+static void print_report(const struct act_args *a, const struct mr_snapshot *snap,
+	const struct mr_action_report *report) {
 	for (size_t i = 0; i < report->n_results; i++) {
 		const struct mr_action_result *r = &report->results[i];
+		if (snap != NULL && r->origin < snap->n_origins) {
+			char *shown = mr_text_visible_dup(snap->origins[r->origin]);
+			printf("%s\t", shown);
+			free(shown);
+		}
 		printf("%s\t%s", r->id, mr_outcome_name(r->outcome));
 		if (r->new_id != NULL) {
 			printf("\tnow %s", r->new_id);
@@ -158,12 +221,14 @@ static void print_report(const struct act_args *a, const struct mr_action_report
 		report->counts[MR_OUTCOME_FAILED]);
 }
 
-static void log_action(const char *source, const struct mr_action_report *report) {
+static void log_action(const struct mr_source *src, const struct mr_action_report *report) {
 	char *path = mr_actlog_path();
 	char *cause = NULL;
+	size_t n;
+	const char *const *names = mr_source_names(src, &n);
 	if (path == NULL) {
 		cli_error("act: no actions.log: neither XDG_STATE_HOME nor HOME is set");
-	} else if (!mr_actlog_append(path, mr_now(), mr_user_name(), source, report, &cause)) {
+	} else if (!mr_actlog_append(path, mr_now(), mr_user_name(), names, n, report, &cause)) {
 		cli_error("act: the action was run, but not logged: %s", cause);
 		free(cause);
 	}
@@ -178,21 +243,29 @@ int cli_act(int argc, char **argv) {
 	struct act_args a = { 0 };
 	if (!parse_args(argc, argv, &a)) {
 		free(a.ids);
+		free(a.sources);
 		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = a.filter_expr ? cli_parse_filter("act", a.filter_expr) : NULL;
-	struct mr_source *src = a.filter_expr && !filter ? NULL : cli_open_source(a.source, false);
+	struct mr_source *src =
+		a.filter_expr && !filter ? NULL : cli_open_sources(a.sources, a.n_sources, false);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		free(a.ids);
+		free(a.sources);
 		return a.filter_expr && !filter ? MR_EXIT_USAGE : MR_EXIT_FAILED;
 	}
+	bool fleet = mr_fleet_is(src);
 	int status = MR_EXIT_FAILED;
 	struct mr_snapshot *snap = NULL;
 	const char **ids = a.ids;
+	uint16_t *origins = NULL;
 	size_t n = a.n_ids, bounced = 0;
+	struct mr_action_report unrouted;
+	mr_action_report_init(&unrouted, a.op.action);
 	char *why = NULL;
-	if (!mr_operation_plan(src, &a.op, &why)) {
+	/* A fleet's members are planned for once they are open (listed). */
+	if (!fleet && !mr_operation_plan(src, &a.op, &why)) {
 		cli_error("act: %s", why);
 		free(why);
 		goto done;
@@ -201,41 +274,63 @@ int cli_act(int argc, char **argv) {
 		fprintf(stderr, "mailroom: act: %s\n", why); /* what a priority step means */
 		free(why);
 	}
-	if (filter != NULL || a.op.priority_step != 0) {
-		snap = cli_read_queue(src);
+	bool partial = false;
+	if (filter != NULL || a.op.priority_step != 0 || fleet) {
+		snap = cli_read_queue(src, &partial);
 		if (snap == NULL) {
 			goto done;
 		}
 	}
+	if (fleet && !mr_operation_plan(src, &a.op, &why)) {
+		cli_error("act: %s", why);
+		free(why);
+		goto done;
+	}
+	if (fleet && why != NULL) {
+		fprintf(stderr, "mailroom: act: %s\n", why);
+		free(why);
+	}
 	if (filter != NULL) {
-		ids = filtered_ids(filter, snap, &n, &bounced);
+		ids = filtered_ids(filter, snap, &origins, &n, &bounced);
 		if (bounced > 0) {
 			fprintf(stderr,
 				"mailroom: act: %zu bounced message%s left out (no longer "
 				"queued)\n",
 				bounced, bounced == 1 ? "" : "s");
 		}
+	} else if (fleet) {
+		origins = route_ids(snap, ids, &n, &unrouted);
 	}
 	char *some = mr_ids_sample(ids, n);
-	if (n == 0) {
+	if (n == 0 && unrouted.n_results == 0) {
 		printf("%s: no message matches\n", a.action_name);
-		status = MR_EXIT_OK;
+		status = partial ? MR_EXIT_FAILED : MR_EXIT_OK;
 	} else if (a.dry_run) {
 		for (size_t i = 0; i < n; i++) {
+			if (fleet) {
+				char *shown = mr_text_visible_dup(snap->origins[origins[i]]);
+				printf("%s\t", shown);
+				free(shown);
+			}
 			puts(ids[i]);
 		}
 		printf("%s: would act on %zu message%s (dry run)\n", a.action_name, n,
 			n == 1 ? "" : "s");
 		status = MR_EXIT_OK;
-	} else if (mr_action_info(a.op.runs)->destructive && !confirmed(&a, src->label, n, some)) {
+	} else if (n > 0 && mr_action_info(a.op.runs)->destructive &&
+		   !confirmed(&a, src->label, n, some)) {
 		status = MR_EXIT_FAILED;
 	} else {
 		struct mr_action_report report;
-		mr_operation_run(src, &a.op, snap, ids, n, &report);
-		print_report(&a, &report);
-		log_action(src->name, &report);
-		status = report.counts[MR_OUTCOME_DONE] == report.n_results ? MR_EXIT_OK
-									    : MR_EXIT_FAILED;
+		mr_operation_run(src, &a.op, snap, ids, origins, n, &report);
+		for (size_t i = 0; i < unrouted.n_results; i++) {
+			mr_action_report_append(&report, &unrouted.results[i]);
+		}
+		print_report(&a, snap, &report);
+		log_action(src, &report);
+		status = report.counts[MR_OUTCOME_DONE] == report.n_results && !partial
+				 ? MR_EXIT_OK
+				 : MR_EXIT_FAILED;
 		mr_action_report_finish(&report);
 	}
 	free(some);
@@ -243,7 +338,10 @@ done:
 	if (ids != a.ids) {
 		free(ids);
 	}
+	free(origins);
 	free(a.ids);
+	free(a.sources);
+	mr_action_report_finish(&unrouted);
 	mr_snapshot_destroy(snap);
 	mr_filter_free(filter);
 	mr_source_destroy(src);

@@ -58,24 +58,29 @@ int cli_list(int argc, char **argv) {
 		cli_error("list: --json and --csv exclude each other");
 		return MR_EXIT_USAGE;
 	}
-	const char *arg = cli_source_arg("list", argc, argv, optind, demo);
-	if (arg == NULL) {
-		return MR_EXIT_USAGE;
-	}
 	struct mr_filter *filter = expr ? cli_parse_filter("list", expr) : NULL;
 	if (expr != NULL && filter == NULL) {
+		return MR_EXIT_USAGE;
+	}
+	size_t n_names;
+	const char **names = cli_source_args(argc, argv, optind, demo, &n_names);
+	if (names == NULL) {
+		mr_filter_free(filter);
 		return MR_EXIT_USAGE;
 	}
 	/* Listings are large: write them in big pieces. */
 	static char out_buf[1 << 16];
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
-	struct mr_source *src = cli_open_source(arg, false);
+	struct mr_source *src = cli_open_sources(names, n_names, false);
+	free(names);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		return MR_EXIT_FAILED;
 	}
-	struct mr_snapshot *snap = cli_read_queue(src);
-	int status = MR_EXIT_OK;
+	bool partial;
+	struct mr_snapshot *snap = cli_read_queue(src, &partial);
+	/* Printed all the same: what the sources that answered hold. */
+	int status = partial ? MR_EXIT_FAILED : MR_EXIT_OK;
 	if (snap == NULL) {
 		status = MR_EXIT_FAILED;
 	} else {

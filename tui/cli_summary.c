@@ -169,21 +169,26 @@ int cli_summary(int argc, char **argv) {
 			return MR_EXIT_USAGE;
 		}
 	}
-	const char *arg = cli_source_arg("summary", argc, argv, optind, demo);
-	if (arg == NULL) {
-		return MR_EXIT_USAGE;
-	}
 	struct mr_filter *filter = expr ? cli_parse_filter("summary", expr) : NULL;
 	if (expr != NULL && filter == NULL) {
 		return MR_EXIT_USAGE;
 	}
-	struct mr_source *src = cli_open_source(arg, false);
+	size_t n_names;
+	const char **names = cli_source_args(argc, argv, optind, demo, &n_names);
+	if (names == NULL) {
+		mr_filter_free(filter);
+		return MR_EXIT_USAGE;
+	}
+	struct mr_source *src = cli_open_sources(names, n_names, false);
+	free(names);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		return MR_EXIT_FAILED;
 	}
-	struct mr_snapshot *snap = cli_read_queue(src);
-	int status = MR_EXIT_OK;
+	bool partial;
+	struct mr_snapshot *snap = cli_read_queue(src, &partial);
+	/* Printed all the same: what the sources that answered hold. */
+	int status = partial ? MR_EXIT_FAILED : MR_EXIT_OK;
 	if (snap == NULL) {
 		status = MR_EXIT_FAILED;
 	} else {

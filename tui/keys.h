@@ -42,6 +42,7 @@
 	X(ACT_PRIORITY_UP, "Priority up")                  \
 	X(ACT_PRIORITY_DOWN, "Priority down")              \
 	X(OUTCOMES, "List the last action's outcomes")     \
+	X(SOURCES, "Sources: each one's state and errors") \
 	X(BACK, "Close this view (quit from the list)")    \
 	X(REFRESH, "List the queue again")                 \
 	X(REDRAW, "Redraw the screen")                     \

@@ -18,16 +18,18 @@
 #include "screen.h"
 
 static void print_help(void) {
-	printf("usage: mailroom [--refresh SECONDS] [--demo | SOURCE]\n"
-	       "       mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE]\n"
-	       "       mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] [SOURCE]\n"
-	       "       mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE]\n"
+	printf("usage: mailroom [--refresh SECONDS] [--demo] [SOURCE...]\n"
+	       "       mailroom list [--json | --csv] [--filter EXPR] [--demo] [SOURCE...]\n"
+	       "       mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] "
+	       "[SOURCE...]\n"
+	       "       mailroom summary [--json] [--filter EXPR] [--top N] [--demo] [SOURCE...]\n"
 	       "       mailroom explain [--json] (TEXT... | -)\n"
 	       "       mailroom codes [QUERY]\n"
 	       "       mailroom --help | --version\n"
 	       "\n"
 	       "Shows the mail stuck in a queue, why it is stuck, and lets you act on it.\n"
-	       "Without a SOURCE: the local Postfix queue (postfix:).\n"
+	       "Without a SOURCE: the local Postfix queue (postfix:). Several SOURCEs\n"
+	       "(mailroom mx1 mx2 relay3) are listed at once and merged into one list.\n"
 	       "\n"
 	       "Sources:\n");
 	for (size_t i = 0; mr_backend_registry[i] != NULL; i++) {
@@ -61,7 +63,7 @@ static void print_help(void) {
 }
 
 /* refresh: --refresh's seconds, or -1 for the configuration's. */
-static int run_screen(const char *arg, long refresh) {
+static int run_screen(const char *const *names, size_t n, long refresh) {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the screen needs a terminal; use \"mailroom list\" to print the queue");
 		return MR_EXIT_USAGE;
@@ -76,7 +78,7 @@ static int run_screen(const char *arg, long refresh) {
 	if (refresh >= 0) {
 		config.refresh = (int)refresh;
 	}
-	struct mr_source *src = cli_open_source(arg, true);
+	struct mr_source *src = cli_open_sources(names, n, true);
 	if (src == NULL) {
 		return MR_EXIT_FAILED;
 	}
@@ -150,11 +152,12 @@ int main(int argc, char **argv) {
 			return MR_EXIT_USAGE;
 		}
 	}
-	int sources = argc - optind + (demo ? 1 : 0);
-	if (sources > 1) {
-		cli_error("one source at a time for now (got %d)", sources);
+	size_t n;
+	const char **names = cli_source_args(argc, argv, optind, demo, &n);
+	if (names == NULL) {
 		return MR_EXIT_USAGE;
 	}
-	/* No source: the local Postfix queue. */
-	return run_screen(demo ? "demo:" : sources == 0 ? "postfix:" : argv[optind], refresh);
+	int status = run_screen(names, n, refresh);
+	free(names);
+	return status;
 }

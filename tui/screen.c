@@ -15,6 +15,8 @@
 #include "app.h"
 #include "clock.h"
 #include "draw.h"
+#include "fleet.h"
+#include "ssh_prompts.h"
 #include "xalloc.h"
 
 enum { MIN_COLS = 20, MIN_LINES = 4 };
@@ -25,6 +27,9 @@ enum { SLOW_LISTING_MS = 300 };
  * as a listing takes: a queue that takes 2 s to list is listed at most
  * every 20 s, whatever the interval asked. */
 enum { LISTING_SHARE = 10 };
+/* Several sources: how long a listing waits for the slow ones, the first
+ * (before the screen starts) and later ones (while the operator waits). */
+enum { FIRST_PATIENCE_MS = 3000, LATER_PATIENCE_MS = 500 };
 
 /* Refreshes are timed on the monotonic clock, not with mr_now(), which
  * MAILROOM_NOW may pin. */
@@ -52,16 +57,12 @@ const struct mr_message *app_current(const struct app *app) {
 	return &app->snap->messages[app->list.rows[app->cursor]];
 }
 
-bool app_refresh(struct app *app, char **cause) {
-	int64_t start = monotonic_ms();
-	struct mr_snapshot *snap = mr_source_list(app->source, cause);
-	app->listing_ms = monotonic_ms() - start;
-	schedule_refresh(app);
-	if (snap == NULL) {
-		return false;
-	}
+/* A new listing on the screen: the tags move to it, the cursor stays on
+ * its message if it is still shown, else on the same row. */
+static void take_listing(struct app *app, struct mr_snapshot *snap) {
 	const struct mr_message *current = app_current(app);
 	char *keep = current != NULL ? mr_xstrdup(current->id) : NULL;
+	uint16_t keep_origin = current != NULL ? current->origin : 0;
 	/* The old snapshot lives until the tags have moved to the new one. */
 	size_t lost = mr_rows_set_snapshot(&app->list, snap, app->filter, snap->taken_at);
 	mr_snapshot_destroy(app->snap);
@@ -71,9 +72,8 @@ bool app_refresh(struct app *app, char **cause) {
 		app_set_message(
 			app, "%zu tagged message%s left the queue", lost, lost == 1 ? "" : "s");
 	}
-	/* The cursor stays on its message if it is still shown, else on the
-	 * same row. */
-	const struct mr_message *found = keep ? mr_snapshot_find(snap, keep) : NULL;
+	const struct mr_message *found =
+		keep ? mr_snapshot_find_from(snap, keep_origin, keep) : NULL;
 	if (found != NULL) {
 		size_t row = mr_rows_find(&app->list, (uint32_t)(found - snap->messages));
 		if (row < app->list.n_rows) {
@@ -84,7 +84,29 @@ bool app_refresh(struct app *app, char **cause) {
 		app->cursor = app->list.n_rows > 0 ? app->list.n_rows - 1 : 0;
 	}
 	free(keep);
+}
+
+bool app_refresh(struct app *app, char **cause) {
+	int64_t start = monotonic_ms();
+	struct mr_snapshot *snap = mr_source_list(app->source, cause);
+	app->listing_ms = monotonic_ms() - start;
+	schedule_refresh(app);
+	if (snap == NULL) {
+		return false;
+	}
+	take_listing(app, snap);
 	return true;
+}
+
+/* Several sources: one that was still listing has finished; its listing
+ * is merged in without listing the others again. */
+static void take_news(struct app *app) {
+	char *cause = NULL;
+	struct mr_snapshot *snap = mr_fleet_merge(app->source, &cause);
+	if (snap != NULL) {
+		take_listing(app, snap);
+	}
+	free(cause);
 }
 
 bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *err) {
@@ -171,6 +193,9 @@ void app_draw(struct app *app) {
 	case VIEW_CODES:
 		codes_draw(app);
 		break;
+	case VIEW_SOURCES:
+		sources_draw(app);
+		break;
 	}
 	/* The prompt, while a line is typed, stands where the status was. */
 	if (!prompt_draw(app->prompt)) {
@@ -225,6 +250,9 @@ void app_handle(struct app *app, enum request req) {
 	case REQ_OUTCOMES:
 		app->view = VIEW_OUTCOMES;
 		return;
+	case REQ_SOURCES:
+		sources_open(app);
+		return;
 	case REQ_SUMMARY:
 		summary_open(app);
 		return;
@@ -233,9 +261,9 @@ void app_handle(struct app *app, enum request req) {
 		return;
 	case REQ_CONTENT:
 		if (app->view == VIEW_DETAIL) {
-			content_open(app, app->detail_id);
+			content_open(app, app->detail_origin, app->detail_id);
 		} else if (app->view == VIEW_LIST && app_current(app) != NULL) {
-			content_open(app, app_current(app)->id);
+			content_open(app, app_current(app)->origin, app_current(app)->id);
 		}
 		return;
 	default:
@@ -277,6 +305,9 @@ void app_handle(struct app *app, enum request req) {
 		break;
 	case VIEW_CODES:
 		codes_handle(app, req);
+		break;
+	case VIEW_SOURCES:
+		sources_handle(app, req);
 		break;
 	}
 }
@@ -348,14 +379,38 @@ static int refresh_timeout(const struct app *app) {
 	return left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
 }
 
+/* While a source of several is still listing, the key loop looks this
+ * often whether it has finished. */
+enum { FLEET_POLL_MS = 200 };
+
+static int key_timeout(struct app *app) {
+	int wait = refresh_timeout(app);
+	if (!app->asking && mr_fleet_is(app->source) && mr_fleet_busy(app->source) &&
+		(wait < 0 || wait > FLEET_POLL_MS)) {
+		wait = FLEET_POLL_MS;
+	}
+	return wait;
+}
+
 int screen_run(struct mr_source *source, const struct config *config, char **cause) {
 	struct app app = { .source = source, .refresh_every = config->refresh };
 	mr_rows_init(&app.list);
+	/* Several sources: the screen starts with those that answer within
+	 * FIRST_PATIENCE_MS; the others, and later the slow ones, are merged in
+	 * as they finish. */
+	if (mr_fleet_is(source)) {
+		mr_fleet_set_patience(source, FIRST_PATIENCE_MS);
+	}
 	/* The first listing happens before curses starts, so that a source
 	 * that cannot be read fails with a plain message on the terminal. */
 	if (!app_refresh(&app, cause)) {
 		return 1;
 	}
+	if (mr_fleet_is(source)) {
+		mr_fleet_set_patience(source, LATER_PATIENCE_MS);
+	}
+	/* The terminal is the screen's from here on (ssh_prompts.h). */
+	ssh_prompts_close();
 	if (source->warnings != NULL) {
 		/* Printed before the screen took the terminal; shown again here,
 		 * the first of them, until the next key. */
@@ -390,11 +445,14 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 	while (!app.quit) {
 		app_draw(&app);
 		int key;
-		enum wait got = wait_key(refresh_timeout(&app), &key);
+		enum wait got = wait_key(key_timeout(&app), &key);
 		if (got == WAIT_GONE) {
 			break;
 		}
 		if (got == WAIT_NONE) {
+			if (mr_fleet_is(app.source) && mr_fleet_news(app.source)) {
+				take_news(&app);
+			}
 			if (refresh_timeout(&app) == 0) {
 				app_refresh_now(&app, false);
 			}
@@ -433,6 +491,7 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 	text_view_clear(&app.detail);
 	text_view_clear(&app.help);
 	text_view_clear(&app.outcomes);
+	text_view_clear(&app.sources);
 	text_view_clear(&app.content);
 	free(app.content_id);
 	summary_close(&app);

@@ -1,6 +1,7 @@
 #include "ssh_prompts.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +33,7 @@ static void restore_echo_and_die(int sig) {
 }
 
 /* A line from the terminal, echo off when secret; NULL without one. */
-static char *ask(const char *question, bool secret) {
+static char *ask_locked(const char *question, bool secret) {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		return NULL;
@@ -75,6 +76,25 @@ static char *ask(const char *question, bool secret) {
 	char *answer = mr_xstrdup(line);
 	memset(line, 0, sizeof(line));
 	return answer;
+}
+
+/* One question at a time (several sources open at once), none once the
+ * screen has the terminal. */
+static pthread_mutex_t asking = PTHREAD_MUTEX_INITIALIZER;
+static bool closed;
+
+/* ask_locked, one question at a time. */
+static char *ask(const char *question, bool secret) {
+	pthread_mutex_lock(&asking);
+	char *answer = closed ? NULL : ask_locked(question, secret);
+	pthread_mutex_unlock(&asking);
+	return answer;
+}
+
+void ssh_prompts_close(void) {
+	pthread_mutex_lock(&asking);
+	closed = true;
+	pthread_mutex_unlock(&asking);
 }
 
 static bool trust_new_host(void *ctx, const char *where, const char *fingerprint) {

@@ -9,4 +9,10 @@
  * terminal in every case. */
 void ssh_prompts_install(bool ask_new_host, bool accept_new);
 
+/* From now on the terminal is the screen's: nothing more is asked (a host
+ * seen for the first time is refused, an encrypted key skipped). Waits for
+ * a question being answered. Sources opened on threads (several at once)
+ * ask one at a time. */
+void ssh_prompts_close(void);
+
 #endif

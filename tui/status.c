@@ -5,6 +5,7 @@
 #include "app.h"
 #include "buf.h"
 #include "draw.h"
+#include "fleet.h"
 #include "format.h"
 #include "text.h"
 
@@ -54,6 +55,26 @@ static size_t fitting(const char *s, size_t len, int width) {
 	return pos;
 }
 
+/* Several sources: " (1 of 3 failed, w)" when one failed, " (1 listing)"
+ * while one is slow; nothing when all are listed. */
+static void sources_note(const struct app *app, bool brief, struct mr_buf *out) {
+	if (!mr_fleet_is(app->source)) {
+		return;
+	}
+	size_t n, failed = 0, busy = 0;
+	const struct mr_member_status *members = mr_fleet_members(app->source, &n);
+	for (size_t i = 0; i < n; i++) {
+		failed += members[i].state == MR_MEMBER_FAILED;
+		busy += members[i].busy_ms > 0;
+	}
+	if (failed > 0) {
+		mr_buf_printf(out, brief ? " (%zu failed)" : " (%zu of %zu failed, w shows why)",
+			failed, n);
+	} else if (busy > 0) {
+		mr_buf_printf(out, " (%zu listing)", busy);
+	}
+}
+
 /* The status line, from the most to the least wordy form that fits. */
 static void compose(const struct app *app, int form, struct mr_buf *left, struct mr_buf *right) {
 	char clock[MR_FORMAT_MAX], total[MR_FORMAT_MAX], at[MR_FORMAT_MAX];
@@ -94,11 +115,13 @@ static void compose(const struct app *app, int form, struct mr_buf *left, struct
 		mr_buf_printf(left, " %s", app->message);
 		return;
 	}
+	mr_buf_printf(left, " %s", app->source->label);
+	sources_note(app, form > 0, left);
 	if (form < 2) {
-		mr_buf_printf(left, " %s: %s message%s  ", app->source->label, total,
-			app->snap->n_messages == 1 ? "" : "s");
+		mr_buf_printf(
+			left, ": %s message%s  ", total, app->snap->n_messages == 1 ? "" : "s");
 	} else {
-		mr_buf_printf(left, " %s: ", app->source->label);
+		mr_buf_add_str(left, ": ");
 	}
 	queue_counts(app->snap, form > 0, left);
 }

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "fleet.h"
 #include "format.h"
 #include "xalloc.h"
 
@@ -109,12 +110,13 @@ static void build(struct app *app) {
 	}
 }
 
-void content_open(struct app *app, const char *id) {
+void content_open(struct app *app, uint16_t origin, const char *id) {
 	struct mr_buf headers, body;
 	mr_buf_init(&headers);
 	mr_buf_init(&body);
 	char *cause = NULL;
-	if (!mr_source_content(app->source, id, &headers, &body, &cause)) {
+	struct mr_source *src = mr_source_of(app->source, origin, &cause);
+	if (src == NULL || !mr_source_content(src, id, &headers, &body, &cause)) {
 		app_set_message(app, "cannot show the message: %s", cause);
 		free(cause);
 		mr_buf_finish(&headers);
@@ -127,6 +129,7 @@ void content_open(struct app *app, const char *id) {
 	app->content_body = body;
 	free(app->content_id);
 	app->content_id = mr_xstrdup(id);
+	app->content_origin = origin;
 	app->content_from = app->view;
 	app->content.top = 0;
 	app->view = VIEW_CONTENT;
@@ -140,8 +143,11 @@ void content_draw(struct app *app) {
 	char size[MR_FORMAT_MAX];
 	size_t bytes = app->content_headers.len + app->content_body.len;
 	mr_format_size(size, bytes);
-	char *title = mr_xasprintf(
-		"Content of %s (%s%s)", app->content_id, size, bytes < 1024 ? " bytes" : "");
+	const char *from = app->content_origin < app->snap->n_origins
+				   ? app->snap->origins[app->content_origin]
+				   : NULL;
+	char *title = mr_xasprintf("Content of %s%s%s (%s%s)", app->content_id, from ? " on " : "",
+		from ? from : "", size, bytes < 1024 ? " bytes" : "");
 	text_view_page(&app->content, title);
 	free(title);
 }

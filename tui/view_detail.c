@@ -134,7 +134,8 @@ static void build(struct app *app) {
 	text_view_clear(tv);
 	tv->width = COLS;
 	tv->top = keep_top;
-	const struct mr_message *msg = mr_snapshot_find(app->snap, app->detail_id);
+	const struct mr_message *msg =
+		mr_snapshot_find_from(app->snap, app->detail_origin, app->detail_id);
 	if (msg == NULL) {
 		text_view_add(tv, INDENT, STYLE_DIM, "This message is no longer in the queue.");
 		return;
@@ -142,6 +143,9 @@ static void build(struct app *app) {
 	int64_t now = app->refreshed_at;
 	char buf[2 * MR_FORMAT_MAX + 32];
 	text_view_add(tv, 0, STYLE_NORMAL, "");
+	if (mr_message_origin(app->snap, msg) != NULL) {
+		add_field(tv, "Source", mr_message_origin(app->snap, msg));
+	}
 	add_field(tv, "Queue", mr_queue_name(msg->queue));
 	add_time_field(tv, "Arrived", msg->arrival, now);
 	char size[MR_FORMAT_MAX], exact[MR_FORMAT_MAX];
@@ -186,6 +190,7 @@ void detail_open(struct app *app) {
 	}
 	free(app->detail_id);
 	app->detail_id = mr_xstrdup(msg->id);
+	app->detail_origin = msg->origin;
 	app->detail.top = 0;
 	app->view = VIEW_DETAIL;
 	build(app);

@@ -11,6 +11,7 @@
 
 /* Column widths for the current terminal width. */
 struct columns {
+	int source; /* 0: one source, no column */
 	int id, queue, age, size, sender, rcpt, cause, reason;
 };
 
@@ -29,7 +30,13 @@ static struct columns layout(const struct app *app) {
 		id = w > id ? w : id;
 	}
 	c.id = clamp(id, 2, 20);
-	int rest = COLS - (c.id + c.queue + c.age + c.size + c.cause + 7 * GAP);
+	/* Merged sources: which one holds the message, first. */
+	for (size_t o = 0; o < app->snap->n_origins; o++) {
+		int w = text_width(app->snap->origins[o], strlen(app->snap->origins[o]));
+		c.source = clamp(w, c.source > 6 ? c.source : 6, 16);
+	}
+	int rest = COLS - (c.id + c.queue + c.age + c.size + c.cause + 7 * GAP) -
+		   (c.source ? c.source + GAP : 0);
 	/* The reason is what operators came for: sender and recipient give up
 	 * room to it, within limits. */
 	c.sender = clamp(rest * 22 / 100, 6, 32);
@@ -48,9 +55,12 @@ static int list_rows(void) {
 static void draw_titles(const struct columns *c) {
 	draw_fill(stdscr, 0, 0, COLS, STYLE_HEADER, A_NORMAL);
 	int x = 0;
-	x += draw_str(stdscr, 0, x, c->id, "ID", STYLE_HEADER, A_NORMAL);
-	draw_fill(stdscr, 0, x, c->id - x + GAP, STYLE_HEADER, A_NORMAL);
-	x = c->id + GAP;
+	if (c->source > 0) {
+		draw_str(stdscr, 0, x, c->source, "SOURCE", STYLE_HEADER, A_NORMAL);
+		x += c->source + GAP;
+	}
+	draw_str(stdscr, 0, x, c->id, "ID", STYLE_HEADER, A_NORMAL);
+	x += c->id + GAP;
 	draw_str(stdscr, 0, x, c->queue, "QUEUE", STYLE_HEADER, A_NORMAL);
 	x += c->queue + GAP;
 	draw_str(stdscr, 0, x + c->age - 3, 3, "AGE", STYLE_HEADER, A_NORMAL);
@@ -77,6 +87,11 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	attr_t base = selected ? style_attr(STYLE_CURSOR) : A_NORMAL;
 	draw_fill(stdscr, y, 0, COLS, STYLE_NORMAL, base);
 	int x = 0;
+	if (c->source > 0) {
+		draw_str(stdscr, y, x, c->source, mr_message_origin(app->snap, msg), STYLE_DIM,
+			base);
+		x += c->source + GAP;
+	}
 	draw_str(stdscr, y, x, c->id, msg->id, STYLE_NORMAL, base);
 	if (app->list.tagged[msg - app->snap->messages]) {
 		/* In the gap after the id: a tagged row reads as such without

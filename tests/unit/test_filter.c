@@ -196,6 +196,9 @@ static void test_errors(void) {
 		{ "reason:\"abc", 7, "no closing \"" },
 		{ "reason:/[/", 7, "not a regular expression" },
 		{ "host:/x/", 5, "only reason: takes" },
+		{ "source:/mx1/", 7, "only reason: takes" },
+		{ "source:", 7, "expected a value" },
+		{ "sources:mx1", 0, "(keys: from to domain sender-domain queue source code" },
 		{ "domain:", 7, "expected a value" },
 		{ "domain: gmail.com", 7, "expected a value" },
 	};
@@ -397,10 +400,193 @@ static void test_first_recipient(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* Three sources merged into one, as "mailroom mx1 mx2 relay3" lists them:
+ * labels as a fleet gives them, one with a configuration directory and one
+ * not in lower case. */
+static struct mr_snapshot *merged(void) {
+	struct mr_snapshot *parts[3];
+	for (size_t i = 0; i < 3; i++) {
+		parts[i] = mr_snapshot_create();
+	}
+	add(parts[0], "A1", MR_QUEUE_DEFERRED, "shop@contoso-shop.eu", 3 * 3600, 2000,
+		"a@gmail.com|b@yahoo.com",
+		"host gmail-smtp-in.l.google.com[142.250.153.27] said: 450 4.2.1 Try again "
+		"later (in reply to RCPT TO command)|"
+		"host mta5.am0.yahoodns.net[67.195.204.72] said: 421 4.7.0 [TSS04] Messages "
+		"temporarily deferred (in reply to MAIL FROM command)");
+	add(parts[0], "A2", MR_QUEUE_HOLD, "news@mail.example.org", 600, 500, "c@outlook.com",
+		NULL);
+	/* The Gmail recipient second: a filter naming it must pick it. */
+	add(parts[1], "B1", MR_QUEUE_DEFERRED, "shop@contoso-shop.eu", 7200, 800,
+		"d@yahoo.com|e@gmail.com",
+		"host mta5.am0.yahoodns.net[67.195.204.72] said: 421 4.7.0 [TSS04] Messages "
+		"temporarily deferred (in reply to MAIL FROM command)|"
+		"host gmail-smtp-in.l.google.com[142.250.153.27] said: 450 4.2.1 Try again "
+		"later (in reply to RCPT TO command)");
+	add(parts[1], "B2", MR_QUEUE_HOLD, "x@y.test", 60, 100, "f@example.net", NULL);
+	add(parts[2], "C1", MR_QUEUE_DEFERRED, "alerts@sink.test", 86400, 300, "g@gmail.com",
+		"host gmail-smtp-in.l.google.com[142.250.153.27] said: 450 4.2.1 Try again "
+		"later (in reply to RCPT TO command)");
+	static const char *const labels[] = { "mx1", "mx2/etc/postfix-out", "Relay3" };
+	struct mr_snapshot *snap = mr_snapshot_create();
+	mr_snapshot_set_origins(snap, labels, 3);
+	for (size_t i = 0; i < 3; i++) {
+		mr_snapshot_finish(parts[i]);
+		mr_snapshot_merge(snap, parts[i], (uint16_t)i);
+		mr_snapshot_destroy(parts[i]);
+	}
+	return snap;
+}
+
+static void test_source(void) {
+	struct mr_snapshot *snap = merged();
+	T_OK(snap->n_origins == 3 && snap->n_messages == 5 &&
+			mr_snapshot_find(snap, "B1")->origin == 1,
+		"the merged sample: three sources, five messages");
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "source:mx1", "A1 A2" },
+		{ "source:mx2", "" },         /* the whole label: mx2/etc/postfix-out */
+		{ "source:postfix-out", "" }, /* not a part of it */
+		{ "source:mx", "" },          /* so mx1 is not mx10 */
+		{ "source:mx2*", "B1 B2" },   /* a glob for the rest */
+		{ "source:mx2/etc/postfix-out", "B1 B2" },
+		{ "source:MX2/ETC/Postfix-Out", "B1 B2" },
+		{ "source:mx*", "A1 A2 B1 B2" }, /* a glob over the whole label */
+		{ "source:mx?", "A1 A2" },       /* not mx2/etc/postfix-out */
+		{ "source:*/postfix-out", "B1 B2" },
+		{ "source:relay3", "C1" }, /* case ignored, both ways */
+		{ "source:RELAY*", "C1" },
+		{ "source:MX1", "A1 A2" },
+		{ "source:\"relay3\"", "C1" },
+		{ "source:nowhere", "" },
+		{ "source:mx1/", "" },
+		{ "-source:mx1", "B1 B2 C1" },
+		{ "not source:mx1", "B1 B2 C1" },
+		{ "-source:mx*", "C1" },
+		{ "-source:nowhere", "A1 A2 B1 B2 C1" },
+		{ "source:mx1 or source:relay3", "A1 A2 C1" },
+		{ "-(source:mx1 or source:relay3)", "B1 B2" },
+		{ "Source:mx1", "A1 A2" }, /* keys ignore case */
+		/* with message terms */
+		{ "source:mx1 queue:hold", "A2" },
+		{ "source:mx* -queue:hold", "A1 B1" },
+		/* with recipient terms: about the message, whichever recipient */
+		{ "source:mx2* domain:gmail.com", "B1" },
+		{ "source:mx1 domain:outlook.com", "A2" },
+		{ "source:relay3 domain:yahoo.com", "" },
+		{ "-source:mx1 code:450", "B1 C1" },
+		{ "source:mx2* or domain:outlook.com", "A2 B1 B2" },
+		/* not host:, the remote host in a reason */
+		{ "host:mx1", "" },
+		{ "host:*.google.com", "A1 B1 C1" },
+		/* a bare word is not looked for in the label */
+		{ "relay3", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = matching(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "%s (merged)", cases[i].expr);
+		free(got);
+	}
+	static const struct {
+		const char *expr, *want;
+	} rcpts[] = {
+		/* a message term: every recipient of its messages */
+		{ "source:mx2*", "d@yahoo.com e@gmail.com f@example.net" },
+		{ "-source:mx*", "g@gmail.com" },
+		/* with a recipient term: the recipients it picks */
+		{ "source:mx2* domain:gmail.com", "e@gmail.com" },
+		{ "source:mx* -domain:gmail.com", "b@yahoo.com c@outlook.com d@yahoo.com "
+						  "f@example.net" },
+		{ "source:mx1 or domain:yahoo.com", "a@gmail.com b@yahoo.com c@outlook.com "
+						    "d@yahoo.com" },
+	};
+	for (size_t i = 0; i < sizeof(rcpts) / sizeof(*rcpts); i++) {
+		char *got = matching_recipients(snap, rcpts[i].expr);
+		T_STR(got, rcpts[i].want, "recipients of %s (merged)", rcpts[i].expr);
+		free(got);
+	}
+	static const struct {
+		const char *expr, *want;
+	} named[] = {
+		{ "source:mx2* domain:gmail.com", "B1=e@gmail.com" },
+		{ "source:mx* domain:gmail.com", "A1=a@gmail.com B1=e@gmail.com" },
+		{ "source:mx2* -domain:yahoo.com", "B1=e@gmail.com B2=f@example.net" },
+		{ "-source:mx1 code:4.2.1", "B1=e@gmail.com C1=g@gmail.com" },
+		/* nothing about recipients: the listing keeps the first */
+		{ "source:mx2*", "B1=(first) B2=(first)" },
+	};
+	for (size_t i = 0; i < sizeof(named) / sizeof(*named); i++) {
+		char *got = named_recipients(snap, named[i].expr);
+		T_STR(got, named[i].want, "the recipient named under %s (merged)", named[i].expr);
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+}
+
+/* One source: no message has a label, so source: holds for none and its
+ * negation for all. */
+static void test_source_alone(void) {
+	struct mr_snapshot *snap = sample();
+	T_OK(snap->n_origins == 0, "one source: no origins");
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "source:mx1", "" },
+		{ "source:*", "" },
+		{ "source:demo", "" },
+		{ "-source:mx1", "M1 M2 M3 M4 M5" },
+		{ "-source:*", "M1 M2 M3 M4 M5" },
+		{ "source:mx1 or queue:hold", "M2" },
+		{ "-source:mx1 domain:yahoo.com", "M1" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = matching(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "%s (one source)", cases[i].expr);
+		free(got);
+	}
+	char *got = named_recipients(snap, "-source:mx1 domain:yahoo.com");
+	T_STR(got, "M1=b@yahoo.com", "the recipient named under -source:mx1 domain:yahoo.com");
+	free(got);
+	/* The same filter over a merged snapshot and then over one source:
+	 * each run decides its own origins. */
+	struct mr_snapshot *many = merged();
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse("source:mx*", mr_kb_default(), &err);
+	uint8_t match[5];
+	size_t n_many = mr_filter_run(f, many, NOW, match);
+	size_t n_one = mr_filter_run(f, snap, NOW, match);
+	T_OK(n_many == 4 && n_one == 0, "source:mx* over merged then one source: %zu, %zu", n_many,
+		n_one);
+	mr_filter_free(f);
+	mr_snapshot_destroy(many);
+	mr_snapshot_destroy(snap);
+}
+
+/* The keys offered for completion name every key, source: too. */
+static void test_keys(void) {
+	bool source = false;
+	size_t n = 0;
+	for (; mr_filter_keys[n] != NULL; n++) {
+		source = source || strcmp(mr_filter_keys[n], "source:") == 0;
+		struct mr_filter_error err;
+		char *expr = mr_xasprintf("%sx", mr_filter_keys[n]);
+		struct mr_filter *f = mr_filter_parse(expr, mr_kb_default(), &err);
+		T_OK(f != NULL || strstr(err.message, "no key") == NULL, "%s is a key", expr);
+		mr_filter_free(f);
+		free(expr);
+	}
+	T_OK(source && n == 13, "the keys offered include source: (%zu keys)", n);
+}
+
 int main(void) {
 	test_matches();
 	test_recipients_matched();
 	test_first_recipient();
+	test_source();
+	test_source_alone();
+	test_keys();
 	test_reason_search_in_differences();
 	test_errors();
 	return t_done();

@@ -1,0 +1,113 @@
+/* The sources view: each source of the screen, whether its last listing
+ * worked, when, how many messages it holds, and why not when it failed.
+ * With several sources this is where a dead or slow host says so. */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "draw.h"
+#include "fleet.h"
+#include "format.h"
+#include "xalloc.h"
+
+enum { INDENT = 2, DETAIL_INDENT = 6 };
+
+static void add_lines(struct text_view *tv, int indent, int style, const char *text) {
+	for (const char *line = text; line != NULL && *line != '\0';) {
+		size_t len = strcspn(line, "\n");
+		text_view_add_wrapped(tv, indent, style, line, len);
+		line += len + (line[len] == '\n');
+	}
+}
+
+static void add_member(struct text_view *tv, const struct mr_member_status *m) {
+	char count[MR_FORMAT_MAX], clock[MR_FORMAT_MAX];
+	mr_format_count(count, m->messages);
+	mr_format_clock(clock, m->listed_at);
+	char *state = m->state == MR_MEMBER_FAILED ? mr_xstrdup("failed")
+		      : m->state == MR_MEMBER_WAITING
+			      ? mr_xstrdup("not listed yet")
+			      : mr_xasprintf("%s message%s, listed at %s in "
+					     "%.1f s",
+					count, m->messages == 1 ? "" : "s", clock,
+					(double)m->listing_ms / 1000);
+	char *line = mr_xasprintf("%s  %s", m->label, state);
+	text_view_add(
+		tv, INDENT, m->state == MR_MEMBER_FAILED ? STYLE_PERMANENT : STYLE_NORMAL, line);
+	free(line);
+	free(state);
+	if (m->state == MR_MEMBER_FAILED) {
+		add_lines(tv, DETAIL_INDENT, STYLE_REASON, m->error);
+		if (m->listed_at != 0) {
+			char *shown = mr_xasprintf("still shown: its listing of %s (%s message%s)",
+				clock, count, m->messages == 1 ? "" : "s");
+			text_view_add(tv, DETAIL_INDENT, STYLE_DIM, shown);
+			free(shown);
+		}
+	}
+	if (m->busy_ms > 0) {
+		char *busy = mr_xasprintf("listing now, for %.1f s: merged in when it has finished",
+			(double)m->busy_ms / 1000);
+		text_view_add(tv, DETAIL_INDENT, STYLE_DIM, busy);
+		free(busy);
+	}
+	add_lines(tv, DETAIL_INDENT, STYLE_DIM, m->warnings);
+	if (strcmp(m->label, m->name) != 0) {
+		char *named = mr_xasprintf("named %s", m->name);
+		text_view_add(tv, DETAIL_INDENT, STYLE_DIM, named);
+		free(named);
+	}
+}
+
+/* Built on every draw: a source's state changes while the view is open. */
+static void build(struct app *app, char **title) {
+	struct text_view *tv = &app->sources;
+	size_t top = tv->top;
+	text_view_clear(tv);
+	tv->top = top;
+	tv->width = COLS;
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+	if (!mr_fleet_is(app->source)) {
+		*title = mr_xstrdup("Source");
+		text_view_add(tv, INDENT, STYLE_NORMAL, app->source->label);
+		add_lines(tv, DETAIL_INDENT, STYLE_DIM, app->source->warnings);
+		return;
+	}
+	size_t n, failed = 0, busy = 0;
+	const struct mr_member_status *members = mr_fleet_members(app->source, &n);
+	for (size_t i = 0; i < n; i++) {
+		add_member(tv, &members[i]);
+		text_view_add(tv, 0, STYLE_NORMAL, "");
+		failed += members[i].state == MR_MEMBER_FAILED;
+		busy += members[i].busy_ms > 0;
+	}
+	text_view_add(tv, INDENT, STYLE_DIM,
+		"A source that failed is tried again at every listing (r, or the refresh "
+		"interval).");
+	*title = mr_xasprintf("Sources: %zu, %zu failed, %zu listing now", n, failed, busy);
+}
+
+void sources_open(struct app *app) {
+	app->sources.top = 0;
+	if (app->view != VIEW_SOURCES) {
+		app->sources_from = app->view;
+	}
+	app->view = VIEW_SOURCES;
+}
+
+void sources_draw(struct app *app) {
+	char *title = NULL;
+	build(app, &title);
+	text_view_page(&app->sources, title);
+	free(title);
+}
+
+void sources_handle(struct app *app, enum request req) {
+	if (text_view_scroll(&app->sources, req, text_view_rows())) {
+		return;
+	}
+	if (req == REQ_BACK) {
+		app->view = app->sources_from;
+	}
+}
