@@ -333,6 +333,109 @@ fails_with "a target the jump host may not open: said, naming both" \
     "$MAILROOM" list "ssh://behind$LAB_CONFIG"
 write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
 
+# --- several hosts at once -------------------------------------------------------
+# The lab's sshd and the jump host's are two hosts in front of the same
+# queue: the merged list has every message twice, once per host, with the
+# same ids. Which host an action went to is read from each sshd's log
+# (LogLevel VERBOSE logs every command's session).
+cat >"$HOME/.ssh/config" <<CONF
+Host lab
+    HostName 127.0.0.1
+    Port $SSHLAB_PORT
+    User $SSHLAB_USER
+    IdentityFile $SSHLAB_KEY
+    IdentitiesOnly yes
+    UserKnownHostsFile $SSHLAB_KNOWN_HOSTS
+Host jumphost
+    HostName 127.0.0.1
+    Port $jump_port
+    User $SSHLAB_USER
+    IdentityFile $TMP/jump/id_ed25519
+    IdentitiesOnly yes
+    UserKnownHostsFile $TMP/jump/known_hosts
+Host tarpit
+    HostName 127.0.0.1
+    Port $LAB_TARPIT_PORT
+    User $SSHLAB_USER
+    ConnectTimeout 6
+CONF
+LAB2="ssh://jumphost$LAB_CONFIG"
+sessions() { grep -c "Starting session: command for $SSHLAB_USER" "$1"; }
+"$MAILROOM" list --json "$REMOTE" "$LAB2" >"$TMP/both.jsonl" 2>"$TMP/err"
+okd $? "list of two hosts exits 0" "$TMP/err"
+"$PYTHON" - "$TMP/both.jsonl" "$TMP/local.ids" "lab$LAB_CONFIG" "jumphost$LAB_CONFIG" <<'PY' >"$TMP/check" 2>&1
+import json, sys
+ms = [json.loads(l) for l in open(sys.argv[1])]
+want = sorted(l.split()[0] for l in open(sys.argv[2]))
+for label in sys.argv[3:]:
+    got = sorted(m["queue_id"] for m in ms if m["source"] == label)
+    assert got == want, (label, got, want)
+assert len(ms) == 2 * len(want)
+print(len(ms), "messages,", len(want), "from each host")
+PY
+okd $? "two hosts merged: each one's messages under its label, the same ids on both ($(tail -1 "$TMP/check"))" "$TMP/check"
+
+# An action goes only to the host the message is on.
+one_host=$(sessions "$TMP/jump/sshd.log")
+"$MAILROOM" list --json "$LAB2" >/dev/null 2>&1
+per_listing=$(($(sessions "$TMP/jump/sshd.log") - one_host))
+# What was acted on is what the outcome lines say (Postfix moves mail
+# between queues as it runs); each of those ids is then checked.
+lab_before=$(sessions "$SSHLAB_LOG") jump_before=$(sessions "$TMP/jump/sshd.log")
+"$MAILROOM" act hold --yes --filter "source:lab* queue:deferred" "$REMOTE" "$LAB2" >"$TMP/out" 2>"$TMP/err"
+okd $? "act hold --filter 'source:lab* queue:deferred' on two hosts" "$TMP/err"
+n_held=$(grep -c "^lab$LAB_CONFIG	[0-9A-Za-z]*	done\$" "$TMP/out")
+[ "$n_held" -gt 0 ] && grep -q "^hold: $n_held done, 0 not found, 0 failed\$" "$TMP/out" && ! grep -q "^jumphost" "$TMP/out"
+okd $? "hold: $n_held done, every one on lab, none on jumphost" "$TMP/out"
+lab_delta=$(($(sessions "$SSHLAB_LOG") - lab_before))
+jump_delta=$(($(sessions "$TMP/jump/sshd.log") - jump_before))
+[ "$jump_delta" -eq "$per_listing" ] && [ "$lab_delta" -gt "$per_listing" ]
+ok $? "sshd logs: jumphost only listed ($jump_delta commands), lab listed and acted ($lab_delta)"
+cut -f2 "$TMP/out" | grep -v '^$' | grep -v ' ' | sort >"$TMP/acted.ids"
+"$MAILROOM" list --json --filter queue:hold "postfix:$LAB_CONFIG" >"$TMP/held.jsonl" 2>/dev/null
+ids "$TMP/held.jsonl" | cut -d' ' -f1 | sort >"$TMP/held.ids"
+[ "$(comm -23 "$TMP/acted.ids" "$TMP/held.ids" | wc -l)" -eq 0 ]
+okd $? "the queue itself has those $n_held messages on hold" "$TMP/held.ids"
+lab_before=$(sessions "$SSHLAB_LOG") jump_before=$(sessions "$TMP/jump/sshd.log")
+"$MAILROOM" act release --yes --filter "source:jumphost* queue:hold" "$REMOTE" "$LAB2" >"$TMP/out" 2>"$TMP/err"
+k=$(grep -c "^jumphost$LAB_CONFIG	[0-9A-Za-z]*	done\$" "$TMP/out")
+[ "$k" -gt 0 ] && ! grep -q "^lab" "$TMP/out" &&
+    [ $(($(sessions "$SSHLAB_LOG") - lab_before)) -eq "$per_listing" ] &&
+    [ $(($(sessions "$TMP/jump/sshd.log") - jump_before)) -gt "$per_listing" ]
+okd $? "act release through jumphost: $k done there, lab only listed" "$TMP/out"
+held_id=$(head -1 "$TMP/held.ids")
+"$MAILROOM" act hold --yes "$held_id" "$REMOTE" "$LAB2" >"$TMP/out" 2>"$TMP/err"
+grep -q "^$held_id	failed	on lab$LAB_CONFIG and jumphost$LAB_CONFIG, different messages with the same id: name the one source" "$TMP/out"
+okd $? "an id both hosts hold: refused, not guessed" "$TMP/out"
+
+# A host that never answers does not hold up the others.
+start=$(date +%s)
+"$MAILROOM" list --json "$REMOTE" ssh://tarpit "$LAB2" >"$TMP/out" 2>"$TMP/err"
+status=$? took=$(($(date +%s) - start))
+[ "$status" -eq 1 ] && [ "$(wc -l <"$TMP/out")" -eq "$(wc -l <"$TMP/both.jsonl")" ] &&
+    grep -q "^mailroom: ssh $SSHLAB_USER@127.0.0.1:$LAB_TARPIT_PORT: the SSH handshake failed: no answer in 6 s" "$TMP/err" &&
+    [ "$(wc -l <"$TMP/err")" -eq 1 ]
+okd $? "list with a dead host: the others printed, it named on one line, exit 1" "$TMP/err"
+[ "$took" -le 9 ]
+ok $? "in parallel: $took s, about the dead host's ConnectTimeout (6 s), not more"
+# The screen starts with the hosts that answered, says one is still
+# listing, and then that it failed; w shows why.
+T new-session -d -s fleet -x 160 -y 20 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE tarpit $LAB2; sleep 30"
+T display -p '#{pid}' >"$TMP/tmux.pid"
+start=$(date +%s)
+screen_on fleet "(1 listing)"
+okd $? "the screen starts with two hosts' messages, the third still listing" "$TMP/screen"
+shown=$(($(date +%s) - start))
+grep -q "^SOURCE " "$TMP/screen" && grep -q "^jumphost/" "$TMP/screen" && grep -q "^lab/" "$TMP/screen"
+okd $? "a SOURCE column, both hosts in it (after $shown s, before the dead one's 6)" "$TMP/screen"
+screen_on fleet "(1 of 3 failed, w shows why)\|(1 failed)"
+okd $? "then the dead host is said to have failed" "$TMP/screen"
+T send-keys -t fleet w
+screen_on fleet "no answer in 6 s (ConnectTimeout)" && grep -q "Sources: 3, 1 failed" "$TMP/screen"
+okd $? "w: the sources, the dead one's error" "$TMP/screen"
+T send-keys -t fleet q q
+
 # --- a connection that drops, or stops answering --------------------------------
 # A relay between mailroom and sshd (tests/lab/tcpproxy.py) breaks the
 # session after a chosen number of bytes from the server.
