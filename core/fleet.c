@@ -193,11 +193,13 @@ static bool merge_into(struct mr_source *src, struct mr_snapshot *snap, char **c
 	pthread_mutex_unlock(&f->lock);
 
 	const char **labels = mr_xcalloc(f->n, sizeof(*labels));
-	struct mr_buf errors;
+	struct mr_buf errors, all;
 	mr_buf_init(&errors);
+	mr_buf_init(&all);
 	bool any = false;
 	for (size_t i = 0; i < f->n; i++) {
 		labels[i] = f->statuses[i].label;
+		mr_buf_printf(&all, "%s%s", i ? ", " : "", labels[i]);
 		any |= f->members[i].snap != NULL;
 		if (f->members[i].error != NULL) {
 			mr_buf_printf(&errors, "%s%s", errors.len ? "; " : "", f->members[i].error);
@@ -218,6 +220,10 @@ static bool merge_into(struct mr_source *src, struct mr_snapshot *snap, char **c
 	} else {
 		mr_fail(cause, "%s", errors.len ? errors.data : "no source has been listed yet");
 	}
+	/* The fleet's own label, for the status line and questions: its
+	 * members' as they are now known ("mx1, mx2", not "ssh://mx1, …"). */
+	free(src->label);
+	src->label = mr_buf_steal(&all);
 	mr_buf_finish(&errors);
 	free(labels);
 	return any;

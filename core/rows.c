@@ -11,7 +11,7 @@
 #include "xalloc.h"
 
 static const char *const sort_names[MR_SORT_COUNT] = { "age", "id", "queue", "size", "sender",
-	"recipient", "cause", "attempts", "next-retry" };
+	"recipient", "cause", "attempts", "next-retry", "source" };
 
 const char *mr_sort_name(enum mr_sort sort) {
 	return (unsigned)sort < MR_SORT_COUNT ? sort_names[sort] : "?";
@@ -121,6 +121,8 @@ static uint64_t sort_key(const struct mr_rows *r, enum mr_sort sort, uint32_t m)
 	}
 	case MR_SORT_ATTEMPTS:
 		return ordered(msg->attempts);
+	case MR_SORT_SOURCE:
+		return msg->origin;
 	case MR_SORT_NEXT_RETRY:
 		/* Unknown last: it is not due as far as anyone knows. */
 		return msg->next_retry == MR_TIME_UNKNOWN ? UINT64_MAX : ordered(msg->next_retry);

@@ -31,6 +31,7 @@ enum mr_sort {
 	MR_SORT_CAUSE,     /* the main failure's category */
 	MR_SORT_ATTEMPTS,
 	MR_SORT_NEXT_RETRY,
+	MR_SORT_SOURCE, /* with several sources: in the order they were named */
 	MR_SORT_COUNT
 };
 

@@ -73,9 +73,10 @@ static const char *filter_note(struct app *app, const char *expr, bool apply, bo
 	return note.data;
 }
 
-/* What the filter words can be: keys, and after cat: or queue: their
- * values. */
-static size_t filter_words(const char *word, size_t len, const char **words, size_t max) {
+/* What the filter words can be: keys, and after cat:, queue: or source:
+ * their values. */
+static size_t filter_words(const struct mr_snapshot *snap, const char *word, size_t len,
+	const char **words, size_t max) {
 	size_t n = 0;
 	const char *colon = memchr(word, ':', len);
 	if (colon == NULL) {
@@ -107,6 +108,12 @@ static size_t filter_words(const char *word, size_t len, const char **words, siz
 			if (strncmp(mr_queue_name((enum mr_queue)q), typed, typed_len) == 0) {
 				values[n_values++] =
 					mr_xasprintf("queue:%s", mr_queue_name((enum mr_queue)q));
+			}
+		}
+	} else if (key_len == 7 && strncmp(word, "source:", 7) == 0) {
+		for (size_t o = 0; o < snap->n_origins && n_values < 256; o++) {
+			if (strncmp(snap->origins[o], typed, typed_len) == 0) {
+				values[n_values++] = mr_xasprintf("source:%s", snap->origins[o]);
 			}
 		}
 	}
@@ -214,7 +221,7 @@ static size_t command_words(const struct app *app, const char *line, size_t star
 		return n;
 	}
 	if (verb == 6 && strncmp(line, "filter", 6) == 0) {
-		return filter_words(word, len, words, max);
+		return filter_words(app->snap, word, len, words, max);
 	}
 	return 0;
 }
@@ -312,7 +319,8 @@ static const char *edited_hook(void *ctx, char kind, const char *line, bool *err
 static size_t complete_hook(void *ctx, char kind, const char *line, size_t start, size_t end,
 	const char **words, size_t max) {
 	if (kind == '/') {
-		return filter_words(line + start, end - start, words, max);
+		return filter_words(
+			((struct app *)ctx)->snap, line + start, end - start, words, max);
 	}
 	if (kind == '?') {
 		return 0;

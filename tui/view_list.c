@@ -196,11 +196,16 @@ static void change_rows(struct app *app, enum request req) {
 	uint32_t m = current ? (uint32_t)(current - app->snap->messages) : UINT32_MAX;
 	struct mr_rows *rows = &app->list;
 	switch (req) {
-	case REQ_SORT_NEXT:
-		mr_rows_sort(rows, (enum mr_sort)((rows->sort + 1) % MR_SORT_COUNT), rows->reverse);
+	case REQ_SORT_NEXT: {
+		enum mr_sort next = (enum mr_sort)((rows->sort + 1) % MR_SORT_COUNT);
+		if (next == MR_SORT_SOURCE && app->snap->n_origins == 0) {
+			next = (enum mr_sort)((next + 1) % MR_SORT_COUNT); /* one source */
+		}
+		mr_rows_sort(rows, next, rows->reverse);
 		app_set_message(app, "sorted by %s%s", mr_sort_name(rows->sort),
 			rows->reverse ? ", reversed" : "");
 		break;
+	}
 	case REQ_SORT_REVERSE:
 		mr_rows_sort(rows, rows->sort, !rows->reverse);
 		app_set_message(app, "sorted by %s%s", mr_sort_name(rows->sort),

@@ -67,6 +67,9 @@ static int reference(const struct mr_snapshot *snap, enum mr_sort sort, uint32_t
 		na = x->next_retry ? x->next_retry : INT64_MAX;
 		nb = y->next_retry ? y->next_retry : INT64_MAX;
 		break;
+	case MR_SORT_SOURCE:
+		na = x->origin, nb = y->origin;
+		break;
 	default:
 		break;
 	}
