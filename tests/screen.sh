@@ -323,6 +323,47 @@ EOF
     expect_screen refresh refresh-off ":refresh off: listed again only on r"
     T send-keys -t refresh Q
     expect_exit refresh 0 "Q quits"
+
+    # --- several sources as one -------------------------------------------
+    # Two generated queues with the same ids: a SOURCE column, the source:
+    # filter completed by Tab, rate-limited mail held on both at once, each
+    # outcome under its source, the detail naming it, w the sources.
+    mkdir -p "$TMP/mx1" "$TMP/mx2"
+    "$GEN" --seed 7 --now 1795435200 --count 40 "$TMP/mx1/queue.db" 2>/dev/null
+    "$GEN" --seed 7 --now 1795435200 --count 40 "$TMP/mx2/queue.db" 2>/dev/null
+    start fleet 110 24 "" mx1/queue.db mx2/queue.db
+    expect_screen fleet fleet-list "two sources in one list, a SOURCE column first"
+    T send-keys -t fleet /
+    T send-keys -t fleet -l 'source:mx2'
+    T send-keys -t fleet Tab
+    T send-keys -t fleet -l ' cat:rate'
+    T send-keys -t fleet Tab Enter
+    expect_screen fleet fleet-filtered "source: (Tab completes the source) keeps mx2's rate-limited mail"
+    T send-keys -t fleet / C-u
+    T send-keys -t fleet -l 'cat:rate-limited'
+    T send-keys -t fleet Enter T H o
+    expect_screen fleet fleet-outcomes "T H on both sources: each outcome under its source"
+    T send-keys -t fleet q Enter
+    expect_screen fleet fleet-detail "the detail names the message's source"
+    T send-keys -t fleet w
+    i=0
+    while [ $i -lt 50 ] && ! capture fleet | grep -q '^Sources: 2, 0 failed'; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    capture fleet >"$TMP/got"
+    grep -q '^Sources: 2, 0 failed, 0 listing now' "$TMP/got" &&
+        grep -q '^  mx1/queue.db  40 messages, listed at 12:00:00 in [0-9.]* s$' "$TMP/got" &&
+        grep -q '^  mx2/queue.db  40 messages, listed at ' "$TMP/got"
+    ok $? "w: each source, its count and when it was listed"
+    T send-keys -t fleet q Q
+    expect_exit fleet 0 "Q quits"
+    held1=$("$MAILROOM" list --json --filter 'queue:hold cat:rate-limited' "$TMP/mx1/queue.db" | wc -l)
+    held2=$("$MAILROOM" list --json --filter 'queue:hold cat:rate-limited' "$TMP/mx2/queue.db" | wc -l)
+    [ "$held1" -gt 0 ] && [ "$held2" -gt 0 ] &&
+        grep -q "	mx1/queue.db	hold	done $held1	" "$TMP/state/mailroom/actions.log" &&
+        grep -q "	mx2/queue.db	hold	done $held2	" "$TMP/state/mailroom/actions.log"
+    ok $? "held in each queue ($held1, $held2), a line per source in actions.log"
 fi
 
 tap_end
