@@ -36,6 +36,11 @@ struct member {
 	struct mr_snapshot *snap; /* its last good listing */
 	char *error;              /* of the last job, when it failed */
 	char *label;              /* its source's, made unique in the fleet */
+	/* Copied from its source while no job uses it (copy_from_source). */
+	char *base_label, *warnings;
+	unsigned caps;
+	const struct mr_source *seen; /* the source they were copied from */
+	const char *seen_warnings;
 	struct job job;
 	int64_t listing_ms; /* how long its last job took */
 };
@@ -107,41 +112,54 @@ static const char *short_label(const struct member *m) {
 	return m->src->label;
 }
 
+/* Takes what the status shows from a member's source, when no job uses it
+ * (a job that runs may open it, or add a warning): kept in copies, so that
+ * the status stays valid while the next job runs. Under the lock. */
+static void copy_from_source(struct member *m) {
+	bool idle = !m->job.running || m->job.finished;
+	if (!idle ||
+		(m->seen == m->src && m->seen_warnings == (m->src ? m->src->warnings : NULL))) {
+		return;
+	}
+	free(m->base_label);
+	free(m->warnings);
+	m->base_label = mr_text_visible_dup(short_label(m));
+	m->warnings = m->src && m->src->warnings ? mr_xstrdup(m->src->warnings) : NULL;
+	m->caps = m->src ? m->src->caps : 0;
+	m->seen = m->src;
+	m->seen_warnings = m->src ? m->src->warnings : NULL;
+}
+
 static void refresh_status(struct fleet *f, struct mr_source *src) {
 	int64_t now = (int64_t)mr_monotonic_ms();
 	src->caps = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		copy_from_source(&f->members[i]);
+		src->caps |= f->members[i].caps;
+	}
 	for (size_t i = 0; i < f->n; i++) {
 		struct member *m = &f->members[i];
 		struct mr_member_status *s = &f->statuses[i];
 		s->name = m->name;
 		/* Two queues may have the same label (two hosts' "queue.db"):
 		 * the second is told apart as "queue.db#2". */
-		const char *base = short_label(m);
 		size_t same = 1;
 		for (size_t k = 0; k < i; k++) {
-			same += strcmp(short_label(&f->members[k]), base) == 0;
-		}
-		char *label = mr_text_visible_dup(base);
-		if (same > 1) {
-			char *numbered = mr_xasprintf("%s#%zu", label, same);
-			free(label);
-			label = numbered;
+			same += strcmp(f->members[k].base_label, m->base_label) == 0;
 		}
 		free(m->label);
-		m->label = label;
+		m->label = same > 1 ? mr_xasprintf("%s#%zu", m->base_label, same)
+				    : mr_xstrdup(m->base_label);
 		s->label = m->label;
 		s->state = m->error  ? MR_MEMBER_FAILED
 			   : m->snap ? MR_MEMBER_LISTED
 				     : MR_MEMBER_WAITING;
 		s->error = m->error;
-		s->warnings = m->src ? m->src->warnings : NULL;
+		s->warnings = m->warnings;
 		s->messages = m->snap ? m->snap->n_messages : 0;
 		s->listed_at = m->snap ? m->snap->taken_at : 0;
 		s->listing_ms = m->listing_ms;
 		s->busy_ms = m->job.running ? now - m->job.started_ms + 1 : 0;
-		if (m->src != NULL && !m->job.running) {
-			src->caps |= m->src->caps;
-		}
 	}
 }
 
@@ -274,6 +292,8 @@ static void fleet_close(struct mr_source *src) {
 		mr_snapshot_destroy(m->snap);
 		free(m->error);
 		free(m->label);
+		free(m->base_label);
+		free(m->warnings);
 		free(m->name);
 	}
 	free(f->members);
@@ -331,6 +351,7 @@ struct mr_source *mr_fleet_open(
 	for (size_t i = 0; i < n; i++) {
 		f->members[i].fleet = f;
 		f->members[i].name = mr_xstrdup(args[i]);
+		f->members[i].base_label = mr_text_visible_dup(args[i]);
 		f->names[i] = f->members[i].name;
 		char *shown = mr_text_visible_dup(args[i]);
 		mr_buf_printf(&name, "%s%s", i ? " " : "", args[i]);
