@@ -625,6 +625,22 @@ static bool list_match(const char *s, const char *list) {
 	return matched;
 }
 
+bool mr_ssh_host_match(const char *alias, const char *patterns) {
+	bool matched = false;
+	for (const char *p = patterns; *p != '\0';) {
+		size_t len = strcspn(p, ",");
+		bool negated = p[0] == '!';
+		if (len > (size_t)negated && glob_match(alias, p + negated, len - negated, false)) {
+			if (negated) {
+				return false;
+			}
+			matched = true;
+		}
+		p += len + (p[len] == ',');
+	}
+	return matched;
+}
+
 /* ---- Lines ---- */
 
 struct words {

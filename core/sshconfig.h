@@ -107,4 +107,9 @@ bool mr_ssh_target_resolve(struct mr_ssh_target *t, const char *destination, con
 	char **cause);
 void mr_ssh_target_finish(struct mr_ssh_target *t);
 
+/* Whether alias matches patterns as a Host line's would: a comma-separated
+ * list of patterns (* ?), case-sensitive, "!pattern" excluding. For
+ * mailroom's own per-host settings, named like ssh's. */
+bool mr_ssh_host_match(const char *alias, const char *patterns);
+
 #endif

@@ -161,7 +161,6 @@ act requeue cat:greylisting
 grep -Eq "requeue: [1-9][0-9]* done, 0 not found, 0 failed" "$TMP/out"
 okd $? "act requeue over SSH: $(tail -1 "$TMP/out")" "$TMP/out"
 
-# --- host keys ----------------------------------------------------------------
 fails_with() { # WHAT TEXT COMMAND...: exit 1 and TEXT on stderr
     fw_what=$1 fw_text=$2
     shift 2
@@ -170,6 +169,27 @@ fails_with() { # WHAT TEXT COMMAND...: exit 1 and TEXT on stderr
     [ "$fw_status" -eq 1 ] && grep -qF -- "$fw_text" "$TMP/err" && [ "$(wc -l <"$TMP/err")" -eq 1 ]
     okd $? "$fw_what (exit $fw_status)" "$TMP/err"
 }
+
+# --- the operator's per-host setting: host PATTERNS sudo auto|always|never ------
+# "never": the tools run as the login itself, which may not read the lab's
+# instance (postqueue -c needs root for it); the last matching line decides.
+mkdir -p "$HOME/.config/mailroom"
+printf 'host lab sudo never\n' >"$HOME/.config/mailroom/config"
+fails_with "host lab sudo never: postqueue runs without sudo, and is refused" \
+    "postqueue: specify \"alternate_config_directories = $LAB_CONFIG\"" "$MAILROOM" list --json "$REMOTE"
+printf 'host *,!lab sudo never\n' >"$HOME/.config/mailroom/config"
+"$MAILROOM" list --json "$REMOTE" >/dev/null 2>"$TMP/err"
+okd $? "host *,!lab sudo never: lab is not matched, sudo -n as before" "$TMP/err"
+printf 'host l* sudo never\nhost lab sudo auto\n' >"$HOME/.config/mailroom/config"
+"$MAILROOM" list --json "$REMOTE" >/dev/null 2>"$TMP/err"
+okd $? "the last matching line decides (auto)" "$TMP/err"
+printf 'host lab sudo sometimes\n' >"$HOME/.config/mailroom/config"
+fails_with "a bad host line: named with file and line" \
+    "$HOME/.config/mailroom/config:1: sudo: \"sometimes\" is not auto, always or never" \
+    "$MAILROOM" list --json "$REMOTE"
+rm -r "$HOME/.config"
+
+# --- host keys ----------------------------------------------------------------
 write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS_WRONG"
 fails_with "a changed host key is refused, with the fingerprint and the line" \
     "THE HOST KEY HAS CHANGED: the server's ED25519 key is SHA256:" \

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "config.h"
 #include "filter.h"
 #include "fleet.h"
 #include "registry.h"
@@ -166,10 +167,20 @@ bool cli_source_option(int opt, bool *demo) {
 
 struct mr_source *cli_open_sources(const char *const *names, size_t n, bool screen) {
 	ssh_prompts_install(screen, cli_accept_new);
+	/* The configuration's per-host settings (host PATTERNS sudo WHEN). */
+	struct config config;
+	char *cause = NULL;
+	if (!config_load(&config, &cause)) {
+		cli_error("%s", cause);
+		free(cause);
+		config_finish(&config);
+		return NULL;
+	}
+	mr_postfix_ssh_rules(config.hosts, config.n_hosts);
+	config_finish(&config);
 	if (n > 1) {
 		return mr_fleet_open(mr_backend_registry, names, n);
 	}
-	char *cause = NULL;
 	struct mr_source *src = mr_source_open(mr_backend_registry, names[0], &cause);
 	if (src == NULL) {
 		cli_error("%s", cause);

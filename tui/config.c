@@ -147,6 +147,28 @@ static bool read_set(const struct line *l, struct config *config, char **cause) 
 	return line_fail(l, cause, "no setting \"%s\" (refresh, mouse)", l->words[1]);
 }
 
+/* host PATTERNS sudo auto|always|never: how the Postfix tools run on the
+ * remote hosts whose names match (postfix.h). */
+static bool read_host(const struct line *l, struct config *config, char **cause) {
+	static const char *const whens[] = { [MR_REMOTE_SUDO_AUTO] = "auto",
+		[MR_REMOTE_SUDO_ALWAYS] = "always",
+		[MR_REMOTE_SUDO_NEVER] = "never" };
+	if (l->n_words != 4 || strcmp(l->words[2], "sudo") != 0) {
+		return line_fail(l, cause, "%s PATTERNS sudo auto|always|never", "host");
+	}
+	for (size_t i = 0; i < sizeof(whens) / sizeof(*whens); i++) {
+		if (strcmp(l->words[3], whens[i]) == 0) {
+			config->hosts = mr_xrealloc(
+				config->hosts, (config->n_hosts + 1) * sizeof(*config->hosts));
+			config->hosts[config->n_hosts++] =
+				(struct mr_remote_rule){ mr_xstrdup(l->words[1]),
+					(enum mr_remote_sudo)i };
+			return true;
+		}
+	}
+	return line_fail(l, cause, "sudo: \"%s\" is not auto, always or never", l->words[3]);
+}
+
 /* Splits at blanks; false when there are too many words. */
 static bool split(char *text, struct line *l) {
 	l->n_words = 0;
@@ -186,13 +208,24 @@ bool config_read(
 			ok = read_style(&l, cause);
 		} else if (strcmp(l.words[0], "set") == 0) {
 			ok = read_set(&l, config, cause);
+		} else if (strcmp(l.words[0], "host") == 0) {
+			ok = read_host(&l, config, cause);
 		} else {
-			ok = line_fail(&l, cause, "no command \"%s\" (bind, color, mono, set)",
-				l.words[0]);
+			ok = line_fail(&l, cause,
+				"no command \"%s\" (bind, color, mono, set, host)", l.words[0]);
 		}
 		free(copy);
 	}
 	return ok;
+}
+
+void config_finish(struct config *config) {
+	for (size_t i = 0; i < config->n_hosts; i++) {
+		free(config->hosts[i].hosts);
+	}
+	free(config->hosts);
+	config->hosts = NULL;
+	config->n_hosts = 0;
 }
 
 bool config_load(struct config *config, char **cause) {

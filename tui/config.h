@@ -5,23 +5,32 @@
  * The screen's keys, colours and settings: share/config, built into the
  * binary, then $XDG_CONFIG_HOME/mailroom/config, whose lines change or add
  * to it. Lines: "bind KEYMAP KEY REQUEST", "color STYLE FG BG [ATTR...]",
- * "mono STYLE [ATTR...]", "set NAME VALUE", "# comment" (share/config says
+ * "mono STYLE [ATTR...]", "set NAME VALUE", "host PATTERNS sudo WHEN",
+ * "# comment" (share/config says
  * more). Bindings go to keys.c, styles to draw.c.
  */
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "postfix/postfix.h"
+
 enum { CONFIG_REFRESH_MAX = 86400 };
 
 struct config {
 	int refresh; /* seconds between automatic listings; 0: none */
 	bool mouse;
+	/* "host PATTERNS sudo auto|always|never", in order (the strings are
+	 * the config's). */
+	struct mr_remote_rule *hosts;
+	size_t n_hosts;
 };
 
 /* Reads the built-in file and the operator's; false with *cause
- * "FILE:LINE: what is wrong" at the first bad line. */
+ * "FILE:LINE: what is wrong" at the first bad line. Free it with
+ * config_finish (also after false). */
 bool config_load(struct config *config, char **cause);
+void config_finish(struct config *config);
 
 /* A refresh interval: whole decimal seconds from 0 to CONFIG_REFRESH_MAX,
  * as "set refresh" and ":refresh" take it; false when text is not one. */

@@ -73,6 +73,7 @@ static int run_screen(const char *const *names, size_t n, long refresh) {
 	if (!config_load(&config, &cause)) {
 		cli_error("%s", cause);
 		free(cause);
+		config_finish(&config);
 		return MR_EXIT_USAGE;
 	}
 	if (refresh >= 0) {
@@ -80,9 +81,11 @@ static int run_screen(const char *const *names, size_t n, long refresh) {
 	}
 	struct mr_source *src = cli_open_sources(names, n, true);
 	if (src == NULL) {
+		config_finish(&config);
 		return MR_EXIT_FAILED;
 	}
 	int status = screen_run(src, &config, &cause);
+	config_finish(&config);
 	if (cause != NULL) {
 		cli_error("%s", cause);
 		free(cause);

@@ -29,6 +29,38 @@ void mr_postfix_ssh_configure(const struct mr_ssh_prompts *p) {
 	prompts = *p;
 }
 
+/* Set before sources are opened (they may be opened on several threads,
+ * which only read them). */
+static struct rule {
+	char *hosts;
+	enum mr_remote_sudo sudo;
+} * rules;
+static size_t n_rules;
+
+void mr_postfix_ssh_rules(const struct mr_remote_rule *given, size_t n) {
+	for (size_t i = 0; i < n_rules; i++) {
+		free(rules[i].hosts);
+	}
+	free(rules);
+	rules = n > 0 ? mr_xcalloc(n, sizeof(*rules)) : NULL;
+	n_rules = n;
+	for (size_t i = 0; i < n; i++) {
+		rules[i] = (struct rule){ mr_xstrdup(given[i].hosts), given[i].sudo };
+	}
+}
+
+/* Whether the tools run through sudo -n on host alias, logged in as user. */
+static bool uses_sudo(const char *alias, const char *user) {
+	enum mr_remote_sudo sudo = MR_REMOTE_SUDO_AUTO;
+	for (size_t i = 0; i < n_rules; i++) {
+		if (mr_ssh_host_match(alias, rules[i].hosts)) {
+			sudo = rules[i].sudo;
+		}
+	}
+	return sudo == MR_REMOTE_SUDO_ALWAYS ||
+	       (sudo == MR_REMOTE_SUDO_AUTO && strcmp(user, "root") != 0);
+}
+
 /* The whole file (its length in *len, NUL bytes and all; a megabyte at
  * most), NULL when there is none. */
 static char *read_small_file(const char *path, size_t *len) {
@@ -269,7 +301,7 @@ static bool remote_open(struct mr_source *src, const char *location, char **caus
 		free(config_dir);
 		return false;
 	}
-	struct pf *pf = pf_create(transport, config_dir, strcmp(user, "root") != 0);
+	struct pf *pf = pf_create(transport, config_dir, uses_sudo(alias, user));
 	pf->remote = true;
 	char *label = mr_xasprintf("%s%s", alias, config_dir ? config_dir : "");
 	src->data = pf;

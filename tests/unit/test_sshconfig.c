@@ -580,7 +580,36 @@ static void test_text(void) {
 	mr_ssh_target_finish(NULL);
 }
 
+/* mailroom's own per-host settings match names as Host lines do. */
+static void test_host_match(void) {
+	static const struct {
+		const char *alias, *patterns;
+		bool want;
+	} cases[] = {
+		{ "mx1", "mx1", true },
+		{ "mx1", "mx2", false },
+		{ "mx1", "mx*", true },
+		{ "mx10", "mx?", false },
+		{ "mx1", "mx2,mx1", true },
+		{ "MX1", "mx1", false }, /* case-sensitive, as Host */
+		{ "mx1", "*,!mx1", false },
+		{ "mx2", "*,!mx1", true },
+		{ "mx1", "!mx1", false }, /* a negation alone matches nothing */
+		{ "relay3", "!mx*", false },
+		{ "10.0.0.5", "10.0.0.*", true },
+		{ "mx1", "", false },
+		{ "mx1", ",", false },
+		{ "mx1", "!", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		T_OK(mr_ssh_host_match(cases[i].alias, cases[i].patterns) == cases[i].want,
+			"host match: %s against \"%s\" is %s", cases[i].alias, cases[i].patterns,
+			cases[i].want ? "yes" : "no");
+	}
+}
+
 int main(void) {
+	test_host_match();
 	test_destinations();
 	test_configs();
 	test_text();
