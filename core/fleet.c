@@ -227,12 +227,10 @@ static bool merge_into(struct mr_source *src, struct mr_snapshot *snap, char **c
 		mr_snapshot_set_origins(snap, labels, f->n);
 		for (size_t i = 0; i < f->n; i++) {
 			const struct mr_snapshot *part = f->members[i].snap;
+			/* Ages are told from now, the merge: right for every
+			 * message still queued, an older listing's too. */
 			if (part != NULL) {
 				mr_snapshot_merge(snap, part, (uint16_t)i);
-				/* Ages are told from the oldest listing shown. */
-				if (part->taken_at < snap->taken_at) {
-					snap->taken_at = part->taken_at;
-				}
 			}
 		}
 	} else {

@@ -101,14 +101,14 @@ void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 		return;
 	}
 	/* Split by origin, each member's ids in the order given. */
-	uint16_t most = 0;
+	size_t most = 0;
 	for (size_t i = 0; i < n; i++) {
 		most = origins[i] > most ? origins[i] : most;
 	}
-	struct mr_action_report *parts = mr_xcalloc((size_t)most + 1, sizeof(*parts));
-	size_t *next = mr_xcalloc((size_t)most + 1, sizeof(*next));
+	struct mr_action_report *parts = mr_xcalloc(most + 1, sizeof(*parts));
+	size_t *next = mr_xcalloc(most + 1, sizeof(*next));
 	const char **mine = mr_xcalloc(n + 1, sizeof(*mine));
-	for (uint16_t o = 0; o <= most; o++) {
+	for (size_t o = 0; o <= most; o++) {
 		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (origins[i] == o) {
@@ -116,7 +116,7 @@ void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 			}
 		}
 		if (k > 0) {
-			run_on_member(src, op, snap, o, mine, k, &parts[o]);
+			run_on_member(src, op, snap, (uint16_t)o, mine, k, &parts[o]);
 		} else {
 			mr_action_report_init(&parts[o], op->runs);
 		}
@@ -132,7 +132,7 @@ void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 				origins[i];
 		}
 	}
-	for (uint16_t o = 0; o <= most; o++) {
+	for (size_t o = 0; o <= most; o++) {
 		mr_action_report_finish(&parts[o]);
 	}
 	free(parts);

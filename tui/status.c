@@ -55,7 +55,7 @@ static size_t fitting(const char *s, size_t len, int width) {
 	return pos;
 }
 
-/* Several sources: " (1 of 3 failed, w)" when one failed, " (1 listing)"
+/* Several sources: " (1 of 3 failed, w shows why)" when one failed, " (1 listing)"
  * while one is slow; nothing when all are listed. */
 static void sources_note(const struct app *app, bool brief, struct mr_buf *out) {
 	if (!mr_fleet_is(app->source)) {
