@@ -13,16 +13,6 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 export MAILROOM_NOW=1795435200 TZ=UTC
 
 . "$(dirname "$0")/tap.sh"
-# run EXPECTED-STATUS NAME CMD...: runs CMD, stdout in $TMP/out, stderr in $TMP/err
-run() {
-    want=$1 name=$2
-    shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"
-    got=$?
-    [ "$got" -eq "$want" ]
-    ok $? "$name: exit status $want"
-    [ "$got" -eq "$want" ] || { echo "#   got $got"; sed 's/^/#   stderr: /' "$TMP/err"; }
-}
 # error_is TEXT NAME: stderr is exactly one line, and it is TEXT
 error_is() {
     [ "$(wc -l <"$TMP/err")" -eq 1 ] && [ "$(cat "$TMP/err")" = "$1" ]

@@ -15,16 +15,6 @@ trap 'rm -rf "$TMP"' EXIT INT TERM
 export MAILROOM_NOW=1795435200 TZ=UTC XDG_STATE_HOME="$TMP/state"
 
 . "$(dirname "$0")/tap.sh"
-# run EXPECTED-STATUS NAME CMD...: runs CMD, stdout in $TMP/out, stderr in $TMP/err
-run() {
-    want=$1 name=$2
-    shift 2
-    "$@" >"$TMP/out" 2>"$TMP/err"
-    got=$?
-    [ "$got" -eq "$want" ]
-    ok $? "$name: exit status $want"
-    [ "$got" -eq "$want" ] || { echo "#   got $got"; sed 's/^/#   stderr: /' "$TMP/err"; }
-}
 
 mkdir -p "$TMP/mx1" "$TMP/mx2"
 # mx1 and mx2 hold the same ids (same seed), relay another queue.

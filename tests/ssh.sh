@@ -85,18 +85,23 @@ okd $? "5 messages in deferred" "$TMP/err"
 # The operator's home: ~/.ssh/config names the lab as "lab".
 export HOME="$TMP/home"
 mkdir -p "$HOME/.ssh"
-write_config() { # KEY KNOWN_HOSTS
-    cat >"$HOME/.ssh/config" <<CONF
-# the lab's sshd
-Host lab
+host_block() { # NAME PORT KEY KNOWN_HOSTS: a Host of the lab's account on 127.0.0.1
+    cat <<CONF
+Host $1
     HostName 127.0.0.1
-    Port $SSHLAB_PORT
+    Port $2
     User $SSHLAB_USER
-    IdentityFile $1
+    IdentityFile $3
     IdentitiesOnly yes
-    UserKnownHostsFile $2
-    ServerAliveInterval 5
+    UserKnownHostsFile $4
 CONF
+}
+write_config() { # KEY KNOWN_HOSTS: the lab's sshd as "lab"
+    {
+        echo "# the lab's sshd"
+        host_block lab "$SSHLAB_PORT" "$1" "$2"
+        echo "    ServerAliveInterval 5"
+    } >"$HOME/.ssh/config"
 }
 write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
 REMOTE="ssh://lab$LAB_CONFIG"
@@ -307,24 +312,15 @@ ok $? "after ConnectTimeout 2 (took $took s)"
 ) >/dev/null 2>"$TMP/err"
 okd $? "a jump host starts (an sshd that may open 127.0.0.1:$SSHLAB_PORT only)" "$TMP/err"
 jump_port=$(cat "$TMP/jump.port" 2>/dev/null)
+jump_block() { # the jump host's sshd as "jumphost"
+    host_block jumphost "$jump_port" "$TMP/jump/id_ed25519" "$TMP/jump/known_hosts"
+}
 jump_config() { # PROXYJUMP
-    cat >"$HOME/.ssh/config" <<CONF
-Host jumphost
-    HostName 127.0.0.1
-    Port $jump_port
-    User $SSHLAB_USER
-    IdentityFile $TMP/jump/id_ed25519
-    IdentitiesOnly yes
-    UserKnownHostsFile $TMP/jump/known_hosts
-Host behind
-    HostName 127.0.0.1
-    Port $SSHLAB_PORT
-    User $SSHLAB_USER
-    IdentityFile $SSHLAB_KEY
-    IdentitiesOnly yes
-    UserKnownHostsFile $SSHLAB_KNOWN_HOSTS
-    ProxyJump $1
-CONF
+    {
+        jump_block
+        host_block behind "$SSHLAB_PORT" "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
+        echo "    ProxyJump $1"
+    } >"$HOME/.ssh/config"
 }
 jump_config jumphost
 "$MAILROOM" list --json --filter -queue:bounced "postfix:$LAB_CONFIG" >"$TMP/local.jsonl" 2>/dev/null
@@ -358,21 +354,9 @@ write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
 # queue: the merged list has every message twice, once per host, with the
 # same ids. Which host an action went to is read from each sshd's log
 # (LogLevel VERBOSE logs every command's session).
-cat >"$HOME/.ssh/config" <<CONF
-Host lab
-    HostName 127.0.0.1
-    Port $SSHLAB_PORT
-    User $SSHLAB_USER
-    IdentityFile $SSHLAB_KEY
-    IdentitiesOnly yes
-    UserKnownHostsFile $SSHLAB_KNOWN_HOSTS
-Host jumphost
-    HostName 127.0.0.1
-    Port $jump_port
-    User $SSHLAB_USER
-    IdentityFile $TMP/jump/id_ed25519
-    IdentitiesOnly yes
-    UserKnownHostsFile $TMP/jump/known_hosts
+write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
+jump_block >>"$HOME/.ssh/config"
+cat >>"$HOME/.ssh/config" <<CONF
 Host tarpit
     HostName 127.0.0.1
     Port $LAB_TARPIT_PORT
@@ -470,17 +454,11 @@ done
 proxy_port=$(cat "$TMP/proxy/proxy.port" 2>/dev/null)
 sed "s/^\[127.0.0.1\]:$SSHLAB_PORT /[127.0.0.1]:$proxy_port /" "$SSHLAB_KNOWN_HOSTS" \
     >"$HOME/.ssh/known_hosts.proxy"
-cat >"$HOME/.ssh/config" <<CONF
-Host relay
-    HostName 127.0.0.1
-    Port $proxy_port
-    User $SSHLAB_USER
-    IdentityFile $SSHLAB_KEY
-    IdentitiesOnly yes
-    UserKnownHostsFile $HOME/.ssh/known_hosts.proxy
-    ServerAliveInterval 1
-    ServerAliveCountMax 2
-CONF
+{
+    host_block relay "$proxy_port" "$SSHLAB_KEY" "$HOME/.ssh/known_hosts.proxy"
+    echo "    ServerAliveInterval 1"
+    echo "    ServerAliveCountMax 2"
+} >"$HOME/.ssh/config"
 RELAY="ssh://relay$LAB_CONFIG"
 logins() { grep -c "Accepted publickey for $SSHLAB_USER" "$SSHLAB_LOG"; }
 echo pass >"$TMP/proxy/proxy.mode"

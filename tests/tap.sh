@@ -3,6 +3,9 @@
 #   okd STATUS NAME FILE
 #                    the same, and FILE's lines as TAP comments when it failed
 #   diag FILE        FILE's lines as TAP comments
+#   run STATUS NAME CMD...
+#                    runs CMD (stdout in $TMP/out, stderr in $TMP/err) and
+#                    checks that it exits with STATUS
 #   tap_end          prints the plan; its status is the suite's
 n=0
 failed=0
@@ -26,4 +29,13 @@ okd() {
     okd_status=$1
     ok "$1" "$2"
     [ "$okd_status" -eq 0 ] || diag "$3"
+}
+run() {
+    want=$1 name=$2
+    shift 2
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    [ "$got" -eq "$want" ]
+    ok $? "$name: exit status $want"
+    [ "$got" -eq "$want" ] || { echo "#   got $got"; sed 's/^/#   stderr: /' "$TMP/err"; }
 }
