@@ -202,6 +202,10 @@ T send-keys -t views :
 T send-keys -t views -l 'codes 5.1.1'
 T send-keys -t views Enter
 expect_screen views codes-command ":codes QUERY opens the browser on a search"
+T send-keys -t views q /
+T send-keys -t views -l 'domain:nowhere.invalid'
+T send-keys -t views Enter
+expect_screen views list-no-match "a filter that matches nothing says so, not that the queue is empty"
 T send-keys -t views q
 
 # --- the mouse: a click selects, a double click opens, the wheel scrolls ---

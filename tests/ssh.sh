@@ -439,6 +439,20 @@ T send-keys -t fleet w
 screen_on fleet "no answer in 6 s (ConnectTimeout)" && grep -q "Sources: 3, 1 failed" "$TMP/screen"
 okd $? "w: the sources, the dead one's error" "$TMP/screen"
 T send-keys -t fleet q q
+# An empty queue and the dead host: the empty list says why, not "empty".
+"$PYTHON" -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript(open(sys.argv[2]).read())
+db.executescript("PRAGMA application_id = 0x4D52514D; PRAGMA user_version = 1;")
+db.close()' "$TMP/empty.db" "$HERE/../share/sqlite/schema-1.sql"
+T new-session -d -s dead -x 100 -y 10 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $TMP/empty.db tarpit; sleep 30"
+screen_on dead "No message yet: 1 of 2 sources still listing\."
+okd $? "an empty queue and a dead host: the list says one is still listing" "$TMP/screen"
+screen_on dead "No message listed: 1 of 2 sources failed\."
+okd $? "then that it failed, not that the queue is empty" "$TMP/screen"
+T send-keys -t dead q
 
 # --- a connection that drops, or stops answering --------------------------------
 # A relay between mailroom and sshd (tests/lab/tcpproxy.py) breaks the

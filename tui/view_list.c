@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "fleet.h"
 #include "format.h"
 #include "reason.h"
 
@@ -171,6 +172,32 @@ static void keep_cursor_visible(struct app *app) {
 	}
 }
 
+/* Why no row is shown: an empty queue, a filter that matches nothing, or
+ * sources still listing or failed. Saying "empty" in those cases would send an
+ * operator away while mail is stuck. */
+static void empty_list_note(const struct app *app, char *out, size_t size) {
+	size_t n = 0, listing = 0, failed = 0;
+	if (mr_fleet_is(app->source)) {
+		const struct mr_member_status *members = mr_fleet_members(app->source, &n);
+		for (size_t i = 0; i < n; i++) {
+			listing += members[i].busy_ms > 0;
+			failed += members[i].state == MR_MEMBER_FAILED;
+		}
+	}
+	if (app->filter != NULL && app->snap->n_messages > 0) {
+		char total[MR_FORMAT_MAX];
+		mr_format_count(total, app->snap->n_messages);
+		snprintf(out, size, "No message matches the filter; %s in the queue.", total);
+	} else if (listing > 0) {
+		snprintf(
+			out, size, "No message yet: %zu of %zu sources still listing.", listing, n);
+	} else if (failed > 0) {
+		snprintf(out, size, "No message listed: %zu of %zu sources failed.", failed, n);
+	} else {
+		snprintf(out, size, "The queue is empty.");
+	}
+}
+
 void list_draw(struct app *app) {
 	struct columns c = layout(app);
 	keep_cursor_visible(app);
@@ -184,8 +211,9 @@ void list_draw(struct app *app) {
 			draw_row(app, &c, 1 + r, &app->snap->messages[app->list.rows[i]],
 				i == app->cursor);
 		} else if (i == 0) {
-			draw_str(
-				stdscr, 1, 1, COLS - 1, "The queue is empty.", STYLE_DIM, A_NORMAL);
+			char why[160];
+			empty_list_note(app, why, sizeof why);
+			draw_str(stdscr, 1, 1, COLS - 1, why, STYLE_DIM, A_NORMAL);
 		}
 	}
 }

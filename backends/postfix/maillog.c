@@ -124,7 +124,7 @@ static const char *angle(struct pf_maillog *st, const char *s, const char *end, 
 
 /* needle in s[0..end), lines not being NUL-terminated. */
 static const char *find_in(const char *s, const char *end, const char *needle) {
-	return s < end ? memmem(s, (size_t)(end - s), needle, strlen(needle)) : NULL;
+	return s != NULL && s < end ? memmem(s, (size_t)(end - s), needle, strlen(needle)) : NULL;
 }
 
 /* "status=bounced (REASON)" at the end of a line: REASON, interned. */
