@@ -79,29 +79,41 @@ bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr
 	return ok;
 }
 
+/* What to do about a refusal: locally, run mailroom as root; over SSH the
+ * fix is on the remote host (its sudoers, or the login), not here. */
+static const char *as_root(const struct pf *pf) {
+	return pf->remote ? "log in as root" : "run mailroom as root";
+}
+
+static const char *sudoers(const struct pf *pf) {
+	return pf->remote ? "in the remote host's sudoers (NOPASSWD, as sudo -n asks no password)"
+			  : "in sudoers";
+}
+
 char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res) {
 	char *line = mr_command_error_line(res, NULL);
 	char *msg;
 	if (strstr(line, "reserved for the superuser") != NULL ||
 		strstr(line, "Permission denied") != NULL) {
-		msg = mr_xasprintf("%s needs root: run mailroom as root, or allow \"sudo -n %s\" "
-				   "(%s)",
-			tool_names[tool], pf->tool[tool], line);
+		msg = pf->remote ? mr_xasprintf("%s needs root: log in as root, or let mailroom "
+						"use \"sudo -n %s\" on that host (\"host PATTERNS "
+						"sudo auto\" in the configuration) (%s)",
+					   tool_names[tool], pf->tool[tool], line)
+				 : mr_xasprintf("%s needs root: run mailroom as root, or allow "
+						"\"sudo -n %s\" (%s)",
+					   tool_names[tool], pf->tool[tool], line);
 	} else if (pf->sudo && tool == PF_POSTQUEUE && pf->sudo_postqueue &&
 		   (strstr(line, "password is required") != NULL ||
 			   strstr(line, "sudo:") != NULL)) {
-		msg = mr_xasprintf(
-			"postqueue -c %s needs root (the directory is not in "
-			"/etc/postfix/main.cf's alternate_config_directories), and sudo "
-			"-n refused it (%s): run mailroom as root, allow %s in sudoers, or "
-			"add the directory to alternate_config_directories",
-			pf->config_dir, line, pf->tool[tool]);
+		msg = mr_xasprintf("postqueue -c %s needs root (the directory is not in "
+				   "/etc/postfix/main.cf's alternate_config_directories), and sudo "
+				   "-n refused it (%s): %s, allow %s %s, or "
+				   "add the directory to alternate_config_directories",
+			pf->config_dir, line, as_root(pf), pf->tool[tool], sudoers(pf));
 	} else if (pf->sudo && (strstr(line, "password is required") != NULL ||
 				       strstr(line, "sudo:") != NULL)) {
-		msg = mr_xasprintf(
-			"%s needs root, and sudo -n refused it (%s): run mailroom as root "
-			"or allow %s in sudoers",
-			tool_names[tool], line, pf->tool[tool]);
+		msg = mr_xasprintf("%s needs root, and sudo -n refused it (%s): %s or allow %s %s",
+			tool_names[tool], line, as_root(pf), pf->tool[tool], sudoers(pf));
 	} else if (res->timed_out) {
 		msg = mr_xasprintf("%s did not finish in time", tool_names[tool]);
 	} else if (*line == '\0') {

@@ -318,35 +318,53 @@ static void test_transport(void) {
 
 /* What the operator reads when a Postfix tool fails (FACTS §5 texts). */
 static void test_postfix_failures(void) {
-	struct pf pf = { .sudo = false };
+	struct pf pf = { .sudo = false, .config_dir = "/etc/postfix-lab" };
 	snprintf(pf.tool[PF_POSTSUPER], sizeof(pf.tool[PF_POSTSUPER]), "/usr/sbin/postsuper");
 	snprintf(pf.tool[PF_POSTQUEUE], sizeof(pf.tool[PF_POSTQUEUE]), "/usr/sbin/postqueue");
+	/* Locally the advice is about this machine; over SSH (remote) about the
+	 * remote host, where the sudoers file to change is. */
 	static const struct {
-		bool sudo;
+		bool sudo, sudo_postqueue, remote;
 		enum pf_tool tool;
 		const char *err;
 		int status;
 		const char *want;
 	} cases[] = {
-		{ false, PF_POSTSUPER,
+		{ false, false, false, PF_POSTSUPER,
 			"postsuper: fatal: use of this command is reserved for the superuser\n", 1,
 			"postsuper needs root: run mailroom as root, or allow \"sudo -n "
 			"/usr/sbin/postsuper\" (use of this command is reserved for the "
 			"superuser)" },
-		{ true, PF_POSTSUPER, "sudo: a password is required\n", 1,
+		{ true, false, false, PF_POSTSUPER, "sudo: a password is required\n", 1,
 			"postsuper needs root, and sudo -n refused it (a password is required): "
-			"run "
-			"mailroom as root or allow /usr/sbin/postsuper in sudoers" },
-		{ false, PF_POSTQUEUE,
+			"run mailroom as root or allow /usr/sbin/postsuper in sudoers" },
+		{ false, false, true, PF_POSTSUPER,
+			"postsuper: fatal: use of this command is reserved for the superuser\n", 1,
+			"postsuper needs root: log in as root, or let mailroom use \"sudo -n "
+			"/usr/sbin/postsuper\" on that host (\"host PATTERNS sudo auto\" in the "
+			"configuration) (use of this command is reserved for the superuser)" },
+		{ true, false, true, PF_POSTSUPER, "sudo: a password is required\n", 1,
+			"postsuper needs root, and sudo -n refused it (a password is required): "
+			"log in as root or allow /usr/sbin/postsuper in the remote host's sudoers "
+			"(NOPASSWD, as sudo -n asks no password)" },
+		{ true, true, true, PF_POSTQUEUE, "sudo: a password is required\n", 1,
+			"postqueue -c /etc/postfix-lab needs root (the directory is not in "
+			"/etc/postfix/main.cf's alternate_config_directories), and sudo -n refused "
+			"it (a password is required): log in as root, allow /usr/sbin/postqueue in "
+			"the remote host's sudoers (NOPASSWD, as sudo -n asks no password), or add "
+			"the directory to alternate_config_directories" },
+		{ false, false, false, PF_POSTQUEUE,
 			"postqueue: fatal: Queue report unavailable - mail system is down\n", 69,
 			"postqueue: Queue report unavailable - mail system is down" },
-		{ false, PF_POSTSUPER, "", 1, "postsuper failed (exit status 1)" },
+		{ false, false, false, PF_POSTSUPER, "", 1, "postsuper failed (exit status 1)" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct mr_command_result res = { .exit_status = cases[i].status };
 		mr_buf_init(&res.err);
 		mr_buf_add_str(&res.err, cases[i].err);
 		pf.sudo = cases[i].sudo;
+		pf.sudo_postqueue = cases[i].sudo_postqueue;
+		pf.remote = cases[i].remote;
 		char *got = pf_failure(&pf, cases[i].tool, &res);
 		T_STR(got, cases[i].want, "postfix failure message %zu", i);
 		free(got);
