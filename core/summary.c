@@ -124,6 +124,19 @@ static void keep_top(struct mr_summary_row **rows, size_t *n, size_t top, bool o
 	}
 }
 
+/* Frees the rows that count nothing, closing up; the rows left. */
+static size_t drop_empty(struct mr_summary_row *rows, size_t n) {
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (rows[i].count > 0) {
+			rows[kept++] = rows[i];
+		} else {
+			free_row(&rows[i]);
+		}
+	}
+	return kept;
+}
+
 static char *lower_dup(const char *s) {
 	char *d = mr_xstrdup(s);
 	for (char *p = d; *p; p++) {
@@ -201,6 +214,16 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 	grouping_init(&domains);
 	grouping_init(&reasons);
 	uint32_t *reason_row = group_reasons(&reasons, snap, kb);
+	s->sources = mr_xcalloc(snap->n_origins + 1, sizeof(*s->sources));
+	s->n_sources = snap->n_origins;
+	for (size_t o = 0; o < snap->n_origins; o++) {
+		s->sources[o].label = mr_xstrdup(snap->origins[o]);
+		struct mr_buf filter;
+		mr_buf_init(&filter);
+		mr_buf_add_str(&filter, "source:");
+		add_value(&filter, snap->origins[o]);
+		s->sources[o].filter = mr_buf_steal(&filter);
+	}
 	size_t *by_category = mr_xcalloc(kb->n_categories, sizeof(*by_category));
 	size_t(*category_ages)[MR_SUMMARY_AGES] =
 		mr_xcalloc(kb->n_categories, sizeof(*category_ages));
@@ -222,6 +245,9 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 			const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
 			s->recipients++;
 			count(&s->total, known_age, column);
+			if (msg->origin < s->n_sources) {
+				count(&s->sources[msg->origin], known_age, column);
+			}
 			const char *at = strrchr(r->address, '@');
 			char *domain = lower_dup(at ? at + 1 : "");
 			bool fresh;
@@ -264,16 +290,8 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 	}
 	keep_top(&s->categories, &s->n_categories, s->n_categories, false);
 	/* Reasons that no recipient shown has are dropped first. */
-	size_t kept = 0;
-	for (size_t i = 0; i < reasons.n; i++) {
-		if (reasons.rows[i].count > 0) {
-			reasons.rows[kept++] = reasons.rows[i];
-		} else {
-			free_row(&reasons.rows[i]);
-		}
-	}
 	s->reasons = reasons.rows;
-	s->n_reasons = kept;
+	s->n_reasons = drop_empty(reasons.rows, reasons.n);
 	keep_top(&s->reasons, &s->n_reasons, top, false);
 	s->domains = domains.rows;
 	s->n_domains = domains.n;
@@ -281,6 +299,10 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 		s->domains = mr_xcalloc(1, sizeof(*s->domains));
 	}
 	keep_top(&s->domains, &s->n_domains, top, true);
+	/* A source without a recipient shown may hold none or may have failed
+	 * to list: the snapshot cannot tell, so it gets no row rather than a 0. */
+	s->n_sources = drop_empty(s->sources, s->n_sources);
+	keep_top(&s->sources, &s->n_sources, top, true);
 	free(by_category);
 	free(category_ages);
 	free(reason_row);
@@ -290,9 +312,9 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 
 void mr_summary_finish(struct mr_summary *s) {
 	free_row(&s->total);
-	struct mr_summary_row *lists[] = { s->domains, s->categories, s->reasons };
-	size_t counts[] = { s->n_domains, s->n_categories, s->n_reasons };
-	for (size_t l = 0; l < 3; l++) {
+	struct mr_summary_row *lists[] = { s->domains, s->categories, s->reasons, s->sources };
+	size_t counts[] = { s->n_domains, s->n_categories, s->n_reasons, s->n_sources };
+	for (size_t l = 0; l < sizeof(lists) / sizeof(*lists); l++) {
 		for (size_t i = 0; i < counts[l]; i++) {
 			free_row(&lists[l][i]);
 		}

@@ -3,10 +3,11 @@
 
 /*
  * A queue at a glance, for `mailroom summary` and the screen's summary view:
- * recipients by domain and age (as Postfix's qshape shows them), by cause
- * category, and by reason (recipients whose reasons decode alike: same
- * category, code and remote host). Every row carries the filter that selects
- * its mail, so the screen can apply it.
+ * recipients by domain and age (as Postfix's qshape shows them), by source
+ * and age when several sources are shown as one, by cause category, and by
+ * reason (recipients whose reasons decode alike: same category, code and
+ * remote host). Every row carries the filter that selects its mail, so the
+ * screen can apply it.
  */
 
 #include <stddef.h>
@@ -43,6 +44,10 @@ struct mr_summary {
 	 * rest is one more row labelled "(other)". */
 	struct mr_summary_row *domains, *categories, *reasons;
 	size_t n_domains, n_categories, n_reasons;
+	/* Several sources: a row per source with a recipient shown, by age
+	 * ("source:LABEL"); none with one source. Most recipients first. */
+	struct mr_summary_row *sources;
+	size_t n_sources;
 };
 
 /* Summarises the messages with only[i] set (all when only is NULL), and of

@@ -81,6 +81,45 @@ run 0 "summary of three" "$MAILROOM" summary --json "$Q1" "$Q2" "$Q3"
 "$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["messages"] == 800, s["messages"]' \
     "$TMP/out" 2>"$TMP/err"
 ok $? "summary: over all three (800 messages)"
+cp "$TMP/out" "$TMP/summary3.json"
+"$PYTHON" - "$TMP/summary3.json" "$TMP"/alone1.jsonl "$TMP"/alone2.jsonl "$TMP"/alone3.jsonl <<'PYEOF'
+import json, sys
+s = json.load(open(sys.argv[1], encoding="utf-8"))
+labels = ["mx1/queue.db", "mx2/queue.db", "relay.db"]
+want = {}
+for label, path in zip(labels, sys.argv[2:]):
+    ms = [json.loads(l) for l in open(path, encoding="utf-8")]
+    want[label] = sum(len(m["recipients"]) for m in ms)
+got = {r["label"]: r["recipients"] for r in s["sources"]}
+assert got == want, (got, want)
+counts = [r["recipients"] for r in s["sources"]]
+assert counts == sorted(counts, reverse=True), counts
+for r in s["sources"]:
+    assert r["filter"] == "source:" + r["label"] and sum(r["ages"]) == r["recipients"], r
+assert [sum(c) for c in zip(*(r["ages"] for r in s["sources"]))] == s["total"][0]["ages"]
+PYEOF
+ok $? "summary by source: each queue's recipients, by age, most first, with its filter"
+"$PYTHON" -c 'import json,sys; [print(r["filter"], r["recipients"]) for r in json.load(open(sys.argv[1]))["sources"]]' \
+    "$TMP/summary3.json" >"$TMP/sfilters"
+bad=0
+while read -r sfilter scount; do
+    "$MAILROOM" summary --json --filter "$sfilter" "$Q1" "$Q2" "$Q3" >"$TMP/s1.json" &&
+        "$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["recipients"] == int(sys.argv[2]) and [r["filter"] for r in s["sources"]] == [sys.argv[3]], s["sources"]' \
+            "$TMP/s1.json" "$scount" "$sfilter" || {
+        bad=$((bad + 1))
+        echo "# $sfilter did not select its $scount recipients"
+    }
+done <"$TMP/sfilters"
+[ "$(grep -c '' "$TMP/sfilters")" -eq 3 ] && [ "$bad" -eq 0 ]
+ok $? "summary: each source row's filter selects that source's mail, and only it"
+run 0 "summary of one source" "$MAILROOM" summary --json "$Q1"
+"$PYTHON" -c 'import json,sys; assert json.load(open(sys.argv[1]))["sources"] == []' "$TMP/out"
+ok $? "summary of one source: no rows by source"
+run 0 "summary (table) of two" "$MAILROOM" summary "$Q1" "$Q3"
+sed -n '/^Recipients by source and age in minutes:$/,/^$/p' "$TMP/out" >"$TMP/by-source"
+[ "$(grep -c '^mx1/queue\.db  ' "$TMP/by-source")" -eq 1 ] && [ "$(grep -c '^relay\.db  ' "$TMP/by-source")" -eq 1 ] &&
+    [ "$(grep -c '' "$TMP/by-source")" -eq 5 ]
+ok $? "summary table: a table by source and age, a row per source"
 
 # A source that cannot be opened: the others are printed, it is named, and
 # the exit status says the listing is partial.

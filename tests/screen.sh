@@ -337,6 +337,13 @@ EOF
     "$GEN" --seed 7 --now 1795435200 --count 40 "$TMP/mx2/queue.db" 2>/dev/null
     start fleet 110 24 "" mx1/queue.db mx2/queue.db
     expect_screen fleet fleet-list "two sources in one list, a SOURCE column first"
+    T send-keys -t fleet z
+    expect_screen fleet fleet-summary "z with two sources: recipients by source and age as well"
+    T send-keys -t fleet j j j j j j j j j j j j Right
+    expect_screen fleet fleet-summary-source "the cursor on a source's cell, its filter shown"
+    T send-keys -t fleet Enter
+    expect_screen fleet fleet-summary-applied "Enter filters the list to that source and age"
+    T send-keys -t fleet / C-u Enter
     T send-keys -t fleet /
     T send-keys -t fleet -l 'source:mx2'
     T send-keys -t fleet Tab

@@ -19,7 +19,8 @@
 #include "xalloc.h"
 
 static const char act_usage[] =
-	"usage: mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] [--demo | SOURCE]\n"
+	"usage: mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] [--demo | "
+	"SOURCE...]\n"
 	"actions: retry hold release delete requeue expire priority-up priority-down\n"
 	"A SOURCE is scheme:location (postfix:, sqlite:PATH) or a path; the other\n"
 	"arguments are queue ids. Destructive actions (delete, expire) ask first, or\n"

@@ -12,7 +12,7 @@
 #include "xalloc.h"
 
 static const char list_usage[] =
-	"usage: mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE]\n";
+	"usage: mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE...]\n";
 
 int cli_list(int argc, char **argv) {
 	static const struct option options[] = {

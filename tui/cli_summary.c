@@ -16,7 +16,7 @@
 #include "xalloc.h"
 
 static const char summary_usage[] =
-	"usage: mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE]\n";
+	"usage: mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE...]\n";
 
 static void print_visible(const char *s, int width) {
 	char *shown = mr_text_visible_dup(s);
@@ -29,6 +29,15 @@ static void table_row(const struct mr_summary_row *r) {
 	printf(" %7zu", r->count);
 	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
 		printf(" %6zu", r->ages[c]);
+	}
+	putchar('\n');
+}
+
+/* The heading of a table by age, as qshape's. */
+static void age_heads(const char *by) {
+	printf("\nRecipients by %s and age in minutes:\n%-28s %7s", by, "", "T");
+	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+		printf(" %6s", mr_summary_age_heads[c]);
 	}
 	putchar('\n');
 }
@@ -49,14 +58,16 @@ static void print_table(const char *source, const struct mr_summary *s) {
 		}
 	}
 	puts(*sep == ',' ? ")" : "");
-	printf("\nRecipients by domain and age in minutes:\n%-28s %7s", "", "T");
-	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
-		printf(" %6s", mr_summary_age_heads[c]);
-	}
-	putchar('\n');
+	age_heads("domain");
 	table_row(&s->total);
 	for (size_t i = 0; i < s->n_domains; i++) {
 		table_row(&s->domains[i]);
+	}
+	if (s->n_sources > 0) {
+		age_heads("source");
+		for (size_t i = 0; i < s->n_sources; i++) {
+			table_row(&s->sources[i]);
+		}
 	}
 	printf("\nRecipients with a reason, by cause:\n");
 	for (size_t i = 0; i < s->n_categories; i++) {
@@ -125,6 +136,7 @@ static void print_json(const char *source, const struct mr_summary *s) {
 	putchar(']');
 	json_rows("total", &s->total, 1, true);
 	json_rows("domains", s->domains, s->n_domains, true);
+	json_rows("sources", s->sources, s->n_sources, true);
 	json_rows("categories", s->categories, s->n_categories, true);
 	json_rows("reasons", s->reasons, s->n_reasons, true);
 	puts("}");

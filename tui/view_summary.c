@@ -1,7 +1,8 @@
 /*
  * The summary view: the messages shown, at a glance — recipients by domain
- * and age (as qshape), by cause, by reason. Every row, and every cell of the
- * domain and age table, is a filter: Enter adds it to the list's.
+ * and age (as qshape), by source and age (several sources), by cause, by
+ * reason. Every row, and every cell of the tables by age, is a filter: Enter
+ * adds it to the list's.
  */
 
 #include <stdio.h>
@@ -25,7 +26,7 @@ static int label_width(void) {
 	return w < LABEL_MIN ? LABEL_MIN : w > LABEL_MAX ? LABEL_MAX : w;
 }
 
-enum line_kind { LINE_BLANK, LINE_HEADING, LINE_AGE_HEADS, LINE_DOMAIN, LINE_CAUSE, LINE_REASON };
+enum line_kind { LINE_BLANK, LINE_HEADING, LINE_AGE_HEADS, LINE_BY_AGE, LINE_CAUSE, LINE_REASON };
 
 struct summary_line {
 	enum line_kind kind;
@@ -40,7 +41,7 @@ struct summary_view {
 	struct summary_line *lines;
 	size_t n_lines;
 	size_t line;   /* the selected line */
-	size_t column; /* in a domain line: 0 the total, 1 + an age column */
+	size_t column; /* in a line by age: 0 the total, 1 + an age column */
 	size_t top;
 };
 
@@ -51,7 +52,7 @@ static void add_line(struct summary_view *v, enum line_kind kind, const char *te
 }
 
 static bool selectable(const struct summary_line *l) {
-	return l->kind == LINE_DOMAIN || l->kind == LINE_CAUSE || l->kind == LINE_REASON;
+	return l->kind == LINE_BY_AGE || l->kind == LINE_CAUSE || l->kind == LINE_REASON;
 }
 
 static void summary_free(struct summary_view *v) {
@@ -89,9 +90,18 @@ static void build(struct app *app) {
 	const struct mr_summary *s = &v->summary;
 	add_line(v, LINE_HEADING, "Recipients by domain and age in minutes", NULL);
 	add_line(v, LINE_AGE_HEADS, NULL, NULL);
-	add_line(v, LINE_DOMAIN, NULL, &s->total);
+	add_line(v, LINE_BY_AGE, NULL, &s->total);
 	for (size_t i = 0; i < s->n_domains; i++) {
-		add_line(v, LINE_DOMAIN, NULL, &s->domains[i]);
+		add_line(v, LINE_BY_AGE, NULL, &s->domains[i]);
+	}
+	if (s->n_sources > 0) {
+		/* Several sources: which host the stuck mail is on, and how old. */
+		add_line(v, LINE_BLANK, NULL, NULL);
+		add_line(v, LINE_HEADING, "Recipients by source and age in minutes", NULL);
+		add_line(v, LINE_AGE_HEADS, NULL, NULL);
+		for (size_t i = 0; i < s->n_sources; i++) {
+			add_line(v, LINE_BY_AGE, NULL, &s->sources[i]);
+		}
 	}
 	add_line(v, LINE_BLANK, NULL, NULL);
 	add_line(v, LINE_HEADING, "Recipients with a reason, by cause", NULL);
@@ -162,7 +172,7 @@ static void draw_line(const struct summary_view *v, size_t i, int y) {
 		}
 		return;
 	}
-	case LINE_DOMAIN: {
+	case LINE_BY_AGE: {
 		draw_str(stdscr, y, 2, label_width() - 1, r->label,
 			here ? STYLE_LABEL : STYLE_NORMAL, A_NORMAL);
 		int x = 2 + label_width();
@@ -232,7 +242,7 @@ static bool selected_filter(const struct app *app, struct mr_buf *expr) {
 	if (*l->row->filter != '\0') {
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", l->row->filter);
 	}
-	if (l->kind == LINE_DOMAIN && v->column > 0) {
+	if (l->kind == LINE_BY_AGE && v->column > 0) {
 		char *age = mr_summary_age_filter(v->column - 1);
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", age);
 		free(age);
@@ -319,7 +329,7 @@ bool summary_click(struct app *app, int y, int x) {
 		return false;
 	}
 	v->line = line;
-	if (v->lines[line].kind == LINE_DOMAIN) {
+	if (v->lines[line].kind == LINE_BY_AGE) {
 		int first = 2 + label_width();
 		v->column = x < first + COUNT_W ? 0 : 1 + (size_t)(x - first - COUNT_W) / AGE_W;
 		if (v->column > MR_SUMMARY_AGES) {
