@@ -19,6 +19,15 @@ void mr_command_result_add_err(struct mr_command_result *res, const char *data, 
 	mr_buf_add(&res->err, data, len < room ? len : room);
 }
 
+/* Lines that sshd writes to a command's standard error before the command
+ * runs, which say nothing about the command: a login without a home
+ * directory (a service account's) gets this one on every exec. */
+static bool session_chatter(const char *line, size_t n) {
+	static const char chdir_failed[] = "Could not chdir to home directory ";
+	return n >= sizeof(chdir_failed) - 1 &&
+	       memcmp(line, chdir_failed, sizeof(chdir_failed) - 1) == 0;
+}
+
 char *mr_command_error_line(const struct mr_command_result *res, const char *containing) {
 	const char *s = res->err.data;
 	size_t len = res->err.len;
@@ -27,15 +36,20 @@ char *mr_command_error_line(const struct mr_command_result *res, const char *con
 		const char *nl = strchr(found, '\n');
 		len = nl ? (size_t)(nl - s) : len;
 	}
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) {
-		len--;
-	}
-	size_t start = len;
-	while (start > 0 && s[start - 1] != '\n') {
-		start--;
-	}
-	const char *line = s + start;
-	size_t n = len - start;
+	const char *line;
+	size_t n;
+	do { /* the last line, sshd's chatter not counted */
+		while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) {
+			len--;
+		}
+		size_t start = len;
+		while (start > 0 && s[start - 1] != '\n') {
+			start--;
+		}
+		line = s + start;
+		n = len - start;
+		len = start;
+	} while (n > 0 && session_chatter(line, n));
 	/* "postqueue: fatal: X" -> "X"; the caller names the program. */
 	static const char *const noise[] = { "fatal: ", "warning: ", "error: " };
 	const char *colon = memchr(line, ':', n);

@@ -357,6 +357,15 @@ static void test_postfix_failures(void) {
 			"postqueue: fatal: Queue report unavailable - mail system is down\n", 69,
 			"postqueue: Queue report unavailable - mail system is down" },
 		{ false, false, false, PF_POSTSUPER, "", 1, "postsuper failed (exit status 1)" },
+		/* sshd's line for a login without a home is not the tool's error. */
+		{ true, false, true, PF_POSTSUPER,
+			"Could not chdir to home directory /nonexistent: No such file or "
+			"directory\npostsuper: fatal: queue file write error\n",
+			75, "postsuper: queue file write error" },
+		{ true, false, true, PF_POSTSUPER,
+			"Could not chdir to home directory /nonexistent: No such file or "
+			"directory\n",
+			1, "postsuper failed (exit status 1)" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct mr_command_result res = { .exit_status = cases[i].status };
