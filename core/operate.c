@@ -43,6 +43,51 @@ bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, cha
 	return true;
 }
 
+static int by_id(const void *a, const void *b) {
+	const struct mr_message *const *x = a, *const *y = b;
+	return strcmp((*x)->id, (*y)->id);
+}
+
+/* The messages of origin in snap, sorted by id for bsearch: a priority step
+ * on thousands of tagged messages of a million looks each one up, and a
+ * scan per id made that quadratic. */
+static const struct mr_message **sorted_by_id(
+	const struct mr_snapshot *snap, uint16_t origin, size_t *n) {
+	const struct mr_message **sorted = mr_xcalloc(snap->n_messages + 1, sizeof(*sorted));
+	*n = 0;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		if (snap->messages[i].origin == origin) {
+			sorted[(*n)++] = &snap->messages[i];
+		}
+	}
+	qsort(sorted, *n, sizeof(*sorted), by_id);
+	return sorted;
+}
+
+static const struct mr_message *find_sorted(
+	const struct mr_message **sorted, size_t n, const char *id) {
+	struct mr_message key = { .id = id };
+	const struct mr_message *want = &key;
+	const struct mr_message **found = bsearch(&want, sorted, n, sizeof(*sorted), by_id);
+	return found ? *found : NULL;
+}
+
+/* An id of a priority step: where it is in the order given, and the
+ * priority it goes to. */
+struct step {
+	size_t at;
+	int32_t target;
+};
+
+/* By target priority, then in the order given (the outcomes' order). */
+static int by_target(const void *a, const void *b) {
+	const struct step *x = a, *y = b;
+	if (x->target != y->target) {
+		return x->target < y->target ? -1 : 1;
+	}
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
 /* On one source: ids of one origin. */
 static void run_on(struct mr_source *src, const struct mr_operation *op,
 	const struct mr_snapshot *snap, uint16_t origin, const char *const *ids, size_t n,
@@ -52,16 +97,30 @@ static void run_on(struct mr_source *src, const struct mr_operation *op,
 		mr_source_act(src, &req, report);
 		return;
 	}
-	/* Each message one step from where it is: one request per id. */
+	/* Each message one step from where it is. Those going to the same
+	 * priority share one request: one transaction on SQLite, where one per
+	 * id took seconds for thousands. */
 	mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
+	size_t n_sorted = 0;
+	const struct mr_message **sorted = snap ? sorted_by_id(snap, origin, &n_sorted) : NULL;
+	struct step *steps = mr_xcalloc(n + 1, sizeof(*steps));
 	for (size_t i = 0; i < n; i++) {
-		const struct mr_message *m =
-			snap ? mr_snapshot_find_from(snap, origin, ids[i]) : NULL;
+		const struct mr_message *m = sorted ? find_sorted(sorted, n_sorted, ids[i]) : NULL;
+		steps[i] = (struct step){ .at = i,
+			.target = (m ? m->priority : 0) + op->priority_step };
+	}
+	free(sorted);
+	qsort(steps, n, sizeof(*steps), by_target);
+	const char **group = mr_xcalloc(n + 1, sizeof(*group));
+	for (size_t first = 0, k; first < n; first += k) {
+		for (k = 0; first + k < n && steps[first + k].target == steps[first].target; k++) {
+			group[k] = ids[steps[first + k].at];
+		}
 		struct mr_action_request req = {
 			.action = MR_ACTION_SET_PRIORITY,
-			.priority = (m ? m->priority : 0) + op->priority_step,
-			.ids = &ids[i],
-			.n_ids = 1,
+			.priority = steps[first].target,
+			.ids = group,
+			.n_ids = k,
 		};
 		struct mr_action_report one;
 		mr_source_act(src, &req, &one);
@@ -70,6 +129,8 @@ static void run_on(struct mr_source *src, const struct mr_operation *op,
 		}
 		mr_action_report_finish(&one);
 	}
+	free(group);
+	free(steps);
 }
 
 /* One member's share of a fleet's action: planned for that member (a

@@ -1,0 +1,145 @@
+/* Running an operation on one source (core/operate.c): a priority step moves
+ * each message one step from the priority the listing showed, with one
+ * request per target priority; a source without priorities gets retry or
+ * hold. A test double records every request it is sent. */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "operate.h"
+#include "snapshot.h"
+#include "xalloc.h"
+
+/* Every request the double got: its priority and ids ("P: ID ID"). */
+static char requests[8][128];
+static size_t n_requests;
+
+static bool ranked_open(struct mr_source *src, const char *location, char **cause) {
+	(void)cause;
+	src->caps = MR_CAP_ACTION(MR_ACTION_HOLD) | MR_CAP_ACTION(MR_ACTION_RETRY);
+	if (strcmp(location, "priorities") == 0) {
+		src->caps |= MR_CAP_ACTION(MR_ACTION_SET_PRIORITY);
+	}
+	return true;
+}
+
+static void ranked_close(struct mr_source *src) {
+	(void)src;
+}
+
+static bool ranked_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+	(void)src;
+	(void)snap;
+	(void)cause;
+	return true;
+}
+
+static void ranked_act(struct mr_source *src, const struct mr_action_request *req,
+	struct mr_action_report *report) {
+	(void)src;
+	if (n_requests < sizeof(requests) / sizeof(*requests)) {
+		char *line = requests[n_requests];
+		snprintf(line, sizeof(requests[0]), "%s %d:", mr_action_info(req->action)->name,
+			(int)req->priority);
+		for (size_t i = 0; i < req->n_ids; i++) {
+			strncat(line, " ", sizeof(requests[0]) - strlen(line) - 1);
+			strncat(line, req->ids[i], sizeof(requests[0]) - strlen(line) - 1);
+		}
+	}
+	n_requests++;
+	for (size_t i = 0; i < req->n_ids; i++) {
+		mr_action_report_add(report, req->ids[i], MR_OUTCOME_DONE, false, NULL);
+	}
+}
+
+static const struct mr_backend_ops ranked_ops = {
+	.name = "ranked",
+	.usage = "ranked:NAME",
+	.summary = "test double",
+	.open = ranked_open,
+	.close = ranked_close,
+	.list = ranked_list,
+	.act = ranked_act,
+};
+
+static const struct mr_backend_ops *const registry[] = { &ranked_ops, NULL };
+
+/* Messages at priorities 0, 3, 0, -1, 3 (ids P0A P3A P0B PM1 P3B). */
+static struct mr_snapshot *listing(void) {
+	static const struct {
+		const char *id;
+		int32_t priority;
+	} rows[] = { { "P0A", 0 }, { "P3A", 3 }, { "P0B", 0 }, { "PM1", -1 }, { "P3B", 3 } };
+	struct mr_snapshot *snap = mr_snapshot_create();
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		struct mr_message *m = mr_snapshot_add_message(snap, rows[i].id);
+		m->queue = MR_QUEUE_DEFERRED;
+		m->priority = rows[i].priority;
+	}
+	mr_snapshot_finish(snap);
+	return snap;
+}
+
+static void run(const char *source, const char *operation, const char *const *ids, size_t n,
+	struct mr_action_report *report) {
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(registry, source, &cause);
+	T_OK(src != NULL, "%s opens (%s)", source, cause ? cause : "");
+	free(cause);
+	if (src == NULL) {
+		mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
+		return;
+	}
+	struct mr_operation op;
+	mr_operation_parse(operation, &op);
+	char *why = NULL;
+	T_OK(mr_operation_plan(src, &op, &why), "%s on %s is planned", operation, source);
+	free(why);
+	struct mr_snapshot *snap = listing();
+	memset(requests, 0, sizeof(requests));
+	n_requests = 0;
+	mr_operation_run(src, &op, snap, ids, NULL, n, report);
+	mr_snapshot_destroy(snap);
+	mr_source_destroy(src);
+}
+
+static void test_priority_steps(void) {
+	/* NEW is not in the listing: it is taken to be at 0. */
+	const char *ids[] = { "P3A", "P0A", "NEW", "PM1", "P3B", "P0B" };
+	struct mr_action_report report;
+	run("ranked:priorities", "priority-up", ids, 6, &report);
+	T_INT(n_requests, 3, "priority-up: one request per target priority, not per message");
+	T_STR(requests[0], "set-priority 0: PM1", "priority-up: -1 goes to 0");
+	T_STR(requests[1], "set-priority 1: P0A NEW P0B",
+		"priority-up: 0 goes to 1 (and an id the listing lacks), in the order given");
+	T_STR(requests[2], "set-priority 4: P3A P3B", "priority-up: 3 goes to 4");
+	T_INT(report.n_results, 6, "priority-up: an outcome for every id");
+	T_INT(report.counts[MR_OUTCOME_DONE], 6, "priority-up: all done");
+	mr_action_report_finish(&report);
+
+	const char *down[] = { "P0A", "P0B" };
+	run("ranked:priorities", "priority-down", down, 2, &report);
+	T_INT(n_requests, 1, "priority-down: two at the same priority, one request");
+	T_STR(requests[0], "set-priority -1: P0A P0B", "priority-down: 0 goes to -1");
+	mr_action_report_finish(&report);
+}
+
+static void test_no_priorities(void) {
+	const char *ids[] = { "P3A", "P0A" };
+	struct mr_action_report report;
+	run("ranked:plain", "priority-up", ids, 2, &report);
+	T_INT(n_requests, 1, "no priorities: one request");
+	T_STR(requests[0], "retry 0: P3A P0A", "no priorities: priority-up means retry now");
+	mr_action_report_finish(&report);
+	run("ranked:plain", "priority-down", ids, 2, &report);
+	T_STR(requests[0], "hold 0: P3A P0A", "no priorities: priority-down means hold");
+	mr_action_report_finish(&report);
+}
+
+int main(void) {
+	test_priority_steps();
+	test_no_priorities();
+	return t_done();
+}
