@@ -20,7 +20,8 @@ void mr_buf_reserve(struct mr_buf *buf, size_t extra);
 void mr_buf_add(struct mr_buf *buf, const void *data, size_t len);
 void mr_buf_add_str(struct mr_buf *buf, const char *s);
 void mr_buf_add_char(struct mr_buf *buf, char c);
-void mr_buf_printf(struct mr_buf *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void mr_buf_printf(struct mr_buf *buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), nonnull(2)));
 /* Appends everything read from fd (name is for the message), or the whole
  * file at path; false with *cause naming it and why. */
 bool mr_buf_add_fd(struct mr_buf *buf, int fd, const char *name, char **cause);

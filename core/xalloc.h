@@ -18,8 +18,8 @@ void *mr_xrealloc(void *ptr, size_t size);
 void *mr_xreallocarray(void *ptr, size_t count, size_t size);
 char *mr_xstrdup(const char *s);
 char *mr_xstrndup(const char *s, size_t len);
-char *mr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *mr_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+char *mr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), nonnull(1)));
+char *mr_xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0), nonnull(1)));
 
 /* Called once before the process exits on a fatal error. */
 void mr_set_fatal_hook(void (*hook)(void));
