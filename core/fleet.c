@@ -400,6 +400,19 @@ const struct mr_member_status *mr_fleet_members(struct mr_source *fleet, size_t 
 	return f->statuses;
 }
 
+struct mr_fleet_tally mr_fleet_tally(struct mr_source *src) {
+	struct mr_fleet_tally t = { 0 };
+	if (!mr_fleet_is(src)) {
+		return t;
+	}
+	const struct mr_member_status *members = mr_fleet_members(src, &t.members);
+	for (size_t i = 0; i < t.members; i++) {
+		t.listing += members[i].busy_ms > 0;
+		t.failed += members[i].state == MR_MEMBER_FAILED;
+	}
+	return t;
+}
+
 struct mr_source *mr_source_of(struct mr_source *src, uint16_t origin, char **cause) {
 	if (!mr_fleet_is(src)) {
 		return src;

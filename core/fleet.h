@@ -61,6 +61,13 @@ struct mr_snapshot *mr_fleet_merge(struct mr_source *fleet, char **cause);
 /* The members, n of them, in origin order. */
 const struct mr_member_status *mr_fleet_members(struct mr_source *fleet, size_t *n);
 
+/* How many members a source has, are listing now, and failed: all 0 for a
+ * source that is not a fleet. */
+struct mr_fleet_tally {
+	size_t members, listing, failed;
+};
+struct mr_fleet_tally mr_fleet_tally(struct mr_source *src);
+
 /* The source that listed messages of origin: src itself when it is not a
  * fleet, else the member (waiting while its listing runs), or NULL with
  * *cause when that member is not open. */

@@ -58,20 +58,12 @@ static size_t fitting(const char *s, size_t len, int width) {
 /* Several sources: " (1 of 3 failed, w shows why)" when one failed, " (1 listing)"
  * while one is slow; nothing when all are listed. */
 static void sources_note(const struct app *app, bool brief, struct mr_buf *out) {
-	if (!mr_fleet_is(app->source)) {
-		return;
-	}
-	size_t n, failed = 0, busy = 0;
-	const struct mr_member_status *members = mr_fleet_members(app->source, &n);
-	for (size_t i = 0; i < n; i++) {
-		failed += members[i].state == MR_MEMBER_FAILED;
-		busy += members[i].busy_ms > 0;
-	}
-	if (failed > 0) {
+	struct mr_fleet_tally t = mr_fleet_tally(app->source);
+	if (t.failed > 0) {
 		mr_buf_printf(out, brief ? " (%zu failed)" : " (%zu of %zu failed, w shows why)",
-			failed, n);
-	} else if (busy > 0) {
-		mr_buf_printf(out, " (%zu listing)", busy);
+			t.failed, t.members);
+	} else if (t.listing > 0) {
+		mr_buf_printf(out, " (%zu listing)", t.listing);
 	}
 }
 

@@ -176,23 +176,17 @@ static void keep_cursor_visible(struct app *app) {
  * sources still listing or failed. Saying "empty" in those cases would send an
  * operator away while mail is stuck. */
 static void empty_list_note(const struct app *app, char *out, size_t size) {
-	size_t n = 0, listing = 0, failed = 0;
-	if (mr_fleet_is(app->source)) {
-		const struct mr_member_status *members = mr_fleet_members(app->source, &n);
-		for (size_t i = 0; i < n; i++) {
-			listing += members[i].busy_ms > 0;
-			failed += members[i].state == MR_MEMBER_FAILED;
-		}
-	}
+	struct mr_fleet_tally t = mr_fleet_tally(app->source);
 	if (app->filter != NULL && app->snap->n_messages > 0) {
 		char total[MR_FORMAT_MAX];
 		mr_format_count(total, app->snap->n_messages);
 		snprintf(out, size, "No message matches the filter; %s in the queue.", total);
-	} else if (listing > 0) {
-		snprintf(
-			out, size, "No message yet: %zu of %zu sources still listing.", listing, n);
-	} else if (failed > 0) {
-		snprintf(out, size, "No message listed: %zu of %zu sources failed.", failed, n);
+	} else if (t.listing > 0) {
+		snprintf(out, size, "No message yet: %zu of %zu sources still listing.", t.listing,
+			t.members);
+	} else if (t.failed > 0) {
+		snprintf(out, size, "No message listed: %zu of %zu sources failed.", t.failed,
+			t.members);
 	} else {
 		snprintf(out, size, "The queue is empty.");
 	}

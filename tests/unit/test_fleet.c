@@ -162,6 +162,8 @@ static void test_slow(void) {
 	size_t n;
 	const struct mr_member_status *m = mr_fleet_members(f, &n);
 	T_OK(m[1].state == MR_MEMBER_WAITING && m[1].busy_ms > 0, "slow: it is still listing");
+	struct mr_fleet_tally t = mr_fleet_tally(f);
+	T_OK(t.members == 2 && t.listing == 1 && t.failed == 0, "slow: tallied as 1 of 2 listing");
 	T_OK(mr_fleet_busy(f) && !mr_fleet_news(f), "slow: busy, nothing new yet");
 	mr_snapshot_destroy(snap);
 
@@ -192,6 +194,8 @@ static void test_dead(void) {
 	const struct mr_member_status *m = mr_fleet_members(f, &n);
 	T_OK(m[1].state == MR_MEMBER_FAILED, "dead: it failed");
 	T_STR(m[1].error, "team:dead: connection refused", "dead: its error kept");
+	struct mr_fleet_tally t = mr_fleet_tally(f);
+	T_OK(t.members == 2 && t.listing == 0 && t.failed == 1, "dead: tallied as 1 of 2 failed");
 	char *why = NULL;
 	T_OK(mr_source_of(f, 1, &why) == NULL && why && strstr(why, "is not open") != NULL,
 		"dead: nothing can be asked of it (%s)", why ? why : "");
