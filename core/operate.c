@@ -43,41 +43,47 @@ bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, cha
 	return true;
 }
 
-static int by_id(const void *a, const void *b) {
-	const struct mr_message *const *x = a, *const *y = b;
-	return strcmp((*x)->id, (*y)->id);
-}
-
-/* The messages of origin in snap, sorted by id for bsearch: a priority step
- * on thousands of tagged messages of a million looks each one up, and a
- * scan per id made that quadratic. */
-static const struct mr_message **sorted_by_id(
-	const struct mr_snapshot *snap, uint16_t origin, size_t *n) {
-	const struct mr_message **sorted = mr_xcalloc(snap->n_messages + 1, sizeof(*sorted));
-	*n = 0;
-	for (size_t i = 0; i < snap->n_messages; i++) {
-		if (snap->messages[i].origin == origin) {
-			sorted[(*n)++] = &snap->messages[i];
-		}
-	}
-	qsort(sorted, *n, sizeof(*sorted), by_id);
-	return sorted;
-}
-
-static const struct mr_message *find_sorted(
-	const struct mr_message **sorted, size_t n, const char *id) {
-	struct mr_message key = { .id = id };
-	const struct mr_message *want = &key;
-	const struct mr_message **found = bsearch(&want, sorted, n, sizeof(*sorted), by_id);
-	return found ? *found : NULL;
-}
-
 /* An id of a priority step: where it is in the order given, and the
  * priority it goes to. */
 struct step {
+	const char *id;
 	size_t at;
 	int32_t target;
 };
+
+static int by_id(const void *a, const void *b) {
+	return strcmp(((const struct step *)a)->id, ((const struct step *)b)->id);
+}
+
+/* Each step's target: one step from the priority the listing shows (from 0
+ * when the id is not in it). One pass over the listing, each message looked
+ * up among the ids sorted: a scan per id was quadratic for thousands of ids
+ * in a million messages, and sorting the whole listing cost a step on one
+ * message more than the scan did. Leaves steps sorted by id. */
+static void set_targets(struct step *steps, size_t n, const struct mr_snapshot *snap,
+	uint16_t origin, int32_t step) {
+	for (size_t i = 0; i < n; i++) {
+		steps[i].target = step;
+	}
+	qsort(steps, n, sizeof(*steps), by_id);
+	for (size_t i = 0; snap != NULL && i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		struct step key = { .id = m->id };
+		const struct step *found =
+			m->origin == origin ? bsearch(&key, steps, n, sizeof(*steps), by_id) : NULL;
+		if (found == NULL) {
+			continue;
+		}
+		/* The same id given twice: every copy moves from here. */
+		size_t first = (size_t)(found - steps);
+		while (first > 0 && strcmp(steps[first - 1].id, m->id) == 0) {
+			first--;
+		}
+		for (size_t k = first; k < n && strcmp(steps[k].id, m->id) == 0; k++) {
+			steps[k].target = m->priority + step;
+		}
+	}
+}
 
 /* By target priority, then in the order given (the outcomes' order). */
 static int by_target(const void *a, const void *b) {
@@ -101,20 +107,16 @@ static void run_on(struct mr_source *src, const struct mr_operation *op,
 	 * priority share one request: one transaction on SQLite, where one per
 	 * id took seconds for thousands. */
 	mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
-	size_t n_sorted = 0;
-	const struct mr_message **sorted = snap ? sorted_by_id(snap, origin, &n_sorted) : NULL;
 	struct step *steps = mr_xcalloc(n + 1, sizeof(*steps));
 	for (size_t i = 0; i < n; i++) {
-		const struct mr_message *m = sorted ? find_sorted(sorted, n_sorted, ids[i]) : NULL;
-		steps[i] = (struct step){ .at = i,
-			.target = (m ? m->priority : 0) + op->priority_step };
+		steps[i] = (struct step){ .id = ids[i], .at = i };
 	}
-	free(sorted);
+	set_targets(steps, n, snap, origin, op->priority_step);
 	qsort(steps, n, sizeof(*steps), by_target);
 	const char **group = mr_xcalloc(n + 1, sizeof(*group));
 	for (size_t first = 0, k; first < n; first += k) {
 		for (k = 0; first + k < n && steps[first + k].target == steps[first].target; k++) {
-			group[k] = ids[steps[first + k].at];
+			group[k] = steps[first + k].id;
 		}
 		struct mr_action_request req = {
 			.action = MR_ACTION_SET_PRIORITY,

@@ -119,6 +119,15 @@ static void test_priority_steps(void) {
 	T_INT(report.counts[MR_OUTCOME_DONE], 6, "priority-up: all done");
 	mr_action_report_finish(&report);
 
+	const char *twice[] = { "P3A", "P0A", "P3A" };
+	run("ranked:priorities", "priority-up", twice, 3, &report);
+	T_INT(n_requests, 2, "an id given twice: still one request per target priority");
+	T_STR(requests[1], "set-priority 4: P3A",
+		"an id given twice: it goes from the listing's 3 to 4, sent once");
+	T_INT(report.n_results, 2,
+		"an id given twice: one outcome per distinct id, as for every other action");
+	mr_action_report_finish(&report);
+
 	const char *down[] = { "P0A", "P0B" };
 	run("ranked:priorities", "priority-down", down, 2, &report);
 	T_INT(n_requests, 1, "priority-down: two at the same priority, one request");
