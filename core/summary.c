@@ -50,6 +50,15 @@ static void add_value(struct mr_buf *out, const char *s) {
 	mr_buf_add_char(out, '"');
 }
 
+/* A filter of one term, "KEY:VALUE", the value quoted when it must be. */
+static char *term(const char *key, const char *value) {
+	struct mr_buf filter;
+	mr_buf_init(&filter);
+	mr_buf_printf(&filter, "%s:", key);
+	add_value(&filter, value);
+	return mr_buf_steal(&filter);
+}
+
 /* Rows found by a key: interned key -> index into rows. */
 struct grouping {
 	struct mr_strpool *keys;
@@ -218,11 +227,7 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 	s->n_sources = snap->n_origins;
 	for (size_t o = 0; o < snap->n_origins; o++) {
 		s->sources[o].label = mr_xstrdup(snap->origins[o]);
-		struct mr_buf filter;
-		mr_buf_init(&filter);
-		mr_buf_add_str(&filter, "source:");
-		add_value(&filter, snap->origins[o]);
-		s->sources[o].filter = mr_buf_steal(&filter);
+		s->sources[o].filter = term("source", snap->origins[o]);
 	}
 	size_t *by_category = mr_xcalloc(kb->n_categories, sizeof(*by_category));
 	size_t(*category_ages)[MR_SUMMARY_AGES] =
@@ -255,13 +260,9 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 				group(&domains, domain, strlen(domain), &fresh);
 			if (fresh) {
 				row->label = domain;
-				struct mr_buf filter;
-				mr_buf_init(&filter);
-				mr_buf_add_str(&filter, "to:");
 				char *exact = mr_xasprintf("*@%s", domain);
-				add_value(&filter, exact);
+				row->filter = term("to", exact);
 				free(exact);
-				row->filter = mr_buf_steal(&filter);
 			} else {
 				free(domain);
 			}
