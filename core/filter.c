@@ -2,6 +2,8 @@
 #include "filter.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,15 +38,22 @@ enum key {
 	KEY_HOST,
 	KEY_AGE,
 	KEY_SIZE,
+	KEY_PRIO,
 	KEY_REASON,
 	KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = { "", "id", "from", "to", "domain", "sender-domain",
-	"queue", "source", "code", "cat", "host", "age", "size", "reason" };
+	"queue", "source", "code", "cat", "host", "age", "size", "prio", "reason" };
+
+/* Other spellings of a key: priority: is prio: (the word the JSON uses). */
+static const struct {
+	const char *name;
+	enum key key;
+} key_aliases[] = { { "priority", KEY_PRIO } };
 
 const char *const mr_filter_keys[] = { "from:", "to:", "domain:", "sender-domain:", "queue:",
-	"source:", "code:", "cat:", "host:", "age:", "size:", "reason:", "id:", NULL };
+	"source:", "code:", "cat:", "host:", "age:", "size:", "prio:", "reason:", "id:", NULL };
 
 enum how { HOW_SUBSTRING, HOW_GLOB, HOW_REGEX };
 
@@ -55,12 +64,13 @@ struct node {
 	struct node *left, *right; /* right: and/or only */
 	/* A term: */
 	enum key key;
+	const char *name; /* the key as written, for errors: prio or priority */
 	enum how how;
 	char *value; /* lower case, for text terms and code patterns */
 	size_t value_len;
 	regex_t regex; /* HOW_REGEX */
 	int number;    /* queue or category */
-	char op;       /* age, size: '<', '>', '=', 'l' (<=), 'g' (>=) */
+	char op;       /* age, size, prio: '<', '>', '=', 'l' (<=), 'g' (>=) */
 	int64_t amount;
 	/* Per run: whether each distinct reason matches (reason terms), or
 	 * each distinct value of the column (domain:, from:, sender-domain:),
@@ -289,17 +299,25 @@ static void free_node(struct node *n) {
 	free(n);
 }
 
+/* The comparison at the start of s (>, >=, <, <=, =), or op_default;
+ * returns what follows it. */
+static const char *read_op(const char *s, char op_default, char *op) {
+	*op = op_default;
+	if (s[0] == '<' || s[0] == '>') {
+		*op = s[1] == '=' ? (s[0] == '<' ? 'l' : 'g') : s[0];
+		return s + (s[1] == '=' ? 2 : 1);
+	}
+	if (s[0] == '=') {
+		*op = '=';
+		return s + 1;
+	}
+	return s;
+}
+
 /* "[op]NUMBER[unit]" for age: and size:; units multiply. */
 static bool read_amount(struct parser *ps, struct node *t, const char *at, const char *text) {
-	const char *s = text;
-	t->op = 'g'; /* age:2h means at least two hours old */
-	if (s[0] == '<' || s[0] == '>') {
-		t->op = s[1] == '=' ? (s[0] == '<' ? 'l' : 'g') : s[0];
-		s += s[1] == '=' ? 2 : 1;
-	} else if (s[0] == '=') {
-		t->op = '=';
-		s++;
-	}
+	/* age:2h means at least two hours old */
+	const char *s = read_op(text, 'g', &t->op);
 	char *end;
 	double n = strtod(s, &end);
 	if (end == s || n < 0 || !(s[0] >= '0' && s[0] <= '9')) {
@@ -351,6 +369,31 @@ static bool read_amount(struct parser *ps, struct node *t, const char *at, const
 		return false;
 	}
 	t->amount = (int64_t)(n * unit);
+	return true;
+}
+
+/*
+ * "[op]INTEGER" for prio:, the integer signed (SQLite priorities are signed
+ * 32-bit, higher first). Without an operator it is equality: prio:5 asks
+ * for priority 5, not "at least 5" as age:2h does, since a priority is a
+ * level, not an amount.
+ */
+static bool read_priority(struct parser *ps, struct node *t, const char *at, const char *text) {
+	const char *s = read_op(text, '=', &t->op);
+	const char *digits = s[0] == '-' ? s + 1 : s;
+	/* Digits only: strtoll would also take " 5" and "+5" and stop quietly at "5x". */
+	if (*digits == '\0' || digits[strspn(digits, "0123456789")] != '\0') {
+		fail_at(ps, at, "%s: give a number, as in %s:>0", t->name, t->name);
+		return false;
+	}
+	errno = 0;
+	long long n = strtoll(s, NULL, 10);
+	if (errno == ERANGE || n < INT32_MIN || n > INT32_MAX) {
+		fail_at(ps, at, "%s: %s is out of range (%" PRId32 " to %" PRId32 ")", t->name, s,
+			INT32_MIN, INT32_MAX);
+		return false;
+	}
+	t->amount = n;
 	return true;
 }
 
@@ -435,9 +478,30 @@ static bool finish_term(struct parser *ps, struct node *t, const char *at, bool 
 	case KEY_AGE:
 	case KEY_SIZE:
 		return read_amount(ps, t, at, t->value);
+	case KEY_PRIO:
+		return read_priority(ps, t, at, t->value);
 	default:
 		return true;
 	}
+}
+
+/* The key spelled word (len bytes, any case), -1 when there is none; *name
+ * the key as the user's errors should call it (priority: stays priority:). */
+static int find_key(const char *word, size_t len, const char **name) {
+	for (int i = 1; i < KEY_COUNT; i++) {
+		if (strlen(key_names[i]) == len && strncasecmp(word, key_names[i], len) == 0) {
+			*name = key_names[i];
+			return i;
+		}
+	}
+	for (size_t i = 0; i < sizeof(key_aliases) / sizeof(*key_aliases); i++) {
+		const char *alias = key_aliases[i].name;
+		if (strlen(alias) == len && strncasecmp(word, alias, len) == 0) {
+			*name = alias;
+			return (int)key_aliases[i].key;
+		}
+	}
+	return -1;
 }
 
 static struct node *parse_term(struct parser *ps) {
@@ -451,24 +515,18 @@ static struct node *parse_term(struct parser *ps) {
 	}
 	if (*k == ':' && k > ps->p) {
 		size_t len = (size_t)(k - ps->p);
-		int found = -1;
-		for (int i = 1; i < KEY_COUNT; i++) {
-			if (strlen(key_names[i]) == len &&
-				strncasecmp(ps->p, key_names[i], len) == 0) {
-				found = i;
-			}
-		}
+		int found = find_key(ps->p, len, &t->name);
 		if (found < 0) {
 			fail_at(ps, at, "no key \"%.*s:\" (keys: %s)", (int)len, ps->p,
 				"from to domain sender-domain queue source code cat host age size "
-				"reason id");
+				"prio reason id");
 			free_node(t);
 			return NULL;
 		}
 		t->key = (enum key)found;
 		ps->p = k + 1;
 		if (ends_word(*ps->p)) {
-			fail_at(ps, ps->p, "%s: expected a value", key_names[found]);
+			fail_at(ps, ps->p, "%s: expected a value", t->name);
 			free_node(t);
 			return NULL;
 		}
@@ -915,6 +973,8 @@ static bool term_holds(const struct run *run, const struct node *t, const struct
 		       compare(t->op, run->now - m->arrival, t->amount);
 	case KEY_SIZE:
 		return compare(t->op, (int64_t)m->size, t->amount);
+	case KEY_PRIO: /* a source without priorities (Postfix) gives no number to compare */
+		return (m->flags & MR_MSG_HAS_PRIORITY) && compare(t->op, m->priority, t->amount);
 	case KEY_TO:
 		return r != NULL && text_matches(t, r->address, strlen(r->address));
 	case KEY_DOMAIN:

@@ -9,6 +9,7 @@
  *   cat:greylisting or cat:rate-limited
  *   not queue:hold   -queue:hold     negation
  *   (from:shop or from:news) age:>2h size:>1M
+ *   prio:>0  prio:<=-1               the priority (none for Postfix: never taken)
  *   reason:"try again later"  reason:/4\.7\.[0-9]+/   host:*.outlook.com
  *
  * A message matches when the filter holds for the message and one of its

@@ -341,6 +341,56 @@ ok $? "mailroom-gen: 2000 messages, the same for the same seed"
 run 1 "mailroom-gen refuses to overwrite" "$GEN" --count 10 "$TMP/q1.db"
 error_is "mailroom-gen: $TMP/q1.db: already exists; not overwriting it" "mailroom-gen overwrite"
 
+# --- prio: ------------------------------------------------------------------------
+# A generated queue (priorities -4 to 4 on some messages) with the extremes of
+# a signed 32-bit priority set by SQL; each filter's messages are the ones
+# Python selects from the database itself, not from mailroom's listing.
+"$GEN" --seed 8 --now 1795435200 --count 1500 "$TMP/prio.db" 2>/dev/null
+"$PYTHON" - "$TMP/prio.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+ids = [r[0] for r in db.execute("SELECT id FROM message ORDER BY id")]
+for key, p in zip(ids[::97], [2147483647, -2147483648, 1000, -1000, 1, -1]):
+    db.execute("UPDATE message SET priority = ? WHERE id = ?", (p, key))
+db.commit()
+EOF
+for expr in 'prio:>0' 'prio:<0' 'prio:0' 'priority:>=3' 'prio:<=-1' 'prio:-4' \
+    '-prio:>0' 'prio:>1000 or prio:<-1000' 'prio:>0 queue:deferred'; do
+    "$MAILROOM" list --json --filter "$expr" "$TMP/prio.db" >"$TMP/filtered.jsonl" 2>"$TMP/err"
+    "$PYTHON" - "$expr" "$TMP/prio.db" "$TMP/filtered.jsonl" >"$TMP/check" 2>&1 <<'EOF'
+import json, sqlite3, sys
+expr, path, filtered = sys.argv[1:4]
+tests = {
+    "prio:>0": lambda p, q: p > 0,
+    "prio:<0": lambda p, q: p < 0,
+    "prio:0": lambda p, q: p == 0,
+    "priority:>=3": lambda p, q: p >= 3,
+    "prio:<=-1": lambda p, q: p <= -1,
+    "prio:-4": lambda p, q: p == -4,
+    "-prio:>0": lambda p, q: not p > 0,
+    "prio:>1000 or prio:<-1000": lambda p, q: p > 1000 or p < -1000,
+    "prio:>0 queue:deferred": lambda p, q: p > 0 and q == "deferred",
+}
+db = sqlite3.connect(path)
+rows = db.execute("SELECT queue_id, priority, queue FROM message").fetchall()
+want = sorted(i for i, p, q in rows if tests[expr](p, q))
+got = [json.loads(l)["queue_id"] for l in open(filtered, encoding="utf-8")]
+assert len(got) == len(set(got)), "an id twice"
+assert sorted(got) == want, (len(got), len(want), sorted(set(got) ^ set(want))[:5])
+assert 0 < len(got) < len(rows), len(got)
+print(len(got), "of", len(rows), "messages")
+EOF
+    okd $? "list --filter '$expr' on SQLite: the messages Python selects from the database ($(tail -1 "$TMP/check"))" "$TMP/check"
+done
+# Postfix keeps no priority: no prio: comparison takes its mail, a negation all.
+"$MAILROOM" list --json --filter 'prio:>=-2147483648' "$TMP/pq.jsonl" >"$TMP/none.jsonl" 2>"$TMP/err"
+"$MAILROOM" list --json --filter '-prio:>0' "$TMP/pq.jsonl" >"$TMP/all-pq.jsonl" 2>>"$TMP/err"
+[ ! -s "$TMP/none.jsonl" ] && [ "$(wc -l <"$TMP/all-pq.jsonl")" -eq 500 ] && [ ! -s "$TMP/err" ]
+ok $? "prio: on a saved postqueue -j listing: no message has a priority, -prio:>0 takes all 500"
+run 2 "list --filter with a prio: error" "$MAILROOM" list --filter 'queue:hold prio:high' "$TMP/prio.db"
+error_is 'mailroom: list: --filter: column 17: prio: give a number, as in prio:>0 (in "queue:hold prio:high")' \
+    "list --filter with a prio: error"
+
 # --- act ---------------------------------------------------------------------
 # On a generated SQLite queue: each outcome is checked in a fresh listing, and
 # every action is in actions.log.

@@ -564,12 +564,154 @@ static void test_source_alone(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* Messages with priorities as SQLite keeps them (signed 32-bit, the
+ * extremes too) and one from a source without (Postfix): priority 0 but not
+ * known, which no prio: comparison may take for a 0. */
+static struct mr_snapshot *prioritised(void) {
+	static const struct {
+		const char *id, *rcpt;
+		enum mr_queue queue;
+		bool known;
+		int32_t priority;
+	} rows[] = {
+		{ "P1", "a@gmail.com|b@yahoo.com", MR_QUEUE_DEFERRED, true, 5 },
+		{ "P2", "c@gmail.com", MR_QUEUE_DEFERRED, true, 0 },
+		{ "P3", "d@yahoo.com", MR_QUEUE_HOLD, true, -1 },
+		{ "P4", "e@gmail.com", MR_QUEUE_DEFERRED, true, INT32_MIN },
+		{ "P5", "f@outlook.com", MR_QUEUE_ACTIVE, true, INT32_MAX },
+		{ "P6", "g@gmail.com", MR_QUEUE_HOLD, false, 0 },
+	};
+	struct mr_snapshot *snap = mr_snapshot_create();
+	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+		add(snap, rows[i].id, rows[i].queue, "s@example.org", 60, 100, rows[i].rcpt, NULL);
+		struct mr_message *m = &snap->messages[snap->n_messages - 1];
+		m->priority = rows[i].priority;
+		m->flags = rows[i].known ? MR_MSG_HAS_PRIORITY : 0;
+	}
+	mr_snapshot_finish(snap);
+	return snap;
+}
+
+static void test_priority(void) {
+	struct mr_snapshot *snap = prioritised();
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "prio:5", "P1" }, /* no operator: that priority, not "at least" */
+		{ "prio:=5", "P1" },
+		{ "priority:5", "P1" }, /* the other spelling */
+		{ "PRIO:5", "P1" },     /* keys ignore case */
+		{ "prio:4", "" },
+		{ "prio:>0", "P1 P5" },
+		{ "prio:<0", "P3 P4" },
+		{ "prio:>=0", "P1 P2 P5" },
+		{ "prio:<=0", "P2 P3 P4" },
+		{ "prio:>=5", "P1 P5" },
+		{ "prio:<=-1", "P3 P4" },
+		{ "prio:>-2", "P1 P2 P3 P5" },
+		{ "prio:-1", "P3" },
+		{ "prio:=-1", "P3" },
+		{ "prio:0", "P2" }, /* P6's 0 is not a priority: it has none */
+		{ "prio:\"0\"", "P2" },
+		{ "prio:2147483647", "P5" },
+		{ "prio:-2147483648", "P4" },
+		{ "prio:<-2147483647", "P4" },
+		{ "prio:>2147483646", "P5" },
+		{ "prio:>=-2147483648", "P1 P2 P3 P4 P5" }, /* every known priority */
+		/* negation takes what has none, as for any term */
+		{ "-prio:>0", "P2 P3 P4 P6" },
+		{ "not prio:0", "P1 P3 P4 P5 P6" },
+		{ "-prio:>=-2147483648", "P6" },
+		{ "-priority:<0", "P1 P2 P5 P6" },
+		{ "prio:>0 or prio:<0", "P1 P3 P4 P5" },
+		{ "-(prio:>0 or prio:<0)", "P2 P6" },
+		{ "prio:<=0 queue:hold", "P3" },
+		{ "queue:hold -prio:<0", "P6" },
+		/* about the message, with recipient terms about one recipient */
+		{ "prio:>0 domain:yahoo.com", "P1" },
+		{ "prio:<0 domain:gmail.com", "P4" },
+		{ "-prio:<0 domain:gmail.com", "P1 P2 P6" },
+		{ "prio:>0 or domain:yahoo.com", "P1 P3 P5" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = matching(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "%s", cases[i].expr);
+		free(got);
+	}
+	static const struct {
+		const char *expr, *want;
+	} rcpts[] = {
+		/* a message term: every recipient of its messages */
+		{ "prio:5", "a@gmail.com b@yahoo.com" },
+		/* with a recipient term: the recipient it picks */
+		{ "prio:5 domain:yahoo.com", "b@yahoo.com" },
+		{ "-prio:>=0", "d@yahoo.com e@gmail.com g@gmail.com" },
+	};
+	for (size_t i = 0; i < sizeof(rcpts) / sizeof(*rcpts); i++) {
+		char *got = matching_recipients(snap, rcpts[i].expr);
+		T_STR(got, rcpts[i].want, "recipients of %s", rcpts[i].expr);
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+}
+
+/* prio: errors: the column of the value and what to write instead. */
+static void test_priority_errors(void) {
+	static const char number[] = "prio: give a number, as in prio:>0";
+	static const struct {
+		const char *expr;
+		size_t pos;
+		const char *message;
+	} cases[] = {
+		{ "prio:x", 5, number },
+		{ "prio:high", 5, number },
+		{ "prio:>", 5, number },
+		{ "prio:>=", 5, number },
+		{ "prio:=", 5, number },
+		{ "prio:1.5", 5, number },
+		{ "prio:5x", 5, number },
+		{ "prio:+3", 5, number },
+		{ "prio:--1", 5, number },
+		{ "prio:-", 5, number },
+		{ "prio:0x10", 5, number },
+		{ "prio:> 1", 5, number }, /* the value ends at the blank */
+		{ "prio:*", 5, number },
+		{ "prio:\"\"", 5, number },
+		{ "queue:hold prio:>x", 16, number },
+		{ "(queue:hold or prio:1e3)", 20, number },
+		{ "priority:high", 9, "priority: give a number, as in priority:>0" },
+		{ "prio:2147483648", 5,
+			"prio: 2147483648 is out of range (-2147483648 to 2147483647)" },
+		{ "prio:<-2147483649", 5,
+			"prio: -2147483649 is out of range (-2147483648 to 2147483647)" },
+		{ "prio:99999999999999999999", 5,
+			"prio: 99999999999999999999 is out of range (-2147483648 to 2147483647)" },
+		{ "prio:", 5, "prio: expected a value" },
+		{ "priority:", 9, "priority: expected a value" },
+		{ "prio: 1", 5, "prio: expected a value" },
+		{ "prio:/1/", 5, "only reason: takes a /regular expression/" },
+		{ "prios:1", 0,
+			"no key \"prios:\" (keys: from to domain sender-domain queue source code "
+			"cat "
+			"host age size prio reason id)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_filter_error err;
+		struct mr_filter *f = mr_filter_parse(cases[i].expr, mr_kb_default(), &err);
+		T_OK(f == NULL, "%s is refused", cases[i].expr);
+		T_INT(err.pos, cases[i].pos, "%s: where", cases[i].expr);
+		T_STR(err.message, cases[i].message, "%s: what", cases[i].expr);
+		mr_filter_free(f);
+	}
+}
+
 /* The keys offered for completion name every key, source: too. */
 static void test_keys(void) {
-	bool source = false;
+	bool source = false, prio = false;
 	size_t n = 0;
 	for (; mr_filter_keys[n] != NULL; n++) {
 		source = source || strcmp(mr_filter_keys[n], "source:") == 0;
+		prio = prio || strcmp(mr_filter_keys[n], "prio:") == 0;
 		struct mr_filter_error err;
 		char *expr = mr_xasprintf("%sx", mr_filter_keys[n]);
 		struct mr_filter *f = mr_filter_parse(expr, mr_kb_default(), &err);
@@ -577,7 +719,9 @@ static void test_keys(void) {
 		mr_filter_free(f);
 		free(expr);
 	}
-	T_OK(source && n == 13, "the keys offered include source: (%zu keys)", n);
+	T_OK(source, "the keys offered include source:");
+	T_OK(prio, "the keys offered include prio:");
+	T_INT(n, 14, "the keys offered");
 }
 
 int main(void) {
@@ -587,6 +731,8 @@ int main(void) {
 	test_source();
 	test_source_alone();
 	test_keys();
+	test_priority();
+	test_priority_errors();
 	test_reason_search_in_differences();
 	test_errors();
 	return t_done();
