@@ -11,7 +11,7 @@
 #include "xalloc.h"
 
 static const char *const sort_names[MR_SORT_COUNT] = { "age", "id", "queue", "size", "sender",
-	"recipient", "cause", "attempts", "next-retry", "source" };
+	"recipient", "cause", "attempts", "next-retry", "priority", "source" };
 
 const char *mr_sort_name(enum mr_sort sort) {
 	return (unsigned)sort < MR_SORT_COUNT ? sort_names[sort] : "?";
@@ -104,6 +104,19 @@ static uint64_t ordered(int64_t v) {
 	return (uint64_t)v ^ (UINT64_C(1) << 63);
 }
 
+/*
+ * Highest priority first, as the queue sends it: the key is the distance
+ * below INT32_MAX, 0 to 2^32 - 1. Without a priority (Postfix mail among
+ * SQLite's) the key is 2^32, after every priority; not UINT64_MAX, so that
+ * the radix sort still has only 33 bits to sort.
+ */
+static uint64_t priority_key(const struct mr_message *msg) {
+	if (!(msg->flags & MR_MSG_HAS_PRIORITY)) {
+		return UINT64_C(1) << 32;
+	}
+	return (uint64_t)((int64_t)INT32_MAX - msg->priority);
+}
+
 static uint64_t sort_key(const struct mr_rows *r, enum mr_sort sort, uint32_t m) {
 	const struct mr_snapshot *snap = r->snap;
 	const struct mr_message *msg = &snap->messages[m];
@@ -126,6 +139,8 @@ static uint64_t sort_key(const struct mr_rows *r, enum mr_sort sort, uint32_t m)
 	case MR_SORT_NEXT_RETRY:
 		/* Unknown last: it is not due as far as anyone knows. */
 		return msg->next_retry == MR_TIME_UNKNOWN ? UINT64_MAX : ordered(msg->next_retry);
+	case MR_SORT_PRIORITY:
+		return priority_key(msg);
 	default: /* a text column: its rank, worked out with the snapshot */
 		return r->text_rank[text_column(sort)][m];
 	}

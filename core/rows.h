@@ -31,7 +31,8 @@ enum mr_sort {
 	MR_SORT_CAUSE,     /* the main failure's category */
 	MR_SORT_ATTEMPTS,
 	MR_SORT_NEXT_RETRY,
-	MR_SORT_SOURCE, /* with several sources: in the order they were named */
+	MR_SORT_PRIORITY, /* highest first (it goes first); messages without one last */
+	MR_SORT_SOURCE,   /* with several sources: in the order they were named */
 	MR_SORT_COUNT
 };
 
