@@ -311,11 +311,28 @@ static void table_sender(struct mr_buf *out, const struct mr_message *msg) {
 	}
 }
 
+/* A message's PRIO cell: its priority, or "-" when its source keeps none
+ * (Postfix mail merged with SQLite's), as "<>" keeps the null sender's cell
+ * from being blank: the fields before the recipient stay one word each. */
+enum { PRIO_MAX = 12 }; /* "-2147483648" */
+
+static void table_priority(char out[PRIO_MAX], const struct mr_message *msg) {
+	if (msg->flags & MR_MSG_HAS_PRIORITY) {
+		snprintf(out, PRIO_MAX, "%" PRId32, msg->priority);
+	} else {
+		snprintf(out, PRIO_MAX, "-");
+	}
+}
+
 /* The table names the recipient the filter picked (mr_filter_first_recipient). */
 
 static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
 	const uint8_t *only, const struct mr_filter *filter, int64_t now) {
-	size_t id_w = 2, sender_w = 6, rcpt_w = 9, source_w = 6;
+	size_t id_w = 2, sender_w = 6, rcpt_w = 9, source_w = 6, prio_w = 4;
+	/* A PRIO column only when a listed message has a priority: none on
+	 * Postfix, whose table stays as it was. */
+	bool prio = false;
+	char prio_cell[PRIO_MAX];
 	/* Merged sources: which one holds the message, first. */
 	for (size_t o = 0; o < snap->n_origins; o++) {
 		size_t w = text_columns(snap->origins[o]);
@@ -336,6 +353,10 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 		const struct mr_message *msg = &snap->messages[i];
 		size_t w = strlen(msg->id);
 		id_w = w > id_w ? w : id_w;
+		table_priority(prio_cell, msg);
+		w = strlen(prio_cell);
+		prio_w = w > prio_w ? w : prio_w;
+		prio = prio || (msg->flags & MR_MSG_HAS_PRIORITY);
 		table_sender(&cell, msg);
 		w = text_columns(cell.data);
 		sender_w = w > sender_w ? (w < TABLE_MAX_COLUMN ? w : TABLE_MAX_COLUMN) : sender_w;
@@ -357,6 +378,9 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 	pad(&line, "QUEUE", 10);
 	pad(&line, "AGE", 6);
 	pad(&line, "SIZE", 6);
+	if (prio) {
+		pad(&line, "PRIO", prio_w + 2);
+	}
 	pad(&line, "SENDER", sender_w + 2);
 	pad(&line, "RECIPIENT", rcpt_w + 2);
 	pad(&line, "CAUSE", 11);
@@ -380,6 +404,10 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 		pad(&line, mr_queue_name(msg->queue), 10);
 		pad(&line, age, 6);
 		pad(&line, size, 6);
+		if (prio) {
+			table_priority(prio_cell, msg);
+			pad(&line, prio_cell, prio_w + 2);
+		}
 		table_sender(&cell, msg);
 		pad(&line, cell.data, sender_w + 2);
 		struct mr_headline headline =

@@ -11,7 +11,8 @@
  *          that are not UTF-8 become U+FFFD)
  *   csv    RFC 4180, a header row, then one row per recipient; control
  *          characters made visible as on the screen
- *   table  aligned columns for people; untrusted text made visible
+ *   table  aligned columns for people; untrusted text made visible; a PRIO
+ *          column when a message listed has a priority (none on Postfix)
  */
 
 #include <stdbool.h>

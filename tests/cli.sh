@@ -88,8 +88,8 @@ EOF
 ok $? "list --csv: one row per recipient, reasons equal to the JSON's"
 
 run 0 "list --demo (table)" "$MAILROOM" list --demo
-[ "$(wc -l <"$TMP/out")" -eq 301 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *SENDER  *RECIPIENT  *CAUSE  *REASON$'
-ok $? "list table: a header and one line per message"
+[ "$(wc -l <"$TMP/out")" -eq 301 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *PRIO  *SENDER  *RECIPIENT  *CAUSE  *REASON$'
+ok $? "list table: a header (PRIO: the demo is an SQLite queue) and one line per message"
 
 # --- list --filter ------------------------------------------------------------
 # Each filter's messages, next to the same question asked of the whole listing
@@ -155,11 +155,13 @@ for line in open(everything, encoding="utf-8"):
     first = [r for r in m["recipients"] if picked(r)]
     if first:
         want[m["queue_id"]] = first[0]["address"]
-# ID QUEUE AGE SIZE SENDER RECIPIENT [+N] CAUSE REASON: no field before the
-# reason has a blank in it (a long sender pushes its line out of alignment).
-rows = [l.split() for l in open(table, encoding="utf-8").read().splitlines()[1:]]
-got = {f[0]: f[5] for f in rows}
-causes = {f[7] if f[6].startswith("+") else f[6] for f in rows}
+# ID QUEUE AGE SIZE [PRIO] SENDER RECIPIENT [+N] CAUSE REASON: no field before
+# the reason has a blank in it (a long sender pushes its line out of alignment).
+lines = open(table, encoding="utf-8").read().splitlines()
+at = lines[0].split().index("RECIPIENT")
+rows = [l.split() for l in lines[1:]]
+got = {f[0]: f[at] for f in rows}
+causes = {f[at + 2] if f[at + 1].startswith("+") else f[at + 1] for f in rows}
 assert got == want, sorted((k, got.get(k), want.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k))[:5]
 assert causes == {"rate"}, causes
 others = sum(1 for l in open(everything, encoding="utf-8") if json.loads(l)["queue_id"] in want and
@@ -387,6 +389,23 @@ done
 "$MAILROOM" list --json --filter '-prio:>0' "$TMP/pq.jsonl" >"$TMP/all-pq.jsonl" 2>>"$TMP/err"
 [ ! -s "$TMP/none.jsonl" ] && [ "$(wc -l <"$TMP/all-pq.jsonl")" -eq 500 ] && [ ! -s "$TMP/err" ]
 ok $? "prio: on a saved postqueue -j listing: no message has a priority, -prio:>0 takes all 500"
+# The table's PRIO column: each message's priority as the database holds it;
+# none for Postfix, whose table is as it always was.
+run 0 "list (table) of an SQLite queue" "$MAILROOM" list "$TMP/prio.db"
+"$PYTHON" - "$TMP/prio.db" "$TMP/out" >"$TMP/check" 2>&1 <<'EOF'
+import sqlite3, sys
+want = dict(sqlite3.connect(sys.argv[1]).execute("SELECT queue_id, priority FROM message"))
+lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
+assert lines[0].split()[:6] == ["ID", "QUEUE", "AGE", "SIZE", "PRIO", "SENDER"], lines[0]
+got = {f[0]: int(f[4]) for f in (l.split() for l in lines[1:])}
+assert got == want, sorted((k, got.get(k), want.get(k)) for k in set(got) | set(want) if got.get(k) != want.get(k))[:5]
+assert min(got.values()) == -2147483648 and max(got.values()) == 2147483647
+print(len(got), "rows")
+EOF
+okd $? "list table of an SQLite queue: PRIO is each message's priority in the database ($(tail -1 "$TMP/check"))" "$TMP/check"
+run 0 "list (table) of a saved postqueue -j listing" "$MAILROOM" list "$TMP/pq.jsonl"
+[ "$(wc -l <"$TMP/out")" -eq 501 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *SENDER  *RECIPIENT  *CAUSE  *REASON$'
+ok $? "list table of a postqueue -j listing: no PRIO column (Postfix keeps no priority)"
 run 2 "list --filter with a prio: error" "$MAILROOM" list --filter 'queue:hold prio:high' "$TMP/prio.db"
 error_is 'mailroom: list: --filter: column 17: prio: give a number, as in prio:>0 (in "queue:hold prio:high")' \
     "list --filter with a prio: error"

@@ -133,16 +133,71 @@ static void test_csv(void) {
 }
 
 static void test_table(void) {
+	/* The first message's priority (NULL: its source keeps none) and the
+	 * second's; the PRIO column is there when one of them has one. */
+	static const struct {
+		const char *first, *second, *want;
+	} cases[] = {
+		{ "0", NULL,
+			"ID           QUEUE     AGE   SIZE  PRIO  SENDER                "
+			"RECIPIENT              CAUSE      REASON\n"
+			"A8A8E104066  deferred  1h    1.2K  0     shop@contoso-shop.eu  "
+			"greylist@sink.test +1  greylist   450 4.2.0 Greylisted, please try again "
+			"later\n"
+			"MD1          maildrop  10s   300   -     <>\n" },
+		/* Postfix: no priority, no column, the table as it always was */
+		{ NULL, NULL,
+			"ID           QUEUE     AGE   SIZE  SENDER                "
+			"RECIPIENT              CAUSE      REASON\n"
+			"A8A8E104066  deferred  1h    1.2K  shop@contoso-shop.eu  "
+			"greylist@sink.test +1  greylist   450 4.2.0 Greylisted, please try again "
+			"later\n"
+			"MD1          maildrop  10s   300   <>\n" },
+		/* the column as wide as the widest number */
+		{ "-2147483648", "7",
+			"ID           QUEUE     AGE   SIZE  PRIO         SENDER                "
+			"RECIPIENT              CAUSE      REASON\n"
+			"A8A8E104066  deferred  1h    1.2K  -2147483648  shop@contoso-shop.eu  "
+			"greylist@sink.test +1  greylist   450 4.2.0 Greylisted, please try again "
+			"later\n"
+			"MD1          maildrop  10s   300   7            <>\n" },
+		{ NULL, "2147483647",
+			"ID           QUEUE     AGE   SIZE  PRIO        SENDER                "
+			"RECIPIENT              CAUSE      REASON\n"
+			"A8A8E104066  deferred  1h    1.2K  -           shop@contoso-shop.eu  "
+			"greylist@sink.test +1  greylist   450 4.2.0 Greylisted, please try again "
+			"later\n"
+			"MD1          maildrop  10s   300   2147483647  <>\n" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_snapshot *snap = sample();
+		const char *given[2] = { cases[i].first, cases[i].second };
+		for (size_t k = 0; k < 2; k++) {
+			struct mr_message *m = &snap->messages[k];
+			m->flags = given[k] ? MR_MSG_HAS_PRIORITY : 0;
+			m->priority = given[k] ? (int32_t)strtol(given[k], NULL, 10) : 0;
+		}
+		char *got = capture(MR_EXPORT_TABLE, snap);
+		T_STR(got, cases[i].want, "table, priorities %s and %s",
+			cases[i].first ? cases[i].first : "none",
+			cases[i].second ? cases[i].second : "none");
+		free(got);
+		mr_snapshot_destroy(snap);
+	}
+	/* Only the messages listed count: the one with a priority filtered out,
+	 * no column. */
 	struct mr_snapshot *snap = sample();
-	char *got = capture(MR_EXPORT_TABLE, snap);
-	T_STR(got,
-		"ID           QUEUE     AGE   SIZE  SENDER                "
-		"RECIPIENT              CAUSE      REASON\n"
-		"A8A8E104066  deferred  1h    1.2K  shop@contoso-shop.eu  "
-		"greylist@sink.test +1  greylist   450 4.2.0 Greylisted, please try again later\n"
-		"MD1          maildrop  10s   300   <>\n",
-		"table");
-	free(got);
+	uint8_t only[2] = { 0, 1 };
+	char *data = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&data, &len);
+	mr_export_snapshot(out, MR_EXPORT_TABLE, "sqlite:q.db", snap, only, NULL, 1795435200);
+	fclose(out);
+	T_STR(data,
+		"ID   QUEUE     AGE   SIZE  SENDER  RECIPIENT  CAUSE      REASON\n"
+		"MD1  maildrop  10s   300   <>\n",
+		"table of the message without a priority only");
+	free(data);
 	mr_snapshot_destroy(snap);
 }
 
