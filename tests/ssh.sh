@@ -141,7 +141,7 @@ print(" ".join(f"{k}:{c[k]}" for k in sorted(c)))'
 }
 act hold cat:greylisting
 okd $? "act hold cat:greylisting over SSH" "$TMP/err"
-grep -q "hold: 4 done, 0 not found, 0 failed" "$TMP/out"
+grep -q "hold: 4 done, 0 delivered, 0 not found, 0 failed" "$TMP/out"
 okd $? "hold: 4 done" "$TMP/out"
 [ "$(queue_of)" = "deferred:1 hold:4" ]
 ok $? "the remote queue has the 4 held ($(queue_of))"
@@ -163,7 +163,7 @@ grep -q "delete: 1 done" "$TMP/out" && ! /usr/sbin/postqueue -c "$LAB_CONFIG" -j
 okd $? "act delete $one over SSH: gone from the server's queue" "$TMP/out"
 # Requeued mail goes through pickup again and gets new ids.
 act requeue cat:greylisting
-grep -Eq "requeue: [1-9][0-9]* done, 0 not found, 0 failed" "$TMP/out"
+grep -Eq "requeue: [1-9][0-9]* done, 0 delivered, 0 not found, 0 failed" "$TMP/out"
 okd $? "act requeue over SSH: $(tail -1 "$TMP/out")" "$TMP/out"
 
 fails_with() { # WHAT TEXT COMMAND...: exit 1 and TEXT on stderr
@@ -389,7 +389,7 @@ lab_before=$(sessions "$SSHLAB_LOG") jump_before=$(sessions "$TMP/jump/sshd.log"
 "$MAILROOM" act hold --yes --filter "source:lab* queue:deferred" "$REMOTE" "$LAB2" >"$TMP/out" 2>"$TMP/err"
 okd $? "act hold --filter 'source:lab* queue:deferred' on two hosts" "$TMP/err"
 n_held=$(grep -c "^lab$LAB_CONFIG	[0-9A-Za-z]*	done\$" "$TMP/out")
-[ "$n_held" -gt 0 ] && grep -q "^hold: $n_held done, 0 not found, 0 failed\$" "$TMP/out" && ! grep -q "^jumphost" "$TMP/out"
+[ "$n_held" -gt 0 ] && grep -q "^hold: $n_held done, 0 delivered, 0 not found, 0 failed\$" "$TMP/out" && ! grep -q "^jumphost" "$TMP/out"
 okd $? "hold: $n_held done, every one on lab, none on jumphost" "$TMP/out"
 lab_delta=$(($(sessions "$SSHLAB_LOG") - lab_before))
 jump_delta=$(($(sessions "$TMP/jump/sshd.log") - jump_before))
