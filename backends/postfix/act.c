@@ -56,41 +56,10 @@ static bool in_set(struct mr_strpool *pool, const struct mr_ptrmap *set, const c
 	return mr_ptrmap_get(set, mr_strpool_intern(pool, id, strlen(id))) != UINT32_MAX;
 }
 
-/* The fresh listing by queue id: a bulk action on thousands of ids in a
- * large queue must not search the listing once per id. */
-struct listing {
-	const struct mr_snapshot *snap; /* NULL: the listing failed */
-	struct mr_strpool *ids;
-	struct mr_ptrmap index;
-};
-
-static void listing_init(struct listing *l, const struct mr_snapshot *snap) {
-	l->snap = snap;
-	l->ids = mr_strpool_create();
-	mr_ptrmap_init(&l->index);
-	for (size_t i = 0; snap && i < snap->n_messages; i++) {
-		const char *id = snap->messages[i].id;
-		mr_ptrmap_put(&l->index, mr_strpool_intern(l->ids, id, strlen(id)), (uint32_t)i);
-	}
-}
-
-static void listing_finish(struct listing *l) {
-	mr_ptrmap_finish(&l->index);
-	mr_strpool_destroy(l->ids);
-}
-
-static const struct mr_message *find(struct listing *l, const char *id) {
-	if (l->snap == NULL) {
-		return NULL;
-	}
-	uint32_t i = mr_ptrmap_get(&l->index, mr_strpool_intern(l->ids, id, strlen(id)));
-	return i == UINT32_MAX ? NULL : &l->snap->messages[i];
-}
-
 /* One id's outcome, from what postsuper said and what the queue shows now. */
 static void judge(struct mr_action_report *report, enum mr_action action, const char *id, bool said,
-	struct listing *after, const char *run_error, const char *new_id) {
-	const struct mr_message *now = find(after, id);
+	struct pf_listing *after, const char *run_error, const char *new_id) {
+	const struct mr_message *now = pf_listing_find(after, id);
 	bool listed = now != NULL;
 	bool held = listed && now->queue == MR_QUEUE_HOLD;
 	if (after->snap == NULL) {
@@ -279,8 +248,8 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 			list_error = NULL;
 		}
 	}
-	struct listing listing;
-	listing_init(&listing, after);
+	struct pf_listing listing;
+	pf_listing_init(&listing, after);
 	struct mr_ptrmap done;
 	mr_ptrmap_init(&done);
 	if (req->action != MR_ACTION_RETRY) {
@@ -293,7 +262,7 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 		free(new_ids[i]);
 	}
 	mr_ptrmap_finish(&done);
-	listing_finish(&listing);
+	pf_listing_finish(&listing);
 	free(new_ids);
 	mr_snapshot_destroy(after);
 	free(list_error);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "backend.h"
+#include "ptrmap.h"
 #include "transport.h"
 
 enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_POSTCONF, PF_POSTKICK, PF_TOOL_COUNT };
@@ -61,6 +62,17 @@ bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr
 
 /* A fresh listing into snap (not finished); false with a message. */
 bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause);
+
+/* A listing by queue id (listing.c); snap NULL: a listing that failed, in
+ * which nothing is found. */
+struct pf_listing {
+	const struct mr_snapshot *snap;
+	struct mr_strpool *ids;
+	struct mr_ptrmap index;
+};
+void pf_listing_init(struct pf_listing *l, const struct mr_snapshot *snap);
+void pf_listing_finish(struct pf_listing *l);
+const struct mr_message *pf_listing_find(struct pf_listing *l, const char *id);
 
 void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report);
