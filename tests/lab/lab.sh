@@ -11,6 +11,10 @@
 #   lab_send DIR SENDER RCPT...        submits one small message with sendmail
 #   lab_wait_queue DIR COUNT [QUEUE] [TIMEOUT]
 #                                      waits for exactly COUNT queued messages
+#   lab_ids DIR RCPT [QUEUE [COUNT TIMEOUT]]
+#                                      ids of the messages to RCPT, one a line;
+#                                      with COUNT, waits until there are COUNT
+#   lab_queue_of DIR ID                the queue ID is in, or "gone"
 #   lab_reload DIR                     postfix reload, and waits until the old
 #                                      daemons are gone
 #   lab_route DIR DOMAIN sink|refused|tarpit
@@ -377,10 +381,26 @@ lab_wait_queue() {
     lab_tool wait-queue "$lab_sbin/postqueue" "$lab_d/etc" "$2" "${3:-}" "${4:-60}"
 }
 
+lab_ids() {
+    [ $# -eq 2 ] || [ $# -eq 3 ] || [ $# -eq 5 ] ||
+        { echo "usage: lab_ids DIR RCPT [QUEUE [COUNT TIMEOUT]]" >&2; return 2; }
+    lab_d=$(lab_dir "$1") || return 1
+    shift
+    lab_tool ids "$lab_sbin/postqueue" "$lab_d/etc" "$1" "${2:-}" ${3:+"$3"} ${4:+"$4"}
+}
+
+lab_queue_of() {
+    [ $# -eq 2 ] || { echo "usage: lab_queue_of DIR ID" >&2; return 2; }
+    lab_d=$(lab_dir "$1") || return 1
+    lab_tool queue-of "$lab_sbin/postqueue" "$lab_d/etc" "$2"
+}
+
 # lab_reload DIR: postfix reload. Every daemon of the instance ends after
 # its current task and the next request starts a fresh one with the new
-# configuration; until the old ones are gone, one of them (qmgr with its
-# resolver) may still route mail the old way, so they are waited for (10 s).
+# configuration; until the old qmgr and trivial-rewrite are gone they may
+# still route mail the old way, and an old flush may still answer, so those
+# are waited for (10 s). A delivery agent in the middle of a delivery (to the
+# tarpit: minutes) is not: it routes nothing.
 lab_reload() {
     [ $# -eq 1 ] || { echo "usage: lab_reload DIR" >&2; return 2; }
     lab_d=$(lab_dir "$1") || return 1
@@ -394,6 +414,7 @@ lab_reload() {
     for lab_p in $lab_old; do
         lab_pid=${lab_p%%:*}
         [ "$lab_pid" = "$lab_master" ] && continue
+        case ${lab_p#*:} in qmgr | trivial-rewrite | flush) ;; *) continue ;; esac
         while kill -0 "$lab_pid" 2>/dev/null; do
             lab_i=$((lab_i + 1))
             if [ "$lab_i" -gt 200 ]; then
