@@ -3,7 +3,8 @@
  * tests/postfix.sh starts and fills: 3 messages to greylist@sink.test, 1 to
  * full@sink.test, 1 to user@refused.test, 1 to greylist@ and full@sink.test,
  * 1 to user@tarpit.test (greeting timeout), all deferred, and one bounce. Every action is checked
- * in a fresh listing.
+ * in a fresh listing. tests/postfix.sh itself retries mail that can be delivered, and with the
+ * flush service off.
  *
  *   test_postfix CONFIG_DIR
  *   test_postfix --unprivileged sudo|refused CONFIG_DIR   (as another user)
@@ -329,8 +330,10 @@ int main(int argc, char **argv) {
 	act(MR_ACTION_RELEASE, released, 2, (enum mr_outcome[]){ MR_OUTCOME_DONE, MR_OUTCOME_DONE },
 		NULL, "release the batch");
 
+	/* Still refused: tried at once, and deferred again. */
 	act(MR_ACTION_RETRY, (const char *[]){ refused }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
-		NULL, "retry now");
+		(const char *[]){ "tried, deferred again" }, "retry now");
+	T_STR(queue_now(refused), "deferred", "retry now: deferred again");
 	act(MR_ACTION_RETRY, (const char *[]){ "B0GUS000000" }, 1,
 		(enum mr_outcome[]){ MR_OUTCOME_NOT_FOUND }, NULL, "retry a vanished id");
 
@@ -368,12 +371,9 @@ int main(int argc, char **argv) {
 	mr_buf_finish(&body);
 
 	/* Expired and retried now: returned to the sender, then in the log. */
-	struct mr_action_request now = {
-		.action = MR_ACTION_RETRY, .ids = (const char *[]){ full }, .n_ids = 1
-	};
-	struct mr_action_report retried;
-	mr_source_act(src, &now, &retried);
-	mr_action_report_finish(&retried);
+	act(MR_ACTION_RETRY, (const char *[]){ full }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
+		(const char *[]){ "returned to the sender: 452 4.2.2 Mailbox full" },
+		"retry expired mail");
 	check_returned(full);
 
 	struct mr_action_request prio = {
