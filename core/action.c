@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "xalloc.h"
 
 static const struct mr_action_info action_infos[MR_ACTION_COUNT] = {
@@ -19,6 +20,7 @@ static const struct mr_action_info action_infos[MR_ACTION_COUNT] = {
 
 static const char *const outcome_names[MR_OUTCOME_COUNT] = {
 	[MR_OUTCOME_DONE] = "done",
+	[MR_OUTCOME_DELIVERED] = "delivered",
 	[MR_OUTCOME_NOT_FOUND] = "not found",
 	[MR_OUTCOME_FAILED] = "failed",
 };
@@ -39,6 +41,10 @@ bool mr_action_parse(const char *name, enum mr_action *action) {
 
 const char *mr_outcome_name(enum mr_outcome outcome) {
 	return (unsigned)outcome < MR_OUTCOME_COUNT ? outcome_names[outcome] : "?";
+}
+
+bool mr_outcome_succeeded(enum mr_outcome outcome) {
+	return outcome == MR_OUTCOME_DONE || outcome == MR_OUTCOME_DELIVERED;
 }
 
 void mr_action_report_init(struct mr_action_report *report, enum mr_action action) {
@@ -88,6 +94,24 @@ struct mr_action_result *mr_action_report_append(
 	copy->new_id = result->new_id ? mr_xstrdup(result->new_id) : NULL;
 	copy->origin = result->origin;
 	return copy;
+}
+
+bool mr_action_report_succeeded(const struct mr_action_report *report) {
+	size_t succeeded = 0;
+	for (int o = 0; o < MR_OUTCOME_COUNT; o++) {
+		succeeded += mr_outcome_succeeded((enum mr_outcome)o) ? report->counts[o] : 0;
+	}
+	return succeeded == report->n_results;
+}
+
+char *mr_action_report_tally(const struct mr_action_report *report) {
+	struct mr_buf tally;
+	mr_buf_init(&tally);
+	for (int o = 0; o < MR_OUTCOME_COUNT; o++) {
+		mr_buf_printf(&tally, "%s%zu %s", o ? ", " : "", report->counts[o],
+			mr_outcome_name((enum mr_outcome)o));
+	}
+	return mr_buf_steal(&tally);
 }
 
 const struct mr_action_result *mr_action_report_find(

@@ -45,14 +45,24 @@ struct mr_action_request {
 	size_t n_ids;
 };
 
+/*
+ * One true outcome per id. DELIVERED is for "retry now" only: after the
+ * attempt the message left the queue (a source that cannot tell a delivery
+ * from a bounce says so in the detail); mail that was tried and is still
+ * queued, or was returned to the sender, is DONE with a detail saying which.
+ */
 enum mr_outcome {
 	MR_OUTCOME_DONE,
+	MR_OUTCOME_DELIVERED, /* retried, and it left the queue */
 	MR_OUTCOME_NOT_FOUND, /* the id is not (or no longer) in the queue */
 	MR_OUTCOME_FAILED,
 	MR_OUTCOME_COUNT
 };
 
+/* "done", "delivered", "not found", "failed". */
 const char *mr_outcome_name(enum mr_outcome outcome);
+/* Whether the action did what was asked: done or delivered. */
+bool mr_outcome_succeeded(enum mr_outcome outcome);
 
 struct mr_action_result {
 	char *id;
@@ -80,6 +90,11 @@ struct mr_action_result *mr_action_report_add(struct mr_action_report *report, c
 /* Appends a copy of a result (from another report). */
 struct mr_action_result *mr_action_report_append(
 	struct mr_action_report *report, const struct mr_action_result *result);
+/* Whether every result succeeded (mr_outcome_succeeded). */
+bool mr_action_report_succeeded(const struct mr_action_report *report);
+/* "N done, N delivered, N not found, N failed": every outcome, always in
+ * this order, so that a script can read the counts by position. */
+char *mr_action_report_tally(const struct mr_action_report *report);
 /* The result for id, or NULL. */
 const struct mr_action_result *mr_action_report_find(
 	const struct mr_action_report *report, const char *id);

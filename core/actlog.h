@@ -8,8 +8,10 @@
  *
  *   time (UTC)  user  source  action  outcomes  ids
  *   2026-11-23T15:10:02Z  alice  postfix:  hold  done 2, not found 1  A1B2C3 D4E5F6 X9Y8=not-found
+ *   2026-11-23T15:12:40Z  alice  postfix:  retry  done 1, delivered 1  A1B2C3 F7E6=delivered
  *
- * An id that was not done carries its outcome after "="; a requeued id its
+ * The outcomes that occurred are counted in mr_outcome order. An id that was
+ * not done carries its outcome after "=" (delivered too); a requeued id its
  * new id after ">".
  */
 

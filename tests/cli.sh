@@ -419,7 +419,7 @@ sel='cat:rate-limited domain:gmail.com queue:deferred'
 "$MAILROOM" list --json --filter "$sel" "$TMP/act.db" >"$TMP/before.jsonl"
 run 0 "act hold --filter" "$MAILROOM" act hold --filter "$sel" "$TMP/act.db"
 held=$(wc -l <"$TMP/before.jsonl")
-[ "$held" -gt 0 ] && [ "$(tail -1 "$TMP/out")" = "hold: $held done, 0 not found, 0 failed" ] &&
+[ "$held" -gt 0 ] && [ "$(tail -1 "$TMP/out")" = "hold: $held done, 0 delivered, 0 not found, 0 failed" ] &&
     [ "$(grep -c '	done$' "$TMP/out")" -eq "$held" ]
 ok $? "act hold: one 'done' line per message and the count ($held)"
 "$MAILROOM" list --json --filter 'queue:hold' "$TMP/act.db" >"$TMP/held.jsonl"
@@ -439,7 +439,7 @@ ok $? "act hold: one line in actions.log: time, user, source, action, outcomes, 
 first=$("$PYTHON" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["queue_id"])' "$TMP/before.jsonl")
 run 1 "act hold: ids, one gone" "$MAILROOM" act hold "$first" NOSUCH1 "$TMP/act.db"
 grep -q "^$first	done	was already on hold$" "$TMP/out" && grep -q '^NOSUCH1	not found	' "$TMP/out" &&
-    [ "$(tail -1 "$TMP/out")" = "hold: 1 done, 1 not found, 0 failed" ]
+    [ "$(tail -1 "$TMP/out")" = "hold: 1 done, 0 delivered, 1 not found, 0 failed" ]
 ok $? "act hold by id: one already held (said so), one not in the queue"
 tail -1 "$log" | grep -q 'NOSUCH1=not-found'
 ok $? "act: the outcomes of ids not done are in actions.log"

@@ -140,7 +140,7 @@ sel='cat:rate-limited queue:deferred'
 "$MAILROOM" list --json --filter "$sel" "$Q1" "$Q3" >"$TMP/sel.jsonl"
 n_sel=$(wc -l <"$TMP/sel.jsonl")
 run 0 "act hold --filter on two" "$MAILROOM" act hold --filter "$sel" "$Q1" "$Q3"
-[ "$n_sel" -gt 0 ] && [ "$(tail -1 "$TMP/out")" = "hold: $n_sel done, 0 not found, 0 failed" ] &&
+[ "$n_sel" -gt 0 ] && [ "$(tail -1 "$TMP/out")" = "hold: $n_sel done, 0 delivered, 0 not found, 0 failed" ] &&
     [ "$(grep -c '^mx1/queue\.db	[0-9A-Za-z]*	done$' "$TMP/out")" -gt 0 ] &&
     [ "$(grep -c '^relay\.db	[0-9A-Za-z]*	done$' "$TMP/out")" -gt 0 ]
 ok $? "act hold: $n_sel done, each line naming its source"

@@ -328,6 +328,106 @@ else
     ok 1 "$TEST_POSTFIX: not found or not executable"
 fi
 
+# --- retry now: what each attempt did --------------------------------------------
+# Mail to later.test is refused until lab_route sends it to the sink: then a
+# retry delivers user@ and returns nouser@ to the sender. With the flush
+# service off, postqueue -i itself fails. The real binary, the real Postfix.
+RETRY_STATE=$TMP/retry-state
+# retry ID...: mailroom act retry on the lab; output in $TMP/out, status in $rc
+retry() {
+    XDG_STATE_HOME=$RETRY_STATE "$MAILROOM" act retry "$@" "postfix:$LAB_CONFIG" \
+        >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+}
+# field ID N: the Nth tab-separated field of ID's outcome line
+field() { awk -F'\t' -v id="$1" -v f="$2" '$1 == id { print $f }' "$TMP/out"; }
+# queue_of ID: where postqueue -j shows ID, or "gone"
+queue_of() { lab_queue_of "$TMP/lab" "$1"; }
+# elapsed START: seconds since START (date +%s.%N), to one decimal
+elapsed() { "$PYTHON" -c 'import sys, time; print("%.1f" % (time.time() - float(sys.argv[1])))' "$1"; }
+
+sent=0
+for rcpt in user@later.test user@later.test nouser@later.test; do
+    lab_send "$TMP/lab" "$S" "$rcpt" 2>>"$TMP/err" && sent=$((sent + 1))
+done
+lab_ids "$TMP/lab" user@later.test deferred 2 30 >"$TMP/ids" 2>>"$TMP/err"
+A1=$(sed -n 1p "$TMP/ids")
+A2=$(sed -n 2p "$TMP/ids")
+N1=$(lab_ids "$TMP/lab" nouser@later.test deferred 1 30 2>>"$TMP/err")
+G1=$(lab_ids "$TMP/lab" greylist@sink.test deferred | sed -n 1p)
+[ "$sent" -eq 3 ] && [ -n "$A1" ] && [ -n "$A2" ] && [ -n "$N1" ] && [ -n "$G1" ]
+okd $? "3 messages to later.test deferred (connection refused), a greylisted one too" "$TMP/err"
+echo "# user@later.test: $A1 $A2, nouser@later.test: $N1, greylist@sink.test: $G1"
+
+# (b) The flush service off: postqueue -i fails, and says why in its own words.
+lab_flush "$TMP/lab" off 2>"$TMP/err"
+okd $? "lab: the flush service taken out of master.cf" "$TMP/err"
+/usr/sbin/postqueue -c "$LAB_CONFIG" -i "$A1" >/dev/null 2>"$TMP/pq.err"
+pq_said=$(tail -n 1 "$TMP/pq.err" | sed 's/^postqueue: fatal: //')
+[ -n "$pq_said" ]
+ok $? "postqueue -i itself fails without flush: '$pq_said'"
+retry "$A1"
+is "$rc" 1 "flush off: act retry exits 1"
+is "$(field "$A1" 2)" "failed" "flush off: $A1 failed"
+has "$(field "$A1" 3)" "$pq_said" "flush off: the detail is postqueue's own error"
+is "$(queue_of "$A1")" "deferred" "flush off: $A1 is still deferred (postqueue -j)"
+# (d) One batch, every id its own outcome: the first error stops nothing.
+retry "$A1" B0GUS000000 "$A2"
+is "$(tail -n 1 "$TMP/out")" "retry: 0 done, 0 delivered, 1 not found, 2 failed" \
+    "flush off, a batch of 3: the summary counts each id"
+is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" \
+    "$A1 failed/B0GUS000000 not found/$A2 failed/" "flush off, a batch of 3: each id in order"
+has "$(field "$A2" 3)" "$pq_said" "flush off: the last id has postqueue's own error too"
+lab_flush "$TMP/lab" on 2>"$TMP/err"
+okd $? "lab: the flush service back" "$TMP/err"
+
+# (a) Deliverable now: retried, delivered, gone.
+lab_route "$TMP/lab" later.test sink 2>"$TMP/err"
+okd $? "lab: later.test now goes to the sink" "$TMP/err"
+start=$(date +%s.%N)
+retry "$A1"
+echo "# act retry $A1: $(elapsed "$start") s"
+is "$rc" 0 "deliverable: act retry exits 0"
+is "$(field "$A1" 2)" "delivered" "deliverable: $A1 delivered"
+is "$(tail -n 1 "$TMP/out")" "retry: 0 done, 1 delivered, 0 not found, 0 failed" \
+    "deliverable: the summary line counts all four outcomes"
+is "$(queue_of "$A1")" "gone" "deliverable: $A1 is gone from postqueue -j"
+grep -q "$(printf '^accepted\t%s\tuser@later.test\t' "$S")" "$LAB_SINK_LOG"
+ok $? "deliverable: the sink accepted it"
+is "$(tail -n 1 "$RETRY_STATE/mailroom/actions.log" | cut -f4-6)" \
+    "$(printf 'retry\tdelivered 1\t%s=delivered' "$A1")" "deliverable: actions.log counts it delivered"
+
+# (c) An id that is not queued.
+retry B0GUS000000
+is "$rc" 1 "an id not queued: act retry exits 1"
+is "$(field B0GUS000000 2)" "not found" "an id not queued: not found"
+
+# (d) A batch of everything: delivered, not found, returned to the sender,
+# deferred again, on hold.
+XDG_STATE_HOME=$RETRY_STATE "$MAILROOM" act hold "$G1" "postfix:$LAB_CONFIG" >"$TMP/err" 2>&1
+okd $? "$G1 held" "$TMP/err"
+G2=$(lab_ids "$TMP/lab" greylist@sink.test deferred | sed -n 1p)
+start=$(date +%s.%N)
+retry "$A2" B0GUS000000 "$N1" "$G2" "$G1"
+echo "# act retry of 5: $(elapsed "$start") s"
+sed 's/^/#   /' "$TMP/out"
+is "$rc" 1 "a batch of 5: act retry exits 1 (not all done or delivered)"
+is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" \
+    "$A2 delivered/B0GUS000000 not found/$N1 done/$G2 done/$G1 failed/" \
+    "a batch of 5: each id its own outcome, in order"
+has "$(field "$N1" 3)" "returned to the sender: 550 5.1.1 User unknown" \
+    "a batch of 5: nouser@ returned to the sender, with the reason"
+has "$(field "$G2" 3)" "deferred again" "a batch of 5: greylisted mail tried and deferred again"
+is "$(field "$G1" 3)" "on hold: release it first" "a batch of 5: held mail is not retried"
+is "$(tail -n 1 "$TMP/out")" "retry: 2 done, 1 delivered, 1 not found, 1 failed" \
+    "a batch of 5: the summary line"
+is "$(queue_of "$A2")/$(queue_of "$N1")/$(queue_of "$G2")/$(queue_of "$G1")" \
+    "gone/gone/deferred/hold" "a batch of 5: postqueue -j agrees"
+is "$(tail -n 1 "$RETRY_STATE/mailroom/actions.log" | cut -f5)" \
+    "done 2, delivered 1, not found 1, failed 1" "a batch of 5: actions.log counts each outcome"
+XDG_STATE_HOME=$RETRY_STATE "$MAILROOM" act release "$G1" "postfix:$LAB_CONFIG" >"$TMP/err" 2>&1
+okd $? "$G1 released" "$TMP/err"
+
 # --- long queue ids ---------------------------------------------------------------
 # enable_long_queue_ids: new messages get ids like 4jXzH44BMWz81Sm (FACTS §4).
 /usr/sbin/postconf -c "$LAB_CONFIG" -e enable_long_queue_ids=yes >"$TMP/err" 2>&1 &&

@@ -141,7 +141,7 @@ print(" ".join(f"{k}:{c[k]}" for k in sorted(c)))'
 }
 act hold cat:greylisting
 okd $? "act hold cat:greylisting over SSH" "$TMP/err"
-grep -q "hold: 4 done, 0 not found, 0 failed" "$TMP/out"
+grep -q "hold: 4 done, 0 delivered, 0 not found, 0 failed" "$TMP/out"
 okd $? "hold: 4 done" "$TMP/out"
 [ "$(queue_of)" = "deferred:1 hold:4" ]
 ok $? "the remote queue has the 4 held ($(queue_of))"
@@ -163,8 +163,31 @@ grep -q "delete: 1 done" "$TMP/out" && ! /usr/sbin/postqueue -c "$LAB_CONFIG" -j
 okd $? "act delete $one over SSH: gone from the server's queue" "$TMP/out"
 # Requeued mail goes through pickup again and gets new ids.
 act requeue cat:greylisting
-grep -Eq "requeue: [1-9][0-9]* done, 0 not found, 0 failed" "$TMP/out"
+grep -Eq "requeue: [1-9][0-9]* done, 0 delivered, 0 not found, 0 failed" "$TMP/out"
 okd $? "act requeue over SSH: $(tail -1 "$TMP/out")" "$TMP/out"
+
+# Retry over SSH, judged by the remote listings: mail that can be delivered
+# now is delivered and gone, an id that is not queued is not found.
+lab_send "$TMP/lab" "$S" user@later.test 2>"$TMP/err" &&
+    lab_send "$TMP/lab" "$S" user@later.test 2>>"$TMP/err" &&
+    lab_ids "$TMP/lab" user@later.test deferred 2 30 >"$TMP/later.ids" 2>>"$TMP/err" &&
+    lab_route "$TMP/lab" later.test sink 2>>"$TMP/err"
+okd $? "two messages to later.test deferred, then later.test routed to the sink" "$TMP/err"
+L1=$(sed -n 1p "$TMP/later.ids") L2=$(sed -n 2p "$TMP/later.ids")
+# field ID N: the Nth tab-separated field of ID's outcome line
+field() { awk -F'\t' -v id="$1" -v f="$2" '$1 == id { print $f }' "$TMP/out"; }
+"$MAILROOM" act retry "$L1" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+is "$?" 0 "act retry $L1 over SSH: exit 0"
+sed 's/^/#   /' "$TMP/out"
+is "$(field "$L1" 2)" "delivered" "act retry over SSH: $L1 delivered"
+is "$(tail -n 1 "$TMP/out")" "retry: 0 done, 1 delivered, 0 not found, 0 failed" \
+    "act retry over SSH: the summary line"
+is "$(lab_queue_of "$TMP/lab" "$L1")" "gone" "act retry over SSH: $L1 gone from the server's queue"
+"$MAILROOM" act retry B0GUS000000 "$L2" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+is "$?" 1 "act retry of an id not queued and one deliverable over SSH: exit 1"
+is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" "B0GUS000000 not found/$L2 delivered/" \
+    "act retry over SSH: not found, then delivered"
+is "$(lab_queue_of "$TMP/lab" "$L2")" "gone" "act retry over SSH: $L2 gone from the server's queue"
 
 fails_with() { # WHAT TEXT COMMAND...: exit 1 and TEXT on stderr
     fw_what=$1 fw_text=$2
@@ -389,7 +412,7 @@ lab_before=$(sessions "$SSHLAB_LOG") jump_before=$(sessions "$TMP/jump/sshd.log"
 "$MAILROOM" act hold --yes --filter "source:lab* queue:deferred" "$REMOTE" "$LAB2" >"$TMP/out" 2>"$TMP/err"
 okd $? "act hold --filter 'source:lab* queue:deferred' on two hosts" "$TMP/err"
 n_held=$(grep -c "^lab$LAB_CONFIG	[0-9A-Za-z]*	done\$" "$TMP/out")
-[ "$n_held" -gt 0 ] && grep -q "^hold: $n_held done, 0 not found, 0 failed\$" "$TMP/out" && ! grep -q "^jumphost" "$TMP/out"
+[ "$n_held" -gt 0 ] && grep -q "^hold: $n_held done, 0 delivered, 0 not found, 0 failed\$" "$TMP/out" && ! grep -q "^jumphost" "$TMP/out"
 okd $? "hold: $n_held done, every one on lab, none on jumphost" "$TMP/out"
 lab_delta=$(($(sessions "$SSHLAB_LOG") - lab_before))
 jump_delta=$(($(sessions "$TMP/jump/sshd.log") - jump_before))

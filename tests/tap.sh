@@ -6,6 +6,9 @@
 #   run STATUS NAME CMD...
 #                    runs CMD (stdout in $TMP/out, stderr in $TMP/err) and
 #                    checks that it exits with STATUS
+#   is GOT WANT NAME one check that GOT equals WANT; both shown when not
+#   has GOT WORDS NAME
+#                    one check that GOT contains WORDS; both shown when not
 #   tap_end          prints the plan; its status is the suite's
 n=0
 failed=0
@@ -17,6 +20,16 @@ ok() {
         echo "not ok $n - $2"
         failed=$((failed + 1))
     fi
+}
+is() {
+    [ "$1" = "$2" ]
+    ok $? "$3"
+    [ "$1" = "$2" ] || printf '#   got  %s\n#   want %s\n' "$1" "$2"
+}
+has() {
+    case $1 in *"$2"*) has_status=0 ;; *) has_status=1 ;; esac
+    ok $has_status "$3"
+    [ $has_status -eq 0 ] || printf '#   got  %s\n#   want it to contain %s\n' "$1" "$2"
 }
 tap_end() {
     echo "1..$n"

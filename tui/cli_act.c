@@ -24,7 +24,9 @@ static const char act_usage[] =
 	"actions: retry hold release delete requeue expire priority-up priority-down\n"
 	"A SOURCE is scheme:location (postfix:, sqlite:PATH) or a path; the other\n"
 	"arguments are queue ids. Destructive actions (delete, expire) ask first, or\n"
-	"need --yes when there is no terminal to ask on.\n";
+	"need --yes when there is no terminal to ask on. Each id gets one outcome: done,\n"
+	"delivered (retried and gone from the queue), not found or failed; the exit\n"
+	"status is 0 only when every one is done or delivered.\n";
 
 /* What was asked for, as the command line said it. */
 struct act_args {
@@ -197,7 +199,7 @@ static bool confirmed(const struct act_args *a, const char *source, size_t n, co
 }
 
 /* A line per id ("ID outcome detail"); with several sources the source's
- * label first. */
+ * label first. Then the count of each outcome, all four. */
 static void print_report(const struct act_args *a, const struct mr_snapshot *snap,
 	const struct mr_action_report *report) {
 	for (size_t i = 0; i < report->n_results; i++) {
@@ -217,9 +219,9 @@ static void print_report(const struct act_args *a, const struct mr_snapshot *sna
 		}
 		putchar('\n');
 	}
-	printf("%s: %zu done, %zu not found, %zu failed\n", a->action_name,
-		report->counts[MR_OUTCOME_DONE], report->counts[MR_OUTCOME_NOT_FOUND],
-		report->counts[MR_OUTCOME_FAILED]);
+	char *tally = mr_action_report_tally(report);
+	printf("%s: %s\n", a->action_name, tally);
+	free(tally);
 }
 
 static void log_action(const struct mr_source *src, const struct mr_action_report *report) {
@@ -329,9 +331,9 @@ int cli_act(int argc, char **argv) {
 		}
 		print_report(&a, snap, &report);
 		log_action(src, &report);
-		status = report.counts[MR_OUTCOME_DONE] == report.n_results && !partial
-				 ? MR_EXIT_OK
-				 : MR_EXIT_FAILED;
+		/* 0 only when each message was done or delivered. */
+		status = mr_action_report_succeeded(&report) && !partial ? MR_EXIT_OK
+									 : MR_EXIT_FAILED;
 		mr_action_report_finish(&report);
 	}
 	free(some);

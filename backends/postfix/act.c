@@ -1,8 +1,8 @@
 /*
  * Actions on Postfix: postsuper with the ids on standard input ("-"), whose
  * per-id lines on standard error say what it did (it exits 0 even when
- * nothing matched), and postqueue -i for "retry now" (silent, also for ids
- * that are gone). Every outcome is then checked against a fresh listing.
+ * nothing matched); every outcome is then checked against a fresh listing.
+ * "Retry now" is postqueue -i, with its own judgement (retry_now.c).
  */
 
 #include <stdlib.h>
@@ -56,41 +56,10 @@ static bool in_set(struct mr_strpool *pool, const struct mr_ptrmap *set, const c
 	return mr_ptrmap_get(set, mr_strpool_intern(pool, id, strlen(id))) != UINT32_MAX;
 }
 
-/* The fresh listing by queue id: a bulk action on thousands of ids in a
- * large queue must not search the listing once per id. */
-struct listing {
-	const struct mr_snapshot *snap; /* NULL: the listing failed */
-	struct mr_strpool *ids;
-	struct mr_ptrmap index;
-};
-
-static void listing_init(struct listing *l, const struct mr_snapshot *snap) {
-	l->snap = snap;
-	l->ids = mr_strpool_create();
-	mr_ptrmap_init(&l->index);
-	for (size_t i = 0; snap && i < snap->n_messages; i++) {
-		const char *id = snap->messages[i].id;
-		mr_ptrmap_put(&l->index, mr_strpool_intern(l->ids, id, strlen(id)), (uint32_t)i);
-	}
-}
-
-static void listing_finish(struct listing *l) {
-	mr_ptrmap_finish(&l->index);
-	mr_strpool_destroy(l->ids);
-}
-
-static const struct mr_message *find(struct listing *l, const char *id) {
-	if (l->snap == NULL) {
-		return NULL;
-	}
-	uint32_t i = mr_ptrmap_get(&l->index, mr_strpool_intern(l->ids, id, strlen(id)));
-	return i == UINT32_MAX ? NULL : &l->snap->messages[i];
-}
-
 /* One id's outcome, from what postsuper said and what the queue shows now. */
 static void judge(struct mr_action_report *report, enum mr_action action, const char *id, bool said,
-	struct listing *after, const char *run_error, const char *new_id) {
-	const struct mr_message *now = find(after, id);
+	struct pf_listing *after, const char *run_error, const char *new_id) {
+	const struct mr_message *now = pf_listing_find(after, id);
 	bool listed = now != NULL;
 	bool held = listed && now->queue == MR_QUEUE_HOLD;
 	if (after->snap == NULL) {
@@ -152,17 +121,6 @@ static void judge(struct mr_action_report *report, enum mr_action action, const 
 			return;
 		}
 		break;
-	case MR_ACTION_RETRY:
-		if (held) {
-			mr_action_report_add(
-				report, id, MR_OUTCOME_FAILED, false, "on hold: release it first");
-			return;
-		}
-		if (listed || said) {
-			mr_action_report_add(report, id, MR_OUTCOME_DONE, false, NULL);
-			return;
-		}
-		break;
 	default:
 		break;
 	}
@@ -175,24 +133,6 @@ static void judge(struct mr_action_report *report, enum mr_action action, const 
 	} else {
 		mr_action_report_add(report, id, MR_OUTCOME_FAILED, run_error == NULL, "%s",
 			run_error ? run_error : "postsuper did not act on it");
-	}
-}
-
-/* postqueue -i for each id; what it did shows in the listing only. */
-static void retry_each(struct pf *pf, const struct mr_action_request *req, char **run_error) {
-	for (size_t i = 0; i < req->n_ids && *run_error == NULL; i++) {
-		const char *args[] = { "-i", req->ids[i], NULL };
-		struct mr_command cmd = { .timeout_ms = 60 * 1000 };
-		struct mr_command_result res;
-		char *cause = NULL;
-		if (!pf_run(pf, PF_POSTQUEUE, args, &cmd, &res, &cause)) {
-			*run_error = cause;
-		} else {
-			if (res.exit_status != 0) {
-				*run_error = pf_failure(pf, PF_POSTQUEUE, &res);
-			}
-			mr_command_result_finish(&res);
-		}
 	}
 }
 
@@ -230,43 +170,48 @@ static void find_new_ids(struct pf *pf, off_t log_from, const struct mr_action_r
 	}
 }
 
+/* postsuper with the ids on standard input (a second id on the command
+ * line would be read as a queue name); what it said per id into said. */
+static void run_postsuper(
+	struct pf *pf, const struct mr_action_request *req, struct mr_buf *said, char **run_error) {
+	struct mr_buf input;
+	mr_buf_init(&input);
+	for (size_t i = 0; i < req->n_ids; i++) {
+		mr_buf_printf(&input, "%s\n", req->ids[i]);
+	}
+	const char *args[] = { verbs[req->action].flag, "-", NULL };
+	struct mr_command cmd = {
+		.input = input.data,
+		.input_len = input.len,
+		.timeout_ms = 5 * 60 * 1000,
+	};
+	struct mr_command_result res;
+	if (!pf_run(pf, PF_POSTSUPER, args, &cmd, &res, run_error)) {
+		mr_buf_init(&res.err);
+	} else if (res.exit_status != 0) {
+		*run_error = pf_failure(pf, PF_POSTSUPER, &res);
+	}
+	mr_buf_add(said, res.err.data, res.err.len);
+	mr_command_result_finish(&res);
+	mr_buf_finish(&input);
+}
+
 void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report) {
 	struct pf *pf = src->data;
+	pf_settings(pf);
+	if (req->action == MR_ACTION_RETRY) {
+		pf_retry_now(pf, req, report);
+		return;
+	}
 	char *run_error = NULL;
 	struct mr_buf said;
 	mr_buf_init(&said);
 	char **new_ids = mr_xcalloc(req->n_ids ? req->n_ids : 1, sizeof(*new_ids));
-	pf_settings(pf);
 	off_t log_from = req->action == MR_ACTION_REQUEUE ? pf_maillog_size(pf) : -1;
-	if (req->action == MR_ACTION_RETRY) {
-		retry_each(pf, req, &run_error);
-	} else {
-		/* The ids go on standard input: a second id on the command line
-		 * would be read as a queue name. */
-		struct mr_buf input;
-		mr_buf_init(&input);
-		for (size_t i = 0; i < req->n_ids; i++) {
-			mr_buf_printf(&input, "%s\n", req->ids[i]);
-		}
-		const char *args[] = { verbs[req->action].flag, "-", NULL };
-		struct mr_command cmd = {
-			.input = input.data,
-			.input_len = input.len,
-			.timeout_ms = 5 * 60 * 1000,
-		};
-		struct mr_command_result res;
-		if (!pf_run(pf, PF_POSTSUPER, args, &cmd, &res, &run_error)) {
-			mr_buf_init(&res.err);
-		} else if (res.exit_status != 0) {
-			run_error = pf_failure(pf, PF_POSTSUPER, &res);
-		}
-		mr_buf_add(&said, res.err.data, res.err.len);
-		mr_command_result_finish(&res);
-		mr_buf_finish(&input);
-		if (req->action == MR_ACTION_REQUEUE) {
-			find_new_ids(pf, log_from, req, &said, new_ids);
-		}
+	run_postsuper(pf, req, &said, &run_error);
+	if (req->action == MR_ACTION_REQUEUE) {
+		find_new_ids(pf, log_from, req, &said, new_ids);
 	}
 	/* What the queue shows now decides, whatever the tools said. */
 	struct mr_snapshot *after = mr_snapshot_create();
@@ -279,13 +224,11 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 			list_error = NULL;
 		}
 	}
-	struct listing listing;
-	listing_init(&listing, after);
+	struct pf_listing listing;
+	pf_listing_init(&listing, after);
 	struct mr_ptrmap done;
 	mr_ptrmap_init(&done);
-	if (req->action != MR_ACTION_RETRY) {
-		reported_ids(&said, verbs[req->action].said, listing.ids, &done);
-	}
+	reported_ids(&said, verbs[req->action].said, listing.ids, &done);
 	for (size_t i = 0; i < req->n_ids; i++) {
 		bool reported_done = in_set(listing.ids, &done, req->ids[i]);
 		judge(report, req->action, req->ids[i], reported_done, &listing, run_error,
@@ -293,7 +236,7 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 		free(new_ids[i]);
 	}
 	mr_ptrmap_finish(&done);
-	listing_finish(&listing);
+	pf_listing_finish(&listing);
 	free(new_ids);
 	mr_snapshot_destroy(after);
 	free(list_error);

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "backend.h"
+#include "ptrmap.h"
 #include "transport.h"
 
 enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_POSTCONF, PF_POSTKICK, PF_TOOL_COUNT };
@@ -40,6 +41,9 @@ void pf_settings(struct pf *pf);
  */
 struct pf_maillog;
 struct pf_maillog *pf_maillog_read(const struct pf *pf);
+/* The same from offset on (pf_maillog_size() before an action): only what
+ * ended since. NULL when nothing was written since, or more than the tail. */
+struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset);
 void pf_maillog_add_bounced(struct pf_maillog *log, struct mr_snapshot *snap);
 
 /* The mail log's size now (-1 when it cannot be read), and the new ids
@@ -62,8 +66,23 @@ bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr
 /* A fresh listing into snap (not finished); false with a message. */
 bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause);
 
+/* A listing by queue id (listing.c); snap NULL: a listing that failed, in
+ * which nothing is found. */
+struct pf_listing {
+	const struct mr_snapshot *snap;
+	struct mr_strpool *ids;
+	struct mr_ptrmap index;
+};
+void pf_listing_init(struct pf_listing *l, const struct mr_snapshot *snap);
+void pf_listing_finish(struct pf_listing *l);
+const struct mr_message *pf_listing_find(struct pf_listing *l, const char *id);
+
 void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report);
+/* Retry now: postqueue -i per id, judged by listings before and after
+ * (retry_now.c); pf_settings() first. */
+void pf_retry_now(
+	struct pf *pf, const struct mr_action_request *req, struct mr_action_report *report);
 bool pf_content(struct mr_source *src, const char *id, struct mr_buf *headers, struct mr_buf *body,
 	char **cause);
 

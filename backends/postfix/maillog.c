@@ -264,9 +264,13 @@ static char *log_bytes(const struct pf *pf, off_t from, off_t *start, size_t *le
 }
 
 struct pf_maillog *pf_maillog_read(const struct pf *pf) {
+	return pf_maillog_read_from(pf, -1);
+}
+
+struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset) {
 	off_t from;
 	size_t len;
-	char *buf = log_bytes(pf, -1, &from, &len);
+	char *buf = log_bytes(pf, offset, &from, &len);
 	if (buf == NULL) {
 		return NULL;
 	}
@@ -277,7 +281,7 @@ struct pf_maillog *pf_maillog_read(const struct pf *pf) {
 	time_t now = (time_t)mr_now();
 	localtime_r(&now, &st->now);
 	const char *s = buf, *end = buf + len;
-	if (from > 0) {
+	if (offset < 0 && from > 0) {
 		const char *nl = memchr(s, '\n', len); /* a cut first line */
 		s = nl ? nl + 1 : end;
 	}

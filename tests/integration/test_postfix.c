@@ -3,7 +3,8 @@
  * tests/postfix.sh starts and fills: 3 messages to greylist@sink.test, 1 to
  * full@sink.test, 1 to user@refused.test, 1 to greylist@ and full@sink.test,
  * 1 to user@tarpit.test (greeting timeout), all deferred, and one bounce. Every action is checked
- * in a fresh listing.
+ * in a fresh listing. tests/postfix.sh itself retries mail that can be delivered, and with the
+ * flush service off.
  *
  *   test_postfix CONFIG_DIR
  *   test_postfix --unprivileged sudo|refused CONFIG_DIR   (as another user)
@@ -46,29 +47,61 @@ static char *find_id(const char *rcpt, int n) {
 	return id;
 }
 
-static const struct mr_message *in(const struct mr_snapshot *snap, const char *id) {
-	return snap ? mr_snapshot_find(snap, id) : NULL;
+/* Where a listing shows id: its queue's name, "gone", or "(no listing)". */
+static const char *queue_of(const struct mr_snapshot *snap, const char *id) {
+	if (snap == NULL) {
+		return "(no listing)";
+	}
+	const struct mr_message *m = mr_snapshot_find(snap, id);
+	return m ? mr_queue_name(m->queue) : "gone";
 }
 
-/* Runs one action on ids and checks each outcome (and detail, if given). */
+/* The same in a fresh listing (queue names are static strings). */
+static const char *queue_now(const char *id) {
+	struct mr_snapshot *snap = list();
+	const char *q = queue_of(snap, id);
+	mr_snapshot_destroy(snap);
+	return q;
+}
+
+/* One check: got contains want; when not, both are shown. */
+static bool has(const char *got, const char *want, const char *what) {
+	bool ok = got != NULL && strstr(got, want) != NULL;
+	T_OK(ok, "%s", what);
+	if (!ok) {
+		t_note("  got  %s", got ? got : "(nothing)");
+		t_note("  want it to contain \"%s\"", want);
+	}
+	return ok;
+}
+
+/*
+ * Runs one action on ids: one check that there is a result per id, one per
+ * id for its id and outcome ("ID outcome", in order), and one for the words
+ * its detail must contain when want_detail gives them.
+ */
 static void act(enum mr_action action, const char *const *ids, size_t n,
 	const enum mr_outcome *want, const char *const *want_detail, const char *what) {
 	struct mr_action_request req = { .action = action, .ids = ids, .n_ids = n };
 	struct mr_action_report report;
 	mr_source_act(src, &req, &report);
-	bool ok = report.n_results == n;
-	for (size_t i = 0; ok && i < n; i++) {
+	T_INT(report.n_results, n, "%s: one result per id", what);
+	for (size_t i = 0; i < n && i < report.n_results; i++) {
 		const struct mr_action_result *r = &report.results[i];
-		bool same = strcmp(r->id, ids[i]) == 0 && r->outcome == want[i] &&
-			    (want_detail == NULL || want_detail[i] == NULL ||
-				    (r->detail && strstr(r->detail, want_detail[i])));
-		if (!same) {
-			t_note("%s: got %s (%s), want %s", r->id, mr_outcome_name(r->outcome),
-				r->detail ? r->detail : "", mr_outcome_name(want[i]));
+		char *got = mr_xasprintf("%s %s", r->id, mr_outcome_name(r->outcome));
+		char *wanted = mr_xasprintf("%s %s", ids[i], mr_outcome_name(want[i]));
+		if (!T_STR(got, wanted, "%s: %s", what, wanted)) {
+			t_note("  detail: %s", r->detail ? r->detail : "(none)");
 		}
-		ok = ok && same;
+		if (want_detail != NULL && want_detail[i] != NULL) {
+			char *words =
+				mr_xasprintf("%s: %s says \"%s\"", what, ids[i], want_detail[i]);
+			has(r->detail, want_detail[i], words);
+			free(words);
+		}
+		free(got);
+		free(wanted);
 	}
-	T_OK(ok, "%s", what);
 	mr_action_report_finish(&report);
 }
 
@@ -88,12 +121,14 @@ static int unprivileged(const char *mode, const char *config_dir) {
 	}
 	if (strcmp(mode, "refused") == 0) {
 		struct mr_snapshot *snap = mr_source_list(src, &cause);
-		T_OK(snap == NULL && cause && strstr(cause, "postqueue -c ") &&
-				strstr(cause, "needs root") && strstr(cause, "sudo -n refused") &&
-				strstr(cause, "alternate_config_directories") &&
-				!strchr(cause, '\n'),
-			"no sudo: listing says postqueue -c needs root and sudo -n refused (%s)",
-			cause ? cause : "listed");
+		T_OK(snap == NULL, "no sudo: listing fails");
+		has(cause, "postqueue -c ", "no sudo: the error names postqueue -c");
+		has(cause, "needs root", "no sudo: the error says it needs root");
+		has(cause, "sudo -n refused", "no sudo: the error says sudo -n refused");
+		has(cause, "alternate_config_directories",
+			"no sudo: the error names alternate_config_directories");
+		T_OK(cause != NULL && strchr(cause, '\n') == NULL,
+			"no sudo: the error is one line");
 		mr_snapshot_destroy(snap);
 		const char *ids[] = { "ABCDEF123" };
 		act(MR_ACTION_HOLD, ids, 1, (enum mr_outcome[]){ MR_OUTCOME_FAILED },
@@ -114,16 +149,14 @@ static int unprivileged(const char *mode, const char *config_dir) {
 			const char *one[] = { id };
 			act(MR_ACTION_HOLD, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL,
 				"sudo: hold through sudo -n postsuper");
-			struct mr_snapshot *snap = list();
-			T_OK(in(snap, id) && in(snap, id)->queue == MR_QUEUE_HOLD,
-				"sudo: held in a fresh listing");
-			mr_snapshot_destroy(snap);
+			T_STR(queue_now(id), "hold", "sudo: held in a fresh listing");
 			struct mr_buf headers, body;
 			mr_buf_init(&headers);
 			mr_buf_init(&body);
 			bool got = mr_source_content(src, id, &headers, &body, &cause);
-			T_OK(got && strstr(headers.data, "Subject:") != NULL,
-				"sudo: the message through sudo -n postcat (%s)", got ? "" : cause);
+			T_OK(got, "sudo: the message through sudo -n postcat (%s)",
+				got ? "" : cause);
+			has(headers.data, "Subject:", "sudo: postcat gives the headers");
 			mr_buf_finish(&headers);
 			mr_buf_finish(&body);
 			act(MR_ACTION_RELEASE, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL,
@@ -134,6 +167,117 @@ static int unprivileged(const char *mode, const char *config_dir) {
 	free(cause);
 	mr_source_destroy(src);
 	return t_done();
+}
+
+/* The listing's first checks: what tests/postfix.sh sent, as Postfix keeps it. */
+static void check_listing(void) {
+	struct mr_snapshot *snap = list();
+	T_OK(snap != NULL, "lists the queue");
+	if (snap == NULL) {
+		return;
+	}
+	T_INT(snap->queue_counts[MR_QUEUE_DEFERRED], 7, "lists the 7 deferred messages");
+	size_t reasons = 0, rcpts = 0;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		for (uint32_t r = 0; m->queue == MR_QUEUE_DEFERRED && r < m->n_rcpts; r++) {
+			rcpts++;
+			reasons += mr_message_rcpt(snap, m, r)->reason != NULL;
+		}
+	}
+	T_INT(rcpts, 8, "8 deferred recipients");
+	T_INT(reasons, 8, "every deferred recipient with its reason");
+	/* nouser@ bounced: gone from the queue, found in the mail log. */
+	T_INT(snap->queue_counts[MR_QUEUE_BOUNCED], 1, "one bounce, listed from the mail log");
+	const struct mr_message *bounced = NULL;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		if (snap->messages[i].queue == MR_QUEUE_BOUNCED) {
+			bounced = &snap->messages[i];
+		}
+	}
+	if (bounced != NULL) {
+		T_STR(bounced->sender, "mqtest@sink.test", "the bounce: its sender");
+		T_OK(bounced->size > 0, "the bounce: its size (%llu)",
+			(unsigned long long)bounced->size);
+		T_INT(bounced->n_rcpts, 1, "the bounce: one recipient");
+	}
+	const struct mr_recipient *br =
+		bounced && bounced->n_rcpts == 1 ? mr_message_rcpt(snap, bounced, 0) : NULL;
+	if (br != NULL) {
+		T_STR(br->address, "nouser@sink.test", "the bounce: its recipient");
+		T_STR(mr_rcpt_state_name(br->state), "bounced", "the bounce: recipient bounced");
+		has(br->reason ? t_text(br->reason) : NULL, "550 5.1.1 User unknown",
+			"the bounce: its reason");
+	}
+	/* qmgr sets a deferred file's time to its next attempt. */
+	size_t timed = 0;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		timed += m->next_retry != MR_TIME_UNKNOWN && m->next_retry > m->arrival;
+	}
+	T_INT(timed, 7, "every deferred message has its next retry time (as root)");
+	mr_snapshot_destroy(snap);
+}
+
+/* The tarpit's greeting timeout, decoded. */
+static void check_tarpit(void) {
+	char *tarpit = find_id("user@tarpit.test", 0);
+	struct mr_snapshot *snap = list();
+	const struct mr_message *tm = tarpit && snap ? mr_snapshot_find(snap, tarpit) : NULL;
+	const struct mr_diagnosis *td =
+		tm ? mr_recipient_diagnosis(snap, mr_message_rcpt(snap, tm, 0)) : NULL;
+	if (T_OK(td != NULL, "the message to the tarpit, with a diagnosis")) {
+		T_INT(td->stage, MR_STAGE_GREETING, "a greeting timeout: stage greeting");
+		T_INT(td->temporary, 1, "a greeting timeout: temporary");
+		T_INT(td->basic, 0, "a greeting timeout: no reply code");
+	}
+	mr_snapshot_destroy(snap);
+	free(tarpit);
+}
+
+/* Requeue: pickup gives it a new id, which the report names. */
+static void check_requeue(const char *id) {
+	struct mr_action_request rq = {
+		.action = MR_ACTION_REQUEUE, .ids = (const char *[]){ id }, .n_ids = 1
+	};
+	struct mr_action_report requeued;
+	mr_source_act(src, &rq, &requeued);
+	T_INT(requeued.n_results, 1, "requeue: one result");
+	const struct mr_action_result *res = requeued.n_results == 1 ? &requeued.results[0] : NULL;
+	const char *new_id = res ? res->new_id : NULL;
+	T_STR(res ? mr_outcome_name(res->outcome) : NULL, "done", "requeue: done (%s)",
+		res && res->detail ? res->detail : "");
+	T_OK(new_id != NULL && mr_queue_id_valid(new_id), "requeue: a new queue id (%s)",
+		new_id ? new_id : "none");
+	T_OK(new_id == NULL || strcmp(new_id, id) != 0, "requeue: not the old one");
+	struct mr_snapshot *snap = list();
+	T_STR(queue_of(snap, id), "gone", "requeue: the old id is gone");
+	T_OK(new_id && strcmp(queue_of(snap, new_id), "gone") != 0,
+		"requeue: the new id is queued (%s)", new_id ? queue_of(snap, new_id) : "");
+	mr_snapshot_destroy(snap);
+	mr_action_report_finish(&requeued);
+}
+
+/* After expire and retry: returned to the sender, so the mail log lists it as
+ * bounced with its last reason (qmgr takes a moment: looked for 10 s). */
+static void check_returned(const char *id) {
+	const struct mr_recipient *rc = NULL;
+	struct mr_snapshot *snap = NULL;
+	for (int tries = 0; tries < 50; tries++) {
+		mr_snapshot_destroy(snap);
+		snap = list();
+		const struct mr_message *m = snap ? mr_snapshot_find(snap, id) : NULL;
+		if (m != NULL && m->queue == MR_QUEUE_BOUNCED) {
+			rc = m->n_rcpts == 1 ? mr_message_rcpt(snap, m, 0) : NULL;
+			break;
+		}
+		struct timespec pause = { 0, 200 * 1000 * 1000 };
+		nanosleep(&pause, NULL);
+	}
+	T_STR(queue_of(snap, id), "bounced", "expired: returned to the sender, listed as bounced");
+	has(rc && rc->reason ? t_text(rc->reason) : NULL, "452 4.2.2 Mailbox full",
+		"expired: listed with its last reason");
+	mr_snapshot_destroy(snap);
 }
 
 int main(int argc, char **argv) {
@@ -150,172 +294,97 @@ int main(int argc, char **argv) {
 	if (!T_OK(src != NULL, "opens %s (%s)", arg, cause ? cause : "")) {
 		return t_done();
 	}
-	struct mr_snapshot *snap = list();
-	T_OK(snap && snap->queue_counts[MR_QUEUE_DEFERRED] == 7, "lists the 7 deferred messages");
-	size_t reasons = 0, rcpts = 0;
-	for (size_t i = 0; snap && i < snap->n_messages; i++) {
-		const struct mr_message *m = &snap->messages[i];
-		for (uint32_t r = 0; m->queue == MR_QUEUE_DEFERRED && r < m->n_rcpts; r++) {
-			rcpts++;
-			reasons += mr_message_rcpt(snap, m, r)->reason != NULL;
-		}
-	}
-	T_OK(rcpts == 8 && reasons == 8, "every recipient with its reason (%zu of %zu)", reasons,
-		rcpts);
-	/* nouser@ bounced: gone from the queue, found in the mail log. */
-	const struct mr_message *bounced = NULL;
-	for (size_t i = 0; snap && i < snap->n_messages; i++) {
-		if (snap->messages[i].queue == MR_QUEUE_BOUNCED) {
-			bounced = &snap->messages[i];
-		}
-	}
-	const struct mr_recipient *br =
-		bounced && bounced->n_rcpts == 1 ? mr_message_rcpt(snap, bounced, 0) : NULL;
-	T_OK(snap && snap->queue_counts[MR_QUEUE_BOUNCED] == 1 && br &&
-			strcmp(br->address, "nouser@sink.test") == 0 &&
-			br->state == MR_RCPT_BOUNCED && br->reason &&
-			strstr(t_text(br->reason), "550 5.1.1 User unknown") &&
-			strcmp(bounced->sender, "mqtest@sink.test") == 0 && bounced->size > 0,
-		"the bounce is listed from the mail log, with its reason");
-	/* qmgr sets a deferred file's time to its next attempt. */
-	size_t timed = 0;
-	for (size_t i = 0; snap && i < snap->n_messages; i++) {
-		const struct mr_message *m = &snap->messages[i];
-		timed += m->next_retry != MR_TIME_UNKNOWN && m->next_retry > m->arrival;
-	}
-	T_INT(timed, 7, "every deferred message has its next retry time (as root)");
-	mr_snapshot_destroy(snap);
+	check_listing();
+	check_tarpit();
 
 	char *grey0 = find_id("greylist@sink.test", 0), *grey1 = find_id("greylist@sink.test", 1);
 	char *grey2 = find_id("greylist@sink.test", 2), *full = find_id("full@sink.test", 0);
 	char *refused = find_id("user@refused.test", 0);
-	char *tarpit = find_id("user@tarpit.test", 0);
-	snap = list();
-	const struct mr_message *tm = tarpit ? in(snap, tarpit) : NULL;
-	const struct mr_diagnosis *td =
-		tm ? mr_recipient_diagnosis(snap, mr_message_rcpt(snap, tm, 0)) : NULL;
-	T_OK(td && td->stage == MR_STAGE_GREETING && td->temporary == 1 && td->basic == 0,
-		"a greeting timeout: stage greeting, temporary, no reply code");
-	mr_snapshot_destroy(snap);
-	free(tarpit);
-	if (!T_OK(grey0 && grey1 && grey2 && full && refused, "the messages are where expected")) {
+	int found = (grey0 != NULL) + (grey1 != NULL) + (grey2 != NULL);
+	T_INT(found, 3, "the 3 messages to greylist@ alone are listed");
+	T_OK(full != NULL, "the message to full@ alone is listed");
+	T_OK(refused != NULL, "the message to user@refused.test is listed");
+	if (found != 3 || full == NULL || refused == NULL) {
 		return t_done();
 	}
 
 	const char *one[] = { grey0 };
-	act(MR_ACTION_HOLD, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL, "hold: done");
-	snap = list();
-	T_OK(in(snap, grey0) && in(snap, grey0)->queue == MR_QUEUE_HOLD, "hold: now in hold");
-	mr_snapshot_destroy(snap);
+	act(MR_ACTION_HOLD, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL, "hold");
+	T_STR(queue_now(grey0), "hold", "hold: now in hold");
 	act(MR_ACTION_HOLD, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
-		(const char *[]){ "already on hold" }, "hold again: done, already on hold");
+		(const char *[]){ "already on hold" }, "hold again");
 	act(MR_ACTION_RETRY, one, 1, (enum mr_outcome[]){ MR_OUTCOME_FAILED },
-		(const char *[]){ "on hold" }, "retry on held mail: refused, release it first");
-	act(MR_ACTION_RELEASE, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL,
-		"release: done");
-	snap = list();
-	T_OK(in(snap, grey0) && in(snap, grey0)->queue == MR_QUEUE_DEFERRED,
-		"release: back in deferred");
-	mr_snapshot_destroy(snap);
+		(const char *[]){ "on hold: release it first" }, "retry on held mail");
+	act(MR_ACTION_RELEASE, one, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE }, NULL, "release");
+	T_STR(queue_now(grey0), "deferred", "release: back in deferred");
 	act(MR_ACTION_RELEASE, one, 1, (enum mr_outcome[]){ MR_OUTCOME_FAILED },
-		(const char *[]){ "not on hold" }, "release again: not on hold");
+		(const char *[]){ "not on hold" }, "release again");
 
 	/* A batch in order, with an id that is not there and one that is bad. */
 	const char *batch[] = { grey1, "B0GUS000000", refused, "bad/id" };
 	act(MR_ACTION_HOLD, batch, 4,
 		(enum mr_outcome[]){
 			MR_OUTCOME_DONE, MR_OUTCOME_NOT_FOUND, MR_OUTCOME_DONE, MR_OUTCOME_FAILED },
-		(const char *[]){ NULL, NULL, NULL, "not a valid queue id" },
-		"hold a batch: per-id outcomes, in order");
+		(const char *[]){ NULL, NULL, NULL, "not a valid queue id" }, "hold a batch");
 	const char *released[] = { grey1, refused };
 	act(MR_ACTION_RELEASE, released, 2, (enum mr_outcome[]){ MR_OUTCOME_DONE, MR_OUTCOME_DONE },
 		NULL, "release the batch");
 
+	/* Still refused: tried at once, and deferred again. */
 	act(MR_ACTION_RETRY, (const char *[]){ refused }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
-		NULL, "retry now: done");
+		(const char *[]){ "tried, deferred again" }, "retry now");
+	T_STR(queue_now(refused), "deferred", "retry now: deferred again");
 	act(MR_ACTION_RETRY, (const char *[]){ "B0GUS000000" }, 1,
-		(enum mr_outcome[]){ MR_OUTCOME_NOT_FOUND }, NULL,
-		"retry a vanished id: not found");
+		(enum mr_outcome[]){ MR_OUTCOME_NOT_FOUND }, NULL, "retry a vanished id");
 
 	act(MR_ACTION_EXPIRE, (const char *[]){ full }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
-		NULL, "expire: done");
-	snap = list();
-	const struct mr_message *m = in(snap, full);
-	T_OK(m == NULL || (m->flags & MR_MSG_FORCED_EXPIRE), "expire: marked forced_expire");
+		NULL, "expire");
+	/* postsuper -f only marks it: it is returned at its next attempt. */
+	struct mr_snapshot *snap = list();
+	const struct mr_message *m = snap ? mr_snapshot_find(snap, full) : NULL;
+	T_STR(queue_of(snap, full), "deferred", "expire: still deferred until its next attempt");
+	T_OK(m != NULL && (m->flags & MR_MSG_FORCED_EXPIRE), "expire: marked forced_expire");
 	mr_snapshot_destroy(snap);
 
 	struct mr_buf headers, body;
 	mr_buf_init(&headers);
 	mr_buf_init(&body);
-	T_OK(mr_source_content(src, grey2, &headers, &body, &cause) &&
-			strstr(headers.data, "Subject:") != NULL && body.len > 0,
-		"content: headers and body (%s)", cause ? cause : "");
+	bool got = mr_source_content(src, grey2, &headers, &body, &cause);
+	T_OK(got, "content: read (%s)", cause ? cause : "");
+	has(headers.data, "Subject:", "content: the headers");
+	T_OK(body.len > 0, "content: a body (%zu bytes)", body.len);
 	free(cause);
 	cause = NULL;
 
-	/* Requeue: pickup gives it a new id, which the report names. */
-	struct mr_action_request rq = {
-		.action = MR_ACTION_REQUEUE, .ids = (const char *[]){ grey2 }, .n_ids = 1
-	};
-	struct mr_action_report requeued;
-	mr_source_act(src, &rq, &requeued);
-	const struct mr_action_result *res = requeued.n_results == 1 ? &requeued.results[0] : NULL;
-	T_OK(res && res->outcome == MR_OUTCOME_DONE && res->new_id &&
-			strcmp(res->new_id, grey2) != 0 && mr_queue_id_valid(res->new_id),
-		"requeue: done, with the new queue id (%s)", res && res->detail ? res->detail : "");
-	snap = list();
-	T_OK(res && res->new_id && in(snap, res->new_id) && !in(snap, grey2),
-		"requeue: the new id is queued, the old one is gone");
-	mr_snapshot_destroy(snap);
-	mr_action_report_finish(&requeued);
+	check_requeue(grey2);
 
 	act(MR_ACTION_DELETE, (const char *[]){ grey1 }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
-		NULL, "delete: done");
-	snap = list();
-	T_OK(snap && !in(snap, grey1), "delete: gone from the listing");
-	mr_snapshot_destroy(snap);
+		NULL, "delete");
+	T_STR(queue_now(grey1), "gone", "delete: gone from the listing");
 	act(MR_ACTION_DELETE, (const char *[]){ grey1 }, 1,
-		(enum mr_outcome[]){ MR_OUTCOME_NOT_FOUND }, NULL, "delete again: not found");
-	T_OK(!mr_source_content(src, grey1, &headers, &body, &cause) && cause &&
-			strstr(cause, "no longer in the queue"),
-		"content of a deleted message: says it is gone (%s)", cause ? cause : "");
+		(enum mr_outcome[]){ MR_OUTCOME_NOT_FOUND }, NULL, "delete again");
+	T_OK(!mr_source_content(src, grey1, &headers, &body, &cause),
+		"content of a deleted message: fails");
+	has(cause, "no longer in the queue", "content of a deleted message: says it is gone");
 	free(cause);
 	mr_buf_finish(&headers);
 	mr_buf_finish(&body);
 
 	/* Expired and retried now: returned to the sender, then in the log. */
-	/* Retry it now unless qmgr already has (then it is not found). */
-	struct mr_action_request now = {
-		.action = MR_ACTION_RETRY, .ids = (const char *[]){ full }, .n_ids = 1
-	};
-	struct mr_action_report retried;
-	mr_source_act(src, &now, &retried);
-	mr_action_report_finish(&retried);
-	bool returned = false;
-	for (int tries = 0; tries < 50 && !returned; tries++) {
-		snap = list();
-		m = in(snap, full);
-		returned = m && m->queue == MR_QUEUE_BOUNCED && m->n_rcpts == 1 &&
-			   mr_message_rcpt(snap, m, 0)->reason &&
-			   strstr(t_text(mr_message_rcpt(snap, m, 0)->reason),
-				   "452 4.2.2 Mailbox full");
-		mr_snapshot_destroy(snap);
-		if (!returned) {
-			struct timespec pause = { 0, 200 * 1000 * 1000 };
-			nanosleep(&pause, NULL);
-		}
-	}
-	T_OK(returned, "expired: returned to the sender, listed as bounced with its last reason");
+	act(MR_ACTION_RETRY, (const char *[]){ full }, 1, (enum mr_outcome[]){ MR_OUTCOME_DONE },
+		(const char *[]){ "returned to the sender: 452 4.2.2 Mailbox full" },
+		"retry expired mail");
+	check_returned(full);
 
 	struct mr_action_request prio = {
 		.action = MR_ACTION_SET_PRIORITY, .ids = (const char *[]){ grey0 }, .n_ids = 1
 	};
 	struct mr_action_report report;
 	mr_source_act(src, &prio, &report);
-	T_OK(report.n_results == 1 && report.results[0].outcome == MR_OUTCOME_FAILED &&
-			strstr(report.results[0].detail, "no priority"),
-		"set priority: refused with the reason (%s)",
-		report.n_results ? report.results[0].detail : "");
+	T_STR(report.n_results == 1 ? mr_outcome_name(report.results[0].outcome) : NULL, "failed",
+		"set priority: refused");
+	has(report.n_results == 1 ? report.results[0].detail : NULL, "no priority",
+		"set priority: says Postfix keeps no priority");
 	mr_action_report_finish(&report);
 
 	free(grey0), free(grey1), free(grey2), free(full), free(refused);

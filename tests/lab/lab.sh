@@ -11,6 +11,16 @@
 #   lab_send DIR SENDER RCPT...        submits one small message with sendmail
 #   lab_wait_queue DIR COUNT [QUEUE] [TIMEOUT]
 #                                      waits for exactly COUNT queued messages
+#   lab_ids DIR RCPT [QUEUE [COUNT TIMEOUT]]
+#                                      ids of the messages to RCPT, one a line;
+#                                      with COUNT, waits until there are COUNT
+#   lab_queue_of DIR ID                the queue ID is in, or "gone"
+#   lab_reload DIR                     postfix reload, and waits until the old
+#                                      daemons are gone
+#   lab_route DIR DOMAIN sink|refused|tarpit
+#                                      sends DOMAIN's mail there from now on
+#   lab_flush DIR off|on               takes the flush service (postqueue -f,
+#                                      -i, -s) out of master.cf, or back
 #
 # Set before sourcing, if needed:
 #   LAB_HOME    directory of sink.py and labtool.py (default: "$(dirname "$0")/lab",
@@ -250,6 +260,7 @@ EOF
 sink.test      smtp:[127.0.0.1]:$lab_sink_port
 refused.test   smtp:[127.0.0.1]:$lab_refused_port
 tarpit.test    slow:[127.0.0.1]:$lab_tarpit_port
+later.test     smtp:[127.0.0.1]:$lab_refused_port
 EOF
 
     # 4. Postfix itself. With maillog_file set it prints nothing: exit codes
@@ -368,6 +379,101 @@ lab_wait_queue() {
     [ $# -ge 2 ] || { echo "usage: lab_wait_queue DIR COUNT [QUEUE] [TIMEOUT]" >&2; return 2; }
     lab_d=$(lab_dir "$1") || return 1
     lab_tool wait-queue "$lab_sbin/postqueue" "$lab_d/etc" "$2" "${3:-}" "${4:-60}"
+}
+
+lab_ids() {
+    [ $# -eq 2 ] || [ $# -eq 3 ] || [ $# -eq 5 ] ||
+        { echo "usage: lab_ids DIR RCPT [QUEUE [COUNT TIMEOUT]]" >&2; return 2; }
+    lab_d=$(lab_dir "$1") || return 1
+    shift
+    lab_tool ids "$lab_sbin/postqueue" "$lab_d/etc" "$1" "${2:-}" ${3:+"$3"} ${4:+"$4"}
+}
+
+lab_queue_of() {
+    [ $# -eq 2 ] || { echo "usage: lab_queue_of DIR ID" >&2; return 2; }
+    lab_d=$(lab_dir "$1") || return 1
+    lab_tool queue-of "$lab_sbin/postqueue" "$lab_d/etc" "$2"
+}
+
+# lab_reload DIR: postfix reload. Every daemon of the instance ends after
+# its current task and the next request starts a fresh one with the new
+# configuration; until the old qmgr and trivial-rewrite are gone they may
+# still route mail the old way, and an old flush may still answer, so those
+# are waited for (10 s). A delivery agent in the middle of a delivery (to the
+# tarpit: minutes) is not: it routes nothing.
+lab_reload() {
+    [ $# -eq 1 ] || { echo "usage: lab_reload DIR" >&2; return 2; }
+    lab_d=$(lab_dir "$1") || return 1
+    lab_master=$(tr -d ' \n' <"$lab_d/spool/pid/master.pid" 2>/dev/null)
+    lab_old=$(lab_tool instance-procs "$lab_d/spool" "$(lab_daemon_dir "$lab_d")")
+    if ! "$lab_sbin/postfix" -c "$lab_d/etc" reload </dev/null >>"$lab_d/postfix-cmd.log" 2>&1; then
+        echo "lab_reload: postfix -c $lab_d/etc reload failed" >&2
+        return 1
+    fi
+    lab_i=0
+    for lab_p in $lab_old; do
+        lab_pid=${lab_p%%:*}
+        [ "$lab_pid" = "$lab_master" ] && continue
+        case ${lab_p#*:} in qmgr | trivial-rewrite | flush) ;; *) continue ;; esac
+        while kill -0 "$lab_pid" 2>/dev/null; do
+            lab_i=$((lab_i + 1))
+            if [ "$lab_i" -gt 200 ]; then
+                echo "lab_reload: $lab_p still runs 10 s after postfix reload" >&2
+                return 1
+            fi
+            sleep 0.05
+        done
+    done
+    return 0
+}
+
+# lab_route DIR DOMAIN sink|refused|tarpit: DOMAIN's line of the transport
+# map (added if missing) names that port from now on, and Postfix is
+# reloaded (texthash is read when a daemon starts). Mail deferred before
+# goes there at its next attempt: later.test starts at "refused", so mail to
+# it waits in deferred until "lab_route DIR later.test sink".
+lab_route() {
+    [ $# -eq 3 ] || { echo "usage: lab_route DIR DOMAIN sink|refused|tarpit" >&2; return 2; }
+    lab_d=$(lab_dir "$1") || return 1
+    case $3 in
+    sink | refused) lab_hop="smtp:[127.0.0.1]:$(sed -n "s/^$3=//p" "$lab_d/ports")" ;;
+    tarpit) lab_hop="slow:[127.0.0.1]:$(sed -n 's/^tarpit=//p' "$lab_d/ports")" ;;
+    *)
+        echo "lab_route: $3 is not sink, refused or tarpit" >&2
+        return 2
+        ;;
+    esac
+    case $2 in
+    *[!A-Za-z0-9.-]* | '')
+        echo "lab_route: not a domain: $2" >&2
+        return 2
+        ;;
+    esac
+    awk -v d="$2" '$1 != d' "$lab_d/etc/transport" >"$lab_d/etc/transport.new" &&
+        printf '%-14s %s\n' "$2" "$lab_hop" >>"$lab_d/etc/transport.new" &&
+        mv "$lab_d/etc/transport.new" "$lab_d/etc/transport" &&
+        lab_reload "$lab_d"
+}
+
+# lab_flush DIR off|on: "off" comments the flush service out of master.cf
+# (postconf -M#), as an operator who disabled it would, so that postqueue -i
+# fails with its own "mail system is down"; "on" puts the lab's line back.
+# Either way Postfix is reloaded.
+lab_flush() {
+    [ $# -eq 2 ] || { echo "usage: lab_flush DIR off|on" >&2; return 2; }
+    lab_d=$(lab_dir "$1") || return 1
+    case $2 in
+    off) "$lab_sbin/postconf" -c "$lab_d/etc" -M# flush/unix ;;
+    on) "$lab_sbin/postconf" -c "$lab_d/etc" -Me 'flush/unix=flush unix n - n 1000? 0 flush' ;;
+    *)
+        echo "lab_flush: $2 is not off or on" >&2
+        return 2
+        ;;
+    esac </dev/null >>"$lab_d/postfix-cmd.log" 2>&1 || {
+        echo "lab_flush: postconf -c $lab_d/etc could not turn flush $2" >&2
+        return 1
+    }
+    lab_reload "$lab_d"
 }
 
 # lab_fill DIR COUNT: COUNT messages to the greylisting recipient, sent with

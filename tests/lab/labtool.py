@@ -11,6 +11,13 @@
                                             QUEUE unless QUEUE is ""); exit 1 on timeout
                                             with what it saw on stderr
     labtool.py queue-show POSTQUEUE CONFIG  one line per queued message
+    labtool.py ids POSTQUEUE CONFIG RCPT QUEUE [COUNT TIMEOUT]
+                                            the ids of the messages to RCPT (in QUEUE
+                                            unless QUEUE is ""), sorted, one a line;
+                                            with COUNT, polls until there are exactly
+                                            COUNT (exit 1 on timeout, what it saw on
+                                            stderr)
+    labtool.py queue-of POSTQUEUE CONFIG ID the queue ID is in, or "gone"
     labtool.py comm PID                     the process name (/proc/PID/comm)
     labtool.py stop-pids TIMEOUT FILE|PID:COMM...
                                             SIGTERM to each live PID whose name is
@@ -139,6 +146,31 @@ def wait_queue(postqueue, config, count, queue, timeout):
              rc, ": " + err if err else ""), file=sys.stderr)
     show(msgs, sys.stderr)
     return 1
+
+
+def ids_to(postqueue, config, rcpt, queue, count=None, timeout=0.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        msgs = snapshot(postqueue, config)[0]
+        found = sorted(qid for qid, m in msgs.items()
+                       if any(r.get("address") == rcpt for r in m.get("recipients") or [])
+                       and (not queue or m.get("queue_name") == queue))
+        if count is None or len(found) == count:
+            print("\n".join(found))
+            return 0
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    print("lab_ids: want %d message(s) to %s%s, saw %d after %gs"
+          % (count, rcpt, " in " + queue if queue else "", len(found), timeout),
+          file=sys.stderr)
+    show(msgs, sys.stderr)
+    return 1
+
+
+def queue_of(postqueue, config, qid):
+    m = snapshot(postqueue, config)[0].get(qid)
+    print(m.get("queue_name") if m else "gone")
 
 
 def proc_state(pid):
@@ -424,6 +456,12 @@ def main(argv):
         return wait_queue(args[0], args[1], int(args[2]), args[3], float(args[4]))
     elif cmd == "queue-show":
         show(snapshot(args[0], args[1])[0])
+    elif cmd == "ids":
+        if len(args) == 6:
+            return ids_to(args[0], args[1], args[2], args[3], int(args[4]), float(args[5]))
+        return ids_to(*args[:4])
+    elif cmd == "queue-of":
+        queue_of(*args[:3])
     elif cmd == "comm":
         print(comm(int(args[0])))
     elif cmd == "stop-pids":

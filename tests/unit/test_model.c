@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "actlog.h"
 #include "backend.h"
 #include "harness.h"
 #include "reason.h"
@@ -396,6 +397,56 @@ static void test_act_filtering(void) {
 	mr_source_destroy(src);
 }
 
+/* The four outcomes: names, which succeeded, the tally, the actions log. */
+static void test_outcomes(void) {
+	static const char *const names[] = { "done", "delivered", "not found", "failed" };
+	T_INT(MR_OUTCOME_COUNT, 4, "outcomes: four");
+	for (int o = 0; o < MR_OUTCOME_COUNT; o++) {
+		T_STR(mr_outcome_name((enum mr_outcome)o), names[o], "outcome %d: its name", o);
+	}
+	T_OK(mr_outcome_succeeded(MR_OUTCOME_DONE), "outcomes: done succeeded");
+	T_OK(mr_outcome_succeeded(MR_OUTCOME_DELIVERED), "outcomes: delivered succeeded");
+	T_OK(!mr_outcome_succeeded(MR_OUTCOME_NOT_FOUND), "outcomes: not found did not");
+	T_OK(!mr_outcome_succeeded(MR_OUTCOME_FAILED), "outcomes: failed did not");
+
+	struct mr_action_report report;
+	mr_action_report_init(&report, MR_ACTION_RETRY);
+	char *tally = mr_action_report_tally(&report);
+	T_STR(tally, "0 done, 0 delivered, 0 not found, 0 failed", "tally: all four when empty");
+	free(tally);
+	mr_action_report_add(&report, "A1", MR_OUTCOME_DONE, false, "deferred again");
+	mr_action_report_add(&report, "B2", MR_OUTCOME_DELIVERED, false, NULL);
+	T_OK(mr_action_report_succeeded(&report), "report: done and delivered succeeded");
+	mr_action_report_add(&report, "C3", MR_OUTCOME_NOT_FOUND, false, NULL);
+	T_OK(!mr_action_report_succeeded(&report), "report: one not found, not succeeded");
+	mr_action_report_add(&report, "D4", MR_OUTCOME_DELIVERED, false, NULL);
+	mr_action_report_add(&report, "E5", MR_OUTCOME_FAILED, true, "postqueue: no");
+	tally = mr_action_report_tally(&report);
+	T_STR(tally, "1 done, 2 delivered, 1 not found, 1 failed", "tally: in order");
+	free(tally);
+
+	char *path = mr_xasprintf("%s/actions.log", t_tmpdir());
+	char *cause = NULL;
+	const char *source = "postfix:";
+	T_OK(mr_actlog_append(path, 1795435200, "op", &source, 1, &report, &cause),
+		"actlog: written (%s)", cause ? cause : "");
+	char line[256] = "";
+	FILE *in = fopen(path, "r");
+	if (in == NULL || fgets(line, sizeof(line), in) == NULL) {
+		line[0] = '\0';
+	}
+	if (in != NULL) {
+		fclose(in);
+	}
+	T_STR(line,
+		"2026-11-23T12:00:00Z\top\tpostfix:\tretry\tdone 1, delivered 2, not found 1, "
+		"failed 1\tA1 B2=delivered C3=not-found D4=delivered E5=failed\n",
+		"actlog: delivered counted, after done");
+	free(cause);
+	free(path);
+	mr_action_report_finish(&report);
+}
+
 static void test_reason_brief(void) {
 	static const struct {
 		const char *in, *want;
@@ -508,6 +559,7 @@ int main(void) {
 	test_snapshot();
 	test_registry();
 	test_act_filtering();
+	test_outcomes();
 	test_reason_brief();
 	test_tsv();
 	return t_done();
