@@ -19,6 +19,7 @@ static const struct mr_action_info action_infos[MR_ACTION_COUNT] = {
 
 static const char *const outcome_names[MR_OUTCOME_COUNT] = {
 	[MR_OUTCOME_DONE] = "done",
+	[MR_OUTCOME_DELIVERED] = "delivered",
 	[MR_OUTCOME_NOT_FOUND] = "not found",
 	[MR_OUTCOME_FAILED] = "failed",
 };

@@ -47,6 +47,7 @@ struct mr_action_request {
 
 enum mr_outcome {
 	MR_OUTCOME_DONE,
+	MR_OUTCOME_DELIVERED, /* a retry after which the message left the queue */
 	MR_OUTCOME_NOT_FOUND, /* the id is not (or no longer) in the queue */
 	MR_OUTCOME_FAILED,
 	MR_OUTCOME_COUNT

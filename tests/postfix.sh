@@ -227,9 +227,16 @@ else
     oks $? "/cat:greylisting + Enter shows just the $n_grey greylisted, the filter in the status line"
 
     T send-keys -t pf T H
-    said() { grep -q "^ hold: $n_grey done, 0 not found, 0 failed (o lists them) " "$TMP/screen"; }
+    asked() { grep -q "^ hold $n_grey messages, $n_grey recipients on postfix:.*? \[y/N\]" "$TMP/screen"; }
+    wait_screen asked
+    oks $? "T tags all shown, H asks first: 'hold $n_grey messages, $n_grey recipients ... [y/N]'"
+    T send-keys -t pf y
+    said() {
+        grep -q "^ hold: $n_grey done, 0 delivered, 0 not found, 0 failed (o lists them) " \
+            "$TMP/screen"
+    }
     wait_screen said
-    oks $? "T tags all shown, H holds them: 'hold: $n_grey done, 0 not found, 0 failed'"
+    oks $? "y holds them: 'hold: $n_grey done, 0 delivered, 0 not found, 0 failed'"
     held() { rows hold | cmp -s - "$TMP/grey.ids" && [ -z "$(rows deferred)" ]; }
     wait_screen held
     oks $? "the list shows the $n_grey in the hold queue"
