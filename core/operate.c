@@ -21,7 +21,21 @@ bool mr_operation_parse(const char *name, struct mr_operation *op) {
 		known = strcmp(name, "set-priority") != 0 && mr_action_parse(name, &op->action);
 	}
 	op->runs = op->action; /* until mr_operation_plan() says otherwise */
+	/* The name is the table's, not the caller's: an operation may be kept
+	 * (a question waiting for its answer) after the words it came from. */
+	for (size_t i = 0; known && mr_operation_names[i] != NULL; i++) {
+		if (strcmp(mr_operation_names[i], name) == 0) {
+			op->name = mr_operation_names[i];
+		}
+	}
 	return known;
+}
+
+void mr_operation_set_priority(struct mr_operation *op, int32_t priority) {
+	*op = (struct mr_operation){ .name = "priority",
+		.action = MR_ACTION_SET_PRIORITY,
+		.priority = priority,
+		.runs = MR_ACTION_SET_PRIORITY };
 }
 
 bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, char **why) {
@@ -98,8 +112,13 @@ static int by_target(const void *a, const void *b) {
 static void run_on(struct mr_source *src, const struct mr_operation *op,
 	const struct mr_snapshot *snap, uint16_t origin, const char *const *ids, size_t n,
 	struct mr_action_report *report) {
-	if (op->runs != MR_ACTION_SET_PRIORITY) {
-		struct mr_action_request req = { .action = op->runs, .ids = ids, .n_ids = n };
+	if (op->runs != MR_ACTION_SET_PRIORITY || op->priority_step == 0) {
+		struct mr_action_request req = {
+			.action = op->runs,
+			.priority = op->priority,
+			.ids = ids,
+			.n_ids = n,
+		};
 		mr_source_act(src, &req, report);
 		return;
 	}

@@ -10,14 +10,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "backend.h"
 #include "snapshot.h"
 
 struct mr_operation {
-	const char *name; /* as the operator said it: "hold", "priority-up" */
+	const char *name; /* "hold", "priority-up": static, from mr_operation_names */
 	enum mr_action action;
 	int priority_step; /* priority-up: 1, priority-down: -1, else 0 */
+	int32_t priority;  /* set-priority (mr_operation_set_priority) */
 	/* Set by mr_operation_plan(): what the source will run (a priority
 	 * step becomes retry or hold where it keeps no priorities). */
 	enum mr_action runs;
@@ -27,6 +29,9 @@ struct mr_operation {
 extern const char *const mr_operation_names[];
 
 bool mr_operation_parse(const char *name, struct mr_operation *op);
+/* An operation that puts messages at one priority ("priority 5"), where
+ * the source keeps priorities. */
+void mr_operation_set_priority(struct mr_operation *op, int32_t priority);
 
 /* Sets op->runs for src, and whether src can do it; *why says what it
  * cannot, or what a priority step means here (NULL when nothing to say; to

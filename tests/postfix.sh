@@ -227,9 +227,27 @@ else
     oks $? "/cat:greylisting + Enter shows just the $n_grey greylisted, the filter in the status line"
 
     T send-keys -t pf T H
-    said() { grep -q "^ hold: $n_grey done, 0 not found, 0 failed (o lists them) " "$TMP/screen"; }
+    # The recipients of the greylisted messages, as postqueue -j lists them.
+    n_rcpts=$("$PYTHON" - "$TMP/postqueue.jsonl" "$TMP/grey.ids" <<'EOF'
+import json, sys
+grey = set(open(sys.argv[2], encoding="utf-8").read().split())
+ms = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+print(sum(len(m["recipients"]) for m in ms if m["queue_id"] in grey))
+EOF
+)
+    asked() {
+        grep -q "^ hold $n_grey messages, $n_rcpts recipients on postfix:.*? \[y/N\]" \
+            "$TMP/screen"
+    }
+    wait_screen asked
+    oks $? "T tags all shown, H asks first: 'hold $n_grey messages, $n_rcpts recipients ... [y/N]'"
+    T send-keys -t pf y
+    said() {
+        grep -q "^ hold: $n_grey done, 0 delivered, 0 not found, 0 failed (o lists them) " \
+            "$TMP/screen"
+    }
     wait_screen said
-    oks $? "T tags all shown, H holds them: 'hold: $n_grey done, 0 not found, 0 failed'"
+    oks $? "y holds them: 'hold: $n_grey done, 0 delivered, 0 not found, 0 failed'"
     held() { rows hold | cmp -s - "$TMP/grey.ids" && [ -z "$(rows deferred)" ]; }
     wait_screen held
     oks $? "the list shows the $n_grey in the hold queue"

@@ -15,81 +15,9 @@ SCREENS=$2
 GEN=${3:-}
 PYTHON=${4:-}
 
-if ! command -v tmux >/dev/null 2>&1; then
-    echo "1..0 # SKIP tmux is not installed"
-    exit 0
-fi
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-screen.XXXXXX")
-SOCKET="$TMP/tmux.sock"
-T() { tmux -S "$SOCKET" -f /dev/null "$@"; }
-cleanup() {
-    # The tmux server this test started, by its PID.
-    if [ -s "$TMP/server.pid" ]; then
-        kill "$(cat "$TMP/server.pid")" 2>/dev/null
-    fi
-    rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
 . "$(dirname "$0")/tap.sh"
-
-# The prompt's history and the actions log go to the test's own directory,
-# and the configuration is read from it (none there: share/config alone).
-ENVIRONMENT="MAILROOM_NOW=1795435200 TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_STATE_HOME=$TMP/state XDG_CONFIG_HOME=$TMP/config"
-
-# start SESSION WIDTH HEIGHT EXTRA_ENV ARGS...: mailroom in a new session; its
-# exit status lands in $TMP/SESSION.status.
-start() {
-    session=$1 width=$2 height=$3 extra=$4
-    shift 4
-    cmd="cd $TMP && env $ENVIRONMENT $extra $MAILROOM $*; echo \$? >$TMP/$session.status; sleep 60"
-    if [ ! -S "$SOCKET" ]; then
-        LANG=C.UTF-8 T new-session -d -s "$session" -x "$width" -y "$height" "$cmd"
-        T display -p '#{pid}' >"$TMP/server.pid"
-    else
-        T new-session -d -s "$session" -x "$width" -y "$height" "$cmd"
-    fi
-}
-
-capture() { T capture-pane -p -t "$1"; }
-
-# Polls until the screen equals the golden one (or 5 s pass), then compares.
-expect_screen() {
-    session=$1 golden=$2 what=$3
-    file="$SCREENS/$golden.txt"
-    i=0
-    while [ $i -lt 50 ]; do
-        capture "$session" >"$TMP/got"
-        if [ -f "$file" ] && cmp -s "$TMP/got" "$file"; then
-            break
-        fi
-        sleep 0.1
-        i=$((i + 1))
-    done
-    if [ "${MAILROOM_UPDATE_SCREENS:-}" = 1 ]; then
-        sleep 0.5
-        capture "$session" >"$file"
-    fi
-    cmp -s "$TMP/got" "$file"
-    status=$?
-    ok $status "$what (screen $golden)"
-    if [ $status -ne 0 ]; then
-        diff -u "$file" "$TMP/got" | head -40 | sed 's/^/#   /'
-    fi
-}
-
-# Waits for the program to exit; checks its status.
-expect_exit() {
-    session=$1 want=$2 what=$3
-    i=0
-    while [ ! -s "$TMP/$session.status" ] && [ $i -lt 50 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    [ "$(cat "$TMP/$session.status" 2>/dev/null)" = "$want" ]
-    ok $? "$what"
-}
+. "$(dirname "$0")/tmux.sh"
+tmux_setup screen
 
 # --- the demo: list, move, detail of a message with several recipients ---
 start demo 100 30 "" --demo
@@ -132,6 +60,8 @@ expect_screen demo list-sorted-reverse "S reverses the order"
 # (source skipped: one source) and round to age.
 T send-keys -t demo u s s s s s s s s s S g
 expect_screen demo list-start "u removes the tags; s back round to the age order, g to the top"
+T send-keys -t demo Escape Left h
+expect_screen demo list-nothing-to-close "Esc, Left and h close nothing on the first view, and never quit"
 T send-keys -t demo q
 expect_exit demo 0 "q on the list quits with status 0"
 
@@ -152,7 +82,9 @@ T send-keys -t incident -l 'd'
 T send-keys -t incident Enter
 expect_screen incident incident-filtered "Enter keeps the filter, shown in the status line"
 T send-keys -t incident T H
-expect_screen incident incident-held "T tags all shown, H holds them: the count and the outcome"
+expect_screen incident incident-hold-confirm "T tags all shown, H asks first: messages and recipients"
+T send-keys -t incident y
+expect_screen incident incident-held "y holds them: the count and the outcome"
 T send-keys -t incident o
 expect_screen incident incident-outcomes "o lists the outcome of each message"
 T send-keys -t incident q / C-u
@@ -163,7 +95,7 @@ T send-keys -t incident n
 expect_screen incident incident-not-done "anything but y leaves the mail alone"
 T send-keys -t incident :
 T send-keys -t incident -l 'rel'
-T send-keys -t incident Tab Enter
+T send-keys -t incident Tab Enter y
 expect_screen incident incident-released "a command typed at : (Tab completes it) acts on the tagged; one was not held"
 T send-keys -t incident / Up Up
 expect_screen incident prompt-history "Up in the prompt goes back through the filters typed"
@@ -183,12 +115,17 @@ ok $? "the prompt's history is kept in XDG_STATE_HOME/mailroom/history"
 # knowledge base as the query is typed.
 start views 100 30 "" --demo
 expect_screen views list-start "views: the demo queue"
+[ "$(T display -p -t views '#{mouse_any_flag}')" = 0 ]
+ok $? "the mouse is left to the terminal by default (no mouse reports asked for)"
 T send-keys -t views z
 expect_screen views summary "z summarises the queue: domains by age, causes, reasons"
 T send-keys -t views j Right Right
 expect_screen views summary-cell "arrows move over the table; the line above the status shows the filter"
 T send-keys -t views Enter
-expect_screen views summary-applied "Enter filters the list to that domain and age"
+expect_screen views summary-applied "Enter opens a list of that domain and age over the summary"
+T send-keys -t views q
+expect_screen views summary-cell "q goes back to the summary, on the same cell"
+T send-keys -t views Enter
 T send-keys -t views z
 expect_screen views summary-of-shown "z again summarises only the mail shown"
 T send-keys -t views G Enter
@@ -199,7 +136,7 @@ T send-keys -t views /
 T send-keys -t views -l 'quota'
 expect_screen views codes-search "/ searches it as the query is typed"
 T send-keys -t views Enter q
-expect_screen views list-start "q goes back to the list"
+expect_screen views codes-back "q goes back to the list it was opened over"
 T send-keys -t views :
 T send-keys -t views -l 'codes 5.1.1'
 T send-keys -t views Enter
@@ -217,9 +154,13 @@ mouse() { # mouse SESSION BUTTON X Y (0-based cell)
     T send-keys -t "$1" -H 1b 5b 4d "$(printf %x $((32 + $2)))" \
         "$(printf %x $((33 + $3)))" "$(printf %x $((33 + $4)))"
 }
-T send-keys -t views q
-start mouse 100 30 "" --demo
+T send-keys -t views Q
+mkdir -p "$TMP/mouse/mailroom"
+printf 'set mouse yes\n' >"$TMP/mouse/mailroom/config"
+start mouse 100 30 "XDG_CONFIG_HOME=$TMP/mouse" --demo
 expect_screen mouse list-start "mouse: the demo queue"
+[ "$(T display -p -t mouse '#{mouse_any_flag}')" = 1 ]
+ok $? "set mouse yes: mouse reports asked for"
 mouse mouse 0 5 21; mouse mouse 3 5 21
 sleep 0.5 # longer than a double click takes
 mouse mouse 65 5 21; mouse mouse 65 5 21; mouse mouse 64 5 21; mouse mouse 64 5 21
@@ -233,10 +174,10 @@ expect_exit mouse 0 "Q quits"
 mkdir -p "$TMP/config/mailroom"
 printf '# mine\nbind generic x act-hold\nbind list j none\ncolor status black green bold\nset refresh 0\n' \
     >"$TMP/config/mailroom/config"
-# The SGR codes that start the status line (the last row), sorted: what the
-# terminal was told to draw it with.
+# The SGR codes that start the status line (the row above the key bar),
+# sorted: what the terminal was told to draw it with.
 status_sgr() {
-    T capture-pane -e -p -t "$1" | tail -n 1 |
+    T capture-pane -e -p -t "$1" | tail -n 2 | head -n 1 |
         sed -e "s/^\(\($(printf '\033')\[[0-9;]*m\)*\).*/\1/" | tr -c '0-9' '\n' |
         grep -v '^$' | sort -n | tr '\n' ' '
 }
@@ -245,9 +186,9 @@ expect_screen config list-start "config: the demo queue with the operator's conf
 sgr=$(status_sgr config)
 [ "$sgr" = "1 30 42 " ]
 ok $? "color status black green bold reaches the terminal (SGR: $sgr)"
-T send-keys -t config j x
-expect_screen config config-bound "j unbound in the list does nothing; x holds, as bound"
-T send-keys -t config '?'
+T send-keys -t config j Down x
+expect_screen config config-bound "j unbound in the list does nothing (it says so); x holds, as bound, asking first"
+T send-keys -t config n '?'
 expect_screen config config-help "the help shows the keys as configured"
 T send-keys -t config Q
 expect_exit config 0 "Q quits"
@@ -354,8 +295,11 @@ EOF
     expect_screen fleet fleet-filtered "source: (Tab completes the source) keeps mx2's rate-limited mail"
     T send-keys -t fleet / C-u
     T send-keys -t fleet -l 'cat:rate-limited'
-    T send-keys -t fleet Enter T H o
-    expect_screen fleet fleet-outcomes "T H on both sources: each outcome under its source"
+    T send-keys -t fleet Enter T H y
+    # Keys typed during an action that takes a while are dropped: o waits.
+    wait_for fleet "hold: .* done"
+    T send-keys -t fleet o
+    expect_screen fleet fleet-outcomes "T H y on both sources: each outcome under its source"
     T send-keys -t fleet q Enter
     expect_screen fleet fleet-detail "the detail names the message's source"
     T send-keys -t fleet w

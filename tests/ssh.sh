@@ -253,14 +253,17 @@ T new-session -d -s warn -x 200 -y 20 \
 T display -p '#{pid}' >"$TMP/tmux.pid"
 # Before curses the line is printed; then the screen's last line says it.
 i=0
-while [ $i -lt 100 ] && ! T capture-pane -p -t warn 2>/dev/null | tail -1 | grep -q "ForwardAgent"; do
+# The status line is the row above the key bar.
+while [ $i -lt 100 ] && ! T capture-pane -p -t warn 2>/dev/null | tail -2 | head -1 |
+    grep -q "ForwardAgent"; do
     sleep 0.1
     i=$((i + 1))
 done
 T capture-pane -p -t warn >"$TMP/screen"
-tail -1 "$TMP/screen" | grep -q "config:10: ForwardAgent is not supported by mailroom" &&
+tail -2 "$TMP/screen" | head -1 |
+    grep -q "config:10: ForwardAgent is not supported by mailroom" &&
     grep -q "QUEUE" "$TMP/screen"
-okd $? "the screen shows the warning on its last line when it starts" "$TMP/screen"
+okd $? "the screen shows the warning on its status line when it starts" "$TMP/screen"
 T send-keys -t warn q
 # When opening fails, the first warning goes with the error: it may be why.
 write_config "$SSHLAB_KEY_WRONG" "$SSHLAB_KNOWN_HOSTS"

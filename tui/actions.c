@@ -1,6 +1,12 @@
-/* Actions from the screen: on the tagged messages, or the current one;
- * destructive ones confirmed with the count and a sample; the outcome said
- * in the status line, listed on 'o', and appended to the actions log. */
+/*
+ * Actions from the screen: on what the view says (the list: the tagged
+ * messages, else the one under the cursor; the detail and the message
+ * views: their own message; a command: what its filter matches). Every
+ * action asks first, naming the messages and recipients and any tagged
+ * messages the filter hides, unless the configuration lets actions that
+ * can be undone go without; then one outcome per message is said, listed on
+ * 'o' and appended to the actions log.
+ */
 
 #include <curses.h>
 #include <stdlib.h>
@@ -8,68 +14,112 @@
 
 #include "actlog.h"
 #include "app.h"
+#include "buf.h"
 #include "clock.h"
 #include "draw.h"
 #include "fleet.h"
+#include "format.h"
 #include "operate.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
 
-/* The ids to act on (their messages' indexes and origins): every tagged
- * message, shown or not, else the current one. Bounced mail has left the
- * queue: counted, not acted on. */
-static const char **targets(
-	const struct app *app, uint32_t **which, uint16_t **origins, size_t *n, size_t *bounced) {
-	const struct mr_snapshot *snap = app->snap;
-	size_t most = app->list.n_tagged > 0 ? app->list.n_tagged : 1;
-	const char **ids = mr_xcalloc(most + 1, sizeof(*ids));
-	*which = mr_xcalloc(most + 1, sizeof(**which));
-	*origins = mr_xcalloc(most + 1, sizeof(**origins));
-	*n = *bounced = 0;
-	for (size_t i = 0; i < snap->n_messages; i++) {
-		bool chosen = app->list.n_tagged > 0 ? app->list.tagged[i]
-						     : &snap->messages[i] == app_current(app);
-		if (!chosen) {
-			continue;
-		}
-		if (snap->messages[i].queue == MR_QUEUE_BOUNCED) {
-			(*bounced)++;
-		} else {
-			(*which)[*n] = (uint32_t)i;
-			(*origins)[*n] = snap->messages[i].origin;
-			ids[(*n)++] = snap->messages[i].id;
-		}
+/* Actions that can be undone ask from this many messages even when the
+ * configuration lets them go without a question. */
+enum { CONFIRM_MANY = 100 };
+/* An action that took this long ran behind a screen that did not answer:
+ * the keys typed meanwhile were typed blind, and are dropped. Below it,
+ * keys typed ahead are the operator's own quick typing, and are kept. */
+enum { BLIND_MS = 250 };
+
+void selection_add(struct selection *sel, const struct mr_snapshot *snap, uint32_t message) {
+	const struct mr_message *m = &snap->messages[message];
+	if (m->queue == MR_QUEUE_BOUNCED) {
+		sel->bounced++; /* gone from the queue: nothing to act on */
+		return;
 	}
-	return ids;
+	if (sel->n == sel->cap) {
+		sel->cap = sel->cap ? 2 * sel->cap : 16;
+		sel->ids = mr_xreallocarray(sel->ids, sel->cap, sizeof(*sel->ids));
+		sel->origins = mr_xreallocarray(sel->origins, sel->cap, sizeof(*sel->origins));
+		sel->messages = mr_xreallocarray(sel->messages, sel->cap, sizeof(*sel->messages));
+	}
+	sel->ids[sel->n] = m->id;
+	sel->origins[sel->n] = m->origin;
+	sel->messages[sel->n] = message;
+	sel->n++;
+	sel->recipients += m->n_rcpts;
 }
 
-/* Actions that can be undone still ask when they touch this many. */
-enum { CONFIRM_FROM = 100 };
-
-/* A question on the status line, which it has to itself; true for y. */
-static bool confirm(struct app *app, const char *question) {
-	app_set_message(app, "%s", question);
-	app->asking = true;
-	app_draw(app);
-	int key = getch();
-	app->asking = false;
-	free(app->message);
-	app->message = NULL;
-	return key == 'y' || key == 'Y';
+void selection_finish(struct selection *sel) {
+	free(sel->ids);
+	free(sel->origins);
+	free(sel->messages);
+	*sel = (struct selection){ 0 };
 }
 
-static void list_outcomes(struct app *app, const struct mr_operation *op, const char *source,
-	const struct mr_snapshot *snap, const struct mr_action_report *report) {
+/* What a question is about, kept until it is answered. */
+struct pending {
+	struct mr_operation op;
+	struct selection sel;
+	char *why; /* what the source will really do, or NULL */
+};
+
+static void pending_free(void *ctx) {
+	struct pending *p = ctx;
+	selection_finish(&p->sel);
+	free(p->why);
+	free(p);
+}
+
+static const char *plural(size_t n) {
+	return n == 1 ? "" : "s";
+}
+
+/* "delete 3 messages, 17 recipients on demo? [y/N] This cannot be undone.
+ * 1 of them is tagged but not shown. (A1, B2, C3)": what the answer needs
+ * first, so that a narrow screen cuts only the sample. */
+static char *question(const struct app *app, const struct pending *p) {
+	struct mr_buf q;
+	mr_buf_init(&q);
+	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
+	mr_format_count(messages, p->sel.n);
+	mr_format_count(recipients, p->sel.recipients);
+	mr_buf_printf(&q, "%s", p->op.name);
+	if (p->op.priority_step == 0 && p->op.action == MR_ACTION_SET_PRIORITY) {
+		mr_buf_printf(&q, " %d", (int)p->op.priority);
+	}
+	mr_buf_printf(&q, " %s message%s, %s recipient%s on %s? [y/N]", messages, plural(p->sel.n),
+		recipients, plural(p->sel.recipients), app->source->label);
+	if (mr_action_info(p->op.runs)->destructive) {
+		mr_buf_add_str(&q, " This cannot be undone.");
+	}
+	if (p->sel.hidden > 0) {
+		mr_buf_printf(&q, " %zu of them %s %snot shown in the list.", p->sel.hidden,
+			p->sel.hidden == 1 ? "is" : "are", p->sel.tagged ? "tagged but " : "");
+	}
+	if (p->sel.bounced > 0) {
+		mr_buf_printf(&q, " %zu bounced left out.", p->sel.bounced);
+	}
+	if (p->why != NULL) {
+		mr_buf_printf(&q, " %s.", p->why);
+	}
+	char *sample = mr_ids_sample(p->sel.ids, p->sel.n);
+	mr_buf_printf(&q, " (%s)", sample);
+	free(sample);
+	return mr_buf_steal(&q);
+}
+
+static void list_outcomes(struct app *app, const struct mr_operation *op,
+	const struct mr_action_report *report, const char *counts) {
 	struct text_view *tv = &app->outcomes;
 	text_view_clear(tv);
 	tv->top = 0;
-	char *title = mr_xasprintf("%s on %s: %zu done, %zu not found, %zu failed", op->name,
-		source, report->counts[MR_OUTCOME_DONE], report->counts[MR_OUTCOME_NOT_FOUND],
-		report->counts[MR_OUTCOME_FAILED]);
+	char *title = mr_xasprintf("%s on %s: %s", op->name, app->source->label, counts);
 	text_view_add(tv, 0, STYLE_NORMAL, title);
 	free(title);
 	text_view_add(tv, 0, STYLE_NORMAL, "");
+	const struct mr_snapshot *snap = app->snap;
 	for (size_t i = 0; i < report->n_results; i++) {
 		const struct mr_action_result *r = &report->results[i];
 		/* With merged sources, which one it was on comes first. */
@@ -80,8 +130,8 @@ static void list_outcomes(struct app *app, const struct mr_operation *op, const 
 			r->new_id   ? r->new_id
 			: r->detail ? r->detail
 				    : "");
-		text_view_add(tv, 2, r->outcome == MR_OUTCOME_DONE ? STYLE_NORMAL : STYLE_PERMANENT,
-			line);
+		text_view_add(tv, 2,
+			mr_outcome_succeeded(r->outcome) ? STYLE_NORMAL : STYLE_PERMANENT, line);
 		free(line);
 	}
 }
@@ -102,87 +152,136 @@ static void log_action(struct app *app, const struct mr_action_report *report, c
 	free(path);
 }
 
-void app_act(struct app *app, const char *operation) {
+/* Keys typed while a long action ran were typed at a screen that did not
+ * answer: they are dropped, so that none of them starts or answers
+ * something the operator has not seen (D and y typed blind would delete
+ * whatever the cursor is on after the listing). Returns how many. */
+static size_t drop_typed_keys(void) {
+	size_t n = 0;
+	nodelay(stdscr, TRUE);
+	int key;
+	while ((key = getch()) != ERR) {
+		n += key != KEY_RESIZE;
+	}
+	nodelay(stdscr, FALSE);
+	return n;
+}
+
+static void run(struct app *app, struct pending *p) {
+	/* Said before it starts: a long action must not look like a frozen
+	 * screen. */
+	app_set_message(app, "%s: %zu message%s...", p->op.name, p->sel.n, plural(p->sel.n));
+	app_draw(app);
+	struct mr_action_report report;
+	double started = mr_monotonic_ms();
+	mr_operation_run(
+		app->source, &p->op, app->snap, p->sel.ids, p->sel.origins, p->sel.n, &report);
+	bool blind = mr_monotonic_ms() - started >= BLIND_MS;
+	char *note = NULL;
+	log_action(app, &report, &note);
+	char *counts = mr_action_report_tally(&report);
+	list_outcomes(app, &p->op, &report, counts);
+	/* Done messages lose their tags; the rest stay tagged, to retry. */
+	for (size_t i = 0; i < report.n_results && i < p->sel.n; i++) {
+		/* One result per id, in order (backend.h). */
+		if (mr_outcome_succeeded(report.results[i].outcome)) {
+			mr_rows_tag(&app->rows, p->sel.messages[i], false);
+		}
+	}
+	size_t typed = app->prompt != NULL && blind ? drop_typed_keys() : 0;
+	char *cause = NULL;
+	bool listed = app_refresh(app, &cause);
+	free(cause);
+	struct mr_buf extra;
+	mr_buf_init(&extra);
+	if (p->sel.bounced > 0) {
+		mr_buf_add_str(&extra, "; bounced left out");
+	}
+	if (note != NULL) {
+		mr_buf_printf(&extra, "; %s", note);
+	}
+	if (!listed) {
+		mr_buf_add_str(&extra, "; cannot list again");
+	}
+	if (typed > 0) {
+		mr_buf_printf(&extra, "; %zu key%s typed meanwhile ignored", typed, plural(typed));
+	}
+	app_set_message(
+		app, "%s: %s%s (o lists them)", p->op.name, counts, extra.len ? extra.data : "");
+	mr_buf_finish(&extra);
+	free(counts);
+	free(note);
+	mr_action_report_finish(&report);
+}
+
+static void answered(struct app *app, bool yes, void *ctx) {
+	struct pending *p = ctx;
+	if (yes) {
+		run(app, p);
+	} else {
+		app_set_message(app, "%s: not done", p->op.name);
+	}
+}
+
+/* Asks when it must (always for what cannot be undone; for the rest
+ * unless the configuration says not to), then runs. Takes p. */
+static void ask_or_run(struct app *app, struct pending *p) {
+	if (p->sel.n == 0) {
+		app_set_message(app, "%s: nothing to act on%s", p->op.name,
+			p->sel.bounced ? " (bounced mail has left the queue)" : "");
+		pending_free(p);
+		return;
+	}
+	bool ask = mr_action_info(p->op.runs)->destructive || app->settings.confirm_all ||
+		   p->sel.n >= CONFIRM_MANY || p->sel.hidden > 0;
+	if (ask) {
+		app_ask(app, question(app, p), answered, p, pending_free);
+		return;
+	}
+	run(app, p);
+	pending_free(p);
+}
+
+static void plan_and_ask(struct app *app, struct mr_operation *op, struct selection *sel) {
+	struct pending *p = mr_xcalloc(1, sizeof(*p));
+	p->op = *op;
+	p->sel = *sel;
+	*sel = (struct selection){ 0 };
+	if (!mr_operation_plan(app->source, &p->op, &p->why)) {
+		app_set_message(app, "%s", p->why);
+		pending_free(p);
+		return;
+	}
+	ask_or_run(app, p);
+}
+
+void app_act(struct app *app, const char *operation, struct selection *sel) {
 	struct mr_operation op;
 	if (!mr_operation_parse(operation, &op)) {
 		app_set_message(app, "no such action: %s", operation);
+		selection_finish(sel);
 		return;
 	}
-	char *why = NULL;
-	if (!mr_operation_plan(app->source, &op, &why)) {
-		app_set_message(app, "%s", why);
-		free(why);
-		return;
-	}
-	size_t n, bounced;
-	uint32_t *which;
-	uint16_t *origins;
-	const char **ids = targets(app, &which, &origins, &n, &bounced);
-	char *some = mr_ids_sample(ids, n);
-	if (n == 0) {
-		app_set_message(app, "%s: nothing to act on%s", op.name,
-			bounced ? " (bounced mail has left the queue)" : "");
-	} else {
-		/* What the answer needs first, so that a narrow screen cuts only
-		 * the sample: "delete 2 messages on demo? [y/N] This cannot be
-		 * undone. (A1, B2)". */
-		char *full = mr_xasprintf("%s %zu message%s on %s? [y/N]%s%s%s (%s)", op.name, n,
-			n == 1 ? "" : "s", app->source->label,
-			mr_action_info(op.runs)->destructive ? " This cannot be undone." : "",
-			why ? " " : "", why ? why : "", some);
-		/* Destructive ones always ask, others when they are many. */
-		bool asked = mr_action_info(op.runs)->destructive || n >= CONFIRM_FROM;
-		if (!asked || confirm(app, full)) {
-			struct mr_action_report report;
-			mr_operation_run(app->source, &op, app->snap, ids, origins, n, &report);
-			char *note = NULL;
-			log_action(app, &report, &note);
-			list_outcomes(app, &op, app->source->label, app->snap, &report);
-			/* Done messages lose their tags; the rest stay tagged, to retry. */
-			for (size_t i = 0; i < report.n_results && i < n; i++) {
-				/* One result per id, in order (backend.h). */
-				if (report.results[i].outcome == MR_OUTCOME_DONE) {
-					mr_rows_tag(&app->list, which[i], false);
-				}
-			}
-			char *cause = NULL;
-			bool listed = app_refresh(app, &cause);
-			app_set_message(app,
-				"%s: %zu done, %zu not found, %zu failed%s%s%s%s (o lists them)",
-				op.name, report.counts[MR_OUTCOME_DONE],
-				report.counts[MR_OUTCOME_NOT_FOUND],
-				report.counts[MR_OUTCOME_FAILED],
-				bounced ? "; bounced left out" : "", note ? "; " : "",
-				note ? note : "", listed ? "" : "; cannot list again");
-			free(cause);
-			free(note);
-			mr_action_report_finish(&report);
-		} else {
-			app_set_message(app, "%s: not done", op.name);
-		}
-		free(full);
-	}
-	free(why);
-	free(some);
-	free(ids);
-	free(which);
-	free(origins);
+	plan_and_ask(app, &op, sel);
 }
 
-void outcomes_draw(struct app *app) {
-	if (app->outcomes.n_lines == 0) {
-		draw_title("Outcomes of the last action");
-		draw_str(stdscr, 2, 2, COLS - 2, "No action yet.", STYLE_DIM, A_NORMAL);
-		return;
-	}
-	text_view_page(&app->outcomes, "Outcomes of the last action");
+void app_set_priority(struct app *app, int32_t priority, struct selection *sel) {
+	struct mr_operation op;
+	mr_operation_set_priority(&op, priority);
+	plan_and_ask(app, &op, sel);
 }
 
-void outcomes_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->outcomes, req, text_view_rows())) {
+void app_act_from_view(struct app *app, const char *operation) {
+	struct view *top = app_top(app);
+	struct selection sel = { 0 };
+	if (top->ops->targets == NULL) {
+		app_set_message(
+			app, "%s: %s shows no message to act on", operation, top->ops->what);
 		return;
 	}
-	if (req == REQ_BACK) {
-		app->view = VIEW_LIST;
+	if (!top->ops->targets(app, top, &sel)) {
+		selection_finish(&sel);
+		return;
 	}
+	app_act(app, operation, &sel);
 }

@@ -45,10 +45,16 @@ static bool read_bind(const struct line *l, char **cause) {
 	int key;
 	enum request req;
 	if (!keymap_parse(l->words[1], &keymap)) {
-		return line_fail(l, cause,
-			"no keymap \"%s\" (generic, or a view: list, detail, "
-			"content, summary, codes, help, outcomes)",
-			l->words[1]);
+		struct mr_buf names;
+		mr_buf_init(&names);
+		for (int k = KEYMAP_GENERIC + 1; k < KEYMAP_COUNT; k++) {
+			mr_buf_printf(&names, "%s%s", k > KEYMAP_GENERIC + 1 ? ", " : "",
+				keymap_name((enum keymap)k));
+		}
+		line_fail(l, cause, "no keymap \"%s\" (generic, or a view: %s)", l->words[1],
+			names.data);
+		mr_buf_finish(&names);
+		return false;
 	}
 	if (!key_parse(l->words[2], &key)) {
 		return line_fail(l, cause, "no key \"%s\" (a character, Down, PgUp, Ctrl-F, F1...)",
@@ -137,14 +143,25 @@ static bool read_set(const struct line *l, struct config *config, char **cause) 
 		}
 		return true;
 	}
-	if (strcmp(l->words[1], "mouse") == 0) {
+	if (strcmp(l->words[1], "mouse") == 0 || strcmp(l->words[1], "keybar") == 0) {
 		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
-			return line_fail(l, cause, "mouse: \"%s\" is neither yes nor no", value);
+			return line_fail(
+				l, cause, "%s: \"%s\" is neither yes nor no", l->words[1], value);
 		}
-		config->mouse = strcmp(value, "yes") == 0;
+		*(l->words[1][0] == 'm' ? &config->mouse : &config->keybar) =
+			strcmp(value, "yes") == 0;
 		return true;
 	}
-	return line_fail(l, cause, "no setting \"%s\" (refresh, mouse)", l->words[1]);
+	if (strcmp(l->words[1], "confirm") == 0) {
+		if (strcmp(value, "all") != 0 && strcmp(value, "destructive") != 0) {
+			return line_fail(
+				l, cause, "confirm: \"%s\" is neither all nor destructive", value);
+		}
+		config->confirm_all = strcmp(value, "all") == 0;
+		return true;
+	}
+	return line_fail(
+		l, cause, "no setting \"%s\" (refresh, mouse, keybar, confirm)", l->words[1]);
 }
 
 /* host PATTERNS sudo auto|always|never: how the Postfix tools run on the
@@ -229,7 +246,9 @@ void config_finish(struct config *config) {
 }
 
 bool config_load(struct config *config, char **cause) {
-	*config = (struct config){ .refresh = 0, .mouse = false };
+	*config = (struct config){
+		.refresh = 0, .mouse = false, .confirm_all = true, .keybar = true
+	};
 	keys_reset();
 	const struct mr_blob *builtin = mr_blob_find("config");
 	if (builtin == NULL || !config_read(config, "share/config (built in)",

@@ -20,6 +20,10 @@ enum { CONFIG_REFRESH_MAX = 86400 };
 struct config {
 	int refresh; /* seconds between automatic listings; 0: none */
 	bool mouse;
+	/* "set confirm all": every action asks first; "destructive": only
+	 * those that cannot be undone (and those on many messages). */
+	bool confirm_all;
+	bool keybar; /* "set keybar yes": the line of keys at the bottom */
 	/* "host PATTERNS sudo auto|always|never", in order (the strings are
 	 * the config's). */
 	struct mr_remote_rule *hosts;

@@ -38,6 +38,9 @@ static const char *const style_names[STYLE_COUNT] = {
 	[STYLE_TEMPORARY] = "temporary",
 	[STYLE_PERMANENT] = "permanent",
 	[STYLE_TAGGED] = "tagged",
+	[STYLE_FOUND] = "found",
+	[STYLE_KEYBAR] = "keybar",
+	[STYLE_KEY] = "key",
 	[STYLE_QUEUE + MR_QUEUE_INCOMING] = "queue-incoming",
 	[STYLE_QUEUE + MR_QUEUE_ACTIVE] = "queue-active",
 	[STYLE_QUEUE + MR_QUEUE_DEFERRED] = "queue-deferred",
@@ -229,6 +232,84 @@ int draw_str(WINDOW *win, int y, int x, int width, const char *s, enum style sty
 	return draw_text(win, y, x, width, s, strlen(s), style, base);
 }
 
+/* Bytes of s[0..len) that fit in cols columns, ending between glyphs. */
+static size_t prefix_fitting(const char *s, size_t len, int cols) {
+	size_t pos = 0;
+	int used = 0;
+	while (pos < len) {
+		size_t next = pos;
+		struct mr_glyph g;
+		bool escape;
+		mr_glyph_next(s, len, &next, &g);
+		int w = glyph_width(&g, &escape);
+		if (used + w > cols) {
+			break;
+		}
+		used += w;
+		pos = next;
+	}
+	return pos;
+}
+
+/* Where the longest end of s[0..len) that fits in cols columns starts. */
+static size_t suffix_fitting(const char *s, size_t len, int cols) {
+	int total = text_width(s, len);
+	size_t pos = 0;
+	while (pos < len && total > cols) {
+		struct mr_glyph g;
+		bool escape;
+		mr_glyph_next(s, len, &pos, &g);
+		total -= glyph_width(&g, &escape);
+	}
+	return pos;
+}
+
+static int draw_ellipsis(WINDOW *win, enum style style, attr_t base) {
+	wattrset(win, style_attr(style) | base);
+	if (utf8_locale) {
+		waddnwstr(win, L"\u2026", 1);
+	} else {
+		waddch(win, '~');
+	}
+	wattrset(win, A_NORMAL);
+	return 1;
+}
+
+int draw_address(
+	WINDOW *win, int y, int x, int width, const char *address, enum style style, attr_t base) {
+	size_t len = strlen(address);
+	const char *at = len > 0 ? memchr(address, '@', len) : NULL;
+	for (const char *p = at; p != NULL;
+		p = memchr(p + 1, '@', len - (size_t)(p + 1 - address))) {
+		at = p; /* the last '@': a quoted local part may hold others */
+	}
+	if (width <= 0 || text_width(address, len) <= width || at == NULL || at == address) {
+		return draw_text(win, y, x, width, address, len, style, base);
+	}
+	size_t local = (size_t)(at - address);
+	int domain_w = text_width(at, len - local);
+	int room = width - domain_w - 1; /* for the local part, less the ellipsis */
+	wmove(win, y, x);
+	if (room < 2) {
+		/* Not even the domain fits: its end names it best
+		 * ("…mail.example.com"). */
+		draw_ellipsis(win, style, base);
+		size_t from = suffix_fitting(address, len, width - 1);
+		return 1 +
+		       draw_text(win, y, x + 1, width - 1, address + from, len - from, style, base);
+	}
+	int head = (room + 1) / 2;
+	size_t head_len = prefix_fitting(address, local, head);
+	int used = draw_text(win, y, x, head, address, head_len, style, base);
+	wmove(win, y, x + used);
+	used += draw_ellipsis(win, style, base);
+	size_t tail_from = suffix_fitting(address, local, room - (used - 1));
+	used += draw_text(win, y, x + used, width - used, address + tail_from, local - tail_from,
+		style, base);
+	used += draw_text(win, y, x + used, width - used, at, len - local, style, base);
+	return used;
+}
+
 void draw_fill(WINDOW *win, int y, int x, int width, enum style style, attr_t base) {
 	if (width <= 0) {
 		return;
@@ -283,4 +364,56 @@ void wrap_text(const char *s, int width, void (*emit)(void *ctx, const char *lin
 			start++;
 		}
 	}
+}
+
+static char ascii_lower(char c) {
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+/* The first place needle (ASCII case ignored) is in s[0..len), or NULL. */
+static const char *find_ignoring_case(const char *s, size_t len, const char *needle, size_t n) {
+	for (size_t i = 0; n > 0 && i + n <= len; i++) {
+		size_t j = 0;
+		while (j < n && ascii_lower(s[i + j]) == ascii_lower(needle[j])) {
+			j++;
+		}
+		if (j == n) {
+			return s + i;
+		}
+	}
+	return NULL;
+}
+
+int draw_text_found(WINDOW *win, int y, int x, int width, const char *s, size_t len,
+	enum style style, attr_t base, const char *needle) {
+	size_t n = needle != NULL ? strlen(needle) : 0;
+	if (n == 0) {
+		return draw_text(win, y, x, width, s, len, style, base);
+	}
+	int used = 0;
+	size_t pos = 0;
+	while (pos < len && used < width) {
+		const char *hit = find_ignoring_case(s + pos, len - pos, needle, n);
+		size_t end = hit != NULL ? (size_t)(hit - s) : len;
+		/* The text before the match, then the match; a part that does not
+		 * fit ends the line with draw_text's ellipsis. */
+		for (int part = 0; part < 2 && used < width; part++) {
+			size_t from = part == 0 ? pos : end;
+			size_t to = part == 0 ? end : end + n;
+			if (to == from || (part == 1 && hit == NULL)) {
+				continue;
+			}
+			bool fits = text_width(s + from, to - from) <= width - used;
+			used += draw_text(win, y, x + used, width - used, s + from, to - from,
+				part == 0 ? style : STYLE_FOUND, base);
+			if (!fits) {
+				return used;
+			}
+		}
+		if (hit == NULL) {
+			break;
+		}
+		pos = end + n;
+	}
+	return used;
 }

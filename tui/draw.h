@@ -27,6 +27,9 @@ enum style {
 	STYLE_TEMPORARY, /* the cause of a failure that will be retried */
 	STYLE_PERMANENT, /* the cause of a failure that will not */
 	STYLE_TAGGED,    /* the mark of a tagged message */
+	STYLE_FOUND,     /* what a search found in a text */
+	STYLE_KEYBAR,    /* the line of keys at the bottom */
+	STYLE_KEY,       /* a key in it */
 	STYLE_QUEUE,     /* + enum mr_queue: each queue's own colour */
 	STYLE_COUNT = STYLE_QUEUE + MR_QUEUE_COUNT
 };
@@ -56,11 +59,19 @@ int text_width(const char *s, size_t len);
 int draw_text(WINDOW *win, int y, int x, int width, const char *s, size_t len, enum style style,
 	attr_t base);
 int draw_str(WINDOW *win, int y, int x, int width, const char *s, enum style style, attr_t base);
+/* An address in at most width columns: when it does not fit, the middle of
+ * its local part gives way ("very…ng@example.com"), so the domain stays. */
+int draw_address(
+	WINDOW *win, int y, int x, int width, const char *address, enum style style, attr_t base);
 /* Spaces from x to x + width - 1. */
 void draw_fill(WINDOW *win, int y, int x, int width, enum style style, attr_t base);
 
 /* A view's first line, across the screen. */
 void draw_title(const char *title);
+/* s[0..len) with the parts that contain needle (ASCII case ignored) drawn
+ * in the found style; as draw_text otherwise. */
+int draw_text_found(WINDOW *win, int y, int x, int width, const char *s, size_t len,
+	enum style style, attr_t base, const char *needle);
 
 /*
  * Splits s into lines of at most width columns, breaking at spaces where it

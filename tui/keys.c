@@ -10,20 +10,26 @@
 #define CTRL(c) ((c)&0x1f)
 
 static const char *const request_helps[REQ_COUNT] = { [REQ_NONE] = "",
-#define X(name, help) [REQ_##name] = help,
+#define X(name, bar, help) [REQ_##name] = help,
+	MR_REQUESTS(X)
+#undef X
+};
+
+static const char *const request_bars[REQ_COUNT] = { [REQ_NONE] = "",
+#define X(name, bar, help) [REQ_##name] = bar,
 	MR_REQUESTS(X)
 #undef X
 };
 
 static const char *const request_ids[REQ_COUNT] = { [REQ_NONE] = "NONE",
-#define X(name, help) [REQ_##name] = #name,
+#define X(name, bar, help) [REQ_##name] = #name,
 	MR_REQUESTS(X)
 #undef X
 };
 
-static const char *const keymap_names[KEYMAP_COUNT] = {
-#define X(name, text) [KEYMAP_##name] = text,
-	MR_KEYMAPS(X)
+static const char *const keymap_names[KEYMAP_COUNT] = { [KEYMAP_GENERIC] = "generic",
+#define X(name, text, ops) [KEYMAP_##name] = text,
+	MR_VIEWS(X)
 #undef X
 };
 
@@ -86,6 +92,30 @@ const char *request_help(enum request req) {
 	return (unsigned)req < REQ_COUNT ? request_helps[req] : "";
 }
 
+const char *request_bar(enum request req) {
+	return (unsigned)req < REQ_COUNT ? request_bars[req] : "";
+}
+
+const char *request_name(enum request req) {
+	static char names[REQ_COUNT][24];
+	if ((unsigned)req >= REQ_COUNT) {
+		return "";
+	}
+	if (names[req][0] == '\0') {
+		/* MOVE_DOWN -> move-down, made once */
+		const char *id = request_ids[req];
+		size_t i = 0;
+		for (; id[i] && i + 1 < sizeof(names[req]); i++) {
+			names[req][i] =
+				id[i] == '_'
+					? '-'
+					: (char)(id[i] >= 'A' && id[i] <= 'Z' ? id[i] + 32 : id[i]);
+		}
+		names[req][i] = '\0';
+	}
+	return names[req];
+}
+
 /* "move-down" is MOVE_DOWN, case and '-' for '_' aside. */
 static bool same_name(const char *id, const char *name) {
 	for (; *id && *name; id++, name++) {
@@ -144,6 +174,7 @@ static const struct {
 	{ KEY_IC, "Ins" },
 	{ KEY_DC, "Del" },
 	{ KEY_BACKSPACE, "Backspace" },
+	{ 127, "Backspace" },
 };
 
 bool key_parse(const char *name, int *key) {
@@ -171,7 +202,7 @@ bool key_parse(const char *name, int *key) {
 	return false;
 }
 
-static void key_label(int key, char *out, size_t size) {
+void key_label(int key, char *out, size_t size) {
 	for (size_t i = 0; i < sizeof(key_names) / sizeof(*key_names); i++) {
 		if (key_names[i].key == key) {
 			snprintf(out, size, "%s", key_names[i].name);
@@ -222,5 +253,20 @@ void request_keys(enum keymap keymap, enum request req, char *out, size_t size) 
 			break;
 		}
 		len += (size_t)n;
+	}
+}
+
+void request_first_key(enum keymap keymap, enum request req, char *out, size_t size) {
+	out[0] = '\0';
+	/* The view's own bindings first: they are the ones it shows. */
+	for (int pass = 0; pass < 2 && out[0] == '\0'; pass++) {
+		for (size_t i = 0; i < n_bindings; i++) {
+			const struct binding *b = &bindings[i];
+			bool here = pass == 0 ? b->keymap == keymap : b->keymap == KEYMAP_GENERIC;
+			if (here && b->request == req && key_request(keymap, b->key) == req) {
+				key_label(b->key, out, size);
+				return;
+			}
+		}
 	}
 }

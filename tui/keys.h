@@ -11,63 +11,68 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* name in the configuration: MOVE_DOWN is "move-down" */
-#define MR_REQUESTS(X)                                     \
-	X(MOVE_DOWN, "Move down one line")                 \
-	X(MOVE_UP, "Move up one line")                     \
-	X(MOVE_LEFT, "Move one column left")               \
-	X(MOVE_RIGHT, "Move one column right")             \
-	X(PAGE_DOWN, "Move down one page")                 \
-	X(PAGE_UP, "Move up one page")                     \
-	X(FIRST, "Go to the first line")                   \
-	X(LAST, "Go to the last line")                     \
-	X(OPEN, "Show the selected message in detail")     \
-	X(CONTENT, "Show the message's headers and body")  \
-	X(SUMMARY, "Summary: by domain and age, by cause") \
-	X(CODES, "Browse the reply codes and causes")      \
-	X(SORT_NEXT, "Sort by the next column")            \
-	X(SORT_REVERSE, "Reverse the order")               \
-	X(TAG, "Tag or untag the message, go down")        \
-	X(TAG_ALL, "Tag every message shown")              \
-	X(TAG_INVERT, "Flip the tags of those shown")      \
-	X(UNTAG_ALL, "Remove every tag")                   \
-	X(FILTER, "Filter the list (docs/filter.md)")      \
-	X(COMMAND, "Type a command (Tab lists them)")      \
-	X(ACT_RETRY, "Retry now: tagged, else this one")   \
-	X(ACT_HOLD, "Hold: tagged, else this one")         \
-	X(ACT_RELEASE, "Release from hold")                \
-	X(ACT_REQUEUE, "Requeue (process again)")          \
-	X(ACT_EXPIRE, "Expire (return to sender)")         \
-	X(ACT_DELETE, "Delete (asks first)")               \
-	X(ACT_PRIORITY_UP, "Priority up")                  \
-	X(ACT_PRIORITY_DOWN, "Priority down")              \
-	X(OUTCOMES, "List the last action's outcomes")     \
-	X(SOURCES, "Sources: each one's state and errors") \
-	X(BACK, "Close this view (quit from the list)")    \
-	X(REFRESH, "List the queue again")                 \
-	X(REDRAW, "Redraw the screen")                     \
-	X(HELP, "Show this help")                          \
-	X(QUIT, "Quit mailroom")
+#include "views.h"
+
+/*
+ * X(NAME, BAR, HELP): NAME in the configuration is "move-down" for
+ * MOVE_DOWN; BAR is the word the key bar shows; HELP the help screen's line
+ * (and the man page's).
+ */
+#define MR_REQUESTS(X)                                                   \
+	X(MOVE_DOWN, "Down", "Move down one line")                       \
+	X(MOVE_UP, "Up", "Move up one line")                             \
+	X(MOVE_LEFT, "Left", "Move one column left")                     \
+	X(MOVE_RIGHT, "Right", "Move one column right")                  \
+	X(PAGE_DOWN, "Page", "Move down one page")                       \
+	X(PAGE_UP, "Page up", "Move up one page")                        \
+	X(FIRST, "First", "Go to the first line")                        \
+	X(LAST, "Last", "Go to the last line")                           \
+	X(OPEN, "Open", "Open what is selected")                         \
+	X(CONTENT, "Message", "Show the message's headers and body")     \
+	X(SUMMARY, "Summary", "Summary: by domain and age, by cause")    \
+	X(CODES, "Codes", "Browse the reply codes and causes")           \
+	X(SOURCES, "Sources", "Sources: each one's state and errors")    \
+	X(OUTCOMES, "Outcomes", "List the last action's outcomes")       \
+	X(SORT_NEXT, "Sort", "Sort by the next column")                  \
+	X(SORT_REVERSE, "Reverse", "Reverse the order")                  \
+	X(TAG, "Tag", "Tag or untag the message, go down")               \
+	X(TAG_ALL, "Tag all", "Tag every message shown")                 \
+	X(TAG_INVERT, "Flip tags", "Flip the tags of those shown")       \
+	X(UNTAG_ALL, "Untag", "Remove every tag")                        \
+	X(FILTER, "Filter", "Filter the list (docs/filter.md)")          \
+	X(SEARCH, "Search", "Search the text")                           \
+	X(SEARCH_NEXT, "Next", "Go to the next match of the search")     \
+	X(SEARCH_PREV, "Prev", "Go to the previous match of the search") \
+	X(COMMAND, "Command", "Type a command (Tab lists them)")         \
+	X(ACT_RETRY, "Retry", "Retry now: tagged, else this one")        \
+	X(ACT_HOLD, "Hold", "Hold: tagged, else this one")               \
+	X(ACT_RELEASE, "Release", "Release from hold")                   \
+	X(ACT_REQUEUE, "Requeue", "Requeue (process again)")             \
+	X(ACT_EXPIRE, "Expire", "Expire (return to sender)")             \
+	X(ACT_DELETE, "Delete", "Delete")                                \
+	X(ACT_PRIORITY_UP, "Prio+", "Priority up")                       \
+	X(ACT_PRIORITY_DOWN, "Prio-", "Priority down")                   \
+	X(BACK, "Back", "Close this view; on the first one, quit")       \
+	X(CLOSE, "Close", "Close this view (never quits)")               \
+	X(REFRESH, "Refresh", "List the queue again")                    \
+	X(REDRAW, "Redraw", "Redraw the screen")                         \
+	X(HELP, "Help", "Show the keys of this view")                    \
+	X(QUIT, "Quit", "Quit mailroom")
 
 enum request {
 	REQ_NONE,
-#define X(name, help) REQ_##name,
+#define X(name, bar, help) REQ_##name,
 	MR_REQUESTS(X)
 #undef X
 		REQ_COUNT
 };
 
-/* Where a binding holds: everywhere, or in one view (before generic). */
-#define MR_KEYMAPS(X)         \
-	X(GENERIC, "generic") \
-	X(LIST, "list")       \
-	X(DETAIL, "detail")   \
-	X(CONTENT, "content") \
-	X(SUMMARY, "summary") X(CODES, "codes") X(HELP, "help") X(OUTCOMES, "outcomes")
-
+/* Where a binding holds: everywhere ("generic"), or in one view, whose
+ * bindings come before generic's. */
 enum keymap {
-#define X(name, text) KEYMAP_##name,
-	MR_KEYMAPS(X)
+	KEYMAP_GENERIC,
+#define X(name, text, ops) KEYMAP_##name,
+	MR_VIEWS(X)
 #undef X
 		KEYMAP_COUNT
 };
@@ -80,6 +85,10 @@ void key_bind(enum keymap keymap, int key, enum request req);
 void keys_reset(void);
 
 const char *request_help(enum request req);
+/* The word of the key bar: "Filter". */
+const char *request_bar(enum request req);
+/* "move-down" */
+const char *request_name(enum request req);
 /* "move-down" -> REQ_MOVE_DOWN, "none" -> REQ_NONE; false when unknown. */
 bool request_parse(const char *name, enum request *req);
 bool keymap_parse(const char *name, enum keymap *keymap);
@@ -89,5 +98,9 @@ const char *keymap_name(enum keymap keymap);
 bool key_parse(const char *name, int *key);
 /* "j, Down" — the keys bound to req in keymap, for the help view. */
 void request_keys(enum keymap keymap, enum request req, char *out, size_t size);
+/* The first key bound to req in keymap ("Enter"), or "" when none. */
+void request_first_key(enum keymap keymap, enum request req, char *out, size_t size);
+/* A key's name as the configuration writes it: "Ctrl-F", "PgDn", "j". */
+void key_label(int key, char *out, size_t size);
 
 #endif

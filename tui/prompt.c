@@ -4,7 +4,9 @@
 
 #include <curses.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <histedit.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,14 +45,25 @@ struct prompt {
 	bool note_error;
 	const char *pending; /* the rest of a key's sequence for libedit */
 	double key_at;       /* when the last key was read (for the timer) */
+	/* Ctrl-R: what is looked for, the line it last put in place, and how
+	 * many matches back that one is. */
+	char *wanted, *recalled;
+	size_t recalled_back;
 };
 
 double prompt_last_key_at(const struct prompt *p) {
 	return p->key_at;
 }
 
-/* '/' a filter, ':' a command, '?' a search of the codes. */
-static const char prompt_kinds[PROMPT_KINDS + 1] = "/:?";
+/* '/' a filter, ':' a command, '?' a search of the codes, 's' a search
+ * of a text. */
+static const char prompt_kinds[PROMPT_KINDS + 1] = "/:?s";
+
+/* What the line starts with on the screen: a text search shows '/', as in
+ * less and vi. */
+static char shown_kind(char kind) {
+	return kind == 's' ? '/' : kind;
+}
 
 static History *history_of(const struct prompt *p, char kind) {
 	const char *at = strchr(prompt_kinds, kind);
@@ -99,9 +112,15 @@ static bool save_history(struct prompt *p, char **cause) {
 	if (!mr_make_parents(p->history_path, cause)) {
 		return false;
 	}
-	/* Written aside and renamed: a full disk never leaves half a file. */
+	/* Written aside and renamed: a full disk never leaves half a file.
+	 * What an operator typed is theirs alone (0600), and a link put in the
+	 * way is not followed. */
 	char *tmp = mr_xasprintf("%s.%ld", p->history_path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL && fd >= 0) {
+		close(fd);
+	}
 	bool ok = f != NULL;
 	if (ok) {
 		for (size_t i = 0; i < PROMPT_KINDS; i++) {
@@ -136,7 +155,7 @@ bool prompt_draw(const struct prompt *p) {
 			p->note_error ? STYLE_PERMANENT : STYLE_DIM, A_REVERSE);
 	}
 	draw_fill(stdscr, y, 0, COLS, STYLE_NORMAL, A_NORMAL);
-	mvaddch(y, 0, (chtype)p->kind);
+	mvaddch(y, 0, (chtype)shown_kind(p->kind));
 	/* A line wider than the screen shows the part around the cursor. */
 	size_t start = 0;
 	while (start < cursor && text_width(li->buffer + start, cursor - start) > COLS - 2) {
@@ -196,6 +215,24 @@ static const char *translate(int key) {
 	}
 }
 
+/* After get_wch gave no key: whether the terminal is gone (input that is
+ * readable but gives no key) rather than the wait over. */
+static bool terminal_gone(void) {
+	struct pollfd input = { .fd = STDIN_FILENO, .events = POLLIN };
+	if (poll(&input, 1, 0) <= 0) {
+		return false;
+	}
+	nodelay(stdscr, TRUE);
+	wint_t ch;
+	int got = get_wch(&ch);
+	nodelay(stdscr, FALSE);
+	if (got == ERR) {
+		return true;
+	}
+	unget_wch(ch); /* a key came between the wait and the poll */
+	return false;
+}
+
 /* libedit's character reader: draw, then wait for a key. */
 static int read_key(EditLine *el, wchar_t *out) {
 	struct prompt *p;
@@ -216,10 +253,25 @@ static int read_key(EditLine *el, wchar_t *out) {
 	for (;;) {
 		wint_t ch;
 		errno = 0;
+		timeout(p->hooks->wait != NULL ? p->hooks->wait(p->hooks->ctx) : -1);
 		int got = get_wch(&ch);
 		p->key_at = mr_monotonic_ms();
 		if (got == ERR) {
 			if (errno == EINTR) {
+				continue;
+			}
+			if (!terminal_gone()) {
+				/* No key in time: what is due behind the line (a
+				 * listing), then the line again as it was, its
+				 * note made for what the screen shows now. */
+				if (p->hooks->idle != NULL) {
+					p->hooks->idle(p->hooks->ctx);
+				}
+				free(p->seen);
+				p->seen = NULL;
+				reset_prog_mode();
+				update_note(p);
+				p->hooks->draw(p->hooks->ctx);
 				continue;
 			}
 			p->cancelled = true; /* the terminal is gone */
@@ -306,6 +358,69 @@ static unsigned char complete_word(EditLine *el, int ch) {
 	return result;
 }
 
+/* The line's whole text replaced by text. */
+static void replace_line(EditLine *el, const char *text) {
+	const LineInfo *li = el_line(el);
+	el_cursor(el, (int)(li->lastchar - li->cursor));
+	li = el_line(el);
+	el_deletestr(el, (int)(li->cursor - li->buffer));
+	el_insertstr(el, text);
+}
+
+/* Ctrl-R: the latest line of this kind's history that holds what was typed
+ * when the search began; Ctrl-R again, the one before it. The note says
+ * what is looked for. */
+static unsigned char recall(EditLine *el, int ch) {
+	(void)ch;
+	struct prompt *p;
+	el_get(el, EL_CLIENTDATA, &p);
+	const LineInfo *li = el_line(el);
+	char *line = mr_xstrndup(li->buffer, (size_t)(li->lastchar - li->buffer));
+	if (p->recalled == NULL || strcmp(line, p->recalled) != 0) {
+		free(p->wanted); /* a new search, for what is typed */
+		p->wanted = line;
+		p->recalled_back = 0;
+	} else {
+		free(line);
+		p->recalled_back++;
+	}
+	History *h = history_of(p, p->kind);
+	HistEvent ev;
+	const char *found = NULL;
+	size_t seen = 0;
+	for (int r = history(h, &ev, H_FIRST); r == 0; r = history(h, &ev, H_NEXT)) {
+		if (strstr(ev.str, p->wanted) != NULL && seen++ == p->recalled_back) {
+			found = ev.str;
+			break;
+		}
+	}
+	if (found != NULL) {
+		char *copy = mr_xstrdup(found);
+		replace_line(el, copy);
+		free(p->recalled);
+		p->recalled = copy;
+	}
+	/* The note for the line now (the list follows a filter recalled as it
+	 * follows one typed), after what Ctrl-R found; it stays until the line
+	 * changes. */
+	free(p->seen);
+	p->seen = NULL;
+	update_note(p);
+	char *said = found != NULL ? mr_xasprintf("Ctrl-R: an earlier line with \"%s\"", p->wanted)
+				   : mr_xasprintf("Ctrl-R: no %searlier line has \"%s\"",
+					     p->recalled_back > 0 ? "more " : "", p->wanted);
+	if (found == NULL && p->recalled_back > 0) {
+		p->recalled_back--;
+	}
+	char *rest = p->note.len > 0 ? mr_xstrdup(p->note.data) : NULL;
+	mr_buf_clear(&p->note);
+	mr_buf_printf(&p->note, "%s%s%s", said, rest ? "; " : "", rest ? rest : "");
+	p->note_error = p->note_error || found == NULL;
+	free(said);
+	free(rest);
+	return found != NULL ? CC_REFRESH : CC_REFRESH_BEEP;
+}
+
 /* --- the prompt ------------------------------------------------------------------ */
 
 struct prompt *prompt_open(void) {
@@ -328,6 +443,9 @@ struct prompt *prompt_open(void) {
 	el_set(p->el, EL_GETCFN, read_key);
 	el_set(p->el, EL_ADDFN, "mailroom-complete", "complete a word", complete_word);
 	el_set(p->el, EL_BIND, "^I", "mailroom-complete", NULL);
+	/* libedit's own ^R search draws on the terminal behind curses' back. */
+	el_set(p->el, EL_ADDFN, "mailroom-recall", "find an earlier line", recall);
+	el_set(p->el, EL_BIND, "^R", "mailroom-recall", NULL);
 	el_set(p->el, EL_BIND, delete_sequence, "ed-delete-next-char", NULL);
 	HistEvent ev;
 	for (size_t i = 0; i < PROMPT_KINDS; i++) {
@@ -352,6 +470,8 @@ bool prompt_close(struct prompt *p, char **cause) {
 	fclose(p->null);
 	free(p->history_path);
 	free(p->seen);
+	free(p->wanted);
+	free(p->recalled);
 	mr_buf_finish(&p->note);
 	free(p);
 	return ok;
@@ -367,6 +487,8 @@ char *prompt_read(
 	p->key_at = 0;
 	free(p->seen);
 	p->seen = NULL;
+	free(p->recalled);
+	p->recalled = NULL;
 	el_set(p->el, EL_HIST, history, history_of(p, kind));
 	if (initial != NULL && *initial != '\0') {
 		el_push(p->el, initial);

@@ -72,32 +72,32 @@ static void compose(const struct app *app, int form, struct mr_buf *left, struct
 	char clock[MR_FORMAT_MAX], total[MR_FORMAT_MAX], at[MR_FORMAT_MAX];
 	mr_format_clock(clock, app->refreshed_at);
 	mr_format_count(total, app->snap->n_messages);
-	mr_format_count(at, app->cursor + 1);
+	mr_format_count(at, app->list->cursor + 1);
 	mr_buf_clear(left);
 	mr_buf_clear(right);
-	if (app->asking) {
-		mr_buf_printf(left, " %s", app->message);
+	if (app->question.text != NULL) {
+		mr_buf_printf(left, " %s", app->question.text);
 		return;
 	}
-	if (app->filter_text != NULL) {
+	const char *filter_text = app->list->filter_text;
+	if (filter_text != NULL) {
 		/* The filter as the operator wrote it, cut between characters. */
-		size_t len = strlen(app->filter_text);
-		size_t cut = fitting(app->filter_text, len, form < 2 ? 40 : 16);
-		mr_buf_printf(
-			right, " /%.*s%s ", (int)cut, app->filter_text, cut < len ? "..." : "");
+		size_t len = strlen(filter_text);
+		size_t cut = fitting(filter_text, len, form < 2 ? 40 : 16);
+		mr_buf_printf(right, " /%.*s%s ", (int)cut, filter_text, cut < len ? "..." : "");
 	}
-	if (app->list.n_tagged > 0) {
+	if (app->rows.n_tagged > 0) {
 		char tagged[MR_FORMAT_MAX];
-		mr_format_count(tagged, app->list.n_tagged);
+		mr_format_count(tagged, app->rows.n_tagged);
 		mr_buf_printf(right, " %s tagged ", tagged);
 	}
-	if (app->list.sort != MR_SORT_AGE || app->list.reverse) {
-		mr_buf_printf(right, " by %s%s ", mr_sort_name(app->list.sort),
-			app->list.reverse ? " rev" : "");
+	if (app->rows.sort != MR_SORT_AGE || app->rows.reverse) {
+		mr_buf_printf(right, " by %s%s ", mr_sort_name(app->rows.sort),
+			app->rows.reverse ? " rev" : "");
 	}
-	if (app->list.n_rows > 0) {
+	if (app->rows.n_rows > 0) {
 		char shown[MR_FORMAT_MAX];
-		mr_format_count(shown, app->list.n_rows);
+		mr_format_count(shown, app->rows.n_rows);
 		mr_buf_printf(right, " %s/%s", at, shown);
 	} else {
 		mr_buf_add_str(right, " empty");
@@ -118,8 +118,7 @@ static void compose(const struct app *app, int form, struct mr_buf *left, struct
 	queue_counts(app->snap, form > 0, left);
 }
 
-void status_draw(struct app *app) {
-	int y = LINES - 1;
+void status_draw(struct app *app, int y) {
 	draw_fill(stdscr, y, 0, COLS, STYLE_STATUS, A_NORMAL);
 	struct mr_buf left, right;
 	mr_buf_init(&left);

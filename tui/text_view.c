@@ -1,5 +1,7 @@
-/* Scrollable, pre-wrapped text: the detail, content, help and outcome views. */
+/* Scrollable, pre-wrapped, searchable text: the detail, content, codes,
+ * help, outcome and source views. */
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,12 @@ void text_view_clear(struct text_view *tv) {
 	free(tv->lines);
 	tv->lines = NULL;
 	tv->n_lines = 0;
+}
+
+void text_view_finish(struct text_view *tv) {
+	text_view_clear(tv);
+	free(tv->search);
+	tv->search = NULL;
 }
 
 void text_view_add(struct text_view *tv, int indent, int style, const char *text) {
@@ -84,8 +92,6 @@ void text_view_draw(struct text_view *tv, int y, int rows) {
 	}
 	for (int r = 0; r < rows; r++) {
 		size_t i = tv->top + (size_t)r;
-		move(y + r, 0);
-		clrtoeol();
 		if (i >= tv->n_lines) {
 			continue;
 		}
@@ -93,19 +99,108 @@ void text_view_draw(struct text_view *tv, int y, int rows) {
 		int x = line->indent;
 		size_t label = (size_t)line->label;
 		if (label > 0) {
-			x += draw_text(stdscr, y + r, x, COLS - x, line->text, label, STYLE_LABEL,
-				A_NORMAL);
+			x += draw_text_found(stdscr, y + r, x, COLS - x, line->text, label,
+				STYLE_LABEL, A_NORMAL, tv->search);
 		}
-		draw_text(stdscr, y + r, x, COLS - x, line->text + label,
-			strlen(line->text + label), (enum style)line->style, A_NORMAL);
+		draw_text_found(stdscr, y + r, x, COLS - x, line->text + label,
+			strlen(line->text + label), (enum style)line->style, A_NORMAL, tv->search);
 	}
 }
 
-int text_view_rows(void) {
-	return LINES - 2; /* the title above, the status line below */
+void text_view_page(const struct app *app, struct text_view *tv, const char *title) {
+	draw_title(title);
+	text_view_draw(tv, 1, app_body_rows(app));
 }
 
-void text_view_page(struct text_view *tv, const char *title) {
-	draw_title(title);
-	text_view_draw(tv, 1, text_view_rows());
+/* --- search ---------------------------------------------------------------------- */
+
+static char ascii_lower(char c) {
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+/* Whether the line holds needle, ASCII case ignored (as it is drawn). */
+static bool line_has(const struct text_line *line, const char *needle) {
+	const char *s = line->text;
+	for (size_t i = 0; s[i] != '\0'; i++) {
+		size_t j = 0;
+		while (needle[j] != '\0' && ascii_lower(s[i + j]) == ascii_lower(needle[j])) {
+			j++;
+		}
+		if (needle[j] == '\0') {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The first line from `from` on (backward: before it), going round the
+ * end; SIZE_MAX when none has the text. */
+static size_t find_line(const struct text_view *tv, size_t from, bool backward) {
+	for (size_t k = 0; k < tv->n_lines; k++) {
+		size_t i = backward ? (from + tv->n_lines - k) % tv->n_lines
+				    : (from + k) % tv->n_lines;
+		if (line_has(&tv->lines[i], tv->search)) {
+			return i;
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* Shows line a little below the top, so what leads to it shows too. */
+static void show_line(struct text_view *tv, size_t line) {
+	tv->found = line;
+	tv->top = line > 2 ? line - 2 : 0;
+}
+
+void text_view_search(struct app *app, struct text_view *tv, const char *text) {
+	free(tv->search);
+	tv->search = text != NULL && *text != '\0' ? mr_xstrdup(text) : NULL;
+	tv->found = SIZE_MAX;
+	if (tv->search == NULL) {
+		return;
+	}
+	size_t line = find_line(tv, tv->before, false);
+	if (line == SIZE_MAX) {
+		tv->top = tv->before;
+		app_set_message(app, "\"%s\" is not in this text", text);
+		return;
+	}
+	show_line(tv, line);
+}
+
+void text_view_search_again(struct app *app, struct text_view *tv, bool backward) {
+	if (tv->search == NULL) {
+		app_set_message(app, "no search yet: / searches");
+		return;
+	}
+	size_t from = tv->found != SIZE_MAX ? tv->found : tv->top;
+	size_t start = backward ? from : (from + 1) % (tv->n_lines ? tv->n_lines : 1);
+	size_t line = tv->n_lines
+			      ? find_line(tv, backward ? start + tv->n_lines - 1 : start, backward)
+			      : SIZE_MAX;
+	if (line == SIZE_MAX) {
+		app_set_message(app, "\"%s\" is not in this text", tv->search);
+		return;
+	}
+	if ((backward && line >= from) || (!backward && line <= from)) {
+		app_set_message(app, "search went round to the %s", backward ? "end" : "start");
+	}
+	show_line(tv, line);
+}
+
+bool text_view_request(struct app *app, struct text_view *tv, enum request req) {
+	if (text_view_scroll(tv, req, app_body_rows(app))) {
+		return true;
+	}
+	switch (req) {
+	case REQ_SEARCH:
+		app_prompt(app, PROMPT_SEARCH);
+		return true;
+	case REQ_SEARCH_NEXT:
+	case REQ_SEARCH_PREV:
+		text_view_search_again(app, tv, req == REQ_SEARCH_PREV);
+		return true;
+	default:
+		return false;
+	}
 }

@@ -84,20 +84,27 @@ static bool add_lines(struct text_view *tv, const char *text, size_t len,
 	return true;
 }
 
+struct content_view {
+	struct view view;
+	struct text_view tv;
+	char *id;
+	uint16_t origin;
+	struct mr_buf headers, body;
+};
+
 /* (Re)builds the lines for the current width from the fetched text. */
-static void build(struct app *app) {
-	struct text_view *tv = &app->content;
+static void build(struct content_view *cv) {
+	struct text_view *tv = &cv->tv;
 	size_t keep_top = tv->top;
 	text_view_clear(tv);
 	tv->width = COLS;
 	tv->top = keep_top;
 	size_t rest = 0;
-	const struct mr_buf *head = &app->content_headers, *body = &app->content_body;
-	bool whole = add_lines(tv, head->data, head->len, add_header_line, &rest);
+	bool whole = add_lines(tv, cv->headers.data, cv->headers.len, add_header_line, &rest);
 	if (whole) {
 		/* The empty line between them, as in the message. */
 		text_view_add(tv, 0, STYLE_NORMAL, "");
-		whole = add_lines(tv, body->data, body->len, add_body_line, &rest);
+		whole = add_lines(tv, cv->body.data, cv->body.len, add_body_line, &rest);
 	}
 	if (!whole) {
 		char size[MR_FORMAT_MAX];
@@ -110,53 +117,88 @@ static void build(struct app *app) {
 	}
 }
 
-void content_open(struct app *app, uint16_t origin, const char *id) {
-	struct mr_buf headers, body;
-	mr_buf_init(&headers);
-	mr_buf_init(&body);
-	char *cause = NULL;
-	struct mr_source *src = mr_source_of(app->source, origin, &cause);
-	if (src == NULL || !mr_source_content(src, id, &headers, &body, &cause)) {
-		app_set_message(app, "cannot show the message: %s", cause);
-		free(cause);
-		mr_buf_finish(&headers);
-		mr_buf_finish(&body);
-		return;
-	}
-	mr_buf_finish(&app->content_headers);
-	mr_buf_finish(&app->content_body);
-	app->content_headers = headers;
-	app->content_body = body;
-	free(app->content_id);
-	app->content_id = mr_xstrdup(id);
-	app->content_origin = origin;
-	app->content_from = app->view;
-	app->content.top = 0;
-	app->view = VIEW_CONTENT;
-	build(app);
-}
+static const enum request requests[] = { TEXT_VIEW_REQUESTS, REQ_ACT_RETRY, REQ_ACT_HOLD,
+	REQ_ACT_RELEASE, REQ_ACT_REQUEUE, REQ_ACT_EXPIRE, REQ_ACT_DELETE, REQ_ACT_PRIORITY_UP,
+	REQ_ACT_PRIORITY_DOWN, REQ_NONE };
 
-void content_draw(struct app *app) {
-	if (app->content.width != COLS) {
-		build(app);
+static const enum request bar[] = { REQ_HELP, REQ_SEARCH, REQ_SEARCH_NEXT, REQ_ACT_HOLD,
+	REQ_ACT_DELETE, REQ_COMMAND, REQ_BACK, REQ_NONE };
+
+static void content_draw(struct app *app, struct view *v) {
+	struct content_view *cv = (struct content_view *)v;
+	if (cv->tv.width != COLS) {
+		build(cv);
 	}
 	char size[MR_FORMAT_MAX];
-	size_t bytes = app->content_headers.len + app->content_body.len;
+	size_t bytes = cv->headers.len + cv->body.len;
 	mr_format_size(size, bytes);
-	const char *from = app->content_origin < app->snap->n_origins
-				   ? app->snap->origins[app->content_origin]
-				   : NULL;
-	char *title = mr_xasprintf("Content of %s%s%s (%s%s)", app->content_id, from ? " on " : "",
+	const char *from =
+		cv->origin < app->snap->n_origins ? app->snap->origins[cv->origin] : NULL;
+	char *title = mr_xasprintf("Content of %s%s%s (%s%s)", cv->id, from ? " on " : "",
 		from ? from : "", size, bytes < 1024 ? " bytes" : "");
-	text_view_page(&app->content, title);
+	text_view_page(app, &cv->tv, title);
 	free(title);
 }
 
-void content_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->content, req, text_view_rows())) {
+static void content_handle(struct app *app, struct view *v, enum request req) {
+	text_view_request(app, &((struct content_view *)v)->tv, req);
+}
+
+static struct text_view *content_text(struct app *app, struct view *v) {
+	(void)app;
+	return &((struct content_view *)v)->tv;
+}
+
+/* The message shown. */
+static bool content_targets(struct app *app, struct view *v, struct selection *sel) {
+	struct content_view *cv = (struct content_view *)v;
+	const struct mr_message *msg = mr_snapshot_find_from(app->snap, cv->origin, cv->id);
+	if (msg == NULL) {
+		app_set_message(app, "%s is no longer in the queue", cv->id);
+		return false;
+	}
+	sel->what = "this message";
+	selection_add(sel, app->snap, (uint32_t)(msg - app->snap->messages));
+	return true;
+}
+
+static void content_destroy(struct view *v) {
+	struct content_view *cv = (struct content_view *)v;
+	text_view_finish(&cv->tv);
+	mr_buf_finish(&cv->headers);
+	mr_buf_finish(&cv->body);
+	free(cv->id);
+	free(cv);
+}
+
+const struct view_ops content_view_ops = {
+	.what = "a message's headers and body",
+	.requests = requests,
+	.bar = bar,
+	.draw = content_draw,
+	.handle = content_handle,
+	.destroy = content_destroy,
+	.text = content_text,
+	.targets = content_targets,
+};
+
+void content_open(struct app *app, uint16_t origin, const char *id) {
+	struct content_view *cv = mr_xcalloc(1, sizeof(*cv));
+	mr_buf_init(&cv->headers);
+	mr_buf_init(&cv->body);
+	char *cause = NULL;
+	struct mr_source *src = mr_source_of(app->source, origin, &cause);
+	if (src == NULL || !mr_source_content(src, id, &cv->headers, &cv->body, &cause)) {
+		app_set_message(app, "cannot show the message: %s", cause);
+		free(cause);
+		mr_buf_finish(&cv->headers);
+		mr_buf_finish(&cv->body);
+		free(cv);
 		return;
 	}
-	if (req == REQ_BACK) {
-		app->view = app->content_from;
-	}
+	cv->view = (struct view){ &content_view_ops, KEYMAP_CONTENT };
+	cv->id = mr_xstrdup(id);
+	cv->origin = origin;
+	app_push(app, &cv->view);
+	build(cv);
 }

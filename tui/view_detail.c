@@ -127,15 +127,23 @@ static void add_recipient(struct text_view *tv, const struct mr_snapshot *snap,
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 }
 
+struct detail_view {
+	struct view view;
+	struct text_view tv;
+	char *id;                           /* the message it shows */
+	uint16_t origin;                    /* and the source it is on (mr_message.origin) */
+	const struct mr_snapshot *built_of; /* NULL: to build again */
+};
+
 /* (Re)builds the lines for the current width and snapshot. */
-static void build(struct app *app) {
-	struct text_view *tv = &app->detail;
+static void build(struct app *app, struct detail_view *dv) {
+	struct text_view *tv = &dv->tv;
 	size_t keep_top = tv->top;
 	text_view_clear(tv);
 	tv->width = COLS;
 	tv->top = keep_top;
-	const struct mr_message *msg =
-		mr_snapshot_find_from(app->snap, app->detail_origin, app->detail_id);
+	dv->built_of = app->snap;
+	const struct mr_message *msg = mr_snapshot_find_from(app->snap, dv->origin, dv->id);
 	if (msg == NULL) {
 		text_view_add(tv, INDENT, STYLE_DIM, "This message is no longer in the queue.");
 		return;
@@ -183,32 +191,81 @@ static void build(struct app *app) {
 	}
 }
 
-void detail_open(struct app *app) {
-	const struct mr_message *msg = app_current(app);
-	if (msg == NULL) {
-		return;
-	}
-	free(app->detail_id);
-	app->detail_id = mr_xstrdup(msg->id);
-	app->detail_origin = msg->origin;
-	app->detail.top = 0;
-	app->view = VIEW_DETAIL;
-	build(app);
-}
+static const enum request requests[] = { TEXT_VIEW_REQUESTS, REQ_OPEN, REQ_CONTENT, REQ_ACT_RETRY,
+	REQ_ACT_HOLD, REQ_ACT_RELEASE, REQ_ACT_REQUEUE, REQ_ACT_EXPIRE, REQ_ACT_DELETE,
+	REQ_ACT_PRIORITY_UP, REQ_ACT_PRIORITY_DOWN, REQ_NONE };
 
-void detail_draw(struct app *app) {
-	/* Rewrap after a resize or a refresh (which may have changed it). */
-	build(app);
-	char *title = mr_xasprintf("Message %s", app->detail_id);
-	text_view_page(&app->detail, title);
+static const enum request bar[] = { REQ_HELP, REQ_CONTENT, REQ_SEARCH, REQ_ACT_RETRY, REQ_ACT_HOLD,
+	REQ_ACT_DELETE, REQ_COMMAND, REQ_BACK, REQ_NONE };
+
+static void detail_draw(struct app *app, struct view *v) {
+	struct detail_view *dv = (struct detail_view *)v;
+	/* Rewrapped after a resize or a new listing (which may have changed
+	 * the message). */
+	if (dv->built_of != app->snap || dv->tv.width != COLS) {
+		build(app, dv);
+	}
+	char *title = mr_xasprintf("Message %s", dv->id);
+	text_view_page(app, &dv->tv, title);
 	free(title);
 }
 
-void detail_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->detail, req, text_view_rows())) {
+static void detail_handle(struct app *app, struct view *v, enum request req) {
+	struct detail_view *dv = (struct detail_view *)v;
+	if (text_view_request(app, &dv->tv, req)) {
 		return;
 	}
-	if (req == REQ_BACK) {
-		app->view = VIEW_LIST;
+	if (req == REQ_OPEN || req == REQ_CONTENT) {
+		content_open(app, dv->origin, dv->id);
 	}
+}
+
+static void detail_refreshed(struct app *app, struct view *v) {
+	(void)app;
+	((struct detail_view *)v)->built_of = NULL;
+}
+
+static struct text_view *detail_text(struct app *app, struct view *v) {
+	(void)app;
+	return &((struct detail_view *)v)->tv;
+}
+
+/* The message shown, not the tags of the list below. */
+static bool detail_targets(struct app *app, struct view *v, struct selection *sel) {
+	struct detail_view *dv = (struct detail_view *)v;
+	const struct mr_message *msg = mr_snapshot_find_from(app->snap, dv->origin, dv->id);
+	if (msg == NULL) {
+		app_set_message(app, "%s is no longer in the queue", dv->id);
+		return false;
+	}
+	sel->what = "this message";
+	selection_add(sel, app->snap, (uint32_t)(msg - app->snap->messages));
+	return true;
+}
+
+static void detail_destroy(struct view *v) {
+	struct detail_view *dv = (struct detail_view *)v;
+	text_view_finish(&dv->tv);
+	free(dv->id);
+	free(dv);
+}
+
+const struct view_ops detail_view_ops = {
+	.what = "a message's envelope and every recipient's reason",
+	.requests = requests,
+	.bar = bar,
+	.draw = detail_draw,
+	.handle = detail_handle,
+	.destroy = detail_destroy,
+	.on_refresh = detail_refreshed,
+	.text = detail_text,
+	.targets = detail_targets,
+};
+
+void detail_open(struct app *app, uint16_t origin, const char *id) {
+	struct detail_view *dv = mr_xcalloc(1, sizeof(*dv));
+	dv->view = (struct view){ &detail_view_ops, KEYMAP_DETAIL };
+	dv->id = mr_xstrdup(id);
+	dv->origin = origin;
+	app_push(app, &dv->view);
 }

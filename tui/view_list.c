@@ -2,6 +2,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app.h"
@@ -9,35 +10,63 @@
 #include "fleet.h"
 #include "format.h"
 #include "reason.h"
+#include "xalloc.h"
+
+static const enum request requests[] = { REQ_MOVE_DOWN, REQ_MOVE_UP, REQ_PAGE_DOWN, REQ_PAGE_UP,
+	REQ_FIRST, REQ_LAST, REQ_OPEN, REQ_CONTENT, REQ_FILTER, REQ_SORT_NEXT, REQ_SORT_REVERSE,
+	REQ_TAG, REQ_TAG_ALL, REQ_TAG_INVERT, REQ_UNTAG_ALL, REQ_ACT_RETRY, REQ_ACT_HOLD,
+	REQ_ACT_RELEASE, REQ_ACT_REQUEUE, REQ_ACT_EXPIRE, REQ_ACT_DELETE, REQ_ACT_PRIORITY_UP,
+	REQ_ACT_PRIORITY_DOWN, REQ_NONE };
+
+static const enum request bar[] = { REQ_HELP, REQ_OPEN, REQ_FILTER, REQ_TAG, REQ_ACT_RETRY,
+	REQ_ACT_HOLD, REQ_ACT_DELETE, REQ_SUMMARY, REQ_COMMAND, REQ_BACK, REQ_NONE };
 
 /* Column widths for the current terminal width. */
 struct columns {
 	int source; /* 0: one source, no column */
-	int id, queue, age, size, sender, rcpt, cause, reason;
+	int id, queue, prio, age, size, sender, rcpt, cause, reason;
 };
 
-enum { QUEUE_W = 8, AGE_W = 4, SIZE_W = 5, CAUSE_W = 8, GAP = 1 };
+enum { QUEUE_W = 8, PRIO_W = 4, AGE_W = 4, SIZE_W = 5, CAUSE_W = 8, GAP = 1 };
 
 static int clamp(int v, int lo, int hi) {
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-static struct columns layout(const struct app *app) {
-	struct columns c = { .queue = QUEUE_W, .age = AGE_W, .size = SIZE_W, .cause = CAUSE_W };
-	/* Ids are all about as long; the widest decides, within reason. */
+/* What the columns depend on in the snapshot, looked at once per snapshot:
+ * a million messages are not read again for every keystroke. */
+static void measure(struct list_view *l, const struct mr_snapshot *snap) {
+	if (l->layout_of == snap) {
+		return;
+	}
+	l->layout_of = snap;
+	/* Ids are all about as long; the widest of the first decides. */
 	int id = 2;
-	for (size_t i = 0; i < app->snap->n_messages && i < 4096; i++) {
-		int w = (int)strlen(app->snap->messages[i].id);
+	for (size_t i = 0; i < snap->n_messages && i < 4096; i++) {
+		int w = (int)strlen(snap->messages[i].id);
 		id = w > id ? w : id;
 	}
-	c.id = clamp(id, 2, 20);
+	l->id_width = clamp(id, 2, 20);
+	l->priorities = false;
+	for (size_t i = 0; i < snap->n_messages && !l->priorities; i++) {
+		l->priorities = (snap->messages[i].flags & MR_MSG_HAS_PRIORITY) != 0;
+	}
+}
+
+static struct columns layout(const struct app *app, const struct list_view *l) {
+	struct columns c = { .id = l->id_width,
+		.queue = QUEUE_W,
+		.prio = l->priorities ? PRIO_W : 0,
+		.age = AGE_W,
+		.size = SIZE_W,
+		.cause = CAUSE_W };
 	/* Merged sources: which one holds the message, first. */
 	for (size_t o = 0; o < app->snap->n_origins; o++) {
 		int w = text_width(app->snap->origins[o], strlen(app->snap->origins[o]));
 		c.source = clamp(w, c.source > 6 ? c.source : 6, 16);
 	}
 	int rest = COLS - (c.id + c.queue + c.age + c.size + c.cause + 7 * GAP) -
-		   (c.source ? c.source + GAP : 0);
+		   (c.source ? c.source + GAP : 0) - (c.prio ? c.prio + GAP : 0);
 	/* The reason is what operators came for: sender and recipient give up
 	 * room to it, within limits. */
 	c.sender = clamp(rest * 22 / 100, 6, 32);
@@ -49,8 +78,14 @@ static struct columns layout(const struct app *app) {
 	return c;
 }
 
-static int list_rows(void) {
-	return LINES - 2; /* column titles above, status line below */
+static int list_rows(const struct app *app) {
+	return app_body_rows(app); /* column titles above, status line below */
+}
+
+static void draw_right(int y, int x, int width, const char *s, enum style style, attr_t base) {
+	int w = (int)strlen(s);
+	draw_fill(stdscr, y, x, width, STYLE_NORMAL, base);
+	draw_str(stdscr, y, x + (w < width ? width - w : 0), width, s, style, base);
 }
 
 static void draw_titles(const struct columns *c) {
@@ -64,9 +99,13 @@ static void draw_titles(const struct columns *c) {
 	x += c->id + GAP;
 	draw_str(stdscr, 0, x, c->queue, "QUEUE", STYLE_HEADER, A_NORMAL);
 	x += c->queue + GAP;
-	draw_str(stdscr, 0, x + c->age - 3, 3, "AGE", STYLE_HEADER, A_NORMAL);
+	if (c->prio > 0) {
+		draw_right(0, x, c->prio, "PRIO", STYLE_HEADER, A_NORMAL);
+		x += c->prio + GAP;
+	}
+	draw_right(0, x, c->age, "AGE", STYLE_HEADER, A_NORMAL);
 	x += c->age + GAP;
-	draw_str(stdscr, 0, x + c->size - 4, 4, "SIZE", STYLE_HEADER, A_NORMAL);
+	draw_right(0, x, c->size, "SIZE", STYLE_HEADER, A_NORMAL);
 	x += c->size + GAP;
 	draw_str(stdscr, 0, x, c->sender, "SENDER", STYLE_HEADER, A_NORMAL);
 	x += c->sender + GAP;
@@ -77,14 +116,8 @@ static void draw_titles(const struct columns *c) {
 	draw_str(stdscr, 0, x, c->reason, "REASON", STYLE_HEADER, A_NORMAL);
 }
 
-static void draw_right(int y, int x, int width, const char *s, enum style style, attr_t base) {
-	int w = (int)strlen(s);
-	draw_fill(stdscr, y, x, width, STYLE_NORMAL, base);
-	draw_str(stdscr, y, x + (w < width ? width - w : 0), width, s, style, base);
-}
-
-static void draw_row(const struct app *app, const struct columns *c, int y,
-	const struct mr_message *msg, bool selected) {
+static void draw_row(const struct app *app, const struct list_view *l, const struct columns *c,
+	int y, const struct mr_message *msg, bool selected) {
 	attr_t base = selected ? style_attr(STYLE_CURSOR) : A_NORMAL;
 	draw_fill(stdscr, y, 0, COLS, STYLE_NORMAL, base);
 	int x = 0;
@@ -94,7 +127,7 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 		x += c->source + GAP;
 	}
 	draw_str(stdscr, y, x, c->id, msg->id, STYLE_NORMAL, base);
-	if (app->list.tagged[msg - app->snap->messages]) {
+	if (app->rows.tagged[msg - app->snap->messages]) {
 		/* In the gap after the id: a tagged row reads as such without
 		 * colour, and untagged rows keep their layout. */
 		draw_str(stdscr, y, x + c->id, GAP, "*", STYLE_TAGGED, base);
@@ -103,6 +136,14 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	draw_str(stdscr, y, x, c->queue, mr_queue_name(msg->queue),
 		(enum style)(STYLE_QUEUE + msg->queue), base);
 	x += c->queue + GAP;
+	if (c->prio > 0) {
+		char prio[16] = "";
+		if (msg->flags & MR_MSG_HAS_PRIORITY) {
+			snprintf(prio, sizeof(prio), "%" PRId32, msg->priority);
+		}
+		draw_right(y, x, c->prio, prio, msg->priority != 0 ? STYLE_LABEL : STYLE_DIM, base);
+		x += c->prio + GAP;
+	}
 
 	char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
 	mr_format_age(age, app->refreshed_at - msg->arrival);
@@ -115,13 +156,13 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	if (*msg->sender == '\0') {
 		draw_str(stdscr, y, x, c->sender, "<>", STYLE_DIM, base);
 	} else {
-		draw_str(stdscr, y, x, c->sender, msg->sender, STYLE_NORMAL, base);
+		draw_address(stdscr, y, x, c->sender, msg->sender, STYLE_NORMAL, base);
 	}
 	x += c->sender + GAP;
 
 	/* Under a filter about recipients, the one it picked and its reply. */
 	struct mr_headline line = mr_message_headline(app->snap, msg,
-		mr_filter_first_recipient(app->filter, app->snap, app->refreshed_at, msg));
+		mr_filter_first_recipient(l->filter, app->snap, app->refreshed_at, msg));
 	if (line.recipient != NULL) {
 		char more[24] = "";
 		if (msg->n_rcpts > 1) {
@@ -129,8 +170,8 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 		}
 		int more_w = (int)strlen(more);
 		int addr_w = c->rcpt - more_w;
-		int used =
-			draw_str(stdscr, y, x, addr_w, line.recipient->address, STYLE_NORMAL, base);
+		int used = draw_address(
+			stdscr, y, x, addr_w, line.recipient->address, STYLE_NORMAL, base);
 		draw_str(stdscr, y, x + used, more_w, more, STYLE_DIM, base);
 	}
 	x += c->rcpt + GAP;
@@ -153,22 +194,25 @@ static void draw_row(const struct app *app, const struct columns *c, int y,
 	}
 }
 
-static void keep_cursor_visible(struct app *app) {
-	int rows = list_rows();
-	if (rows < 1) {
-		return;
+/* The window of rows on the screen, around the cursor. */
+static void keep_cursor_visible(const struct app *app, struct list_view *l) {
+	size_t rows = list_rows(app) > 0 ? (size_t)list_rows(app) : 1;
+	size_t n = app->rows.n_rows;
+	if (l->cursor >= n && n > 0) {
+		l->cursor = n - 1;
 	}
-	if (app->cursor >= app->list.n_rows && app->list.n_rows > 0) {
-		app->cursor = app->list.n_rows - 1;
+	if (l->cursor < l->top) {
+		l->top = l->cursor;
+	} else if (l->cursor >= l->top + rows) {
+		l->top = l->cursor - rows + 1;
 	}
-	if (app->cursor < app->top) {
-		app->top = app->cursor;
-	} else if (app->cursor >= app->top + (size_t)rows) {
-		app->top = app->cursor - (size_t)rows + 1;
-	}
-	/* No empty rows below the last message while there is more above. */
-	if (app->list.n_rows >= (size_t)rows && app->top > app->list.n_rows - (size_t)rows) {
-		app->top = app->list.n_rows - (size_t)rows;
+	/* No empty rows below the last message while there is more above; a
+	 * list that fits starts at its first row (after a filter left fewer
+	 * rows than the screen holds, none may hide above). */
+	if (n <= rows) {
+		l->top = 0;
+	} else if (l->top > n - rows) {
+		l->top = n - rows;
 	}
 }
 
@@ -177,7 +221,7 @@ static void keep_cursor_visible(struct app *app) {
  * operator away while mail is stuck. */
 static void empty_list_note(const struct app *app, char *out, size_t size) {
 	struct mr_fleet_tally t = mr_fleet_tally(app->source);
-	if (app->filter != NULL && app->snap->n_messages > 0) {
+	if (app->list->filter != NULL && app->snap->n_messages > 0) {
 		char total[MR_FORMAT_MAX];
 		mr_format_count(total, app->snap->n_messages);
 		snprintf(out, size, "No message matches the filter; %s in the queue.", total);
@@ -192,18 +236,18 @@ static void empty_list_note(const struct app *app, char *out, size_t size) {
 	}
 }
 
-void list_draw(struct app *app) {
-	struct columns c = layout(app);
-	keep_cursor_visible(app);
+static void list_draw(struct app *app, struct view *v) {
+	struct list_view *l = (struct list_view *)v;
+	measure(l, app->snap);
+	struct columns c = layout(app, l);
+	keep_cursor_visible(app, l);
 	draw_titles(&c);
-	int rows = list_rows();
+	int rows = list_rows(app);
 	for (int r = 0; r < rows; r++) {
-		size_t i = app->top + (size_t)r;
-		move(1 + r, 0);
-		clrtoeol();
-		if (i < app->list.n_rows) {
-			draw_row(app, &c, 1 + r, &app->snap->messages[app->list.rows[i]],
-				i == app->cursor);
+		size_t i = l->top + (size_t)r;
+		if (i < app->rows.n_rows) {
+			draw_row(app, l, &c, 1 + r, &app->snap->messages[app->rows.rows[i]],
+				i == l->cursor);
 		} else if (i == 0) {
 			char why[160];
 			empty_list_note(app, why, sizeof why);
@@ -212,26 +256,33 @@ void list_draw(struct app *app) {
 	}
 }
 
+static void say_sort(struct app *app) {
+	app_set_message(app, "sorted by %s%s", mr_sort_name(app->rows.sort),
+		app->rows.reverse ? ", reversed" : "");
+}
+
 /* Sorts and tags of many rows; the cursor stays on its message. */
 static void change_rows(struct app *app, enum request req) {
 	const struct mr_message *current = app_current(app);
 	uint32_t m = current ? (uint32_t)(current - app->snap->messages) : UINT32_MAX;
-	struct mr_rows *rows = &app->list;
+	struct mr_rows *rows = &app->rows;
 	switch (req) {
 	case REQ_SORT_NEXT: {
-		enum mr_sort next = (enum mr_sort)((rows->sort + 1) % MR_SORT_COUNT);
-		if (next == MR_SORT_SOURCE && app->snap->n_origins == 0) {
-			next = (enum mr_sort)((next + 1) % MR_SORT_COUNT); /* one source */
-		}
+		/* Columns the queue has nothing in are skipped: the source with
+		 * one source, the priority on Postfix. */
+		measure(app->list, app->snap);
+		enum mr_sort next = rows->sort;
+		do {
+			next = (enum mr_sort)((next + 1) % MR_SORT_COUNT);
+		} while ((next == MR_SORT_SOURCE && app->snap->n_origins == 0) ||
+			 (next == MR_SORT_PRIORITY && !app->list->priorities));
 		mr_rows_sort(rows, next, rows->reverse);
-		app_set_message(app, "sorted by %s%s", mr_sort_name(rows->sort),
-			rows->reverse ? ", reversed" : "");
+		say_sort(app);
 		break;
 	}
 	case REQ_SORT_REVERSE:
 		mr_rows_sort(rows, rows->sort, !rows->reverse);
-		app_set_message(app, "sorted by %s%s", mr_sort_name(rows->sort),
-			rows->reverse ? ", reversed" : "");
+		say_sort(app);
 		break;
 	case REQ_TAG_ALL:
 		mr_rows_tag_shown(rows);
@@ -246,46 +297,55 @@ static void change_rows(struct app *app, enum request req) {
 	app_keep_cursor(app, m);
 }
 
-bool list_click(struct app *app, int y) {
-	size_t row = app->top + (size_t)(y - 1);
-	if (y < 1 || y > list_rows() || row >= app->list.n_rows) {
+static bool list_click(struct app *app, struct view *v, int y, int x) {
+	(void)x;
+	struct list_view *l = (struct list_view *)v;
+	size_t row = l->top + (size_t)(y - 1);
+	if (y < 1 || y > list_rows(app) || row >= app->rows.n_rows) {
 		return false;
 	}
-	app->cursor = row;
+	l->cursor = row;
 	return true;
 }
 
-void list_handle(struct app *app, enum request req) {
-	size_t page = list_rows() > 1 ? (size_t)list_rows() - 1 : 1;
-	size_t last = app->list.n_rows > 0 ? app->list.n_rows - 1 : 0;
+static void list_handle(struct app *app, struct view *v, enum request req) {
+	struct list_view *l = (struct list_view *)v;
+	size_t page = list_rows(app) > 1 ? (size_t)list_rows(app) - 1 : 1;
+	size_t last = app->rows.n_rows > 0 ? app->rows.n_rows - 1 : 0;
+	const struct mr_message *current = app_current(app);
 	switch (req) {
 	case REQ_MOVE_DOWN:
-		app->cursor = app->cursor < last ? app->cursor + 1 : last;
+		l->cursor = l->cursor < last ? l->cursor + 1 : last;
 		break;
 	case REQ_MOVE_UP:
-		app->cursor = app->cursor > 0 ? app->cursor - 1 : 0;
+		l->cursor = l->cursor > 0 ? l->cursor - 1 : 0;
 		break;
 	case REQ_PAGE_DOWN:
-		app->cursor = app->cursor + page < last ? app->cursor + page : last;
-		app->top = app->top + page;
+		l->cursor = l->cursor + page < last ? l->cursor + page : last;
+		l->top = l->top + page;
 		break;
 	case REQ_PAGE_UP:
-		app->cursor = app->cursor > page ? app->cursor - page : 0;
-		app->top = app->top > page ? app->top - page : 0;
+		l->cursor = l->cursor > page ? l->cursor - page : 0;
+		l->top = l->top > page ? l->top - page : 0;
 		break;
 	case REQ_FIRST:
-		app->cursor = 0;
+		l->cursor = 0;
 		break;
 	case REQ_LAST:
-		app->cursor = last;
+		l->cursor = last;
 		break;
 	case REQ_OPEN:
-		if (app->list.n_rows > 0) {
-			detail_open(app);
+		if (current != NULL) {
+			detail_open(app, current->origin, current->id);
 		}
 		break;
-	case REQ_BACK:
-		app->quit = true;
+	case REQ_CONTENT:
+		if (current != NULL) {
+			content_open(app, current->origin, current->id);
+		}
+		break;
+	case REQ_FILTER:
+		app_prompt(app, '/');
 		break;
 	case REQ_SORT_NEXT:
 	case REQ_SORT_REVERSE:
@@ -295,13 +355,113 @@ void list_handle(struct app *app, enum request req) {
 		change_rows(app, req);
 		break;
 	case REQ_TAG:
-		if (app_current(app) != NULL) {
-			uint32_t m = (uint32_t)(app_current(app) - app->snap->messages);
-			mr_rows_tag(&app->list, m, !app->list.tagged[m]);
-			app->cursor = app->cursor < last ? app->cursor + 1 : last;
+		if (current != NULL) {
+			uint32_t m = (uint32_t)(current - app->snap->messages);
+			mr_rows_tag(&app->rows, m, !app->rows.tagged[m]);
+			l->cursor = l->cursor < last ? l->cursor + 1 : last;
 		}
 		break;
 	default:
 		break;
 	}
+}
+
+/* Every tagged message, shown or not (the question says how many are
+ * not), else the one under the cursor. */
+static bool list_targets(struct app *app, struct view *v, struct selection *sel) {
+	(void)v;
+	const struct mr_snapshot *snap = app->snap;
+	if (app->rows.n_tagged > 0) {
+		sel->what = "the tagged messages";
+		sel->tagged = true;
+		for (size_t i = 0; i < snap->n_messages; i++) {
+			if (!app->rows.tagged[i]) {
+				continue;
+			}
+			size_t before = sel->n;
+			selection_add(sel, snap, (uint32_t)i);
+			sel->hidden += sel->n > before && !app->rows.match[i];
+		}
+		return true;
+	}
+	const struct mr_message *current = app_current(app);
+	if (current == NULL) {
+		app_set_message(app, "no message here to act on");
+		return false;
+	}
+	sel->what = "this message";
+	selection_add(sel, snap, (uint32_t)(current - snap->messages));
+	return true;
+}
+
+static void list_destroy(struct view *v) {
+	struct list_view *l = (struct list_view *)v;
+	mr_filter_free(l->filter);
+	free(l->filter_text);
+	free(l->saved_id);
+	free(l);
+}
+
+/* Leaves the rows: the order and the cursor's message are kept. */
+static void list_deactivate(struct app *app, struct list_view *l) {
+	l->sort = app->rows.sort;
+	l->reverse = app->rows.reverse;
+	const struct mr_message *current = app_current(app);
+	free(l->saved_id);
+	l->saved_id = current != NULL ? mr_xstrdup(current->id) : NULL;
+	l->saved_origin = current != NULL ? current->origin : 0;
+}
+
+void list_activate(struct app *app, struct list_view *list) {
+	if (app->list != NULL && app->list != list) {
+		list_deactivate(app, app->list);
+	}
+	app->list = list;
+	if (app->snap == NULL) {
+		return;
+	}
+	app->rows.sort = list->sort;
+	app->rows.reverse = list->reverse;
+	mr_rows_set_filter(&app->rows, list->filter, app->refreshed_at);
+	const struct mr_message *m =
+		list->saved_id != NULL
+			? mr_snapshot_find_from(app->snap, list->saved_origin, list->saved_id)
+			: NULL;
+	if (m != NULL) {
+		app_keep_cursor(app, (uint32_t)(m - app->snap->messages));
+	} else if (list->cursor >= app->rows.n_rows) {
+		list->cursor = app->rows.n_rows > 0 ? app->rows.n_rows - 1 : 0;
+	}
+}
+
+const struct view_ops list_view_ops = {
+	.what = "the queue list",
+	.requests = requests,
+	.bar = bar,
+	.draw = list_draw,
+	.handle = list_handle,
+	.destroy = list_destroy,
+	.click = list_click,
+	.targets = list_targets,
+};
+
+void list_open(struct app *app, const char *expr) {
+	struct list_view *l = mr_xcalloc(1, sizeof(*l));
+	l->view = (struct view){ &list_view_ops, KEYMAP_LIST };
+	if (app->list != NULL) {
+		/* A list over another keeps its order. */
+		l->sort = app->rows.sort;
+		l->reverse = app->rows.reverse;
+	}
+	if (expr != NULL && *expr != '\0') {
+		struct mr_filter_error err;
+		l->filter = mr_filter_parse(expr, mr_kb_default(), &err);
+		if (l->filter != NULL && mr_filter_is_empty(l->filter)) {
+			mr_filter_free(l->filter);
+			l->filter = NULL;
+		}
+		l->filter_text = l->filter != NULL ? mr_xstrdup(expr) : NULL;
+	}
+	app_push(app, &l->view);
+	list_activate(app, l);
 }

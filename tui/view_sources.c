@@ -60,9 +60,13 @@ static void add_member(struct text_view *tv, const struct mr_member_status *m) {
 	}
 }
 
+struct sources_view {
+	struct view view;
+	struct text_view tv;
+};
+
 /* Built on every draw: a source's state changes while the view is open. */
-static void build(struct app *app, char **title) {
-	struct text_view *tv = &app->sources;
+static void build(struct app *app, struct text_view *tv, char **title) {
 	size_t top = tv->top;
 	text_view_clear(tv);
 	tv->top = top;
@@ -88,26 +92,45 @@ static void build(struct app *app, char **title) {
 	*title = mr_xasprintf("Sources: %zu, %zu failed, %zu listing now", n, failed, busy);
 }
 
-void sources_open(struct app *app) {
-	app->sources.top = 0;
-	if (app->view != VIEW_SOURCES) {
-		app->sources_from = app->view;
-	}
-	app->view = VIEW_SOURCES;
-}
-
-void sources_draw(struct app *app) {
+static void sources_draw(struct app *app, struct view *v) {
+	struct sources_view *sv = (struct sources_view *)v;
 	char *title = NULL;
-	build(app, &title);
-	text_view_page(&app->sources, title);
+	build(app, &sv->tv, &title);
+	text_view_page(app, &sv->tv, title);
 	free(title);
 }
 
-void sources_handle(struct app *app, enum request req) {
-	if (text_view_scroll(&app->sources, req, text_view_rows())) {
-		return;
-	}
-	if (req == REQ_BACK) {
-		app->view = app->sources_from;
-	}
+static void sources_handle(struct app *app, struct view *v, enum request req) {
+	text_view_request(app, &((struct sources_view *)v)->tv, req);
+}
+
+static struct text_view *sources_text(struct app *app, struct view *v) {
+	(void)app;
+	return &((struct sources_view *)v)->tv;
+}
+
+static void sources_destroy(struct view *v) {
+	struct sources_view *sv = (struct sources_view *)v;
+	text_view_finish(&sv->tv);
+	free(sv);
+}
+
+static const enum request requests[] = { TEXT_VIEW_REQUESTS, REQ_NONE };
+
+static const enum request bar[] = { REQ_HELP, REQ_SEARCH, REQ_REFRESH, REQ_BACK, REQ_NONE };
+
+const struct view_ops sources_view_ops = {
+	.what = "each source's state and errors",
+	.requests = requests,
+	.bar = bar,
+	.draw = sources_draw,
+	.handle = sources_handle,
+	.destroy = sources_destroy,
+	.text = sources_text,
+};
+
+void sources_open(struct app *app) {
+	struct sources_view *sv = mr_xcalloc(1, sizeof(*sv));
+	sv->view = (struct view){ &sources_view_ops, KEYMAP_SOURCES };
+	app_push(app, &sv->view);
 }

@@ -17,14 +17,8 @@
 #include "summary.h"
 #include "xalloc.h"
 
-/* Rows of the summary on the screen. */
-enum { TOP_ROWS = 10, LABEL_MIN = 10, LABEL_MAX = 28, COUNT_W = 7, AGE_W = 6 };
-
-/* The domain column takes what the counts leave, within bounds. */
-static int label_width(void) {
-	int w = COLS - 2 - COUNT_W - MR_SUMMARY_AGES * AGE_W;
-	return w < LABEL_MIN ? LABEL_MIN : w > LABEL_MAX ? LABEL_MAX : w;
-}
+/* Rows of the summary on the screen; the narrowest columns. */
+enum { TOP_ROWS = 10, LABEL_MIN = 10, LABEL_MAX = 28, COUNT_MIN = 7, AGE_MIN = 6 };
 
 enum line_kind { LINE_BLANK, LINE_HEADING, LINE_AGE_HEADS, LINE_BY_AGE, LINE_CAUSE, LINE_REASON };
 
@@ -35,7 +29,10 @@ struct summary_line {
 };
 
 struct summary_view {
+	struct view view;
 	struct mr_summary summary;
+	/* Columns sized from the counts: a big queue's never run together. */
+	int count_w, age_w;
 	const struct mr_snapshot *of; /* the snapshot it was made from */
 	char *filter_of;              /* and the filter (NULL: none) */
 	struct summary_line *lines;
@@ -67,26 +64,56 @@ static void summary_free(struct summary_view *v) {
 	v->filter_of = NULL;
 }
 
-/* Summarises the messages the list shows. */
-static void build(struct app *app) {
-	struct summary_view *v = app->summary;
+static int digits(size_t n) {
+	int d = 1;
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* The widths the counts need: one space before the widest of each kind. */
+static void size_columns(struct summary_view *v) {
+	const struct mr_summary *s = &v->summary;
+	size_t most = s->total.count, most_age = 0;
+	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+		most_age = s->total.ages[c] > most_age ? s->total.ages[c] : most_age;
+	}
+	for (size_t i = 0; i < s->n_categories; i++) {
+		most = s->categories[i].count > most ? s->categories[i].count : most;
+	}
+	v->count_w = digits(most) + 1 > COUNT_MIN ? digits(most) + 1 : COUNT_MIN;
+	v->age_w = digits(most_age) + 1 > AGE_MIN ? digits(most_age) + 1 : AGE_MIN;
+}
+
+/* The domain column takes what the counts leave, within bounds. */
+static int label_width(const struct summary_view *v) {
+	int w = COLS - 2 - v->count_w - MR_SUMMARY_AGES * v->age_w;
+	return w < LABEL_MIN ? LABEL_MIN : w > LABEL_MAX ? LABEL_MAX : w;
+}
+
+/* Summarises the messages the list below shows. */
+static void build(struct app *app, struct summary_view *v) {
 	summary_free(v);
+	struct list_view *list = app->list;
 	/* The filter again, for the recipients it holds for: a summary of
 	 * "domain:gmail.com" counts the Gmail recipients, not the others of
 	 * the same messages. */
 	uint8_t *only = NULL, *only_rcpt = NULL;
-	if (app->filter != NULL) {
+	if (list->filter != NULL) {
 		const struct mr_snapshot *snap = app->snap;
 		only = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
 		only_rcpt = mr_xmalloc(snap->n_recipients ? snap->n_recipients : 1);
-		mr_filter_run_recipients(app->filter, snap, app->refreshed_at, only, only_rcpt);
+		mr_filter_run_recipients(list->filter, snap, app->refreshed_at, only, only_rcpt);
 	}
 	mr_summary_build(&v->summary, app->snap, only, only_rcpt, mr_kb_default(),
 		app->refreshed_at, TOP_ROWS);
 	free(only);
 	free(only_rcpt);
 	v->of = app->snap;
-	v->filter_of = app->filter_text != NULL ? mr_xstrdup(app->filter_text) : NULL;
+	v->filter_of = list->filter_text != NULL ? mr_xstrdup(list->filter_text) : NULL;
+	size_columns(v);
 	const struct mr_summary *s = &v->summary;
 	add_line(v, LINE_HEADING, "Recipients by domain and age in minutes", NULL);
 	add_line(v, LINE_AGE_HEADS, NULL, NULL);
@@ -118,28 +145,9 @@ static void build(struct app *app) {
 	}
 }
 
-void summary_open(struct app *app) {
-	if (app->summary == NULL) {
-		app->summary = mr_xcalloc(1, sizeof(*app->summary));
-	}
-	app->summary->line = 2;
-	app->summary->column = 0;
-	app->summary->top = 0;
-	build(app);
-	app->view = VIEW_SUMMARY;
-}
-
-void summary_close(struct app *app) {
-	if (app->summary != NULL) {
-		summary_free(app->summary);
-		free(app->summary);
-		app->summary = NULL;
-	}
-}
-
-/* The title, the rows, the filter Enter would apply, the status line. */
-static int body_rows(void) {
-	return LINES - 3;
+/* The rows between the title and the line that shows the selected filter. */
+static int body_rows(const struct app *app) {
+	return app_body_rows(app) - 1;
 }
 
 static void draw_number(int y, int x, int width, size_t n, bool selected) {
@@ -162,34 +170,37 @@ static void draw_line(const struct summary_view *v, size_t i, int y) {
 		draw_str(stdscr, y, 0, COLS, l->text, STYLE_TITLE, A_NORMAL);
 		return;
 	case LINE_AGE_HEADS: {
-		int x = 2 + label_width();
-		draw_str(stdscr, y, x, COUNT_W, "      T", STYLE_HEADER, A_NORMAL);
-		x += COUNT_W;
-		for (size_t c = 0; c < MR_SUMMARY_AGES && x + AGE_W <= COLS; c++, x += AGE_W) {
-			char head[16];
-			snprintf(head, sizeof(head), "%*s", AGE_W, mr_summary_age_heads[c]);
-			draw_str(stdscr, y, x, AGE_W, head, STYLE_HEADER, A_NORMAL);
+		int x = 2 + label_width(v);
+		char head[32];
+		snprintf(head, sizeof(head), "%*s", v->count_w, "T");
+		draw_str(stdscr, y, x, v->count_w, head, STYLE_HEADER, A_NORMAL);
+		x += v->count_w;
+		for (size_t c = 0; c < MR_SUMMARY_AGES && x + v->age_w <= COLS;
+			c++, x += v->age_w) {
+			snprintf(head, sizeof(head), "%*s", v->age_w, mr_summary_age_heads[c]);
+			draw_str(stdscr, y, x, v->age_w, head, STYLE_HEADER, A_NORMAL);
 		}
 		return;
 	}
 	case LINE_BY_AGE: {
-		draw_str(stdscr, y, 2, label_width() - 1, r->label,
+		draw_str(stdscr, y, 2, label_width(v) - 1, r->label,
 			here ? STYLE_LABEL : STYLE_NORMAL, A_NORMAL);
-		int x = 2 + label_width();
-		draw_number(y, x, COUNT_W, r->count, here && v->column == 0);
-		x += COUNT_W;
-		for (size_t c = 0; c < MR_SUMMARY_AGES && x + AGE_W <= COLS; c++, x += AGE_W) {
-			draw_number(y, x, AGE_W, r->ages[c], here && v->column == c + 1);
+		int x = 2 + label_width(v);
+		draw_number(y, x, v->count_w, r->count, here && v->column == 0);
+		x += v->count_w;
+		for (size_t c = 0; c < MR_SUMMARY_AGES && x + v->age_w <= COLS;
+			c++, x += v->age_w) {
+			draw_number(y, x, v->age_w, r->ages[c], here && v->column == c + 1);
 		}
 		return;
 	}
 	case LINE_CAUSE: {
 		draw_fill(stdscr, y, 0, COLS, STYLE_NORMAL, here ? cursor : A_NORMAL);
 		char count[32];
-		snprintf(count, sizeof(count), "%7zu  ", r->count);
+		snprintf(count, sizeof(count), "%*zu  ", v->count_w, r->count);
 		int x = draw_str(stdscr, y, 0, COLS, count, STYLE_NORMAL, here ? cursor : A_NORMAL);
 		x += draw_str(stdscr, y, x, 20, r->label, STYLE_LABEL, here ? cursor : A_NORMAL);
-		int title_x = 9 + 20;
+		int title_x = v->count_w + 2 + 20;
 		int c = mr_kb_category_find(kb, r->label);
 		if (c >= 0 && COLS > title_x) {
 			draw_str(stdscr, y, title_x, COLS - title_x, kb->categories[c].title,
@@ -203,7 +214,7 @@ static void draw_line(const struct summary_view *v, size_t i, int y) {
 		/* The host column takes a third of what the reply would have. */
 		int host_w = (COLS - 36) / 3;
 		host_w = host_w < 10 ? 10 : host_w > 30 ? 30 : host_w;
-		char *head = mr_xasprintf("%7zu  %-18.18s %-7s %-*.*s ", r->count,
+		char *head = mr_xasprintf("%*zu  %-18.18s %-7s %-*.*s ", v->count_w, r->count,
 			r->category ? r->category : "-", *r->code ? r->code : "-", host_w, host_w,
 			r->host ? r->host : "-");
 		/* Padded by bytes, which suits host names; anything else in them
@@ -230,14 +241,14 @@ static void scroll_to_line(struct summary_view *v, int rows) {
 
 /* The filter of the selected row or cell, with the list's own before it;
  * false when the row has none ("(other)"). */
-static bool selected_filter(const struct app *app, struct mr_buf *expr) {
-	const struct summary_view *v = app->summary;
+static bool selected_filter(
+	const struct app *app, const struct summary_view *v, struct mr_buf *expr) {
 	const struct summary_line *l = &v->lines[v->line];
 	if (l->row->filter == NULL) {
 		return false;
 	}
-	if (app->filter_text != NULL) {
-		mr_buf_printf(expr, "(%s)", app->filter_text);
+	if (app->list->filter_text != NULL) {
+		mr_buf_printf(expr, "(%s)", app->list->filter_text);
 	}
 	if (*l->row->filter != '\0') {
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", l->row->filter);
@@ -250,24 +261,25 @@ static bool selected_filter(const struct app *app, struct mr_buf *expr) {
 	return true;
 }
 
-void summary_draw(struct app *app) {
-	struct summary_view *v = app->summary;
-	bool same_filter = (v->filter_of == NULL && app->filter_text == NULL) ||
-			   (v->filter_of != NULL && app->filter_text != NULL &&
-				   strcmp(v->filter_of, app->filter_text) == 0);
+static void summary_draw(struct app *app, struct view *view) {
+	struct summary_view *v = (struct summary_view *)view;
+	const char *filter_text = app->list->filter_text;
+	bool same_filter = (v->filter_of == NULL && filter_text == NULL) ||
+			   (v->filter_of != NULL && filter_text != NULL &&
+				   strcmp(v->filter_of, filter_text) == 0);
 	if (v->of != app->snap || !same_filter) {
-		build(app); /* listed again, or filtered at the '/' prompt */
+		build(app, v); /* listed again, or filtered at the '/' prompt */
 	}
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
 	mr_format_count(messages, v->summary.messages);
 	mr_format_count(recipients, v->summary.recipients);
-	char *title =
-		mr_xasprintf("Summary of %s message%s, %s recipient%s%s; Enter filters the list",
-			messages, v->summary.messages == 1 ? "" : "s", recipients,
-			v->summary.recipients == 1 ? "" : "s", app->filter ? " shown" : "");
+	char *title = mr_xasprintf(
+		"Summary of %s message%s, %s recipient%s%s; Enter lists a row or a cell", messages,
+		v->summary.messages == 1 ? "" : "s", recipients,
+		v->summary.recipients == 1 ? "" : "s", app->list->filter ? " shown" : "");
 	draw_title(title);
 	free(title);
-	int rows = body_rows();
+	int rows = body_rows(app);
 	scroll_to_line(v, rows);
 	for (int r = 0; r < rows && v->top + (size_t)r < v->n_lines; r++) {
 		draw_line(v, v->top + (size_t)r, 1 + r);
@@ -275,12 +287,12 @@ void summary_draw(struct app *app) {
 	struct mr_buf expr, hint;
 	mr_buf_init(&expr);
 	mr_buf_init(&hint);
-	if (!selected_filter(app, &expr)) {
+	if (!selected_filter(app, v, &expr)) {
 		mr_buf_add_str(&hint, "no filter selects just this row");
 	} else {
 		mr_buf_printf(&hint, "Enter: /%s", expr.len ? expr.data : "(every message)");
 	}
-	draw_str(stdscr, LINES - 2, 0, COLS, hint.data, STYLE_DIM, A_NORMAL);
+	draw_str(stdscr, 1 + rows, 0, COLS, hint.data, STYLE_DIM, A_NORMAL);
 	mr_buf_finish(&hint);
 	mr_buf_finish(&expr);
 }
@@ -301,37 +313,34 @@ static size_t next_line(const struct summary_view *v, size_t line, int step, siz
 	return at;
 }
 
-static void apply(struct app *app) {
+/* Drills down: a list of what the row or cell selects, over the summary;
+ * q comes back here. */
+static void apply(struct app *app, struct summary_view *v) {
 	struct mr_buf expr;
 	mr_buf_init(&expr);
-	if (!selected_filter(app, &expr)) {
-		app_set_message(app, "%s has no filter of its own",
-			app->summary->lines[app->summary->line].row->label);
+	if (!selected_filter(app, v, &expr)) {
+		app_set_message(app, "%s has no filter of its own", v->lines[v->line].row->label);
 		mr_buf_finish(&expr);
 		return;
 	}
-	struct mr_filter_error err;
-	if (!app_set_filter(app, expr.data, &err)) {
-		/* The summary makes only filters that parse: a bug if not. */
-		app_set_message(app, "filter: column %zu: %s", err.pos + 1, err.message);
-	} else {
-		app->view = VIEW_LIST;
-		app_set_message(app, "%zu message%s", app->list.n_rows,
-			app->list.n_rows == 1 ? " matches" : "s match");
-	}
+	list_open(app, expr.data);
+	app_set_message(app, "%zu message%s; q goes back to the summary", app->rows.n_rows,
+		app->rows.n_rows == 1 ? " matches" : "s match");
 	mr_buf_finish(&expr);
 }
 
-bool summary_click(struct app *app, int y, int x) {
-	struct summary_view *v = app->summary;
+static bool summary_click(struct app *app, struct view *view, int y, int x) {
+	struct summary_view *v = (struct summary_view *)view;
 	size_t line = v->top + (size_t)(y - 1);
-	if (y < 1 || y > body_rows() || line >= v->n_lines || !selectable(&v->lines[line])) {
+	if (y < 1 || y > body_rows(app) || line >= v->n_lines || !selectable(&v->lines[line])) {
 		return false;
 	}
 	v->line = line;
 	if (v->lines[line].kind == LINE_BY_AGE) {
-		int first = 2 + label_width();
-		v->column = x < first + COUNT_W ? 0 : 1 + (size_t)(x - first - COUNT_W) / AGE_W;
+		int first = 2 + label_width(v);
+		v->column = x < first + v->count_w
+				    ? 0
+				    : 1 + (size_t)(x - first - v->count_w) / (size_t)v->age_w;
 		if (v->column > MR_SUMMARY_AGES) {
 			v->column = MR_SUMMARY_AGES;
 		}
@@ -339,9 +348,9 @@ bool summary_click(struct app *app, int y, int x) {
 	return true;
 }
 
-void summary_handle(struct app *app, enum request req) {
-	struct summary_view *v = app->summary;
-	size_t page = body_rows() > 1 ? (size_t)body_rows() - 1 : 1;
+static void summary_handle(struct app *app, struct view *view, enum request req) {
+	struct summary_view *v = (struct summary_view *)view;
+	size_t page = body_rows(app) > 1 ? (size_t)body_rows(app) - 1 : 1;
 	switch (req) {
 	case REQ_MOVE_DOWN:
 		v->line = next_line(v, v->line, 1, 1);
@@ -369,12 +378,42 @@ void summary_handle(struct app *app, enum request req) {
 		v->column = v->column < MR_SUMMARY_AGES ? v->column + 1 : MR_SUMMARY_AGES;
 		break;
 	case REQ_OPEN:
-		apply(app);
+		apply(app, v);
 		break;
-	case REQ_BACK:
-		app->view = VIEW_LIST;
+	case REQ_FILTER:
+		app_prompt(app, PROMPT_FILTER); /* the list's, which it summarises */
 		break;
 	default:
 		break;
 	}
+}
+
+static void summary_destroy(struct view *view) {
+	struct summary_view *v = (struct summary_view *)view;
+	summary_free(v);
+	free(v);
+}
+
+static const enum request requests[] = { REQ_MOVE_DOWN, REQ_MOVE_UP, REQ_MOVE_LEFT, REQ_MOVE_RIGHT,
+	REQ_PAGE_DOWN, REQ_PAGE_UP, REQ_FIRST, REQ_LAST, REQ_OPEN, REQ_FILTER, REQ_NONE };
+
+static const enum request bar[] = { REQ_HELP, REQ_OPEN, REQ_FILTER, REQ_MOVE_LEFT, REQ_MOVE_RIGHT,
+	REQ_COMMAND, REQ_BACK, REQ_NONE };
+
+const struct view_ops summary_view_ops = {
+	.what = "the mail shown by domain and age, by cause, by reason",
+	.requests = requests,
+	.bar = bar,
+	.draw = summary_draw,
+	.handle = summary_handle,
+	.destroy = summary_destroy,
+	.click = summary_click,
+};
+
+void summary_open(struct app *app) {
+	struct summary_view *v = mr_xcalloc(1, sizeof(*v));
+	v->view = (struct view){ &summary_view_ops, KEYMAP_SUMMARY };
+	v->line = 2; /* the total */
+	app_push(app, &v->view);
+	build(app, v);
 }

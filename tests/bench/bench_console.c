@@ -94,7 +94,7 @@ static void type_filter(struct app *app, const char *expr) {
 	printf("bench-console: typing \"%s\": %zu keys, worst %.2f ms, mean %.2f ms; Enter "
 	       "(applied, redrawn) %.1f ms; %zu rows\n",
 		expr, key_count, key_worst, key_count ? key_total / (double)key_count : 0.0, enter,
-		app->list.n_rows);
+		app->rows.n_rows);
 }
 
 int main(int argc, char **argv) {
@@ -128,11 +128,11 @@ int main(int argc, char **argv) {
 		return 1;
 	}
 	setenv("XDG_STATE_HOME", state, 1);
-	struct app app = { .source = src, .snap = snap, .refreshed_at = snap->taken_at };
-	app.prompt = prompt_open();
-	mr_rows_init(&app.list);
+	struct app app;
+	struct app_settings settings = { .refresh = 0, .confirm_all = true, .keybar = true };
 	t = seconds();
-	mr_rows_set_snapshot(&app.list, snap, NULL, snap->taken_at);
+	app_init(&app, src, snap, &settings);
+	app.prompt = prompt_open();
 	app_draw(&app);
 	printf("bench-console: the first screen (ids sorted once, then by age): %.1f ms\n",
 		(seconds() - t) * 1e3);
@@ -149,7 +149,7 @@ int main(int argc, char **argv) {
 	double worst = 0;
 	for (int s = 0; s < MR_SORT_COUNT; s++) {
 		double ms = key(&app, REQ_SORT_NEXT);
-		printf("bench-console: s (sort by %s): %.1f ms\n", mr_sort_name(app.list.sort), ms);
+		printf("bench-console: s (sort by %s): %.1f ms\n", mr_sort_name(app.rows.sort), ms);
 		worst = ms > worst ? ms : worst;
 	}
 	double rev = key(&app, REQ_SORT_REVERSE);
@@ -167,7 +167,7 @@ int main(int argc, char **argv) {
 	       "%.2f ms\n",
 		page_worst, page_total / 200, end, home);
 	double tag_all = key(&app, REQ_TAG_ALL);
-	printf("bench-console: T (tag all %zu): %.1f ms\n", app.list.n_tagged, tag_all);
+	printf("bench-console: T (tag all %zu): %.1f ms\n", app.rows.n_tagged, tag_all);
 
 	cause = NULL;
 	prompt_close(app.prompt, &cause);
@@ -183,10 +183,8 @@ int main(int argc, char **argv) {
 	delscreen(screen);
 	fclose(out);
 	fclose(in);
-	mr_rows_finish(&app.list);
-	mr_filter_free(app.filter);
-	mr_snapshot_destroy(snap);
+	app.prompt = NULL;
+	app_finish(&app); /* and the snapshot */
 	mr_source_destroy(src);
-	free(app.message);
 	return 0;
 }

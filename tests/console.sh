@@ -1,0 +1,299 @@
+#!/bin/sh
+# The console's hard moments, on the real binary in a real terminal (tmux):
+# a listing that falls due while a line is typed or a question is open, a
+# key pressed during a long action, commands with their arguments, tagged
+# messages the filter hides, the detail acting on its own message, the
+# viewport after a filter, searching a text, the prompt's Ctrl-R, a big
+# queue's summary, 80x24. Each check is against what the screen shows and,
+# where the queue changed, against the queue itself.
+#
+#   console.sh MAILROOM SCREENS_DIR MAILROOM_GEN PYTHON
+#
+# MAILROOM_UPDATE_SCREENS=1 rewrites the golden screens it compares with.
+set -u
+
+MAILROOM=$1
+SCREENS=$2
+GEN=$3
+PYTHON=$4
+
+. "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/tmux.sh"
+tmux_setup console
+
+# ids QUEUE.db [FILTER]: the queued ids mailroom lists, one a line.
+ids() {
+    "$MAILROOM" list --json ${2:+--filter "$2"} "sqlite:$1" |
+        "$PYTHON" -c 'import json, sys; [print(json.loads(l)["queue_id"]) for l in sys.stdin]'
+}
+# row N SESSION: the queue id on row N of the list (1 is the first).
+row() { capture "$2" | sed -n "$(($1 + 1))p" | cut -d' ' -f1; }
+
+# --- a listing falls due while a line is typed -------------------------------------
+# Listed every second; the operator types slowly. The line stays, every
+# key goes into it (q and Q never reach the list), and the list behind it
+# follows the queue: a message another program deletes goes from it.
+"$GEN" --seed 5 --now 1795435200 --count 20 "$TMP/q.db" 2>/dev/null
+start prompt 100 24 "" --refresh 1 q.db
+wait_for prompt "20 messages"
+ok $? "a queue of 20, listed every second"
+gone=$(row 2 prompt)
+T send-keys -t prompt /
+T send-keys -t prompt -l 'cat:'
+sleep 2.5
+T send-keys -t prompt -l 'qQ'
+wait_for prompt '^/cat:qQ$'
+ok $? "after two listings were due, the line is still open and holds every key typed (q and Q too)"
+"$MAILROOM" act delete --yes "$gone" "sqlite:$TMP/q.db" >"$TMP/out" 2>&1
+i=0
+while [ $i -lt 30 ]; do
+    capture prompt >"$TMP/got"
+    if ! grep -q "^$gone " "$TMP/got"; then break; fi
+    sleep 0.1
+    i=$((i + 1))
+done
+! grep -q "^$gone " "$TMP/got" && grep -q '^/cat:qQ$' "$TMP/got"
+okd $? "another program deletes $gone: the list behind the open line drops it, the line stays" "$TMP/got"
+T send-keys -t prompt Escape
+wait_for prompt "19 messages" && [ ! -s "$TMP/prompt.status" ]
+okd $? "Esc closes the line; mailroom still runs, with 19 messages" "$TMP/got"
+
+# --- a listing falls due while a question is open ----------------------------------
+# The question is about the queue as it was asked: nothing is listed while
+# it is open, the question stays, and the listing comes after the answer.
+T send-keys -t prompt /
+T send-keys -t prompt -l 'queue:deferred'
+T send-keys -t prompt Enter
+wait_for prompt "messages match"
+asked=$(row 1 prompt)
+also=$(row 3 prompt)
+T send-keys -t prompt D
+wait_for prompt "delete 1 message, .* \[y/N\]"
+ok $? "D asks: 'delete 1 message, N recipients ... [y/N]'"
+"$MAILROOM" act delete --yes "$also" "sqlite:$TMP/q.db" >"$TMP/out" 2>&1
+sleep 2.5
+capture prompt >"$TMP/got"
+grep -q "^$also " "$TMP/got" && [ "$(status_line prompt | cut -c1-18)" = " delete 1 message," ]
+okd $? "2.5 s later (two listings due): the question is still open, the list as it was asked about" "$TMP/got"
+T send-keys -t prompt n
+wait_for prompt "delete: not done"
+ok $? "n: not done"
+i=0
+while [ $i -lt 30 ]; do
+    capture prompt >"$TMP/got"
+    if ! grep -q "^$also " "$TMP/got"; then break; fi
+    sleep 0.1
+    i=$((i + 1))
+done
+! grep -q "^$also " "$TMP/got" && grep -q "^$asked " "$TMP/got"
+okd $? "then the listing comes: $also (deleted elsewhere) goes, $asked stays" "$TMP/got"
+T send-keys -t prompt Q
+expect_exit prompt 0 "Q quits"
+
+# --- a key pressed during a long action ----------------------------------------------
+# Another program holds the queue's write lock for 3 s; the hold waits for
+# it. The keys typed meanwhile (D y q: delete, yes, quit) are dropped, and
+# said to be: none of them answers a question the operator has not seen.
+"$GEN" --seed 6 --now 1795435200 --count 10 "$TMP/lock.db" 2>/dev/null
+start lock 140 24 "" --refresh 0 lock.db
+wait_for lock "10 messages"
+T send-keys -t lock /
+T send-keys -t lock -l 'queue:deferred'
+T send-keys -t lock Enter
+wait_for lock "messages match"
+target=$(row 1 lock)
+"$PYTHON" - "$TMP/lock.db" "$TMP/locked" <<'EOF' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+db.execute("COMMIT")
+EOF
+locker=$!
+i=0
+while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+T send-keys -t lock H y
+sleep 0.5
+T send-keys -t lock D y q
+wait $locker
+wait_for lock "hold: 1 done, 0 delivered, 0 not found, 0 failed; 3 keys typed meanwhile ignored"
+okd $? "the hold waits for the lock and is done; the 3 keys typed meanwhile are dropped, and said to be" "$TMP/got"
+[ ! -s "$TMP/lock.status" ] && ids "$TMP/lock.db" queue:hold | grep -qx "$target" &&
+    [ "$(ids "$TMP/lock.db" | grep -c .)" = 10 ]
+ok $? "nothing was deleted, mailroom did not quit: $target is held, 10 messages queued"
+T send-keys -t lock Q
+
+# --- commands take their arguments ------------------------------------------------------
+"$MAILROOM" list --json --filter cat:greylisting --demo >"$TMP/grey.jsonl"
+want=$("$PYTHON" - "$TMP/grey.jsonl" <<'EOF'
+import json, sys
+ms = [json.loads(l) for l in open(sys.argv[1])]
+ms = [m for m in ms if m["queue_name"] != "bounced"]
+print("%d message%s, %d recipient%s" % (len(ms), "" if len(ms) == 1 else "s",
+      sum(len(m["recipients"]) for m in ms), "" if sum(len(m["recipients"]) for m in ms) == 1 else "s"))
+EOF
+)
+start cmd 100 30 "" --demo
+wait_for cmd "300 messages"
+T send-keys -t cmd :
+T send-keys -t cmd -l 'priority 7 queue:deferred domain:gmx.de'
+T send-keys -t cmd Enter
+"$MAILROOM" list --json --filter 'queue:deferred domain:gmx.de' --demo | grep -c . >"$TMP/n"
+wait_for cmd "^ priority 7 $(cat "$TMP/n") messages, "
+okd $? ":priority 7 EXPR asks about the $(cat "$TMP/n") messages it matches" "$TMP/got"
+T send-keys -t cmd y
+# Keys typed during an action that takes a while are dropped: / waits.
+wait_for cmd "priority: .* done"
+T send-keys -t cmd / C-u
+T send-keys -t cmd -l 'prio:7'
+T send-keys -t cmd Enter
+wait_for cmd "$(cat "$TMP/n") messages match"
+okd $? "then /prio:7 shows exactly those $(cat "$TMP/n")" "$TMP/got"
+expect_screen cmd priority-set "the PRIO column shows them at 7"
+T send-keys -t cmd : C-u
+T send-keys -t cmd -l 'sort priority reverse'
+T send-keys -t cmd Enter / C-u Enter
+expect_screen cmd sort-priority-reverse ":sort priority reverse: the lowest priority first"
+T send-keys -t cmd :
+T send-keys -t cmd -l 'hold cat:greylisting'
+T send-keys -t cmd Enter
+wait_for cmd "^ hold $want on demo? \[y/N\]"
+okd $? ":hold cat:greylisting asks about what the filter matches in the queue: $want" "$TMP/got"
+T send-keys -t cmd y
+n_grey=${want%% *}
+wait_for cmd "hold: $n_grey done, 0 delivered, 0 not found, 0 failed"
+okd $? "y: $n_grey held" "$TMP/got"
+T send-keys -t cmd :
+T send-keys -t cmd -l 'quit now'
+expect_screen cmd command-no-argument ":quit now: the prompt says quit takes no argument"
+T send-keys -t cmd Enter
+wait_for cmd "quit takes no argument" && [ ! -s "$TMP/cmd.status" ]
+okd $? "Enter on it: said again, and mailroom does not quit" "$TMP/got"
+T send-keys -t cmd :
+T send-keys -t cmd -l 'hold (cat:'
+wait_for cmd "column 11: cat: expected a value"
+okd $? ":hold (cat: points at its error's column while typing" "$TMP/got"
+T send-keys -t cmd Escape Q
+
+# --- tagged messages the filter hides; the detail acts on its own message ------------
+start tags 100 30 "" --demo
+wait_for tags "300 messages"
+T send-keys -t tags j t t /
+T send-keys -t tags -l 'queue:hold'
+T send-keys -t tags Enter H
+expect_screen tags hidden-tags "H with 2 tags the filter hides: the question says so"
+T send-keys -t tags n j Enter
+expect_screen tags detail-of-held "the detail of a held message, tags elsewhere"
+T send-keys -t tags U
+expect_screen tags detail-acts-on-own "U in the detail asks about the message shown, not the tags"
+T send-keys -t tags n m U
+expect_screen tags content-acts-on-own "U in the message view too"
+T send-keys -t tags n Q
+
+# --- the viewport after a filter ----------------------------------------------------------
+start view 100 30 "" --demo
+wait_for view "300 messages"
+T send-keys -t view PageDown PageDown PageDown PageDown /
+T send-keys -t view -l 'queue:incoming'
+T send-keys -t view Enter G
+expect_screen view filtered-last "after paging down, a filter and G: every row shown from the top, the cursor on the last"
+T send-keys -t view Q
+
+# --- searching a text: the detail, the help ------------------------------------------
+start search 100 30 "" --demo
+wait_for search "300 messages"
+T send-keys -t search j j j j j j j j j j j j j j j j j j j j Enter /
+T send-keys -t search -l 'outlook'
+T send-keys -t search Enter
+expect_screen search detail-search "/ in the detail goes to the first line with the text"
+T capture-pane -e -p -t search | grep -q "$(printf '\033')\\[\\([0-9;]*;\\)\\{0,1\\}43m"
+ok $? "the text found is drawn in the found style (black on yellow)"
+T send-keys -t search n
+expect_screen search detail-search-next "n goes to the next line with it"
+T send-keys -t search N
+expect_screen search detail-search "N back to the one before"
+T send-keys -t search /
+T send-keys -t search -l 'no such text here'
+wait_for search "not in this text"
+okd $? "a text that is not there: the note says so while typing" "$TMP/got"
+T send-keys -t search Escape q '?' /
+T send-keys -t search -l 'quit'
+T send-keys -t search Enter
+expect_screen search help-search "/ in the help finds a key"
+T send-keys -t search Q
+
+# --- the code browser opened again on its own search ----------------------------------
+# c, a search kept with Enter, q, c: the browser opens on the search it kept
+# (the query was freed while in use, which AddressSanitizer caught).
+start codes 100 30 "" --demo
+wait_for codes "300 messages"
+T send-keys -t codes c /
+T send-keys -t codes -l '552'
+T send-keys -t codes Enter q c
+wait_for codes '^Codes and causes matching "552": ' && [ ! -s "$TMP/codes.status" ]
+okd $? "c / 552 Enter q c: the browser opens again on \"552\"" "$TMP/got"
+T send-keys -t codes Q
+expect_exit codes 0 "Q quits with status 0"
+
+# --- the prompt's Ctrl-R ------------------------------------------------------------------
+start recall 100 30 "" --demo
+wait_for recall "300 messages"
+for f in cat:greylisting domain:gmail.com cat:rate-limited; do
+    T send-keys -t recall /
+    T send-keys -t recall C-u
+    T send-keys -t recall -l "$f"
+    T send-keys -t recall Enter
+done
+T send-keys -t recall / C-u
+T send-keys -t recall -l 'cat'
+T send-keys -t recall C-r
+wait_for recall '^/cat:rate-limited$'
+okd $? "Ctrl-R: the latest line with the text typed" "$TMP/got"
+T send-keys -t recall C-r
+expect_screen recall prompt-recall "Ctrl-R again: the one before, the note says what is looked for"
+T send-keys -t recall C-r
+wait_for recall 'Ctrl-R: no more earlier line has "cat"' && grep -q '^/cat:greylisting$' "$TMP/got"
+okd $? "and no further: said, the line kept" "$TMP/got"
+T send-keys -t recall Escape Q
+
+# --- a big queue's summary: columns sized from the counts -------------------------------
+# 150,000 messages to one domain, all of them 2 to 4 minutes old: six-digit
+# counts in the total and in an age column.
+"$PYTHON" - "$TMP/big.jsonl" <<'EOF'
+import json, sys
+now = 1795435200
+with open(sys.argv[1], "w") as f:
+    for i in range(150000):
+        f.write(json.dumps({"queue_name": "deferred", "queue_id": "B%010X" % i,
+            "arrival_time": now - 120 - i % 100, "message_size": 1000,
+            "forced_expire": False, "sender": "s@example.org",
+            "recipients": [{"address": "u%d@bigdomain.example" % i,
+                "delay_reason": "host mx.bigdomain.example[192.0.2.7] said: 451 4.7.1 try later"}]}) + "\n")
+EOF
+start big 100 30 "" --refresh 0 "postqueue-json:big.jsonl"
+wait_for big "150,000 messages" 200
+okd $? "a saved listing of 150,000 messages" "$TMP/got"
+T send-keys -t big z
+expect_screen big summary-big "z: six-digit counts in columns that do not run together"
+T send-keys -t big Q
+
+# --- 80x24 ---------------------------------------------------------------------------------
+start small 80 24 "" --demo
+wait_for small "300 messages\|demo:"
+T send-keys -t small z
+expect_screen small summary-80x24 "the summary at 80x24"
+T send-keys -t small q j j j j j j j j j j j j j j j j j j j j Enter
+expect_screen small detail-80x24 "the detail at 80x24"
+T send-keys -t small '?'
+expect_screen small help-80x24 "the help at 80x24"
+T send-keys -t small Q
+
+# --- the key bar can be turned off -----------------------------------------------------------
+mkdir -p "$TMP/nobar/mailroom"
+printf 'set keybar no\n' >"$TMP/nobar/mailroom/config"
+start nobar 100 30 "XDG_CONFIG_HOME=$TMP/nobar" --demo
+expect_screen nobar list-no-keybar "set keybar no: one more row of the list, no key bar"
+T send-keys -t nobar Q
+
+tap_end
