@@ -142,3 +142,20 @@ int mr_hex_digit(char c) {
 	}
 	return -1;
 }
+
+static char ascii_lower(char c) {
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+const char *mr_find_ascii_case(const char *s, size_t len, const char *needle, size_t n) {
+	for (size_t i = 0; n > 0 && i + n <= len; i++) {
+		size_t j = 0;
+		while (j < n && ascii_lower(s[i + j]) == ascii_lower(needle[j])) {
+			j++;
+		}
+		if (j == n) {
+			return s + i;
+		}
+	}
+	return NULL;
+}

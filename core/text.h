@@ -37,6 +37,10 @@ struct mr_glyph {
 /* Decodes the glyph at s[*pos] (pos < len) and advances *pos past it. */
 void mr_glyph_next(const char *s, size_t len, size_t *pos, struct mr_glyph *glyph);
 
+/* The first place needle[0..n) is in s[0..len), ASCII letters matched
+ * without case (as a search of what is on the screen); NULL when none. */
+const char *mr_find_ascii_case(const char *s, size_t len, const char *needle, size_t n);
+
 /* Appends the visible form of s[0..len) to out. */
 void mr_text_visible(struct mr_buf *out, const char *s, size_t len);
 /* The visible form of a NUL-terminated string, newly allocated. */

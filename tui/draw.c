@@ -366,24 +366,6 @@ void wrap_text(const char *s, int width, void (*emit)(void *ctx, const char *lin
 	}
 }
 
-static char ascii_lower(char c) {
-	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-}
-
-/* The first place needle (ASCII case ignored) is in s[0..len), or NULL. */
-static const char *find_ignoring_case(const char *s, size_t len, const char *needle, size_t n) {
-	for (size_t i = 0; n > 0 && i + n <= len; i++) {
-		size_t j = 0;
-		while (j < n && ascii_lower(s[i + j]) == ascii_lower(needle[j])) {
-			j++;
-		}
-		if (j == n) {
-			return s + i;
-		}
-	}
-	return NULL;
-}
-
 int draw_text_found(WINDOW *win, int y, int x, int width, const char *s, size_t len,
 	enum style style, attr_t base, const char *needle) {
 	size_t n = needle != NULL ? strlen(needle) : 0;
@@ -393,7 +375,7 @@ int draw_text_found(WINDOW *win, int y, int x, int width, const char *s, size_t 
 	int used = 0;
 	size_t pos = 0;
 	while (pos < len && used < width) {
-		const char *hit = find_ignoring_case(s + pos, len - pos, needle, n);
+		const char *hit = mr_find_ascii_case(s + pos, len - pos, needle, n);
 		size_t end = hit != NULL ? (size_t)(hit - s) : len;
 		/* The text before the match, then the match; a part that does not
 		 * fit ends the line with draw_text's ellipsis. */

@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "draw.h"
+#include "text.h"
 #include "xalloc.h"
 
 void text_view_clear(struct text_view *tv) {
@@ -114,23 +115,9 @@ void text_view_page(const struct app *app, struct text_view *tv, const char *tit
 
 /* --- search ---------------------------------------------------------------------- */
 
-static char ascii_lower(char c) {
-	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
-}
-
 /* Whether the line holds needle, ASCII case ignored (as it is drawn). */
 static bool line_has(const struct text_line *line, const char *needle) {
-	const char *s = line->text;
-	for (size_t i = 0; s[i] != '\0'; i++) {
-		size_t j = 0;
-		while (needle[j] != '\0' && ascii_lower(s[i + j]) == ascii_lower(needle[j])) {
-			j++;
-		}
-		if (needle[j] == '\0') {
-			return true;
-		}
-	}
-	return false;
+	return mr_find_ascii_case(line->text, strlen(line->text), needle, strlen(needle)) != NULL;
 }
 
 /* The first line from `from` on (backward: before it), going round the

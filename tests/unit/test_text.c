@@ -149,9 +149,35 @@ static void test_base64(void) {
 	T_OK(n == 4 && memcmp(raw, "foob", 4) == 0, "base64 decoding stops at the room given");
 }
 
+/* Where a search of the screen finds its text: ASCII letters without case,
+ * every other byte as it is; -1 for nowhere. */
+static void test_find_ascii_case(void) {
+	static const struct {
+		const char *s, *needle;
+		int at;
+	} cases[] = {
+		{ "Host outlook.com said", "OUTLOOK", 5 },
+		{ "Host outlook.com said", "said", 17 },
+		{ "abc", "abcd", -1 },
+		{ "abc", "", -1 },
+		{ "", "a", -1 },
+		{ "x\xc3\x89t\xc3\xa9", "\xc3\xa9", 4 }, /* É is not é: not ASCII */
+		{ "a-b_c", "B_C", 2 },
+		{ "[ab]", "[AB]", 0 },
+		{ "aaab", "aab", 1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *hit = mr_find_ascii_case(
+			cases[i].s, strlen(cases[i].s), cases[i].needle, strlen(cases[i].needle));
+		T_INT(hit ? hit - cases[i].s : -1, cases[i].at, "find \"%s\" in \"%s\"",
+			cases[i].needle, cases[i].s);
+	}
+}
+
 int main(void) {
 	test_shell_quote();
 	test_base64();
+	test_find_ascii_case();
 	test_visible();
 	test_glyph_kinds();
 	test_utf8_round_trip();
