@@ -23,6 +23,7 @@ static const char *const outcome_names[MR_OUTCOME_COUNT] = {
 	[MR_OUTCOME_DELIVERED] = "delivered",
 	[MR_OUTCOME_NOT_FOUND] = "not found",
 	[MR_OUTCOME_FAILED] = "failed",
+	[MR_OUTCOME_NOT_ATTEMPTED] = "not attempted",
 };
 
 const struct mr_action_info *mr_action_info(enum mr_action action) {
@@ -108,6 +109,11 @@ char *mr_action_report_tally(const struct mr_action_report *report) {
 	struct mr_buf tally;
 	mr_buf_init(&tally);
 	for (int o = 0; o < MR_OUTCOME_COUNT; o++) {
+		/* Not attempted only when the operator stopped something: the
+		 * line stays as it always was otherwise. */
+		if (o == MR_OUTCOME_NOT_ATTEMPTED && report->counts[o] == 0) {
+			continue;
+		}
 		mr_buf_printf(&tally, "%s%zu %s", o ? ", " : "", report->counts[o],
 			mr_outcome_name((enum mr_outcome)o));
 	}
@@ -122,4 +128,8 @@ const struct mr_action_result *mr_action_report_find(
 		}
 	}
 	return NULL;
+}
+
+bool mr_stop_requested(const struct mr_stop *stop) {
+	return stop != NULL && stop->requested != NULL && stop->requested(stop->ctx);
 }

@@ -38,11 +38,24 @@ struct mr_action_info {
 const struct mr_action_info *mr_action_info(enum mr_action action);
 bool mr_action_parse(const char *name, enum mr_action *action);
 
+/*
+ * The operator's way to stop a long action (Ctrl-C, Esc): asked between ids
+ * or batches, never in the middle of one; what was not started then is
+ * MR_OUTCOME_NOT_ATTEMPTED. NULL, or a NULL function: never.
+ */
+struct mr_stop {
+	bool (*requested)(void *ctx);
+	void *ctx;
+};
+
+bool mr_stop_requested(const struct mr_stop *stop);
+
 struct mr_action_request {
 	enum mr_action action;
 	int32_t priority; /* MR_ACTION_SET_PRIORITY only */
 	const char *const *ids;
 	size_t n_ids;
+	const struct mr_stop *stop; /* NULL: runs to the end */
 };
 
 /*
@@ -56,10 +69,11 @@ enum mr_outcome {
 	MR_OUTCOME_DELIVERED, /* retried, and it left the queue */
 	MR_OUTCOME_NOT_FOUND, /* the id is not (or no longer) in the queue */
 	MR_OUTCOME_FAILED,
+	MR_OUTCOME_NOT_ATTEMPTED, /* the operator stopped the action first */
 	MR_OUTCOME_COUNT
 };
 
-/* "done", "delivered", "not found", "failed". */
+/* "done", "delivered", "not found", "failed", "not attempted". */
 const char *mr_outcome_name(enum mr_outcome outcome);
 /* Whether the action did what was asked: done or delivered. */
 bool mr_outcome_succeeded(enum mr_outcome outcome);

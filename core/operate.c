@@ -118,6 +118,7 @@ static void run_on(struct mr_source *src, const struct mr_operation *op,
 			.priority = op->priority,
 			.ids = ids,
 			.n_ids = n,
+			.stop = op->stop,
 		};
 		mr_source_act(src, &req, report);
 		return;
@@ -142,6 +143,7 @@ static void run_on(struct mr_source *src, const struct mr_operation *op,
 			.priority = steps[first].target,
 			.ids = group,
 			.n_ids = k,
+			.stop = op->stop,
 		};
 		struct mr_action_report one;
 		mr_source_act(src, &req, &one);

@@ -20,6 +20,9 @@ struct mr_operation {
 	enum mr_action action;
 	int priority_step; /* priority-up: 1, priority-down: -1, else 0 */
 	int32_t priority;  /* set-priority (mr_operation_set_priority) */
+	/* NULL, or how the operator stops it between ids or batches (the rest
+	 * are then not attempted). */
+	const struct mr_stop *stop;
 	/* Set by mr_operation_plan(): what the source will run (a priority
 	 * step becomes retry or hold where it keeps no priorities). */
 	enum mr_action runs;

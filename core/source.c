@@ -179,7 +179,10 @@ void mr_source_act(struct mr_source *src, const struct mr_action_request *req,
 
 	struct mr_action_report backend;
 	mr_action_report_init(&backend, req->action);
-	if (n_batch > 0) {
+	/* Stopped before this source's turn (a fleet's members go one by
+	 * one): nothing of it is started. */
+	bool stopped = n_batch > 0 && mr_stop_requested(req->stop);
+	if (n_batch > 0 && !stopped) {
 		struct mr_action_request sub = *req;
 		sub.ids = batch;
 		sub.n_ids = n_batch;
@@ -191,6 +194,11 @@ void mr_source_act(struct mr_source *src, const struct mr_action_request *req,
 		const char *id = req->ids[i];
 		switch (role[i]) {
 		case ROLE_BACKEND: {
+			if (stopped) {
+				mr_action_report_add(report, id, MR_OUTCOME_NOT_ATTEMPTED, true,
+					"stopped before it was started");
+				break;
+			}
 			const struct mr_action_result *r = NULL;
 			if (next < backend.n_results && strcmp(backend.results[next].id, id) == 0) {
 				r = &backend.results[next];

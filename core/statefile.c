@@ -1,10 +1,12 @@
 #include "statefile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "xalloc.h"
 
@@ -59,5 +61,76 @@ bool mr_make_parents(const char *path, char **cause) {
 		*p = '/';
 	}
 	free(dir);
+	return ok;
+}
+
+/* The directory of path, opened without following a link, and where the
+ * file's name starts; -1 with *cause. */
+static int open_dir(const char *path, const char **name, char **cause) {
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL) {
+		mr_fail(cause, "%s: not an absolute path", path);
+		return -1;
+	}
+	*name = slash + 1;
+	char *dir = slash == path ? mr_xstrdup("/") : mr_xstrndup(path, (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int error = errno;
+		struct stat st;
+		bool link = lstat(dir, &st) == 0 && S_ISLNK(st.st_mode);
+		mr_fail(cause, "%s: %s", dir,
+			link               ? "a symbolic link: not followed"
+			: error == ENOTDIR ? "not a directory"
+					   : strerror(error));
+	}
+	free(dir);
+	return fd;
+}
+
+int mr_state_open(const char *path, int flags, char **cause) {
+	if (!mr_make_parents(path, cause)) {
+		return -1;
+	}
+	const char *name;
+	int dir = open_dir(path, &name, cause);
+	if (dir < 0) {
+		return -1;
+	}
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | flags, 0600);
+	int error = errno;
+	close(dir);
+	if (fd < 0) {
+		mr_fail(cause, "%s: %s", path,
+			error == ELOOP ? "a symbolic link: not followed" : strerror(error));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		mr_fail(cause, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	/* Made readable by others before (an older mailroom made the history
+	 * 0644): it is the operator's alone from now on. */
+	if ((st.st_mode & 077) != 0 && st.st_uid == geteuid()) {
+		fchmod(fd, 0600);
+	}
+	return fd;
+}
+
+bool mr_state_rename(const char *from, const char *to, char **cause) {
+	const char *from_name, *to_name;
+	int dir = open_dir(to, &to_name, cause);
+	if (dir < 0) {
+		return false;
+	}
+	const char *slash = strrchr(from, '/');
+	from_name = slash != NULL ? slash + 1 : from;
+	bool ok = renameat(dir, from_name, dir, to_name) == 0;
+	if (!ok) {
+		mr_fail(cause, "%s: %s", to, strerror(errno));
+	}
+	close(dir);
 	return ok;
 }

@@ -431,11 +431,17 @@ assert before and before <= held, (len(before), len(before - held))
 EOF
 ok $? "act hold: the messages are on hold in a fresh listing"
 log="$XDG_STATE_HOME/mailroom/actions.log"
-[ "$(wc -l <"$log")" -eq 1 ] &&
-    awk -F'\t' -v n="$held" -v src="$TMP/act.db" -v me="$(id -un)" \
-        '$1 ~ /^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]+Z$/ && $2 == me && $3 == src &&
-         $4 == "hold" && $5 == "done " n && split($6, ids, " ") == n' "$log" | grep -q .
-ok $? "act hold: one line in actions.log: time, user, source, action, outcomes, ids"
+is "$(wc -l <"$log" | tr -d ' ')" 2 "act hold: two lines in actions.log, before and after"
+awk -F'\t' -v n="$held" -v src="$TMP/act.db" -v me="$(id -un)" \
+    'NR == 1 && $1 ~ /^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]+Z$/ && $2 == me && $3 == src &&
+     $4 == "hold" && $5 == "started " n && split($6, ids, " ") == n' "$log" | grep -q .
+ok $? "act hold: the first line, written before it ran: time, user, source, action, 'started $held', ids"
+awk -F'\t' -v n="$held" -v src="$TMP/act.db" -v me="$(id -un)" \
+    'NR == 2 && $1 ~ /^20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9:]+Z$/ && $2 == me && $3 == src &&
+     $4 == "hold" && $5 == "done " n && split($6, ids, " ") == n' "$log" | grep -q .
+ok $? "act hold: the second line: time, user, source, action, outcomes, ids"
+is "$(stat -c %a "$log") $(stat -c %a "$XDG_STATE_HOME/mailroom")" "600 700" \
+    "actions.log is 0600 in a 0700 directory"
 first=$("$PYTHON" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["queue_id"])' "$TMP/before.jsonl")
 run 1 "act hold: ids, one gone" "$MAILROOM" act hold "$first" NOSUCH1 "$TMP/act.db"
 grep -q "^$first	done	was already on hold$" "$TMP/out" && grep -q '^NOSUCH1	not found	' "$TMP/out" &&
@@ -449,8 +455,100 @@ grep -q "^mailroom: act: delete cannot be undone: add --yes to delete [0-9]* mes
 ok $? "act delete: refused without --yes, nothing deleted"
 run 0 "act delete --dry-run" "$MAILROOM" act delete --dry-run --filter 'queue:hold' "$TMP/act.db"
 n_hold=$("$MAILROOM" list --json --filter queue:hold "$TMP/act.db" | wc -l)
-[ "$(tail -1 "$TMP/out")" = "delete: would act on $n_hold messages (dry run)" ]
-ok $? "act --dry-run: the ids and the count, nothing done ($n_hold on hold still)"
+[ "$(tail -1 "$TMP/out")" = "delete: would act on $n_hold messages on sqlite:$TMP/act.db (dry run)" ]
+ok $? "act --dry-run: the ids, the count and the source, nothing done ($n_hold on hold still)"
+
+# --- Ctrl-C stops an action between two requests ------------------------------
+# priority-up on messages at three priorities is three requests, each waiting
+# for the write lock another program holds for 3 s; SIGINT during the first:
+# it finishes, the rest are not attempted, recorded and printed as such.
+"$GEN" --seed 8 --now 1795435200 --count 10 "$TMP/stop.db" 2>/dev/null
+"$MAILROOM" list --json --filter queue:deferred "$TMP/stop.db" |
+    "$PYTHON" -c 'import json, sys; [print(json.loads(l)["queue_id"]) for l in sys.stdin]' |
+    head -3 >"$TMP/stop.ids"
+set -- $(cat "$TMP/stop.ids")
+s1=$1 s2=$2 s3=$3
+"$PYTHON" - "$TMP/stop.db" "$s1" "$s2" "$s3" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for qid, prio in zip(sys.argv[2:], (-4, 0, 2)):
+    db.execute("UPDATE message SET priority = ? WHERE queue_id = ?", (prio, qid))
+db.commit()
+EOF
+rm -f "$TMP/locked"
+"$PYTHON" - "$TMP/stop.db" "$TMP/locked" <<'EOF' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+db.execute("COMMIT")
+EOF
+locker=$!
+i=0
+while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+XDG_STATE_HOME=$TMP/s5 "$MAILROOM" act priority-up "$s1" "$s2" "$s3" "$TMP/stop.db" \
+    >"$TMP/out" 2>"$TMP/err" &
+actor=$!
+sleep 1
+kill -INT $actor
+wait $actor
+is $? 1 "act interrupted: exit status 1"
+wait $locker
+is "$(tail -1 "$TMP/out")" "priority-up: 1 done, 0 delivered, 0 not found, 0 failed, 2 not attempted" \
+    "act interrupted: the first request done, the two others not attempted"
+has "$(cat "$TMP/err")" "act: stopped (Ctrl-C): 2 not attempted" "act interrupted: said on stderr"
+is "$(tail -1 "$TMP/s5/mailroom/actions.log" | cut -f5)" "done 1, not attempted 2" \
+    "act interrupted: actions.log records what was done and what was not"
+
+# --- no action without its record ---------------------------------------------
+# When actions.log cannot be written, nothing is done (unless --no-audit);
+# the record is written before the outcomes are printed, so a closed output
+# cannot lose it; the log is never written through a link.
+# 10,000 messages: the printout of a release is more than a pipe holds.
+"$GEN" --seed 11 --now 1795435200 --count 10000 "$TMP/audit.db" 2>/dev/null
+n_audit=$("$MAILROOM" list --json "$TMP/audit.db" | grep -c .)
+deferred=$("$MAILROOM" list --json --filter queue:deferred "$TMP/audit.db" | grep -c .)
+mkdir -p "$TMP/a1"
+: >"$TMP/a1/mailroom" # the log's directory is a file
+XDG_STATE_HOME=$TMP/a1 run 1 "act delete with actions.log's directory a file" \
+    "$MAILROOM" act delete --yes --filter queue:deferred "$TMP/audit.db"
+has "$(cat "$TMP/err")" "cannot record the action, so nothing was done (--no-audit acts without a record)" \
+    "act delete: the error says nothing was done and why"
+is "$("$MAILROOM" list --json "$TMP/audit.db" | grep -c .)" "$n_audit" "act delete: nothing deleted"
+run 1 "act hold with neither HOME nor XDG_STATE_HOME" \
+    env -u HOME -u XDG_STATE_HOME "$MAILROOM" act hold --filter queue:deferred "$TMP/audit.db"
+has "$(cat "$TMP/err")" "neither XDG_STATE_HOME nor HOME is set" "act hold without HOME: the error says why"
+is "$("$MAILROOM" list --json --filter queue:deferred "$TMP/audit.db" | grep -c .)" "$deferred" \
+    "act hold without HOME: nothing held"
+mkdir -p "$TMP/a2/mailroom"
+: >"$TMP/a2/elsewhere"
+ln -s "$TMP/a2/elsewhere" "$TMP/a2/mailroom/actions.log"
+XDG_STATE_HOME=$TMP/a2 run 1 "act hold with actions.log a symbolic link" \
+    "$MAILROOM" act hold --filter queue:deferred "$TMP/audit.db"
+has "$(cat "$TMP/err")" "a symbolic link: not followed" "act hold: the link is named, not followed"
+[ ! -s "$TMP/a2/elsewhere" ]
+ok $? "act hold: nothing was written where the link points"
+mkdir -p "$TMP/a3"
+ln -s "$TMP/a2" "$TMP/a3/mailroom"
+XDG_STATE_HOME=$TMP/a3 run 1 "act hold with the log's directory a symbolic link" \
+    "$MAILROOM" act hold --filter queue:deferred "$TMP/audit.db"
+has "$(cat "$TMP/err")" "$TMP/a3/mailroom: a symbolic link: not followed" "act hold: the linked directory is not followed"
+XDG_STATE_HOME=$TMP/a1 run 0 "act hold --no-audit with the log's directory a file" \
+    "$MAILROOM" act hold --no-audit --filter queue:deferred "$TMP/audit.db"
+is "$("$MAILROOM" list --json --filter queue:deferred "$TMP/audit.db" | grep -c . || true)" 0 \
+    "act hold --no-audit: done without a record"
+# A closed output (| head -1): the record is complete all the same.
+export XDG_STATE_HOME="$TMP/a4"
+n_held=$("$MAILROOM" list --json --filter queue:hold "$TMP/audit.db" | grep -c .)
+( "$MAILROOM" act release --filter queue:hold "$TMP/audit.db"; echo $? >"$TMP/status" ) | head -1 >/dev/null
+released=$("$MAILROOM" list --json --filter queue:hold "$TMP/audit.db" | grep -c . || true)
+is "$released" 0 "act release | head -1: every held message released"
+is "$(cut -f4-5 "$TMP/a4/mailroom/actions.log" | tr '\t\n' ' |')" \
+    "release started $n_held|release done $n_held|" \
+    "act release | head -1: both lines in actions.log, the outcomes too"
+is "$(cat "$TMP/status")" 1 "act release | head -1: exit status 1 (the printout was lost)"
+export XDG_STATE_HOME="$TMP/state"
 run 0 "act delete --yes" "$MAILROOM" act delete --yes --filter 'queue:hold' "$TMP/act.db"
 [ "$("$MAILROOM" list --json --filter queue:hold "$TMP/act.db" | wc -l)" -eq 0 ]
 ok $? "act delete --yes: the held mail is gone from a fresh listing"

@@ -124,6 +124,92 @@ okd $? "the hold waits for the lock and is done; the 3 keys typed meanwhile are 
 ok $? "nothing was deleted, mailroom did not quit: $target is held, 10 messages queued"
 T send-keys -t lock Q
 
+# --- a long action stopped; Ctrl-C never kills the screen ------------------------------
+# Three messages at three priorities: priority-up sends three requests, one
+# per target priority, each waiting for the write lock another program
+# holds for 3 s. Ctrl-C during the first: it finishes, the other two are
+# not attempted, and said so.
+"$GEN" --seed 8 --now 1795435200 --count 10 "$TMP/stop.db" 2>/dev/null
+set -- $(ids "$TMP/stop.db" queue:deferred | head -3)
+s1=$1 s2=$2 s3=$3
+"$PYTHON" - "$TMP/stop.db" "$s1" "$s2" "$s3" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for qid, prio in zip(sys.argv[2:], (-4, 0, 2)):
+    db.execute("UPDATE message SET priority = ? WHERE queue_id = ?", (prio, qid))
+db.commit()
+EOF
+start stop 140 24 "" --refresh 0 stop.db
+wait_for stop "10 messages"
+T send-keys -t stop C-c
+wait_for stop "Ctrl-C stops a long action or filter; q or Q quits" && [ ! -s "$TMP/stop.status" ]
+okd $? "Ctrl-C on the list: said how to quit, and mailroom runs on" "$TMP/got"
+T send-keys -t stop / C-c
+wait_for stop "Ctrl-C stops a long action" && ! grep -q '^/' "$TMP/got"
+okd $? "Ctrl-C at the prompt cancels the line" "$TMP/got"
+rm -f "$TMP/locked"
+"$PYTHON" - "$TMP/stop.db" "$TMP/locked" <<'EOF' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+time.sleep(3)
+db.execute("COMMIT")
+EOF
+locker=$!
+i=0
+while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+T send-keys -t stop :
+T send-keys -t stop -l "priority-up id:$s1 or id:$s2 or id:$s3"
+T send-keys -t stop Enter
+wait_for stop "\[y/N\]" && T send-keys -t stop y
+sleep 1
+T send-keys -t stop C-c
+wait $locker
+wait_for stop "priority-up: 1 done, 0 delivered, 0 not found, 0 failed, 2 not attempted; stopped"
+okd $? "Ctrl-C during the first of three requests: 1 done, 2 not attempted, stopped" "$TMP/got"
+"$MAILROOM" list --json --filter "id:$s1 or id:$s2 or id:$s3" "$TMP/stop.db" |
+    "$PYTHON" -c 'import json, sys; print(" ".join("%s=%s" % (m["queue_id"], m["priority"]) for m in sorted(map(json.loads, sys.stdin), key=lambda m: m["priority"])))' >"$TMP/prios"
+is "$(cat "$TMP/prios")" "$s1=-3 $s2=0 $s3=2" "only the first request ran: -4 went to -3, 0 and 2 stayed"
+T send-keys -t stop o
+wait_for stop "$s2 *not attempted *stopped before it was started"
+okd $? "o lists the two not attempted, with why" "$TMP/got"
+T send-keys -t stop q
+# A crash puts the terminal back before it dies.
+pane=$(T display -p -t stop '#{pane_pid}')
+kill -SEGV "$(pgrep -P "$pane" | head -1)"
+i=0
+while [ ! -s "$TMP/stop.status" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$TMP/stop.status" ] && [ "$(cat "$TMP/stop.status")" != 0 ]
+ok $? "SIGSEGV: mailroom dies (status $(cat "$TMP/stop.status" 2>/dev/null))"
+is "$(T display -p -t stop '#{alternate_on}')" 0 "and the terminal is out of the alternate screen"
+
+# --- no action without its record ----------------------------------------------------
+# actions.log cannot be written (its directory is a file): the screen does
+# not ask and does nothing; with --no-audit it asks, acts and says so.
+mkdir -p "$TMP/noaudit"
+: >"$TMP/noaudit/mailroom"
+"$GEN" --seed 6 --now 1795435200 --count 10 "$TMP/audit.db" 2>/dev/null
+start audit 140 24 "XDG_STATE_HOME=$TMP/noaudit" --refresh 0 audit.db
+wait_for audit "10 messages"
+T send-keys -t audit /
+T send-keys -t audit -l 'queue:deferred'
+T send-keys -t audit Enter H
+wait_for audit "hold: not done: cannot record it: .*noaudit/mailroom: not a directory"
+okd $? "H with actions.log unwritable: not done, not asked, the reason said" "$TMP/got"
+held_before=$(ids "$TMP/audit.db" queue:hold | grep -c . || true)
+T send-keys -t audit Q
+start audit2 140 24 "XDG_STATE_HOME=$TMP/noaudit" --refresh 0 --no-audit audit.db
+wait_for audit2 "10 messages"
+T send-keys -t audit2 /
+T send-keys -t audit2 -l 'queue:deferred'
+T send-keys -t audit2 Enter H
+wait_for audit2 "\[y/N\]" && T send-keys -t audit2 y
+wait_for audit2 "hold: 1 done, 0 delivered, 0 not found, 0 failed; not recorded (--no-audit)"
+okd $? "with --no-audit: asked, done, and said not to be recorded" "$TMP/got"
+is "$(ids "$TMP/audit.db" queue:hold | grep -c .)" "$((held_before + 1))" "one more message held"
+T send-keys -t audit2 Q
+
 # --- commands take their arguments ------------------------------------------------------
 "$MAILROOM" list --json --filter cat:greylisting --demo >"$TMP/grey.jsonl"
 want=$("$PYTHON" - "$TMP/grey.jsonl" <<'EOF'
@@ -277,6 +363,34 @@ okd $? "a saved listing of 150,000 messages" "$TMP/got"
 T send-keys -t big z
 expect_screen big summary-big "z: six-digit counts in columns that do not run together"
 T send-keys -t big Q
+
+# --- a message with 300,000 recipients: the detail shows them a part at a time ------
+"$GEN" --seed 12 --now 1795435200 --count 3 "$TMP/wide.db" 2>/dev/null
+"$PYTHON" - "$TMP/wide.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+           "('WIDE1', 'deferred', 1795430000, 1000, 'list@example.org')")
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'WIDE1'").fetchone()[0]
+db.executemany("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+               "(?, ?, ?, 'deferred', '451 4.7.1 try later')",
+               ((mid, i, "r%d@example.net" % i) for i in range(300000)))
+db.commit()
+EOF
+start wide 100 30 "" --refresh 0 wide.db
+wait_for wide "4 messages" 300
+T send-keys -t wide /
+T send-keys -t wide -l 'id:WIDE1'
+T send-keys -t wide Enter Enter
+wait_for wide "Recipients 1 to 200 of 300,000" 300 && grep -q "part 1 of 1,500: \] shows the next part" "$TMP/got"
+okd $? "Enter on 300,000 recipients: the first 200, and how to see the others" "$TMP/got"
+T send-keys -t wide ]
+wait_for wide "Recipients 201 to 400 of 300,000" && grep -q "^ *201\. r200@example.net" "$TMP/got"
+okd $? "] shows the next 200" "$TMP/got"
+T send-keys -t wide [ [
+wait_for wide "Recipients 1 to 200 of 300,000" && wait_for wide "no part before this one"
+okd $? "[ goes back; before the first there is none, said" "$TMP/got"
+T send-keys -t wide Q
 
 # --- 80x24 ---------------------------------------------------------------------------------
 start small 80 24 "" --demo

@@ -163,8 +163,10 @@ assert held2 == before2, (len(held2), len(before2))
 EOF
 ok $? "act hold: held in mx1 and relay, each its own; mx2 (same ids, not named) untouched"
 log="$XDG_STATE_HOME/mailroom/actions.log"
-[ "$(wc -l <"$log")" -eq 2 ] && cut -f3 "$log" | tr '\n' ' ' | grep -qx "$Q1 $Q3 "
-ok $? "act hold: actions.log has a line per source, under the name given"
+[ "$(wc -l <"$log")" -eq 4 ] && awk -F'\t' '$5 !~ /^started /' "$log" | cut -f3 | tr '\n' ' ' |
+    grep -qx "$Q1 $Q3 " && awk -F'\t' '$5 ~ /^started /' "$log" | cut -f3 | tr '\n' ' ' |
+    grep -qx "$Q1 $Q3 "
+ok $? "act hold: actions.log has a line per source, under the name given, before and after"
 
 # By id: an id on both mx1 and mx2 is two messages; it is not guessed.
 both=$("$PYTHON" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["queue_id"])' "$TMP/alone1.jsonl")
@@ -183,8 +185,8 @@ grep -q '^NOSUCH9	not found	in none of the queues listed$' "$TMP/out"
 ok $? "an id no source has: not found, said so"
 run 0 "act --dry-run on two" "$MAILROOM" act release --dry-run --filter queue:hold "$Q1" "$Q3"
 n_held=$(($(wc -l <"$TMP/h1.jsonl") + $(wc -l <"$TMP/h3.jsonl")))
-[ "$(tail -1 "$TMP/out")" = "release: would act on $n_held messages (dry run)" ] &&
+[ "$(tail -1 "$TMP/out")" = "release: would act on $n_held messages on $Q1, $Q3 (dry run)" ] &&
     [ "$(grep -c '^mx1/queue\.db	' "$TMP/out")" -eq "$(wc -l <"$TMP/h1.jsonl")" ]
-ok $? "act --dry-run: source and id per line, the count over both ($n_held)"
+ok $? "act --dry-run: source and id per line, the count over both ($n_held) and the sources"
 
 tap_end

@@ -270,10 +270,11 @@ EOF
         "$TMP/err"
 
     log=$TMP/state/mailroom/actions.log
-    [ "$(grep -c '' "$log" 2>/dev/null)" = 1 ] &&
-        [ "$(cut -f3-5 "$log")" = "$(printf 'postfix:%s\thold\tdone %s' "$LAB_CONFIG" "$n_grey")" ] &&
-        [ "$(cut -f6 "$log" | tr ' ' '\n' | sort | tr '\n' ' ')" = "$grey_ids" ]
-    okd $? "actions.log in XDG_STATE_HOME: one line, hold on the lab, 'done $n_grey', the $n_grey ids" \
+    [ "$(grep -c '' "$log" 2>/dev/null)" = 2 ] &&
+        [ "$(head -1 "$log" | cut -f3-5)" = "$(printf 'postfix:%s\thold\tstarted %s' "$LAB_CONFIG" "$n_grey")" ] &&
+        [ "$(tail -1 "$log" | cut -f3-5)" = "$(printf 'postfix:%s\thold\tdone %s' "$LAB_CONFIG" "$n_grey")" ] &&
+        [ "$(tail -1 "$log" | cut -f6 | tr ' ' '\n' | sort | tr '\n' ' ')" = "$grey_ids" ]
+    okd $? "actions.log in XDG_STATE_HOME: 'started $n_grey' before, then hold on the lab, 'done $n_grey', the $n_grey ids" \
         "$log"
 
     T send-keys -t pf Q

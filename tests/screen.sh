@@ -108,6 +108,8 @@ ok $? "the hold and the release are in actions.log, with their outcomes"
     grep -qx '/cat:greylisting domain:hartmann-logistik.de age:>1d' "$TMP/state/mailroom/history" &&
     grep -qx ':release' "$TMP/state/mailroom/history"
 ok $? "the prompt's history is kept in XDG_STATE_HOME/mailroom/history"
+is "$(stat -c %a "$TMP/state/mailroom/history") $(stat -c %a "$TMP/state/mailroom")" "600 700" \
+    "the history is 0600 in a 0700 directory"
 
 # --- the summary and the code browser -----------------------------------
 # The summary counts the mail shown by domain and age, by cause, by reason;

@@ -20,6 +20,7 @@
 #include "fleet.h"
 #include "format.h"
 #include "operate.h"
+#include "screen.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
@@ -62,13 +63,15 @@ void selection_finish(struct selection *sel) {
 struct pending {
 	struct mr_operation op;
 	struct selection sel;
-	char *why; /* what the source will really do, or NULL */
+	char *why;            /* what the source will really do, or NULL */
+	struct mr_actlog log; /* opened before the question: fd -1 with --no-audit */
 };
 
 static void pending_free(void *ctx) {
 	struct pending *p = ctx;
 	selection_finish(&p->sel);
 	free(p->why);
+	mr_actlog_close(&p->log);
 	free(p);
 }
 
@@ -136,20 +139,10 @@ static void list_outcomes(struct app *app, const struct mr_operation *op,
 	}
 }
 
-static void log_action(struct app *app, const struct mr_action_report *report, char **note) {
-	char *path = mr_actlog_path();
-	char *cause = NULL;
-	if (path == NULL) {
-		*note = mr_xstrdup("not logged: neither XDG_STATE_HOME nor HOME is set");
-	} else {
-		size_t n;
-		const char *const *names = mr_source_names(app->source, &n);
-		if (!mr_actlog_append(path, mr_now(), mr_user_name(), names, n, report, &cause)) {
-			*note = mr_xasprintf("not logged: %s", cause);
-			free(cause);
-		}
-	}
-	free(path);
+static struct mr_actlog_who who(struct app *app) {
+	size_t n;
+	const char *const *names = mr_source_names(app->source, &n);
+	return (struct mr_actlog_who){ mr_now(), mr_user_name(), names, n };
 }
 
 /* Keys typed while a long action ran were typed at a screen that did not
@@ -167,18 +160,71 @@ static size_t drop_typed_keys(void) {
 	return n;
 }
 
+/* What stops a running action: Ctrl-C, or Esc once the action has run
+ * long enough for keys to be typed blind (the other keys typed then are
+ * counted, and dropped with the rest after). */
+struct stopper {
+	bool keys; /* a real terminal to read keys from */
+	double started;
+	bool stopped;
+	size_t typed;
+};
+
+static bool stop_requested(void *ctx) {
+	struct stopper *s = ctx;
+	if (screen_interrupted()) {
+		s->stopped = true;
+	}
+	if (s->keys && !s->stopped && mr_monotonic_ms() - s->started >= BLIND_MS) {
+		nodelay(stdscr, TRUE);
+		int key;
+		while ((key = getch()) != ERR) {
+			if (key == 27) {
+				s->stopped = true;
+			} else if (key != KEY_RESIZE) {
+				s->typed++;
+			}
+		}
+		nodelay(stdscr, FALSE);
+	}
+	return s->stopped;
+}
+
 static void run(struct app *app, struct pending *p) {
+	/* The record first: no action without it. */
+	char *cause = NULL;
+	struct mr_actlog_who by = who(app);
+	if (p->log.fd >= 0 && !mr_actlog_begin(&p->log, &by, mr_action_info(p->op.runs)->name,
+				      p->sel.ids, p->sel.origins, p->sel.n, &cause)) {
+		app_set_message(app,
+			"%s: not done: cannot record it: %s (mailroom --no-audit acts "
+			"without a record)",
+			p->op.name, cause);
+		free(cause);
+		return;
+	}
 	/* Said before it starts: a long action must not look like a frozen
 	 * screen. */
-	app_set_message(app, "%s: %zu message%s...", p->op.name, p->sel.n, plural(p->sel.n));
+	app_set_message(app, "%s: %zu message%s... (Esc or Ctrl-C stops it)", p->op.name, p->sel.n,
+		plural(p->sel.n));
 	app_draw(app);
 	struct mr_action_report report;
-	double started = mr_monotonic_ms();
+	struct stopper stopper = { .keys = app->prompt != NULL, .started = mr_monotonic_ms() };
+	struct mr_stop stop = { stop_requested, &stopper };
+	p->op.stop = &stop;
 	mr_operation_run(
 		app->source, &p->op, app->snap, p->sel.ids, p->sel.origins, p->sel.n, &report);
-	bool blind = mr_monotonic_ms() - started >= BLIND_MS;
+	p->op.stop = NULL;
+	bool blind = mr_monotonic_ms() - stopper.started >= BLIND_MS;
 	char *note = NULL;
-	log_action(app, &report, &note);
+	by.when = mr_now();
+	if (p->log.fd >= 0 && !mr_actlog_record(&p->log, &by, &report, &cause)) {
+		note = mr_xasprintf("outcomes not recorded: %s", cause);
+		free(cause);
+		cause = NULL;
+	} else if (p->log.fd < 0) {
+		note = mr_xstrdup("not recorded (--no-audit)");
+	}
 	char *counts = mr_action_report_tally(&report);
 	list_outcomes(app, &p->op, &report, counts);
 	/* Done messages lose their tags; the rest stay tagged, to retry. */
@@ -188,12 +234,14 @@ static void run(struct app *app, struct pending *p) {
 			mr_rows_tag(&app->rows, p->sel.messages[i], false);
 		}
 	}
-	size_t typed = app->prompt != NULL && blind ? drop_typed_keys() : 0;
-	char *cause = NULL;
+	size_t typed = stopper.typed + (app->prompt != NULL && blind ? drop_typed_keys() : 0);
 	bool listed = app_refresh(app, &cause);
 	free(cause);
 	struct mr_buf extra;
 	mr_buf_init(&extra);
+	if (stopper.stopped) {
+		mr_buf_add_str(&extra, "; stopped");
+	}
 	if (p->sel.bounced > 0) {
 		mr_buf_add_str(&extra, "; bounced left out");
 	}
@@ -247,8 +295,20 @@ static void plan_and_ask(struct app *app, struct mr_operation *op, struct select
 	p->op = *op;
 	p->sel = *sel;
 	*sel = (struct selection){ 0 };
+	p->log = (struct mr_actlog){ .fd = -1 };
 	if (!mr_operation_plan(app->source, &p->op, &p->why)) {
 		app_set_message(app, "%s", p->why);
+		pending_free(p);
+		return;
+	}
+	/* The record can be written, or nothing is asked or done. */
+	char *cause = NULL;
+	if (!app->settings.no_audit && !mr_actlog_open(&p->log, &cause)) {
+		app_set_message(app,
+			"%s: not done: cannot record it: %s (mailroom --no-audit acts "
+			"without a record)",
+			p->op.name, cause);
+		free(cause);
 		pending_free(p);
 		return;
 	}

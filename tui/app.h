@@ -27,7 +27,8 @@ struct app_settings {
 	 * always do); when they don't, they still ask for CONFIRM_MANY
 	 * messages or more, or when tagged messages are hidden. */
 	bool confirm_all;
-	bool keybar; /* the line of keys at the bottom */
+	bool keybar;   /* the line of keys at the bottom */
+	bool no_audit; /* act when actions.log cannot be written */
 };
 
 /* A list of the queue. Lists stack: Enter on a cell of the summary opens

@@ -2,6 +2,7 @@
  * an outcome per message. */
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ struct act_args {
 	size_t n_sources;
 	const char **ids;
 	size_t n_ids;
-	bool dry_run, yes;
+	bool dry_run, yes, no_audit;
 };
 
 /* Usage errors print and return false. */
@@ -46,6 +47,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		{ "filter", required_argument, NULL, 'f' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "no-audit", no_argument, NULL, 'A' },
 		CLI_SOURCE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -63,6 +65,9 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 			break;
 		case 'y':
 			a->yes = true;
+			break;
+		case 'A':
+			a->no_audit = true;
 			break;
 		default:
 			if (cli_source_option(opt, &demo)) {
@@ -224,18 +229,80 @@ static void print_report(const struct act_args *a, const struct mr_snapshot *sna
 	free(tally);
 }
 
-static void log_action(const struct mr_source *src, const struct mr_action_report *report) {
-	char *path = mr_actlog_path();
-	char *cause = NULL;
-	size_t n;
-	const char *const *names = mr_source_names(src, &n);
-	if (path == NULL) {
-		cli_error("act: no actions.log: neither XDG_STATE_HOME nor HOME is set");
-	} else if (!mr_actlog_append(path, mr_now(), mr_user_name(), names, n, report, &cause)) {
-		cli_error("act: the action was run, but not logged: %s", cause);
-		free(cause);
+/*
+ * Ctrl-C while an action runs stops it between two ids (or batches): what
+ * was done keeps its outcome, the rest are "not attempted", and both are
+ * recorded and printed. A second Ctrl-C kills, as usual. The flag is the
+ * signal's: the only state a handler may touch.
+ */
+static volatile sig_atomic_t stop_asked;
+
+static void on_interrupt(int sig) {
+	stop_asked = 1;
+	signal(sig, SIG_DFL);
+}
+
+static bool stop_requested(void *ctx) {
+	(void)ctx;
+	return stop_asked != 0;
+}
+
+/* The actions log, opened before anything is done; false (said) when it
+ * cannot be and the operator did not say --no-audit: then nothing runs. */
+static bool open_log(const struct act_args *a, struct mr_actlog *log) {
+	*log = (struct mr_actlog){ .fd = -1 };
+	if (a->no_audit) {
+		return true;
 	}
-	free(path);
+	char *cause = NULL;
+	if (!mr_actlog_open(log, &cause)) {
+		cli_error("act: %s: cannot record the action, so nothing was done (--no-audit acts "
+			  "without a record)",
+			cause);
+		free(cause);
+		mr_actlog_close(log);
+		return false;
+	}
+	return true;
+}
+
+/* Runs the action between its two records; false when the first could not
+ * be written (nothing was done). *recorded says whether the second was. */
+static bool run_recorded(const struct act_args *a, struct mr_source *src,
+	const struct mr_snapshot *snap, const char **ids, const uint16_t *origins, size_t n,
+	struct mr_actlog *log, struct mr_action_report *report, bool *recorded) {
+	size_t n_names;
+	const char *const *names = mr_source_names(src, &n_names);
+	struct mr_actlog_who who = { mr_now(), mr_user_name(), names, n_names };
+	char *cause = NULL;
+	*recorded = true;
+	if (log->fd >= 0 && !mr_actlog_begin(log, &who, mr_action_info(a->op.runs)->name, ids,
+				    mr_fleet_is(src) ? origins : NULL, n, &cause)) {
+		cli_error("act: %s: cannot record the action, so nothing was done (--no-audit "
+			  "acts without a record)",
+			cause);
+		free(cause);
+		return false;
+	}
+	struct mr_stop stop = { stop_requested, NULL };
+	struct mr_operation op = a->op;
+	op.stop = &stop;
+	struct sigaction sa = { .sa_handler = on_interrupt }, was;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &was);
+	mr_operation_run(src, &op, snap, ids, origins, n, report);
+	sigaction(SIGINT, &was, NULL);
+	if (stop_asked) {
+		fprintf(stderr, "mailroom: act: stopped (Ctrl-C): %zu not attempted\n",
+			report->counts[MR_OUTCOME_NOT_ATTEMPTED]);
+	}
+	who.when = mr_now();
+	if (log->fd >= 0 && !mr_actlog_record(log, &who, report, &cause)) {
+		cli_error("act: the action was run, but its outcomes were not recorded: %s", cause);
+		free(cause);
+		*recorded = false;
+	}
+	return true;
 }
 
 int cli_act(int argc, char **argv) {
@@ -266,6 +333,7 @@ int cli_act(int argc, char **argv) {
 	size_t n = a.n_ids, bounced = 0;
 	struct mr_action_report unrouted;
 	mr_action_report_init(&unrouted, a.op.action);
+	struct mr_actlog log = { .fd = -1 };
 	char *why = NULL;
 	/* A fleet's members are planned for once they are open (listed). */
 	if (!fleet && !mr_operation_plan(src, &a.op, &why)) {
@@ -317,24 +385,34 @@ int cli_act(int argc, char **argv) {
 			}
 			puts(ids[i]);
 		}
-		printf("%s: would act on %zu message%s (dry run)\n", a.action_name, n,
-			n == 1 ? "" : "s");
+		char *label = mr_text_visible_dup(src->label);
+		printf("%s: would act on %zu message%s on %s (dry run)\n", a.action_name, n,
+			n == 1 ? "" : "s", label);
+		free(label);
 		status = MR_EXIT_OK;
 	} else if (n > 0 && mr_action_info(a.op.runs)->destructive &&
 		   !confirmed(&a, src->label, n, some)) {
 		status = MR_EXIT_FAILED;
-	} else {
+	} else if (open_log(&a, &log)) {
 		struct mr_action_report report;
-		mr_operation_run(src, &a.op, snap, ids, origins, n, &report);
-		for (size_t i = 0; i < unrouted.n_results; i++) {
-			mr_action_report_append(&report, &unrouted.results[i]);
+		bool recorded;
+		if (run_recorded(&a, src, snap, ids, origins, n, &log, &report, &recorded)) {
+			for (size_t i = 0; i < unrouted.n_results; i++) {
+				mr_action_report_append(&report, &unrouted.results[i]);
+			}
+			/* The record is written: a closed output now loses only the
+			 * printout, which then fails the command. */
+			signal(SIGPIPE, SIG_IGN);
+			print_report(&a, snap, &report);
+			bool printed = fflush(stdout) == 0 && !ferror(stdout);
+			/* 0 only when each message was done or delivered. */
+			status = mr_action_report_succeeded(&report) && !partial && recorded &&
+						 printed
+					 ? MR_EXIT_OK
+					 : MR_EXIT_FAILED;
+			mr_action_report_finish(&report);
 		}
-		print_report(&a, snap, &report);
-		log_action(src, &report);
-		/* 0 only when each message was done or delivered. */
-		status = mr_action_report_succeeded(&report) && !partial ? MR_EXIT_OK
-									 : MR_EXIT_FAILED;
-		mr_action_report_finish(&report);
+		mr_actlog_close(&log);
 	}
 	free(some);
 done:

@@ -18,6 +18,7 @@
 #include "config.h"
 #include "kb.h"
 #include "operate.h"
+#include "screen.h"
 #include "xalloc.h"
 
 /* Up to this many messages the list follows the filter as it is typed, and
@@ -678,6 +679,11 @@ static void idle_hook(void *ctx) {
 	app_idle(ctx);
 }
 
+static bool interrupted_hook(void *ctx) {
+	(void)ctx;
+	return screen_interrupted();
+}
+
 static const char *edited_hook(void *ctx, char kind, const char *line, bool *error) {
 	struct app *app = ctx;
 	switch (kind) {
@@ -742,7 +748,7 @@ void app_prompt(struct app *app, char kind) {
 		return;
 	}
 	static const struct prompt_hooks hooks_template = { NULL, draw_hook, edited_hook,
-		complete_hook, wait_hook, idle_hook };
+		complete_hook, wait_hook, idle_hook, interrupted_hook };
 	struct prompt_hooks hooks = hooks_template;
 	hooks.ctx = app;
 	if (kind == PROMPT_SEARCH) {

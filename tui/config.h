@@ -24,6 +24,9 @@ struct config {
 	 * those that cannot be undone (and those on many messages). */
 	bool confirm_all;
 	bool keybar; /* "set keybar yes": the line of keys at the bottom */
+	/* --no-audit: act when actions.log cannot be written (not a setting
+	 * of the file: a record kept is the rule, its absence a decision). */
+	bool no_audit;
 	/* "host PATTERNS sudo auto|always|never", in order (the strings are
 	 * the config's). */
 	struct mr_remote_rule *hosts;

@@ -18,45 +18,47 @@
  * MOVE_DOWN; BAR is the word the key bar shows; HELP the help screen's line
  * (and the man page's).
  */
-#define MR_REQUESTS(X)                                                   \
-	X(MOVE_DOWN, "Down", "Move down one line")                       \
-	X(MOVE_UP, "Up", "Move up one line")                             \
-	X(MOVE_LEFT, "Left", "Move one column left")                     \
-	X(MOVE_RIGHT, "Right", "Move one column right")                  \
-	X(PAGE_DOWN, "Page", "Move down one page")                       \
-	X(PAGE_UP, "Page up", "Move up one page")                        \
-	X(FIRST, "First", "Go to the first line")                        \
-	X(LAST, "Last", "Go to the last line")                           \
-	X(OPEN, "Open", "Open what is selected")                         \
-	X(CONTENT, "Message", "Show the message's headers and body")     \
-	X(SUMMARY, "Summary", "Summary: by domain and age, by cause")    \
-	X(CODES, "Codes", "Browse the reply codes and causes")           \
-	X(SOURCES, "Sources", "Sources: each one's state and errors")    \
-	X(OUTCOMES, "Outcomes", "List the last action's outcomes")       \
-	X(SORT_NEXT, "Sort", "Sort by the next column")                  \
-	X(SORT_REVERSE, "Reverse", "Reverse the order")                  \
-	X(TAG, "Tag", "Tag or untag the message, go down")               \
-	X(TAG_ALL, "Tag all", "Tag every message shown")                 \
-	X(TAG_INVERT, "Flip tags", "Flip the tags of those shown")       \
-	X(UNTAG_ALL, "Untag", "Remove every tag")                        \
-	X(FILTER, "Filter", "Filter the list (docs/filter.md)")          \
-	X(SEARCH, "Search", "Search the text")                           \
-	X(SEARCH_NEXT, "Next", "Go to the next match of the search")     \
-	X(SEARCH_PREV, "Prev", "Go to the previous match of the search") \
-	X(COMMAND, "Command", "Type a command (Tab lists them)")         \
-	X(ACT_RETRY, "Retry", "Retry now: tagged, else this one")        \
-	X(ACT_HOLD, "Hold", "Hold: tagged, else this one")               \
-	X(ACT_RELEASE, "Release", "Release from hold")                   \
-	X(ACT_REQUEUE, "Requeue", "Requeue (process again)")             \
-	X(ACT_EXPIRE, "Expire", "Expire (return to sender)")             \
-	X(ACT_DELETE, "Delete", "Delete")                                \
-	X(ACT_PRIORITY_UP, "Prio+", "Priority up")                       \
-	X(ACT_PRIORITY_DOWN, "Prio-", "Priority down")                   \
-	X(BACK, "Back", "Close this view; on the first one, quit")       \
-	X(CLOSE, "Close", "Close this view (never quits)")               \
-	X(REFRESH, "Refresh", "List the queue again")                    \
-	X(REDRAW, "Redraw", "Redraw the screen")                         \
-	X(HELP, "Help", "Show the keys of this view")                    \
+#define MR_REQUESTS(X)                                                                 \
+	X(MOVE_DOWN, "Down", "Move down one line")                                     \
+	X(MOVE_UP, "Up", "Move up one line")                                           \
+	X(MOVE_LEFT, "Left", "Move one column left")                                   \
+	X(MOVE_RIGHT, "Right", "Move one column right")                                \
+	X(PAGE_DOWN, "Page", "Move down one page")                                     \
+	X(PAGE_UP, "Page up", "Move up one page")                                      \
+	X(NEXT_PART, "Next part", "Show the next part (of a long list of recipients)") \
+	X(PREV_PART, "Prev part", "Show the part before")                              \
+	X(FIRST, "First", "Go to the first line")                                      \
+	X(LAST, "Last", "Go to the last line")                                         \
+	X(OPEN, "Open", "Open what is selected")                                       \
+	X(CONTENT, "Message", "Show the message's headers and body")                   \
+	X(SUMMARY, "Summary", "Summary: by domain and age, by cause")                  \
+	X(CODES, "Codes", "Browse the reply codes and causes")                         \
+	X(SOURCES, "Sources", "Sources: each one's state and errors")                  \
+	X(OUTCOMES, "Outcomes", "List the last action's outcomes")                     \
+	X(SORT_NEXT, "Sort", "Sort by the next column")                                \
+	X(SORT_REVERSE, "Reverse", "Reverse the order")                                \
+	X(TAG, "Tag", "Tag or untag the message, go down")                             \
+	X(TAG_ALL, "Tag all", "Tag every message shown")                               \
+	X(TAG_INVERT, "Flip tags", "Flip the tags of those shown")                     \
+	X(UNTAG_ALL, "Untag", "Remove every tag")                                      \
+	X(FILTER, "Filter", "Filter the list (docs/filter.md)")                        \
+	X(SEARCH, "Search", "Search the text")                                         \
+	X(SEARCH_NEXT, "Next", "Go to the next match of the search")                   \
+	X(SEARCH_PREV, "Prev", "Go to the previous match of the search")               \
+	X(COMMAND, "Command", "Type a command (Tab lists them)")                       \
+	X(ACT_RETRY, "Retry", "Retry now: tagged, else this one")                      \
+	X(ACT_HOLD, "Hold", "Hold: tagged, else this one")                             \
+	X(ACT_RELEASE, "Release", "Release from hold")                                 \
+	X(ACT_REQUEUE, "Requeue", "Requeue (process again)")                           \
+	X(ACT_EXPIRE, "Expire", "Expire (return to sender)")                           \
+	X(ACT_DELETE, "Delete", "Delete")                                              \
+	X(ACT_PRIORITY_UP, "Prio+", "Priority up")                                     \
+	X(ACT_PRIORITY_DOWN, "Prio-", "Priority down")                                 \
+	X(BACK, "Back", "Close this view; on the first one, quit")                     \
+	X(CLOSE, "Close", "Close this view (never quits)")                             \
+	X(REFRESH, "Refresh", "List the queue again")                                  \
+	X(REDRAW, "Redraw", "Redraw the screen")                                       \
+	X(HELP, "Help", "Show the keys of this view")                                  \
 	X(QUIT, "Quit", "Quit mailroom")
 
 enum request {

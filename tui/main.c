@@ -18,10 +18,10 @@
 #include "screen.h"
 
 static void print_help(void) {
-	printf("usage: mailroom [--refresh SECONDS] [--demo] [SOURCE...]\n"
+	printf("usage: mailroom [--refresh SECONDS] [--no-audit] [--demo] [SOURCE...]\n"
 	       "       mailroom list [--json | --csv] [--filter EXPR] [--demo] [SOURCE...]\n"
 	       "       mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] "
-	       "[SOURCE...]\n"
+	       "[--no-audit] [SOURCE...]\n"
 	       "       mailroom summary [--json] [--filter EXPR] [--top N] [--demo] [SOURCE...]\n"
 	       "       mailroom explain [--json] (TEXT... | -)\n"
 	       "       mailroom codes [QUERY]\n"
@@ -56,6 +56,8 @@ static void print_help(void) {
 	       "  --refresh SECONDS\n"
 	       "                 list the queue again every SECONDS on the screen (0: only\n"
 	       "                 on r); share/config sets the default, 10\n"
+	       "  --no-audit     act even when actions.log cannot be written (then no\n"
+	       "                 record is kept); without it such actions are refused\n"
 	       "  -h, --help     show this help\n"
 	       "  -V, --version  show the version\n"
 	       "\n"
@@ -63,7 +65,7 @@ static void print_help(void) {
 }
 
 /* refresh: --refresh's seconds, or -1 for the configuration's. */
-static int run_screen(const char *const *names, size_t n, long refresh) {
+static int run_screen(const char *const *names, size_t n, long refresh, bool no_audit) {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the screen needs a terminal; use \"mailroom list\" to print the queue");
 		return MR_EXIT_USAGE;
@@ -79,6 +81,7 @@ static int run_screen(const char *const *names, size_t n, long refresh) {
 	if (refresh >= 0) {
 		config.refresh = (int)refresh;
 	}
+	config.no_audit = no_audit;
 	struct mr_source *src = cli_open_sources(names, n, true);
 	if (src == NULL) {
 		config_finish(&config);
@@ -123,10 +126,11 @@ int main(int argc, char **argv) {
 		CLI_SOURCE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ "refresh", required_argument, NULL, 'r' },
+		{ "no-audit", no_argument, NULL, 'A' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool demo = false;
+	bool demo = false, no_audit = false;
 	long refresh = -1;
 	int opt;
 	opterr = 0;
@@ -137,6 +141,9 @@ int main(int argc, char **argv) {
 				    "--refresh", optarg, 0, CONFIG_REFRESH_MAX, &refresh)) {
 				return MR_EXIT_USAGE;
 			}
+			break;
+		case 'A':
+			no_audit = true;
 			break;
 		case 'h':
 			print_help();
@@ -160,7 +167,7 @@ int main(int argc, char **argv) {
 	if (names == NULL) {
 		return MR_EXIT_USAGE;
 	}
-	int status = run_screen(names, n, refresh);
+	int status = run_screen(names, n, refresh, no_audit);
 	free(names);
 	return status;
 }

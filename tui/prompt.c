@@ -109,14 +109,11 @@ static bool save_history(struct prompt *p, char **cause) {
 	if (p->history_path == NULL) {
 		return true;
 	}
-	if (!mr_make_parents(p->history_path, cause)) {
-		return false;
-	}
 	/* Written aside and renamed: a full disk never leaves half a file.
 	 * What an operator typed is theirs alone (0600), and a link put in the
 	 * way is not followed. */
 	char *tmp = mr_xasprintf("%s.%ld", p->history_path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int fd = mr_state_open(tmp, O_EXCL, cause);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (f == NULL && fd >= 0) {
 		close(fd);
@@ -128,10 +125,12 @@ static bool save_history(struct prompt *p, char **cause) {
 		}
 		ok = fflush(f) == 0 && !ferror(f);
 		ok = fclose(f) == 0 && ok;
+		if (!ok) {
+			mr_fail(cause, "%s: %s", p->history_path, strerror(errno));
+		}
+		ok = ok && mr_state_rename(tmp, p->history_path, cause);
 	}
-	ok = ok && rename(tmp, p->history_path) == 0;
-	if (!ok) {
-		mr_fail(cause, "%s: %s", p->history_path, strerror(errno));
+	if (!ok && fd >= 0) {
 		unlink(tmp);
 	}
 	free(tmp);
@@ -258,6 +257,11 @@ static int read_key(EditLine *el, wchar_t *out) {
 		p->key_at = mr_monotonic_ms();
 		if (got == ERR) {
 			if (errno == EINTR) {
+				if (p->hooks->interrupted != NULL &&
+					p->hooks->interrupted(p->hooks->ctx)) {
+					p->cancelled = true;
+					return 0;
+				}
 				continue;
 			}
 			if (!terminal_gone()) {

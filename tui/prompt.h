@@ -39,6 +39,9 @@ struct prompt_hooks {
 	 * again after. */
 	int (*wait)(void *ctx);
 	void (*idle)(void *ctx);
+	/* Whether Ctrl-C was pressed (it arrives as a signal, not a key): the
+	 * line is then cancelled as with Esc. */
+	bool (*interrupted)(void *ctx);
 };
 
 struct prompt;

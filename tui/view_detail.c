@@ -14,6 +14,10 @@
 
 enum { LABEL_W = 12, INDENT = 2 };
 
+/* Recipients shown at a time: a message to three million recipients opens
+ * as fast as one to thirty, its recipients a part at a time (] and [). */
+enum { PART = 200 };
+
 static void add_wrapped(struct text_view *tv, int indent, int style, const char *text) {
 	text_view_add_wrapped(tv, indent, style, text, strlen(text));
 }
@@ -133,6 +137,7 @@ struct detail_view {
 	char *id;                           /* the message it shows */
 	uint16_t origin;                    /* and the source it is on (mr_message.origin) */
 	const struct mr_snapshot *built_of; /* NULL: to build again */
+	uint32_t part;                      /* of the recipients shown */
 };
 
 /* (Re)builds the lines for the current width and snapshot. */
@@ -149,7 +154,7 @@ static void build(struct app *app, struct detail_view *dv) {
 		return;
 	}
 	int64_t now = app->refreshed_at;
-	char buf[2 * MR_FORMAT_MAX + 32];
+	char buf[4 * MR_FORMAT_MAX + 32];
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 	if (mr_message_origin(app->snap, msg) != NULL) {
 		add_field(tv, "Source", mr_message_origin(app->snap, msg));
@@ -182,18 +187,42 @@ static void build(struct app *app, struct detail_view *dv) {
 		add_field(tv, "Expiry", "forced: returned to the sender at the next attempt");
 	}
 	text_view_add(tv, 0, STYLE_NORMAL, "");
-	snprintf(buf, sizeof(buf), "Recipients (%" PRIu32 ")", msg->n_rcpts);
+	uint32_t parts = msg->n_rcpts / PART + (msg->n_rcpts % PART != 0);
+	if (dv->part >= parts) {
+		dv->part = parts > 0 ? parts - 1 : 0;
+	}
+	uint32_t first = dv->part * PART;
+	uint32_t end = msg->n_rcpts - first < PART ? msg->n_rcpts : first + PART;
+	char total[MR_FORMAT_MAX];
+	mr_format_count(total, msg->n_rcpts);
+	if (parts > 1) {
+		char from[MR_FORMAT_MAX], to[MR_FORMAT_MAX];
+		mr_format_count(from, first + 1);
+		mr_format_count(to, end);
+		snprintf(buf, sizeof(buf), "Recipients %s to %s of %s", from, to, total);
+	} else {
+		snprintf(buf, sizeof(buf), "Recipients (%s)", total);
+	}
 	text_view_add(tv, INDENT, STYLE_HEADER, buf);
+	if (parts > 1) {
+		char part[MR_FORMAT_MAX], of[MR_FORMAT_MAX];
+		mr_format_count(part, dv->part + 1);
+		mr_format_count(of, parts);
+		char *how = mr_xasprintf(
+			"part %s of %s: ] shows the next part, [ the one before", part, of);
+		text_view_add(tv, INDENT, STYLE_DIM, how);
+		free(how);
+	}
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 	int digits = snprintf(NULL, 0, "%" PRIu32, msg->n_rcpts);
-	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+	for (uint32_t i = first; i < end; i++) {
 		add_recipient(tv, app->snap, mr_message_rcpt(app->snap, msg, i), i, digits, now);
 	}
 }
 
-static const enum request requests[] = { TEXT_VIEW_REQUESTS, REQ_OPEN, REQ_CONTENT, REQ_ACT_RETRY,
-	REQ_ACT_HOLD, REQ_ACT_RELEASE, REQ_ACT_REQUEUE, REQ_ACT_EXPIRE, REQ_ACT_DELETE,
-	REQ_ACT_PRIORITY_UP, REQ_ACT_PRIORITY_DOWN, REQ_NONE };
+static const enum request requests[] = { TEXT_VIEW_REQUESTS, REQ_NEXT_PART, REQ_PREV_PART, REQ_OPEN,
+	REQ_CONTENT, REQ_ACT_RETRY, REQ_ACT_HOLD, REQ_ACT_RELEASE, REQ_ACT_REQUEUE, REQ_ACT_EXPIRE,
+	REQ_ACT_DELETE, REQ_ACT_PRIORITY_UP, REQ_ACT_PRIORITY_DOWN, REQ_NONE };
 
 static const enum request bar[] = { REQ_HELP, REQ_CONTENT, REQ_SEARCH, REQ_ACT_RETRY, REQ_ACT_HOLD,
 	REQ_ACT_DELETE, REQ_COMMAND, REQ_BACK, REQ_NONE };
@@ -213,6 +242,20 @@ static void detail_draw(struct app *app, struct view *v) {
 static void detail_handle(struct app *app, struct view *v, enum request req) {
 	struct detail_view *dv = (struct detail_view *)v;
 	if (text_view_request(app, &dv->tv, req)) {
+		return;
+	}
+	if (req == REQ_NEXT_PART || req == REQ_PREV_PART) {
+		const struct mr_message *msg = mr_snapshot_find_from(app->snap, dv->origin, dv->id);
+		uint32_t parts = msg ? msg->n_rcpts / PART + (msg->n_rcpts % PART != 0) : 0;
+		uint32_t part = req == REQ_NEXT_PART ? dv->part + 1 : dv->part - 1;
+		if (req == REQ_PREV_PART ? dv->part == 0 : part >= parts) {
+			app_set_message(app, "no part %s this one",
+				req == REQ_PREV_PART ? "before" : "after");
+			return;
+		}
+		dv->part = part;
+		dv->built_of = NULL;
+		dv->tv.top = 0;
 		return;
 	}
 	if (req == REQ_OPEN || req == REQ_CONTENT) {

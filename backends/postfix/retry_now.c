@@ -38,6 +38,7 @@ enum { REASON_QUOTED_MAX = 120 };
 struct retried {
 	const char *id;
 	const struct mr_message *before; /* as listed before; NULL: not listed */
+	bool stopped;                    /* the operator stopped before it ran */
 	bool ran;                        /* postqueue -i ran and exited 0 */
 	bool retryable;                  /* !ran: whether trying again may help */
 	char *error;                     /* !ran: what went wrong, in its words */
@@ -85,8 +86,8 @@ static bool under_way(struct pf_listing *now, const struct retried *r, size_t n)
  * Lists the queue until no retried message is in incoming or active, or
  * RETRY_WATCH_MS after started: the last listing, or NULL (with *cause).
  */
-static struct mr_snapshot *watch(
-	struct pf *pf, const struct retried *r, size_t n, double started, char **cause) {
+static struct mr_snapshot *watch(struct pf *pf, const struct retried *r, size_t n, double started,
+	const struct mr_stop *stop, char **cause) {
 	for (;;) {
 		struct mr_snapshot *snap = list_queue(pf, cause);
 		if (snap == NULL) {
@@ -97,7 +98,8 @@ static struct mr_snapshot *watch(
 		bool busy = under_way(&now, r, n);
 		pf_listing_finish(&now);
 		double left = RETRY_WATCH_MS - (mr_monotonic_ms() - started);
-		if (!busy || left <= 0) {
+		/* Stopped: what the queue shows now is the answer. */
+		if (!busy || left <= 0 || mr_stop_requested(stop)) {
 			return snap;
 		}
 		mr_snapshot_destroy(snap);
@@ -216,6 +218,11 @@ struct evidence {
 /* One retried id's outcome. */
 static void judge(struct mr_action_report *report, const struct pf *pf, const struct retried *r,
 	struct evidence *e) {
+	if (r->stopped) {
+		mr_action_report_add(report, r->id, MR_OUTCOME_NOT_ATTEMPTED, true,
+			"stopped before postqueue -i ran");
+		return;
+	}
 	if (!r->ran) {
 		mr_action_report_add(
 			report, r->id, MR_OUTCOME_FAILED, r->retryable, "%s", r->error);
@@ -261,9 +268,9 @@ static void judge(struct mr_action_report *report, const struct pf *pf, const st
 }
 
 /* The listing after the retries, with what bounced since log_from. */
-static struct mr_snapshot *after_retries(
-	struct pf *pf, const struct retried *r, size_t n, off_t log_from, char **cause) {
-	struct mr_snapshot *snap = watch(pf, r, n, mr_monotonic_ms(), cause);
+static struct mr_snapshot *after_retries(struct pf *pf, const struct retried *r, size_t n,
+	off_t log_from, const struct mr_stop *stop, char **cause) {
+	struct mr_snapshot *snap = watch(pf, r, n, mr_monotonic_ms(), stop, cause);
 	if (snap != NULL && log_from >= 0) {
 		pf_maillog_add_bounced(pf_maillog_read_from(pf, log_from), snap);
 	}
@@ -284,13 +291,20 @@ void pf_retry_now(
 	for (size_t i = 0; i < req->n_ids; i++) {
 		r[i] = (struct retried){ .id = req->ids[i],
 			.before = pf_listing_find(&was, req->ids[i]) };
-		if (before == NULL || r[i].before != NULL) {
+		if (before != NULL && r[i].before == NULL) {
+			continue;
+		}
+		/* The operator may stop between two ids; the rest are not
+		 * attempted, and said so. */
+		r[i].stopped = mr_stop_requested(req->stop);
+		if (!r[i].stopped) {
 			r[i].ran = retry_one(pf, &r[i]);
 			ran += r[i].ran;
 		}
 	}
 	struct mr_snapshot *after =
-		ran > 0 ? after_retries(pf, r, req->n_ids, log_from, &after_error) : NULL;
+		ran > 0 ? after_retries(pf, r, req->n_ids, log_from, req->stop, &after_error)
+			: NULL;
 	struct evidence e = {
 		.before = before,
 		.before_error = before_error,

@@ -397,10 +397,11 @@ static void test_act_filtering(void) {
 	mr_source_destroy(src);
 }
 
-/* The four outcomes: names, which succeeded, the tally, the actions log. */
+/* The five outcomes: names, which succeeded, the tally, the actions log. */
 static void test_outcomes(void) {
-	static const char *const names[] = { "done", "delivered", "not found", "failed" };
-	T_INT(MR_OUTCOME_COUNT, 4, "outcomes: four");
+	static const char *const names[] = { "done", "delivered", "not found", "failed",
+		"not attempted" };
+	T_INT(MR_OUTCOME_COUNT, 5, "outcomes: five");
 	for (int o = 0; o < MR_OUTCOME_COUNT; o++) {
 		T_STR(mr_outcome_name((enum mr_outcome)o), names[o], "outcome %d: its name", o);
 	}
@@ -408,6 +409,7 @@ static void test_outcomes(void) {
 	T_OK(mr_outcome_succeeded(MR_OUTCOME_DELIVERED), "outcomes: delivered succeeded");
 	T_OK(!mr_outcome_succeeded(MR_OUTCOME_NOT_FOUND), "outcomes: not found did not");
 	T_OK(!mr_outcome_succeeded(MR_OUTCOME_FAILED), "outcomes: failed did not");
+	T_OK(!mr_outcome_succeeded(MR_OUTCOME_NOT_ATTEMPTED), "outcomes: not attempted did not");
 
 	struct mr_action_report report;
 	mr_action_report_init(&report, MR_ACTION_RETRY);
@@ -423,6 +425,11 @@ static void test_outcomes(void) {
 	mr_action_report_add(&report, "E5", MR_OUTCOME_FAILED, true, "postqueue: no");
 	tally = mr_action_report_tally(&report);
 	T_STR(tally, "1 done, 2 delivered, 1 not found, 1 failed", "tally: in order");
+	free(tally);
+	mr_action_report_add(&report, "F6", MR_OUTCOME_NOT_ATTEMPTED, true, "stopped");
+	tally = mr_action_report_tally(&report);
+	T_STR(tally, "1 done, 2 delivered, 1 not found, 1 failed, 1 not attempted",
+		"tally: not attempted only when there is one");
 	free(tally);
 
 	char *path = mr_xasprintf("%s/actions.log", t_tmpdir());
@@ -440,7 +447,8 @@ static void test_outcomes(void) {
 	}
 	T_STR(line,
 		"2026-11-23T12:00:00Z\top\tpostfix:\tretry\tdone 1, delivered 2, not found 1, "
-		"failed 1\tA1 B2=delivered C3=not-found D4=delivered E5=failed\n",
+		"failed 1, not attempted 1\tA1 B2=delivered C3=not-found D4=delivered E5=failed "
+		"F6=not-attempted\n",
 		"actlog: delivered counted, after done");
 	free(cause);
 	free(path);

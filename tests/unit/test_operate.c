@@ -82,8 +82,24 @@ static struct mr_snapshot *listing(void) {
 	return snap;
 }
 
-static void run(const char *source, const char *operation, const char *const *ids, size_t n,
-	struct mr_action_report *report) {
+/* A stop that says yes from its nth question on (0: at once). */
+struct stop_after {
+	size_t asked, from;
+};
+
+static bool stop_after(void *ctx) {
+	struct stop_after *s = ctx;
+	return s->asked++ >= s->from;
+}
+
+static const struct mr_stop *stop_of(struct stop_after *s) {
+	static struct mr_stop stop;
+	stop = (struct mr_stop){ stop_after, s };
+	return s != NULL ? &stop : NULL;
+}
+
+static void run_stopping(const char *source, const char *operation, const char *const *ids,
+	size_t n, struct stop_after *stop, struct mr_action_report *report) {
 	char *cause = NULL;
 	struct mr_source *src = mr_source_open(registry, source, &cause);
 	T_OK(src != NULL, "%s opens (%s)", source, cause ? cause : "");
@@ -94,6 +110,7 @@ static void run(const char *source, const char *operation, const char *const *id
 	}
 	struct mr_operation op;
 	mr_operation_parse(operation, &op);
+	op.stop = stop_of(stop);
 	char *why = NULL;
 	T_OK(mr_operation_plan(src, &op, &why), "%s on %s is planned", operation, source);
 	free(why);
@@ -103,6 +120,11 @@ static void run(const char *source, const char *operation, const char *const *id
 	mr_operation_run(src, &op, snap, ids, NULL, n, report);
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(src);
+}
+
+static void run(const char *source, const char *operation, const char *const *ids, size_t n,
+	struct mr_action_report *report) {
+	run_stopping(source, operation, ids, n, NULL, report);
 }
 
 static void test_priority_steps(void) {
@@ -147,8 +169,34 @@ static void test_no_priorities(void) {
 	mr_action_report_finish(&report);
 }
 
+/* Stopped by the operator: what was not started is not attempted, and said
+ * to be; what was started keeps its outcome. */
+static void test_stopped(void) {
+	const char *ids[] = { "P3A", "P0A" };
+	struct mr_action_report report;
+	struct stop_after now = { 0, 0 };
+	run_stopping("ranked:plain", "hold", ids, 2, &now, &report);
+	T_INT(n_requests, 0, "stopped at once: nothing sent to the source");
+	T_INT(report.n_results, 2, "stopped at once: an outcome for every id");
+	T_INT(report.counts[MR_OUTCOME_NOT_ATTEMPTED], 2, "stopped at once: both not attempted");
+	T_STR(report.n_results > 0 ? report.results[0].detail : "", "stopped before it was started",
+		"stopped at once: the detail says why");
+	mr_action_report_finish(&report);
+
+	/* Three target priorities, three requests; stopped after the first. */
+	const char *steps[] = { "PM1", "P0A", "P3A" };
+	struct stop_after later = { 0, 1 };
+	run_stopping("ranked:priorities", "priority-up", steps, 3, &later, &report);
+	T_INT(n_requests, 1, "stopped after one request: the others not sent");
+	T_INT(report.counts[MR_OUTCOME_DONE], 1, "stopped after one request: its id done");
+	T_INT(report.counts[MR_OUTCOME_NOT_ATTEMPTED], 2,
+		"stopped after one request: the other two not attempted");
+	mr_action_report_finish(&report);
+}
+
 int main(void) {
 	test_priority_steps();
+	test_stopped();
 	test_no_priorities();
 	return t_done();
 }
