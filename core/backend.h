@@ -47,6 +47,11 @@ struct mr_backend_ops {
 	/* Optional (MR_CAP_CONTENT): the message's header block and body. */
 	bool (*content)(struct mr_source *src, const char *id, struct mr_buf *headers,
 		struct mr_buf *body, char **cause);
+
+	/* Optional. Whether id can be one of this source's queue ids at all
+	 * (a Postfix id has a shape: "mx1" is not one, so it was meant as a
+	 * host). Without it, every valid id can. */
+	bool (*id_plausible)(const struct mr_source *src, const char *id);
 };
 
 struct mr_source {
@@ -76,6 +81,10 @@ bool mr_source_recognised(const struct mr_backend_ops *const *registry, const ch
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause);
 
 bool mr_source_can(const struct mr_source *src, enum mr_action action);
+
+/* Whether id is valid and can be one of src's queue ids (see
+ * id_plausible). */
+bool mr_source_id_plausible(const struct mr_source *src, const char *id);
 
 /* Adds a line to src->warnings. */
 void mr_source_warn(struct mr_source *src, const char *line);

@@ -313,6 +313,18 @@ static void fleet_act(struct mr_source *src, const struct mr_action_request *req
 	}
 }
 
+/* An id that no member could have (an SQLite member takes any). */
+static bool fleet_id_plausible(const struct mr_source *src, const char *id) {
+	const struct fleet *f = src->data;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct mr_source *m = f->members[i].src;
+		if (m == NULL || mr_source_id_plausible(m, id)) {
+			return true; /* a member not open may have it */
+		}
+	}
+	return false;
+}
+
 static const struct mr_backend_ops fleet_ops = {
 	.name = "fleet",
 	.usage = "SOURCE SOURCE...",
@@ -321,6 +333,7 @@ static const struct mr_backend_ops fleet_ops = {
 	.close = fleet_close,
 	.list = fleet_list,
 	.act = fleet_act,
+	.id_plausible = fleet_id_plausible,
 };
 
 bool mr_fleet_is(const struct mr_source *src) {

@@ -228,6 +228,11 @@ void mr_source_act(struct mr_source *src, const struct mr_action_request *req,
 	free(role);
 }
 
+bool mr_source_id_plausible(const struct mr_source *src, const char *id) {
+	return mr_queue_id_valid(id) &&
+	       (src->ops->id_plausible == NULL || src->ops->id_plausible(src, id));
+}
+
 bool mr_source_content(struct mr_source *src, const char *id, struct mr_buf *headers,
 	struct mr_buf *body, char **cause) {
 	if (!mr_queue_id_valid(id)) {

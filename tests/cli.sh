@@ -458,6 +458,14 @@ n_hold=$("$MAILROOM" list --json --filter queue:hold "$TMP/act.db" | wc -l)
 [ "$(tail -1 "$TMP/out")" = "delete: would act on $n_hold messages on sqlite:$TMP/act.db (dry run)" ]
 ok $? "act --dry-run: the ids, the count and the source, nothing done ($n_hold on hold still)"
 
+# An argument meant as a host that mailroom does not know is not a Postfix
+# queue id either: nothing is done on the local queue (the queue is not
+# touched: the refusal comes before any Postfix tool runs).
+run 2 "act hold ID mx1, mx1 not a known host" "$MAILROOM" act hold A1B2C3D4E5 mx1
+is "$(cat "$TMP/err")" 'mailroom: act: "mx1" is not a queue id of postfix, nor a source mailroom knows, so nothing was done (a host is named ssh://HOST, USER@HOST or by a Host of ~/.ssh/config)' \
+    "act hold ID mx1: the error names mx1 and what it would take"
+is "$(cat "$TMP/out")" "" "act hold ID mx1: nothing printed, nothing done"
+
 # --- Ctrl-C stops an action between two requests ------------------------------
 # priority-up on messages at three priorities is three requests, each waiting
 # for the write lock another program holds for 3 s; SIGINT during the first:

@@ -229,6 +229,28 @@ static void print_report(const struct act_args *a, const struct mr_snapshot *sna
 	free(tally);
 }
 
+/* Every id named can be one of the source's: "act hold ID mx1" with mx1
+ * not a known host would otherwise hold ID on the local queue and report
+ * mx1 not found, when mx1 was meant as the source. False (said): nothing
+ * is done. */
+static bool ids_plausible(const struct act_args *a, const struct mr_source *src) {
+	bool ok = true;
+	for (size_t i = 0; i < a->n_ids; i++) {
+		if (!mr_source_id_plausible(src, a->ids[i])) {
+			char *label = mr_text_visible_dup(src->label);
+			cli_error("act: \"%s\" is not a queue id of %s, nor a source mailroom "
+				  "knows, so "
+				  "nothing was done (a host is named ssh://HOST, USER@HOST or by a "
+				  "Host "
+				  "of ~/.ssh/config)",
+				a->ids[i], label);
+			free(label);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 /*
  * Ctrl-C while an action runs stops it between two ids (or batches): what
  * was done keeps its outcome, the rest are "not attempted", and both are
@@ -360,6 +382,10 @@ int cli_act(int argc, char **argv) {
 	if (fleet && why != NULL) {
 		fprintf(stderr, "mailroom: act: %s\n", why);
 		free(why);
+	}
+	if (filter == NULL && !ids_plausible(&a, src)) {
+		status = MR_EXIT_USAGE;
+		goto done;
 	}
 	if (filter != NULL) {
 		ids = filtered_ids(filter, snap, &origins, &n, &bounced);

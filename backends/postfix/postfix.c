@@ -337,6 +337,23 @@ bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 	return ok;
 }
 
+/*
+ * The shapes of Postfix queue ids: the short form is upper-case hex (the
+ * inode number, then five digits of microseconds: six or more); the long
+ * form (enable_long_queue_ids) is six characters of seconds and four of
+ * microseconds, then 'z' and the inode number, in an alphabet of digits and
+ * the consonants of both cases (no vowels, so that no word can form).
+ */
+static bool pf_id_plausible(const struct mr_source *src, const char *id) {
+	(void)src;
+	size_t len = strlen(id);
+	if (len >= 6 && id[strspn(id, "0123456789ABCDEF")] == '\0') {
+		return true;
+	}
+	static const char long_alphabet[] = "0123456789BCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz";
+	return len >= 12 && id[strspn(id, long_alphabet)] == '\0' && id[10] == 'z';
+}
+
 const struct mr_backend_ops mr_backend_postfix = {
 	.name = "postfix",
 	.usage = "postfix:[DIR]",
@@ -346,4 +363,5 @@ const struct mr_backend_ops mr_backend_postfix = {
 	.list = pf_source_list,
 	.act = pf_act,
 	.content = pf_content,
+	.id_plausible = pf_id_plausible,
 };
