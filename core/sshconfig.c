@@ -1146,33 +1146,25 @@ static bool expand_hostname(struct resolver *r, char **out, char **cause) {
 	return true;
 }
 
-/* What %-tokens expand to in file names. */
-struct tokens {
-	const char *home, *local_user, *host, *alias, *remote_user;
-	int port;
-};
-
-/* A file name with ~ and %d %h %n %p %r %u %% expanded. */
-static bool expand_path(struct resolver *r, const char *keyword, unsigned line, const char *raw,
-	const struct tokens *tk, char **out, char **cause) {
+bool mr_ssh_expand(const char *raw, const struct mr_ssh_tokens *tk, char **out, char **problem) {
 	struct mr_buf buf;
 	mr_buf_init(&buf);
 	const char *p = raw;
-	const char *problem = NULL;
-	char *made = NULL;
+	*problem = NULL;
 	if (p[0] == '~') {
 		if (p[1] != '\0' && p[1] != '/') {
-			problem = "~user is not supported by mailroom, only ~/";
+			*problem = mr_xstrdup("~user is not supported by mailroom, only ~/");
 		} else if (tk->home == NULL || tk->home[0] == '\0') {
-			problem = "~ needs the home directory, which is unknown";
+			*problem = mr_xstrdup("~ needs the home directory, which is unknown");
 		} else {
 			mr_buf_add_str(&buf, tk->home);
 			p++;
 		}
 	}
-	for (; problem == NULL && *p != '\0'; p++) {
+	for (; *problem == NULL && *p != '\0'; p++) {
 		if (*p == '$' && p[1] == '{') {
-			problem = "environment variables (${...}) are not supported by mailroom";
+			*problem = mr_xstrdup(
+				"environment variables (${...}) are not supported by mailroom");
 			break;
 		}
 		if (*p != '%') {
@@ -1207,28 +1199,38 @@ static bool expand_path(struct resolver *r, const char *keyword, unsigned line, 
 			break;
 		}
 		if (*p == '\0') {
-			problem = "a '%' with nothing after it";
+			*problem = mr_xstrdup("a '%' with nothing after it");
 		} else if (*p < '!' || *p > '~') {
-			problem = "a '%' followed by something that is not a token";
+			*problem = mr_xstrdup("a '%' followed by something that is not a token");
 		} else if (strchr("%dhnpru", *p) == NULL) {
-			problem = made = mr_xasprintf("%%%c is not supported by mailroom "
-						      "(%%d %%h %%n %%p %%r %%u and %%%% are)",
+			*problem = mr_xasprintf("%%%c is not supported by mailroom "
+						"(%%d %%h %%n %%p %%r %%u and %%%% are)",
 				*p);
 		} else if (value == NULL) {
-			problem = made = mr_xasprintf(
+			*problem = mr_xasprintf(
 				"%%%c needs the home directory or login name, which is unknown",
 				*p);
 		} else {
 			mr_buf_add_str(&buf, value);
 		}
 	}
-	if (problem != NULL) {
-		bad_value(r, line, keyword, problem, raw, cause);
-		free(made);
+	if (*problem != NULL) {
 		mr_buf_finish(&buf);
 		return false;
 	}
 	*out = mr_buf_steal(&buf);
+	return true;
+}
+
+/* A file name with ~ and %d %h %n %p %r %u %% expanded. */
+static bool expand_path(struct resolver *r, const char *keyword, unsigned line, const char *raw,
+	const struct mr_ssh_tokens *tk, char **out, char **cause) {
+	char *problem = NULL;
+	if (!mr_ssh_expand(raw, tk, out, &problem)) {
+		bad_value(r, line, keyword, problem, raw, cause);
+		free(problem);
+		return false;
+	}
 	return true;
 }
 
@@ -1258,7 +1260,7 @@ static bool finish(struct resolver *r, const char *home, const char *local_user,
 	t->user = r->user;
 	r->user = NULL;
 
-	struct tokens tk = {
+	struct mr_ssh_tokens tk = {
 		.home = home,
 		.local_user = local_user,
 		.host = t->host,

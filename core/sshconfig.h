@@ -107,6 +107,16 @@ bool mr_ssh_target_resolve(struct mr_ssh_target *t, const char *destination, con
 	char **cause);
 void mr_ssh_target_finish(struct mr_ssh_target *t);
 
+/* What the %-tokens of a file name stand for. */
+struct mr_ssh_tokens {
+	const char *home, *local_user, *host, *alias, *remote_user;
+	int port;
+};
+
+/* raw with ~ and %d %h %n %p %r %u %% expanded: true with *out (to free),
+ * or false with *problem saying what mailroom cannot expand (to free). */
+bool mr_ssh_expand(const char *raw, const struct mr_ssh_tokens *tk, char **out, char **problem);
+
 /* Whether alias matches patterns as a Host line's would: a comma-separated
  * list of patterns (* ?), case-sensitive, "!pattern" excluding. For
  * mailroom's own per-host settings, named like ssh's. */

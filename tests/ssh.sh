@@ -241,27 +241,29 @@ write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS_HASHED"
 "$MAILROOM" list "$REMOTE" >/dev/null 2>"$TMP/err"
 okd $? "a hashed known_hosts entry is found" "$TMP/err"
 
-# --- keywords mailroom does not follow: said, not ignored ----------------------
+# --- settings mailroom does not follow: said, not ignored ----------------------
+# The configuration is the one ssh -G prints; a setting that would change the
+# connection and that mailroom does not follow is named in a warning.
 write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
-echo "    ForwardAgent yes" >>"$HOME/.ssh/config"
+echo "    HostKeyAlias lab-key" >>"$HOME/.ssh/config"
 "$MAILROOM" list --json "$REMOTE" >/dev/null 2>"$TMP/err"
 status=$?
-[ "$status" -eq 0 ] && grep -q "^mailroom: $HOME/.ssh/config:10: ForwardAgent is not supported by mailroom (ignored)$" "$TMP/err"
-okd $? "ForwardAgent yes: named in a warning with the line, and the listing goes on" "$TMP/err"
+[ "$status" -eq 0 ] && grep -q "^mailroom: ssh configuration for lab (as ssh -G reads it): HostKeyAlias is not supported by mailroom (ignored)$" "$TMP/err"
+okd $? "HostKeyAlias: named in a warning, and the listing goes on" "$TMP/err"
 T new-session -d -s warn -x 200 -y 20 \
     "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; sleep 30"
 T display -p '#{pid}' >"$TMP/tmux.pid"
-# Before curses the line is printed; then the screen's last line says it.
+# Before curses the line is printed; then the screen's status line says it.
 i=0
 # The status line is the row above the key bar.
 while [ $i -lt 100 ] && ! T capture-pane -p -t warn 2>/dev/null | tail -2 | head -1 |
-    grep -q "ForwardAgent"; do
+    grep -q "HostKeyAlias"; do
     sleep 0.1
     i=$((i + 1))
 done
 T capture-pane -p -t warn >"$TMP/screen"
 tail -2 "$TMP/screen" | head -1 |
-    grep -q "config:10: ForwardAgent is not supported by mailroom" &&
+    grep -q "HostKeyAlias is not supported by mailroom" &&
     grep -q "QUEUE" "$TMP/screen"
 okd $? "the screen shows the warning on its status line when it starts" "$TMP/screen"
 T send-keys -t warn q
@@ -269,8 +271,61 @@ T send-keys -t warn q
 write_config "$SSHLAB_KEY_WRONG" "$SSHLAB_KNOWN_HOSTS"
 echo "    IdentityAgent $TMP/agent.sock" >>"$HOME/.ssh/config"
 fails_with "a failure and a warning: the warning goes with the error, on its line" \
-    "(tried: $SSHLAB_KEY_WRONG (refused)) (also: $HOME/.ssh/config:10: IdentityAgent" \
+    "(tried: $SSHLAB_KEY_WRONG (refused)) (also: ssh configuration for lab (as ssh -G reads it): IdentityAgent" \
     "$MAILROOM" list "$REMOTE"
+
+# --- the configuration is OpenSSH's own: tricky ones -----------------------------
+# Each configuration reaches the lab's sshd only if it is read as ssh reads
+# it (Include with a glob, Match, negated patterns, tokens); a mailroom that
+# read it otherwise would go to the wrong port, user or key and fail.
+tricky() { # NAME: writes ~/.ssh/config (and its parts) for "lab"
+    rm -rf "$HOME/.ssh/conf.d" "$HOME/.ssh/keys"
+    case $1 in
+    include)
+        mkdir -p "$HOME/.ssh/conf.d"
+        printf 'Include ~/.ssh/conf.d/*.conf\n' >"$HOME/.ssh/config"
+        host_block lab "$SSHLAB_PORT" "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS" \
+            >"$HOME/.ssh/conf.d/10-lab.conf"
+        printf 'Host lab\n    Port 1\n' >"$HOME/.ssh/conf.d/20-late.conf" ;;
+    match-host)
+        printf 'Host lab\n    HostName 127.0.0.1\n' >"$HOME/.ssh/config"
+        printf 'Match host 127.0.0.1\n' >>"$HOME/.ssh/config"
+        host_block x "$SSHLAB_PORT" "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS" | sed 1d \
+            >>"$HOME/.ssh/config" ;;
+    match-user)
+        printf 'Host lab\n    HostName 127.0.0.1\n    User %s\n' "$SSHLAB_USER" >"$HOME/.ssh/config"
+        printf 'Match user %s\n    Port %s\n    IdentityFile %s\n    IdentitiesOnly yes\n    UserKnownHostsFile %s\n' \
+            "$SSHLAB_USER" "$SSHLAB_PORT" "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS" >>"$HOME/.ssh/config" ;;
+    negated)
+        printf 'Host * !lab\n    Port 1\n' >"$HOME/.ssh/config"
+        host_block lab "$SSHLAB_PORT" "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS" >>"$HOME/.ssh/config" ;;
+    tokens)
+        mkdir -p "$HOME/.ssh/keys"
+        cp "$SSHLAB_KEY" "$HOME/.ssh/keys/${SSHLAB_USER}_127.0.0.1_$SSHLAB_PORT"
+        host_block lab "$SSHLAB_PORT" "~/.ssh/keys/%r_%h_%p" "$SSHLAB_KNOWN_HOSTS" \
+            >"$HOME/.ssh/config" ;;
+    esac
+}
+for case in include match-host match-user negated tokens; do
+    tricky $case
+    logins=$(grep -c "Accepted publickey for $SSHLAB_USER" "$SSHLAB_LOG")
+    "$MAILROOM" list --json "$REMOTE" >"$TMP/tricky.jsonl" 2>"$TMP/err"
+    okd $? "$case: mailroom connects where ssh -G says" "$TMP/err"
+    "$MAILROOM" list --json --filter -queue:bounced "postfix:$LAB_CONFIG" >"$TMP/here.jsonl"
+    ids "$TMP/here.jsonl" >"$TMP/here.ids"
+    ids "$TMP/tricky.jsonl" | cmp -s - "$TMP/here.ids" && [ -s "$TMP/here.ids" ]
+    ok $? "$case: the same messages as listed here"
+    [ "$(grep -c "Accepted publickey for $SSHLAB_USER" "$SSHLAB_LOG")" -eq $((logins + 1)) ]
+    ok $? "$case: the lab's sshd logged the login as $SSHLAB_USER"
+done
+# Without an ssh client, mailroom's own reader stands in, and says so.
+tricky negated
+mkdir -p "$TMP/nossh"
+PATH=$TMP/nossh "$MAILROOM" list --json "$REMOTE" >"$TMP/tricky.jsonl" 2>"$TMP/err"
+okd $? "no ssh client on PATH: listed all the same" "$TMP/err"
+grep -q "no ssh client on this machine: ~/.ssh/config is read by mailroom's own reader, which follows neither Include nor Match" "$TMP/err"
+okd $? "no ssh client: the warning says which reader and what it does not follow" "$TMP/err"
+rm -rf "$HOME/.ssh/conf.d" "$HOME/.ssh/keys"
 write_config "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS"
 
 # --- keys ---------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 #include "internal.h"
 #include "postfix.h"
+#include "ssh/openssh.h"
 #include "ssh/transport_ssh.h"
 #include "sshconfig.h"
 #include "statefile.h"
@@ -17,8 +18,10 @@
 
 /*
  * A Postfix queue on another machine: the Postfix backend over the SSH
- * transport. The destination is resolved as ssh resolves it (~/.ssh/config,
- * core/sshconfig.c); the tools run under sudo -n unless the login is root,
+ * transport. The destination is resolved by ssh itself (ssh -G,
+ * backends/ssh/openssh.c), or where no ssh client is installed by
+ * mailroom's own reader of ~/.ssh/config (core/sshconfig.c), which says so;
+ * the tools run under sudo -n unless the login is root,
  * from /usr/sbin, or from the remote command_directory when they are not
  * there.
  */
@@ -166,9 +169,22 @@ struct ssh_files {
 static bool plan_for(struct plan *p, struct mr_source *src, const char *destination,
 	const struct ssh_files *f, char **cause) {
 	memset(p, 0, sizeof(*p));
-	if (!mr_ssh_target_resolve(&p->target, destination, f->config_text, f->config_len,
-		    f->config_name, f->home, f->me, cause)) {
-		return false;
+	bool missing = false;
+	if (!mr_ssh_target_openssh(&p->target, destination, f->home, f->me, &missing, cause)) {
+		if (!missing) {
+			return false;
+		}
+		/* No ssh client to ask: the built-in reader, which follows
+		 * neither Include nor Match, and says so. */
+		free(*cause);
+		*cause = NULL;
+		if (!mr_ssh_target_resolve(&p->target, destination, f->config_text, f->config_len,
+			    f->config_name, f->home, f->me, cause)) {
+			return false;
+		}
+		mr_source_warn(src,
+			"no ssh client on this machine: ~/.ssh/config is read by "
+			"mailroom's own reader, which follows neither Include nor Match");
 	}
 	struct mr_ssh_target *t = &p->target;
 	for (size_t i = 0; i < t->n_warnings; i++) {
