@@ -391,11 +391,11 @@ is "$(field "$A1" 2)" "failed" "flush off: $A1 failed"
 has "$(field "$A1" 3)" "$pq_said" "flush off: the detail is postqueue's own error"
 is "$(queue_of "$A1")" "deferred" "flush off: $A1 is still deferred (postqueue -j)"
 # (d) One batch, every id its own outcome: the first error stops nothing.
-retry "$A1" B0GUS000000 "$A2"
+retry "$A1" 00000ABCDEF "$A2"
 is "$(tail -n 1 "$TMP/out")" "retry: 0 done, 0 delivered, 1 not found, 2 failed" \
     "flush off, a batch of 3: the summary counts each id"
 is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" \
-    "$A1 failed/B0GUS000000 not found/$A2 failed/" "flush off, a batch of 3: each id in order"
+    "$A1 failed/00000ABCDEF not found/$A2 failed/" "flush off, a batch of 3: each id in order"
 has "$(field "$A2" 3)" "$pq_said" "flush off: the last id has postqueue's own error too"
 lab_flush "$TMP/lab" on 2>"$TMP/err"
 okd $? "lab: the flush service back" "$TMP/err"
@@ -417,9 +417,9 @@ is "$(tail -n 1 "$RETRY_STATE/mailroom/actions.log" | cut -f4-6)" \
     "$(printf 'retry\tdelivered 1\t%s=delivered' "$A1")" "deliverable: actions.log counts it delivered"
 
 # (c) An id that is not queued.
-retry B0GUS000000
+retry 00000ABCDEF
 is "$rc" 1 "an id not queued: act retry exits 1"
-is "$(field B0GUS000000 2)" "not found" "an id not queued: not found"
+is "$(field 00000ABCDEF 2)" "not found" "an id not queued: not found"
 
 # (d) A batch of everything: delivered, not found, returned to the sender,
 # deferred again, on hold.
@@ -427,12 +427,12 @@ XDG_STATE_HOME=$RETRY_STATE "$MAILROOM" act hold "$G1" "postfix:$LAB_CONFIG" >"$
 okd $? "$G1 held" "$TMP/err"
 G2=$(lab_ids "$TMP/lab" greylist@sink.test deferred | sed -n 1p)
 start=$(date +%s.%N)
-retry "$A2" B0GUS000000 "$N1" "$G2" "$G1"
+retry "$A2" 00000ABCDEF "$N1" "$G2" "$G1"
 echo "# act retry of 5: $(elapsed "$start") s"
 sed 's/^/#   /' "$TMP/out"
 is "$rc" 1 "a batch of 5: act retry exits 1 (not all done or delivered)"
 is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" \
-    "$A2 delivered/B0GUS000000 not found/$N1 done/$G2 done/$G1 failed/" \
+    "$A2 delivered/00000ABCDEF not found/$N1 done/$G2 done/$G1 failed/" \
     "a batch of 5: each id its own outcome, in order"
 has "$(field "$N1" 3)" "returned to the sender: 550 5.1.1 User unknown" \
     "a batch of 5: nouser@ returned to the sender, with the reason"

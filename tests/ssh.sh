@@ -183,9 +183,9 @@ is "$(field "$L1" 2)" "delivered" "act retry over SSH: $L1 delivered"
 is "$(tail -n 1 "$TMP/out")" "retry: 0 done, 1 delivered, 0 not found, 0 failed" \
     "act retry over SSH: the summary line"
 is "$(lab_queue_of "$TMP/lab" "$L1")" "gone" "act retry over SSH: $L1 gone from the server's queue"
-"$MAILROOM" act retry B0GUS000000 "$L2" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+"$MAILROOM" act retry 00000ABCDEF "$L2" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
 is "$?" 1 "act retry of an id not queued and one deliverable over SSH: exit 1"
-is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" "B0GUS000000 not found/$L2 delivered/" \
+is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" "00000ABCDEF not found/$L2 delivered/" \
     "act retry over SSH: not found, then delivered"
 is "$(lab_queue_of "$TMP/lab" "$L2")" "gone" "act retry over SSH: $L2 gone from the server's queue"
 

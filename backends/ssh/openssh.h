@@ -25,8 +25,8 @@
  * CertificateFile, PKCS11Provider, IdentityAgent). False with *cause when a
  * value is missing or unusable (a host name that is not one).
  */
-bool mr_ssh_target_from_g(struct mr_ssh_target *t, const char *alias, const char *text,
-	size_t len, const char *home, const char *local_user, char **cause);
+bool mr_ssh_target_from_g(struct mr_ssh_target *t, const char *alias, const char *text, size_t len,
+	const char *home, const char *local_user, char **cause);
 
 /*
  * Runs `ssh -G` for destination ("[user@]host", "ssh://[user@]host[:port]")
