@@ -289,6 +289,38 @@ error_is 'mailroom: list: unknown option "--bogus" (try mailroom list --help)' "
 run 1 "list without a source" "$MAILROOM" list --json
 [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -Eq '^mailroom: (Postfix is not running on this machine|postqueue: cannot run it)' "$TMP/err"
 ok $? "list without a source: the local Postfix, not running: one-line error"
+# Every command names the option it refuses as it was typed, a cluster of
+# letters too (getopt leaves no trace of which argument held it), and says
+# when an option's value is missing rather than calling the option unknown.
+for cmd in list act summary explain codes; do
+    case $cmd in act) args="act hold -xyz A1" ;; *) args="$cmd -xyz" ;; esac
+    # shellcheck disable=SC2086
+    run 2 "$cmd -xyz" "$MAILROOM" $args
+    error_is "mailroom: $cmd: unknown option \"-xyz\" (try mailroom $cmd --help)" "$cmd -xyz"
+done
+run 2 "list --json -xyz" "$MAILROOM" list --json -xyz --demo
+error_is 'mailroom: list: unknown option "-xyz" (try mailroom list --help)' "list --json -xyz"
+run 2 "act with -nq after the ids" "$MAILROOM" act hold A1 B2 -nq --demo
+error_is 'mailroom: act: unknown option "-nq" (try mailroom act --help)' "act -nq after the ids"
+run 2 "the screen -xyz" "$MAILROOM" -xyz
+error_is 'mailroom: unknown option "-xyz" (try mailroom --help)' "the screen -xyz"
+# needs_value COMMAND OPTION ARGS...: the last of ARGS is OPTION, with no value
+needs_value() {
+    nv_cmd=$1 nv_opt=$2
+    shift 2
+    run 2 "$* (no value)" "$MAILROOM" "$@"
+    if [ -n "$nv_cmd" ]; then
+        error_is "mailroom: $nv_cmd: $nv_opt needs a value (try mailroom $nv_cmd --help)" "$* (no value)"
+    else
+        error_is "mailroom: $nv_opt needs a value (try mailroom --help)" "$* (no value)"
+    fi
+}
+needs_value list --filter list --demo --filter
+needs_value act --filter act hold --filter
+needs_value act -f act hold A1 -f
+needs_value summary --top summary --demo --top
+needs_value summary --filter summary --filter
+needs_value "" --refresh --demo --refresh
 run 2 "list --json --csv" "$MAILROOM" list --json --csv --demo
 error_is 'mailroom: list: --json and --csv exclude each other' "list --json --csv"
 run 2 "the same source twice" "$MAILROOM" list --demo demo:

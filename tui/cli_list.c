@@ -27,10 +27,11 @@ int cli_list(int argc, char **argv) {
 	bool demo = false;
 	const char *expr = NULL;
 	int formats = 0;
+	static const char shorts[] = "+:h";
 	int opt;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			format = MR_EXPORT_JSON;
@@ -50,7 +51,7 @@ int cli_list(int argc, char **argv) {
 			if (cli_source_option(opt, &demo)) {
 				break;
 			}
-			cli_unknown_option("list", argv[optind - 1]);
+			cli_option_error("list", opt, argc, argv, shorts, options);
 			return MR_EXIT_USAGE;
 		}
 	}

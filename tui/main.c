@@ -128,9 +128,10 @@ int main(int argc, char **argv) {
 	};
 	bool demo = false;
 	long refresh = -1;
+	static const char shorts[] = "+:hV";
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (!cli_parse_number(
@@ -144,14 +145,11 @@ int main(int argc, char **argv) {
 		case 'V':
 			printf("mailroom %s\n", MR_VERSION);
 			return MR_EXIT_OK;
-		case ':':
-			cli_error("%s needs a value (try mailroom --help)", argv[optind - 1]);
-			return MR_EXIT_USAGE;
 		default:
 			if (cli_source_option(opt, &demo)) {
 				break;
 			}
-			cli_unknown_option(NULL, argv[optind - 1]);
+			cli_option_error(NULL, opt, argc, argv, shorts, options);
 			return MR_EXIT_USAGE;
 		}
 	}
