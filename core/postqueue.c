@@ -601,11 +601,15 @@ static bool parse_line(struct mr_postqueue_reader *r, const char *line, size_t l
 		snap->n_messages = keep_messages;
 		snap->n_recipients = keep_rcpts;
 		forget_line(r);
-		return mr_fail(cause, "postqueue -j output, line %zu: %s (at byte %zu)", r->line,
+		return mr_fail(cause, "%s: line %zu: %s (at byte %zu)", r->name, r->line,
 			c.error ? c.error : "not a message", (size_t)(c.p - line) + 1);
 	}
-	/* Listed twice during a retry pass: the first listing stands. */
+	/* Listed twice: the first listing stands. */
 	if (!remember_id(r, (uint32_t)msg_index)) {
+		mr_warnings_add(&r->warnings,
+			"%s: line %zu: queue id %s again; the first line of it is kept (normal "
+			"when Postfix moved the message while postqueue -j read the queue)",
+			r->name, r->line, m.msg->id);
 		snap->n_messages = keep_messages;
 		snap->n_recipients = keep_rcpts;
 		forget_line(r);
@@ -621,8 +625,11 @@ static bool parse_line(struct mr_postqueue_reader *r, const char *line, size_t l
 	return true;
 }
 
-void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap) {
+void mr_postqueue_reader_init(
+	struct mr_postqueue_reader *r, struct mr_snapshot *snap, const char *name) {
 	*r = (struct mr_postqueue_reader){ .snap = snap, .id_mask = 1023 };
+	r->name = mr_text_visible_dup(name);
+	mr_warnings_init(&r->warnings);
 	r->pending = mr_xcalloc(PENDING_MAX, sizeof(*r->pending));
 	mr_buf_init(&r->pending_text);
 	r->id_slots = mr_big_alloc((r->id_mask + 1) * sizeof(*r->id_slots));
@@ -637,6 +644,8 @@ void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
 	mr_buf_finish(&r->pending_text);
 	free(r->pending);
 	mr_big_free(r->id_slots, (r->id_mask + 1) * sizeof(*r->id_slots));
+	mr_warnings_finish(&r->warnings);
+	free(r->name);
 	free(r->error);
 }
 

@@ -9,7 +9,8 @@
  * million-message queue never sits in memory as text.
  *
  * A message listed twice (qmgr moved it while postqueue read the queue) is
- * kept once. A line that is not such an object is an error naming the line.
+ * kept once, with a warning. A line that is not such an object is an error
+ * naming the input and the line.
  */
 
 #include <stdbool.h>
@@ -19,9 +20,11 @@
 #include "buf.h"
 #include "snapshot.h"
 #include "strpool.h"
+#include "warnings.h"
 
 struct mr_postqueue_reader {
 	struct mr_snapshot *snap;
+	char *name;            /* the input, for messages: "queue.jsonl", "standard input" */
 	struct mr_buf partial; /* the unfinished last line */
 	struct mr_buf scratch;
 	/* The messages read so far by queue id (ids are not copied again):
@@ -33,12 +36,15 @@ struct mr_postqueue_reader {
 	struct mr_postqueue_pending *pending;
 	size_t n_pending, line_pending;
 	struct mr_buf pending_text;
-	size_t line;       /* lines read */
-	size_t duplicates; /* messages listed twice, skipped */
-	char *error;       /* the first error, if any */
+	size_t line;                 /* lines read */
+	size_t duplicates;           /* messages listed twice, skipped */
+	struct mr_warnings warnings; /* "NAME: line N: ..." */
+	char *error;                 /* the first error, if any: "NAME: line N: ..." */
 };
 
-void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap);
+/* name says what is read, for the messages (shown made visible). */
+void mr_postqueue_reader_init(
+	struct mr_postqueue_reader *r, struct mr_snapshot *snap, const char *name);
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r);
 
 /* Feeds output; false once a line was bad (r->error says which and why). */

@@ -276,9 +276,26 @@ for x, y in zip(a, b):
         [(r["address"], r["state"], r["reason"]) for r in y["recipients"]]
 EOF
 ok $? "list --json output reads back as a saved listing: same messages, states, reasons"
+# An id listed twice (Postfix does it when qmgr moves a message while
+# postqueue -j reads the queue): the first line stands, a warning names the
+# id and the line, and the listing succeeds.
+head -3 "$TMP/pq.jsonl" >"$TMP/twice.jsonl"
+sed -n 2p "$TMP/pq.jsonl" | sed 's/"queue_name": "[a-z]*"/"queue_name": "active"/' >>"$TMP/twice.jsonl"
+twice_id=$("$PYTHON" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[1])["queue_id"])' "$TMP/pq.jsonl")
+run 0 "an id listed twice" "$MAILROOM" list --json "$TMP/twice.jsonl"
+error_is "mailroom: $TMP/twice.jsonl: line 4: queue id $twice_id again; the first line of it is kept (normal when Postfix moved the message while postqueue -j read the queue)" \
+    "an id listed twice: one warning naming the id and the line"
+"$PYTHON" - "$TMP/pq.jsonl" "$TMP/out" >"$TMP/check" 2>&1 <<'EOF2'
+import json, sys
+first = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")][:3]
+got = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert [m["queue_id"] for m in got] == [m["queue_id"] for m in first], got
+assert [m["queue_name"] for m in got] == [m["queue_name"] for m in first], "the first line stands"
+EOF2
+okd $? "an id listed twice: listed once, as its first line says" "$TMP/check"
 printf '{"queue_name": "deferred", "queue_id": "A1", "recipients": [}\n' >"$TMP/broken.jsonl"
 run 1 "a broken postqueue -j file" "$MAILROOM" list "$TMP/broken.jsonl"
-error_is "mailroom: $TMP/broken.jsonl: postqueue -j output, line 1: expected '{' (at byte 61)" \
+error_is "mailroom: $TMP/broken.jsonl: line 1: expected '{' (at byte 61)" \
     "a broken postqueue -j file"
 
 # --- bad arguments ---------------------------------------------------------

@@ -162,6 +162,8 @@ static void print_lines(const char *prefix, const char *text) {
 struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial) {
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	/* What the listing repaired or left out (a fleet's members' below). */
+	print_lines(NULL, mr_source_listing_warnings(src));
 	if (snap == NULL) {
 		cli_error("%s", cause);
 		free(cause);

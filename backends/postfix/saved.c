@@ -84,7 +84,8 @@ static void saved_close(struct mr_source *src) {
 static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
 	struct saved *s = src->data;
 	struct mr_postqueue_reader reader;
-	mr_postqueue_reader_init(&reader, snap);
+	const char *name = s->path ? s->path : "standard input";
+	mr_postqueue_reader_init(&reader, snap, name);
 	bool ok = true;
 	if (s->path == NULL) {
 		ok = mr_postqueue_feed(&reader, s->stdin_data.data, s->stdin_data.len);
@@ -113,8 +114,9 @@ static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **c
 		ok = mr_postqueue_end(&reader);
 	}
 	if (!ok && reader.error != NULL) {
-		mr_fail(cause, "%s: %s", s->path ? s->path : "standard input", reader.error);
+		mr_fail(cause, "%s", reader.error);
 	}
+	mr_source_take_warnings(src, &reader.warnings, name);
 	mr_postqueue_reader_finish(&reader);
 	return ok;
 }

@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "postfix/internal.h"
 #include "postqueue.h"
+#include "registry.h"
 #include "transport_local.h"
 #include "xalloc.h"
 
@@ -42,7 +43,7 @@ static const char sample[] =
 static void test_sample(void) {
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader r;
-	mr_postqueue_reader_init(&r, snap);
+	mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 	/* Fed in awkward pieces, as a pipe delivers it. */
 	bool ok = true;
 	for (size_t i = 0; i < sizeof(sample) - 1 && ok; i += 7) {
@@ -54,6 +55,11 @@ static void test_sample(void) {
 	mr_snapshot_finish(snap);
 	T_INT(snap->n_messages, 4, "sample: four messages, the one listed twice once");
 	T_INT(r.duplicates, 1, "sample: one duplicate counted");
+	T_INT(r.warnings.n, 1, "sample: one warning");
+	T_STR(r.warnings.text.data,
+		"postqueue -j output: line 5: queue id A8A8E104066 again; the first line of it is "
+		"kept (normal when Postfix moved the message while postqueue -j read the queue)\n",
+		"sample: the id listed twice is named, with its line");
 	if (snap->n_messages == 4) {
 		const struct mr_message *m = &snap->messages[0];
 		T_STR(m->id, "A8A8E104066", "first: queue id");
@@ -143,7 +149,7 @@ static void test_batches(void) {
 		"\"half@x.test\", \"recipients\": [{\"address\": \"y@x.test\"}, oops\n");
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader r;
-	mr_postqueue_reader_init(&r, snap);
+	mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 	bool ok = mr_postqueue_feed(&r, in.data, in.len);
 	ok = mr_postqueue_end(&r) && ok;
 	T_OK(!ok && r.error && strstr(r.error, "line 6"), "batches: the bad line is named (%s)",
@@ -201,10 +207,10 @@ static void test_bad_lines(void) {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct mr_snapshot *snap = mr_snapshot_create();
 		struct mr_postqueue_reader r;
-		mr_postqueue_reader_init(&r, snap);
+		mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 		bool ok = mr_postqueue_feed(&r, cases[i].line, strlen(cases[i].line)) &&
 			  mr_postqueue_end(&r);
-		char *want = mr_xasprintf("postqueue -j output, %s", cases[i].error);
+		char *want = mr_xasprintf("postqueue -j output: %s", cases[i].error);
 		T_OK(!ok, "bad line %zu refused", i);
 		T_STR(r.error, want, "bad line %zu: %s", i, cases[i].error);
 		T_INT(snap->n_messages, 0, "bad line %zu: nothing half-added", i);
@@ -221,13 +227,59 @@ static void test_bad_lines(void) {
 	}
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader r;
-	mr_postqueue_reader_init(&r, snap);
+	mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 	mr_postqueue_feed(&r, deep.data, deep.len);
 	T_OK(!mr_postqueue_end(&r) && r.error && strstr(r.error, "nested too deep"),
 		"deep nesting refused");
 	mr_postqueue_reader_finish(&r);
 	mr_snapshot_destroy(snap);
 	mr_buf_finish(&deep);
+}
+
+static void write_text(const char *path, const char *text) {
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A listing's warnings are the source's until the next listing, which
+ * replaces them: a screen listing every 10 s must not pile them up. */
+static void test_listing_warnings(void) {
+	char *path = mr_xasprintf("%s/twice.jsonl", t_tmpdir());
+	static const char line[] = "{\"queue_name\": \"hold\", \"queue_id\": \"A1\", "
+				   "\"arrival_time\": 1795435000, \"message_size\": 1, "
+				   "\"sender\": \"s@x.test\", \"recipients\": []}\n";
+	char *twice = mr_xasprintf("%s%s", line, line);
+	write_text(path, twice);
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(mr_backend_registry, path, &cause);
+	T_OK(src != NULL, "listing warnings: the file opens (%s)", cause ? cause : "");
+	if (src == NULL) {
+		free(cause);
+		free(twice);
+		free(path);
+		return;
+	}
+	char *want = mr_xasprintf("%s: line 2: queue id A1 again; the first line of it is kept "
+				  "(normal when Postfix moved the message while postqueue -j "
+				  "read the queue)",
+		path);
+	for (int i = 1; i <= 2; i++) {
+		struct mr_snapshot *snap = mr_source_list(src, &cause);
+		T_INT(snap ? snap->n_messages : 0, 1, "listing %d: the message once", i);
+		T_STR(src->warnings, want, "listing %d: one warning, not one per listing", i);
+		T_STR(mr_source_listing_warnings(src), want, "listing %d: the listing's own", i);
+		mr_snapshot_destroy(snap);
+	}
+	write_text(path, line);
+	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	T_OK(snap != NULL && src->warnings == NULL && mr_source_listing_warnings(src) == NULL,
+		"a listing without a warning clears the last one's");
+	mr_snapshot_destroy(snap);
+	mr_source_destroy(src);
+	free(want);
+	free(twice);
+	free(path);
 }
 
 static bool collect(void *ctx, const char *data, size_t len) {
@@ -386,6 +438,7 @@ int main(void) {
 	test_sample();
 	test_batches();
 	test_bad_lines();
+	test_listing_warnings();
 	test_transport();
 	return t_done();
 }
