@@ -391,8 +391,10 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 			continue;
 		}
 		const struct mr_message *msg = &snap->messages[i];
-		char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
-		mr_format_age(age, now - msg->arrival);
+		char age[MR_FORMAT_MAX] = "-", size[MR_FORMAT_MAX];
+		if (msg->arrival != MR_TIME_UNKNOWN) {
+			mr_format_age(age, now - msg->arrival);
+		}
 		mr_format_size(size, msg->size);
 		if (snap->n_origins > 0) {
 			mr_buf_clear(&cell);

@@ -382,6 +382,117 @@ error_is "mailroom: $TMP/places.sqlite: an SQLite database, but not a mailroom q
 cmp -s "$TMP/places.sqlite" "$TMP/places.orig" && ! ls "$TMP"/places.sqlite-* >/dev/null 2>&1
 ok $? "a foreign SQLite file: byte for byte unchanged, no journal"
 
+# --- a mailroom database with a looser schema ------------------------------
+# Our application_id and column names, but no STRICT, NOT NULL, CHECK or
+# UNIQUE: a file made by hand or by another tool. Every value is checked as
+# it is read: a NULL, a wrong type or a number no queue holds is taken as a
+# safe default with one warning per row naming the row; a row without a
+# queue id is left out (named by its row id), as is an id's second row.
+"$PYTHON" - "$TMP/loose.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+PRAGMA application_id = 1297240397; PRAGMA user_version = 1;
+CREATE TABLE message (id INTEGER PRIMARY KEY, queue_id TEXT, queue TEXT, arrival_time INTEGER,
+    size INTEGER, sender TEXT, priority INTEGER, forced_expire INTEGER, headers BLOB, body BLOB);
+CREATE TABLE recipient (message INTEGER, position INTEGER, address TEXT, original_address TEXT,
+    state TEXT, reason TEXT, attempts INTEGER, last_attempt INTEGER, next_retry INTEGER);
+CREATE TABLE action_log (id INTEGER PRIMARY KEY, time INTEGER, user TEXT, action TEXT,
+    argument TEXT, queue_id TEXT, outcome TEXT, detail TEXT, new_queue_id TEXT);
+""")
+now = 1795435200
+msgs = [  # id, queue_id, queue, arrival, size, sender, priority, forced_expire
+    (1, "G1", "deferred", now - 3600, 2048, "ok@example.org", 0, 0),
+    (2, "N1", "hold", now - 7200, 100, None, 0, 0),
+    (3, "S1", "deferred", -99999999999, 1e300, "s@example.org", 0, 0),
+    (4, "T1", "sideways", "yesterday", "big", "t@example.org", 2**40, 7),
+    (5, "B1", "deferred", now - 60, 10, b"\x00\xff", 0, 0),
+    (6, "R1", "deferred", now - 60, 10, "r@example.org", 0, 0),
+    (10, "Z1", "deferred", 5000000000, -5, "z@example.org", -2**31, 1),
+    (7, None, "deferred", now, 1, "x@example.org", 0, 0),
+    (8, "../etc", "deferred", now, 1, "x@example.org", 0, 0),
+    (9, "G1", "hold", now, 1, "second@example.org", 0, 0),
+]
+db.executemany("INSERT INTO message (id, queue_id, queue, arrival_time, size, sender, priority, "
+               "forced_expire) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", msgs)
+good = "host mx[192.0.2.1] said: 450 4.2.0 Greylisted (in reply to RCPT TO command)"
+rcpts = [  # message, position, address, original, state, reason, attempts, last, next
+    (1, 0, "a@example.org", None, "deferred", good, 2, now - 600, now + 600),
+    (2, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (3, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (4, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (5, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (6, 0, None, b"x", "lost", b"550 x", -3, 10**18, "soon"),
+    (6, 1, "c@example.org", None, None, good, 99999, None, None),
+    (7, 0, "gone@example.org", None, "pending", None, 0, None, None),
+    (9, 0, "second@example.org", None, "pending", None, 0, None, None),
+    (999, 0, "orphan@example.org", None, "pending", None, 0, None, None),
+]
+db.executemany("INSERT INTO recipient VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rcpts)
+db.commit()
+EOF
+L="mailroom: $TMP/loose.db"
+cat >"$TMP/loose.want" <<EOF
+$L: message N1: sender is NULL (taken as the null sender)
+$L: message S1: arrival_time -99999999999 is not a time from 1980 to 2100 (taken as unknown); size is a real number (taken as 0 bytes)
+$L: message T1: queue "sideways" is not a queue mailroom knows (taken as corrupt); arrival_time is text (taken as unknown); size is text (taken as 0 bytes); priority 1099511627776 is not a 32-bit whole number (taken as 0); forced_expire 7 is not 0 or 1 (taken as 0)
+$L: message B1: sender is a blob (taken as the null sender)
+$L: message R1, recipient at position 0: address is NULL (taken as empty); original_address is a blob (taken as none); reason is a blob (taken as none); state "lost" is not pending, deferred or bounced (taken as pending); attempts -3 is not from 0 to 32767 (taken as unknown); last_attempt 1000000000000000000 is not a time from 1980 to 2100 (taken as unknown); next_retry is text (taken as unknown)
+$L: message R1, recipient at position 1: state is NULL (taken as deferred, as it has a reason); attempts 99999 is not from 0 to 32767 (taken as unknown)
+$L: message row id=7: queue id is NULL; left out with its recipients
+$L: message row id=8: queue id "../etc" is not one (1 to 64 of 0-9, A-Z, a-z); left out with its recipients
+$L: message row id=9: queue id G1 is another row's too; the first is kept
+$L: message Z1: arrival_time 5000000000 is not a time from 1980 to 2100 (taken as unknown); size -5 is not from 0 to 1 TiB (taken as 0 bytes)
+$L: 1 recipient row of no message; left out
+EOF
+for args in "list" "list --json" "list --csv" "list --filter from:<>" \
+    "act hold --dry-run --filter from:<>"; do
+    # shellcheck disable=SC2086
+    run 0 "loose schema: $args" "$MAILROOM" $args "$TMP/loose.db"
+    diff "$TMP/loose.want" "$TMP/err" >"$TMP/check"
+    okd $? "loose schema: $args: one warning per bad row, naming it and what was wrong" "$TMP/check"
+done
+"$MAILROOM" list --json "$TMP/loose.db" >"$TMP/loose.jsonl" 2>/dev/null
+# Each value as listed, next to what it must be: the safe default.
+"$PYTHON" - "$TMP/loose.jsonl" >"$TMP/loose.values" <<'EOF'
+import json, sys
+ms = {m["queue_id"]: m for m in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
+print("ids\t%s\tB1 G1 N1 R1 S1 T1 Z1" % " ".join(sorted(ms)))
+print("G1: the first of two rows\t%s\tdeferred ok@example.org" % " ".join([ms["G1"]["queue_name"], ms["G1"]["sender"]]))
+r0, r1 = ms["R1"]["recipients"]
+for name, got, want in [
+    ("N1 sender", ms["N1"]["sender"], ""),
+    ("S1 arrival_time", ms["S1"]["arrival_time"], None),
+    ("S1 message_size", ms["S1"]["message_size"], 0),
+    ("T1 queue_name", ms["T1"]["queue_name"], "corrupt"),
+    ("T1 arrival_time", ms["T1"]["arrival_time"], None),
+    ("T1 message_size", ms["T1"]["message_size"], 0),
+    ("T1 priority", ms["T1"]["priority"], 0),
+    ("T1 forced_expire", ms["T1"]["forced_expire"], False),
+    ("B1 sender", ms["B1"]["sender"], ""),
+    ("Z1 arrival_time", ms["Z1"]["arrival_time"], None),
+    ("Z1 message_size", ms["Z1"]["message_size"], 0),
+    ("Z1 priority (the lowest there is, kept)", ms["Z1"]["priority"], -2**31),
+    ("Z1 forced_expire", ms["Z1"]["forced_expire"], True),
+    ("R1 rcpt 0 address", r0["address"], ""),
+    ("R1 rcpt 0 original_address", r0["original_address"], None),
+    ("R1 rcpt 0 reason", r0["reason"], None),
+    ("R1 rcpt 0 state", r0["state"], "pending"),
+    ("R1 rcpt 0 attempts", r0["attempts"], None),
+    ("R1 rcpt 0 last_attempt", r0["last_attempt"], None),
+    ("R1 rcpt 0 next_retry", r0["next_retry"], None),
+    ("R1 rcpt 1 state", r1["state"], "deferred"),
+    ("R1 rcpt 1 attempts", r1["attempts"], None),
+]:
+    print("%s\t%s\t%s" % (name, json.dumps(got), json.dumps(want)))
+EOF
+while IFS='	' read -r name got want; do
+    is "$got" "$want" "loose schema: $name"
+done <"$TMP/loose.values"
+"$MAILROOM" list "$TMP/loose.db" >"$TMP/loose.txt" 2>/dev/null
+is "$(awk '$1 == "S1" { print $3, $4 }' "$TMP/loose.txt")" "- 0" \
+    "loose schema: the table shows an unknown age as - and a size out of range as 0"
+
 # --- generated queues ------------------------------------------------------
 run 0 "mailroom-gen 2000" "$GEN" --seed 5 --now 1795435200 --count 2000 "$TMP/q1.db"
 run 0 "mailroom-gen again" "$GEN" --seed 5 --now 1795435200 --count 2000 "$TMP/q2.db"
