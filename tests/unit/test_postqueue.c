@@ -282,6 +282,99 @@ static void test_listing_warnings(void) {
 	free(path);
 }
 
+/* The fields of a line Postfix writes, with one of them replaced (or, with
+ * an empty value, left out): "@QUEUE_ID@" style keys name them. */
+static char *line_with(const char *field, const char *value) {
+	static const char *const fields[][2] = {
+		{ "queue_name", "\"deferred\"" },
+		{ "queue_id", "\"A1\"" },
+		{ "arrival_time", "1795435000" },
+		{ "message_size", "316" },
+		{ "forced_expire", "false" },
+		{ "sender", "\"s@x.test\"" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"delay_reason\": \"later\"}]" },
+	};
+	struct mr_buf b;
+	mr_buf_init(&b);
+	mr_buf_add_char(&b, '{');
+	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+		const char *v = strcmp(fields[i][0], field) == 0 ? value : fields[i][1];
+		if (*v != '\0') {
+			mr_buf_printf(&b, "%s\"%s\": %s", b.len > 1 ? ", " : "", fields[i][0], v);
+		}
+	}
+	mr_buf_add_char(&b, '}');
+	return mr_buf_steal(&b);
+}
+
+/* The reader is strict: a line is a message as Postfix writes it, or an
+ * error naming the line; no value out of range reaches the snapshot. */
+static void test_values(void) {
+	static const struct {
+		const char *field, *value, *error; /* error NULL: read */
+	} cases[] = {
+		{ "queue_id", "5", "expected a string" },
+		{ "queue_id", "null", "expected a string" },
+		{ "queue_name", "[]", "expected a string" },
+		{ "arrival_time", "\"1795435000\"", "arrival_time: expected seconds" },
+		{ "arrival_time", "-5", "arrival_time: not a time from 1980 to 2100" },
+		{ "arrival_time", "-99999999999", "arrival_time: not a time from 1980 to 2100" },
+		{ "arrival_time", "99999999999999", "arrival_time: not a time from 1980 to 2100" },
+		{ "arrival_time", "1e300", "arrival_time: expected seconds" },
+		{ "arrival_time", "", "no arrival_time" },
+		{ "message_size", "\"big\"", "message_size: expected bytes" },
+		{ "message_size", "-1", "message_size: not a size from 0 to 1 TiB" },
+		{ "message_size", "2199023255552", "message_size: not a size from 0 to 1 TiB" },
+		{ "message_size", "99999999999999999999", "message_size: expected bytes" },
+		{ "message_size", "1e300", "message_size: expected bytes" },
+		{ "message_size", "", "no message_size" },
+		{ "forced_expire", "1", "expected true or false" },
+		{ "sender", "5", "expected a string" },
+		{ "sender", "null", "expected a string" },
+		{ "sender", "", "no sender" },
+		{ "recipients", "{}", "recipients: expected a list" },
+		{ "recipients", "", "no recipients" },
+		{ "recipients", "[{\"address\": 5}]", "expected a string" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"delay_reason\": 5}]",
+			"expected a string" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"state\": \"lost\"}]",
+			"state is not pending, deferred or bounced" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"address\": \"s@x.test\"}]",
+			"a field is given twice" },
+		{ "sender", "\"s@x.test\", \"sender\": \"t@x.test\"", "a field is given twice" },
+		/* Read: */
+		{ "arrival_time", "null", NULL },
+		{ "arrival_time", "0", NULL },
+		{ "message_size", "1099511627776", NULL },
+		{ "forced_expire", "", NULL },
+		{ "recipients", "[]", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *line = line_with(cases[i].field, cases[i].value);
+		struct mr_snapshot *snap = mr_snapshot_create();
+		struct mr_postqueue_reader r;
+		mr_postqueue_reader_init(&r, snap, "q.jsonl");
+		bool ok = mr_postqueue_feed(&r, line, strlen(line)) && mr_postqueue_end(&r);
+		/* The error up to its byte, which says where in the line. */
+		char *got = r.error ? mr_xstrndup(r.error, strcspn(r.error, "(") - 1) : NULL;
+		char *want =
+			cases[i].error ? mr_xasprintf("q.jsonl: line 1: %s", cases[i].error) : NULL;
+		T_STR(got, want, "%s %s", cases[i].field,
+			*cases[i].value ? cases[i].value : "left out");
+		T_INT(snap->n_messages, ok ? 1 : 0, "%s %s: the message only if read",
+			cases[i].field, *cases[i].value ? cases[i].value : "left out");
+		if (ok && strcmp(cases[i].field, "arrival_time") == 0) {
+			T_INT(snap->messages[0].arrival, MR_TIME_UNKNOWN,
+				"arrival_time %s is unknown", cases[i].value);
+		}
+		free(want);
+		free(got);
+		free(line);
+		mr_postqueue_reader_finish(&r);
+		mr_snapshot_destroy(snap);
+	}
+}
+
 static bool collect(void *ctx, const char *data, size_t len) {
 	mr_buf_add(ctx, data, len);
 	return true;
@@ -438,6 +531,7 @@ int main(void) {
 	test_sample();
 	test_batches();
 	test_bad_lines();
+	test_values();
 	test_listing_warnings();
 	test_transport();
 	return t_done();
