@@ -339,7 +339,7 @@ needs_value summary --top summary --demo --top
 needs_value summary --filter summary --filter
 needs_value "" --refresh --demo --refresh
 run 2 "list --json --csv" "$MAILROOM" list --json --csv --demo
-error_is 'mailroom: list: --json and --csv exclude each other' "list --json --csv"
+error_is 'mailroom: list: --json, --csv and --csv-raw exclude each other' "list --json --csv"
 run 2 "the same source twice" "$MAILROOM" list --demo demo:
 error_is 'mailroom: demo: is named twice' "the same source twice"
 run 2 "unknown option" "$MAILROOM" --frobnicate
@@ -381,6 +381,63 @@ error_is "mailroom: $TMP/places.sqlite: an SQLite database, but not a mailroom q
     "a foreign SQLite file"
 cmp -s "$TMP/places.sqlite" "$TMP/places.orig" && ! ls "$TMP"/places.sqlite-* >/dev/null 2>&1
 ok $? "a foreign SQLite file: byte for byte unchanged, no journal"
+
+# --- CSV and formulas ----------------------------------------------------------
+# A field a spreadsheet would take for a formula (= + - @ TAB CR first) gets a
+# leading ', as OWASP advises; --csv-raw writes every text exactly; numbers
+# mailroom writes are never touched. Python's csv module reads both back and
+# compares them with the database.
+"$GEN" --count 3 --seed 4 --now 1795435200 "$TMP/formula.db" 2>/dev/null
+"$PYTHON" - "$TMP/formula.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, priority) VALUES "
+           "('F1', 'deferred', 1795430000, 100, ?, -7)", ('=HYPERLINK("http://evil.example","x")',))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'F1'").fetchone()[0]
+rows = [("+cmd|' /C calc'!A0@x.example", "@SUM(1+1)", "-2+3 said: 550, \"no\"\nsecond line"),
+        ("\tv@victim.example", None, "\rcarriage first"),
+        ("plain@example.org", None, "host said: 450 = not a formula")]
+for pos, (address, original, reason) in enumerate(rows):
+    db.execute("INSERT INTO recipient (message, position, address, original_address, state, reason) "
+               "VALUES (?, ?, ?, ?, 'deferred', ?)", (mid, pos, address, original, reason))
+db.commit()
+EOF
+run 0 "list --csv with formulas" "$MAILROOM" list --csv "$TMP/formula.db"
+cp "$TMP/out" "$TMP/formula.csv"
+run 0 "list --csv-raw" "$MAILROOM" list --csv-raw "$TMP/formula.db"
+cp "$TMP/out" "$TMP/formula-raw.csv"
+"$PYTHON" - "$TMP/formula.db" "$TMP/formula.csv" "$TMP/formula-raw.csv" >"$TMP/csv.values" <<'EOF'
+import csv, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+want = db.execute("SELECT m.queue_id, m.sender, r.address, r.original_address, r.reason, m.priority "
+                  "FROM recipient r JOIN message m ON m.id = r.message "
+                  "ORDER BY m.id, r.position").fetchall()
+def read(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return [(r["queue_id"], r["sender"], r["recipient"], r["original_recipient"],
+                 r["reason"], r["priority"]) for r in csv.DictReader(f)]
+def visible(s):  # the C0 controls the rows above hold, as the screen shows them
+    return "".join("^" + chr(ord(c) + 64) if ord(c) < 32 else c for c in s)
+def guard(s):
+    return "" if s is None else ("'" if s[:1] and s[:1] in "=+-@\t\r" else "") + visible(s)
+csv_rows, raw_rows = read(sys.argv[2]), read(sys.argv[3])
+print("rows\t%d %d\t%d %d" % (len(csv_rows), len(raw_rows), len(want), len(want)))
+formulas = 0
+for i, (got, w) in enumerate(zip(csv_rows, want)):
+    for name, g, v in zip(("sender", "recipient", "original", "reason"), got[1:5], w[1:5]):
+        if v is not None and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            formulas += 1
+        print("csv row %d (%s) %s\t%r\t%r" % (i + 1, w[0], name, g, guard(v)))
+    print("csv row %d (%s) priority, a number: untouched\t%s\t%s" % (i + 1, w[0], got[5], w[5]))
+# F1's sender on its three rows, + @ - in the first, TAB and CR in the second.
+print("formula-like fields in the database\t%d\t8" % formulas)
+for i, (got, w) in enumerate(zip(raw_rows, want)):
+    for name, g, v in zip(("sender", "recipient", "original", "reason"), got[1:5], w[1:5]):
+        print("csv-raw row %d (%s) %s\t%r\t%r" % (i + 1, w[0], name, g, "" if v is None else v))
+EOF
+while IFS='	' read -r name got want; do
+    is "$got" "$want" "$name"
+done <"$TMP/csv.values"
 
 # --- a mailroom database with a looser schema ------------------------------
 # Our application_id and column names, but no STRICT, NOT NULL, CHECK or

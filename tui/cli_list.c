@@ -12,12 +12,13 @@
 #include "xalloc.h"
 
 static const char list_usage[] =
-	"usage: mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE...]\n";
+	"usage: mailroom list [--json | --csv | --csv-raw] [--filter EXPR] [--demo | SOURCE...]\n";
 
 int cli_list(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
+		{ "csv-raw", no_argument, NULL, 'C' },
 		CLI_SOURCE_OPTIONS,
 		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -41,6 +42,10 @@ int cli_list(int argc, char **argv) {
 			format = MR_EXPORT_CSV;
 			formats++;
 			break;
+		case 'C':
+			format = MR_EXPORT_CSV_RAW;
+			formats++;
+			break;
 		case 'f':
 			expr = optarg;
 			break;
@@ -56,7 +61,7 @@ int cli_list(int argc, char **argv) {
 		}
 	}
 	if (formats > 1) {
-		cli_error("list: --json and --csv exclude each other");
+		cli_error("list: --json, --csv and --csv-raw exclude each other");
 		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = expr ? cli_parse_filter("list", expr) : NULL;

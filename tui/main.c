@@ -19,7 +19,8 @@
 
 static void print_help(void) {
 	printf("usage: mailroom [--refresh SECONDS] [--demo] [SOURCE...]\n"
-	       "       mailroom list [--json | --csv] [--filter EXPR] [--demo] [SOURCE...]\n"
+	       "       mailroom list [--json | --csv | --csv-raw] [--filter EXPR] [--demo] "
+	       "[SOURCE...]\n"
 	       "       mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] "
 	       "[SOURCE...]\n"
 	       "       mailroom summary [--json] [--filter EXPR] [--top N] [--demo] [SOURCE...]\n"
@@ -39,7 +40,8 @@ static void print_help(void) {
 	printf("\n"
 	       "Commands:\n"
 	       "  list           print the queue: a table, or --json (one object per\n"
-	       "                 message and line) or --csv (one row per recipient)\n"
+	       "                 message and line) or --csv (one row per recipient;\n"
+	       "                 --csv-raw: the text exact, for programs)\n"
 	       "  act            retry, hold, release, delete, requeue, expire or move the\n"
 	       "                 priority of messages, with an outcome for each\n"
 	       "  summary        recipients by domain and age (as qshape), by cause and by\n"
