@@ -33,6 +33,11 @@ void mr_json_string_len(FILE *out, const char *s, size_t len) {
 		}
 		uint32_t cp;
 		size_t n = mr_utf8_decode(p + i, len - i, &cp);
+		if (n == 0 && mr_is_stored_nul(s + i, len - i)) {
+			fputs("\\u0000", out); /* a NUL inside the text (text.h) */
+			i += MR_NUL_STORED_LEN;
+			continue;
+		}
 		if (n == 0) {
 			fputs("\\ufffd", out);
 			i++;
@@ -197,17 +202,23 @@ static void csv_field(struct csv *csv, const char *s, bool last) {
 	struct mr_buf *scratch = csv->scratch;
 	mr_buf_clear(scratch);
 	if (s != NULL && csv->raw) {
-		mr_buf_add_str(scratch, s);
+		mr_buf_add_nul_restored(scratch, s, strlen(s));
 	} else if (s != NULL) {
 		if (csv_formula_start(*s)) {
 			mr_buf_add_char(scratch, '\'');
 		}
 		mr_text_visible(scratch, s, strlen(s));
 	}
+	/* By length: the exact text of --csv-raw may hold a NUL. */
 	FILE *out = csv->out;
-	if (strpbrk(scratch->data, ",\"\r\n") != NULL) {
+	const char *p = scratch->data, *end = p + scratch->len;
+	bool quote = false;
+	for (const char *q = p; q < end && !quote; q++) {
+		quote = *q == ',' || *q == '"' || *q == '\r' || *q == '\n';
+	}
+	if (quote) {
 		putc('"', out);
-		for (const char *p = scratch->data; *p; p++) {
+		for (; p < end; p++) {
 			if (*p == '"') {
 				putc('"', out);
 			}
@@ -215,7 +226,7 @@ static void csv_field(struct csv *csv, const char *s, bool last) {
 		}
 		putc('"', out);
 	} else {
-		fputs(scratch->data, out);
+		fwrite(p, 1, scratch->len, out);
 	}
 	putc(last ? '\n' : ',', out);
 }

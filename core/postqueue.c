@@ -78,7 +78,8 @@ static bool string_text(struct cursor *c, struct mr_buf *out, struct text *t) {
 	}
 	const char *start = c->p + 1;
 	const char *quote = memchr(start, '"', (size_t)(c->end - start));
-	if (quote != NULL && memchr(start, '\\', (size_t)(quote - start)) == NULL) {
+	if (quote != NULL && memchr(start, '\\', (size_t)(quote - start)) == NULL &&
+		memchr(start, '\0', (size_t)(quote - start)) == NULL) {
 		*t = (struct text){ start, (size_t)(quote - start) };
 		c->p = quote + 1;
 		return true;
@@ -105,16 +106,23 @@ static bool string(struct cursor *c, struct mr_buf *out) {
 	return true;
 }
 
-/* The rest of a string after its opening quote, escapes decoded into out. */
+/* The rest of a string after its opening quote, escapes decoded into out;
+ * a NUL, as \u0000 or as a byte, is stored as C0 80 (text.h), so that no C
+ * string after the reader ends there. */
 static bool decode_escapes(struct cursor *c, struct mr_buf *out) {
 	for (;;) {
 		const char *start = c->p;
-		while (c->p < c->end && *c->p != '"' && *c->p != '\\') {
+		while (c->p < c->end && *c->p != '"' && *c->p != '\\' && *c->p != '\0') {
 			c->p++;
 		}
 		mr_buf_add(out, start, (size_t)(c->p - start));
 		if (c->p >= c->end) {
 			return fail(c, "a string is not closed");
+		}
+		if (*c->p == '\0') {
+			c->p++;
+			mr_buf_add(out, MR_NUL_STORED, MR_NUL_STORED_LEN);
+			continue;
 		}
 		if (*c->p++ == '"') {
 			return true;
@@ -148,6 +156,10 @@ static bool decode_escapes(struct cursor *c, struct mr_buf *out) {
 		}
 		if (cp >= 0xd800 && cp <= 0xdfff) {
 			cp = 0xfffd; /* a lone surrogate */
+		}
+		if (cp == 0) {
+			mr_buf_add(out, MR_NUL_STORED, MR_NUL_STORED_LEN);
+			continue;
 		}
 		char utf8[4];
 		mr_buf_add(out, utf8, mr_utf8_encode(cp, utf8));

@@ -439,6 +439,64 @@ while IFS='	' read -r name got want; do
     is "$got" "$want" "$name"
 done <"$TMP/csv.values"
 
+# --- NUL inside a field ------------------------------------------------------------
+# A \u0000 (or a NUL byte in an SQLite text) once ended the field there, in
+# the table, JSON, CSV and on the screen. It is kept as a NUL: \u0000 in
+# JSON, ^@ where text is made visible, a NUL byte in --csv-raw; nothing after
+# it is lost.
+"$PYTHON" - "$TMP/nul.jsonl" <<'EOF'
+import json, sys
+m = {"queue_name": "deferred", "queue_id": "NUL1", "arrival_time": 1795430000,
+     "message_size": 10, "forced_expire": False, "sender": "s\x00hidden@x.example",
+     "recipients": [{"address": "r\x00tail@x.example",
+                     "delay_reason": "450 4.2.0 try\x00 later (after the NUL)"}]}
+open(sys.argv[1], "w").write(json.dumps(m) + "\n")
+EOF
+"$GEN" --count 1 --seed 3 --now 1795435200 "$TMP/nul.db" 2>/dev/null
+"$PYTHON" - "$TMP/nul.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+           "('NUL1', 'deferred', 1795430000, 10, ?)", ("s\x00hidden@x.example",))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'NUL1'").fetchone()[0]
+db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+           "(?, 0, ?, 'deferred', ?)", (mid, "r\x00tail@x.example", "450 4.2.0 try\x00 later (after the NUL)"))
+db.commit()
+EOF
+for src in "$TMP/nul.jsonl" "$TMP/nul.db"; do
+    kind=${src##*.}
+    "$MAILROOM" list --json "$src" >"$TMP/nul.json" 2>"$TMP/err"
+    "$MAILROOM" list --csv "$src" >"$TMP/nul.csv" 2>>"$TMP/err"
+    "$MAILROOM" list --csv-raw "$src" >"$TMP/nul-raw.csv" 2>>"$TMP/err"
+    "$MAILROOM" list "$src" >"$TMP/nul.txt" 2>>"$TMP/err"
+    "$PYTHON" - "$TMP/nul.json" "$TMP/nul.csv" "$TMP/nul-raw.csv" >"$TMP/nul.values" <<'EOF'
+import csv, json, sys
+m = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if '"NUL1"' in l][0]
+r = m["recipients"][0]
+print("json sender\t%r\t%r" % (m["sender"], "s\x00hidden@x.example"))
+print("json address\t%r\t%r" % (r["address"], "r\x00tail@x.example"))
+print("json reason\t%r\t%r" % (r["reason"], "450 4.2.0 try\x00 later (after the NUL)"))
+print("json: written as \\u0000\t%s\tTrue" % ("\\u0000" in open(sys.argv[1]).read()))
+def row(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return [x for x in csv.DictReader(f) if x["queue_id"] == "NUL1"][0]
+c, raw = row(sys.argv[2]), row(sys.argv[3])
+print("csv sender\t%r\t%r" % (c["sender"], "s^@hidden@x.example"))
+print("csv recipient\t%r\t%r" % (c["recipient"], "r^@tail@x.example"))
+print("csv reason\t%r\t%r" % (c["reason"], "450 4.2.0 try^@ later (after the NUL)"))
+print("csv-raw sender\t%r\t%r" % (raw["sender"], "s\x00hidden@x.example"))
+print("csv-raw reason\t%r\t%r" % (raw["reason"], "450 4.2.0 try\x00 later (after the NUL)"))
+EOF
+    while IFS='	' read -r name got want; do
+        is "$got" "$want" "NUL ($kind): $name"
+    done <"$TMP/nul.values"
+    line=$(grep '^NUL1 ' "$TMP/nul.txt")
+    has "$line" ' s^@hidden@x.example ' "NUL ($kind): the table's sender shows ^@ and the rest"
+    has "$line" ' r^@tail@x.example ' "NUL ($kind): the table's recipient shows ^@ and the rest"
+    has "$line" 'try^@ later (after the NUL)' "NUL ($kind): the table's reason goes on after ^@"
+    is "$(cat "$TMP/err")" "" "NUL ($kind): no warning, no error"
+done
+
 # --- a mailroom database with a looser schema ------------------------------
 # Our application_id and column names, but no STRICT, NOT NULL, CHECK or
 # UNIQUE: a file made by hand or by another tool. Every value is checked as

@@ -270,6 +270,11 @@ CREATE TABLE action_log (id INTEGER PRIMARY KEY, time INTEGER, user TEXT, action
 INSERT INTO message VALUES (1, 'N1', 'hold', 1795431600, 100, NULL, 0, 0, NULL, NULL);
 INSERT INTO recipient VALUES (1, 0, 'b@example.org', NULL, 'pending', NULL, 0, NULL, NULL);
 """)
+# A NUL inside a sender, a reason and the message's content.
+db.execute("INSERT INTO message VALUES (2, 'N2', 'deferred', 1795432000, 100, ?, 0, 0, ?, ?)",
+           ("s\x00hidden@x.example", b"Subject: a\x00b\r\n", b"before\x00after\r\n"))
+db.execute("INSERT INTO recipient VALUES (2, 0, 'c@example.org', NULL, 'deferred', ?, 1, NULL, NULL)",
+           ("450 try\x00 later",))
 db.commit()
 EOF
     start loose 120 24 "" loose.db
@@ -278,6 +283,14 @@ EOF
     T send-keys -t loose Enter
     wait_for loose 'Queue  *hold'
     ok $? "a NULL sender: the message's detail opens"
+    T send-keys -t loose q
+    wait_for loose '^N2 .* s^@.*den@x.example .* 450 try^@ later'
+    okd $? "a NUL in a sender and a reason: shown as ^@, and what follows it too" "$TMP/got"
+    T send-keys -t loose j m
+    wait_for loose '^before^@after$'
+    okd $? "a NUL in a message's body: ^@, and the rest of the line" "$TMP/got"
+    grep -q '^Subject: a^@b$' "$TMP/got"
+    okd $? "a NUL in a header: ^@, and the rest of the line" "$TMP/got"
     T send-keys -t loose Q
     expect_exit loose 0 "a NULL sender: Q quits, no crash"
 

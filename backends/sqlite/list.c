@@ -37,7 +37,8 @@ struct reading {
 	 * takes the connection's mutex); keyed false: not a whole number. */
 	bool rcpt_keyed;
 	sqlite3_int64 rcpt_key;
-	struct mr_buf faults; /* what is wrong with the current row */
+	struct mr_buf faults;   /* what is wrong with the current row */
+	struct mr_buf nul_safe; /* a text with a NUL in it, stored as C0 80 */
 	struct mr_warnings warnings;
 	struct mr_strpool *ids; /* the ids seen, when the schema does not keep them unique */
 	size_t orphans;         /* recipient rows of no message */
@@ -73,15 +74,25 @@ static void fault(struct reading *rd, const char *fmt, ...) {
 	free(what);
 }
 
-/* A text column's bytes (*len of them), or NULL for an SQL NULL where
- * null_ok; anything else is a fault and gives fallback. */
+/* A text column's bytes (*len of them; a NUL in them stored as C0 80, as
+ * text.h says, until the next call), or NULL for an SQL NULL where null_ok;
+ * anything else is a fault and gives fallback. */
 static const char *text_column(struct reading *rd, sqlite3_stmt *stmt, int col, const char *name,
 	bool null_ok, const char *fallback, const char *taken_as, size_t *len) {
 	int type = sqlite3_column_type(stmt, col);
 	if (type == SQLITE_TEXT) {
 		const char *s = (const char *)sqlite3_column_text(stmt, col);
 		*len = (size_t)sqlite3_column_bytes(stmt, col);
-		return s != NULL ? s : "";
+		if (s == NULL) {
+			return "";
+		}
+		if (memchr(s, '\0', *len) != NULL) {
+			mr_buf_clear(&rd->nul_safe);
+			mr_buf_add_nul_safe(&rd->nul_safe, s, *len);
+			*len = rd->nul_safe.len;
+			return rd->nul_safe.data;
+		}
+		return s;
 	}
 	if (type != SQLITE_NULL || !null_ok) {
 		fault(rd, "%s is %s (taken as %s)", name, type_name(type), taken_as);
@@ -320,6 +331,7 @@ bool mr_sqlite_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 	}
 	bool ok = false;
 	mr_buf_init(&rd.faults);
+	mr_buf_init(&rd.nul_safe);
 	mr_warnings_init(&rd.warnings);
 	rd.ids = db->unique_ids ? NULL : mr_strpool_create();
 	if (sqlite3_prepare_v2(db->db, messages_sql, -1, &rd.msgs, NULL) != SQLITE_OK ||
@@ -334,6 +346,7 @@ bool mr_sqlite_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 	mr_source_take_warnings(src, &rd.warnings, mr_sqlite_name(db));
 	mr_warnings_finish(&rd.warnings);
 	mr_buf_finish(&rd.faults);
+	mr_buf_finish(&rd.nul_safe);
 	mr_strpool_destroy(rd.ids);
 	return ok;
 }

@@ -31,6 +31,8 @@ static void test_json_strings(void) {
 		{ "ls \xe2\x80\xa8", "\"ls \\u2028\"" },
 		{ "j\xc3\xbcrgen", "\"j\xc3\xbcrgen\"" },
 		{ "latin1 \xfc", "\"latin1 \\ufffd\"" },
+		{ "nul \xc0\x80 inside", "\"nul \\u0000 inside\"" },
+		{ "lone \xc0 lead", "\"lone \\ufffd lead\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		char *data = NULL;

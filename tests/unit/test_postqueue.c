@@ -375,6 +375,31 @@ static void test_values(void) {
 	}
 }
 
+/* A NUL in a string, escaped or as a byte, is stored as C0 80: nothing
+ * after the reader ends the string there. */
+static void test_nul(void) {
+	static const char line[] =
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"A1\", \"arrival_time\": "
+		"1795435000, \"message_size\": 1, \"sender\": \"s\\u0000hidden@x.test\", "
+		"\"recipients\": [{\"address\": \"r\0raw@x.test\", \"delay_reason\": "
+		"\"450 try\\u0000 later\\u0000\"}]}\n";
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_postqueue_reader r;
+	mr_postqueue_reader_init(&r, snap, "q.jsonl");
+	bool ok = mr_postqueue_feed(&r, line, sizeof(line) - 1) && mr_postqueue_end(&r);
+	T_OK(ok, "NUL: read (%s)", r.error ? r.error : "");
+	if (ok && snap->n_messages == 1 && snap->messages[0].n_rcpts == 1) {
+		const struct mr_recipient *rc = mr_message_rcpt(snap, &snap->messages[0], 0);
+		T_STR(snap->messages[0].sender, "s\xc0\x80hidden@x.test",
+			"NUL: \\u0000 in the sender");
+		T_STR(rc->address, "r\xc0\x80raw@x.test", "NUL: a raw NUL byte in the address");
+		T_STR(t_text(rc->reason), "450 try\xc0\x80 later\xc0\x80",
+			"NUL: two in the reason");
+	}
+	mr_postqueue_reader_finish(&r);
+	mr_snapshot_destroy(snap);
+}
+
 static bool collect(void *ctx, const char *data, size_t len) {
 	mr_buf_add(ctx, data, len);
 	return true;
@@ -532,6 +557,7 @@ int main(void) {
 	test_batches();
 	test_bad_lines();
 	test_values();
+	test_nul();
 	test_listing_warnings();
 	test_transport();
 	return t_done();
