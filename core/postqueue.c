@@ -698,7 +698,11 @@ static bool parse_line(struct mr_postqueue_reader *r, const char *line, size_t l
 
 void mr_postqueue_reader_init(
 	struct mr_postqueue_reader *r, struct mr_snapshot *snap, const char *name) {
-	*r = (struct mr_postqueue_reader){ .snap = snap, .id_mask = 1023 };
+	*r = (struct mr_postqueue_reader){
+		.snap = snap,
+		.id_mask = 1023,
+		.line_max = MR_POSTQUEUE_LINE_MAX,
+	};
 	r->name = mr_text_visible_dup(name);
 	mr_warnings_init(&r->warnings);
 	r->pending = mr_xcalloc(PENDING_MAX, sizeof(*r->pending));
@@ -728,6 +732,29 @@ static bool one_line(struct mr_postqueue_reader *r, const char *line, size_t len
 	return parse_line(r, line, len, &r->error);
 }
 
+/* "NAME: line N: longer than 64 MiB" (in bytes for a limit a test set). */
+static bool too_long(const char *name, size_t line, size_t max, char **cause) {
+	if (max % ((size_t)1 << 20) == 0) {
+		return mr_fail(cause, "%s: line %zu: longer than %zu MiB", name, line, max >> 20);
+	}
+	return mr_fail(cause, "%s: line %zu: longer than %zu bytes", name, line, max);
+}
+
+bool mr_line_meter_feed(struct mr_line_meter *m, const char *data, size_t len, size_t max,
+	const char *name, char **cause) {
+	const char *end = data + len;
+	for (const char *nl; (nl = memchr(data, '\n', (size_t)(end - data))) != NULL;
+		data = nl + 1) {
+		if (m->len + (size_t)(nl - data) > max) {
+			return too_long(name, m->lines + 1, max, cause);
+		}
+		m->lines++;
+		m->len = 0;
+	}
+	m->len += (size_t)(end - data);
+	return m->len <= max || too_long(name, m->lines + 1, max, cause);
+}
+
 bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t len) {
 	if (r->error != NULL) {
 		return false;
@@ -735,6 +762,13 @@ bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t l
 	const char *end = data + len;
 	while (data < end) {
 		const char *nl = memchr(data, '\n', (size_t)(end - data));
+		/* Checked before the line is kept: memory stays within the limit
+		 * however long the line, and however it is cut into pieces. */
+		size_t piece = (size_t)((nl ? nl : end) - data);
+		if (r->partial.len + piece > r->line_max) {
+			mr_buf_clear(&r->partial);
+			return too_long(r->name, r->line + 1, r->line_max, &r->error);
+		}
 		if (nl == NULL) {
 			mr_buf_add(&r->partial, data, (size_t)(end - data));
 			return true;

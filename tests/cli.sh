@@ -293,6 +293,43 @@ assert [m["queue_id"] for m in got] == [m["queue_id"] for m in first], got
 assert [m["queue_name"] for m in got] == [m["queue_name"] for m in first], "the first line stands"
 EOF2
 okd $? "an id listed twice: listed once, as its first line says" "$TMP/check"
+# --- a line without end ------------------------------------------------------------
+# Two lines of a listing, then one that never ends, through a pipe (standard
+# input) and through a named pipe given as the file: refused at 64 MiB with
+# the input and the line named, the writer cut off, memory bounded.
+mkfifo "$TMP/endless.jsonl"
+head -2 "$TMP/pq.jsonl" >"$TMP/two.jsonl"
+for how in stdin fifo; do
+    "$PYTHON" - "$MAILROOM" "$how" "$TMP/two.jsonl" "$TMP/endless.jsonl" >"$TMP/endless.out" <<'EOF'
+import os, resource, subprocess, sys
+mailroom, how, head, fifo = sys.argv[1:5]
+args = [mailroom, "list", "--json", "-" if how == "stdin" else "postqueue-json:" + fifo]
+p = subprocess.Popen(args, stdin=subprocess.PIPE if how == "stdin" else subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+out = p.stdin if how == "stdin" else open(fifo, "wb")
+written, chunk = 0, b"x" * (1 << 20)
+try:
+    out.write(open(head, "rb").read() + b'{"queue_id": "')
+    while written < (4 << 30):  # an endless line, as far as mailroom can tell
+        out.write(chunk)
+        written += len(chunk)
+    out.close()
+except BrokenPipeError:
+    pass
+err = p.stderr.read().decode()
+status = p.wait()
+rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+print("exit status\t%d\t1" % status)
+print("the error\t%s\t%s" % (err.strip(), "mailroom: %s: line 3: longer than 64 MiB"
+      % ("standard input" if how == "stdin" else fifo)))
+print("stopped reading soon after 64 MiB\t%s\tTrue" % (written < (80 << 20)))
+print("memory bounded (peak RSS %d MiB)\t%s\tTrue" % (rss_mib, rss_mib < 200))
+EOF
+    while IFS='	' read -r name got want; do
+        is "$got" "$want" "an endless line ($how): $name"
+    done <"$TMP/endless.out"
+done
+
 printf '{"queue_name": "deferred", "queue_id": "A1", "recipients": [}\n' >"$TMP/broken.jsonl"
 run 1 "a broken postqueue -j file" "$MAILROOM" list "$TMP/broken.jsonl"
 error_is "mailroom: $TMP/broken.jsonl: line 1: expected '{' (at byte 61)" \

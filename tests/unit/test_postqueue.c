@@ -282,6 +282,10 @@ static void test_listing_warnings(void) {
 	free(path);
 }
 
+static bool feed_reader(void *ctx, const char *data, size_t len) {
+	return mr_postqueue_feed(ctx, data, len);
+}
+
 /* The fields of a line Postfix writes, with one of them replaced (or, with
  * an empty value, left out): "@QUEUE_ID@" style keys name them. */
 static char *line_with(const char *field, const char *value) {
@@ -398,6 +402,88 @@ static void test_nul(void) {
 	}
 	mr_postqueue_reader_finish(&r);
 	mr_snapshot_destroy(snap);
+}
+
+/* A valid line for queue id (quoted) of exactly len bytes (its object
+ * padded with blanks), no newline. */
+static char *line_of(const char *id, size_t len) {
+	char *line = line_with("queue_id", id);
+	size_t n = strlen(line);
+	line = realloc(line, len + 1);
+	memset(line + n, ' ', len - n);
+	line[len] = '\0';
+	return line;
+}
+
+/* Lines longer than the limit are refused, at the limit's memory, however
+ * they arrive; a line of exactly the limit is read. */
+static void test_line_limit(void) {
+	enum { MAX = 300 };
+	char *fits = line_of("\"A1\"", MAX), *also = line_of("\"A2\"", MAX);
+	char *over = line_of("\"A3\"", MAX + 1);
+	char *three = mr_xasprintf("%s\n%s\n%s\n", fits, also, over);
+	/* In pieces, as a pipe gives them, and whole, as standard input is kept. */
+	static const size_t pieces[] = { 1, 7, 49, 343, 1000 };
+	for (size_t k = 0; k < sizeof(pieces) / sizeof(*pieces); k++) {
+		size_t piece = pieces[k];
+		struct mr_snapshot *snap = mr_snapshot_create();
+		struct mr_postqueue_reader r;
+		mr_postqueue_reader_init(&r, snap, "q.jsonl");
+		r.line_max = MAX;
+		size_t most = 0;
+		bool ok = true;
+		for (size_t i = 0; i < strlen(three) && ok; i += piece) {
+			size_t n = strlen(three) - i < piece ? strlen(three) - i : piece;
+			ok = mr_postqueue_feed(&r, three + i, n);
+			most = r.partial.len > most ? r.partial.len : most;
+		}
+		ok = ok && mr_postqueue_end(&r);
+		T_OK(!ok, "line limit, pieces of %zu: refused", piece);
+		T_STR(r.error, "q.jsonl: line 3: longer than 300 bytes",
+			"line limit, pieces of %zu: the input and the line named", piece);
+		T_OK(most <= MAX, "line limit, pieces of %zu: never more than the limit kept (%zu)",
+			piece, most);
+		T_INT(snap->n_messages, 2, "line limit, pieces of %zu: the lines before it read",
+			piece);
+		mr_postqueue_reader_finish(&r);
+		mr_snapshot_destroy(snap);
+	}
+	/* Standard input is kept as it comes: the meter refuses the same line. */
+	struct mr_line_meter meter = { 0 };
+	char *cause = NULL;
+	T_OK(mr_line_meter_feed(&meter, three, strlen(three) - 2, MAX, "standard input", &cause),
+		"meter: the limit itself passes");
+	T_OK(!mr_line_meter_feed(&meter, "x", 1, MAX, "standard input", &cause),
+		"meter: a byte more does not");
+	T_STR(cause, "standard input: line 3: longer than 300 bytes", "meter: says so");
+	free(cause);
+	free(three);
+	free(fits);
+	free(also);
+	free(over);
+}
+
+/* postqueue -j run locally and over SSH feeds the same reader from a
+ * program's output: a real program writing a line past the real limit
+ * (64 MiB) through the local transport is stopped there. */
+static void test_line_limit_program(void) {
+	struct mr_transport *t = mr_transport_local_create();
+	const char *argv[] = { "sh", "-c",
+		"printf '{\"queue_id\": \"'; head -c 100000000 /dev/zero | tr '\\000' x", NULL };
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_postqueue_reader r;
+	mr_postqueue_reader_init(&r, snap, "postqueue -j on this machine");
+	struct mr_command cmd = { .argv = argv, .on_output = feed_reader, .ctx = &r };
+	struct mr_command_result res;
+	char *cause = NULL;
+	T_OK(mr_transport_run(t, &cmd, &res, &cause), "a 100 MB line: the program runs");
+	T_OK(res.cancelled, "a 100 MB line: the program is stopped at the limit");
+	T_STR(r.error, "postqueue -j on this machine: line 1: longer than 64 MiB",
+		"a 100 MB line: refused with the input and the line");
+	mr_command_result_finish(&res);
+	mr_postqueue_reader_finish(&r);
+	mr_snapshot_destroy(snap);
+	mr_transport_destroy(t);
 }
 
 static bool collect(void *ctx, const char *data, size_t len) {
@@ -558,6 +644,8 @@ int main(void) {
 	test_bad_lines();
 	test_values();
 	test_nul();
+	test_line_limit();
+	test_line_limit_program();
 	test_listing_warnings();
 	test_transport();
 	return t_done();
