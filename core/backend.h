@@ -63,9 +63,11 @@ struct mr_source {
 	/* NULL, or what the operator should know about how the source was
 	 * opened, a line each ("~/.ssh/config:12: ForwardAgent is not
 	 * supported by mailroom (ignored)"); the commands print them, the
-	 * screen shows them when it starts. */
+	 * screen shows them when it starts. After them, the last listing's
+	 * own (rows it repaired or left out), replaced by every listing. */
 	char *warnings;
-	void *data; /* the backend's own */
+	size_t opened_warnings; /* the length of those about the opening */
+	void *data;             /* the backend's own */
 };
 
 /* Opens arg ("scheme:location" or a bare path) with a backend from the
@@ -88,6 +90,12 @@ bool mr_source_id_plausible(const struct mr_source *src, const char *id);
 
 /* Adds a line to src->warnings. */
 void mr_source_warn(struct mr_source *src, const char *line);
+/* A listing's warnings (warnings.h) to src->warnings, and a line "NAME: N
+ * more warnings not shown" for those past the ones kept. */
+struct mr_warnings;
+void mr_source_take_warnings(struct mr_source *src, const struct mr_warnings *w, const char *name);
+/* The last listing's warnings, a line each, or NULL when it had none. */
+const char *mr_source_listing_warnings(const struct mr_source *src);
 
 /*
  * Runs an action on ids and fills report (initialised here) with one result

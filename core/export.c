@@ -33,6 +33,11 @@ void mr_json_string_len(FILE *out, const char *s, size_t len) {
 		}
 		uint32_t cp;
 		size_t n = mr_utf8_decode(p + i, len - i, &cp);
+		if (n == 0 && mr_is_stored_nul(s + i, len - i)) {
+			fputs("\\u0000", out); /* a NUL inside the text (text.h) */
+			i += MR_NUL_STORED_LEN;
+			continue;
+		}
 		if (n == 0) {
 			fputs("\\ufffd", out);
 			i++;
@@ -173,15 +178,47 @@ static void export_postqueue(FILE *out, struct mr_buf *text, const struct mr_sna
 	fputs("]}\n", out);
 }
 
-/* A CSV field: visible text, quoted when it holds a comma or a quote. */
-static void csv_field(FILE *out, struct mr_buf *scratch, const char *s, bool last) {
+/* Where CSV goes, and how its text fields are written. */
+struct csv {
+	FILE *out;
+	struct mr_buf *scratch, *text;
+	bool raw; /* the exact text: no visible escapes, no formula guard */
+};
+
+/*
+ * A spreadsheet takes a cell that starts with one of these as a formula
+ * (=HYPERLINK(...), +cmd|...): a sender or a reason from the queue could
+ * run one on the operator's machine. OWASP's advice: a leading ' makes it
+ * text, and spreadsheets show the rest as it is. Numbers mailroom writes
+ * itself (csv_number) are never text from the queue and are left alone.
+ */
+static bool csv_formula_start(char c) {
+	return c != '\0' && strchr("=+-@\t\r", c) != NULL;
+}
+
+/* A CSV text field: its text (made visible, and guarded against formulas;
+ * or exact with raw), quoted when it holds a comma, a quote or a line end. */
+static void csv_field(struct csv *csv, const char *s, bool last) {
+	struct mr_buf *scratch = csv->scratch;
 	mr_buf_clear(scratch);
-	if (s != NULL) {
+	if (s != NULL && csv->raw) {
+		mr_buf_add_nul_restored(scratch, s, strlen(s));
+	} else if (s != NULL) {
+		if (csv_formula_start(*s)) {
+			mr_buf_add_char(scratch, '\'');
+		}
 		mr_text_visible(scratch, s, strlen(s));
 	}
-	if (strpbrk(scratch->data, ",\"") != NULL) {
+	/* By length: the exact text of --csv-raw may hold a NUL. */
+	FILE *out = csv->out;
+	const char *p = scratch->data, *end = p + scratch->len;
+	bool quote = false;
+	for (const char *q = p; q < end && !quote; q++) {
+		quote = *q == ',' || *q == '"' || *q == '\r' || *q == '\n';
+	}
+	if (quote) {
 		putc('"', out);
-		for (const char *p = scratch->data; *p; p++) {
+		for (; p < end; p++) {
 			if (*p == '"') {
 				putc('"', out);
 			}
@@ -189,7 +226,7 @@ static void csv_field(FILE *out, struct mr_buf *scratch, const char *s, bool las
 		}
 		putc('"', out);
 	} else {
-		fputs(scratch->data, out);
+		fwrite(p, 1, scratch->len, out);
 	}
 	putc(last ? '\n' : ',', out);
 }
@@ -221,15 +258,15 @@ static void csv_diagnosis(FILE *out, const struct mr_diagnosis *d) {
 				 : "false");
 }
 
-static void csv_row(FILE *out, struct mr_buf *scratch, struct mr_buf *text, const char *source,
-	const struct mr_snapshot *snap, const struct mr_message *msg,
-	const struct mr_recipient *r) {
-	csv_field(out, scratch, source, false);
-	csv_field(out, scratch, msg->id, false);
+static void csv_row(struct csv *csv, const char *source, const struct mr_snapshot *snap,
+	const struct mr_message *msg, const struct mr_recipient *r) {
+	FILE *out = csv->out;
+	csv_field(csv, source, false);
+	csv_field(csv, msg->id, false);
 	fprintf(out, "%s,", mr_queue_name(msg->queue));
 	csv_number(out, msg->arrival, msg->arrival != MR_TIME_UNKNOWN);
 	csv_number(out, (int64_t)msg->size, true);
-	csv_field(out, scratch, msg->sender, false);
+	csv_field(csv, msg->sender, false);
 	csv_number(out, msg->priority, msg->flags & MR_MSG_HAS_PRIORITY);
 	fputs(msg->flags & MR_MSG_FORCED_EXPIRE ? "true," : "false,", out);
 	if (r == NULL) {
@@ -237,23 +274,23 @@ static void csv_row(FILE *out, struct mr_buf *scratch, struct mr_buf *text, cons
 		csv_diagnosis(out, NULL);
 		return;
 	}
-	csv_field(out, scratch, r->address, false);
-	csv_field(out, scratch, r->original, false);
+	csv_field(csv, r->address, false);
+	csv_field(csv, r->original, false);
 	fprintf(out, "%s,", mr_rcpt_state_name(r->state));
 	csv_number(out, r->attempts, r->attempts != MR_ATTEMPTS_UNKNOWN);
 	csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
 	csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
-	csv_field(out, scratch, r->reason ? mr_text_str(r->reason, text) : NULL, false);
+	csv_field(csv, r->reason ? mr_text_str(r->reason, csv->text) : NULL, false);
 	csv_diagnosis(out, mr_recipient_diagnosis(snap, r));
 }
 
-static void export_csv(FILE *out, struct mr_buf *scratch, struct mr_buf *text, const char *source,
-	const struct mr_snapshot *snap, const struct mr_message *msg) {
+static void export_csv(struct csv *csv, const char *source, const struct mr_snapshot *snap,
+	const struct mr_message *msg) {
 	if (msg->n_rcpts == 0) {
-		csv_row(out, scratch, text, source, snap, msg, NULL);
+		csv_row(csv, source, snap, msg, NULL);
 	}
 	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
-		csv_row(out, scratch, text, source, snap, msg, mr_message_rcpt(snap, msg, i));
+		csv_row(csv, source, snap, msg, mr_message_rcpt(snap, msg, i));
 	}
 }
 
@@ -391,8 +428,10 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 			continue;
 		}
 		const struct mr_message *msg = &snap->messages[i];
-		char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
-		mr_format_age(age, now - msg->arrival);
+		char age[MR_FORMAT_MAX] = "-", size[MR_FORMAT_MAX];
+		if (msg->arrival != MR_TIME_UNKNOWN) {
+			mr_format_age(age, now - msg->arrival);
+		}
 		mr_format_size(size, msg->size);
 		if (snap->n_origins > 0) {
 			mr_buf_clear(&cell);
@@ -454,15 +493,18 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 		}
 		break;
 	case MR_EXPORT_CSV:
+	case MR_EXPORT_CSV_RAW: {
+		struct csv csv = { out, &scratch, &text, format == MR_EXPORT_CSV_RAW };
 		fputs(csv_header, out);
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 			if (only == NULL || only[i]) {
 				const struct mr_message *msg = &snap->messages[i];
 				const char *from = mr_message_origin(snap, msg);
-				export_csv(out, &scratch, &text, from ? from : source, snap, msg);
+				export_csv(&csv, from ? from : source, snap, msg);
 			}
 		}
 		break;
+	}
 	case MR_EXPORT_POSTQUEUE:
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 			if (only == NULL || only[i]) {

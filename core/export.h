@@ -10,7 +10,10 @@
  *          and reason; strings are exact (escaped as JSON requires; bytes
  *          that are not UTF-8 become U+FFFD)
  *   csv    RFC 4180, a header row, then one row per recipient; control
- *          characters made visible as on the screen
+ *          characters made visible as on the screen, and a text field that
+ *          a spreadsheet would take for a formula (= + - @ TAB CR first)
+ *          after a ' (OWASP's advice against CSV injection)
+ *   csv-raw the same with each text field exactly as the queue has it
  *   table  aligned columns for people; untrusted text made visible; a PRIO
  *          column when a message listed has a priority (none on Postfix)
  */
@@ -26,6 +29,7 @@ enum mr_export_format {
 	MR_EXPORT_TABLE,
 	MR_EXPORT_JSON,
 	MR_EXPORT_CSV,
+	MR_EXPORT_CSV_RAW,   /* text fields exact: no visible escapes, no formula guard */
 	MR_EXPORT_POSTQUEUE, /* as postqueue -j writes it; bounced mail (gone) left out */
 };
 

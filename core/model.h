@@ -37,6 +37,15 @@ enum mr_rcpt_state {
 #define MR_TIME_UNKNOWN     ((int64_t)0)
 #define MR_ATTEMPTS_UNKNOWN (-1)
 
+/* The times a queue can really hold: 1980-01-01 to 2100-01-01 (Unix
+ * seconds). A time outside is damage, not mail: read as one, it shows an
+ * age of thousands of years. Sources take such a time as unknown. */
+#define MR_TIME_MIN ((int64_t)315532800)
+#define MR_TIME_MAX ((int64_t)4102444800)
+/* The largest message size taken as real: 1 TiB (Postfix's default
+ * message_size_limit is 10 MB; a size of 1e300 is damage). */
+#define MR_SIZE_MAX ((int64_t)1 << 40)
+
 enum mr_message_flag {
 	MR_MSG_FORCED_EXPIRE = 1 << 0, /* will be returned to sender at the next attempt */
 	MR_MSG_HAS_PRIORITY = 1 << 1,  /* the source keeps a priority for it */

@@ -78,7 +78,8 @@ static bool string_text(struct cursor *c, struct mr_buf *out, struct text *t) {
 	}
 	const char *start = c->p + 1;
 	const char *quote = memchr(start, '"', (size_t)(c->end - start));
-	if (quote != NULL && memchr(start, '\\', (size_t)(quote - start)) == NULL) {
+	if (quote != NULL && memchr(start, '\\', (size_t)(quote - start)) == NULL &&
+		memchr(start, '\0', (size_t)(quote - start)) == NULL) {
 		*t = (struct text){ start, (size_t)(quote - start) };
 		c->p = quote + 1;
 		return true;
@@ -105,16 +106,23 @@ static bool string(struct cursor *c, struct mr_buf *out) {
 	return true;
 }
 
-/* The rest of a string after its opening quote, escapes decoded into out. */
+/* The rest of a string after its opening quote, escapes decoded into out;
+ * a NUL, as \u0000 or as a byte, is stored as C0 80 (text.h), so that no C
+ * string after the reader ends there. */
 static bool decode_escapes(struct cursor *c, struct mr_buf *out) {
 	for (;;) {
 		const char *start = c->p;
-		while (c->p < c->end && *c->p != '"' && *c->p != '\\') {
+		while (c->p < c->end && *c->p != '"' && *c->p != '\\' && *c->p != '\0') {
 			c->p++;
 		}
 		mr_buf_add(out, start, (size_t)(c->p - start));
 		if (c->p >= c->end) {
 			return fail(c, "a string is not closed");
+		}
+		if (*c->p == '\0') {
+			c->p++;
+			mr_buf_add(out, MR_NUL_STORED, MR_NUL_STORED_LEN);
+			continue;
 		}
 		if (*c->p++ == '"') {
 			return true;
@@ -148,6 +156,10 @@ static bool decode_escapes(struct cursor *c, struct mr_buf *out) {
 		}
 		if (cp >= 0xd800 && cp <= 0xdfff) {
 			cp = 0xfffd; /* a lone surrogate */
+		}
+		if (cp == 0) {
+			mr_buf_add(out, MR_NUL_STORED, MR_NUL_STORED_LEN);
+			continue;
 		}
 		char utf8[4];
 		mr_buf_add(out, utf8, mr_utf8_encode(cp, utf8));
@@ -374,13 +386,39 @@ static void forget_line(struct mr_postqueue_reader *r) {
 	}
 }
 
+/* The fields a line gave (a bit each), so that one given twice is refused
+ * (which value would stand?) and one Postfix always writes is missed. */
+enum {
+	F_QUEUE_ID = 1 << 0,
+	F_QUEUE_NAME = 1 << 1,
+	F_ARRIVAL = 1 << 2,
+	F_SIZE = 1 << 3,
+	F_FORCED_EXPIRE = 1 << 4,
+	F_SENDER = 1 << 5,
+	F_RECIPIENTS = 1 << 6,
+	/* a recipient's */
+	F_ADDRESS = 1 << 0,
+	F_STATE = 1 << 1,
+	F_REASON = 1 << 2,
+	F_ORIGINAL = 1 << 3,
+};
+
+static bool first_time(struct cursor *c, unsigned *seen, unsigned field) {
+	if (*seen & field) {
+		return fail(c, "a field is given twice");
+	}
+	*seen |= field;
+	return true;
+}
+
 struct message_ctx {
 	struct mr_postqueue_reader *r;
 	struct mr_message *msg;
 	struct mr_buf key; /* keys of nested objects */
-	bool has_id, has_queue;
+	unsigned seen;     /* F_QUEUE_ID... */
 	struct mr_recipient *rcpt;
-	bool rcpt_has_address, rcpt_has_reason;
+	unsigned rcpt_seen; /* F_ADDRESS... */
+	bool rcpt_has_address;
 };
 
 static size_t rcpt_index(const struct message_ctx *m) {
@@ -397,7 +435,7 @@ static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 	}
 	struct text t;
 	if (key_is(key, "address")) {
-		if (!string_text(c, s, &t)) {
+		if (!first_time(c, &m->rcpt_seen, F_ADDRESS) || !string_text(c, s, &t)) {
 			return false;
 		}
 		intern_later(m->r, PENDING_ADDRESS, rcpt_index(m), t.p, t.len);
@@ -408,20 +446,22 @@ static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 	 * read back too. */
 	if (key_is(key, "state")) {
 		enum mr_rcpt_state state;
-		if (!string(c, s)) {
+		if (!first_time(c, &m->rcpt_seen, F_STATE) || !string(c, s)) {
 			return false;
 		}
-		if (mr_rcpt_state_parse(s->data, &state) && !m->rcpt_has_reason) {
+		if (!mr_rcpt_state_parse(s->data, &state)) {
+			return fail(c, "state is not pending, deferred or bounced");
+		}
+		if (!(m->rcpt_seen & F_REASON)) {
 			m->rcpt->state = (uint8_t)state;
 		}
 		return true;
 	}
 	if (key_is(key, "delay_reason") || key_is(key, "bounce_reason") || key_is(key, "reason")) {
-		if (!string_text(c, s, &t)) {
+		if (!first_time(c, &m->rcpt_seen, F_REASON) || !string_text(c, s, &t)) {
 			return false;
 		}
 		intern_later(m->r, PENDING_REASON, rcpt_index(m), t.p, t.len);
-		m->rcpt_has_reason = true;
 		if (key.p[0] == 'b') {
 			m->rcpt->state = MR_RCPT_BOUNCED;
 		} else if (m->rcpt->state == MR_RCPT_PENDING) {
@@ -430,7 +470,7 @@ static bool recipient_member(struct cursor *c, struct key key, void *ctx) {
 		return true;
 	}
 	if (key_is(key, "orig_address") || key_is(key, "original_address")) {
-		if (!string_text(c, s, &t)) {
+		if (!first_time(c, &m->rcpt_seen, F_ORIGINAL) || !string_text(c, s, &t)) {
 			return false;
 		}
 		intern_later(m->r, PENDING_ORIGINAL, rcpt_index(m), t.p, t.len);
@@ -450,7 +490,8 @@ static bool recipients(struct cursor *c, struct message_ctx *m) {
 	}
 	for (;;) {
 		m->rcpt = mr_snapshot_add_recipient(m->r->snap, NULL);
-		m->rcpt_has_address = m->rcpt_has_reason = false;
+		m->rcpt_has_address = false;
+		m->rcpt_seen = 0;
 		if (!object(c, &m->key, recipient_member, m)) {
 			return false;
 		}
@@ -472,47 +513,62 @@ static bool message_member(struct cursor *c, struct key key, void *ctx) {
 	struct mr_message *msg = m->msg;
 	int64_t n;
 	if (key_is(key, "queue_id")) {
-		if (!string(c, s)) {
+		if (!first_time(c, &m->seen, F_QUEUE_ID) || !string(c, s)) {
 			return false;
 		}
 		if (strlen(s->data) != s->len || !mr_queue_id_valid(s->data)) {
 			return fail(c, "queue_id is not a Postfix queue id");
 		}
 		msg->id = mr_strpool_copy(m->r->snap->strings, s->data, s->len);
-		m->has_id = true;
 		return true;
 	}
 	if (key_is(key, "queue_name")) {
 		enum mr_queue q;
-		if (!string(c, s)) {
+		if (!first_time(c, &m->seen, F_QUEUE_NAME) || !string(c, s)) {
 			return false;
 		}
 		if (!mr_queue_parse(s->data, &q)) {
 			return fail(c, "queue_name is not a Postfix queue");
 		}
 		msg->queue = (uint8_t)q;
-		m->has_queue = true;
 		return true;
 	}
 	if (key_is(key, "arrival_time")) {
-		if (!integer(c, &n) || n < 0) {
+		if (!first_time(c, &m->seen, F_ARRIVAL)) {
+			return false;
+		}
+		/* null: mailroom list --json for a time its source did not know. */
+		skip_ws(c);
+		if (literal(c, "null")) {
+			return true;
+		}
+		if (!integer(c, &n)) {
 			c->error = "arrival_time: expected seconds";
 			return false;
+		}
+		if (n != MR_TIME_UNKNOWN && (n < MR_TIME_MIN || n > MR_TIME_MAX)) {
+			return fail(c, "arrival_time: not a time from 1980 to 2100");
 		}
 		msg->arrival = n;
 		return true;
 	}
 	if (key_is(key, "message_size")) {
-		if (!integer(c, &n) || n < 0) {
+		if (!first_time(c, &m->seen, F_SIZE)) {
+			return false;
+		}
+		if (!integer(c, &n)) {
 			c->error = "message_size: expected bytes";
 			return false;
+		}
+		if (n < 0 || n > MR_SIZE_MAX) {
+			return fail(c, "message_size: not a size from 0 to 1 TiB");
 		}
 		msg->size = (uint64_t)n;
 		return true;
 	}
 	if (key_is(key, "forced_expire")) {
 		bool expired;
-		if (!boolean(c, &expired)) {
+		if (!first_time(c, &m->seen, F_FORCED_EXPIRE) || !boolean(c, &expired)) {
 			return false;
 		}
 		if (expired) {
@@ -521,7 +577,7 @@ static bool message_member(struct cursor *c, struct key key, void *ctx) {
 		return true;
 	}
 	if (key_is(key, "sender")) {
-		if (!string(c, s)) {
+		if (!first_time(c, &m->seen, F_SENDER) || !string(c, s)) {
 			return false;
 		}
 		/* postqueue shows the null sender (bounces) as MAILER-DAEMON. */
@@ -531,7 +587,7 @@ static bool message_member(struct cursor *c, struct key key, void *ctx) {
 		return true;
 	}
 	if (key_is(key, "recipients")) {
-		return recipients(c, m);
+		return first_time(c, &m->seen, F_RECIPIENTS) && recipients(c, m);
 	}
 	return skip_value(c, s, 1);
 }
@@ -594,18 +650,37 @@ static bool parse_line(struct mr_postqueue_reader *r, const char *line, size_t l
 		skip_ws(&c);
 		ok = c.p == c.end || fail(&c, "text after the object");
 	}
-	if (ok && (!m.has_id || !m.has_queue)) {
-		ok = fail(&c, m.has_id ? "no queue_name" : "no queue_id");
+	/* What Postfix always writes (arrival_time may be null, as mailroom
+	 * list --json writes an unknown time). */
+	static const struct {
+		unsigned field;
+		const char *error;
+	} required[] = {
+		{ F_QUEUE_ID, "no queue_id" },
+		{ F_QUEUE_NAME, "no queue_name" },
+		{ F_ARRIVAL, "no arrival_time" },
+		{ F_SIZE, "no message_size" },
+		{ F_SENDER, "no sender" },
+		{ F_RECIPIENTS, "no recipients" },
+	};
+	for (size_t i = 0; ok && i < sizeof(required) / sizeof(*required); i++) {
+		if (!(m.seen & required[i].field)) {
+			ok = fail(&c, required[i].error);
+		}
 	}
 	if (!ok) {
 		snap->n_messages = keep_messages;
 		snap->n_recipients = keep_rcpts;
 		forget_line(r);
-		return mr_fail(cause, "postqueue -j output, line %zu: %s (at byte %zu)", r->line,
+		return mr_fail(cause, "%s: line %zu: %s (at byte %zu)", r->name, r->line,
 			c.error ? c.error : "not a message", (size_t)(c.p - line) + 1);
 	}
-	/* Listed twice during a retry pass: the first listing stands. */
+	/* Listed twice: the first listing stands. */
 	if (!remember_id(r, (uint32_t)msg_index)) {
+		mr_warnings_add(&r->warnings,
+			"%s: line %zu: queue id %s again; the first line of it is kept (normal "
+			"when Postfix moved the message while postqueue -j read the queue)",
+			r->name, r->line, m.msg->id);
 		snap->n_messages = keep_messages;
 		snap->n_recipients = keep_rcpts;
 		forget_line(r);
@@ -621,8 +696,15 @@ static bool parse_line(struct mr_postqueue_reader *r, const char *line, size_t l
 	return true;
 }
 
-void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap) {
-	*r = (struct mr_postqueue_reader){ .snap = snap, .id_mask = 1023 };
+void mr_postqueue_reader_init(
+	struct mr_postqueue_reader *r, struct mr_snapshot *snap, const char *name) {
+	*r = (struct mr_postqueue_reader){
+		.snap = snap,
+		.id_mask = 1023,
+		.line_max = MR_POSTQUEUE_LINE_MAX,
+	};
+	r->name = mr_text_visible_dup(name);
+	mr_warnings_init(&r->warnings);
 	r->pending = mr_xcalloc(PENDING_MAX, sizeof(*r->pending));
 	mr_buf_init(&r->pending_text);
 	r->id_slots = mr_big_alloc((r->id_mask + 1) * sizeof(*r->id_slots));
@@ -637,6 +719,8 @@ void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
 	mr_buf_finish(&r->pending_text);
 	free(r->pending);
 	mr_big_free(r->id_slots, (r->id_mask + 1) * sizeof(*r->id_slots));
+	mr_warnings_finish(&r->warnings);
+	free(r->name);
 	free(r->error);
 }
 
@@ -648,6 +732,29 @@ static bool one_line(struct mr_postqueue_reader *r, const char *line, size_t len
 	return parse_line(r, line, len, &r->error);
 }
 
+/* "NAME: line N: longer than 64 MiB" (in bytes for a limit a test set). */
+static bool too_long(const char *name, size_t line, size_t max, char **cause) {
+	if (max % ((size_t)1 << 20) == 0) {
+		return mr_fail(cause, "%s: line %zu: longer than %zu MiB", name, line, max >> 20);
+	}
+	return mr_fail(cause, "%s: line %zu: longer than %zu bytes", name, line, max);
+}
+
+bool mr_line_meter_feed(struct mr_line_meter *m, const char *data, size_t len, size_t max,
+	const char *name, char **cause) {
+	const char *end = data + len;
+	for (const char *nl; (nl = memchr(data, '\n', (size_t)(end - data))) != NULL;
+		data = nl + 1) {
+		if (m->len + (size_t)(nl - data) > max) {
+			return too_long(name, m->lines + 1, max, cause);
+		}
+		m->lines++;
+		m->len = 0;
+	}
+	m->len += (size_t)(end - data);
+	return m->len <= max || too_long(name, m->lines + 1, max, cause);
+}
+
 bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t len) {
 	if (r->error != NULL) {
 		return false;
@@ -655,6 +762,13 @@ bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t l
 	const char *end = data + len;
 	while (data < end) {
 		const char *nl = memchr(data, '\n', (size_t)(end - data));
+		/* Checked before the line is kept: memory stays within the limit
+		 * however long the line, and however it is cut into pieces. */
+		size_t piece = (size_t)((nl ? nl : end) - data);
+		if (r->partial.len + piece > r->line_max) {
+			mr_buf_clear(&r->partial);
+			return too_long(r->name, r->line + 1, r->line_max, &r->error);
+		}
 		if (nl == NULL) {
 			mr_buf_add(&r->partial, data, (size_t)(end - data));
 			return true;

@@ -9,7 +9,8 @@
  * million-message queue never sits in memory as text.
  *
  * A message listed twice (qmgr moved it while postqueue read the queue) is
- * kept once. A line that is not such an object is an error naming the line.
+ * kept once, with a warning. A line that is not such an object is an error
+ * naming the input and the line.
  */
 
 #include <stdbool.h>
@@ -19,9 +20,20 @@
 #include "buf.h"
 #include "snapshot.h"
 #include "strpool.h"
+#include "warnings.h"
+
+/*
+ * The longest line read: 64 MiB. postqueue -j writes a message a line, a few
+ * hundred bytes (with a thousand recipients and their reasons, some hundred
+ * KB). A longer line is not a listing, and reading it whole would cost its
+ * size in memory, or all the memory there is for one that never ends: it is
+ * refused once it passes this, with the input and the line named.
+ */
+#define MR_POSTQUEUE_LINE_MAX ((size_t)64 << 20)
 
 struct mr_postqueue_reader {
 	struct mr_snapshot *snap;
+	char *name;            /* the input, for messages: "queue.jsonl", "standard input" */
 	struct mr_buf partial; /* the unfinished last line */
 	struct mr_buf scratch;
 	/* The messages read so far by queue id (ids are not copied again):
@@ -33,18 +45,33 @@ struct mr_postqueue_reader {
 	struct mr_postqueue_pending *pending;
 	size_t n_pending, line_pending;
 	struct mr_buf pending_text;
-	size_t line;       /* lines read */
-	size_t duplicates; /* messages listed twice, skipped */
-	char *error;       /* the first error, if any */
+	size_t line;                 /* lines read */
+	size_t line_max;             /* MR_POSTQUEUE_LINE_MAX (tests set less) */
+	size_t duplicates;           /* messages listed twice, skipped */
+	struct mr_warnings warnings; /* "NAME: line N: ..." */
+	char *error;                 /* the first error, if any: "NAME: line N: ..." */
 };
 
-void mr_postqueue_reader_init(struct mr_postqueue_reader *r, struct mr_snapshot *snap);
+/* name says what is read, for the messages (shown made visible). */
+void mr_postqueue_reader_init(
+	struct mr_postqueue_reader *r, struct mr_snapshot *snap, const char *name);
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r);
 
-/* Feeds output; false once a line was bad (r->error says which and why). */
+/* Feeds output; false once a line was bad (r->error says which and why),
+ * or longer than r->line_max: "NAME: line N: longer than 64 MiB". */
 bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t len);
 /* The end of the output: a last line without a newline is read too. The
  * snapshot is complete only after this. */
 bool mr_postqueue_end(struct mr_postqueue_reader *r);
+
+/* For text kept before it is read (standard input, read when it is
+ * opened): its lines counted as the bytes go by, and refused past max as
+ * the reader would refuse them ("NAME: line N: longer than 64 MiB"). */
+struct mr_line_meter {
+	size_t lines; /* ended so far */
+	size_t len;   /* of the line not ended yet */
+};
+bool mr_line_meter_feed(struct mr_line_meter *m, const char *data, size_t len, size_t max,
+	const char *name, char **cause);
 
 #endif

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "text.h"
+#include "warnings.h"
 #include "xalloc.h"
 
 static const struct mr_backend_ops *find_by_scheme(
@@ -98,6 +99,7 @@ struct mr_source *mr_source_open(
 	if (src->label == NULL) {
 		src->label = mr_xstrdup(shown);
 	}
+	src->opened_warnings = src->warnings ? strlen(src->warnings) : 0;
 	free(shown);
 	return src;
 }
@@ -120,9 +122,51 @@ void mr_source_warn(struct mr_source *src, const char *line) {
 	free(was);
 }
 
+void mr_source_take_warnings(struct mr_source *src, const struct mr_warnings *w, const char *name) {
+	const char *text = w->text.data;
+	for (const char *nl; (nl = strchr(text, '\n')) != NULL; text = nl + 1) {
+		char *line = mr_xstrndup(text, (size_t)(nl - text));
+		mr_source_warn(src, line);
+		free(line);
+	}
+	if (w->n > MR_WARNINGS_MAX) {
+		char *shown = mr_text_visible_dup(name);
+		char *line = mr_xasprintf(
+			"%s: %zu more warnings not shown", shown, w->n - (size_t)MR_WARNINGS_MAX);
+		mr_source_warn(src, line);
+		free(line);
+		free(shown);
+	}
+}
+
+const char *mr_source_listing_warnings(const struct mr_source *src) {
+	if (src->warnings == NULL || src->warnings[src->opened_warnings] == '\0') {
+		return NULL;
+	}
+	return src->warnings + src->opened_warnings + (src->opened_warnings > 0);
+}
+
+/* src->warnings as it was opened: a listing's warnings replace the last
+ * one's, or a screen listing every 10 s would pile them up. */
+static char *opened_warnings(const struct mr_source *src) {
+	return src->opened_warnings > 0 ? mr_xstrndup(src->warnings, src->opened_warnings) : NULL;
+}
+
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
 	struct mr_snapshot *snap = mr_snapshot_create();
-	if (!src->ops->list(src, snap, cause)) {
+	char *before = src->warnings;
+	src->warnings = opened_warnings(src);
+	bool ok = src->ops->list(src, snap, cause);
+	/* Unchanged warnings keep their pointer; changed ones get a new one
+	 * (allocated while the old was alive), which is how a fleet sees a
+	 * change (copy_from_source in fleet.c). */
+	if (before != NULL && src->warnings != NULL && strcmp(before, src->warnings) == 0) {
+		free(src->warnings);
+		src->warnings = before;
+	} else {
+		free(before);
+	}
+	if (!ok) {
 		mr_snapshot_destroy(snap);
 		return NULL;
 	}

@@ -77,6 +77,10 @@ void mr_glyph_next(const char *s, size_t len, size_t *pos, struct mr_glyph *glyp
 	size_t left = len - *pos;
 	uint32_t cp;
 	size_t n = mr_utf8_decode(p, left, &cp);
+	if (n == 0 && mr_is_stored_nul((const char *)p, left)) {
+		n = MR_NUL_STORED_LEN; /* a NUL inside the text, shown as one: ^@ */
+		cp = 0;
+	}
 	if (n == 0) {
 		glyph->kind = MR_GLYPH_ESCAPE;
 		glyph->text_len =
@@ -102,6 +106,27 @@ void mr_glyph_next(const char *s, size_t len, size_t *pos, struct mr_glyph *glyp
 		glyph->text[n] = '\0';
 		glyph->text_len = n;
 	}
+}
+
+void mr_buf_add_nul_safe(struct mr_buf *out, const char *s, size_t len) {
+	const char *end = s + len;
+	for (const char *nul; (nul = memchr(s, '\0', (size_t)(end - s))) != NULL; s = nul + 1) {
+		mr_buf_add(out, s, (size_t)(nul - s));
+		mr_buf_add(out, MR_NUL_STORED, MR_NUL_STORED_LEN);
+	}
+	mr_buf_add(out, s, (size_t)(end - s));
+}
+
+void mr_buf_add_nul_restored(struct mr_buf *out, const char *s, size_t len) {
+	size_t run = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (mr_is_stored_nul(s + i, len - i)) {
+			mr_buf_add(out, s + run, i - run);
+			mr_buf_add_char(out, '\0');
+			run = ++i + 1;
+		}
+	}
+	mr_buf_add(out, s + run, len - run);
 }
 
 void mr_text_visible(struct mr_buf *out, const char *s, size_t len) {

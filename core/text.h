@@ -11,6 +11,12 @@
  *   C1 controls, bidi and other invisible format characters   <U+202E>
  *   bytes that are not UTF-8   \xFF
  *
+ * A NUL inside a field would end it early in every C string after the
+ * reader (the table, JSON, CSV, the screen): the readers store it as the
+ * two bytes C0 80 ("modified UTF-8"; an overlong form, so never valid
+ * UTF-8 otherwise), this iterator shows those as the NUL they stand for,
+ * ^@, and JSON output writes them back as \u0000.
+ *
  * Every path to the terminal (the screen and the CLI's plain output) goes
  * through it; the screen draws escapes in their own attribute, so an
  * operator can tell an escaped control from the same characters typed.
@@ -40,6 +46,19 @@ void mr_glyph_next(const char *s, size_t len, size_t *pos, struct mr_glyph *glyp
 /* The first place needle[0..n) is in s[0..len), ASCII letters matched
  * without case (as a search of what is on the screen); NULL when none. */
 const char *mr_find_ascii_case(const char *s, size_t len, const char *needle, size_t n);
+
+/* The bytes a NUL inside a string is stored as (see above). */
+#define MR_NUL_STORED     "\xc0\x80"
+#define MR_NUL_STORED_LEN 2
+/* Whether s[0..len) starts with a stored NUL. */
+static inline bool mr_is_stored_nul(const char *s, size_t len) {
+	return len >= 2 && (unsigned char)s[0] == 0xc0 && (unsigned char)s[1] == 0x80;
+}
+/* Appends s[0..len) to out with each NUL byte stored as C0 80. */
+void mr_buf_add_nul_safe(struct mr_buf *out, const char *s, size_t len);
+/* The other way: appends s with each stored NUL a NUL byte again (the
+ * exact text, for output that has a length: --csv-raw). */
+void mr_buf_add_nul_restored(struct mr_buf *out, const char *s, size_t len);
 
 /* Appends the visible form of s[0..len) to out. */
 void mr_text_visible(struct mr_buf *out, const char *s, size_t len);

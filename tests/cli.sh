@@ -276,9 +276,63 @@ for x, y in zip(a, b):
         [(r["address"], r["state"], r["reason"]) for r in y["recipients"]]
 EOF
 ok $? "list --json output reads back as a saved listing: same messages, states, reasons"
+# An id listed twice (Postfix does it when qmgr moves a message while
+# postqueue -j reads the queue): the first line stands, a warning names the
+# id and the line, and the listing succeeds.
+head -3 "$TMP/pq.jsonl" >"$TMP/twice.jsonl"
+sed -n 2p "$TMP/pq.jsonl" | sed 's/"queue_name": "[a-z]*"/"queue_name": "active"/' >>"$TMP/twice.jsonl"
+twice_id=$("$PYTHON" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readlines()[1])["queue_id"])' "$TMP/pq.jsonl")
+run 0 "an id listed twice" "$MAILROOM" list --json "$TMP/twice.jsonl"
+error_is "mailroom: $TMP/twice.jsonl: line 4: queue id $twice_id again; the first line of it is kept (normal when Postfix moved the message while postqueue -j read the queue)" \
+    "an id listed twice: one warning naming the id and the line"
+"$PYTHON" - "$TMP/pq.jsonl" "$TMP/out" >"$TMP/check" 2>&1 <<'EOF2'
+import json, sys
+first = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")][:3]
+got = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+assert [m["queue_id"] for m in got] == [m["queue_id"] for m in first], got
+assert [m["queue_name"] for m in got] == [m["queue_name"] for m in first], "the first line stands"
+EOF2
+okd $? "an id listed twice: listed once, as its first line says" "$TMP/check"
+# --- a line without end ------------------------------------------------------------
+# Two lines of a listing, then one that never ends, through a pipe (standard
+# input) and through a named pipe given as the file: refused at 64 MiB with
+# the input and the line named, the writer cut off, memory bounded.
+mkfifo "$TMP/endless.jsonl"
+head -2 "$TMP/pq.jsonl" >"$TMP/two.jsonl"
+for how in stdin fifo; do
+    "$PYTHON" - "$MAILROOM" "$how" "$TMP/two.jsonl" "$TMP/endless.jsonl" >"$TMP/endless.out" <<'EOF'
+import os, resource, subprocess, sys
+mailroom, how, head, fifo = sys.argv[1:5]
+args = [mailroom, "list", "--json", "-" if how == "stdin" else "postqueue-json:" + fifo]
+p = subprocess.Popen(args, stdin=subprocess.PIPE if how == "stdin" else subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+out = p.stdin if how == "stdin" else open(fifo, "wb")
+written, chunk = 0, b"x" * (1 << 20)
+try:
+    out.write(open(head, "rb").read() + b'{"queue_id": "')
+    while written < (4 << 30):  # an endless line, as far as mailroom can tell
+        out.write(chunk)
+        written += len(chunk)
+    out.close()
+except BrokenPipeError:
+    pass
+err = p.stderr.read().decode()
+status = p.wait()
+rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+print("exit status\t%d\t1" % status)
+print("the error\t%s\t%s" % (err.strip(), "mailroom: %s: line 3: longer than 64 MiB"
+      % ("standard input" if how == "stdin" else fifo)))
+print("stopped reading soon after 64 MiB\t%s\tTrue" % (written < (80 << 20)))
+print("memory bounded (peak RSS %d MiB)\t%s\tTrue" % (rss_mib, rss_mib < 200))
+EOF
+    while IFS='	' read -r name got want; do
+        is "$got" "$want" "an endless line ($how): $name"
+    done <"$TMP/endless.out"
+done
+
 printf '{"queue_name": "deferred", "queue_id": "A1", "recipients": [}\n' >"$TMP/broken.jsonl"
 run 1 "a broken postqueue -j file" "$MAILROOM" list "$TMP/broken.jsonl"
-error_is "mailroom: $TMP/broken.jsonl: postqueue -j output, line 1: expected '{' (at byte 61)" \
+error_is "mailroom: $TMP/broken.jsonl: line 1: expected '{' (at byte 61)" \
     "a broken postqueue -j file"
 
 # --- bad arguments ---------------------------------------------------------
@@ -289,8 +343,40 @@ error_is 'mailroom: list: unknown option "--bogus" (try mailroom list --help)' "
 run 1 "list without a source" "$MAILROOM" list --json
 [ "$(wc -l <"$TMP/err")" -eq 1 ] && grep -Eq '^mailroom: (Postfix is not running on this machine|postqueue: cannot run it)' "$TMP/err"
 ok $? "list without a source: the local Postfix, not running: one-line error"
+# Every command names the option it refuses as it was typed, a cluster of
+# letters too (getopt leaves no trace of which argument held it), and says
+# when an option's value is missing rather than calling the option unknown.
+for cmd in list act summary explain codes; do
+    case $cmd in act) args="act hold -xyz A1" ;; *) args="$cmd -xyz" ;; esac
+    # shellcheck disable=SC2086
+    run 2 "$cmd -xyz" "$MAILROOM" $args
+    error_is "mailroom: $cmd: unknown option \"-xyz\" (try mailroom $cmd --help)" "$cmd -xyz"
+done
+run 2 "list --json -xyz" "$MAILROOM" list --json -xyz --demo
+error_is 'mailroom: list: unknown option "-xyz" (try mailroom list --help)' "list --json -xyz"
+run 2 "act with -nq after the ids" "$MAILROOM" act hold A1 B2 -nq --demo
+error_is 'mailroom: act: unknown option "-nq" (try mailroom act --help)' "act -nq after the ids"
+run 2 "the screen -xyz" "$MAILROOM" -xyz
+error_is 'mailroom: unknown option "-xyz" (try mailroom --help)' "the screen -xyz"
+# needs_value COMMAND OPTION ARGS...: the last of ARGS is OPTION, with no value
+needs_value() {
+    nv_cmd=$1 nv_opt=$2
+    shift 2
+    run 2 "$* (no value)" "$MAILROOM" "$@"
+    if [ -n "$nv_cmd" ]; then
+        error_is "mailroom: $nv_cmd: $nv_opt needs a value (try mailroom $nv_cmd --help)" "$* (no value)"
+    else
+        error_is "mailroom: $nv_opt needs a value (try mailroom --help)" "$* (no value)"
+    fi
+}
+needs_value list --filter list --demo --filter
+needs_value act --filter act hold --filter
+needs_value act -f act hold A1 -f
+needs_value summary --top summary --demo --top
+needs_value summary --filter summary --filter
+needs_value "" --refresh --demo --refresh
 run 2 "list --json --csv" "$MAILROOM" list --json --csv --demo
-error_is 'mailroom: list: --json and --csv exclude each other' "list --json --csv"
+error_is 'mailroom: list: --json, --csv and --csv-raw exclude each other' "list --json --csv"
 run 2 "the same source twice" "$MAILROOM" list --demo demo:
 error_is 'mailroom: demo: is named twice' "the same source twice"
 run 2 "unknown option" "$MAILROOM" --frobnicate
@@ -332,6 +418,232 @@ error_is "mailroom: $TMP/places.sqlite: an SQLite database, but not a mailroom q
     "a foreign SQLite file"
 cmp -s "$TMP/places.sqlite" "$TMP/places.orig" && ! ls "$TMP"/places.sqlite-* >/dev/null 2>&1
 ok $? "a foreign SQLite file: byte for byte unchanged, no journal"
+
+# --- CSV and formulas ----------------------------------------------------------
+# A field a spreadsheet would take for a formula (= + - @ TAB CR first) gets a
+# leading ', as OWASP advises; --csv-raw writes every text exactly; numbers
+# mailroom writes are never touched. Python's csv module reads both back and
+# compares them with the database.
+"$GEN" --count 3 --seed 4 --now 1795435200 "$TMP/formula.db" 2>/dev/null
+"$PYTHON" - "$TMP/formula.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, priority) VALUES "
+           "('F1', 'deferred', 1795430000, 100, ?, -7)", ('=HYPERLINK("http://evil.example","x")',))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'F1'").fetchone()[0]
+rows = [("+cmd|' /C calc'!A0@x.example", "@SUM(1+1)", "-2+3 said: 550, \"no\"\nsecond line"),
+        ("\tv@victim.example", None, "\rcarriage first"),
+        ("plain@example.org", None, "host said: 450 = not a formula")]
+for pos, (address, original, reason) in enumerate(rows):
+    db.execute("INSERT INTO recipient (message, position, address, original_address, state, reason) "
+               "VALUES (?, ?, ?, ?, 'deferred', ?)", (mid, pos, address, original, reason))
+db.commit()
+EOF
+run 0 "list --csv with formulas" "$MAILROOM" list --csv "$TMP/formula.db"
+cp "$TMP/out" "$TMP/formula.csv"
+run 0 "list --csv-raw" "$MAILROOM" list --csv-raw "$TMP/formula.db"
+cp "$TMP/out" "$TMP/formula-raw.csv"
+"$PYTHON" - "$TMP/formula.db" "$TMP/formula.csv" "$TMP/formula-raw.csv" >"$TMP/csv.values" <<'EOF'
+import csv, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+want = db.execute("SELECT m.queue_id, m.sender, r.address, r.original_address, r.reason, m.priority "
+                  "FROM recipient r JOIN message m ON m.id = r.message "
+                  "ORDER BY m.id, r.position").fetchall()
+def read(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return [(r["queue_id"], r["sender"], r["recipient"], r["original_recipient"],
+                 r["reason"], r["priority"]) for r in csv.DictReader(f)]
+def visible(s):  # the C0 controls the rows above hold, as the screen shows them
+    return "".join("^" + chr(ord(c) + 64) if ord(c) < 32 else c for c in s)
+def guard(s):
+    return "" if s is None else ("'" if s[:1] and s[:1] in "=+-@\t\r" else "") + visible(s)
+csv_rows, raw_rows = read(sys.argv[2]), read(sys.argv[3])
+print("rows\t%d %d\t%d %d" % (len(csv_rows), len(raw_rows), len(want), len(want)))
+formulas = 0
+for i, (got, w) in enumerate(zip(csv_rows, want)):
+    for name, g, v in zip(("sender", "recipient", "original", "reason"), got[1:5], w[1:5]):
+        if v is not None and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            formulas += 1
+        print("csv row %d (%s) %s\t%r\t%r" % (i + 1, w[0], name, g, guard(v)))
+    print("csv row %d (%s) priority, a number: untouched\t%s\t%s" % (i + 1, w[0], got[5], w[5]))
+# F1's sender on its three rows, + @ - in the first, TAB and CR in the second.
+print("formula-like fields in the database\t%d\t8" % formulas)
+for i, (got, w) in enumerate(zip(raw_rows, want)):
+    for name, g, v in zip(("sender", "recipient", "original", "reason"), got[1:5], w[1:5]):
+        print("csv-raw row %d (%s) %s\t%r\t%r" % (i + 1, w[0], name, g, "" if v is None else v))
+EOF
+while IFS='	' read -r name got want; do
+    is "$got" "$want" "$name"
+done <"$TMP/csv.values"
+
+# --- NUL inside a field ------------------------------------------------------------
+# A \u0000 (or a NUL byte in an SQLite text) once ended the field there, in
+# the table, JSON, CSV and on the screen. It is kept as a NUL: \u0000 in
+# JSON, ^@ where text is made visible, a NUL byte in --csv-raw; nothing after
+# it is lost.
+"$PYTHON" - "$TMP/nul.jsonl" <<'EOF'
+import json, sys
+m = {"queue_name": "deferred", "queue_id": "NUL1", "arrival_time": 1795430000,
+     "message_size": 10, "forced_expire": False, "sender": "s\x00hidden@x.example",
+     "recipients": [{"address": "r\x00tail@x.example",
+                     "delay_reason": "450 4.2.0 try\x00 later (after the NUL)"}]}
+open(sys.argv[1], "w").write(json.dumps(m) + "\n")
+EOF
+"$GEN" --count 1 --seed 3 --now 1795435200 "$TMP/nul.db" 2>/dev/null
+"$PYTHON" - "$TMP/nul.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+           "('NUL1', 'deferred', 1795430000, 10, ?)", ("s\x00hidden@x.example",))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'NUL1'").fetchone()[0]
+db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+           "(?, 0, ?, 'deferred', ?)", (mid, "r\x00tail@x.example", "450 4.2.0 try\x00 later (after the NUL)"))
+db.commit()
+EOF
+for src in "$TMP/nul.jsonl" "$TMP/nul.db"; do
+    kind=${src##*.}
+    "$MAILROOM" list --json "$src" >"$TMP/nul.json" 2>"$TMP/err"
+    "$MAILROOM" list --csv "$src" >"$TMP/nul.csv" 2>>"$TMP/err"
+    "$MAILROOM" list --csv-raw "$src" >"$TMP/nul-raw.csv" 2>>"$TMP/err"
+    "$MAILROOM" list "$src" >"$TMP/nul.txt" 2>>"$TMP/err"
+    "$PYTHON" - "$TMP/nul.json" "$TMP/nul.csv" "$TMP/nul-raw.csv" >"$TMP/nul.values" <<'EOF'
+import csv, json, sys
+m = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if '"NUL1"' in l][0]
+r = m["recipients"][0]
+print("json sender\t%r\t%r" % (m["sender"], "s\x00hidden@x.example"))
+print("json address\t%r\t%r" % (r["address"], "r\x00tail@x.example"))
+print("json reason\t%r\t%r" % (r["reason"], "450 4.2.0 try\x00 later (after the NUL)"))
+print("json: written as \\u0000\t%s\tTrue" % ("\\u0000" in open(sys.argv[1]).read()))
+def row(path):
+    with open(path, encoding="utf-8", newline="") as f:
+        return [x for x in csv.DictReader(f) if x["queue_id"] == "NUL1"][0]
+c, raw = row(sys.argv[2]), row(sys.argv[3])
+print("csv sender\t%r\t%r" % (c["sender"], "s^@hidden@x.example"))
+print("csv recipient\t%r\t%r" % (c["recipient"], "r^@tail@x.example"))
+print("csv reason\t%r\t%r" % (c["reason"], "450 4.2.0 try^@ later (after the NUL)"))
+print("csv-raw sender\t%r\t%r" % (raw["sender"], "s\x00hidden@x.example"))
+print("csv-raw reason\t%r\t%r" % (raw["reason"], "450 4.2.0 try\x00 later (after the NUL)"))
+EOF
+    while IFS='	' read -r name got want; do
+        is "$got" "$want" "NUL ($kind): $name"
+    done <"$TMP/nul.values"
+    line=$(grep '^NUL1 ' "$TMP/nul.txt")
+    has "$line" ' s^@hidden@x.example ' "NUL ($kind): the table's sender shows ^@ and the rest"
+    has "$line" ' r^@tail@x.example ' "NUL ($kind): the table's recipient shows ^@ and the rest"
+    has "$line" 'try^@ later (after the NUL)' "NUL ($kind): the table's reason goes on after ^@"
+    is "$(cat "$TMP/err")" "" "NUL ($kind): no warning, no error"
+done
+
+# --- a mailroom database with a looser schema ------------------------------
+# Our application_id and column names, but no STRICT, NOT NULL, CHECK or
+# UNIQUE: a file made by hand or by another tool. Every value is checked as
+# it is read: a NULL, a wrong type or a number no queue holds is taken as a
+# safe default with one warning per row naming the row; a row without a
+# queue id is left out (named by its row id), as is an id's second row.
+"$PYTHON" - "$TMP/loose.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+PRAGMA application_id = 1297240397; PRAGMA user_version = 1;
+CREATE TABLE message (id INTEGER PRIMARY KEY, queue_id TEXT, queue TEXT, arrival_time INTEGER,
+    size INTEGER, sender TEXT, priority INTEGER, forced_expire INTEGER, headers BLOB, body BLOB);
+CREATE TABLE recipient (message INTEGER, position INTEGER, address TEXT, original_address TEXT,
+    state TEXT, reason TEXT, attempts INTEGER, last_attempt INTEGER, next_retry INTEGER);
+CREATE TABLE action_log (id INTEGER PRIMARY KEY, time INTEGER, user TEXT, action TEXT,
+    argument TEXT, queue_id TEXT, outcome TEXT, detail TEXT, new_queue_id TEXT);
+""")
+now = 1795435200
+msgs = [  # id, queue_id, queue, arrival, size, sender, priority, forced_expire
+    (1, "G1", "deferred", now - 3600, 2048, "ok@example.org", 0, 0),
+    (2, "N1", "hold", now - 7200, 100, None, 0, 0),
+    (3, "S1", "deferred", -99999999999, 1e300, "s@example.org", 0, 0),
+    (4, "T1", "sideways", "yesterday", "big", "t@example.org", 2**40, 7),
+    (5, "B1", "deferred", now - 60, 10, b"\x00\xff", 0, 0),
+    (6, "R1", "deferred", now - 60, 10, "r@example.org", 0, 0),
+    (10, "Z1", "deferred", 5000000000, -5, "z@example.org", -2**31, 1),
+    (7, None, "deferred", now, 1, "x@example.org", 0, 0),
+    (8, "../etc", "deferred", now, 1, "x@example.org", 0, 0),
+    (9, "G1", "hold", now, 1, "second@example.org", 0, 0),
+]
+db.executemany("INSERT INTO message (id, queue_id, queue, arrival_time, size, sender, priority, "
+               "forced_expire) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", msgs)
+good = "host mx[192.0.2.1] said: 450 4.2.0 Greylisted (in reply to RCPT TO command)"
+rcpts = [  # message, position, address, original, state, reason, attempts, last, next
+    (1, 0, "a@example.org", None, "deferred", good, 2, now - 600, now + 600),
+    (2, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (3, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (4, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (5, 0, "b@example.org", None, "pending", None, 0, None, None),
+    (6, 0, None, b"x", "lost", b"550 x", -3, 10**18, "soon"),
+    (6, 1, "c@example.org", None, None, good, 99999, None, None),
+    (7, 0, "gone@example.org", None, "pending", None, 0, None, None),
+    (9, 0, "second@example.org", None, "pending", None, 0, None, None),
+    (999, 0, "orphan@example.org", None, "pending", None, 0, None, None),
+]
+db.executemany("INSERT INTO recipient VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rcpts)
+db.commit()
+EOF
+L="mailroom: $TMP/loose.db"
+cat >"$TMP/loose.want" <<EOF
+$L: message N1: sender is NULL (taken as the null sender)
+$L: message S1: arrival_time -99999999999 is not a time from 1980 to 2100 (taken as unknown); size is a real number (taken as 0 bytes)
+$L: message T1: queue "sideways" is not a queue mailroom knows (taken as corrupt); arrival_time is text (taken as unknown); size is text (taken as 0 bytes); priority 1099511627776 is not a 32-bit whole number (taken as 0); forced_expire 7 is not 0 or 1 (taken as 0)
+$L: message B1: sender is a blob (taken as the null sender)
+$L: message R1, recipient at position 0: address is NULL (taken as empty); original_address is a blob (taken as none); reason is a blob (taken as none); state "lost" is not pending, deferred or bounced (taken as pending); attempts -3 is not from 0 to 32767 (taken as unknown); last_attempt 1000000000000000000 is not a time from 1980 to 2100 (taken as unknown); next_retry is text (taken as unknown)
+$L: message R1, recipient at position 1: state is NULL (taken as deferred, as it has a reason); attempts 99999 is not from 0 to 32767 (taken as unknown)
+$L: message row id=7: queue id is NULL; left out with its recipients
+$L: message row id=8: queue id "../etc" is not one (1 to 64 of 0-9, A-Z, a-z); left out with its recipients
+$L: message row id=9: queue id G1 is another row's too; the first is kept
+$L: message Z1: arrival_time 5000000000 is not a time from 1980 to 2100 (taken as unknown); size -5 is not from 0 to 1 TiB (taken as 0 bytes)
+$L: 1 recipient row of no message; left out
+EOF
+for args in "list" "list --json" "list --csv" "list --filter from:<>" \
+    "act hold --dry-run --filter from:<>"; do
+    # shellcheck disable=SC2086
+    run 0 "loose schema: $args" "$MAILROOM" $args "$TMP/loose.db"
+    diff "$TMP/loose.want" "$TMP/err" >"$TMP/check"
+    okd $? "loose schema: $args: one warning per bad row, naming it and what was wrong" "$TMP/check"
+done
+"$MAILROOM" list --json "$TMP/loose.db" >"$TMP/loose.jsonl" 2>/dev/null
+# Each value as listed, next to what it must be: the safe default.
+"$PYTHON" - "$TMP/loose.jsonl" >"$TMP/loose.values" <<'EOF'
+import json, sys
+ms = {m["queue_id"]: m for m in map(json.loads, open(sys.argv[1], encoding="utf-8"))}
+print("ids\t%s\tB1 G1 N1 R1 S1 T1 Z1" % " ".join(sorted(ms)))
+print("G1: the first of two rows\t%s\tdeferred ok@example.org" % " ".join([ms["G1"]["queue_name"], ms["G1"]["sender"]]))
+r0, r1 = ms["R1"]["recipients"]
+for name, got, want in [
+    ("N1 sender", ms["N1"]["sender"], ""),
+    ("S1 arrival_time", ms["S1"]["arrival_time"], None),
+    ("S1 message_size", ms["S1"]["message_size"], 0),
+    ("T1 queue_name", ms["T1"]["queue_name"], "corrupt"),
+    ("T1 arrival_time", ms["T1"]["arrival_time"], None),
+    ("T1 message_size", ms["T1"]["message_size"], 0),
+    ("T1 priority", ms["T1"]["priority"], 0),
+    ("T1 forced_expire", ms["T1"]["forced_expire"], False),
+    ("B1 sender", ms["B1"]["sender"], ""),
+    ("Z1 arrival_time", ms["Z1"]["arrival_time"], None),
+    ("Z1 message_size", ms["Z1"]["message_size"], 0),
+    ("Z1 priority (the lowest there is, kept)", ms["Z1"]["priority"], -2**31),
+    ("Z1 forced_expire", ms["Z1"]["forced_expire"], True),
+    ("R1 rcpt 0 address", r0["address"], ""),
+    ("R1 rcpt 0 original_address", r0["original_address"], None),
+    ("R1 rcpt 0 reason", r0["reason"], None),
+    ("R1 rcpt 0 state", r0["state"], "pending"),
+    ("R1 rcpt 0 attempts", r0["attempts"], None),
+    ("R1 rcpt 0 last_attempt", r0["last_attempt"], None),
+    ("R1 rcpt 0 next_retry", r0["next_retry"], None),
+    ("R1 rcpt 1 state", r1["state"], "deferred"),
+    ("R1 rcpt 1 attempts", r1["attempts"], None),
+]:
+    print("%s\t%s\t%s" % (name, json.dumps(got), json.dumps(want)))
+EOF
+while IFS='	' read -r name got want; do
+    is "$got" "$want" "loose schema: $name"
+done <"$TMP/loose.values"
+"$MAILROOM" list "$TMP/loose.db" >"$TMP/loose.txt" 2>/dev/null
+is "$(awk '$1 == "S1" { print $3, $4 }' "$TMP/loose.txt")" "- 0" \
+    "loose schema: the table shows an unknown age as - and a size out of range as 0"
 
 # --- generated queues ------------------------------------------------------
 run 0 "mailroom-gen 2000" "$GEN" --seed 5 --now 1795435200 --count 2000 "$TMP/q1.db"

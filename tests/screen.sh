@@ -255,6 +255,47 @@ EOF
     T send-keys -t hostile Q
     expect_exit hostile 0 "Q quits from the detail view"
 
+    # --- a mailroom file with a looser schema (no STRICT, no NOT NULL) -----
+    # A NULL sender once crashed the screen: it is taken as the null sender,
+    # and the row's warning is on the last line when the screen starts.
+    "$PYTHON" - "$TMP/loose.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("""
+PRAGMA application_id = 1297240397; PRAGMA user_version = 1;
+CREATE TABLE message (id INTEGER PRIMARY KEY, queue_id TEXT, queue TEXT, arrival_time INTEGER,
+    size INTEGER, sender TEXT, priority INTEGER, forced_expire INTEGER, headers BLOB, body BLOB);
+CREATE TABLE recipient (message INTEGER, position INTEGER, address TEXT, original_address TEXT,
+    state TEXT, reason TEXT, attempts INTEGER, last_attempt INTEGER, next_retry INTEGER);
+CREATE TABLE action_log (id INTEGER PRIMARY KEY, time INTEGER, user TEXT, action TEXT,
+    argument TEXT, queue_id TEXT, outcome TEXT, detail TEXT, new_queue_id TEXT);
+INSERT INTO message VALUES (1, 'N1', 'hold', 1795431600, 100, NULL, 0, 0, NULL, NULL);
+INSERT INTO recipient VALUES (1, 0, 'b@example.org', NULL, 'pending', NULL, 0, NULL, NULL);
+""")
+# A NUL inside a sender, a reason and the message's content.
+db.execute("INSERT INTO message VALUES (2, 'N2', 'deferred', 1795432000, 100, ?, 0, 0, ?, ?)",
+           ("s\x00hidden@x.example", b"Subject: a\x00b\r\n", b"before\x00after\r\n"))
+db.execute("INSERT INTO recipient VALUES (2, 0, 'c@example.org', NULL, 'deferred', ?, 1, NULL, NULL)",
+           ("450 try\x00 later",))
+db.commit()
+EOF
+    start loose 120 24 "" loose.db
+    wait_for loose 'message N1: sender is NULL (taken as the null sender)'
+    ok $? "a NULL sender: the screen starts and says what it took it as"
+    T send-keys -t loose Enter
+    wait_for loose 'Queue  *hold'
+    ok $? "a NULL sender: the message's detail opens"
+    T send-keys -t loose q
+    wait_for loose '^N2 .* s^@.*den@x.example .* 450 try^@ later'
+    okd $? "a NUL in a sender and a reason: shown as ^@, and what follows it too" "$TMP/got"
+    T send-keys -t loose j m
+    wait_for loose '^before^@after$'
+    okd $? "a NUL in a message's body: ^@, and the rest of the line" "$TMP/got"
+    grep -q '^Subject: a^@b$' "$TMP/got"
+    okd $? "a NUL in a header: ^@, and the rest of the line" "$TMP/got"
+    T send-keys -t loose Q
+    expect_exit loose 0 "a NULL sender: Q quits, no crash"
+
     # --- the list follows the queue: automatic refresh ---------------------
     # A message tagged on the screen is deleted by another program; within
     # the interval the list drops it and says a tag went with it.

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +31,54 @@ void cli_error(const char *fmt, ...) {
 	free(message);
 }
 
-void cli_unknown_option(const char *command, const char *option) {
-	if (command == NULL) {
-		cli_error("unknown option \"%s\" (try mailroom --help)", option);
-	} else {
-		cli_error("%s: unknown option \"%s\" (try mailroom %s --help)", command, option,
-			command);
+/* Whether getopt_long knows c as an option of its own (a short one, or a
+ * long one's value): a '?' with such an optopt is about a long option. */
+static bool known_option(int c, const char *optstring, const struct option *longopts) {
+	if (c != ':' && c != '+' && strchr(optstring, c) != NULL) {
+		return true;
 	}
+	for (size_t i = 0; longopts[i].name != NULL; i++) {
+		if (longopts[i].val == c) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Whether arg is a cluster of short options that ends in c: "-nyx". */
+static bool cluster_ending_in(const char *arg, int c) {
+	size_t len = strlen(arg);
+	return len >= 2 && arg[0] == '-' && arg[1] != '-' && arg[len - 1] == c;
+}
+
+/*
+ * The argument getopt_long refused. It does not say which: a long option,
+ * a missing value and the last option of a cluster have been stepped over
+ * (optind - 1), but an unknown letter inside a cluster ("-xyz") leaves
+ * optind on its argument, and an argument before it can be anything.
+ */
+static const char *refused_argument(
+	int opt, int argc, char **argv, const char *optstring, const struct option *longopts) {
+	if (opt == ':' || optopt == 0 || known_option(optopt, optstring, longopts)) {
+		return argv[optind - 1];
+	}
+	if (cluster_ending_in(argv[optind - 1], optopt) || optind >= argc) {
+		return argv[optind - 1];
+	}
+	return argv[optind];
+}
+
+void cli_option_error(const char *command, int opt, int argc, char **argv, const char *optstring,
+	const struct option *longopts) {
+	const char *arg = refused_argument(opt, argc, argv, optstring, longopts);
+	char *problem = opt == ':' ? mr_xasprintf("%s needs a value", arg)
+				   : mr_xasprintf("unknown option \"%s\"", arg);
+	if (command == NULL) {
+		cli_error("%s (try mailroom --help)", problem);
+	} else {
+		cli_error("%s: %s (try mailroom %s --help)", command, problem, command);
+	}
+	free(problem);
 }
 
 bool cli_parse_number(const char *what, const char *arg, long min, long max, long *out) {
@@ -120,6 +162,8 @@ static void print_lines(const char *prefix, const char *text) {
 struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial) {
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	/* What the listing repaired or left out (a fleet's members' below). */
+	print_lines(NULL, mr_source_listing_warnings(src));
 	if (snap == NULL) {
 		cli_error("%s", cause);
 		free(cause);

@@ -31,8 +31,13 @@ int cli_codes(int argc, char **argv);
 /* Prints "mailroom: message" to stderr (message made visible). */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* "[command: ]unknown option "--x" (try mailroom [command ]--help)" */
-void cli_unknown_option(const char *command, const char *option);
+struct option;
+/* What getopt_long refused when it returned opt ('?' or ':', optstring
+ * starting with ":" or "+:"), naming the argument as it was typed:
+ * "[command: ]unknown option "-xyz" (try mailroom [command ]--help)" or
+ * "[command: ]--filter needs a value (...)". */
+void cli_option_error(const char *command, int opt, int argc, char **argv, const char *optstring,
+	const struct option *longopts);
 
 /* A whole decimal number from min to max in *out, or false after printing
  * "WHAT takes a number from MIN to MAX (got "ARG")". */

@@ -51,11 +51,13 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		CLI_SOURCE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
+	/* Options may follow the action and the ids (no "+"). */
+	static const char shorts[] = ":f:ny";
 	int opt;
 	bool demo = false;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "f:ny", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			a->filter_expr = optarg;
@@ -73,7 +75,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 			if (cli_source_option(opt, &demo)) {
 				break;
 			}
-			cli_unknown_option("act", argv[optind - 1]);
+			cli_option_error("act", opt, argc, argv, shorts, options);
 			return false;
 		}
 	}

@@ -30,15 +30,16 @@ int cli_codes(int argc, char **argv) {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char shorts[] = "+:h";
 	int opt;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(codes_usage, stdout);
 			return MR_EXIT_OK;
 		}
-		cli_unknown_option("codes", argv[optind - 1]);
+		cli_option_error("codes", opt, argc, argv, shorts, options);
 		return MR_EXIT_USAGE;
 	}
 	if (argc - optind > 1) {

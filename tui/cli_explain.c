@@ -120,10 +120,11 @@ int cli_explain(int argc, char **argv) {
 		{ NULL, 0, NULL, 0 },
 	};
 	bool json = false;
+	static const char shorts[] = "+:h";
 	int opt;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -132,7 +133,7 @@ int cli_explain(int argc, char **argv) {
 			fputs(explain_usage, stdout);
 			return MR_EXIT_OK;
 		default:
-			cli_unknown_option("explain", argv[optind - 1]);
+			cli_option_error("explain", opt, argc, argv, shorts, options);
 			return MR_EXIT_USAGE;
 		}
 	}

@@ -12,12 +12,13 @@
 #include "xalloc.h"
 
 static const char list_usage[] =
-	"usage: mailroom list [--json | --csv] [--filter EXPR] [--demo | SOURCE...]\n";
+	"usage: mailroom list [--json | --csv | --csv-raw] [--filter EXPR] [--demo | SOURCE...]\n";
 
 int cli_list(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
+		{ "csv-raw", no_argument, NULL, 'C' },
 		CLI_SOURCE_OPTIONS,
 		{ "filter", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
@@ -27,10 +28,11 @@ int cli_list(int argc, char **argv) {
 	bool demo = false;
 	const char *expr = NULL;
 	int formats = 0;
+	static const char shorts[] = "+:h";
 	int opt;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			format = MR_EXPORT_JSON;
@@ -38,6 +40,10 @@ int cli_list(int argc, char **argv) {
 			break;
 		case 'c':
 			format = MR_EXPORT_CSV;
+			formats++;
+			break;
+		case 'C':
+			format = MR_EXPORT_CSV_RAW;
 			formats++;
 			break;
 		case 'f':
@@ -50,12 +56,12 @@ int cli_list(int argc, char **argv) {
 			if (cli_source_option(opt, &demo)) {
 				break;
 			}
-			cli_unknown_option("list", argv[optind - 1]);
+			cli_option_error("list", opt, argc, argv, shorts, options);
 			return MR_EXIT_USAGE;
 		}
 	}
 	if (formats > 1) {
-		cli_error("list: --json and --csv exclude each other");
+		cli_error("list: --json, --csv and --csv-raw exclude each other");
 		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = expr ? cli_parse_filter("list", expr) : NULL;

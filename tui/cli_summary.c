@@ -154,10 +154,11 @@ int cli_summary(int argc, char **argv) {
 	bool json = false, demo = false;
 	const char *expr = NULL;
 	long top = 10;
+	static const char shorts[] = "+:h";
 	int opt;
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -177,7 +178,7 @@ int cli_summary(int argc, char **argv) {
 			if (cli_source_option(opt, &demo)) {
 				break;
 			}
-			cli_unknown_option("summary", argv[optind - 1]);
+			cli_option_error("summary", opt, argc, argv, shorts, options);
 			return MR_EXIT_USAGE;
 		}
 	}

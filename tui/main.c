@@ -19,7 +19,8 @@
 
 static void print_help(void) {
 	printf("usage: mailroom [--refresh SECONDS] [--no-audit] [--demo] [SOURCE...]\n"
-	       "       mailroom list [--json | --csv] [--filter EXPR] [--demo] [SOURCE...]\n"
+	       "       mailroom list [--json | --csv | --csv-raw] [--filter EXPR] [--demo] "
+	       "[SOURCE...]\n"
 	       "       mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] "
 	       "[--no-audit] [SOURCE...]\n"
 	       "       mailroom summary [--json] [--filter EXPR] [--top N] [--demo] [SOURCE...]\n"
@@ -39,7 +40,8 @@ static void print_help(void) {
 	printf("\n"
 	       "Commands:\n"
 	       "  list           print the queue: a table, or --json (one object per\n"
-	       "                 message and line) or --csv (one row per recipient)\n"
+	       "                 message and line) or --csv (one row per recipient;\n"
+	       "                 --csv-raw: the text exact, for programs)\n"
 	       "  act            retry, hold, release, delete, requeue, expire or move the\n"
 	       "                 priority of messages, with an outcome for each\n"
 	       "  summary        recipients by domain and age (as qshape), by cause and by\n"
@@ -132,9 +134,10 @@ int main(int argc, char **argv) {
 	};
 	bool demo = false, no_audit = false;
 	long refresh = -1;
+	static const char shorts[] = "+:hV";
 	int opt;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:hV", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
 		switch (opt) {
 		case 'r':
 			if (!cli_parse_number(
@@ -151,14 +154,11 @@ int main(int argc, char **argv) {
 		case 'V':
 			printf("mailroom %s\n", MR_VERSION);
 			return MR_EXIT_OK;
-		case ':':
-			cli_error("%s needs a value (try mailroom --help)", argv[optind - 1]);
-			return MR_EXIT_USAGE;
 		default:
 			if (cli_source_option(opt, &demo)) {
 				break;
 			}
-			cli_unknown_option(NULL, argv[optind - 1]);
+			cli_option_error(NULL, opt, argc, argv, shorts, options);
 			return MR_EXIT_USAGE;
 		}
 	}

@@ -8,6 +8,7 @@
 #include "draw.h"
 #include "fleet.h"
 #include "format.h"
+#include "text.h"
 #include "xalloc.h"
 
 /* Lines of the message shown; past them the view says how much is left.
@@ -15,23 +16,29 @@
  * from becoming a million screen lines. */
 enum { CONTENT_MAX_LINES = 20000, TAB_WIDTH = 8, FOLD_INDENT = 4 };
 
-/* line with tabs turned into spaces up to the next tab stop, so that they
- * are neither drawn as ^I nor lost. */
-static char *expand_tabs(const char *line, size_t len) {
-	size_t tabs = 0;
+/* line as a string to draw: with expand, tabs turned into spaces up to the
+ * next tab stop, so that they are neither drawn as ^I nor lost; a NUL byte
+ * stored as C0 80 (text.h), so that it is drawn as ^@ rather than ending
+ * the line there. */
+static char *drawable(const char *line, size_t len, bool expand) {
+	size_t tabs = 0, nuls = 0;
 	for (size_t i = 0; i < len; i++) {
-		tabs += line[i] == '\t';
+		tabs += expand && line[i] == '\t';
+		nuls += line[i] == '\0';
 	}
-	char *out = mr_xmalloc(len + tabs * (TAB_WIDTH - 1) + 1);
+	char *out = mr_xmalloc(len + tabs * (TAB_WIDTH - 1) + nuls + 1);
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
-		if (line[i] != '\t') {
+		if (line[i] == '\0') {
+			memcpy(out + o, MR_NUL_STORED, MR_NUL_STORED_LEN);
+			o += MR_NUL_STORED_LEN;
+		} else if (line[i] != '\t' || !expand) {
 			out[o++] = line[i];
-			continue;
+		} else {
+			do {
+				out[o++] = ' ';
+			} while (o % TAB_WIDTH != 0);
 		}
-		do {
-			out[o++] = ' ';
-		} while (o % TAB_WIDTH != 0);
 	}
 	out[o] = '\0';
 	return out;
@@ -41,11 +48,16 @@ static char *expand_tabs(const char *line, size_t len) {
 static void add_header_line(struct text_view *tv, const char *line, size_t len) {
 	bool folded = len > 0 && (line[0] == ' ' || line[0] == '\t');
 	if (folded) {
-		size_t lead = strspn(line, " \t");
-		text_view_add_wrapped(tv, FOLD_INDENT, STYLE_NORMAL, line + lead, len - lead);
+		size_t lead = 0;
+		while (lead < len && (line[lead] == ' ' || line[lead] == '\t')) {
+			lead++;
+		}
+		char *text = drawable(line + lead, len - lead, false);
+		text_view_add_wrapped(tv, FOLD_INDENT, STYLE_NORMAL, text, strlen(text));
+		free(text);
 		return;
 	}
-	char *text = expand_tabs(line, len);
+	char *text = drawable(line, len, true);
 	size_t first = tv->n_lines;
 	text_view_add_wrapped(tv, 0, STYLE_NORMAL, text, strlen(text));
 	size_t name = strcspn(text, ": ");
@@ -60,7 +72,7 @@ static void add_body_line(struct text_view *tv, const char *line, size_t len) {
 		text_view_add(tv, 0, STYLE_NORMAL, "");
 		return;
 	}
-	char *text = expand_tabs(line, len);
+	char *text = drawable(line, len, true);
 	text_view_add_wrapped(tv, 0, STYLE_NORMAL, text, strlen(text));
 	free(text);
 }

@@ -216,7 +216,7 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	/* What the queue shows now decides, whatever the tools said. */
 	struct mr_snapshot *after = mr_snapshot_create();
 	char *list_error = NULL;
-	if (!pf_list(pf, after, &list_error)) {
+	if (!pf_list(pf, after, NULL, &list_error)) {
 		mr_snapshot_destroy(after);
 		after = NULL;
 		if (run_error == NULL) {

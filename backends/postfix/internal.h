@@ -63,8 +63,9 @@ void pf_retry_apply(struct pf_retry_times *times, struct mr_snapshot *snap);
 bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr_command *cmd,
 	struct mr_command_result *res, char **cause);
 
-/* A fresh listing into snap (not finished); false with a message. */
-bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause);
+/* A fresh listing into snap (not finished); false with a message. Its
+ * warnings go to warn (NULL: the listings an action takes to judge it). */
+bool pf_list(struct pf *pf, struct mr_snapshot *snap, struct mr_source *warn, char **cause);
 
 /* A listing by queue id (listing.c); snap NULL: a listing that failed, in
  * which nothing is found. */

@@ -130,10 +130,11 @@ static bool feed_reader(void *ctx, const char *data, size_t len) {
 	return mr_postqueue_feed(ctx, data, len);
 }
 
-bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause) {
+bool pf_list(struct pf *pf, struct mr_snapshot *snap, struct mr_source *warn, char **cause) {
 	static const char *const args[] = { "-j", NULL };
 	struct mr_postqueue_reader reader;
-	mr_postqueue_reader_init(&reader, snap);
+	char *name = mr_xasprintf("postqueue -j on %s", pf->transport->where);
+	mr_postqueue_reader_init(&reader, snap, name);
 	struct mr_command cmd = {
 		.on_output = feed_reader,
 		.ctx = &reader,
@@ -164,7 +165,11 @@ bool pf_list(struct pf *pf, struct mr_snapshot *snap, char **cause) {
 		}
 	}
 	mr_command_result_finish(&res);
+	if (warn != NULL) {
+		mr_source_take_warnings(warn, &reader.warnings, name);
+	}
 	mr_postqueue_reader_finish(&reader);
+	free(name);
 	return ok;
 }
 
@@ -328,7 +333,7 @@ bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 	if (!threaded) {
 		read_beside(&side);
 	}
-	bool ok = pf_list(src->data, snap, cause);
+	bool ok = pf_list(src->data, snap, src, cause);
 	if (threaded) {
 		pthread_join(thread, NULL);
 	}

@@ -64,7 +64,7 @@ static bool retry_one(struct pf *pf, struct retried *r) {
 /* A listing of the queue, or NULL with *cause. */
 static struct mr_snapshot *list_queue(struct pf *pf, char **cause) {
 	struct mr_snapshot *snap = mr_snapshot_create();
-	if (!pf_list(pf, snap, cause)) {
+	if (!pf_list(pf, snap, NULL, cause)) {
 		mr_snapshot_destroy(snap);
 		return NULL;
 	}

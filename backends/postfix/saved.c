@@ -41,6 +41,31 @@ static int saved_probe(const char *arg) {
 	return 0;
 }
 
+/* Standard input can be read once: it is kept, to be listed as often as
+ * asked. Its lines are measured as it comes, so an endless one is refused
+ * at the reader's limit rather than kept until memory runs out. */
+static bool read_stdin(struct mr_buf *out, char **cause) {
+	struct mr_line_meter meter = { 0 };
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
+		if (n == 0) {
+			return true;
+		}
+		if (n < 0 && errno == EINTR) {
+			continue;
+		}
+		if (n < 0) {
+			return mr_fail(cause, "standard input: %s", strerror(errno));
+		}
+		if (!mr_line_meter_feed(&meter, chunk, (size_t)n, MR_POSTQUEUE_LINE_MAX,
+			    "standard input", cause)) {
+			return false;
+		}
+		mr_buf_add(out, chunk, (size_t)n);
+	}
+}
+
 static bool saved_open(struct mr_source *src, const char *location, char **cause) {
 	if (*location == '\0') {
 		return mr_fail(cause, "postqueue-json: needs a file name, or - for standard input");
@@ -48,7 +73,7 @@ static bool saved_open(struct mr_source *src, const char *location, char **cause
 	struct saved *s = mr_xcalloc(1, sizeof(*s));
 	mr_buf_init(&s->stdin_data);
 	if (strcmp(location, "-") == 0) {
-		if (!mr_buf_add_fd(&s->stdin_data, STDIN_FILENO, "standard input", cause)) {
+		if (!read_stdin(&s->stdin_data, cause)) {
 			mr_buf_finish(&s->stdin_data);
 			free(s);
 			return false;
@@ -84,7 +109,8 @@ static void saved_close(struct mr_source *src) {
 static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
 	struct saved *s = src->data;
 	struct mr_postqueue_reader reader;
-	mr_postqueue_reader_init(&reader, snap);
+	const char *name = s->path ? s->path : "standard input";
+	mr_postqueue_reader_init(&reader, snap, name);
 	bool ok = true;
 	if (s->path == NULL) {
 		ok = mr_postqueue_feed(&reader, s->stdin_data.data, s->stdin_data.len);
@@ -113,8 +139,9 @@ static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **c
 		ok = mr_postqueue_end(&reader);
 	}
 	if (!ok && reader.error != NULL) {
-		mr_fail(cause, "%s: %s", s->path ? s->path : "standard input", reader.error);
+		mr_fail(cause, "%s", reader.error);
 	}
+	mr_source_take_warnings(src, &reader.warnings, name);
 	mr_postqueue_reader_finish(&reader);
 	return ok;
 }

@@ -14,6 +14,9 @@ struct mr_sqlite {
 	bool read_only;
 	char *read_only_why;
 	int busy_timeout_ms;
+	/* Whether the file's schema keeps queue ids unique (ours does; a file
+	 * made by hand may not): otherwise the listing drops repeated ones. */
+	bool unique_ids;
 };
 
 /* Opens an existing mailroom database after checking it is one. */

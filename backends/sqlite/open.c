@@ -120,8 +120,26 @@ static bool exec_sql(struct mr_sqlite *db, const char *sql, const char *what, ch
 	return true;
 }
 
+/* Whether a unique, whole index covers queue_id alone, as our schema's
+ * UNIQUE does. A file made by hand may lack it: the listing then keeps the
+ * first of repeated ids itself (list.c). */
+static bool queue_ids_unique(struct mr_sqlite *db) {
+	static const char sql[] = "SELECT count(*) FROM pragma_index_list('message') AS l "
+				  "WHERE l.\"unique\" AND NOT l.partial "
+				  "AND (SELECT count(*) FROM pragma_index_info(l.name)) = 1 "
+				  "AND (SELECT name FROM pragma_index_info(l.name)) = 'queue_id'";
+	sqlite3_stmt *stmt;
+	if (sqlite3_prepare_v2(db->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		return false;
+	}
+	bool unique = sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) > 0;
+	sqlite3_finalize(stmt);
+	return unique;
+}
+
 /* Every table and column the backend reads, so a damaged or hand-altered
- * file fails here, with a message, rather than halfway through a listing. */
+ * file fails here, with a message, rather than halfway through a listing.
+ * Only the names: the values are checked as they are read (list.c). */
 static bool verify_schema(struct mr_sqlite *db, char **cause) {
 	static const char *const probes[] = {
 		"SELECT id, queue_id, queue, arrival_time, size, sender, priority, forced_expire, "
@@ -138,6 +156,7 @@ static bool verify_schema(struct mr_sqlite *db, char **cause) {
 		}
 		sqlite3_finalize(stmt);
 	}
+	db->unique_ids = queue_ids_unique(db);
 	return true;
 }
 
@@ -251,6 +270,7 @@ static struct mr_sqlite *create_at(const char *path, int flags, char **cause) {
 		mr_sqlite_destroy(db);
 		return NULL;
 	}
+	db->unique_ids = true; /* the schema it was just given */
 	return db;
 }
 

@@ -40,7 +40,7 @@ static struct mr_snapshot *load(const char *path) {
 	}
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader reader;
-	mr_postqueue_reader_init(&reader, snap);
+	mr_postqueue_reader_init(&reader, snap, "postqueue -j output");
 	static char chunk[1 << 16];
 	size_t n;
 	bool ok = true;

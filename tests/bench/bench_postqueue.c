@@ -45,7 +45,7 @@ int main(int argc, char **argv) {
 	 * then the snapshot is finished (each distinct reason decoded). */
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader reader;
-	mr_postqueue_reader_init(&reader, snap);
+	mr_postqueue_reader_init(&reader, snap, "postqueue -j output");
 	static char chunk[65536];
 	size_t n;
 	bool ok = true;

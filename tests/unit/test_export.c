@@ -31,6 +31,8 @@ static void test_json_strings(void) {
 		{ "ls \xe2\x80\xa8", "\"ls \\u2028\"" },
 		{ "j\xc3\xbcrgen", "\"j\xc3\xbcrgen\"" },
 		{ "latin1 \xfc", "\"latin1 \\ufffd\"" },
+		{ "nul \xc0\x80 inside", "\"nul \\u0000 inside\"" },
+		{ "lone \xc0 lead", "\"lone \\ufffd lead\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		char *data = NULL;
@@ -132,6 +134,47 @@ static void test_csv(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* Text a spreadsheet would take for a formula gets a leading '; --csv-raw
+ * writes it exactly (still quoted as CSV needs); numbers are never touched. */
+static void test_csv_formulas(void) {
+	static const struct {
+		const char *sender, *csv, *raw;
+	} cases[] = {
+		{ "=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\"",
+			"\"=HYPERLINK(\"\"http://x\"\")\"" },
+		{ "+1@x.test", "'+1@x.test", "+1@x.test" },
+		{ "-2+3@x.test", "'-2+3@x.test", "-2+3@x.test" },
+		{ "@SUM(A1)", "'@SUM(A1)", "@SUM(A1)" },
+		{ "\tcmd", "'^Icmd", "\tcmd" },
+		{ "\rcmd", "'^Mcmd", "\"\rcmd\"" },
+		{ "a=b@x.test", "a=b@x.test", "a=b@x.test" },
+		{ "line\nbreak", "line^Jbreak", "\"line\nbreak\"" },
+		{ "", "", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_snapshot *snap = mr_snapshot_create();
+		struct mr_message *m = mr_snapshot_add_message(snap, "A1");
+		m->arrival = 1795431600;
+		m->size = 10;
+		m->priority = -5;
+		m->flags = MR_MSG_HAS_PRIORITY;
+		m->sender = mr_snapshot_intern(snap, cases[i].sender);
+		mr_snapshot_finish(snap);
+		for (int raw = 0; raw <= 1; raw++) {
+			char *got = capture(raw ? MR_EXPORT_CSV_RAW : MR_EXPORT_CSV, snap);
+			char *want =
+				mr_xasprintf("sqlite:q.db,A1,deferred,1795431600,10,%s,-5,false,"
+					     ",,,,,,,,,,,\n",
+					raw ? cases[i].raw : cases[i].csv);
+			const char *row = got ? strchr(got, '\n') : NULL;
+			T_STR(row ? row + 1 : got, want, "csv%s: sender %zu", raw ? "-raw" : "", i);
+			free(want);
+			free(got);
+		}
+		mr_snapshot_destroy(snap);
+	}
+}
+
 static void test_table(void) {
 	/* The first message's priority (NULL: its source keeps none) and the
 	 * second's; the PRIO column is there when one of them has one. */
@@ -205,6 +248,7 @@ int main(void) {
 	test_json_strings();
 	test_json();
 	test_csv();
+	test_csv_formulas();
 	test_table();
 	return t_done();
 }

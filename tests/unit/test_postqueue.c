@@ -8,6 +8,7 @@
 #include "harness.h"
 #include "postfix/internal.h"
 #include "postqueue.h"
+#include "registry.h"
 #include "transport_local.h"
 #include "xalloc.h"
 
@@ -42,7 +43,7 @@ static const char sample[] =
 static void test_sample(void) {
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader r;
-	mr_postqueue_reader_init(&r, snap);
+	mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 	/* Fed in awkward pieces, as a pipe delivers it. */
 	bool ok = true;
 	for (size_t i = 0; i < sizeof(sample) - 1 && ok; i += 7) {
@@ -54,6 +55,11 @@ static void test_sample(void) {
 	mr_snapshot_finish(snap);
 	T_INT(snap->n_messages, 4, "sample: four messages, the one listed twice once");
 	T_INT(r.duplicates, 1, "sample: one duplicate counted");
+	T_INT(r.warnings.n, 1, "sample: one warning");
+	T_STR(r.warnings.text.data,
+		"postqueue -j output: line 5: queue id A8A8E104066 again; the first line of it is "
+		"kept (normal when Postfix moved the message while postqueue -j read the queue)\n",
+		"sample: the id listed twice is named, with its line");
 	if (snap->n_messages == 4) {
 		const struct mr_message *m = &snap->messages[0];
 		T_STR(m->id, "A8A8E104066", "first: queue id");
@@ -143,7 +149,7 @@ static void test_batches(void) {
 		"\"half@x.test\", \"recipients\": [{\"address\": \"y@x.test\"}, oops\n");
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader r;
-	mr_postqueue_reader_init(&r, snap);
+	mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 	bool ok = mr_postqueue_feed(&r, in.data, in.len);
 	ok = mr_postqueue_end(&r) && ok;
 	T_OK(!ok && r.error && strstr(r.error, "line 6"), "batches: the bad line is named (%s)",
@@ -201,10 +207,10 @@ static void test_bad_lines(void) {
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct mr_snapshot *snap = mr_snapshot_create();
 		struct mr_postqueue_reader r;
-		mr_postqueue_reader_init(&r, snap);
+		mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 		bool ok = mr_postqueue_feed(&r, cases[i].line, strlen(cases[i].line)) &&
 			  mr_postqueue_end(&r);
-		char *want = mr_xasprintf("postqueue -j output, %s", cases[i].error);
+		char *want = mr_xasprintf("postqueue -j output: %s", cases[i].error);
 		T_OK(!ok, "bad line %zu refused", i);
 		T_STR(r.error, want, "bad line %zu: %s", i, cases[i].error);
 		T_INT(snap->n_messages, 0, "bad line %zu: nothing half-added", i);
@@ -221,13 +227,263 @@ static void test_bad_lines(void) {
 	}
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_postqueue_reader r;
-	mr_postqueue_reader_init(&r, snap);
+	mr_postqueue_reader_init(&r, snap, "postqueue -j output");
 	mr_postqueue_feed(&r, deep.data, deep.len);
 	T_OK(!mr_postqueue_end(&r) && r.error && strstr(r.error, "nested too deep"),
 		"deep nesting refused");
 	mr_postqueue_reader_finish(&r);
 	mr_snapshot_destroy(snap);
 	mr_buf_finish(&deep);
+}
+
+static void write_text(const char *path, const char *text) {
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A listing's warnings are the source's until the next listing, which
+ * replaces them: a screen listing every 10 s must not pile them up. */
+static void test_listing_warnings(void) {
+	char *path = mr_xasprintf("%s/twice.jsonl", t_tmpdir());
+	static const char line[] = "{\"queue_name\": \"hold\", \"queue_id\": \"A1\", "
+				   "\"arrival_time\": 1795435000, \"message_size\": 1, "
+				   "\"sender\": \"s@x.test\", \"recipients\": []}\n";
+	char *twice = mr_xasprintf("%s%s", line, line);
+	write_text(path, twice);
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(mr_backend_registry, path, &cause);
+	T_OK(src != NULL, "listing warnings: the file opens (%s)", cause ? cause : "");
+	if (src == NULL) {
+		free(cause);
+		free(twice);
+		free(path);
+		return;
+	}
+	char *want = mr_xasprintf("%s: line 2: queue id A1 again; the first line of it is kept "
+				  "(normal when Postfix moved the message while postqueue -j "
+				  "read the queue)",
+		path);
+	for (int i = 1; i <= 2; i++) {
+		struct mr_snapshot *snap = mr_source_list(src, &cause);
+		T_INT(snap ? snap->n_messages : 0, 1, "listing %d: the message once", i);
+		T_STR(src->warnings, want, "listing %d: one warning, not one per listing", i);
+		T_STR(mr_source_listing_warnings(src), want, "listing %d: the listing's own", i);
+		mr_snapshot_destroy(snap);
+	}
+	write_text(path, line);
+	struct mr_snapshot *snap = mr_source_list(src, &cause);
+	T_OK(snap != NULL && src->warnings == NULL && mr_source_listing_warnings(src) == NULL,
+		"a listing without a warning clears the last one's");
+	mr_snapshot_destroy(snap);
+	mr_source_destroy(src);
+	free(want);
+	free(twice);
+	free(path);
+}
+
+static bool feed_reader(void *ctx, const char *data, size_t len) {
+	return mr_postqueue_feed(ctx, data, len);
+}
+
+/* The fields of a line Postfix writes, with one of them replaced (or, with
+ * an empty value, left out): "@QUEUE_ID@" style keys name them. */
+static char *line_with(const char *field, const char *value) {
+	static const char *const fields[][2] = {
+		{ "queue_name", "\"deferred\"" },
+		{ "queue_id", "\"A1\"" },
+		{ "arrival_time", "1795435000" },
+		{ "message_size", "316" },
+		{ "forced_expire", "false" },
+		{ "sender", "\"s@x.test\"" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"delay_reason\": \"later\"}]" },
+	};
+	struct mr_buf b;
+	mr_buf_init(&b);
+	mr_buf_add_char(&b, '{');
+	for (size_t i = 0; i < sizeof(fields) / sizeof(*fields); i++) {
+		const char *v = strcmp(fields[i][0], field) == 0 ? value : fields[i][1];
+		if (*v != '\0') {
+			mr_buf_printf(&b, "%s\"%s\": %s", b.len > 1 ? ", " : "", fields[i][0], v);
+		}
+	}
+	mr_buf_add_char(&b, '}');
+	return mr_buf_steal(&b);
+}
+
+/* The reader is strict: a line is a message as Postfix writes it, or an
+ * error naming the line; no value out of range reaches the snapshot. */
+static void test_values(void) {
+	static const struct {
+		const char *field, *value, *error; /* error NULL: read */
+	} cases[] = {
+		{ "queue_id", "5", "expected a string" },
+		{ "queue_id", "null", "expected a string" },
+		{ "queue_name", "[]", "expected a string" },
+		{ "arrival_time", "\"1795435000\"", "arrival_time: expected seconds" },
+		{ "arrival_time", "-5", "arrival_time: not a time from 1980 to 2100" },
+		{ "arrival_time", "-99999999999", "arrival_time: not a time from 1980 to 2100" },
+		{ "arrival_time", "99999999999999", "arrival_time: not a time from 1980 to 2100" },
+		{ "arrival_time", "1e300", "arrival_time: expected seconds" },
+		{ "arrival_time", "", "no arrival_time" },
+		{ "message_size", "\"big\"", "message_size: expected bytes" },
+		{ "message_size", "-1", "message_size: not a size from 0 to 1 TiB" },
+		{ "message_size", "2199023255552", "message_size: not a size from 0 to 1 TiB" },
+		{ "message_size", "99999999999999999999", "message_size: expected bytes" },
+		{ "message_size", "1e300", "message_size: expected bytes" },
+		{ "message_size", "", "no message_size" },
+		{ "forced_expire", "1", "expected true or false" },
+		{ "sender", "5", "expected a string" },
+		{ "sender", "null", "expected a string" },
+		{ "sender", "", "no sender" },
+		{ "recipients", "{}", "recipients: expected a list" },
+		{ "recipients", "", "no recipients" },
+		{ "recipients", "[{\"address\": 5}]", "expected a string" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"delay_reason\": 5}]",
+			"expected a string" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"state\": \"lost\"}]",
+			"state is not pending, deferred or bounced" },
+		{ "recipients", "[{\"address\": \"r@x.test\", \"address\": \"s@x.test\"}]",
+			"a field is given twice" },
+		{ "sender", "\"s@x.test\", \"sender\": \"t@x.test\"", "a field is given twice" },
+		/* Read: */
+		{ "arrival_time", "null", NULL },
+		{ "arrival_time", "0", NULL },
+		{ "message_size", "1099511627776", NULL },
+		{ "forced_expire", "", NULL },
+		{ "recipients", "[]", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *line = line_with(cases[i].field, cases[i].value);
+		struct mr_snapshot *snap = mr_snapshot_create();
+		struct mr_postqueue_reader r;
+		mr_postqueue_reader_init(&r, snap, "q.jsonl");
+		bool ok = mr_postqueue_feed(&r, line, strlen(line)) && mr_postqueue_end(&r);
+		/* The error up to its byte, which says where in the line. */
+		char *got = r.error ? mr_xstrndup(r.error, strcspn(r.error, "(") - 1) : NULL;
+		char *want =
+			cases[i].error ? mr_xasprintf("q.jsonl: line 1: %s", cases[i].error) : NULL;
+		T_STR(got, want, "%s %s", cases[i].field,
+			*cases[i].value ? cases[i].value : "left out");
+		T_INT(snap->n_messages, ok ? 1 : 0, "%s %s: the message only if read",
+			cases[i].field, *cases[i].value ? cases[i].value : "left out");
+		if (ok && strcmp(cases[i].field, "arrival_time") == 0) {
+			T_INT(snap->messages[0].arrival, MR_TIME_UNKNOWN,
+				"arrival_time %s is unknown", cases[i].value);
+		}
+		free(want);
+		free(got);
+		free(line);
+		mr_postqueue_reader_finish(&r);
+		mr_snapshot_destroy(snap);
+	}
+}
+
+/* A NUL in a string, escaped or as a byte, is stored as C0 80: nothing
+ * after the reader ends the string there. */
+static void test_nul(void) {
+	static const char line[] =
+		"{\"queue_name\": \"deferred\", \"queue_id\": \"A1\", \"arrival_time\": "
+		"1795435000, \"message_size\": 1, \"sender\": \"s\\u0000hidden@x.test\", "
+		"\"recipients\": [{\"address\": \"r\0raw@x.test\", \"delay_reason\": "
+		"\"450 try\\u0000 later\\u0000\"}]}\n";
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_postqueue_reader r;
+	mr_postqueue_reader_init(&r, snap, "q.jsonl");
+	bool ok = mr_postqueue_feed(&r, line, sizeof(line) - 1) && mr_postqueue_end(&r);
+	T_OK(ok, "NUL: read (%s)", r.error ? r.error : "");
+	if (ok && snap->n_messages == 1 && snap->messages[0].n_rcpts == 1) {
+		const struct mr_recipient *rc = mr_message_rcpt(snap, &snap->messages[0], 0);
+		T_STR(snap->messages[0].sender, "s\xc0\x80hidden@x.test",
+			"NUL: \\u0000 in the sender");
+		T_STR(rc->address, "r\xc0\x80raw@x.test", "NUL: a raw NUL byte in the address");
+		T_STR(t_text(rc->reason), "450 try\xc0\x80 later\xc0\x80",
+			"NUL: two in the reason");
+	}
+	mr_postqueue_reader_finish(&r);
+	mr_snapshot_destroy(snap);
+}
+
+/* A valid line for queue id (quoted) of exactly len bytes (its object
+ * padded with blanks), no newline. */
+static char *line_of(const char *id, size_t len) {
+	char *line = line_with("queue_id", id);
+	size_t n = strlen(line);
+	line = realloc(line, len + 1);
+	memset(line + n, ' ', len - n);
+	line[len] = '\0';
+	return line;
+}
+
+/* Lines longer than the limit are refused, at the limit's memory, however
+ * they arrive; a line of exactly the limit is read. */
+static void test_line_limit(void) {
+	enum { MAX = 300 };
+	char *fits = line_of("\"A1\"", MAX), *also = line_of("\"A2\"", MAX);
+	char *over = line_of("\"A3\"", MAX + 1);
+	char *three = mr_xasprintf("%s\n%s\n%s\n", fits, also, over);
+	/* In pieces, as a pipe gives them, and whole, as standard input is kept. */
+	static const size_t pieces[] = { 1, 7, 49, 343, 1000 };
+	for (size_t k = 0; k < sizeof(pieces) / sizeof(*pieces); k++) {
+		size_t piece = pieces[k];
+		struct mr_snapshot *snap = mr_snapshot_create();
+		struct mr_postqueue_reader r;
+		mr_postqueue_reader_init(&r, snap, "q.jsonl");
+		r.line_max = MAX;
+		size_t most = 0;
+		bool ok = true;
+		for (size_t i = 0; i < strlen(three) && ok; i += piece) {
+			size_t n = strlen(three) - i < piece ? strlen(three) - i : piece;
+			ok = mr_postqueue_feed(&r, three + i, n);
+			most = r.partial.len > most ? r.partial.len : most;
+		}
+		ok = ok && mr_postqueue_end(&r);
+		T_OK(!ok, "line limit, pieces of %zu: refused", piece);
+		T_STR(r.error, "q.jsonl: line 3: longer than 300 bytes",
+			"line limit, pieces of %zu: the input and the line named", piece);
+		T_OK(most <= MAX, "line limit, pieces of %zu: never more than the limit kept (%zu)",
+			piece, most);
+		T_INT(snap->n_messages, 2, "line limit, pieces of %zu: the lines before it read",
+			piece);
+		mr_postqueue_reader_finish(&r);
+		mr_snapshot_destroy(snap);
+	}
+	/* Standard input is kept as it comes: the meter refuses the same line. */
+	struct mr_line_meter meter = { 0 };
+	char *cause = NULL;
+	T_OK(mr_line_meter_feed(&meter, three, strlen(three) - 2, MAX, "standard input", &cause),
+		"meter: the limit itself passes");
+	T_OK(!mr_line_meter_feed(&meter, "x", 1, MAX, "standard input", &cause),
+		"meter: a byte more does not");
+	T_STR(cause, "standard input: line 3: longer than 300 bytes", "meter: says so");
+	free(cause);
+	free(three);
+	free(fits);
+	free(also);
+	free(over);
+}
+
+/* postqueue -j run locally and over SSH feeds the same reader from a
+ * program's output: a real program writing a line past the real limit
+ * (64 MiB) through the local transport is stopped there. */
+static void test_line_limit_program(void) {
+	struct mr_transport *t = mr_transport_local_create();
+	const char *argv[] = { "sh", "-c",
+		"printf '{\"queue_id\": \"'; head -c 100000000 /dev/zero | tr '\\000' x", NULL };
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_postqueue_reader r;
+	mr_postqueue_reader_init(&r, snap, "postqueue -j on this machine");
+	struct mr_command cmd = { .argv = argv, .on_output = feed_reader, .ctx = &r };
+	struct mr_command_result res;
+	char *cause = NULL;
+	T_OK(mr_transport_run(t, &cmd, &res, &cause), "a 100 MB line: the program runs");
+	T_OK(res.cancelled, "a 100 MB line: the program is stopped at the limit");
+	T_STR(r.error, "postqueue -j on this machine: line 1: longer than 64 MiB",
+		"a 100 MB line: refused with the input and the line");
+	mr_command_result_finish(&res);
+	mr_postqueue_reader_finish(&r);
+	mr_snapshot_destroy(snap);
+	mr_transport_destroy(t);
 }
 
 static bool collect(void *ctx, const char *data, size_t len) {
@@ -386,6 +642,11 @@ int main(void) {
 	test_sample();
 	test_batches();
 	test_bad_lines();
+	test_values();
+	test_nul();
+	test_line_limit();
+	test_line_limit_program();
+	test_listing_warnings();
 	test_transport();
 	return t_done();
 }

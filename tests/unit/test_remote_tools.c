@@ -67,7 +67,7 @@ static char *listing(
 	pf->remote = true;
 	struct mr_snapshot *snap = mr_snapshot_create();
 	*cause = NULL;
-	*ok = pf_list(pf, snap, cause);
+	*ok = pf_list(pf, snap, NULL, cause);
 	mr_snapshot_destroy(snap);
 	free(pf->config_dir);
 	free(pf);

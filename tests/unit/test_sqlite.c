@@ -18,6 +18,7 @@
 #include "harness.h"
 #include "registry.h"
 #include "sqlite/sqlite.h"
+#include "warnings.h"
 
 enum { NOW = 1795435200 };
 
@@ -689,8 +690,66 @@ static void test_read_only(void) {
 	free(path);
 }
 
+static size_t count_lines(const char *s) {
+	size_t n = s != NULL && *s != '\0';
+	for (; s != NULL && *s; s++) {
+		n += *s == '\n';
+	}
+	return n;
+}
+
+/* A file with our application_id and a schema without NOT NULL (made by
+ * hand): 150 messages with a NULL sender. Each is listed, as the null
+ * sender; the first 100 warnings are kept and the rest counted, and a
+ * second listing replaces the first one's. */
+static void test_bad_values_capped(void) {
+	char *path = path_in_tmp("loose-many.db");
+	sqlite3 *db = other_connection(path);
+	int rc = sqlite3_exec(db,
+		"PRAGMA application_id = 1297240397; PRAGMA user_version = 1;"
+		"CREATE TABLE message (id INTEGER PRIMARY KEY, queue_id TEXT UNIQUE, queue TEXT,"
+		" arrival_time INTEGER, size INTEGER, sender TEXT, priority INTEGER,"
+		" forced_expire INTEGER, headers BLOB, body BLOB);"
+		"CREATE TABLE recipient (message INTEGER, position INTEGER, address TEXT,"
+		" original_address TEXT, state TEXT, reason TEXT, attempts INTEGER,"
+		" last_attempt INTEGER, next_retry INTEGER);"
+		"CREATE TABLE action_log (id INTEGER PRIMARY KEY, time INTEGER, user TEXT,"
+		" action TEXT, argument TEXT, queue_id TEXT, outcome TEXT, detail TEXT,"
+		" new_queue_id TEXT);"
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150)"
+		" INSERT INTO message (queue_id, queue, arrival_time, size, sender, priority,"
+		" forced_expire) SELECT 'M' || i, 'deferred', 1795431600, 1, NULL, 0, 0 FROM n;",
+		NULL, NULL, NULL);
+	T_INT(rc, SQLITE_OK, "bad values: the file is made");
+	sqlite3_close(db);
+	struct mr_source *src = open_source(path);
+	char first[512], last[512];
+	snprintf(first, sizeof(first), "%s: message M1: sender is NULL (taken as the null sender)",
+		path);
+	snprintf(last, sizeof(last), "%s: 50 more warnings not shown", path);
+	for (int i = 1; src != NULL && i <= 2; i++) {
+		char *cause = NULL;
+		struct mr_snapshot *snap = mr_source_list(src, &cause);
+		T_INT(snap ? snap->n_messages : 0, 150, "bad values, listing %d: every message", i);
+		T_STR(snap && snap->n_messages ? snap->messages[0].sender : NULL, "",
+			"bad values, listing %d: a NULL sender is the null sender", i);
+		const char *w = src->warnings ? src->warnings : "";
+		T_INT(count_lines(w), MR_WARNINGS_MAX + 1,
+			"bad values, listing %d: 100 warnings and a count", i);
+		T_OK(strncmp(w, first, strlen(first)) == 0 && w[strlen(first)] == '\n',
+			"bad values, listing %d: the first names its message", i);
+		const char *end = strrchr(w, '\n');
+		T_STR(end ? end + 1 : w, last, "bad values, listing %d: the count of the rest", i);
+		free(cause);
+		mr_snapshot_destroy(snap);
+	}
+	mr_source_destroy(src);
+	free(path);
+}
+
 int main(void) {
 	setenv("MAILROOM_NOW", "1795435200", 1);
+	test_bad_values_capped();
 	test_refusals();
 	test_damage_found_while_listing();
 	test_migration_and_creation();

@@ -28,6 +28,15 @@ static const struct {
 		"\"^[]0;owned^G\"@attacker.example" },
 	{ "tab newline CR", "a\tb\nc\rd", 0, "a^Ib^Jc^Md" },
 	{ "NUL inside", "a\0b", 3, "a^@b" },
+	{ "NUL stored as C0 80",
+		"a\xc0\x80"
+		"b",
+		0, "a^@b" },
+	{ "stored NUL at the end", "a\xc0\x80", 0, "a^@" },
+	{ "C0 without 80 after it",
+		"a\xc0"
+		"b",
+		0, "a\\xC0b" },
 	{ "DEL", "x\x7fy", 0, "x^?y" },
 	{ "C1 CSI as UTF-8",
 		"a\xc2\x9b"
@@ -96,6 +105,33 @@ static void test_utf8_round_trip(void) {
 		size_t m = mr_utf8_decode((const unsigned char *)buf, n, &back);
 		T_OK(m == n && back == cps[i], "utf8 round trip U+%04X", (unsigned)cps[i]);
 	}
+}
+
+/* A NUL is stored as C0 80 by the readers and becomes a NUL again only
+ * where the output has a length (--csv-raw). */
+static void test_stored_nul(void) {
+	static const char with_nuls[] = "\0a\0\0b\0";
+	struct mr_buf stored, back;
+	mr_buf_init(&stored);
+	mr_buf_init(&back);
+	mr_buf_add_nul_safe(&stored, with_nuls, sizeof(with_nuls) - 1);
+	T_STR(stored.data,
+		"\xc0\x80"
+		"a\xc0\x80\xc0\x80"
+		"b\xc0\x80",
+		"NULs stored as C0 80");
+	T_INT(strlen(stored.data), stored.len, "stored: no NUL byte left");
+	mr_buf_add_nul_restored(&back, stored.data, stored.len);
+	T_OK(back.len == sizeof(with_nuls) - 1 && memcmp(back.data, with_nuls, back.len) == 0,
+		"restored: the same bytes again");
+	const char *s = "x\xc0\x80y";
+	size_t pos = 1;
+	struct mr_glyph g;
+	mr_glyph_next(s, strlen(s), &pos, &g);
+	T_OK(g.kind == MR_GLYPH_ESCAPE && strcmp(g.text, "^@") == 0 && pos == 3,
+		"glyph: a stored NUL is one escape, ^@");
+	mr_buf_finish(&stored);
+	mr_buf_finish(&back);
 }
 
 static void test_dup(void) {
@@ -182,5 +218,6 @@ int main(void) {
 	test_glyph_kinds();
 	test_utf8_round_trip();
 	test_dup();
+	test_stored_nul();
 	return t_done();
 }
