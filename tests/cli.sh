@@ -778,6 +778,64 @@ is "$(cat "$TMP/err")" 'mailroom: act: "mx1" is not a queue id of postfix, nor a
     "act hold ID mx1: the error names mx1 and what it would take"
 is "$(cat "$TMP/out")" "" "act hold ID mx1: nothing printed, nothing done"
 
+# --- explain - : bounded lines, NUL shown ---------------------------------------
+printf '550 5.1.1 user\000 unknown here\n' | "$MAILROOM" explain - >"$TMP/out" 2>"$TMP/err"
+is "$(head -1 "$TMP/out")" "  Reason     550 5.1.1 user^@ unknown here" "explain -: a NUL is shown as ^@ and hides nothing"
+"$PYTHON" -c 'import sys; sys.stdout.write("x" * (65 << 20) + "\n550 5.1.1 unknown\n")' |
+    "$MAILROOM" explain - >"$TMP/out" 2>"$TMP/err"
+is $? 1 "explain - with a line over 64 MiB: exit status 1"
+is "$(cat "$TMP/err")" "mailroom: explain: standard input: line 1: longer than 64 MiB" \
+    "explain -: the line too long is named"
+
+# --- a queue another program holds, or left files of another user in ---------
+# A rollback-journal database another program is writing: "locked", not
+# "damaged", once the busy timeout has passed.
+"$GEN" --seed 13 --now 1795435200 --count 5 "$TMP/journal.db" 2>/dev/null
+"$PYTHON" -c 'import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); db.execute("PRAGMA journal_mode=DELETE"); db.close()' "$TMP/journal.db"
+rm -f "$TMP/locked"
+"$PYTHON" - "$TMP/journal.db" "$TMP/locked" <<'EOF' &
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("BEGIN EXCLUSIVE")
+db.execute("UPDATE message SET size = size")
+open(sys.argv[2], "w").close()
+time.sleep(7)
+db.execute("COMMIT")
+EOF
+locker=$!
+i=0
+while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+run 1 "list of a rollback-journal queue being written" "$MAILROOM" list "$TMP/journal.db"
+is "$(cat "$TMP/err")" "mailroom: $TMP/journal.db: locked by another program (waited 5000 ms); try again when it has finished writing" \
+    "the queue being written: locked, not damaged"
+wait $locker
+# Files another user left beside the queue (-wal, -shm after a crash): the
+# queue opens read-only and says why, instead of every action failing as
+# "readonly database". Needs an account that is not root.
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
+    chmod 755 "$TMP" # nobody reaches its directory
+    mkdir -p "$TMP/other"
+    chmod 777 "$TMP/other"
+    "$GEN" --seed 14 --now 1795435200 --count 5 "$TMP/other/q.db" 2>/dev/null
+    some=$("$MAILROOM" list --json "$TMP/other/q.db" | "$PYTHON" -c 'import json, sys; print(json.loads(sys.stdin.readline())["queue_id"])')
+    "$PYTHON" -c 'import os, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA journal_mode=WAL")
+db.execute("UPDATE message SET size = size")
+os._exit(0)  # as a crash: the -wal and -shm stay' "$TMP/other/q.db"
+    chown nobody "$TMP/other/q.db"
+    chmod 644 "$TMP/other/q.db-wal" "$TMP/other/q.db-shm"
+    runuser -u nobody -- env XDG_STATE_HOME="$TMP/other/st" "$MAILROOM" act hold "$some" "$TMP/other/q.db" \
+        >"$TMP/out" 2>"$TMP/err"
+    is $? 1 "another user's -wal: act hold as the owner of the queue exits 1"
+    has "$(cat "$TMP/err")" "read-only: $TMP/other/q.db-wal belongs to root (uid 0) and is not writable: a program of that user left it" \
+        "another user's -wal: named, with its owner, not 'readonly database'"
+else
+    echo "ok $((n + 1)) # SKIP another user's files: needs root, runuser and a nobody account"
+    echo "ok $((n + 2)) # SKIP another user's files: needs root, runuser and a nobody account"
+    n=$((n + 2))
+fi
+
 # --- Ctrl-C stops an action between two requests ------------------------------
 # priority-up on messages at three priorities is three requests, each waiting
 # for the write lock another program holds for 3 s; SIGINT during the first:

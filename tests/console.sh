@@ -392,6 +392,29 @@ wait_for wide "Recipients 1 to 200 of 300,000" && wait_for wide "no part before 
 okd $? "[ goes back; before the first there is none, said" "$TMP/got"
 T send-keys -t wide Q
 
+# --- a message whose arrival is not known: its age is "-", not decades -----------
+"$GEN" --seed 15 --now 1795435200 --count 2 "$TMP/noage.db" 2>/dev/null
+"$PYTHON" - "$TMP/noage.db" <<'EOF'
+import re, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+# A looser table as a hand-made queue may have: no NOT NULL on the arrival.
+sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'message'").fetchone()[0]
+loose = re.sub(r"arrival_time\s+INTEGER NOT NULL", "arrival_time INTEGER", sql)
+assert loose != sql
+db.executescript("PRAGMA foreign_keys=OFF; PRAGMA writable_schema=ON;")
+db.execute("UPDATE sqlite_master SET sql = ? WHERE name = 'message'", (loose,))
+db.commit()
+db.close()
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+           "('NOAGE1', 'deferred', NULL, 100, 'who@example.org')")
+db.commit()
+EOF
+start noage 100 24 "" --refresh 0 noage.db
+wait_for noage "^NOAGE1 " && grep "^NOAGE1 " "$TMP/got" | grep -q "^NOAGE1 *deferred *0 *- "
+okd $? "a message without a known arrival: its age is -" "$TMP/got"
+T send-keys -t noage Q
+
 # --- 80x24 ---------------------------------------------------------------------------------
 start small 80 24 "" --demo
 wait_for small "300 messages\|demo:"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "decode.h"
 #include "explain.h"
@@ -87,25 +88,66 @@ static void explain_one(
 	explain_human(kb, text, len);
 }
 
+/* A reason line longer than this is refused, as a listing's is: memory
+ * stays bounded whatever is piped in. */
+enum { EXPLAIN_LINE_MAX = 64 << 20 };
+
+/* The next line of in into line (without its end); false at the end.
+ * *too_long when it passed max (what was read of it is then dropped). A NUL
+ * is kept as C0 80, which the glyph iterator shows as ^@, so it hides
+ * nothing after it. */
+static bool next_line(FILE *in, struct mr_buf *line, size_t max, bool *too_long) {
+	mr_buf_clear(line);
+	*too_long = false;
+	bool any = false;
+	int c;
+	while ((c = getc(in)) != EOF) {
+		any = true;
+		if (c == '\n') {
+			return true;
+		}
+		if (*too_long) {
+			continue;
+		}
+		if (c == '\0') {
+			mr_buf_add(line, "\xC0\x80", 2);
+		} else {
+			mr_buf_add_char(line, (char)c);
+		}
+		if (line->len > max) {
+			*too_long = true;
+			mr_buf_clear(line);
+		}
+	}
+	return any;
+}
+
 /* One reason per line; blank lines are skipped. */
 static int explain_stdin(const struct mr_kb *kb, bool json) {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	bool first = true;
-	while ((n = getline(&line, &cap, stdin)) != -1) {
-		size_t len = (size_t)n;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) {
+	struct mr_buf line;
+	mr_buf_init(&line);
+	bool first = true, too_long = false;
+	size_t number = 0;
+	while (next_line(stdin, &line, EXPLAIN_LINE_MAX, &too_long)) {
+		number++;
+		if (too_long) {
+			cli_error("explain: standard input: line %zu: longer than %d MiB", number,
+				EXPLAIN_LINE_MAX >> 20);
+			mr_buf_finish(&line);
+			return MR_EXIT_FAILED;
+		}
+		size_t len = line.len;
+		while (len > 0 && (line.data[len - 1] == '\n' || line.data[len - 1] == '\r')) {
 			len--;
 		}
 		if (len == 0) {
 			continue;
 		}
-		explain_one(kb, json, line, len, first);
+		explain_one(kb, json, line.data, len, first);
 		first = false;
 	}
 	int err = ferror(stdin) ? errno : 0;
-	free(line);
+	mr_buf_finish(&line);
 	if (err != 0) {
 		cli_error("explain: reading standard input: %s", strerror(err));
 		return MR_EXIT_FAILED;

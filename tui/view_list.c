@@ -146,7 +146,11 @@ static void draw_row(const struct app *app, const struct list_view *l, const str
 	}
 
 	char age[MR_FORMAT_MAX], size[MR_FORMAT_MAX];
-	mr_format_age(age, app->refreshed_at - msg->arrival);
+	if (msg->arrival == MR_TIME_UNKNOWN) {
+		snprintf(age, sizeof(age), "-"); /* not 56 years: unknown */
+	} else {
+		mr_format_age(age, app->refreshed_at - msg->arrival);
+	}
 	mr_format_size(size, msg->size);
 	draw_right(y, x, c->age, age, STYLE_NORMAL, base);
 	x += c->age + GAP;

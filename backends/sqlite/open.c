@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,19 +104,65 @@ static bool check_header(const char *path, const char *shown, uint32_t *version,
 }
 
 /* Whether SQLite could write the file and its -wal/-shm companions. */
-static const char *why_read_only(const char *path) {
+/* Why the file can only be read (to free), or NULL. Beside the file and
+ * its directory, the -wal and -shm files a program left (another user's,
+ * after a crash) must be writable too, or every write fails as "readonly
+ * database" only when an action is tried. */
+static char *why_read_only(const char *path) {
 	if (access(path, W_OK) != 0) {
-		return "the file is not writable";
+		return mr_xstrdup("the file is not writable");
 	}
 	char *copy = mr_xstrdup(path);
 	bool dir_ok = access(dirname(copy), W_OK | X_OK) == 0;
 	free(copy);
-	return dir_ok ? NULL : "its directory is not writable";
+	if (!dir_ok) {
+		return mr_xstrdup("its directory is not writable");
+	}
+	static const char *const sides[] = { "-wal", "-shm" };
+	for (size_t i = 0; i < 2; i++) {
+		char *side = mr_xasprintf("%s%s", path, sides[i]);
+		struct stat st;
+		if (stat(side, &st) == 0 && access(side, W_OK) != 0) {
+			struct passwd pw, *found = NULL;
+			char buf[1024];
+			getpwuid_r(st.st_uid, &pw, buf, sizeof(buf), &found);
+			char *shown = mr_text_visible_dup(side);
+			char *why =
+				mr_xasprintf("%s belongs to %s%s(uid %u) and is not writable: a "
+					     "program of that user left it; remove it while "
+					     "nothing uses the queue, or act as that user",
+					shown, found ? found->pw_name : "", found ? " " : "",
+					(unsigned)st.st_uid);
+			free(shown);
+			free(side);
+			return why;
+		}
+		free(side);
+	}
+	return NULL;
+}
+
+/* Another program holds the file's lock past the busy timeout: a
+ * rollback-journal database being written, or a WAL one being checkpointed.
+ * That is no damage, and the message says what it is. */
+static bool locked(struct mr_sqlite *db) {
+	int code = sqlite3_errcode(db->db) & 0xff;
+	return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+static bool locked_fail(struct mr_sqlite *db, char **cause) {
+	char *shown = mr_text_visible_dup(db->path ? db->path : ":memory:");
+	mr_fail(cause,
+		"%s: locked by another program (waited %d ms); try again when it has "
+		"finished writing",
+		shown, db->busy_timeout_ms);
+	free(shown);
+	return false;
 }
 
 static bool exec_sql(struct mr_sqlite *db, const char *sql, const char *what, char **cause) {
 	if (sqlite3_exec(db->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-		return mr_sqlite_fail(db, cause, what);
+		return locked(db) ? locked_fail(db, cause) : mr_sqlite_fail(db, cause, what);
 	}
 	return true;
 }
@@ -152,7 +199,9 @@ static bool verify_schema(struct mr_sqlite *db, char **cause) {
 	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		sqlite3_stmt *stmt;
 		if (sqlite3_prepare_v2(db->db, probes[i], -1, &stmt, NULL) != SQLITE_OK) {
-			return mr_sqlite_fail(db, cause, "damaged or incomplete mailroom database");
+			return locked(db) ? locked_fail(db, cause)
+					  : mr_sqlite_fail(db, cause,
+						    "damaged or incomplete mailroom database");
 		}
 		sqlite3_finalize(stmt);
 	}
@@ -217,9 +266,9 @@ struct mr_sqlite *mr_sqlite_open_existing(const char *path, char **cause) {
 		return NULL;
 	}
 	struct mr_sqlite *db = handle_create(path);
-	const char *why = why_read_only(path);
+	char *why = why_read_only(path);
 	db->read_only = why != NULL;
-	db->read_only_why = why != NULL ? mr_xstrdup(why) : NULL;
+	db->read_only_why = why;
 	int flags = db->read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, &db->db, flags, NULL) != SQLITE_OK || !configure(db, cause)) {
 		if (cause != NULL && *cause == NULL) {
