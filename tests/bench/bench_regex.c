@@ -8,7 +8,7 @@
  *   filter   reason:/.../ filters on a generated queue (default 1,000,000
  *            messages): a whole run, best of five
  *
- *   bench-regex [MESSAGES]
+ *   bench-regex [MESSAGES]     (0: no filters)
  */
 
 #include <stdio.h>
@@ -25,6 +25,14 @@
 static double seconds(void) {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* This thread's processor time: a match on one thread, measured so that
+ * other work on a shared machine does not count. */
+static double cpu_seconds(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -62,15 +70,14 @@ static void worst(void) {
 		 * the limit for some k: the most a 5,000-character text can cost. */
 		{ "(a|a){1,12}b", "cb" },
 		{ "(a|a){1,14}b", "cb" },
+		{ "(a|a){1,15}b", "cb" },
 		{ "(a|a){1,16}b", "cb" },
 		{ "(a|a){1,17}b", "cb" },
 		{ "(a|a){1,18}b", "cb" },
-		{ "(a|a){1,19}b", "cb" },
-		{ "(a|a){1,20}b", "cb" },
 		{ "^.*a.*a.*b.*zz", "zbz" },
 		{ "(a|b)*c$", "b" },
 	};
-	printf("worst: each pattern on a 5,000-character reason\n");
+	printf("worst: each pattern on a 5,000-character reason (processor time)\n");
 	struct mr_regexp_scratch *scratch = mr_regexp_scratch_create();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		char why[160];
@@ -80,9 +87,9 @@ static void worst(void) {
 			continue;
 		}
 		char *text = long_reason(cases[i].end);
-		double t0 = seconds();
+		double t0 = cpu_seconds();
 		enum mr_regexp_result r = mr_regexp_match(re, scratch, text, strlen(text));
-		double t = seconds() - t0;
+		double t = cpu_seconds() - t0;
 		printf("  %-20s %8.3f s  %s%s\n", cases[i].pattern, t, result_name(r),
 			mr_regexp_jit(re) ? "" : " (interpreted)");
 		free(text);
@@ -94,14 +101,14 @@ static void worst(void) {
 static void compile(void) {
 	static const char *const patterns[] = { "(abc){1,1500}", "4\\.7\\.[0-9]{3}",
 		"^host [^ ]*(google|outlook)" };
-	printf("compile: pattern and JIT, best of 5\n");
+	printf("compile: pattern and JIT, best of 5 (processor time)\n");
 	for (size_t i = 0; i < sizeof(patterns) / sizeof(*patterns); i++) {
 		double best = 1e9;
 		for (int k = 0; k < 5; k++) {
 			char why[160];
-			double t0 = seconds();
+			double t0 = cpu_seconds();
 			struct mr_regexp *re = mr_regexp_compile(patterns[i], why, sizeof(why));
-			double t = seconds() - t0;
+			double t = cpu_seconds() - t0;
 			best = t < best ? t : best;
 			if (re == NULL) {
 				mr_fatal("%s: %s", patterns[i], why);
@@ -127,8 +134,8 @@ static void filters(size_t count) {
 		"reason:/^host [^ ]*(google|outlook)/", "reason:/try.*again/",
 		"reason:/(greylist|try again)/", "reason:/\\<mailbox\\>.*full/",
 		"reason:\"try again\"" };
-	printf("filter: %zu messages, %zu distinct reasons; best of 5\n", snap->n_messages,
-		snap->n_diagnoses);
+	printf("filter: %zu messages, %zu distinct reasons; best of 5 (wall clock, every core)\n",
+		snap->n_messages, snap->n_diagnoses);
 	uint8_t *match = mr_xmalloc(snap->n_messages);
 	for (size_t i = 0; i < sizeof(exprs) / sizeof(*exprs); i++) {
 		struct mr_filter_error err;
@@ -155,6 +162,8 @@ int main(int argc, char **argv) {
 	size_t count = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000;
 	worst();
 	compile();
-	filters(count);
+	if (count > 0) {
+		filters(count);
+	}
 	return 0;
 }
