@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include "buf.h"
 #include "code.h"
 #include "parallel.h"
+#include "regexp.h"
 #include "xalloc.h"
 
 /*
@@ -68,9 +68,11 @@ struct node {
 	enum how how;
 	char *value; /* lower case, for text terms and code patterns */
 	size_t value_len;
-	regex_t regex; /* HOW_REGEX */
-	int number;    /* queue or category */
-	char op;       /* age, size, prio: '<', '>', '=', 'l' (<=), 'g' (>=) */
+	struct mr_regexp *regex; /* HOW_REGEX */
+	char *written;           /* HOW_REGEX: the term as written, for errors */
+	size_t pos;              /* of the value in the expression, for errors */
+	int number;              /* queue or category */
+	char op;                 /* age, size, prio: '<', '>', '=', 'l' (<=), 'g' (>=) */
 	int64_t amount;
 	/* Per run: whether each distinct reason matches (reason terms), or
 	 * each distinct value of the column (domain:, from:, sender-domain:),
@@ -83,6 +85,9 @@ struct node {
 struct mr_filter {
 	struct node *root; /* NULL: matches everything */
 	const struct mr_kb *kb;
+	/* How the last run ended, and why when it failed. */
+	enum mr_filter_status status;
+	struct mr_filter_error error;
 };
 
 /* --- errors ----------------------------------------------------------------- */
@@ -183,9 +188,8 @@ static bool text_matches(const struct node *t, const char *s, size_t len) {
 	switch (t->how) {
 	case HOW_GLOB:
 		return ci_glob(t->value, s, len);
-	case HOW_REGEX:
-		/* Texts are NUL-terminated where the tree meets them. */
-		return regexec(&t->regex, s, 0, NULL, 0) == 0;
+	case HOW_REGEX: /* only reason: takes one, matched in decide_range() */
+		return false;
 	case HOW_SUBSTRING:
 		break;
 	}
@@ -290,9 +294,8 @@ static void free_node(struct node *n) {
 	}
 	free_node(n->left);
 	free_node(n->right);
-	if (n->kind == NODE_TERM && n->how == HOW_REGEX) {
-		regfree(&n->regex);
-	}
+	mr_regexp_free(n->regex);
+	free(n->written);
 	free(n->value);
 	free(n->per_reason);
 	free(n->per_value);
@@ -427,21 +430,42 @@ static void category_error(struct parser *ps, const char *at, const char *name, 
 	mr_buf_finish(&names);
 }
 
+/* The term as errors name it: reason:/.../ as written, its end cut off
+ * (at a character's start) when it is long. */
+enum { SHOWN_MAX = 60 };
+
+static const char *shown(const struct node *t, char *buf, size_t size) {
+	size_t len = strlen(t->written);
+	if (len <= SHOWN_MAX) {
+		return t->written;
+	}
+	len = SHOWN_MAX;
+	while (len > 0 && ((unsigned char)t->written[len] & 0xc0) == 0x80) {
+		len--;
+	}
+	snprintf(buf, size, "%.*s...", (int)len, t->written);
+	return buf;
+}
+
+/* reason:/.../, compiled under the limits of core/regexp.h. */
+static bool finish_regex(struct parser *ps, struct node *t, const char *at) {
+	if (t->key != KEY_REASON) {
+		fail_at(ps, at, "only reason: takes a /regular expression/");
+		return false;
+	}
+	char why[160], buf[SHOWN_MAX + 4];
+	t->regex = mr_regexp_compile(t->value, why, sizeof(why));
+	if (t->regex == NULL) {
+		fail_at(ps, at, "%s: %s", shown(t, buf, sizeof(buf)), why);
+		return false;
+	}
+	t->how = HOW_REGEX;
+	return true;
+}
+
 static bool finish_term(struct parser *ps, struct node *t, const char *at, bool regex) {
 	if (regex) {
-		if (t->key != KEY_REASON) {
-			fail_at(ps, at, "only reason: takes a /regular expression/");
-			return false;
-		}
-		int rc = regcomp(&t->regex, t->value, REG_EXTENDED | REG_ICASE | REG_NOSUB);
-		if (rc != 0) {
-			char why[120];
-			regerror(rc, &t->regex, why, sizeof(why));
-			fail_at(ps, at, "reason: not a regular expression: %s", why);
-			return false;
-		}
-		t->how = HOW_REGEX;
-		return true;
+		return finish_regex(ps, t, at);
 	}
 	lower(t->value);
 	t->value_len = strlen(t->value);
@@ -534,6 +558,10 @@ static struct node *parse_term(struct parser *ps) {
 	const char *value_at = ps->p;
 	bool regex;
 	t->value = read_value(ps, true, &regex);
+	t->pos = (size_t)(value_at - ps->expr);
+	if (regex) {
+		t->written = mr_xstrndup(at, (size_t)(ps->p - at));
+	}
 	if (t->value == NULL || !finish_term(ps, t, value_at, regex)) {
 		free_node(t);
 		return NULL;
@@ -720,6 +748,9 @@ struct reason_job {
 	const uint32_t *wholes;             /* the texts stored whole */
 	struct reason_term *terms;
 	size_t n_terms;
+	bool regex;                    /* a term is a regular expression */
+	struct mr_stop *stop;          /* cancelled, or a regular expression failed */
+	_Atomic(struct node *) failed; /* the first term that reached a limit */
 };
 
 static void find_in_whole(struct reason_term *rt, size_t i, const char *text, size_t len) {
@@ -739,6 +770,9 @@ static void search_wholes_range(void *ctx, size_t thread, size_t from, size_t to
 	(void)thread;
 	const struct reason_job *job = ctx;
 	for (size_t w = from; w < to; w++) {
+		if (mr_stop_poll(job->stop, (w - from) % MR_FILTER_POLL_REASONS == 0)) {
+			return;
+		}
 		uint32_t i = job->wholes[w];
 		const struct mr_text *t = job->texts[i];
 		for (size_t k = 0; k < job->n_terms; k++) {
@@ -792,33 +826,71 @@ static bool delta_holds(const struct reason_term *rt, const struct mr_text *t, s
 	return ci_contains(text, before + own + after, needle, n);
 }
 
+/* A regular expression about reason i; false when it reached a limit,
+ * which fails the run: "no match" would be a guess. */
+static bool regex_decides(struct reason_job *job, struct node *n, size_t i, const char *text,
+	size_t len, struct mr_regexp_scratch *rx) {
+	enum mr_regexp_result r = mr_regexp_match(n->regex, rx, text, len);
+	if (r == MR_REGEXP_LIMIT) {
+		struct node *none = NULL;
+		atomic_compare_exchange_strong(&job->failed, &none, n);
+		mr_stop_now(job->stop);
+		return false;
+	}
+	n->per_reason[i] = r == MR_REGEXP_MATCH;
+	return true;
+}
+
+/* Every term about reason i; false when the run is to end. */
+static bool decide_one(struct reason_job *job, size_t i, struct mr_buf *scratch,
+	struct window *window, struct mr_regexp_scratch *rx) {
+	const struct mr_text *t = job->texts ? job->texts[i] : NULL;
+	const char *text = t && t->base == NULL ? t->middle : NULL;
+	for (size_t k = 0; k < job->n_terms; k++) {
+		struct reason_term *rt = &job->terms[k];
+		if (rt->deltas) {
+			if (t->base != NULL) {
+				rt->node->per_reason[i] = delta_holds(rt, t, window);
+			}
+			continue;
+		}
+		if (text == NULL && t != NULL && reads_text(rt->node->key)) {
+			text = mr_text_str(t, scratch);
+		}
+		if (rt->node->how == HOW_REGEX) {
+			if (!regex_decides(job, rt->node, i, text, t->len, rx)) {
+				return false;
+			}
+			continue;
+		}
+		rt->node->per_reason[i] = reason_matches(
+			job->filter, rt->node, text, t ? t->len : 0, &job->snap->diagnoses[i]);
+	}
+	return true;
+}
+
 /* The second pass: every term for every text, but the delta searches in
  * the texts stored whole, which the first pass decided. */
 static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
 	(void)thread;
-	const struct reason_job *job = ctx;
+	struct reason_job *job = ctx;
 	struct mr_buf scratch;
 	struct window window;
 	mr_buf_init(&scratch);
 	mr_buf_init(&window.big);
+	/* Per thread: a JIT stack may not be shared. */
+	struct mr_regexp_scratch *rx = job->regex ? mr_regexp_scratch_create() : NULL;
 	for (size_t i = from; i < to; i++) {
-		const struct mr_text *t = job->texts ? job->texts[i] : NULL;
-		const char *text = t && t->base == NULL ? t->middle : NULL;
-		for (size_t k = 0; k < job->n_terms; k++) {
-			struct reason_term *rt = &job->terms[k];
-			if (rt->deltas) {
-				if (t->base != NULL) {
-					rt->node->per_reason[i] = delta_holds(rt, t, &window);
-				}
-				continue;
-			}
-			if (text == NULL && t != NULL && reads_text(rt->node->key)) {
-				text = mr_text_str(t, &scratch);
-			}
-			rt->node->per_reason[i] = reason_matches(job->filter, rt->node, text,
-				t ? t->len : 0, &job->snap->diagnoses[i]);
+		/* A regular expression's time per text varies from nothing to
+		 * seconds (core/regexp.h): then the clock can ask too. */
+		bool ask = (i - from) % MR_FILTER_POLL_REASONS == 0 ||
+			   (job->regex && mr_stop_due(job->stop));
+		bool stop = mr_stop_poll(job->stop, ask);
+		if (stop || !decide_one(job, i, &scratch, &window, rx)) {
+			break;
 		}
 	}
+	mr_regexp_scratch_free(rx);
 	mr_buf_finish(&window.big);
 	mr_buf_finish(&scratch);
 }
@@ -836,21 +908,28 @@ static void reason_terms(struct node *n, struct reason_term **list, size_t *coun
 	}
 }
 
-static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) {
+/* Decides the terms about reasons; returns the term that reached a limit,
+ * or NULL (also when stopped). */
+static struct node *decide_reasons(
+	struct mr_filter *f, const struct mr_snapshot *snap, struct mr_stop *stop) {
 	struct reason_term *terms = NULL;
 	size_t n_terms = 0;
 	reason_terms(f->root, &terms, &n_terms);
 	if (n_terms == 0) {
-		return;
+		return NULL;
 	}
 	size_t n_texts = snap->n_diagnoses ? snap->n_diagnoses : 1;
-	struct reason_job job = { f, snap, NULL, NULL, terms, n_terms };
+	struct reason_job job = {
+		.filter = f, .snap = snap, .terms = terms, .n_terms = n_terms, .stop = stop
+	};
+	atomic_init(&job.failed, NULL);
 	bool text = false, deltas = false;
 	for (size_t k = 0; k < n_terms; k++) {
 		struct reason_term *rt = &terms[k];
 		free(rt->node->per_reason);
 		rt->node->per_reason = mr_xcalloc(n_texts, 1);
 		text = text || reads_text(rt->node->key);
+		job.regex = job.regex || rt->node->how == HOW_REGEX;
 		rt->deltas = searches_deltas(rt->node);
 		if (rt->deltas) {
 			rt->first = mr_xreallocarray(NULL, n_texts, sizeof(*rt->first));
@@ -864,14 +943,17 @@ static void decide_reasons(struct mr_filter *f, const struct mr_snapshot *snap) 
 	if (deltas) {
 		size_t n_wholes;
 		job.wholes = mr_textpool_wholes(snap->reasons, &n_wholes);
-		mr_parallel_for(n_wholes, 1024, search_wholes_range, &job);
+		mr_parallel_for_stoppable(n_wholes, 1024, search_wholes_range, &job, stop);
 	}
-	mr_parallel_for(snap->n_diagnoses, 4096, decide_range, &job);
+	if (!mr_stopped(stop)) {
+		mr_parallel_for_stoppable(snap->n_diagnoses, 4096, decide_range, &job, stop);
+	}
 	for (size_t k = 0; k < n_terms; k++) {
 		free(terms[k].first);
 		free(terms[k].last);
 	}
 	free(terms);
+	return atomic_load(&job.failed);
 }
 
 /* from:<> (or from:mailer-daemon) is the null sender of bounces. */
@@ -1048,6 +1130,7 @@ struct message_job {
 	const struct node *root;
 	bool per_recipient;
 	uint8_t *match, *rcpt_match;
+	struct mr_stop *stop;
 	size_t counts[MR_PARALLEL_MAX];
 };
 
@@ -1056,6 +1139,9 @@ static void match_range(void *ctx, size_t thread, size_t from, size_t to) {
 	const struct mr_message *messages = job->run->snap->messages;
 	size_t n = 0;
 	for (size_t i = from; i < to; i++) {
+		if ((i - from) % MR_FILTER_POLL_MESSAGES == 0 && mr_stop_poll(job->stop, true)) {
+			break;
+		}
 		job->match[i] = message_matches(
 			job->run, job->root, job->per_recipient, &messages[i], job->rcpt_match);
 		n += job->match[i];
@@ -1077,26 +1163,14 @@ static struct run run_for(
 	return run;
 }
 
-size_t mr_filter_run(
-	struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now, uint8_t *match) {
-	return mr_filter_run_recipients(filter, snap, now, match, NULL);
-}
-
-size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapshot *snap,
-	int64_t now, uint8_t *match, uint8_t *rcpt_match) {
-	if (mr_filter_is_empty(filter)) {
-		memset(match, 1, snap->n_messages);
-		if (rcpt_match != NULL) {
-			memset(rcpt_match, 1, snap->n_recipients);
-		}
-		return snap->n_messages;
-	}
-	decide_reasons(filter, snap);
-	decide_values(filter->root, snap);
+/* The run's answer: how many match, after the terms were decided. */
+static size_t match_messages(struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now,
+	uint8_t *match, uint8_t *rcpt_match, struct mr_stop *stop) {
 	struct run run = run_for(filter, snap, now);
 	struct message_job job = { &run, filter->root, mentions(filter->root, about_recipient),
-		match, rcpt_match, { 0 } };
-	size_t threads = mr_parallel_for(snap->n_messages, 16384, match_range, &job);
+		match, rcpt_match, stop, { 0 } };
+	size_t threads =
+		mr_parallel_for_stoppable(snap->n_messages, 16384, match_range, &job, stop);
 	size_t n = 0;
 	for (size_t t = 0; t < threads; t++) {
 		n += job.counts[t];
@@ -1104,9 +1178,84 @@ size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapsh
 	return n;
 }
 
+/* The term that reached a limit, as a parse error names a term. */
+static void run_failed(struct mr_filter *filter, const struct node *t) {
+	char buf[SHOWN_MAX + 4];
+	filter->error.pos = t->pos;
+	snprintf(filter->error.message, sizeof(filter->error.message),
+		"%s: too much backtracking: simplify it", shown(t, buf, sizeof(buf)));
+}
+
+/* A run that did not finish answers nothing: no message, no recipient. */
+static void answer_nothing(const struct mr_snapshot *snap, uint8_t *match, uint8_t *rcpt_match) {
+	memset(match, 0, snap->n_messages);
+	if (rcpt_match != NULL) {
+		memset(rcpt_match, 0, snap->n_recipients);
+	}
+}
+
+enum mr_filter_status mr_filter_run_with(struct mr_filter *filter, const struct mr_snapshot *snap,
+	int64_t now, uint8_t *match, uint8_t *rcpt_match, const struct mr_filter_run_opts *opts,
+	size_t *n_matched, struct mr_filter_error *err) {
+	size_t n = snap->n_messages;
+	if (mr_filter_is_empty(filter)) {
+		memset(match, 1, snap->n_messages);
+		if (rcpt_match != NULL) {
+			memset(rcpt_match, 1, snap->n_recipients);
+		}
+	} else {
+		filter->status = MR_FILTER_DONE;
+		struct mr_stop stop;
+		mr_stop_init(&stop, opts ? opts->should_stop : NULL, opts ? opts->ctx : NULL);
+		const struct node *failed = decide_reasons(filter, snap, &stop);
+		if (!mr_stopped(&stop)) {
+			decide_values(filter->root, snap);
+			n = match_messages(filter, snap, now, match, rcpt_match, &stop);
+		}
+		if (failed != NULL) {
+			filter->status = MR_FILTER_FAILED;
+			run_failed(filter, failed);
+		} else if (mr_stopped(&stop)) {
+			filter->status = MR_FILTER_CANCELLED;
+		}
+		if (filter->status != MR_FILTER_DONE) {
+			answer_nothing(snap, match, rcpt_match);
+			n = 0;
+		}
+	}
+	if (n_matched != NULL) {
+		*n_matched = n;
+	}
+	return mr_filter_last_status(filter, err);
+}
+
+enum mr_filter_status mr_filter_last_status(
+	const struct mr_filter *filter, struct mr_filter_error *err) {
+	if (mr_filter_is_empty(filter)) {
+		return MR_FILTER_DONE;
+	}
+	if (err != NULL && filter->status == MR_FILTER_FAILED) {
+		*err = filter->error;
+	}
+	return filter->status;
+}
+
+size_t mr_filter_run(
+	struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now, uint8_t *match) {
+	return mr_filter_run_recipients(filter, snap, now, match, NULL);
+}
+
+size_t mr_filter_run_recipients(struct mr_filter *filter, const struct mr_snapshot *snap,
+	int64_t now, uint8_t *match, uint8_t *rcpt_match) {
+	size_t n;
+	mr_filter_run_with(filter, snap, now, match, rcpt_match, NULL, &n, NULL);
+	return n;
+}
+
 const struct mr_recipient *mr_filter_first_recipient(const struct mr_filter *filter,
 	const struct mr_snapshot *snap, int64_t now, const struct mr_message *m) {
-	if (mr_filter_is_empty(filter) || !mentions(filter->root, about_recipient)) {
+	if (mr_filter_is_empty(filter) || filter->status != MR_FILTER_DONE ||
+		!mentions(filter->root, about_recipient)) {
 		return NULL;
 	}
 	struct run run = run_for(filter, snap, now);

@@ -328,9 +328,16 @@ void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse) {
 /* --- filtering ------------------------------------------------------------------ */
 
 void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now) {
+	mr_rows_set_filter_with(r, filter, now, NULL);
+}
+
+enum mr_filter_status mr_rows_set_filter_with(struct mr_rows *r, struct mr_filter *filter,
+	int64_t now, const struct mr_filter_run_opts *opts) {
 	size_t n = r->snap->n_messages;
 	scratch_reserve(r, n);
-	mr_filter_run(filter, r->snap, now, r->match);
+	/* A run that did not finish sets every byte to 0: no rows. */
+	enum mr_filter_status status =
+		mr_filter_run_with(filter, r->snap, now, r->match, NULL, opts, NULL, NULL);
 	r->n_rows = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (r->match[r->by_id[i]]) {
@@ -338,6 +345,7 @@ void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now
 		}
 	}
 	mr_rows_sort(r, r->sort, r->reverse);
+	return status;
 }
 
 /* Tags by id from the old snapshot to the new one; returns those lost. */

@@ -73,6 +73,12 @@ size_t mr_rows_set_snapshot(
 	struct mr_rows *r, const struct mr_snapshot *snap, struct mr_filter *filter, int64_t now);
 /* A new filter on the same snapshot (NULL: every message). */
 void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now);
+/* The same, run with opts (a should_stop for Esc; NULL: none), saying how
+ * the run ended (mr_filter_run_with): when it failed or was cancelled there
+ * are no rows, and mr_filter_last_status() says why; setting the previous
+ * filter again brings its rows back. Tags stay either way. */
+enum mr_filter_status mr_rows_set_filter_with(struct mr_rows *r, struct mr_filter *filter,
+	int64_t now, const struct mr_filter_run_opts *opts);
 /* A new order; the rows that pass stay the same. */
 void mr_rows_sort(struct mr_rows *r, enum mr_sort sort, bool reverse);
 

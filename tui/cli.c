@@ -102,14 +102,27 @@ static size_t chars_before(const char *s, size_t pos) {
 	return n;
 }
 
+static void filter_error(const char *command, const char *expr, const struct mr_filter_error *err) {
+	cli_error("%s: --filter: column %zu: %s (in \"%s\")", command,
+		chars_before(expr, err->pos) + 1, err->message, expr);
+}
+
 struct mr_filter *cli_parse_filter(const char *command, const char *expr) {
 	struct mr_filter_error err;
 	struct mr_filter *filter = mr_filter_parse(expr, mr_kb_default(), &err);
 	if (filter == NULL) {
-		cli_error("%s: --filter: column %zu: %s (in \"%s\")", command,
-			chars_before(expr, err.pos) + 1, err.message, expr);
+		filter_error(command, expr, &err);
 	}
 	return filter;
+}
+
+bool cli_filter_failed(const char *command, const char *expr, const struct mr_filter *filter) {
+	struct mr_filter_error err;
+	if (filter == NULL || mr_filter_last_status(filter, &err) != MR_FILTER_FAILED) {
+		return false;
+	}
+	filter_error(command, expr, &err);
+	return true;
 }
 
 bool cli_check_sources(const char *const *names, size_t n) {

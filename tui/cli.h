@@ -83,5 +83,8 @@ uint8_t *cli_filter_matches(
 /* The filter of a --filter option, or NULL after printing where it is wrong:
  * "command: --filter: column N: why (in "EXPR")". */
 struct mr_filter *cli_parse_filter(const char *command, const char *expr);
+/* Whether the filter's last run failed (a regular expression reached a
+ * limit: its match bytes are all 0), after printing the same kind of line. */
+bool cli_filter_failed(const char *command, const char *expr, const struct mr_filter *filter);
 
 #endif

@@ -391,6 +391,10 @@ int cli_act(int argc, char **argv) {
 	}
 	if (filter != NULL) {
 		ids = filtered_ids(filter, snap, &origins, &n, &bounced);
+		if (cli_filter_failed("act", a.filter_expr, filter)) {
+			status = MR_EXIT_USAGE; /* and nothing is acted on */
+			goto done;
+		}
 		if (bounced > 0) {
 			fprintf(stderr,
 				"mailroom: act: %zu bounced message%s left out (no longer "

@@ -91,8 +91,11 @@ int cli_list(int argc, char **argv) {
 		status = MR_EXIT_FAILED;
 	} else {
 		uint8_t *only = cli_filter_matches(filter, snap, NULL);
-		if (!mr_export_snapshot(
-			    stdout, format, src->name, snap, only, filter, snap->taken_at)) {
+		if (cli_filter_failed("list", expr, filter)) {
+			status =
+				MR_EXIT_USAGE; /* nothing listed: the filter is the user's to fix */
+		} else if (!mr_export_snapshot(
+				   stdout, format, src->name, snap, only, filter, snap->taken_at)) {
 			cli_error("writing the listing: %s", strerror(errno));
 			status = MR_EXIT_FAILED;
 		}

@@ -207,15 +207,20 @@ int cli_summary(int argc, char **argv) {
 	} else {
 		uint8_t *only_rcpt = NULL;
 		uint8_t *only = cli_filter_matches(filter, snap, &only_rcpt);
-		struct mr_summary s;
-		mr_summary_build(
-			&s, snap, only, only_rcpt, mr_kb_default(), snap->taken_at, (size_t)top);
-		if (json) {
-			print_json(src->name, &s);
+		if (cli_filter_failed("summary", expr, filter)) {
+			status = MR_EXIT_USAGE; /* nothing summed up: the filter is the user's to
+						   fix */
 		} else {
-			print_table(src->name, &s);
+			struct mr_summary s;
+			mr_summary_build(&s, snap, only, only_rcpt, mr_kb_default(), snap->taken_at,
+				(size_t)top);
+			if (json) {
+				print_json(src->name, &s);
+			} else {
+				print_table(src->name, &s);
+			}
+			mr_summary_finish(&s);
 		}
-		mr_summary_finish(&s);
 		free(only);
 		free(only_rcpt);
 		if (fflush(stdout) != 0) {

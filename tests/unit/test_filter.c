@@ -1,12 +1,17 @@
 /* The filter language: what each term matches, and where errors point. */
 
 #define _GNU_SOURCE /* strcasestr */
+#include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter.h"
+#include "generate.h"
 #include "harness.h"
+#include "parallel.h"
+#include "regexp.h"
 #include "xalloc.h"
 
 enum { NOW = 1795435200 };
@@ -724,7 +729,486 @@ static void test_keys(void) {
 	T_INT(n, 14, "the keys offered");
 }
 
+/* --- regular expressions ---------------------------------------------------------- */
+
+/* Reasons for what POSIX syntax and PCRE2 could read differently: UTF-8
+ * letters, a byte that is not UTF-8 (Latin-1, as some servers still send),
+ * words next to punctuation. */
+static struct mr_snapshot *unusual(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	add(snap, "U1", MR_QUEUE_DEFERRED, "a@example.org", 60, 100, "u1@example.de",
+		"host mx.example.de[192.0.2.7] said: 552 5.2.2 Postfach \xc3\xbc"
+		"berf\xc3\xbcllt (in reply to RCPT TO command)");
+	add(snap, "U2", MR_QUEUE_DEFERRED, "a@example.org", 60, 100, "u2@example.de",
+		"host mx.example.de[192.0.2.7] said: 550 5.7.1 Nachricht \xe4nderung "
+		"abgelehnt (in reply to end of DATA command)");
+	add(snap, "U3", MR_QUEUE_DEFERRED, "a@example.org", 60, 100, "u3@example.com",
+		"host mx.example.com[192.0.2.8] said: 450 4.7.1 <u3@example.com>: rate-limited, "
+		"try again (in reply to RCPT TO command)");
+	mr_snapshot_finish(snap);
+	return snap;
+}
+
+/* Regular expressions that glibc's regcomp took match what they matched:
+ * case ignored, anchors, alternation, classes, GNU's word edges, {,n}. */
+static void test_regex_syntax(void) {
+	struct mr_snapshot *snap = sample();
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "reason:/4\\.7\\.[0-9]{3}/", "M3" },
+		{ "reason:/GREYLISTED/", "M5" },
+		{ "reason:/greylisted/", "M5" },
+		{ "reason:/^host mx\\./", "M4 M5" },
+		{ "reason:/^HOST MX\\./", "M4 M5" },
+		{ "reason:/^said/", "" },
+		{ "reason:/RCPT TO command\\)$/", "M1 M3 M4 M5" }, /* M1 by its gmail reply */
+		{ "reason:/MAIL FROM command\\)$/", "M1" },
+		{ "reason:/command$/", "" },
+		{ "reason:/yahoodns|outlook/", "M1 M3" },
+		{ "reason:/(yahoo|outlook)[a-z]*\\.(net|com)/", "M1 M3" },
+		{ "reason:/[[:digit:]]{3} [45]\\.[[:digit:]]\\.[0-9]+ /", "M1 M3 M4 M5" },
+		{ "reason:/[[:upper:]]{3}04/", "M1" }, /* [TSS04], case ignored in classes too */
+		{ "reason:/[^a-z ]{3}\\.[0-9]/", "M1 M3 M4 M5" },
+		{ "reason:/\\buser unknown\\b/", "M4" },
+		{ "reason:/\\<rate\\>/", "M1" },    /* GNU: the start and end of a word */
+		{ "reason:/\\<rat\\>/", "" },       /* not the letters < and > */
+		{ "reason:/\\`host gmail/", "M1" }, /* GNU: the start of the text */
+		{ "reason:/command\\)\\'/", "M1 M3 M4 M5" },
+		{ "reason:/busy{,1}\\. Please/", "M3" }, /* {,n} is {0,n}, not text */
+		{ "reason:/x{,0}Server busy/", "M3" },
+		{ "reason:/zz(b|c)*d|4\\.2\\.1/", "M1" },
+		{ "reason:/\\/|said: 421/", "M1" }, /* \/ is a slash */
+		{ "reason:/(4)\\.\\1\\./", "" },    /* back-references: 4.4. */
+		{ "reason:/(0)\\.\\1 /", "" },
+		{ "reason:/([0-9])\\1\\.[0-9]/", "M1 M3" }, /* 198.51.100.41 */
+		{ "reason:/(5)\\1[0-9] /", "M4" },          /* 550 */
+		{ "reason:/.*/", "M1 M3 M4 M5" },           /* M2 has no reason */
+		{ "-reason:/.*/", "M2" },
+		{ "reason:/try again/ queue:deferred -reason:/greylist/", "M3" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = matching(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "%s", cases[i].expr);
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+}
+
+/* UTF-8 text: case ignored for every letter, "." one character; a byte that
+ * is not UTF-8 is matched by nothing, not even ".", as glibc's regexec did in
+ * a UTF-8 locale, and the rest of its text is searched as usual. */
+static void test_regex_bytes(void) {
+	struct mr_snapshot *snap = unusual();
+	static const struct {
+		const char *expr, *want;
+	} cases[] = {
+		{ "reason:/postfach \xc3\xbc/", "U1" },
+		{ "reason:/POSTFACH \xc3\x9c"
+		  "BERF\xc3\x9c"
+		  "LLT/",
+			"U1" },                         /* Ü for ü */
+		{ "reason:/postfach .berf..llt/", "" }, /* one . per character */
+		{ "reason:/postfach .berf.llt/", "U1" },
+		{ "reason:/[\xc3\xbc\xc3\xa4]berf/", "U1" }, /* a class of characters, not bytes */
+		{ "reason:/abgelehnt \\(in reply/", "U2" },  /* after the Latin-1 byte */
+		{ "reason:/^host mx\\.example\\.de.*Nachricht /", "U2" }, /* before it */
+		{ "reason:/nachricht .nderung/", "" }, /* nothing matches the byte */
+		{ "reason:/nderung/", "U2" },
+		{ "reason:/nachricht.*abgelehnt/", "" },
+		{ "reason:/5\\.7\\.1|5\\.2\\.2/", "U1 U2" },
+		{ "reason:/[[:alpha:]]+llt/", "U1" }, /* Unicode classes */
+		{ "reason:/\\w+berf/", "U1" },
+		{ "reason:/\\brate\\b/", "U3" },
+		{ "reason:/<u3@example\\.com>/", "U3" },
+		{ "reason:/\\<u3/", "U3" },
+		{ "reason:\"postfach\"", "U1" }, /* and the plain search too */
+		{ "abgelehnt", "U2" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *got = matching(snap, cases[i].expr);
+		T_STR(got, cases[i].want, "%s (unusual texts)", cases[i].expr);
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+}
+
+/* reason:/((...(1)...))/ with depth parentheses around the 1. */
+static char *nested(int depth) {
+	struct mr_buf b;
+	mr_buf_init(&b);
+	mr_buf_add_str(&b, "reason:/");
+	for (int i = 0; i < depth; i++) {
+		mr_buf_add_char(&b, '(');
+	}
+	mr_buf_add_char(&b, '1');
+	for (int i = 0; i < depth; i++) {
+		mr_buf_add_char(&b, ')');
+	}
+	mr_buf_add_char(&b, '/');
+	return mr_buf_steal(&b);
+}
+
+/* Patterns refused when parsed, at the column of their value, naming them:
+ * the two that made glibc's regcomp overflow its stack and take 1.2 GB. */
+static void test_regex_refused(void) {
+	static const char too_large[] = "too large once its repeats are written out (over 32768 "
+					"bytes compiled): use smaller counts in {n,m}";
+	char *long_one = mr_xasprintf("reason:/%0*d/", MR_REGEXP_MAX_LENGTH + 1, 0);
+	char *deep = nested(MR_REGEXP_MAX_NESTING + 1);
+	/* Long terms are named by their first 60 bytes. */
+	char *long_shown = mr_xasprintf("%.60s...: ", long_one);
+	char *deep_shown = mr_xasprintf("%.60s...: ", deep);
+	const struct {
+		const char *expr;
+		size_t pos;
+		const char *starts, *says;
+	} cases[] = {
+		{ "reason:/(.*){1,32000}(.*){1,32000}b/", 7,
+			"reason:/(.*){1,32000}(.*){1,32000}b/: ", too_large },
+		{ "reason:/((a{1,100}){1,100}){1,100}/", 7,
+			"reason:/((a{1,100}){1,100}){1,100}/: ", too_large },
+		/* Over the budget, under PCRE2's own ceiling. */
+		{ "reason:/(abc){1,2000}/", 7, "reason:/(abc){1,2000}/: ", too_large },
+		{ "queue:hold or reason:/(x|y){1,65535}/", 21,
+			"reason:/(x|y){1,65535}/: ", too_large },
+		{ "reason:/a{1,70000}/", 7, "reason:/a{1,70000}/: ", "not a regular expression: " },
+		{ long_one, 7, long_shown, "too long (1001 bytes; at most 1000)" },
+		{ deep, 7, deep_shown, "nested too deep (at most 32 parentheses inside others)" },
+		{ "reason:/[/", 7,
+			"reason:/[/: ", "not a regular expression: missing terminating ]" },
+		{ "reason:/\xff/", 7, "reason:/\xff/: ", "not a regular expression: UTF-8 error" },
+		{ "reason:/\\C/", 7, "reason:/\\C/: ", "not a regular expression: " },
+		{ "reason:/a**/", 7, "reason:/a**/: ", "not a regular expression: " },
+		{ "reason:/[[.a.]]/", 7,
+			"reason:/[[.a.]]/: ", "not a regular expression: POSIX collating" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_filter_error err;
+		struct mr_filter *f = mr_filter_parse(cases[i].expr, mr_kb_default(), &err);
+		char *want = mr_xasprintf("%s%s", cases[i].starts, cases[i].says);
+		T_OK(f == NULL, "%.60s is refused", cases[i].expr);
+		T_INT(err.pos, cases[i].pos, "%.60s: where", cases[i].expr);
+		T_OK(strncmp(err.message, want, strlen(want)) == 0, "%.60s: what (got \"%s\")",
+			cases[i].expr, err.message);
+		free(want);
+		mr_filter_free(f);
+	}
+	free(long_one);
+	free(deep);
+	free(long_shown);
+	free(deep_shown);
+	/* Under the budgets: taken. */
+	char *deepest = nested(MR_REGEXP_MAX_NESTING);
+	char *longest = mr_xasprintf("reason:/%0*d/", MR_REGEXP_MAX_LENGTH, 0);
+	const char *const taken[] = { "reason:/(abc){1,1000}/", "reason:/x{1,65535}/", deepest,
+		longest };
+	for (size_t i = 0; i < sizeof(taken) / sizeof(*taken); i++) {
+		struct mr_filter_error err;
+		struct mr_filter *f = mr_filter_parse(taken[i], mr_kb_default(), &err);
+		T_OK(f != NULL, "%.60s is taken (%s)", taken[i], f ? "" : err.message);
+		mr_filter_free(f);
+	}
+	free(deepest);
+	free(longest);
+}
+
+/* The threads of this process, from /proc: a run must leave none behind. */
+static size_t threads_now(void) {
+	DIR *dir = opendir("/proc/self/task");
+	size_t n = 0;
+	for (struct dirent *e; dir != NULL && (e = readdir(dir)) != NULL;) {
+		n += e->d_name[0] != '.';
+	}
+	if (dir != NULL) {
+		closedir(dir);
+	}
+	return n;
+}
+
+/* What one run said: its status, count, error and whether every byte was 0. */
+struct outcome {
+	enum mr_filter_status status;
+	size_t n;
+	struct mr_filter_error err;
+	bool all_zero;
+};
+
+static struct outcome run_once(struct mr_filter *f, const struct mr_snapshot *snap,
+	const struct mr_filter_run_opts *opts) {
+	struct outcome o = { 0 };
+	uint8_t *match = mr_xmalloc(snap->n_messages), *rcpt = mr_xmalloc(snap->n_recipients);
+	memset(match, 7, snap->n_messages); /* so that a byte left alone shows */
+	memset(rcpt, 7, snap->n_recipients);
+	o.status = mr_filter_run_with(f, snap, NOW, match, rcpt, opts, &o.n, &o.err);
+	o.all_zero = true;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		o.all_zero = o.all_zero && match[i] == 0;
+	}
+	for (size_t j = 0; j < snap->n_recipients; j++) {
+		o.all_zero = o.all_zero && rcpt[j] == 0;
+	}
+	free(match);
+	free(rcpt);
+	return o;
+}
+
+/* A generated queue of count messages, then those of extra (NULL: none),
+ * each with one recipient whose reason is the text. */
+static struct mr_snapshot *generated(size_t count, const char *const *extra) {
+	struct mr_gen_options o = { .seed = 3, .now = NOW };
+	char *cause = NULL;
+	struct mr_gen *gen = mr_gen_create(&o, &cause);
+	if (gen == NULL) {
+		mr_fatal("%s", cause);
+	}
+	struct mr_snapshot *snap = mr_snapshot_create();
+	mr_gen_fill(gen, snap, count);
+	mr_gen_destroy(gen);
+	for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "LONG%zu", i);
+		add(snap, id, MR_QUEUE_DEFERRED, "s@example.org", 60, 100, "r@example.com",
+			extra[i]);
+	}
+	mr_snapshot_finish(snap);
+	return snap;
+}
+
+/* Backtracking past the limits on a 5,000-character reason: the run fails
+ * and says which term, instead of running for ever (glibc took hours on the
+ * first) or answering "no match"; it is bounded on the interpreter too. */
+static void test_regex_backtracking(void) {
+	char *a_run = mr_xasprintf("host mx.example.net said: 450 %0*db", 4969, 0);
+	memset(a_run + 30, 'a', 4969); /* "450 aaa...ab": 5,000 characters */
+	T_INT(strlen(a_run), 5000, "the long reason");
+	const char *const extra[] = { a_run, NULL };
+	struct mr_snapshot *snap = generated(3, extra);
+	static const struct {
+		const char *expr;
+		size_t pos;
+		const char *message;
+	} cases[] = {
+		{ "reason:/(a*)*\\1$/", 7,
+			"reason:/(a*)*\\1$/: too much backtracking: simplify it" },
+		{ "reason:/(a|aa)+$/", 7, "reason:/(a|aa)+$/: too much backtracking: simplify it" },
+		{ "reason:/(a+)+$/", 7, "reason:/(a+)+$/: too much backtracking: simplify it" },
+		{ "reason:/(a|a){1,40}b/", 7,
+			"reason:/(a|a){1,40}b/: too much backtracking: simplify it" },
+		/* With other terms that would match: the answer is still unknown. */
+		{ "queue:deferred or reason:/(a*)*\\1$/", 25,
+			"reason:/(a*)*\\1$/: too much backtracking: simplify it" },
+		{ "reason:/(a*)*\\1$/ and queue:hold", 7,
+			"reason:/(a*)*\\1$/: too much backtracking: simplify it" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_filter_error err;
+		struct mr_filter *f = mr_filter_parse(cases[i].expr, mr_kb_default(), &err);
+		T_OK(f != NULL, "%s parses", cases[i].expr);
+		if (f == NULL) {
+			continue;
+		}
+		struct outcome o = run_once(f, snap, NULL);
+		T_INT(o.status, MR_FILTER_FAILED, "%s: the run fails", cases[i].expr);
+		T_OK(o.n == 0 && o.all_zero, "%s: no message, no recipient", cases[i].expr);
+		T_INT(o.err.pos, cases[i].pos, "%s: where", cases[i].expr);
+		T_STR(o.err.message, cases[i].message, "%s: what", cases[i].expr);
+		/* The older functions: the same answer, and the status after. */
+		uint8_t match[8];
+		size_t n = mr_filter_run(f, snap, NOW, match);
+		struct mr_filter_error again = { 0 };
+		T_OK(n == 0 && mr_filter_last_status(f, &again) == MR_FILTER_FAILED &&
+				strcmp(again.message, cases[i].message) == 0,
+			"%s: mr_filter_run fails too, and mr_filter_last_status says why",
+			cases[i].expr);
+		T_OK(mr_filter_first_recipient(f, snap, NOW, &snap->messages[0]) == NULL,
+			"%s: no recipient named after a failed run", cases[i].expr);
+		mr_filter_free(f);
+	}
+	/* Patterns that need work on the long reason, within the limits. */
+	static const struct {
+		const char *expr, *want;
+	} fine[] = {
+		{ "reason:/(a|b)*b$/", "LONG0" },
+		{ "reason:/^host.*said:.*(450|550).*b$/", "LONG0" },
+		{ "reason:/(a*)*\\1b$/", "LONG0" },
+		{ "reason:/a{4969}b/", "LONG0" },
+		{ "reason:/a{4970}/", "" },
+		{ "reason:/.*a.*b.*zz/", "" },
+		{ "reason:/(a|b)*c$/", "" },
+	};
+	for (size_t i = 0; i < sizeof(fine) / sizeof(*fine); i++) {
+		char *got = matching(snap, fine[i].expr);
+		T_STR(got, fine[i].want, "%s on the long reason", fine[i].expr);
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+	/* The same filter on a queue without that reason: done. */
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse("reason:/(a*)*\\1$/", mr_kb_default(), &err);
+	struct mr_snapshot *plain = sample();
+	struct outcome o = run_once(f, plain, NULL);
+	T_INT(o.status, MR_FILTER_DONE, "the failed filter on another queue: done");
+	mr_snapshot_destroy(plain);
+	mr_filter_free(f);
+	free(a_run);
+}
+
+/* A failure found by another thread than the caller's: the long reason is
+ * the last of many, so it is in the second thread's range. */
+static void test_regex_failure_threaded(void) {
+	char *a_run = mr_xasprintf("550 %0*d!", 4995, 0);
+	memset(a_run + 4, 'a', 4995);
+	const char *const extra[] = { a_run, NULL };
+	struct mr_snapshot *snap = generated(40000, extra);
+	size_t before = threads_now();
+	struct mr_filter_error err;
+	struct mr_filter *f =
+		mr_filter_parse("domain:gmail.com or reason:/(a*)*\\1$/", mr_kb_default(), &err);
+	struct outcome o = run_once(f, snap, NULL);
+	T_INT(o.status, MR_FILTER_FAILED, "failed in another thread: the run fails");
+	T_OK(o.n == 0 && o.all_zero, "failed in another thread: no message, no recipient");
+	T_INT(o.err.pos, 27, "failed in another thread: where");
+	T_INT(threads_now(), before, "failed in another thread: no thread left running");
+	mr_filter_free(f);
+	mr_snapshot_destroy(snap);
+	free(a_run);
+}
+
+struct stopper {
+	size_t calls, stop_after;
+	pthread_t caller;
+	bool elsewhere; /* asked on another thread than the caller's */
+};
+
+static bool stop_after(void *ctx) {
+	struct stopper *s = ctx;
+	s->elsewhere = s->elsewhere || !pthread_equal(pthread_self(), s->caller);
+	return ++s->calls > s->stop_after;
+}
+
+/* Cancelling: should_stop is asked on the calling thread only, the run ends
+ * at its first yes in whatever part it is (reasons, values, messages, one
+ * thread or several), says so, answers nothing, leaves no thread running,
+ * and the filter runs again as before. */
+static void test_cancel(void) {
+	struct mr_snapshot *snap = generated(100000, NULL);
+	T_OK(snap->n_diagnoses > 2 * 4096, "a queue with %zu distinct reasons (several threads)",
+		snap->n_diagnoses);
+	static const struct {
+		const char *expr;
+		size_t stop_after;
+	} cases[] = {
+		{ "reason:/try.*again/ domain:gmail.com", 0 }, /* the first question */
+		{ "reason:/try.*again/ domain:gmail.com", 5 }, /* while deciding reasons */
+		{ "reason:\"try again\"", 3 },                 /* the texts stored whole */
+		{ "reason:\"try again\"", 40 },
+		{ "code:4.7.* or from:shop", 2 },
+		{ "queue:deferred", 0 }, /* the messages: nothing about reasons */
+		{ "queue:deferred", 4 },
+		{ "queue:deferred age:>1h", 9 },
+	};
+	size_t before = threads_now();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_filter_error err;
+		struct mr_filter *f = mr_filter_parse(cases[i].expr, mr_kb_default(), &err);
+		struct stopper s = { .stop_after = cases[i].stop_after, .caller = pthread_self() };
+		struct mr_filter_run_opts opts = { stop_after, &s };
+		struct outcome o = run_once(f, snap, &opts);
+		const char *e = cases[i].expr;
+		size_t after = cases[i].stop_after;
+		T_INT(o.status, MR_FILTER_CANCELLED, "%s, stopped after %zu: cancelled", e, after);
+		T_OK(o.n == 0 && o.all_zero, "%s, stopped after %zu: no message, no recipient", e,
+			after);
+		T_INT(s.calls, after + 1, "%s, stopped after %zu: asked until the first yes", e,
+			after);
+		T_OK(!s.elsewhere, "%s, stopped after %zu: asked on the caller's thread only", e,
+			after);
+		T_INT(threads_now(), before, "%s, stopped after %zu: no thread left running", e,
+			after);
+		T_INT(mr_filter_last_status(f, NULL), MR_FILTER_CANCELLED,
+			"%s, stopped after %zu: mr_filter_last_status says cancelled", e, after);
+		/* Again, never stopped: the answer of a run without opts. */
+		struct stopper never = { .stop_after = SIZE_MAX, .caller = pthread_self() };
+		opts.ctx = &never;
+		o = run_once(f, snap, &opts);
+		uint8_t *match = mr_xmalloc(snap->n_messages);
+		size_t want = mr_filter_run(f, snap, NOW, match);
+		T_OK(o.status == MR_FILTER_DONE && o.n == want && want > 0,
+			"%s: the next run is done, %zu messages as without opts (%zu)", e, o.n,
+			want);
+		T_OK(never.calls > 0 && !never.elsewhere,
+			"%s: asked %zu times, on the caller's thread", e, never.calls);
+		free(match);
+		mr_filter_free(f);
+	}
+	/* Asked about every MR_FILTER_POLL_MESSAGES messages of the caller's
+	 * range, and while it waits for the other threads. */
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse("queue:deferred", mr_kb_default(), &err);
+	struct stopper never = { .stop_after = SIZE_MAX, .caller = pthread_self() };
+	struct mr_filter_run_opts opts = { stop_after, &never };
+	run_once(f, snap, &opts);
+	size_t threads = snap->n_messages / 16384; /* match_range()'s least per thread */
+	threads = threads < mr_cores() ? threads : mr_cores();
+	threads = threads < MR_PARALLEL_MAX ? threads : MR_PARALLEL_MAX;
+	size_t share = snap->n_messages / threads;
+	T_OK(never.calls >= share / MR_FILTER_POLL_MESSAGES,
+		"asked %zu times over %zu messages of this thread", never.calls, share);
+	mr_filter_free(f);
+	/* An empty filter is done at once, asked nothing. */
+	f = mr_filter_parse("", mr_kb_default(), &err);
+	struct stopper first = { .stop_after = 0, .caller = pthread_self() };
+	opts.ctx = &first;
+	struct outcome o = run_once(f, snap, &opts);
+	T_OK(o.status == MR_FILTER_DONE && o.n == snap->n_messages && first.calls == 0,
+		"the empty filter: every message, nothing asked");
+	mr_filter_free(f);
+	mr_snapshot_destroy(snap);
+}
+
+/* A regular expression that takes a tenth of a second on each of 40 long
+ * reasons (within the limits): counting reasons alone, the question would
+ * come again after MR_FILTER_POLL_REASONS of them, and the run would be
+ * asked once more, about its 40 messages, and end; the clock asks it after
+ * each slow reason, and the third question stops it. */
+static void test_cancel_slow_regex(void) {
+	struct mr_buf slow[40];
+	const char *texts[41] = { 0 };
+	for (size_t i = 0; i < 40; i++) {
+		mr_buf_init(&slow[i]);
+		mr_buf_printf(&slow[i], "host mx%zu.example.net said: 450 ", i);
+		for (size_t k = 0; k < 4000 + i; k++) {
+			mr_buf_add_char(&slow[i], 'a');
+		}
+		mr_buf_add_str(&slow[i], "cb");
+		texts[i] = slow[i].data;
+	}
+	struct mr_snapshot *snap = generated(0, texts);
+	struct mr_filter_error err;
+	struct mr_filter *f = mr_filter_parse("reason:/(a|a){1,12}b/", mr_kb_default(), &err);
+	struct stopper s = { .stop_after = 2, .caller = pthread_self() };
+	struct mr_filter_run_opts opts = { stop_after, &s };
+	struct outcome o = run_once(f, snap, &opts);
+	T_INT(o.status, MR_FILTER_CANCELLED,
+		"a slow regular expression is asked about by the clock");
+	T_OK(o.n == 0 && o.all_zero && s.calls == 3, "and stops at the third question (%zu)",
+		s.calls);
+	mr_filter_free(f);
+	mr_snapshot_destroy(snap);
+	for (size_t i = 0; i < 40; i++) {
+		mr_buf_finish(&slow[i]);
+	}
+}
+
 int main(void) {
+	test_cancel_slow_regex();
+	test_regex_refused();
+	test_regex_backtracking();
+	test_regex_syntax();
+	test_regex_bytes();
+	test_regex_failure_threaded();
+	test_cancel();
 	test_matches();
 	test_recipients_matched();
 	test_first_recipient();

@@ -325,7 +325,40 @@ static void test_filter_and_tags(void) {
 	mr_snapshot_destroy(next);
 }
 
+static bool stop_at_once(void *ctx) {
+	(*(size_t *)ctx)++;
+	return true;
+}
+
+/* A filter run the screen stops (Esc), or that fails: no rows, the tags
+ * kept, and the filter before brings its rows back. */
+static void test_filter_stopped(void) {
+	struct mr_snapshot *snap = generated(2000, 13);
+	struct mr_filter_error err;
+	struct mr_filter *hold = mr_filter_parse("queue:hold", mr_kb_default(), &err);
+	struct mr_filter *deferred = mr_filter_parse("queue:deferred", mr_kb_default(), &err);
+	struct mr_rows rows;
+	mr_rows_init(&rows);
+	mr_rows_set_snapshot(&rows, snap, hold, NOW);
+	size_t held = rows.n_rows;
+	mr_rows_tag_shown(&rows);
+	size_t asked = 0;
+	struct mr_filter_run_opts opts = { stop_at_once, &asked };
+	enum mr_filter_status status = mr_rows_set_filter_with(&rows, deferred, NOW, &opts);
+	T_INT(status, MR_FILTER_CANCELLED, "a filter stopped at the first question: cancelled");
+	T_OK(rows.n_rows == 0 && asked == 1 && rows.n_tagged == held,
+		"cancelled: no rows, asked once, the %zu tags kept", held);
+	status = mr_rows_set_filter_with(&rows, hold, NOW, NULL);
+	T_OK(status == MR_FILTER_DONE && rows.n_rows == held && held > 0,
+		"the filter before, again: its %zu rows", held);
+	mr_rows_finish(&rows);
+	mr_filter_free(hold);
+	mr_filter_free(deferred);
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
+	test_filter_stopped();
 	test_sorts();
 	test_priority_sort();
 	test_filter_and_tags();
