@@ -392,6 +392,42 @@ wait_for wide "Recipients 1 to 200 of 300,000" && wait_for wide "no part before 
 okd $? "[ goes back; before the first there is none, said" "$TMP/got"
 T send-keys -t wide Q
 
+# --- a regular expression that backtracks: never unbounded on a keystroke -------
+# Twenty reasons of 5,000 characters; (a|a){1,16}b takes a second or two on
+# each (PCRE2 stops it at its match limit, which is a lot of steps): typing
+# it does not freeze the screen, Enter can be stopped with Esc; one that only
+# backtracks is refused with its column.
+"$GEN" --seed 16 --now 1795435200 --count 2 "$TMP/regex.db" 2>/dev/null
+"$PYTHON" - "$TMP/regex.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for i in range(20):
+    db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+               "(?, 'deferred', 1795430000, 100, 'who@example.org')", ("SLOW%d" % i,))
+    mid = db.execute("SELECT id FROM message WHERE queue_id = ?", ("SLOW%d" % i,)).fetchone()[0]
+    db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+               "(?, 0, 'x@example.net', 'deferred', ?)", (mid, "451 " + "a" * 5000 + "c b" + str(i)))
+db.commit()
+EOF
+start regex 100 24 "" --refresh 0 regex.db
+wait_for regex "22 messages"
+T send-keys -t regex /
+T send-keys -t regex -l 'reason:/(a|a){1,16}b/'
+wait_for regex "takes longer than a keystroke: Enter applies it"
+okd $? "a slow expression typed: its preview stops, and the line says Enter applies it" "$TMP/got"
+T send-keys -t regex Enter
+wait_for regex "filtering... (Esc or Ctrl-C stops it)"
+okd $? "Enter: the status line says it is filtering and how to stop it" "$TMP/got"
+T send-keys -t regex Escape
+wait_for regex "filter: stopped, not applied; the one before stays" && grep -q "^SLOW" "$TMP/got"
+okd $? "Esc stops it: not applied, every message still shown" "$TMP/got"
+T send-keys -t regex /
+T send-keys -t regex -l 'reason:/(a*)*\1$/'
+wait_for regex 'column 8: reason:/(a\*)\*\\1\$/: too much backtracking: simplify it'
+okd $? "an expression that only backtracks: refused with its column while typing" "$TMP/got"
+T send-keys -t regex Escape Q
+expect_exit regex 0 "Q quits with status 0"
+
 # --- a message whose arrival is not known: its age is "-", not decades -----------
 "$GEN" --seed 15 --now 1795435200 --count 2 "$TMP/noage.db" 2>/dev/null
 "$PYTHON" - "$TMP/noage.db" <<'EOF'

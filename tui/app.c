@@ -4,14 +4,17 @@
 
 #include <curses.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "draw.h"
 #include "fleet.h"
+#include "screen.h"
 #include "xalloc.h"
 
 enum { MIN_COLS = 20, MIN_LINES = 5 };
@@ -99,24 +102,114 @@ void app_keep_cursor(struct app *app, uint32_t message) {
 						   : 0;
 }
 
-bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *err) {
+/*
+ * What stops a filter the screen runs. While the operator types (a preview),
+ * a run that takes longer than PREVIEW_BUDGET_MS ends it, and the line then
+ * filters only on Enter: the screen never runs an unbounded filter on a
+ * keystroke. (A key typed meanwhile does not stop it: the list then always
+ * shows the last text that parsed, not some earlier one.) When a filter is
+ * applied, Esc or Ctrl-C ends it; other keys typed meanwhile are kept for
+ * after. The filter's own code asks at least every 10 ms.
+ */
+enum { PREVIEW_BUDGET_MS = 150, SAY_FILTERING_MS = 250, KEPT_KEYS = 64 };
+
+struct filter_stop {
+	const struct app *app;
+	bool preview;
+	double started;
+	bool said; /* "filtering..." shown */
+	bool timed_out, cancelled;
+	int kept[KEPT_KEYS];
+	size_t n_kept;
+};
+
+static bool input_waiting(void) {
+	struct pollfd in = { .fd = STDIN_FILENO, .events = POLLIN };
+	return poll(&in, 1, 0) > 0;
+}
+
+static bool filter_should_stop(void *ctx) {
+	struct filter_stop *s = ctx;
+	double took = mr_monotonic_ms() - s->started;
+	if (s->preview) {
+		s->timed_out = took > PREVIEW_BUDGET_MS;
+		return s->timed_out;
+	}
+	if (screen_interrupted()) {
+		s->cancelled = true;
+	}
+	if (s->app->prompt == NULL) {
+		return s->cancelled; /* the benchmark: no terminal to read */
+	}
+	if (!s->said && took > SAY_FILTERING_MS) {
+		/* Only the status line: the rows are being made. */
+		s->said = true;
+		int y = LINES - 1 - (s->app->settings.keybar ? 1 : 0);
+		draw_fill(stdscr, y, 0, COLS, STYLE_STATUS, A_NORMAL);
+		draw_str(stdscr, y, 1, COLS - 1, "filtering... (Esc or Ctrl-C stops it)",
+			STYLE_STATUS, A_NORMAL);
+		refresh();
+	}
+	while (!s->cancelled && input_waiting()) {
+		int key = getch();
+		if (key == 27) {
+			s->cancelled = true;
+		} else if (key != ERR && key != KEY_RESIZE && s->n_kept < KEPT_KEYS) {
+			s->kept[s->n_kept++] = key;
+		}
+		if (key == ERR) {
+			break;
+		}
+	}
+	return s->cancelled;
+}
+
+enum mr_filter_status app_filter(
+	struct app *app, const char *expr, bool preview, struct mr_filter_error *err) {
 	struct mr_filter *filter = mr_filter_parse(expr, mr_kb_default(), err);
 	if (filter == NULL) {
-		return false;
+		return MR_FILTER_FAILED;
 	}
 	struct list_view *l = app->list;
 	const struct mr_message *current = app_current(app);
 	uint32_t m = current ? (uint32_t)(current - app->snap->messages) : UINT32_MAX;
+	if (mr_filter_is_empty(filter)) {
+		mr_filter_free(filter);
+		filter = NULL;
+	}
+	struct filter_stop stop = { .app = app, .preview = preview, .started = mr_monotonic_ms() };
+	struct mr_filter_run_opts opts = { filter_should_stop, &stop };
+	enum mr_filter_status status =
+		mr_rows_set_filter_with(&app->rows, filter, app->refreshed_at, &opts);
+	/* Keys typed while it ran, for after it, in their order. */
+	for (size_t i = stop.n_kept; i > 0; i--) {
+		ungetch(stop.kept[i - 1]);
+	}
+	if (status != MR_FILTER_DONE) {
+		if (status == MR_FILTER_FAILED) {
+			mr_filter_last_status(filter, err);
+		} else {
+			snprintf(err->message, sizeof(err->message), "%s",
+				stop.timed_out ? "takes longer than a keystroke: Enter applies it"
+					       : "stopped: not applied");
+			err->pos = 0;
+		}
+		mr_filter_free(filter);
+		/* The list as it was: the filter it had, which ran before. */
+		mr_rows_set_filter(&app->rows, l->filter, app->refreshed_at);
+		app_keep_cursor(app, m);
+		return status;
+	}
 	mr_filter_free(l->filter);
 	free(l->filter_text);
-	l->filter = mr_filter_is_empty(filter) ? NULL : filter;
-	l->filter_text = l->filter ? mr_xstrdup(expr) : NULL;
-	if (l->filter == NULL) {
-		mr_filter_free(filter);
-	}
-	mr_rows_set_filter(&app->rows, l->filter, app->refreshed_at);
+	l->filter = filter;
+	l->filter_text = filter != NULL ? mr_xstrdup(expr) : NULL;
 	app_keep_cursor(app, m);
-	return true;
+	return MR_FILTER_DONE;
+}
+
+bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *err) {
+	return app_filter(app, expr, false, err) == MR_FILTER_DONE;
 }
 
 /* --- listings ---------------------------------------------------------------------- */

@@ -99,7 +99,8 @@ struct app {
 	struct prompt *prompt;     /* NULL: no prompt (the benchmark) */
 	struct question question;  /* text NULL: none */
 
-	char *message; /* shown in the status line until the next key */
+	char *message;    /* shown in the status line until the next key */
+	bool preview_off; /* the line typed now filters only on Enter: too slow */
 	bool quit;
 };
 
@@ -126,9 +127,15 @@ void app_pop(struct app *app);
 enum keymap app_keymap(const struct app *app);
 
 /* A new filter from expr (empty: none) for the list on show; false with
- * *err when it is not one. The cursor stays on its message when that is
- * still shown. */
+ * *err when it is not one, or when its run failed or was stopped (Esc or
+ * Ctrl-C): the list then keeps the filter it had. The cursor stays on its
+ * message when that is still shown. */
 bool app_set_filter(struct app *app, const char *expr, struct mr_filter_error *err);
+/* The same, saying how the run ended; with preview (while a line is typed)
+ * it stops after a keystroke's worth of time or at the next key typed,
+ * which *err then says. */
+enum mr_filter_status app_filter(
+	struct app *app, const char *expr, bool preview, struct mr_filter_error *err);
 /* The message under the list's cursor, or NULL. */
 const struct mr_message *app_current(const struct app *app);
 /* After the rows changed: the cursor back on message (an index into the

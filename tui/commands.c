@@ -154,12 +154,25 @@ static const char *filter_note(struct app *app, const char *expr, bool apply, bo
 		return note.data;
 	}
 	mr_filter_free(f);
-	if (apply) {
-		struct mr_filter_error err;
-		app_set_filter(app, expr, &err);
-		mr_buf_printf(&note, "%zu shown; Enter keeps it, Esc goes back", app->rows.n_rows);
-	} else {
+	if (!apply || app->preview_off) {
 		mr_buf_add_str(&note, "Enter applies it");
+		return note.data;
+	}
+	struct mr_filter_error err;
+	switch (app_filter(app, expr, true, &err)) {
+	case MR_FILTER_DONE:
+		mr_buf_printf(&note, "%zu shown; Enter keeps it, Esc goes back", app->rows.n_rows);
+		break;
+	case MR_FILTER_FAILED:
+		*error = true;
+		mr_buf_printf(&note, "column %zu: %s", err.pos + 1, err.message);
+		break;
+	case MR_FILTER_CANCELLED:
+		/* Too slow to follow the typing: no more previews for this
+		 * line. */
+		app->preview_off = true;
+		mr_buf_add_str(&note, err.message);
+		break;
 	}
 	return note.data;
 }
@@ -755,6 +768,7 @@ void app_prompt(struct app *app, char kind) {
 		search_prompt(app, &hooks);
 		return;
 	}
+	app->preview_off = false; /* a new line: previews until one is slow */
 	const char *was = kind == PROMPT_FILTER  ? app->list->filter_text
 			  : kind == PROMPT_CODES ? app->codes_query
 						 : NULL;
@@ -762,15 +776,19 @@ void app_prompt(struct app *app, char kind) {
 	char *line = prompt_read(app->prompt, kind, before, &hooks);
 	struct mr_filter_error err;
 	if (kind == PROMPT_FILTER) {
-		if (line == NULL) {
-			/* Esc: back to the filter there was (the list may have
-			 * followed the typing). */
-			app_set_filter(app, before ? before : "", &err);
-		} else if (!app_set_filter(app, line, &err)) {
+		enum mr_filter_status status =
+			line != NULL ? app_filter(app, line, false, &err) : MR_FILTER_CANCELLED;
+		if (status != MR_FILTER_DONE) {
+			/* Esc, an error or a stopped run: back to the filter there
+			 * was (the list may have followed the typing). */
 			struct mr_filter_error unused;
 			app_set_filter(app, before ? before : "", &unused);
+		}
+		if (status == MR_FILTER_FAILED) {
 			app_set_message(app, "filter: column %zu: %s", err.pos + 1, err.message);
-		} else if (app->list->filter != NULL) {
+		} else if (status == MR_FILTER_CANCELLED && line != NULL) {
+			app_set_message(app, "filter: stopped, not applied; the one before stays");
+		} else if (status == MR_FILTER_DONE && app->list->filter != NULL) {
 			app_set_message(app, "%zu message%s", app->rows.n_rows,
 				app->rows.n_rows == 1 ? " matches" : "s match");
 		}
