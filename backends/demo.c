@@ -37,7 +37,9 @@ static bool parse_count(const char *location, size_t *count, char **cause) {
 	return true;
 }
 
-static bool demo_open(struct mr_source *src, const char *location, char **cause) {
+static bool demo_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	size_t count = 0;
 	if (!parse_count(location, &count, cause)) {
 		return false;

@@ -16,6 +16,21 @@
 
 struct mr_source;
 
+/* How remote hosts are reached (backends/postfix/postfix.h): core only
+ * hands it on. */
+struct mr_remote_options;
+
+/*
+ * What a source is told when it opens: the operator's settings, handed down
+ * from the command line and the configuration (never process globals). It
+ * must outlive the sources opened with it: a fleet opens its members later,
+ * on threads of their own. NULL, or a NULL member: the defaults (an unknown
+ * remote host is refused, nothing is asked, sudo as the login needs).
+ */
+struct mr_open_options {
+	const struct mr_remote_options *remote;
+};
+
 struct mr_backend_ops {
 	const char *name;    /* also the URI scheme: "sqlite" names "sqlite:PATH" */
 	const char *usage;   /* how a user names such a source: "sqlite:PATH" */
@@ -28,8 +43,10 @@ struct mr_backend_ops {
 	 */
 	int (*probe)(const char *arg);
 
-	/* Sets src->data, src->label, src->caps (and src->limits). */
-	bool (*open)(struct mr_source *src, const char *location, char **cause);
+	/* Sets src->data, src->label, src->caps (and src->limits). opts may
+	 * be NULL. */
+	bool (*open)(struct mr_source *src, const char *location,
+		const struct mr_open_options *opts, char **cause);
 	/* Frees src->data; must accept a source whose open failed. */
 	void (*close)(struct mr_source *src);
 
@@ -72,8 +89,8 @@ struct mr_source {
 
 /* Opens arg ("scheme:location" or a bare path) with a backend from the
  * NULL-terminated registry. */
-struct mr_source *mr_source_open(
-	const struct mr_backend_ops *const *registry, const char *arg, char **cause);
+struct mr_source *mr_source_open(const struct mr_backend_ops *const *registry, const char *arg,
+	const struct mr_open_options *opts, char **cause);
 void mr_source_destroy(struct mr_source *src);
 /* Whether arg names a source of the registry (by its scheme, or a backend
  * that recognises it): for arguments that could be a queue id too. */

@@ -47,6 +47,7 @@ struct member {
 
 struct fleet {
 	const struct mr_backend_ops *const *registry;
+	const struct mr_open_options *opts; /* the caller's, which outlive us */
 	struct member *members;
 	struct mr_member_status *statuses; /* one per member */
 	const char **names;                /* the members' */
@@ -62,7 +63,7 @@ static void *run_job(void *arg) {
 	int64_t start = (int64_t)mr_monotonic_ms();
 	char *cause = NULL;
 	if (m->src == NULL) {
-		m->src = mr_source_open(f->registry, m->name, &cause);
+		m->src = mr_source_open(f->registry, m->name, f->opts, &cause);
 	}
 	struct mr_snapshot *snap = m->src ? mr_source_list(m->src, &cause) : NULL;
 	pthread_mutex_lock(&f->lock);
@@ -266,7 +267,9 @@ struct mr_snapshot *mr_fleet_merge(struct mr_source *fleet, char **cause) {
 	return snap;
 }
 
-static bool fleet_open(struct mr_source *src, const char *location, char **cause) {
+static bool fleet_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	(void)src;
 	(void)location;
 	return mr_fail(cause, "a fleet is made by mr_fleet_open()");
@@ -340,10 +343,11 @@ bool mr_fleet_is(const struct mr_source *src) {
 	return src != NULL && src->ops == &fleet_ops;
 }
 
-struct mr_source *mr_fleet_open(
-	const struct mr_backend_ops *const *registry, const char *const *args, size_t n) {
+struct mr_source *mr_fleet_open(const struct mr_backend_ops *const *registry,
+	const char *const *args, size_t n, const struct mr_open_options *opts) {
 	(void)mr_user_name(); /* cached now, before threads ask for it */
 	struct fleet *f = mr_xcalloc(1, sizeof(*f));
+	f->opts = opts;
 	f->registry = registry;
 	f->n = n;
 	f->patience_ms = -1;

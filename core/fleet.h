@@ -38,9 +38,10 @@ struct mr_member_status {
 };
 
 /* A fleet of the n sources named (n >= 2); nothing is opened until the
- * first listing. The registry outlives it. */
-struct mr_source *mr_fleet_open(
-	const struct mr_backend_ops *const *registry, const char *const *args, size_t n);
+ * first listing. The registry and opts (what each member is opened with, NULL: the
+ * defaults) outlive it. */
+struct mr_source *mr_fleet_open(const struct mr_backend_ops *const *registry,
+	const char *const *args, size_t n, const struct mr_open_options *opts);
 bool mr_fleet_is(const struct mr_source *src);
 
 /* How long a listing waits for slow members, in ms (-1: for every member,

@@ -55,8 +55,8 @@ bool mr_source_recognised(const struct mr_backend_ops *const *registry, const ch
 	       find_by_probe(registry, arg) != NULL;
 }
 
-struct mr_source *mr_source_open(
-	const struct mr_backend_ops *const *registry, const char *arg, char **cause) {
+struct mr_source *mr_source_open(const struct mr_backend_ops *const *registry, const char *arg,
+	const struct mr_open_options *opts, char **cause) {
 	char *shown = mr_text_visible_dup(arg);
 	const char *location = arg;
 	const struct mr_backend_ops *ops = find_by_scheme(registry, arg, &location);
@@ -82,7 +82,7 @@ struct mr_source *mr_source_open(
 	struct mr_source *src = mr_xcalloc(1, sizeof(*src));
 	src->ops = ops;
 	src->name = mr_xstrdup(arg);
-	if (!ops->open(src, location, cause)) {
+	if (!ops->open(src, location, opts, cause)) {
 		/* A warning may be why it failed (a key setting not followed):
 		 * the first one goes with the error, on its line. */
 		if (src->warnings != NULL && cause != NULL && *cause != NULL) {

@@ -211,34 +211,46 @@ uint8_t *cli_filter_matches(
 	return match;
 }
 
-bool cli_accept_new;
-
-bool cli_source_option(int opt, bool *demo) {
+bool cli_source_option(int opt, struct cli_sources *s) {
 	if (opt == 'd') {
-		*demo = true;
+		s->demo = true;
 	} else if (opt == 'A') {
-		cli_accept_new = true;
+		s->accept_new = true;
 	}
 	return opt == 'd' || opt == 'A';
 }
 
-struct mr_source *cli_open_sources(const char *const *names, size_t n, bool screen) {
-	ssh_prompts_install(screen, cli_accept_new);
-	/* The configuration's per-host settings (host PATTERNS sudo WHEN). */
-	struct config config;
+bool cli_sources_configure(struct cli_sources *s) {
+	if (s->loaded) {
+		return true;
+	}
 	char *cause = NULL;
-	if (!config_load(&config, &cause)) {
+	if (!config_load(&s->config, &cause)) {
 		cli_error("%s", cause);
 		free(cause);
-		config_finish(&config);
+		config_finish(&s->config);
+		return false;
+	}
+	s->loaded = true;
+	return true;
+}
+
+struct mr_source *cli_open_sources(
+	struct cli_sources *s, const char *const *names, size_t n, bool screen) {
+	if (!cli_sources_configure(s)) {
 		return NULL;
 	}
-	mr_postfix_ssh_rules(config.hosts, config.n_hosts);
-	config_finish(&config);
+	s->remote = (struct mr_remote_options){
+		.prompts = ssh_prompts_for(screen, s->accept_new),
+		.rules = s->config.hosts,
+		.n_rules = s->config.n_hosts,
+	};
+	s->open = (struct mr_open_options){ .remote = &s->remote };
 	if (n > 1) {
-		return mr_fleet_open(mr_backend_registry, names, n);
+		return mr_fleet_open(mr_backend_registry, names, n, &s->open);
 	}
-	struct mr_source *src = mr_source_open(mr_backend_registry, names[0], &cause);
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(mr_backend_registry, names[0], &s->open, &cause);
 	if (src == NULL) {
 		cli_error("%s", cause);
 		free(cause);
@@ -246,4 +258,11 @@ struct mr_source *cli_open_sources(const char *const *names, size_t n, bool scre
 	}
 	print_lines(NULL, src->warnings);
 	return src;
+}
+
+void cli_sources_finish(struct cli_sources *s) {
+	if (s->loaded) {
+		config_finish(&s->config);
+		s->loaded = false;
+	}
 }

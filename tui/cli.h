@@ -1,7 +1,11 @@
 #ifndef MR_TUI_CLI_H
 #define MR_TUI_CLI_H
 
+#include <stdbool.h>
+
 #include "backend.h"
+#include "config.h"
+#include "postfix/postfix.h"
 
 struct mr_filter;
 
@@ -43,25 +47,43 @@ void cli_option_error(const char *command, int opt, int argc, char **argv, const
  * "WHAT takes a number from MIN to MAX (got "ARG")". */
 bool cli_parse_number(const char *what, const char *arg, long min, long max, long *out);
 
-/* --accept-new: a remote host seen for the first time is trusted and added
- * to known_hosts, as ssh -o StrictHostKeyChecking=accept-new does. */
-extern bool cli_accept_new;
+/*
+ * What opening sources takes, kept by the command until it has closed them
+ * (a fleet opens its members later, on threads): the command line's
+ * --demo and --accept-new (a remote host seen for the first time is trusted
+ * and added to known_hosts, as ssh -o StrictHostKeyChecking=accept-new
+ * does), the configuration (the screen's keys and settings, and the per-host
+ * sudo rules), and the options each source is opened with.
+ */
+struct cli_sources {
+	bool demo, accept_new;
+	bool loaded; /* config holds the configuration */
+	struct config config;
+	struct mr_remote_options remote;
+	struct mr_open_options open;
+};
 
 /* The options of every command that opens a source (the screen, list, act,
- * summary), for its getopt_long table, and cli_source_option to take them:
- * --demo sets *demo, --accept-new cli_accept_new; false for another option. */
+ * summary), for its getopt_long table, and cli_source_option to take them
+ * into s; false for another option. */
 #define CLI_SOURCE_OPTIONS                           \
 	{ "demo", no_argument, NULL, 'd' }, {        \
 		"accept-new", no_argument, NULL, 'A' \
 	}
-bool cli_source_option(int opt, bool *demo);
+bool cli_source_option(int opt, struct cli_sources *s);
+
+/* Reads the configuration into s (once), or prints why not. */
+bool cli_sources_configure(struct cli_sources *s);
 
 /* Opens the sources named on the command line, or prints why not: one
  * source, or several merged (a fleet, fleet.h, whose members are opened
  * and listed on their own threads when it is first listed). An unknown
  * remote host is refused unless --accept-new was given or screen is true,
  * where the operator is asked (on the terminal, before the screen starts). */
-struct mr_source *cli_open_sources(const char *const *names, size_t n, bool screen);
+struct mr_source *cli_open_sources(
+	struct cli_sources *s, const char *const *names, size_t n, bool screen);
+/* After the sources are closed. */
+void cli_sources_finish(struct cli_sources *s);
 /* The sources a subcommand names in argv[first..argc) after its options
  * (--demo's first), or without any the local Postfix queue: *n names in an
  * array to free; NULL after saying why when one is named twice. */

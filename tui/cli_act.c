@@ -39,6 +39,7 @@ struct act_args {
 	const char **ids;
 	size_t n_ids;
 	bool dry_run, yes, no_audit;
+	struct cli_sources sources_opened; /* --demo, --accept-new, what opening takes */
 };
 
 /* Usage errors print and return false. */
@@ -54,7 +55,6 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 	/* Options may follow the action and the ids (no "+"). */
 	static const char shorts[] = ":f:ny";
 	int opt;
-	bool demo = false;
 	optind = 1;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, shorts, options, NULL)) != -1) {
@@ -72,7 +72,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 			a->no_audit = true;
 			break;
 		default:
-			if (cli_source_option(opt, &demo)) {
+			if (cli_source_option(opt, &a->sources_opened)) {
 				break;
 			}
 			cli_option_error("act", opt, argc, argv, shorts, options);
@@ -92,7 +92,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 	}
 	a->ids = mr_xcalloc((size_t)(argc - optind) + 1, sizeof(*a->ids));
 	a->sources = mr_xcalloc((size_t)(argc - optind) + 2, sizeof(*a->sources));
-	if (demo) {
+	if (a->sources_opened.demo) {
 		a->sources[a->n_sources++] = "demo:";
 	}
 	/* Queue ids are letters and digits only; a word that names a source (a
@@ -341,12 +341,14 @@ int cli_act(int argc, char **argv) {
 		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = a.filter_expr ? cli_parse_filter("act", a.filter_expr) : NULL;
-	struct mr_source *src =
-		a.filter_expr && !filter ? NULL : cli_open_sources(a.sources, a.n_sources, false);
+	struct mr_source *src = a.filter_expr && !filter ? NULL
+							 : cli_open_sources(&a.sources_opened,
+								   a.sources, a.n_sources, false);
 	if (src == NULL) {
 		mr_filter_free(filter);
 		free(a.ids);
 		free(a.sources);
+		cli_sources_finish(&a.sources_opened);
 		return a.filter_expr && !filter ? MR_EXIT_USAGE : MR_EXIT_FAILED;
 	}
 	bool fleet = mr_fleet_is(src);
@@ -458,5 +460,6 @@ done:
 	mr_snapshot_destroy(snap);
 	mr_filter_free(filter);
 	mr_source_destroy(src);
+	cli_sources_finish(&a.sources_opened);
 	return status;
 }

@@ -25,7 +25,7 @@ int cli_list(int argc, char **argv) {
 		{ NULL, 0, NULL, 0 },
 	};
 	enum mr_export_format format = MR_EXPORT_TABLE;
-	bool demo = false;
+	struct cli_sources srcs = { 0 };
 	const char *expr = NULL;
 	int formats = 0;
 	static const char shorts[] = "+:h";
@@ -53,7 +53,7 @@ int cli_list(int argc, char **argv) {
 			fputs(list_usage, stdout);
 			return MR_EXIT_OK;
 		default:
-			if (cli_source_option(opt, &demo)) {
+			if (cli_source_option(opt, &srcs)) {
 				break;
 			}
 			cli_option_error("list", opt, argc, argv, shorts, options);
@@ -69,7 +69,7 @@ int cli_list(int argc, char **argv) {
 		return MR_EXIT_USAGE;
 	}
 	size_t n_names;
-	const char **names = cli_source_args(argc, argv, optind, demo, &n_names);
+	const char **names = cli_source_args(argc, argv, optind, srcs.demo, &n_names);
 	if (names == NULL) {
 		mr_filter_free(filter);
 		return MR_EXIT_USAGE;
@@ -77,10 +77,11 @@ int cli_list(int argc, char **argv) {
 	/* Listings are large: write them in big pieces. */
 	static char out_buf[1 << 16];
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
-	struct mr_source *src = cli_open_sources(names, n_names, false);
+	struct mr_source *src = cli_open_sources(&srcs, names, n_names, false);
 	free(names);
 	if (src == NULL) {
 		mr_filter_free(filter);
+		cli_sources_finish(&srcs);
 		return MR_EXIT_FAILED;
 	}
 	bool partial;
@@ -104,5 +105,6 @@ int cli_list(int argc, char **argv) {
 	mr_filter_free(filter);
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(src);
+	cli_sources_finish(&srcs);
 	return status;
 }

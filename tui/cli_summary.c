@@ -151,7 +151,8 @@ int cli_summary(int argc, char **argv) {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false, demo = false;
+	bool json = false;
+	struct cli_sources srcs = { 0 };
 	const char *expr = NULL;
 	long top = 10;
 	static const char shorts[] = "+:h";
@@ -175,7 +176,7 @@ int cli_summary(int argc, char **argv) {
 			fputs(summary_usage, stdout);
 			return MR_EXIT_OK;
 		default:
-			if (cli_source_option(opt, &demo)) {
+			if (cli_source_option(opt, &srcs)) {
 				break;
 			}
 			cli_option_error("summary", opt, argc, argv, shorts, options);
@@ -187,15 +188,16 @@ int cli_summary(int argc, char **argv) {
 		return MR_EXIT_USAGE;
 	}
 	size_t n_names;
-	const char **names = cli_source_args(argc, argv, optind, demo, &n_names);
+	const char **names = cli_source_args(argc, argv, optind, srcs.demo, &n_names);
 	if (names == NULL) {
 		mr_filter_free(filter);
 		return MR_EXIT_USAGE;
 	}
-	struct mr_source *src = cli_open_sources(names, n_names, false);
+	struct mr_source *src = cli_open_sources(&srcs, names, n_names, false);
 	free(names);
 	if (src == NULL) {
 		mr_filter_free(filter);
+		cli_sources_finish(&srcs);
 		return MR_EXIT_FAILED;
 	}
 	bool partial;
@@ -231,5 +233,6 @@ int cli_summary(int argc, char **argv) {
 	mr_snapshot_destroy(snap);
 	mr_filter_free(filter);
 	mr_source_destroy(src);
+	cli_sources_finish(&srcs);
 	return status;
 }

@@ -67,30 +67,26 @@ static void print_help(void) {
 }
 
 /* refresh: --refresh's seconds, or -1 for the configuration's. */
-static int run_screen(const char *const *names, size_t n, long refresh, bool no_audit) {
+static int run_screen(
+	struct cli_sources *srcs, const char *const *names, size_t n, long refresh, bool no_audit) {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		cli_error("the screen needs a terminal; use \"mailroom list\" to print the queue");
 		return MR_EXIT_USAGE;
 	}
-	struct config config;
-	char *cause = NULL;
-	if (!config_load(&config, &cause)) {
-		cli_error("%s", cause);
-		free(cause);
-		config_finish(&config);
+	if (!cli_sources_configure(srcs)) {
 		return MR_EXIT_USAGE;
 	}
+	struct config config = srcs->config; /* the screen's settings, changed below */
 	if (refresh >= 0) {
 		config.refresh = (int)refresh;
 	}
 	config.no_audit = no_audit;
-	struct mr_source *src = cli_open_sources(names, n, true);
+	struct mr_source *src = cli_open_sources(srcs, names, n, true);
 	if (src == NULL) {
-		config_finish(&config);
 		return MR_EXIT_FAILED;
 	}
+	char *cause = NULL;
 	int status = screen_run(src, &config, &cause);
-	config_finish(&config);
 	if (cause != NULL) {
 		cli_error("%s", cause);
 		free(cause);
@@ -132,7 +128,8 @@ int main(int argc, char **argv) {
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool demo = false, no_audit = false;
+	struct cli_sources srcs = { 0 };
+	bool no_audit = false;
 	long refresh = -1;
 	static const char shorts[] = "+:hV";
 	int opt;
@@ -155,7 +152,7 @@ int main(int argc, char **argv) {
 			printf("mailroom %s\n", MR_VERSION);
 			return MR_EXIT_OK;
 		default:
-			if (cli_source_option(opt, &demo)) {
+			if (cli_source_option(opt, &srcs)) {
 				break;
 			}
 			cli_option_error(NULL, opt, argc, argv, shorts, options);
@@ -163,11 +160,12 @@ int main(int argc, char **argv) {
 		}
 	}
 	size_t n;
-	const char **names = cli_source_args(argc, argv, optind, demo, &n);
+	const char **names = cli_source_args(argc, argv, optind, srcs.demo, &n);
 	if (names == NULL) {
 		return MR_EXIT_USAGE;
 	}
-	int status = run_screen(names, n, refresh, no_audit);
+	int status = run_screen(&srcs, names, n, refresh, no_audit);
 	free(names);
+	cli_sources_finish(&srcs);
 	return status;
 }

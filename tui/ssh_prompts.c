@@ -125,13 +125,12 @@ static char *passphrase(void *ctx, const char *key_file) {
 	return answer;
 }
 
-void ssh_prompts_install(bool ask_new_host, bool accept_new) {
-	struct mr_ssh_prompts p = {
+struct mr_ssh_prompts ssh_prompts_for(bool ask_new_host, bool accept_new) {
+	return (struct mr_ssh_prompts){
 		.new_host = accept_new     ? MR_SSH_NEW_HOST_ACCEPT
 			    : ask_new_host ? MR_SSH_NEW_HOST_ASK
 					   : MR_SSH_NEW_HOST_REFUSE,
 		.trust_new_host = trust_new_host,
 		.passphrase = passphrase,
 	};
-	mr_postfix_ssh_configure(&p);
 }

@@ -3,11 +3,13 @@
 
 #include <stdbool.h>
 
-/* How remote sources opened from now on treat a host seen for the first
- * time: asked on the terminal (the screen), refused (the commands), or
+#include "ssh/transport_ssh.h"
+
+/* How remote sources opened with these prompts treat a host seen for the
+ * first time: asked on the terminal (the screen), refused (the commands), or
  * added to known_hosts (--accept-new). Passphrases are asked on the
  * terminal in every case. */
-void ssh_prompts_install(bool ask_new_host, bool accept_new);
+struct mr_ssh_prompts ssh_prompts_for(bool ask_new_host, bool accept_new);
 
 /* From now on the terminal is the screen's: nothing more is asked (a host
  * seen for the first time is refused, an encrypted key skipped). Waits for

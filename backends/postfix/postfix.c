@@ -251,7 +251,9 @@ void pf_settings(struct pf *pf) {
 	pf->settings_read = true;
 }
 
-static bool postfix_open(struct mr_source *src, const char *location, char **cause) {
+static bool postfix_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	if (*location != '\0') {
 		struct stat st;
 		char *main_cf = mr_xasprintf("%s/main.cf", location);

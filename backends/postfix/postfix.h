@@ -20,10 +20,6 @@ extern const struct mr_backend_ops mr_backend_postfix;
 /*   ssh://[USER@]HOST[:PORT][/CONFIG_DIR], USER@HOST: Postfix over SSH */
 extern const struct mr_backend_ops mr_backend_postfix_ssh;
 
-/* How remote sources treat unknown hosts and encrypted keys (the CLI and
- * the screen set it before opening sources). */
-void mr_postfix_ssh_configure(const struct mr_ssh_prompts *prompts);
-
 /* Whether the Postfix tools of a remote host run through sudo -n: as its
  * login needs (auto: unless it is root), always, or never (the login runs
  * them itself). */
@@ -32,9 +28,15 @@ struct mr_remote_rule {
 	char *hosts; /* patterns as a Host line's, comma-separated */
 	enum mr_remote_sudo sudo;
 };
-/* The operator's rules (copied), the last that matches a host's name
- * deciding; none: auto. */
-void mr_postfix_ssh_rules(const struct mr_remote_rule *rules, size_t n);
+
+/* How remote sources are reached (struct mr_open_options' remote): how an
+ * unknown host and an encrypted key are treated, and the operator's sudo
+ * rules, the last that matches a host's name deciding (none: auto). */
+struct mr_remote_options {
+	struct mr_ssh_prompts prompts;
+	const struct mr_remote_rule *rules;
+	size_t n_rules;
+};
 extern const struct mr_backend_ops mr_backend_postqueue_json;
 
 #endif

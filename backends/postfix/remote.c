@@ -26,38 +26,18 @@
  * there.
  */
 
-static struct mr_ssh_prompts prompts = { .new_host = MR_SSH_NEW_HOST_REFUSE };
-
-void mr_postfix_ssh_configure(const struct mr_ssh_prompts *p) {
-	prompts = *p;
-}
-
-/* Set before sources are opened (they may be opened on several threads,
- * which only read them). */
-static struct rule {
-	char *hosts;
-	enum mr_remote_sudo sudo;
-} * rules;
-static size_t n_rules;
-
-void mr_postfix_ssh_rules(const struct mr_remote_rule *given, size_t n) {
-	for (size_t i = 0; i < n_rules; i++) {
-		free(rules[i].hosts);
-	}
-	free(rules);
-	rules = n > 0 ? mr_xcalloc(n, sizeof(*rules)) : NULL;
-	n_rules = n;
-	for (size_t i = 0; i < n; i++) {
-		rules[i] = (struct rule){ mr_xstrdup(given[i].hosts), given[i].sudo };
-	}
-}
+/* What a source opened without options gets: an unknown host is refused,
+ * nothing is asked, sudo as the login needs. */
+static const struct mr_remote_options no_options = {
+	.prompts = { .new_host = MR_SSH_NEW_HOST_REFUSE },
+};
 
 /* Whether the tools run through sudo -n on host alias, logged in as user. */
-static bool uses_sudo(const char *alias, const char *user) {
+static bool uses_sudo(const struct mr_remote_options *o, const char *alias, const char *user) {
 	enum mr_remote_sudo sudo = MR_REMOTE_SUDO_AUTO;
-	for (size_t i = 0; i < n_rules; i++) {
-		if (mr_ssh_host_match(alias, rules[i].hosts)) {
-			sudo = rules[i].sudo;
+	for (size_t i = 0; i < o->n_rules; i++) {
+		if (mr_ssh_host_match(alias, o->rules[i].hosts)) {
+			sudo = o->rules[i].sudo;
 		}
 	}
 	return sudo == MR_REMOTE_SUDO_ALWAYS ||
@@ -167,7 +147,7 @@ struct ssh_files {
 };
 
 static bool plan_for(struct plan *p, struct mr_source *src, const char *destination,
-	const struct ssh_files *f, char **cause) {
+	const struct ssh_files *f, const struct mr_ssh_prompts *prompts, char **cause) {
 	memset(p, 0, sizeof(*p));
 	bool missing = false;
 	if (!mr_ssh_target_openssh(&p->target, destination, f->home, f->me, &missing, cause)) {
@@ -207,7 +187,7 @@ static bool plan_for(struct plan *p, struct mr_source *src, const char *destinat
 		known = (const char *const *)&p->default_known;
 		n_known = 1;
 	}
-	enum mr_ssh_new_host new_host = prompts.new_host;
+	enum mr_ssh_new_host new_host = prompts->new_host;
 	if (t->strict_host_key_checking == MR_SSH_STRICT_ACCEPT_NEW ||
 		t->strict_host_key_checking == MR_SSH_STRICT_NO) {
 		new_host = MR_SSH_NEW_HOST_ACCEPT; /* as ssh: new keys go in, changed ones never */
@@ -228,9 +208,9 @@ static bool plan_for(struct plan *p, struct mr_source *src, const char *destinat
 		.connect_timeout_ms = t->connect_timeout_s * 1000,
 		.keepalive_s = t->server_alive_interval_s,
 		.keepalive_count_max = t->server_alive_count_max,
-		.trust_new_host = prompts.trust_new_host,
-		.passphrase = prompts.passphrase,
-		.ctx = prompts.ctx,
+		.trust_new_host = prompts->trust_new_host,
+		.passphrase = prompts->passphrase,
+		.ctx = prompts->ctx,
 	};
 	return true;
 }
@@ -253,14 +233,14 @@ static char *jump_destination(const char *jump) {
 }
 
 static struct mr_transport *connect_to(struct mr_source *src, const char *destination,
-	char **label_host, char **user, char **cause) {
+	const struct mr_ssh_prompts *prompts, char **label_host, char **user, char **cause) {
 	struct ssh_files f = { home_dir(), mr_xstrdup(mr_user_name()), NULL, NULL, 0 };
 	f.config_name = mr_xasprintf("%s/.ssh/config", f.home);
 	f.config_text = read_small_file(f.config_name, &f.config_len);
 	struct plan target, jump;
 	struct mr_transport *transport = NULL;
 	bool jumping = false;
-	if (plan_for(&target, src, destination, &f, cause)) {
+	if (plan_for(&target, src, destination, &f, prompts, cause)) {
 		char *via = target.target.proxy_jump ? jump_destination(target.target.proxy_jump)
 						     : NULL;
 		if (target.target.proxy_jump != NULL && via == NULL) {
@@ -268,7 +248,8 @@ static struct mr_transport *connect_to(struct mr_source *src, const char *destin
 			mr_fail(cause, "ssh %s: ProxyJump %s: mailroom jumps through one host only",
 				target.target.alias, shown);
 			free(shown);
-		} else if (via != NULL && (jumping = plan_for(&jump, src, via, &f, cause)) &&
+		} else if (via != NULL &&
+			   (jumping = plan_for(&jump, src, via, &f, prompts, cause)) &&
 			   jump.target.proxy_jump != NULL) {
 			mr_fail(cause,
 				"ssh %s: the jump host %s has a ProxyJump of its own: mailroom "
@@ -298,7 +279,10 @@ static struct mr_transport *connect_to(struct mr_source *src, const char *destin
 	return transport;
 }
 
-static bool remote_open(struct mr_source *src, const char *location, char **cause) {
+static bool remote_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	const struct mr_remote_options *o =
+		opts != NULL && opts->remote != NULL ? opts->remote : &no_options;
 	char *config_dir = NULL;
 	char *destination = split_config_dir(location, &config_dir);
 	if (config_dir != NULL && (config_dir[1] == '\0' || !plain_path(config_dir))) {
@@ -311,13 +295,14 @@ static bool remote_open(struct mr_source *src, const char *location, char **caus
 		return false;
 	}
 	char *alias = NULL, *user = NULL;
-	struct mr_transport *transport = connect_to(src, destination, &alias, &user, cause);
+	struct mr_transport *transport =
+		connect_to(src, destination, &o->prompts, &alias, &user, cause);
 	free(destination);
 	if (transport == NULL) {
 		free(config_dir);
 		return false;
 	}
-	struct pf *pf = pf_create(transport, config_dir, uses_sudo(alias, user));
+	struct pf *pf = pf_create(transport, config_dir, uses_sudo(o, alias, user));
 	pf->remote = true;
 	char *label = mr_xasprintf("%s%s", alias, config_dir ? config_dir : "");
 	src->data = pf;

@@ -66,7 +66,9 @@ static bool read_stdin(struct mr_buf *out, char **cause) {
 	}
 }
 
-static bool saved_open(struct mr_source *src, const char *location, char **cause) {
+static bool saved_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	if (*location == '\0') {
 		return mr_fail(cause, "postqueue-json: needs a file name, or - for standard input");
 	}

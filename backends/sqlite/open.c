@@ -389,7 +389,9 @@ static int sqlite_probe(const char *arg) {
 	return 1;
 }
 
-static bool sqlite_open(struct mr_source *src, const char *location, char **cause) {
+static bool sqlite_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	if (*location == '\0') {
 		return mr_fail(cause, "sqlite: needs a file name (sqlite:PATH)");
 	}

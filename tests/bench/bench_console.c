@@ -120,7 +120,7 @@ int main(int argc, char **argv) {
 	}
 	draw_init();
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, "demo:10", &cause);
+	struct mr_source *src = mr_source_open(mr_backend_registry, "demo:10", NULL, &cause);
 	/* The prompt's history goes to a directory of the bench's own. */
 	char state[] = "/tmp/bench-console.XXXXXX";
 	if (mkdtemp(state) == NULL) {

@@ -114,7 +114,7 @@ static void act(enum mr_action action, const char *const *ids, size_t n,
 static int unprivileged(const char *mode, const char *config_dir) {
 	char *arg = mr_xasprintf("postfix:%s", config_dir);
 	char *cause = NULL;
-	src = mr_source_open(mr_backend_registry, arg, &cause);
+	src = mr_source_open(mr_backend_registry, arg, NULL, &cause);
 	free(arg);
 	if (!T_OK(src != NULL, "%s: opens (%s)", mode, cause ? cause : "")) {
 		return t_done();
@@ -290,7 +290,7 @@ int main(int argc, char **argv) {
 	}
 	char *arg = mr_xasprintf("postfix:%s", argv[1]);
 	char *cause = NULL;
-	src = mr_source_open(mr_backend_registry, arg, &cause);
+	src = mr_source_open(mr_backend_registry, arg, NULL, &cause);
 	if (!T_OK(src != NULL, "opens %s (%s)", arg, cause ? cause : "")) {
 		return t_done();
 	}

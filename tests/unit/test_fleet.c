@@ -29,7 +29,9 @@ struct team {
 	int index; /* into acted */
 };
 
-static bool team_open(struct mr_source *src, const char *location, char **cause) {
+static bool team_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	if (strncmp(location, "dead", 4) == 0) {
 		return mr_fail(cause, "team:%s: connection refused", location);
 	}
@@ -101,7 +103,7 @@ static const struct mr_backend_ops *const registry[] = { &team_ops, NULL };
 
 static struct mr_source *fleet_of(const char *a, const char *b) {
 	const char *names[] = { a, b };
-	return mr_fleet_open(registry, names, 2);
+	return mr_fleet_open(registry, names, 2, NULL);
 }
 
 static void test_merge(void) {
@@ -276,7 +278,7 @@ static void test_routing(void) {
 /* Two sources labelled alike are told apart. */
 static void test_labels(void) {
 	const char *names[] = { "team:a", "team:b", "team:dead" };
-	struct mr_source *f = mr_fleet_open(registry, names, 3);
+	struct mr_source *f = mr_fleet_open(registry, names, 3, NULL);
 	T_STR(f->label, "team:a, team:b, team:dead", "labels: the fleet's, all of them");
 	T_STR(f->name, "team:a team:b team:dead", "labels: the fleet's name");
 	mr_source_destroy(f);

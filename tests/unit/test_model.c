@@ -270,7 +270,9 @@ static int fake_probe(const char *arg) {
 	return strstr(arg, ".fake") != NULL ? 2 : 0;
 }
 
-static bool fake_open(struct mr_source *src, const char *location, char **cause) {
+static bool fake_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	if (strcmp(location, "broken") == 0) {
 		return mr_fail(cause, "fake: broken on purpose");
 	}
@@ -324,40 +326,40 @@ static const struct mr_backend_ops *const registry[] = { &fake_ops, NULL };
 
 static void test_registry(void) {
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(registry, "fake:one", &cause);
+	struct mr_source *src = mr_source_open(registry, "fake:one", NULL, &cause);
 	T_OK(src != NULL && src->ops == &fake_ops, "registry: scheme selects the backend");
 	T_STR(src ? src->label : NULL, "fake:one", "registry: default label is the argument");
 	mr_source_destroy(src);
 
-	src = mr_source_open(registry, "queue.fake", &cause);
+	src = mr_source_open(registry, "queue.fake", NULL, &cause);
 	T_OK(src != NULL, "registry: a bare argument is probed");
 	mr_source_destroy(src);
 
-	src = mr_source_open(registry, "fake:broken", &cause);
+	src = mr_source_open(registry, "fake:broken", NULL, &cause);
 	T_OK(src == NULL, "registry: a failing open fails");
 	T_STR(cause, "fake: broken on purpose", "registry: the backend's cause is kept");
 	free(cause);
 	cause = NULL;
 
-	src = mr_source_open(registry, "pop3://mail.example", &cause);
+	src = mr_source_open(registry, "pop3://mail.example", NULL, &cause);
 	T_STR(cause, "pop3://mail.example: unknown kind of source (this mailroom opens fake:NAME)",
 		"registry: unknown scheme names the known ones");
 	free(cause);
 	cause = NULL;
 
-	src = mr_source_open(registry, "/nonexistent/queue.db", &cause);
+	src = mr_source_open(registry, "/nonexistent/queue.db", NULL, &cause);
 	T_STR(cause, "/nonexistent/queue.db: No such file or directory",
 		"registry: missing file says so");
 	free(cause);
 	cause = NULL;
 
-	src = mr_source_open(registry, "pwn\x1b[2J", &cause);
+	src = mr_source_open(registry, "pwn\x1b[2J", NULL, &cause);
 	T_OK(cause != NULL && strchr(cause, '\x1b') == NULL,
 		"registry: an argument in an error is made visible");
 	free(cause);
 	cause = NULL;
 
-	src = mr_source_open(registry, "/", &cause);
+	src = mr_source_open(registry, "/", NULL, &cause);
 	T_STR(cause, "/: not a queue mailroom can open (it opens fake:NAME)",
 		"registry: an existing non-queue says what would open");
 	free(cause);
@@ -365,7 +367,7 @@ static void test_registry(void) {
 
 static void test_act_filtering(void) {
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(registry, "fake:x", &cause);
+	struct mr_source *src = mr_source_open(registry, "fake:x", NULL, &cause);
 	const char *ids[] = { "AAA", "bad/id", "GONE", "AAA", "BBB", "" };
 	struct mr_action_request req = { .action = MR_ACTION_HOLD, .ids = ids, .n_ids = 6 };
 	struct mr_action_report report;

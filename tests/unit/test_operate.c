@@ -16,7 +16,9 @@
 static char requests[8][128];
 static size_t n_requests;
 
-static bool ranked_open(struct mr_source *src, const char *location, char **cause) {
+static bool ranked_open(struct mr_source *src, const char *location,
+	const struct mr_open_options *opts, char **cause) {
+	(void)opts;
 	(void)cause;
 	src->caps = MR_CAP_ACTION(MR_ACTION_HOLD) | MR_CAP_ACTION(MR_ACTION_RETRY);
 	if (strcmp(location, "priorities") == 0) {
@@ -101,7 +103,7 @@ static const struct mr_stop *stop_of(struct stop_after *s) {
 static void run_stopping(const char *source, const char *operation, const char *const *ids,
 	size_t n, struct stop_after *stop, struct mr_action_report *report) {
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(registry, source, &cause);
+	struct mr_source *src = mr_source_open(registry, source, NULL, &cause);
 	T_OK(src != NULL, "%s opens (%s)", source, cause ? cause : "");
 	free(cause);
 	if (src == NULL) {

@@ -252,7 +252,7 @@ static void test_listing_warnings(void) {
 	char *twice = mr_xasprintf("%s%s", line, line);
 	write_text(path, twice);
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, path, &cause);
+	struct mr_source *src = mr_source_open(mr_backend_registry, path, NULL, &cause);
 	T_OK(src != NULL, "listing warnings: the file opens (%s)", cause ? cause : "");
 	if (src == NULL) {
 		free(cause);

@@ -114,7 +114,7 @@ static struct mr_source *open_source(const char *path) {
 	char *arg = malloc(strlen(path) + 8);
 	sprintf(arg, "sqlite:%s", path);
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, arg, &cause);
+	struct mr_source *src = mr_source_open(mr_backend_registry, arg, NULL, &cause);
 	if (src == NULL) {
 		t_note("cannot open %s: %s", arg, cause);
 		free(cause);
@@ -198,7 +198,7 @@ static void write_bytes(const char *path, const void *data, size_t len) {
 static void expect_refusal(const char *label, const char *path, const char *want) {
 	struct file_bytes before = read_file(path);
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, path, &cause);
+	struct mr_source *src = mr_source_open(mr_backend_registry, path, NULL, &cause);
 	T_OK(src == NULL, "%s: refused", label);
 	T_STR(cause, want, "%s: says why", label);
 	mr_source_destroy(src);
@@ -299,7 +299,7 @@ static void test_refusals(void) {
 	mkdir(dir, 0755);
 	snprintf(want, sizeof(want), "%s: is a directory, not a queue database", dir);
 	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, dir, &cause);
+	struct mr_source *src = mr_source_open(mr_backend_registry, dir, NULL, &cause);
 	T_OK(src == NULL && cause != NULL && strcmp(cause, want) == 0, "directory refused");
 	free(cause);
 
