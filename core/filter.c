@@ -562,6 +562,17 @@ static struct node *parse_term(struct parser *ps) {
 	if (regex) {
 		t->written = mr_xstrndup(at, (size_t)(ps->p - at));
 	}
+	if (t->value != NULL && t->value[0] == '\0' && t->key != KEY_AGE && t->key != KEY_SIZE &&
+		t->key != KEY_PRIO) {
+		/* "" would be found everywhere, and a search for nothing never
+		 * moves on: it is said, not run. (A number's key says it wants
+		 * a number.) */
+		fail_at(ps, value_at,
+			"%s%sempty: give a text to look for (as in reason:\"try again\")",
+			t->key == KEY_ANY ? "" : t->name, t->key == KEY_ANY ? "" : ": ");
+		free_node(t);
+		return NULL;
+	}
 	if (t->value == NULL || !finish_term(ps, t, value_at, regex)) {
 		free_node(t);
 		return NULL;

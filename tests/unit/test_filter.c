@@ -206,6 +206,11 @@ static void test_errors(void) {
 		{ "sources:mx1", 0, "(keys: from to domain sender-domain queue source code" },
 		{ "domain:", 7, "expected a value" },
 		{ "domain: gmail.com", 7, "expected a value" },
+		/* A search for nothing never moved on: it hung (found by fuzzing). */
+		{ "reason:\"\"", 7, "reason: empty: give a text to look for" },
+		{ "\"\"", 0, "empty: give a text to look for" },
+		{ "from:\"\" queue:hold", 5, "from: empty" },
+		{ "reason://", 7, "reason: empty" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		struct mr_filter_error err;
