@@ -1,8 +1,8 @@
 #include "registry.h"
 
 #include "demo.h"
-#include "postfix/postfix.h"
-#include "sqlite/sqlite.h"
+#include "postfix.h"
+#include "sqlite.h"
 
 const struct mr_backend_ops *const mr_backend_registry[] = {
 	&mr_backend_postfix,

@@ -183,7 +183,7 @@ grep -q '^  Facts  *452 4.2.2, at RCPT TO, 127.0.0.1 \[127.0.0.1\], temporary$' 
     grep -q '^  Advice ' "$TMP/out" && grep -q '^  Status  *4.2.2: ' "$TMP/out"
 ok $? "explain: facts, cause, advice and the meaning of the codes"
 
-# FACTS §2.4: what a real Postfix 3.7 logged, one reason per line on stdin.
+# What a real Postfix 3.7 logged (tests/lab/), one reason per line on stdin.
 cat >"$TMP/facts.txt" <<'EOF'
 host 127.0.0.1[127.0.0.1] said: 450 4.2.0 Greylisted, please try again later (in reply to RCPT TO command)
 host 127.0.0.1[127.0.0.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO command)
@@ -219,7 +219,7 @@ for g, w in zip(got, want):
     assert have == w, (g["reason"], have, w)
     assert d["host"] == "127.0.0.1" and d["address"] == "127.0.0.1", d
 EOF
-ok $? "explain --json -: every reason real Postfix logged (FACTS 2.4) decodes right"
+ok $? "explain --json -: every reason real Postfix logged decodes right"
 
 run 0 "explain hostile text" "$MAILROOM" explain "$(printf '550 \033[2J\033]0;x\007 blocked')"
 ! LC_ALL=C grep -q "$(printf '\033')" "$TMP/out" && grep -q '550 ^\[\[2J' "$TMP/out"

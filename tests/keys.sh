@@ -1,6 +1,6 @@
 #!/bin/sh
 # The man page agrees with the screen: its list of keys is the one that
-# tests/tools/keys-man makes from the bindings and the views' tables (as the
+# tools/keys-man makes from the bindings and the views' tables (as the
 # help screen is made), and groff reads it without a warning.
 #
 #   keys.sh MAN_PAGE KEYS_MAN

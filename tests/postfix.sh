@@ -448,7 +448,7 @@ XDG_STATE_HOME=$RETRY_STATE "$MAILROOM" act release "$G1" "postfix:$LAB_CONFIG" 
 okd $? "$G1 released" "$TMP/err"
 
 # --- long queue ids ---------------------------------------------------------------
-# enable_long_queue_ids: new messages get ids like 4jXzH44BMWz81Sm (FACTS §4).
+# enable_long_queue_ids: new messages get ids like 4jXzH44BMWz81Sm.
 /usr/sbin/postconf -c "$LAB_CONFIG" -e enable_long_queue_ids=yes >"$TMP/err" 2>&1 &&
     /usr/sbin/postfix -c "$LAB_CONFIG" reload </dev/null >>"$TMP/err" 2>&1 &&
     lab_send "$TMP/lab" "$S" greylist@sink.test 2>>"$TMP/err"

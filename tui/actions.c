@@ -20,7 +20,7 @@
 #include "fleet.h"
 #include "format.h"
 #include "operate.h"
-#include "screen.h"
+#include "signals.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
@@ -172,7 +172,7 @@ struct stopper {
 
 static bool stop_requested(void *ctx) {
 	struct stopper *s = ctx;
-	if (screen_interrupted()) {
+	if (signals_interrupted()) {
 		s->stopped = true;
 	}
 	if (s->keys && !s->stopped && mr_monotonic_ms() - s->started >= BLIND_MS) {

@@ -14,7 +14,7 @@
 #include "clock.h"
 #include "draw.h"
 #include "fleet.h"
-#include "screen.h"
+#include "signals.h"
 #include "xalloc.h"
 
 enum { MIN_COLS = 20, MIN_LINES = 5 };
@@ -135,7 +135,7 @@ static bool filter_should_stop(void *ctx) {
 		s->timed_out = took > PREVIEW_BUDGET_MS;
 		return s->timed_out;
 	}
-	if (screen_interrupted()) {
+	if (signals_interrupted()) {
 		s->cancelled = true;
 	}
 	if (s->app->prompt == NULL) {

@@ -18,7 +18,7 @@
 #include "config.h"
 #include "kb.h"
 #include "operate.h"
-#include "screen.h"
+#include "signals.h"
 #include "xalloc.h"
 
 /* Up to this many messages the list follows the filter as it is typed, and
@@ -694,7 +694,7 @@ static void idle_hook(void *ctx) {
 
 static bool interrupted_hook(void *ctx) {
 	(void)ctx;
-	return screen_interrupted();
+	return signals_interrupted();
 }
 
 static const char *edited_hook(void *ctx, char kind, const char *line, bool *error) {

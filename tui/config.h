@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "postfix/postfix.h"
+#include "postfix.h"
 
 enum { CONFIG_REFRESH_MAX = 86400 };
 

@@ -5,17 +5,16 @@
 #include <curses.h>
 #include <errno.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "app.h"
 #include "clock.h"
 #include "draw.h"
 #include "fleet.h"
+#include "signals.h"
 #include "ssh_prompts.h"
 #include "xalloc.h"
 
@@ -30,81 +29,6 @@ static void restore_terminal(void) {
 	if (!isendwin()) {
 		endwin();
 	}
-}
-
-/*
- * Signals. Ctrl-C (SIGINT) stops what is running (an action between two
- * ids, a filter) and otherwise only says how to quit; SIGTERM and SIGHUP end
- * the screen as q would. A crash (SIGSEGV, SIGABRT, ...) puts the terminal
- * back before it dies, so the shell is not left in the alternate screen with
- * the keys not echoed: the strings that do it are read from terminfo while
- * curses runs, and written with write(2), which a signal handler may call.
- * The flags are the signals' own, the only state a handler may touch.
- */
-static volatile sig_atomic_t interrupted, terminated;
-static struct termios saved_modes;
-static bool have_modes;
-static char reset_terminal[256];
-static size_t reset_len;
-static struct sigaction crash_was[NSIG];
-
-static void on_interrupt(int sig) {
-	(void)sig;
-	interrupted = 1;
-}
-
-static void on_terminate(int sig) {
-	(void)sig;
-	terminated = 1;
-}
-
-static void on_crash(int sig) {
-	if (reset_len > 0 && write(STDOUT_FILENO, reset_terminal, reset_len) < 0) {
-		/* nothing more can be done about it here */
-	}
-	if (have_modes) {
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_modes);
-	}
-	/* What was there before (the sanitizers' reporters), or the default. */
-	sigaction(sig, &crash_was[sig], NULL);
-	raise(sig);
-}
-
-static void add_reset(const char *cap) {
-	char *s = tigetstr(cap);
-	if (s == NULL || s == (char *)-1) {
-		return;
-	}
-	size_t len = strlen(s);
-	if (reset_len + len < sizeof(reset_terminal)) {
-		memcpy(reset_terminal + reset_len, s, len);
-		reset_len += len;
-	}
-}
-
-static void catch_signals(void) {
-	add_reset("sgr0");
-	add_reset("cnorm");
-	add_reset("rmkx");
-	add_reset("rmcup");
-	struct sigaction sa = { .sa_handler = on_interrupt };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: the key wait returns */
-	sa.sa_handler = on_terminate;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	static const int crashes[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
-	sa.sa_handler = on_crash;
-	sa.sa_flags = SA_RESETHAND;
-	for (size_t i = 0; i < sizeof(crashes) / sizeof(*crashes); i++) {
-		sigaction(crashes[i], &sa, &crash_was[crashes[i]]);
-	}
-}
-
-bool screen_interrupted(void) {
-	bool was = interrupted != 0;
-	interrupted = 0;
-	return was;
 }
 
 /* A click selects the row (or the summary's cell) under it, a double
@@ -164,7 +88,7 @@ static enum wait wait_key(int timeout_ms, int *key) {
 
 static void start_curses(const struct config *config) {
 	mr_set_fatal_hook(restore_terminal);
-	catch_signals();
+	signals_catch();
 	cbreak();
 	noecho();
 	nonl();
@@ -218,7 +142,7 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 		app_set_message(&app, "%.*s%s", (int)len, source->warnings,
 			more ? " (and more: mailroom list prints them all)" : "");
 	}
-	have_modes = tcgetattr(STDIN_FILENO, &saved_modes) == 0;
+	signals_save_terminal_modes();
 	SCREEN *screen = newterm(NULL, stdout, stdin);
 	if (screen == NULL) {
 		const char *term = getenv("TERM");
@@ -229,14 +153,14 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 	start_curses(config);
 	app.prompt = prompt_open();
 
-	while (!app.quit && !terminated) {
+	while (!app.quit && !signals_terminated()) {
 		app_draw(&app);
 		int key;
 		enum wait got = wait_key(app_idle_timeout(&app), &key);
 		if (got == WAIT_GONE) {
 			break;
 		}
-		if (screen_interrupted()) {
+		if (signals_interrupted()) {
 			/* Nothing runs between two keys: Ctrl-C stops nothing here,
 			 * and answers a question no. */
 			if (app.question.text != NULL) {

@@ -10,8 +10,4 @@
  * exit status, or 1 with *cause set when the source cannot be listed. */
 int screen_run(struct mr_source *source, const struct config *config, char **cause);
 
-/* Whether Ctrl-C was pressed since the last time it was asked (and so
- * forgets it): a long action or filter then stops. */
-bool screen_interrupted(void);
-
 #endif

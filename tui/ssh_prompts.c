@@ -9,7 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "postfix/postfix.h"
+#include "postfix.h"
 #include "text.h"
 #include "xalloc.h"
 

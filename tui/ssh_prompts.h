@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "ssh/transport_ssh.h"
+#include "transport_ssh.h"
 
 /* How remote sources opened with these prompts treat a host seen for the
  * first time: asked on the terminal (the screen), refused (the commands), or

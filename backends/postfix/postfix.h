@@ -4,7 +4,7 @@
 /*
  * The Postfix backend: the queue as postqueue -j lists it, actions with
  * postsuper and postqueue -i, messages with postcat. Every program runs
- * through a transport (core/transport.h), with an argv and ids on standard
+ * through a transport (core/queue/transport.h), with an argv and ids on standard
  * input, never through a shell.
  *
  *   postfix:             the local Postfix
@@ -14,7 +14,7 @@
  */
 
 #include "backend.h"
-#include "ssh/transport_ssh.h"
+#include "transport_ssh.h"
 
 extern const struct mr_backend_ops mr_backend_postfix;
 /*   ssh://[USER@]HOST[:PORT][/CONFIG_DIR], USER@HOST: Postfix over SSH */

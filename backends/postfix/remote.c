@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "openssh.h"
 #include "postfix.h"
-#include "ssh/openssh.h"
-#include "ssh/transport_ssh.h"
 #include "sshconfig.h"
 #include "statefile.h"
 #include "text.h"
+#include "transport_ssh.h"
 #include "user.h"
 #include "xalloc.h"
 
@@ -20,7 +20,7 @@
  * A Postfix queue on another machine: the Postfix backend over the SSH
  * transport. The destination is resolved by ssh itself (ssh -G,
  * backends/ssh/openssh.c), or where no ssh client is installed by
- * mailroom's own reader of ~/.ssh/config (core/sshconfig.c), which says so;
+ * mailroom's own reader of ~/.ssh/config (backends/ssh/sshconfig.c), which says so;
  * the tools run under sudo -n unless the login is root,
  * from /usr/sbin, or from the remote command_directory when they are not
  * there.

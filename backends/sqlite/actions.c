@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "generate.h"
 #include "internal.h"
+#include "queueid.h"
 #include "user.h"
 #include "xalloc.h"
 
@@ -146,7 +146,7 @@ static bool fresh_id(struct batch *b, const char *old, char out[MR_QUEUE_ID_MAX 
 	bool long_ids = strlen(old) > 12;
 	for (int tries = 0; tries < 100; tries++) {
 		uint64_t seed[3] = { (uint64_t)b->now, (uint64_t)getpid(), ++counter };
-		mr_gen_queue_id(mr_hash_bytes(seed, sizeof(seed)), long_ids, out);
+		mr_queue_id_make(mr_hash_bytes(seed, sizeof(seed)), long_ids, out);
 		sqlite3_bind_text(b->stmt[ID_TAKEN], 1, out, -1, SQLITE_TRANSIENT);
 		int rc = sqlite3_step(b->stmt[ID_TAKEN]);
 		sqlite3_reset(b->stmt[ID_TAKEN]);

@@ -13,7 +13,7 @@
  * tried is kept so that a refusal says it, and RSA keys are noted: libssh2
  * 1.10 signs with RSA only as "ssh-rsa" (SHA-1), which OpenSSH 8.8 and
  * later refuse by default, so an RSA key that works with ssh fails here and
- * the operator must be told why (FACTS §7).
+ * the operator must be told why.
  */
 
 struct attempts {

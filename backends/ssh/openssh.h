@@ -7,7 +7,7 @@
  * applying /etc/ssh/ssh_config and ~/.ssh/config with their Include and Match
  * blocks, tokens, canonicalisation and first-value-wins. mailroom takes that
  * answer, so `mailroom mx1` connects where `ssh mx1` does; its own reader
- * (core/sshconfig.c) is the fallback where no ssh client is installed.
+ * (backends/ssh/sshconfig.c) is the fallback where no ssh client is installed.
  */
 
 #include <stdbool.h>

@@ -5,7 +5,7 @@
  * Runs programs on another machine over SSH (libssh2): one session per
  * transport, one exec channel per command. The argv is joined into one
  * command line for the remote shell with every argument quoted
- * (core/shquote.h); standard output streams to the callback, standard error
+ * (core/util/shquote.h); standard output streams to the callback, standard error
  * is kept apart, the exit status and signal come back, a timeout stops the
  * command. A session that dropped is opened again before the next command,
  * never during one: a command whose connection dropped is reported failed,

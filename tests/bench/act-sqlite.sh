@@ -8,7 +8,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")/../.." && pwd -P)
 MAILROOM=${1:-$HERE/build/tui/mailroom}
-GEN=${2:-$HERE/build/tests/mailroom-gen}
+GEN=${2:-$HERE/build/tools/mailroom-gen}
 COUNT=${3:-1000000}
 FILTER='domain:web.de queue:deferred'
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mailroom-bench.XXXXXX")

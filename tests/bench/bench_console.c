@@ -4,7 +4,7 @@
  * 200x50 terminal whose output goes to /dev/null) on a snapshot loaded from
  * a postqueue -j file. Prints the time of each step; asserts nothing.
  *
- *   build/tests/mailroom-gen --postqueue-json --count 1000000 /tmp/q.jsonl
+ *   build/tools/mailroom-gen --postqueue-json --count 1000000 /tmp/q.jsonl
  *   build/tests/bench-console /tmp/q.jsonl
  *
  * Typing a filter goes through the real '/' prompt (libedit), its keys fed

@@ -4,7 +4,7 @@
  * a file instead of the postqueue pipe. Prints MB/s, messages/s, each
  * phase's time and the process's peak RSS.
  *
- *   build/tests/mailroom-gen --postqueue-json --count 1000000 /tmp/q.jsonl
+ *   build/tools/mailroom-gen --postqueue-json --count 1000000 /tmp/q.jsonl
  *   build/tests/bench-postqueue /tmp/q.jsonl
  */
 

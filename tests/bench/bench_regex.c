@@ -1,5 +1,5 @@
 /*
- * What the filter's regular expressions cost (core/regexp.c):
+ * What the filter's regular expressions cost (core/filter/regexp.c):
  *
  *   worst    patterns that backtrack, each on a reason of 5,000 characters:
  *            the time to its answer, a limit reached or the answer after

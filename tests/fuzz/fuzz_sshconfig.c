@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the SSH client configuration reader (core/sshconfig.c):
+ * libFuzzer target for the SSH client configuration reader (backends/ssh/sshconfig.c):
  * any bytes as a ~/.ssh/config, resolved for a few destinations, and the
  * same bytes as a destination. Whatever the input, the answer must hold
  * together: a host that getaddrinfo may see, a port in range, and messages

@@ -7,6 +7,7 @@
 #include "explain.h"
 #include "export.h"
 #include "harness.h"
+#include "json.h"
 #include "xalloc.h"
 
 static char *capture(enum mr_export_format format, const struct mr_snapshot *snap) {

@@ -1,4 +1,4 @@
-/* Several sources as one (core/fleet.c), and merging their snapshots
+/* Several sources as one (core/queue/fleet.c), and merging their snapshots
  * (mr_snapshot_merge), with a test double whose sources list on command:
  * "team:a" lists A1 and SAME at once, "team:b" lists B1 and SAME,
  * "team:slow" waits until the test lets it go, "team:dead" cannot be

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "ssh/openssh.h"
+#include "openssh.h"
 #include "xalloc.h"
 
 /* The part of `ssh -G mx1` that matters, with no configuration at all. */

@@ -1,4 +1,4 @@
-/* Running an operation on one source (core/operate.c): a priority step moves
+/* Running an operation on one source (core/queue/operate.c): a priority step moves
  * each message one step from the priority the listing showed, with one
  * request per target priority; a source without priorities gets retry or
  * hold. A test double records every request it is sent. */

@@ -12,7 +12,7 @@
 #include "transport_local.h"
 #include "xalloc.h"
 
-/* From a real Postfix 3.7 queue (FACTS §4), plus the shapes it can take. */
+/* From a real Postfix 3.7 queue, plus the shapes it can take. */
 static const char sample[] =
 	"{\"queue_name\": \"deferred\", \"queue_id\": \"A8A8E104066\", \"arrival_time\": "
 	"1795435402, \"message_size\": 316, \"forced_expire\": false, \"sender\": "
@@ -572,7 +572,7 @@ static void test_transport(void) {
 	mr_transport_destroy(t);
 }
 
-/* What the operator reads when a Postfix tool fails (FACTS §5 texts). */
+/* What the operator reads when a Postfix tool fails (the tools' own texts). */
 static void test_postfix_failures(void) {
 	struct pf pf = { .sudo = false, .config_dir = "/etc/postfix-lab" };
 	snprintf(pf.tool[PF_POSTSUPER], sizeof(pf.tool[PF_POSTSUPER]), "/usr/sbin/postsuper");

@@ -17,7 +17,7 @@
 
 #include "harness.h"
 #include "registry.h"
-#include "sqlite/sqlite.h"
+#include "sqlite.h"
 #include "warnings.h"
 
 enum { NOW = 1795435200 };

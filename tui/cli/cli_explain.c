@@ -11,6 +11,7 @@
 #include "decode.h"
 #include "explain.h"
 #include "export.h"
+#include "json.h"
 #include "kb.h"
 #include "text.h"
 #include "xalloc.h"

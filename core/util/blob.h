@@ -1,7 +1,7 @@
 #ifndef MR_BLOB_H
 #define MR_BLOB_H
 
-/* Data files from share/, embedded at build time (see core/tools/embed.c). */
+/* Data files from share/, embedded at build time (see tools/embed.c). */
 
 #include <stddef.h>
 

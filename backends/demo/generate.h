@@ -35,10 +35,4 @@ void mr_gen_fill(struct mr_gen *gen, struct mr_snapshot *snap, size_t count);
 void mr_gen_content(const struct mr_gen *gen, const struct mr_snapshot *snap,
 	const struct mr_message *msg, struct mr_buf *headers, struct mr_buf *body);
 
-/*
- * Queue id number n in Postfix's style: 11 hex digits, or the long form
- * (base-51 digits, 'z', more digits). Distinct n below 2^44 give distinct ids.
- */
-void mr_gen_queue_id(uint64_t n, bool long_ids, char out[MR_QUEUE_ID_MAX + 1]);
-
 #endif

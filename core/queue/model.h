@@ -12,9 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* The queues of DESIGN §2, in Postfix's order; "bounced" holds mail that has
- * already left the queue with a permanent failure (read from logs or kept by a
- * stored queue), so its reasons can still be shown. */
+/* The queues mailroom shows, in Postfix's order (active, deferred, hold...); "bounced" holds mail
+ * that has already left the queue with a permanent failure (read from logs or kept by a stored
+ * queue), so its reasons can still be shown. */
 enum mr_queue {
 	MR_QUEUE_INCOMING,
 	MR_QUEUE_ACTIVE,

@@ -44,8 +44,4 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 	const struct mr_snapshot *snap, const uint8_t *only, const struct mr_filter *filter,
 	int64_t now);
 
-/* A JSON string literal (with quotes) for s. */
-void mr_json_string(FILE *out, const char *s);
-void mr_json_string_len(FILE *out, const char *s, size_t len);
-
 #endif

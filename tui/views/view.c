@@ -1,4 +1,4 @@
-/* The table of views (views.h) and what every view shares. */
+/* What every view shares (view.h), and the table of views (views.h). */
 
 #include <stddef.h>
 

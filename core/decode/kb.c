@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "blob.h"
-#include "decode.h"
 #include "matcher.h"
+#include "phrases.h"
 #include "xalloc.h"
 
 const char *const mr_kb_files[5] = {
@@ -198,7 +198,7 @@ static bool load_rules(struct mr_kb *kb, char **cause) {
 			return false;
 		}
 	}
-	mr_decode_add_phrases(kb->matcher, (uint32_t)kb->n_rules);
+	mr_phrases_add(kb->matcher, (uint32_t)kb->n_rules);
 	mr_matcher_build(kb->matcher);
 	return true;
 }

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "export.h"
+#include "json.h"
 
 static void part(struct mr_buf *out, const char *separator) {
 	if (out->len > 0) {

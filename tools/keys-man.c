@@ -1,11 +1,11 @@
 /*
  * The man page's list of keys, made from what the screen's help is made
  * from: the built-in share/config (the bindings) and the views' tables of
- * requests (tui/views.h). tests/keys.sh compares it with the block between
+ * requests (tui/views/views.h). tests/keys.sh compares it with the block between
  * the ".\" keys: begin" and ".\" keys: end" lines of share/mailroom.1, so
  * that the man page, the help screen and the key bar cannot disagree.
  *
- *   build/tests/keys-man
+ *   build/tools/keys-man
  */
 
 #include <stdio.h>

@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "matcher.h"
+#include "phrases.h"
 
 /*
  * Decoding works on at most MR_DECODE_MAX bytes:
@@ -12,7 +13,7 @@
  *     space, multi-line prefixes ("550-5.7.1 ") go, white space runs are
  *     one space (clean_text). The first host token is the remote host.
  *  1. One pass of the knowledge base's matcher over the cleaned copy finds
- *     the rules' phrases and this file's own (the table below): anchors,
+ *     the rules' phrases and the decoder's own (phrases.c): anchors,
  *     stage phrases, retry hints.
  *  2. Codes, in the original text. The reply starts after the first anchor
  *     ("said: ", "refused to talk to me: ", Exim's "... after RCPT TO:<x>: ",
@@ -27,105 +28,6 @@
  *     else "unknown". As the rules see only the cleaned copy,
  *     "spam@example.com" or "mx.spamfilter.net" cannot decide anything.
  */
-
-enum anchor {
-	NO_ANCHOR,
-	REPLY_AFTER,       /* the server's reply starts right after the phrase */
-	REPLY_AFTER_COLON, /* ... after the next ": " (Exim names the command first) */
-};
-
-struct phrase {
-	const char *text;
-	uint8_t stage;
-	int8_t temporary; /* for a reply without codes: 1, 0, or -1 says nothing */
-	uint8_t anchor;   /* enum anchor */
-};
-
-/* For each fact, the first phrase in this order that occurs decides it. */
-static const struct phrase phrases[] = {
-	/* Where the server's reply starts, after the MTA's own words. */
-	{ " said: ", MR_STAGE_NONE, -1, REPLY_AFTER },
-	{ "refused to talk to me: ", MR_STAGE_GREETING, -1, REPLY_AFTER },
-	{ "remote mail server after ", MR_STAGE_NONE, -1, REPLY_AFTER_COLON },
-	{ "smtp;", MR_STAGE_NONE, -1, REPLY_AFTER },
-	{ "<<< ", MR_STAGE_NONE, -1, REPLY_AFTER },
-	/* Postfix: "(in reply to RCPT TO command)"; some quote it without "command". */
-	{ "in reply to rcpt to", MR_STAGE_RCPT, -1, NO_ANCHOR },
-	{ "in reply to mail from", MR_STAGE_MAIL, -1, NO_ANCHOR },
-	{ "in reply to end of data", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
-	{ "in reply to data", MR_STAGE_DATA, -1, NO_ANCHOR },
-	{ "in reply to ehlo", MR_STAGE_HELO, -1, NO_ANCHOR },
-	{ "in reply to helo", MR_STAGE_HELO, -1, NO_ANCHOR },
-	{ "in reply to lhlo", MR_STAGE_HELO, -1, NO_ANCHOR },
-	{ "in reply to starttls", MR_STAGE_STARTTLS, -1, NO_ANCHOR },
-	{ "in reply to auth", MR_STAGE_AUTH, -1, NO_ANCHOR },
-	/* Exim: "SMTP error from remote mail server after RCPT TO:<x>: 550 ..." */
-	{ "after rcpt to:", MR_STAGE_RCPT, -1, NO_ANCHOR },
-	{ "after pipelined rcpt to:", MR_STAGE_RCPT, -1, NO_ANCHOR },
-	{ "after mail from:", MR_STAGE_MAIL, -1, NO_ANCHOR },
-	{ "after pipelined mail from:", MR_STAGE_MAIL, -1, NO_ANCHOR },
-	{ "after end of data", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
-	{ "after data", MR_STAGE_DATA, -1, NO_ANCHOR },
-	{ "after pipelined data", MR_STAGE_DATA, -1, NO_ANCHOR },
-	{ "after initial connection", MR_STAGE_GREETING, -1, NO_ANCHOR },
-	{ "after ehlo ", MR_STAGE_HELO, -1, NO_ANCHOR },
-	{ "after helo ", MR_STAGE_HELO, -1, NO_ANCHOR },
-	{ "after starttls", MR_STAGE_STARTTLS, -1, NO_ANCHOR },
-	{ "after auth ", MR_STAGE_AUTH, -1, NO_ANCHOR },
-	/* Sendmail: ">>> RCPT To:<x>" then "<<< 550 ..." */
-	{ ">>> rcpt to:", MR_STAGE_RCPT, -1, NO_ANCHOR },
-	{ ">>> mail from:", MR_STAGE_MAIL, -1, NO_ANCHOR },
-	{ ">>> data", MR_STAGE_DATA, -1, NO_ANCHOR },
-	{ ">>> ehlo ", MR_STAGE_HELO, -1, NO_ANCHOR },
-	{ ">>> helo ", MR_STAGE_HELO, -1, NO_ANCHOR },
-	{ ">>> starttls", MR_STAGE_STARTTLS, -1, NO_ANCHOR },
-	/* qmail: "... failed after I sent the message. Remote host said: ..." */
-	{ "failed after i sent the message", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
-	{ "does not like recipient", MR_STAGE_RCPT, -1, NO_ANCHOR },
-	{ "does not like sender", MR_STAGE_MAIL, -1, NO_ANCHOR },
-	/* DragonFly dma: "... did not like our final DATA: 550 ..." */
-	{ "did not like our final data", MR_STAGE_END_OF_DATA, -1, NO_ANCHOR },
-	{ "did not like our rcpt to", MR_STAGE_RCPT, -1, NO_ANCHOR },
-	{ "did not like our mail from", MR_STAGE_MAIL, -1, NO_ANCHOR },
-	/* Postfix's own errors: "lost connection with X while sending RCPT TO" */
-	{ "while receiving the initial server greeting", MR_STAGE_GREETING, 1, NO_ANCHOR },
-	{ "while performing the ehlo handshake", MR_STAGE_HELO, 1, NO_ANCHOR },
-	{ "while performing the helo handshake", MR_STAGE_HELO, 1, NO_ANCHOR },
-	{ "while performing the lhlo handshake", MR_STAGE_HELO, 1, NO_ANCHOR },
-	{ "while performing the tls handshake", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
-	{ "while sending mail from", MR_STAGE_MAIL, 1, NO_ANCHOR },
-	{ "while sending rcpt to", MR_STAGE_RCPT, 1, NO_ANCHOR },
-	{ "while sending data command", MR_STAGE_DATA, 1, NO_ANCHOR },
-	{ "while sending message content", MR_STAGE_DATA, 1, NO_ANCHOR },
-	{ "while sending end of data", MR_STAGE_END_OF_DATA, 1, NO_ANCHOR },
-	{ "cannot start tls", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
-	{ "tls is required, but", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
-	{ "server certificate not trusted", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
-	{ "server certificate not verified", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
-	{ "tls handshake failed", MR_STAGE_STARTTLS, 1, NO_ANCHOR },
-	{ "connect to ", MR_STAGE_CONNECT, -1, NO_ANCHOR },
-	{ "connection refused", MR_STAGE_CONNECT, 1, NO_ANCHOR },
-	{ "connection timed out", MR_STAGE_NONE, 1, NO_ANCHOR }, /* at connect or later */
-	{ "no route to host", MR_STAGE_CONNECT, 1, NO_ANCHOR },
-	{ "network is unreachable", MR_STAGE_CONNECT, 1, NO_ANCHOR },
-	/* Only whether it will be retried. */
-	{ "host not found, try again", MR_STAGE_NONE, 1, NO_ANCHOR },
-	{ "loops back to myself", MR_STAGE_NONE, 0, NO_ANCHOR },
-	{ "host not found", MR_STAGE_NONE, 0, NO_ANCHOR },
-	{ "lost connection with", MR_STAGE_NONE, 1, NO_ANCHOR },
-	{ "timed out", MR_STAGE_NONE, 1, NO_ANCHOR },
-	{ "temporarily", MR_STAGE_NONE, 1, NO_ANCHOR },
-	{ "try again", MR_STAGE_NONE, 1, NO_ANCHOR },
-	{ "message expired", MR_STAGE_NONE, 0, NO_ANCHOR },
-};
-
-#define N_PHRASES (sizeof(phrases) / sizeof(*phrases))
-
-void mr_decode_add_phrases(struct mr_matcher *m, uint32_t first_id) {
-	for (size_t i = 0; i < N_PHRASES; i++) {
-		mr_matcher_add(m, phrases[i].text, strlen(phrases[i].text), first_id + (uint32_t)i);
-	}
-}
 
 static bool is_digit(char c) {
 	return c >= '0' && c <= '9';
@@ -226,21 +128,21 @@ static size_t original_offset(const struct cleaned *c, size_t k) {
  * text; clean maps them back. */
 static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len,
 	const struct mr_match *hits, size_t n, const struct cleaned *clean) {
-	size_t best = N_PHRASES, end = 0;
+	size_t best = mr_n_phrases, end = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (hits[i].id < kb->n_rules) {
 			continue;
 		}
 		size_t id = hits[i].id - kb->n_rules;
-		if (phrases[id].anchor != NO_ANCHOR && id < best) {
+		if (mr_phrases[id].anchor != MR_NO_ANCHOR && id < best) {
 			best = id;
 			end = original_offset(clean, hits[i].end - 1) + 1; /* back in the text */
 		}
 	}
-	if (best == N_PHRASES) {
+	if (best == mr_n_phrases) {
 		return 0;
 	}
-	if (phrases[best].anchor == REPLY_AFTER_COLON) {
+	if (mr_phrases[best].anchor == MR_REPLY_AFTER_COLON) {
 		for (size_t i = end; i + 1 < len; i++) {
 			if (s[i] == ':' && s[i + 1] == ' ') {
 				return i + 2;
@@ -470,28 +372,28 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 /* The stage and, for replies without codes, whether it will be retried. */
 static void apply_phrases(
 	const struct mr_kb *kb, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
-	size_t stage_by = N_PHRASES, temp_by = N_PHRASES;
+	size_t stage_by = mr_n_phrases, temp_by = mr_n_phrases;
 	for (size_t i = 0; i < n; i++) {
 		if (hits[i].id < kb->n_rules) {
 			continue;
 		}
 		size_t id = hits[i].id - kb->n_rules;
-		if (phrases[id].stage != MR_STAGE_NONE && id < stage_by) {
+		if (mr_phrases[id].stage != MR_STAGE_NONE && id < stage_by) {
 			stage_by = id;
 		}
-		if (phrases[id].temporary >= 0 && id < temp_by) {
+		if (mr_phrases[id].temporary >= 0 && id < temp_by) {
 			temp_by = id;
 		}
 	}
-	if (stage_by < N_PHRASES) {
-		d->stage = phrases[stage_by].stage;
+	if (stage_by < mr_n_phrases) {
+		d->stage = mr_phrases[stage_by].stage;
 	}
 	if (d->basic != 0) {
 		d->temporary = (int8_t)(d->basic / 100 == 4 ? 1 : d->basic / 100 == 5 ? 0 : -1);
 	} else if (d->enhanced[0] != '\0') {
 		d->temporary = (int8_t)(d->enhanced[0] == '4' ? 1 : d->enhanced[0] == '5' ? 0 : -1);
-	} else if (temp_by < N_PHRASES) {
-		d->temporary = phrases[temp_by].temporary;
+	} else if (temp_by < mr_n_phrases) {
+		d->temporary = mr_phrases[temp_by].temporary;
 	}
 }
 
@@ -542,36 +444,6 @@ void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_d
 	find_codes(text, len, reply_start(kb, text, len, hits, n, &clean), d);
 	apply_phrases(kb, hits, n, d);
 	categorise(kb, clean.text, clean.len, hits, n, d);
-}
-
-static const char *const stage_names[MR_STAGE_COUNT][2] = {
-	[MR_STAGE_NONE] = { NULL, NULL },
-	[MR_STAGE_CONNECT] = { "connect", "connect" },
-	[MR_STAGE_GREETING] = { "greeting", "greeting" },
-	[MR_STAGE_HELO] = { "helo", "EHLO/HELO" },
-	[MR_STAGE_STARTTLS] = { "starttls", "STARTTLS" },
-	[MR_STAGE_AUTH] = { "auth", "AUTH" },
-	[MR_STAGE_MAIL] = { "mail", "MAIL FROM" },
-	[MR_STAGE_RCPT] = { "rcpt", "RCPT TO" },
-	[MR_STAGE_DATA] = { "data", "DATA" },
-	[MR_STAGE_END_OF_DATA] = { "end-of-data", "end of DATA" },
-};
-
-const char *mr_stage_name(enum mr_stage stage) {
-	return (unsigned)stage < MR_STAGE_COUNT ? stage_names[stage][0] : NULL;
-}
-
-const char *mr_stage_label(enum mr_stage stage) {
-	return (unsigned)stage < MR_STAGE_COUNT ? stage_names[stage][1] : NULL;
-}
-
-enum mr_stage mr_stage_parse(const char *name) {
-	for (int s = 1; s < MR_STAGE_COUNT; s++) {
-		if (strcmp(stage_names[s][0], name) == 0) {
-			return (enum mr_stage)s;
-		}
-	}
-	return MR_STAGE_NONE;
 }
 
 const struct mr_category *mr_diagnosis_category(

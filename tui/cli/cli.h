@@ -5,7 +5,7 @@
 
 #include "backend.h"
 #include "config.h"
-#include "postfix/postfix.h"
+#include "postfix.h"
 
 struct mr_filter;
 

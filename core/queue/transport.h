@@ -6,7 +6,7 @@
  * its standard input, its standard output streamed to a callback as it
  * arrives, its standard error collected, its exit status, a timeout and a
  * way to stop early. The local transport runs programs on this machine
- * (backends/transport_local.c); an SSH transport runs them on another, so
+ * (backends/local/transport_local.c); an SSH transport runs them on another, so
  * the Postfix backend does not care where Postfix is.
  *
  * Two threads may run commands on one transport at once: the Postfix backend

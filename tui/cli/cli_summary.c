@@ -11,6 +11,7 @@
 #include "export.h"
 #include "filter.h"
 #include "format.h"
+#include "json.h"
 #include "summary.h"
 #include "text.h"
 #include "xalloc.h"

@@ -12,7 +12,7 @@
  *   prio:>0  prio:<=-1               the priority (none for Postfix: never taken)
  *   reason:"try again later"  reason:/4\.7\.[0-9]+/   host:*.outlook.com
  *
- * Regular expressions run on PCRE2 under limits (core/regexp.h): one that
+ * Regular expressions run on PCRE2 under limits (core/filter/regexp.h): one that
  * is too big is a parse error, one that needs too much backtracking on some
  * reason makes the run fail rather than match nothing.
  *

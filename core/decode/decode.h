@@ -20,20 +20,7 @@
 
 #include "code.h"
 #include "kb.h"
-
-enum mr_stage {
-	MR_STAGE_NONE, /* the text does not say */
-	MR_STAGE_CONNECT,
-	MR_STAGE_GREETING,
-	MR_STAGE_HELO,
-	MR_STAGE_STARTTLS,
-	MR_STAGE_AUTH,
-	MR_STAGE_MAIL,
-	MR_STAGE_RCPT,
-	MR_STAGE_DATA,
-	MR_STAGE_END_OF_DATA,
-	MR_STAGE_COUNT
-};
+#include "stage.h"
 
 /* Only the first this many bytes of a reason are read. */
 #define MR_DECODE_MAX 4096
@@ -54,16 +41,6 @@ struct mr_diagnosis {
 };
 
 void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d);
-
-/* The decoder's own phrases (stages, Postfix's errors without codes) join
- * the knowledge base's matcher, ids from first_id on, so one pass finds all. */
-struct mr_matcher;
-void mr_decode_add_phrases(struct mr_matcher *m, uint32_t first_id);
-
-const char *mr_stage_name(enum mr_stage stage);  /* "rcpt", or NULL for none */
-const char *mr_stage_label(enum mr_stage stage); /* "RCPT TO", for people */
-/* MR_STAGE_NONE for "-" or a name it does not know. */
-enum mr_stage mr_stage_parse(const char *name);
 
 /* What the diagnosis says, preferring the deciding rule's own words. */
 const struct mr_category *mr_diagnosis_category(

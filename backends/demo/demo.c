@@ -12,7 +12,7 @@
 
 #include "clock.h"
 #include "generate.h"
-#include "sqlite/sqlite.h"
+#include "sqlite.h"
 #include "xalloc.h"
 
 static void demo_content(void *ctx, const struct mr_snapshot *snap, const struct mr_message *msg,

@@ -447,7 +447,7 @@ static const char *shown(const struct node *t, char *buf, size_t size) {
 	return buf;
 }
 
-/* reason:/.../, compiled under the limits of core/regexp.h. */
+/* reason:/.../, compiled under the limits of core/filter/regexp.h. */
 static bool finish_regex(struct parser *ps, struct node *t, const char *at) {
 	if (t->key != KEY_REASON) {
 		fail_at(ps, at, "only reason: takes a /regular expression/");
@@ -893,7 +893,7 @@ static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
 	struct mr_regexp_scratch *rx = job->regex ? mr_regexp_scratch_create() : NULL;
 	for (size_t i = from; i < to; i++) {
 		/* A regular expression's time per text varies from nothing to
-		 * seconds (core/regexp.h): then the clock can ask too. */
+		 * seconds (core/filter/regexp.h): then the clock can ask too. */
 		bool ask = (i - from) % MR_FILTER_POLL_REASONS == 0 ||
 			   (job->regex && mr_stop_due(job->stop));
 		bool stop = mr_stop_poll(job->stop, ask);

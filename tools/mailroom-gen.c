@@ -18,7 +18,7 @@
 #include "clock.h"
 #include "export.h"
 #include "generate.h"
-#include "sqlite/sqlite.h"
+#include "sqlite.h"
 
 static void content(void *ctx, const struct mr_snapshot *snap, const struct mr_message *msg,
 	struct mr_buf *headers, struct mr_buf *body) {

@@ -1,0 +1,90 @@
+#include "phrases.h"
+
+#include <string.h>
+
+/* For each fact, the first phrase in this order that occurs decides it. */
+const struct mr_phrase mr_phrases[] = {
+	/* Where the server's reply starts, after the MTA's own words. */
+	{ " said: ", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
+	{ "refused to talk to me: ", MR_STAGE_GREETING, -1, MR_REPLY_AFTER },
+	{ "remote mail server after ", MR_STAGE_NONE, -1, MR_REPLY_AFTER_COLON },
+	{ "smtp;", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
+	{ "<<< ", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
+	/* Postfix: "(in reply to RCPT TO command)"; some quote it without "command". */
+	{ "in reply to rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "in reply to mail from", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "in reply to end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "in reply to data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "in reply to ehlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "in reply to helo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "in reply to lhlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "in reply to starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "in reply to auth", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	/* Exim: "SMTP error from remote mail server after RCPT TO:<x>: 550 ..." */
+	{ "after rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "after pipelined rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "after mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "after pipelined mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "after end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "after data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "after pipelined data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "after initial connection", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "after ehlo ", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "after helo ", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "after starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "after auth ", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	/* Sendmail: ">>> RCPT To:<x>" then "<<< 550 ..." */
+	{ ">>> rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ ">>> mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ ">>> data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ ">>> ehlo ", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ ">>> helo ", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ ">>> starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	/* qmail: "... failed after I sent the message. Remote host said: ..." */
+	{ "failed after i sent the message", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "does not like recipient", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "does not like sender", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	/* DragonFly dma: "... did not like our final DATA: 550 ..." */
+	{ "did not like our final data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "did not like our rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "did not like our mail from", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	/* Postfix's own errors: "lost connection with X while sending RCPT TO" */
+	{ "while receiving the initial server greeting", MR_STAGE_GREETING, 1, MR_NO_ANCHOR },
+	{ "while performing the ehlo handshake", MR_STAGE_HELO, 1, MR_NO_ANCHOR },
+	{ "while performing the helo handshake", MR_STAGE_HELO, 1, MR_NO_ANCHOR },
+	{ "while performing the lhlo handshake", MR_STAGE_HELO, 1, MR_NO_ANCHOR },
+	{ "while performing the tls handshake", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "while sending mail from", MR_STAGE_MAIL, 1, MR_NO_ANCHOR },
+	{ "while sending rcpt to", MR_STAGE_RCPT, 1, MR_NO_ANCHOR },
+	{ "while sending data command", MR_STAGE_DATA, 1, MR_NO_ANCHOR },
+	{ "while sending message content", MR_STAGE_DATA, 1, MR_NO_ANCHOR },
+	{ "while sending end of data", MR_STAGE_END_OF_DATA, 1, MR_NO_ANCHOR },
+	{ "cannot start tls", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "tls is required, but", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "server certificate not trusted", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "server certificate not verified", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "tls handshake failed", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "connect to ", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	{ "connection refused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connection timed out", MR_STAGE_NONE, 1, MR_NO_ANCHOR }, /* at connect or later */
+	{ "no route to host", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "network is unreachable", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	/* Only whether it will be retried. */
+	{ "host not found, try again", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
+	{ "loops back to myself", MR_STAGE_NONE, 0, MR_NO_ANCHOR },
+	{ "host not found", MR_STAGE_NONE, 0, MR_NO_ANCHOR },
+	{ "lost connection with", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
+	{ "timed out", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
+	{ "temporarily", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
+	{ "try again", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
+	{ "message expired", MR_STAGE_NONE, 0, MR_NO_ANCHOR },
+};
+
+const size_t mr_n_phrases = sizeof(mr_phrases) / sizeof(*mr_phrases);
+
+void mr_phrases_add(struct mr_matcher *m, uint32_t first_id) {
+	for (size_t i = 0; i < mr_n_phrases; i++) {
+		mr_matcher_add(
+			m, mr_phrases[i].text, strlen(mr_phrases[i].text), first_id + (uint32_t)i);
+	}
+}
