@@ -123,12 +123,13 @@ static void replay_file(const char *path, bool by_line) {
 	 * (the targets copy again where they need a terminating NUL). */
 	uint8_t *copy = mr_xmalloc(len ? len : 1);
 	memcpy(copy, data, len);
+	fuzz_note("%s", ""); /* not the last file's, if the target says nothing */
 	LLVMFuzzerTestOneInput(copy, len);
 	free(copy);
 	printf("ok %d - ", ++checks);
 	put_visible(shown_name(path), 200);
 	printf(" (%zu bytes): ", len);
-	put_visible(fuzz_last_note(), 300);
+	put_visible(*fuzz_last_note() ? fuzz_last_note() : "replayed", 300);
 	if (by_line) {
 		struct verdict verdicts[8];
 		size_t n_verdicts = 0, lines = 0, start = 0;
@@ -140,6 +141,7 @@ static void replay_file(const char *path, bool by_line) {
 				size_t n = j - start;
 				copy = mr_xmalloc(n ? n : 1);
 				memcpy(copy, data + start, n);
+				fuzz_note("%s", "replayed");
 				LLVMFuzzerTestOneInput(copy, n);
 				free(copy);
 				count_verdict(verdicts, &n_verdicts, 8, fuzz_last_note());
