@@ -67,6 +67,16 @@ struct pf_maillog {
 
 static const char *const months = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
+/* A two-digit field of a syslog time ("05", " 5" for the day), or -1. It
+ * reads exactly two bytes: the line is not NUL-terminated. */
+static int two_digits(const char *p) {
+	bool tens = p[0] >= '0' && p[0] <= '9', ones = p[1] >= '0' && p[1] <= '9';
+	if (!ones || !(tens || p[0] == ' ')) {
+		return -1;
+	}
+	return (tens ? (p[0] - '0') * 10 : 0) + (p[1] - '0');
+}
+
 /* "Nov 23 08:03:22": syslog has no year; a date ahead of now is last year's. */
 static int64_t line_time(const char *s, size_t len, const struct tm *now, struct hour_cache *c) {
 	if (len < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') {
@@ -76,7 +86,12 @@ static int64_t line_time(const char *s, size_t len, const struct tm *now, struct
 	if (m == NULL || (m - months) % 3 != 0) {
 		return MR_TIME_UNKNOWN;
 	}
-	int mon = (int)((m - months) / 3), mday = atoi(s + 4), hour = atoi(s + 7);
+	int mon = (int)((m - months) / 3), mday = two_digits(s + 4), hour = two_digits(s + 7);
+	int min = two_digits(s + 10), sec = two_digits(s + 13);
+	if (mday < 1 || mday > 31 || hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 ||
+		sec > 60) {
+		return MR_TIME_UNKNOWN;
+	}
 	int year = mon > now->tm_mon + 1 ? now->tm_year - 1 : now->tm_year;
 	if (c->start == MR_TIME_UNKNOWN || c->mon != mon || c->mday != mday || c->hour != hour ||
 		c->year != year) {
@@ -92,7 +107,7 @@ static int64_t line_time(const char *s, size_t len, const struct tm *now, struct
 			return MR_TIME_UNKNOWN;
 		}
 	}
-	return c->start + atoi(s + 10) * 60 + atoi(s + 13);
+	return c->start + min * 60 + sec;
 }
 
 static struct logged *entry(struct pf_maillog *st, const char *id, size_t len, int64_t when) {

@@ -338,7 +338,9 @@ static void flush_pending(struct mr_postqueue_reader *r) {
 	}
 	for (const struct mr_postqueue_pending *q = p; q < end; q++) {
 		const char *s = r->pending_text.data + q->offset;
-		struct mr_recipient *rcpt = &snap->recipients[q->index];
+		/* A sender's index is its message's: there may be no recipient yet. */
+		struct mr_recipient *rcpt =
+			q->field == PENDING_SENDER ? NULL : &snap->recipients[q->index];
 		switch (q->field) {
 		case PENDING_SENDER:
 			snap->messages[q->index].sender =
@@ -726,7 +728,9 @@ void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
 
 static bool one_line(struct mr_postqueue_reader *r, const char *line, size_t len) {
 	r->line++;
-	if (len == 0) {
+	/* An empty line is skipped, also one ended "\r\n" (a listing that went
+	 * through a Windows editor or a CRLF pipe). */
+	if (len == 0 || (len == 1 && line[0] == '\r')) {
 		return true;
 	}
 	return parse_line(r, line, len, &r->error);

@@ -631,40 +631,78 @@ static struct node *parse_unary(struct parser *ps) {
 	return n;
 }
 
+/*
+ * A chain of terms joined by "and" (or by "or") becomes a balanced tree of
+ * them: "a and b and c and d" is (a and b) and (c and d). The tree is as
+ * deep as the logarithm of the chain's length, never as the chain is long,
+ * so the walks over it (matching, freeing) cannot run out of stack however
+ * many terms a filter has; and and or do not care how their terms group.
+ */
+struct chain {
+	struct node **items;
+	size_t n, cap;
+};
+
+static void chain_add(struct chain *c, struct node *n) {
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 8;
+		c->items = mr_xreallocarray(c->items, c->cap, sizeof(*c->items));
+	}
+	c->items[c->n++] = n;
+}
+
+static struct node *balanced(enum node_kind kind, struct node **items, size_t n) {
+	if (n == 1) {
+		return items[0];
+	}
+	size_t half = n / 2;
+	return new_node(kind, balanced(kind, items, half), balanced(kind, items + half, n - half));
+}
+
+/* The chain as one node, or NULL (and every node freed) when a part failed. */
+static struct node *chain_end(struct chain *c, enum node_kind kind, bool failed) {
+	struct node *n = NULL;
+	if (failed) {
+		for (size_t i = 0; i < c->n; i++) {
+			free_node(c->items[i]);
+		}
+	} else if (c->n > 0) {
+		n = balanced(kind, c->items, c->n);
+	}
+	free(c->items);
+	return n;
+}
+
 static struct node *parse_and(struct parser *ps) {
+	struct chain c = { 0 };
 	struct node *n = parse_unary(ps);
-	for (;;) {
+	while (n != NULL) {
+		chain_add(&c, n);
 		skip_space(ps);
-		if (n == NULL || *ps->p == '\0' || *ps->p == ')' || is_word(ps->p, "or")) {
-			return n;
+		if (*ps->p == '\0' || *ps->p == ')' || is_word(ps->p, "or")) {
+			break;
 		}
 		if (is_word(ps->p, "and")) {
 			ps->p += 3;
 		}
-		struct node *right = parse_unary(ps);
-		if (right == NULL) {
-			free_node(n);
-			return NULL;
-		}
-		n = new_node(NODE_AND, n, right);
+		n = parse_unary(ps);
 	}
+	return chain_end(&c, NODE_AND, n == NULL);
 }
 
 static struct node *parse_or(struct parser *ps) {
+	struct chain c = { 0 };
 	struct node *n = parse_and(ps);
-	for (;;) {
+	while (n != NULL) {
+		chain_add(&c, n);
 		skip_space(ps);
-		if (n == NULL || !is_word(ps->p, "or")) {
-			return n;
+		if (!is_word(ps->p, "or")) {
+			break;
 		}
 		ps->p += 2;
-		struct node *right = parse_and(ps);
-		if (right == NULL) {
-			free_node(n);
-			return NULL;
-		}
-		n = new_node(NODE_OR, n, right);
+		n = parse_and(ps);
 	}
+	return chain_end(&c, NODE_OR, n == NULL);
 }
 
 struct mr_filter *mr_filter_parse(
@@ -907,15 +945,24 @@ static void decide_range(void *ctx, size_t thread, size_t from, size_t to) {
 }
 
 /* The terms about reasons, to decide for every distinct reason at once. */
-static void reason_terms(struct node *n, struct reason_term **list, size_t *count) {
+struct reason_terms {
+	struct reason_term *items;
+	size_t n, cap;
+};
+
+static void reason_terms(struct node *n, struct reason_terms *list) {
 	if (n == NULL) {
 		return;
 	}
-	reason_terms(n->left, list, count);
-	reason_terms(n->right, list, count);
+	reason_terms(n->left, list);
+	reason_terms(n->right, list);
 	if (n->kind == NODE_TERM && about_reasons(n->key)) {
-		*list = mr_xreallocarray(*list, *count + 1, sizeof(**list));
-		(*list)[(*count)++] = (struct reason_term){ .node = n };
+		if (list->n == list->cap) {
+			list->cap = list->cap ? list->cap * 2 : 8;
+			list->items =
+				mr_xreallocarray(list->items, list->cap, sizeof(*list->items));
+		}
+		list->items[list->n++] = (struct reason_term){ .node = n };
 	}
 }
 
@@ -923,9 +970,10 @@ static void reason_terms(struct node *n, struct reason_term **list, size_t *coun
  * or NULL (also when stopped). */
 static struct node *decide_reasons(
 	struct mr_filter *f, const struct mr_snapshot *snap, struct mr_stop *stop) {
-	struct reason_term *terms = NULL;
-	size_t n_terms = 0;
-	reason_terms(f->root, &terms, &n_terms);
+	struct reason_terms list = { 0 };
+	reason_terms(f->root, &list);
+	struct reason_term *terms = list.items;
+	size_t n_terms = list.n;
 	if (n_terms == 0) {
 		return NULL;
 	}

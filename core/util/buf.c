@@ -44,6 +44,11 @@ void mr_buf_reserve(struct mr_buf *buf, size_t extra) {
 
 void mr_buf_add(struct mr_buf *buf, const void *data, size_t len) {
 	mr_buf_reserve(buf, len);
+	if (len == 0) {
+		/* data may be NULL then (SQLite's empty blob): memcpy must not see it. */
+		buf->data[buf->len] = '\0';
+		return;
+	}
 	memcpy(buf->data + buf->len, data, len);
 	buf->len += len;
 	buf->data[buf->len] = '\0';

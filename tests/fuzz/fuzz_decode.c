@@ -3,19 +3,17 @@
  * decoder must not read outside the text, and what it returns must be
  * consistent: spans inside the text, a known stage and category.
  *
- *   meson setup build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
- *         -Db_lundef=false --native-file tests/fuzz/clang.ini
- *   build-fuzz/tests/fuzz-decode -max_total_time=300 tests/fuzz/corpus
+ *   tests/fuzz/run 300 decode
  */
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
 #include "explain.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	const struct mr_kb *kb = mr_kb_default();
@@ -36,6 +34,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	struct mr_buf facts;
 	mr_buf_init(&facts);
 	mr_explain_facts(&facts, text, &d, ", ");
+	const char *stage = mr_stage_name((enum mr_stage)d.stage);
+	if (d.basic != 0 || d.enhanced[0] != '\0') {
+		char basic[8] = "-";
+		if (d.basic != 0) {
+			snprintf(basic, sizeof(basic), "%u", d.basic);
+		}
+		fuzz_note("code: %s %s, stage %s, %s", basic, d.enhanced[0] ? d.enhanced : "-",
+			stage ? stage : "-", kb->categories[d.category].name);
+	} else {
+		fuzz_note("no code: stage %s, %s", stage ? stage : "-",
+			kb->categories[d.category].name);
+	}
 	mr_buf_finish(&facts);
 	free(text);
 	return 0;

@@ -404,6 +404,29 @@ static void test_nul(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* Empty lines are skipped, "\n" or "\r\n" ones; a line ended "\r\n" reads. */
+static void test_empty_lines(void) {
+	static const char *const inputs[] = {
+		"\n\n{\"queue_name\": \"hold\", \"queue_id\": \"E1E1E1E1E1E\", \"arrival_time\": "
+		"1795435000, \"message_size\": 1, \"sender\": \"s@x.test\", \"recipients\": "
+		"[{\"address\": \"r@x.test\"}]}\n\n",
+		"\r\n{\"queue_name\": \"hold\", \"queue_id\": \"E1E1E1E1E1E\", \"arrival_time\": "
+		"1795435000, \"message_size\": 1, \"sender\": \"s@x.test\", \"recipients\": "
+		"[{\"address\": \"r@x.test\"}]}\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(*inputs); i++) {
+		struct mr_snapshot *snap = mr_snapshot_create();
+		struct mr_postqueue_reader r;
+		mr_postqueue_reader_init(&r, snap, "q.jsonl");
+		bool ok =
+			mr_postqueue_feed(&r, inputs[i], strlen(inputs[i])) && mr_postqueue_end(&r);
+		T_OK(ok, "empty lines %s: read (%s)", i ? "\\r\\n" : "\\n", r.error ? r.error : "");
+		T_INT(snap->n_messages, 1, "empty lines %s: the one message", i ? "\\r\\n" : "\\n");
+		mr_postqueue_reader_finish(&r);
+		mr_snapshot_destroy(snap);
+	}
+}
+
 /* A valid line for queue id (quoted) of exactly len bytes (its object
  * padded with blanks), no newline. */
 static char *line_of(const char *id, size_t len) {
@@ -644,6 +667,7 @@ int main(void) {
 	test_bad_lines();
 	test_values();
 	test_nul();
+	test_empty_lines();
 	test_line_limit();
 	test_line_limit_program();
 	test_listing_warnings();
