@@ -197,6 +197,29 @@ struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial) {
 	return snap;
 }
 
+bool cli_read_sources(
+	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r) {
+	r->src = cli_open_sources(srcs, names, n, false);
+	free(names);
+	r->snap = NULL;
+	r->status = MR_EXIT_FAILED;
+	if (r->src == NULL) {
+		cli_sources_finish(srcs);
+		return false;
+	}
+	bool partial;
+	r->snap = cli_read_queue(r->src, &partial);
+	/* Printed all the same: what the sources that answered hold. */
+	r->status = r->snap != NULL && !partial ? MR_EXIT_OK : MR_EXIT_FAILED;
+	return true;
+}
+
+void cli_reading_finish(struct cli_reading *r, struct cli_sources *srcs) {
+	mr_snapshot_destroy(r->snap);
+	mr_source_destroy(r->src);
+	cli_sources_finish(srcs);
+}
+
 uint8_t *cli_filter_matches(
 	struct mr_filter *filter, const struct mr_snapshot *snap, uint8_t **rcpt_match) {
 	if (filter == NULL) {

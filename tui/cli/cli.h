@@ -95,6 +95,19 @@ bool cli_check_sources(const char *const *names, size_t n);
  * sources, prints each one's warnings and error, and *partial says whether
  * one could not be listed (the listing has the others). */
 struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial);
+
+/* What list and summary read: the sources they opened and their listing. */
+struct cli_reading {
+	struct mr_source *src;
+	struct mr_snapshot *snap; /* NULL when nothing could be listed */
+	int status;               /* MR_EXIT_FAILED when a source did not answer */
+};
+/* Opens the sources names says (and frees names), then lists them; false
+ * when they could not be opened (said, and srcs finished). */
+bool cli_read_sources(
+	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r);
+/* Destroys the listing, closes the sources, then finishes srcs. */
+void cli_reading_finish(struct cli_reading *r, struct cli_sources *srcs);
 /* The messages of snap the filter lets through, a byte each as
  * mr_filter_run() sets them, with ages as at the listing; NULL when there
  * is no filter (every message). Free it. With rcpt_match, also the

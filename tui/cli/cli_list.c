@@ -77,34 +77,26 @@ int cli_list(int argc, char **argv) {
 	/* Listings are large: write them in big pieces. */
 	static char out_buf[1 << 16];
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
-	struct mr_source *src = cli_open_sources(&srcs, names, n_names, false);
-	free(names);
-	if (src == NULL) {
+	struct cli_reading rd;
+	if (!cli_read_sources(&srcs, names, n_names, &rd)) {
 		mr_filter_free(filter);
-		cli_sources_finish(&srcs);
 		return MR_EXIT_FAILED;
 	}
-	bool partial;
-	struct mr_snapshot *snap = cli_read_queue(src, &partial);
-	/* Printed all the same: what the sources that answered hold. */
-	int status = partial ? MR_EXIT_FAILED : MR_EXIT_OK;
-	if (snap == NULL) {
-		status = MR_EXIT_FAILED;
-	} else {
+	int status = rd.status;
+	struct mr_snapshot *snap = rd.snap;
+	if (snap != NULL) {
 		uint8_t *only = cli_filter_matches(filter, snap, NULL);
 		if (cli_filter_failed("list", expr, filter)) {
 			status =
 				MR_EXIT_USAGE; /* nothing listed: the filter is the user's to fix */
-		} else if (!mr_export_snapshot(
-				   stdout, format, src->name, snap, only, filter, snap->taken_at)) {
+		} else if (!mr_export_snapshot(stdout, format, rd.src->name, snap, only, filter,
+				   snap->taken_at)) {
 			cli_error("writing the listing: %s", strerror(errno));
 			status = MR_EXIT_FAILED;
 		}
 		free(only);
 	}
 	mr_filter_free(filter);
-	mr_snapshot_destroy(snap);
-	mr_source_destroy(src);
-	cli_sources_finish(&srcs);
+	cli_reading_finish(&rd, &srcs);
 	return status;
 }

@@ -194,20 +194,14 @@ int cli_summary(int argc, char **argv) {
 		mr_filter_free(filter);
 		return MR_EXIT_USAGE;
 	}
-	struct mr_source *src = cli_open_sources(&srcs, names, n_names, false);
-	free(names);
-	if (src == NULL) {
+	struct cli_reading rd;
+	if (!cli_read_sources(&srcs, names, n_names, &rd)) {
 		mr_filter_free(filter);
-		cli_sources_finish(&srcs);
 		return MR_EXIT_FAILED;
 	}
-	bool partial;
-	struct mr_snapshot *snap = cli_read_queue(src, &partial);
-	/* Printed all the same: what the sources that answered hold. */
-	int status = partial ? MR_EXIT_FAILED : MR_EXIT_OK;
-	if (snap == NULL) {
-		status = MR_EXIT_FAILED;
-	} else {
+	int status = rd.status;
+	struct mr_snapshot *snap = rd.snap;
+	if (snap != NULL) {
 		uint8_t *only_rcpt = NULL;
 		uint8_t *only = cli_filter_matches(filter, snap, &only_rcpt);
 		if (cli_filter_failed("summary", expr, filter)) {
@@ -218,9 +212,9 @@ int cli_summary(int argc, char **argv) {
 			mr_summary_build(&s, snap, only, only_rcpt, mr_kb_default(), snap->taken_at,
 				(size_t)top);
 			if (json) {
-				print_json(src->name, &s);
+				print_json(rd.src->name, &s);
 			} else {
-				print_table(src->name, &s);
+				print_table(rd.src->name, &s);
 			}
 			mr_summary_finish(&s);
 		}
@@ -231,9 +225,7 @@ int cli_summary(int argc, char **argv) {
 			status = MR_EXIT_FAILED;
 		}
 	}
-	mr_snapshot_destroy(snap);
 	mr_filter_free(filter);
-	mr_source_destroy(src);
-	cli_sources_finish(&srcs);
+	cli_reading_finish(&rd, &srcs);
 	return status;
 }
