@@ -160,7 +160,7 @@ static bool check_part(const char *got, const char *part, enum part_at at, const
 		want = "want it to contain";
 		break;
 	case PART_NOWHERE:
-		ok = hit == NULL;
+		ok = got != NULL && hit == NULL;
 		want = "want it without";
 		break;
 	case PART_FIRST:

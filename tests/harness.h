@@ -33,7 +33,8 @@ bool t_check_true(bool ok, const char *found, const char *file, int line, const 
 /* got contains part (NULL got never does); prints both when it does not. */
 bool t_check_has(const char *got, const char *part, const char *file, int line, const char *fmt,
 	...) __attribute__((format(printf, 5, 6)));
-/* got lacks part (NULL got lacks everything); prints both when it has it. */
+/* got lacks part; a NULL got fails (there is nothing to lack it), so that
+ * a missing text never passes for a clean one. Prints both when wrong. */
 bool t_check_lacks(const char *got, const char *part, const char *file, int line, const char *fmt,
 	...) __attribute__((format(printf, 5, 6)));
 /* got begins with part (NULL got never does). */
