@@ -93,6 +93,149 @@ bool t_check_int(int64_t got, int64_t want, const char *file, int line, const ch
 	return ok;
 }
 
+bool t_check_null(
+	const void *got, bool want_null, const char *file, int line, const char *fmt, ...) {
+	bool ok = (got == NULL) == want_null;
+	va_list ap;
+	va_start(ap, fmt);
+	report(ok, file, line, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		if (got == NULL) {
+			puts("#   got  NULL\n#   want a pointer");
+		} else {
+			printf("#   got  %p\n#   want NULL\n", got);
+		}
+	}
+	return ok;
+}
+
+bool t_check_ptr(
+	const void *got, const void *want, const char *file, int line, const char *fmt, ...) {
+	bool ok = got == want;
+	va_list ap;
+	va_start(ap, fmt);
+	report(ok, file, line, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		printf("#   got  %p\n#   want %p\n", got, want);
+	}
+	return ok;
+}
+
+bool t_check_size(size_t got, size_t want, const char *file, int line, const char *fmt, ...) {
+	bool ok = got == want;
+	va_list ap;
+	va_start(ap, fmt);
+	report(ok, file, line, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		printf("#   got  %zu\n#   want %zu\n", got, want);
+	}
+	return ok;
+}
+
+bool t_check_true(bool ok, const char *found, const char *file, int line, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	report(ok, file, line, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		quoted("found", found);
+	}
+	return ok;
+}
+
+/* The three substring checks differ only in what passes. */
+enum part_at { PART_ANYWHERE, PART_NOWHERE, PART_FIRST };
+
+static bool check_part(const char *got, const char *part, enum part_at at, const char *file,
+	int line, const char *fmt, va_list ap) {
+	const char *hit = got != NULL ? strstr(got, part) : NULL;
+	bool ok = false;
+	const char *want = NULL;
+	switch (at) {
+	case PART_ANYWHERE:
+		ok = hit != NULL;
+		want = "want it to contain";
+		break;
+	case PART_NOWHERE:
+		ok = got != NULL && hit == NULL;
+		want = "want it without";
+		break;
+	case PART_FIRST:
+		ok = hit != NULL && hit == got;
+		want = "want it to begin with";
+		break;
+	}
+	report(ok, file, line, fmt, ap);
+	if (!ok) {
+		quoted("got ", got);
+		quoted(want, part);
+	}
+	return ok;
+}
+
+bool t_check_has(
+	const char *got, const char *part, const char *file, int line, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	bool ok = check_part(got, part, PART_ANYWHERE, file, line, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+bool t_check_lacks(
+	const char *got, const char *part, const char *file, int line, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	bool ok = check_part(got, part, PART_NOWHERE, file, line, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+bool t_check_prefix(
+	const char *got, const char *part, const char *file, int line, const char *fmt, ...) {
+	va_list ap;
+	va_start(ap, fmt);
+	bool ok = check_part(got, part, PART_FIRST, file, line, fmt, ap);
+	va_end(ap);
+	return ok;
+}
+
+/* Bytes as a C string would show them, NULs and all, cut after 200. */
+static void quoted_mem(const char *label, const void *data, size_t len) {
+	const unsigned char *p = data;
+	if (p == NULL) {
+		printf("#   %s: NULL\n", label);
+		return;
+	}
+	printf("#   %s: %zu bytes \"", label, len);
+	for (size_t i = 0; i < len && i < 200; i++) {
+		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '"' || p[i] == '\\') {
+			printf("\\x%02x", p[i]);
+		} else {
+			putchar(p[i]);
+		}
+	}
+	puts(len > 200 ? "\"..." : "\"");
+}
+
+bool t_check_mem(const void *got, size_t got_len, const void *want, size_t want_len,
+	const char *file, int line, const char *fmt, ...) {
+	bool ok = got != NULL && want != NULL && got_len == want_len &&
+		  (got_len == 0 || memcmp(got, want, got_len) == 0);
+	va_list ap;
+	va_start(ap, fmt);
+	report(ok, file, line, fmt, ap);
+	va_end(ap);
+	if (!ok) {
+		quoted_mem("got ", got, got_len);
+		quoted_mem("want", want, want_len);
+	}
+	return ok;
+}
+
 void t_note(const char *fmt, ...) {
 	va_list ap;
 	va_start(ap, fmt);

@@ -8,6 +8,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 bool t_check(bool ok, const char *file, int line, const char *fmt, ...)
@@ -16,6 +17,32 @@ bool t_check_str(const char *got, const char *want, const char *file, int line, 
 	...) __attribute__((format(printf, 5, 6)));
 bool t_check_int(int64_t got, int64_t want, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+/* A pointer against NULL: want_null says which is right; prints what was
+ * found (the address) when it is wrong. */
+bool t_check_null(const void *got, bool want_null, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* The very same object (not an equal one): prints both addresses. */
+bool t_check_ptr(const void *got, const void *want, const char *file, int line, const char *fmt,
+	...) __attribute__((format(printf, 5, 6)));
+bool t_check_size(size_t got, size_t want, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* A boolean claim; found (may be NULL) is what the code under test said,
+ * e.g. its error text, printed when the claim is false. */
+bool t_check_true(bool ok, const char *found, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* got contains part (NULL got never does); prints both when it does not. */
+bool t_check_has(const char *got, const char *part, const char *file, int line, const char *fmt,
+	...) __attribute__((format(printf, 5, 6)));
+/* got lacks part; a NULL got fails (there is nothing to lack it), so that
+ * a missing text never passes for a clean one. Prints both when wrong. */
+bool t_check_lacks(const char *got, const char *part, const char *file, int line, const char *fmt,
+	...) __attribute__((format(printf, 5, 6)));
+/* got begins with part (NULL got never does). */
+bool t_check_prefix(const char *got, const char *part, const char *file, int line, const char *fmt,
+	...) __attribute__((format(printf, 5, 6)));
+/* Bytes, NULs included: lengths and contents must agree. */
+bool t_check_mem(const void *got, size_t got_len, const void *want, size_t want_len,
+	const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 /* Prints a diagnostic comment. */
 void t_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints the plan; returns the exit status (0 when every check passed). */
@@ -27,6 +54,18 @@ _Noreturn void t_skip_all(const char *fmt, ...) __attribute__((format(printf, 1,
 #define T_STR(got, want, ...) t_check_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 #define T_INT(got, want, ...) \
 	t_check_int((int64_t)(got), (int64_t)(want), __FILE__, __LINE__, __VA_ARGS__)
+#define T_NULL(got, ...)    t_check_null((got), true, __FILE__, __LINE__, __VA_ARGS__)
+#define T_NONNULL(got, ...) t_check_null((got), false, __FILE__, __LINE__, __VA_ARGS__)
+#define T_PTR(got, want, ...) \
+	t_check_ptr((const void *)(got), (const void *)(want), __FILE__, __LINE__, __VA_ARGS__)
+#define T_SIZE(got, want, ...) \
+	t_check_size((size_t)(got), (size_t)(want), __FILE__, __LINE__, __VA_ARGS__)
+#define T_TRUE(cond, found, ...) t_check_true((cond), (found), __FILE__, __LINE__, __VA_ARGS__)
+#define T_HAS(got, part, ...)    t_check_has((got), (part), __FILE__, __LINE__, __VA_ARGS__)
+#define T_LACKS(got, part, ...)  t_check_lacks((got), (part), __FILE__, __LINE__, __VA_ARGS__)
+#define T_PREFIX(got, part, ...) t_check_prefix((got), (part), __FILE__, __LINE__, __VA_ARGS__)
+#define T_MEM(got, got_len, want, want_len, ...) \
+	t_check_mem((got), (got_len), (want), (want_len), __FILE__, __LINE__, __VA_ARGS__)
 
 struct mr_text;
 /* A reason's whole text (NULL for none), valid for the next three calls too,

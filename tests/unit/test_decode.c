@@ -19,6 +19,15 @@
 #include "tsv.h"
 #include "xalloc.h"
 
+/* Match i of n as "ID@END", "none" past the last, for comparing. */
+static const char *hit_at(const struct mr_match *hits, size_t n, size_t i, char *out, size_t size) {
+	if (i >= n) {
+		return "none";
+	}
+	snprintf(out, size, "%u@%zu", (unsigned)hits[i].id, (size_t)hits[i].end);
+	return out;
+}
+
 static void test_matcher(void) {
 	struct mr_matcher *m = mr_matcher_create();
 	mr_matcher_add(m, "he", 2, 1);
@@ -31,10 +40,14 @@ static void test_matcher(void) {
 	size_t n = mr_matcher_scan(m, "uSHErs his", 10, hits, 16);
 	T_INT(n, 5, "matcher: every overlapping match is found");
 	/* "she" (2 and 5, in the order added) and "he" end at 4, "hers" at 6. */
-	T_OK(n >= 4 && hits[0].id == 2 && hits[1].id == 5 && hits[2].id == 1 && hits[0].end == 4,
+	char a[32], b[32], c[32];
+	char *first = mr_xasprintf("%s %s %s", hit_at(hits, n, 0, a, sizeof(a)),
+		hit_at(hits, n, 1, b, sizeof(b)), hit_at(hits, n, 2, c, sizeof(c)));
+	T_STR(first, "2@4 5@4 1@4",
 		"matcher: matches at one end come longest pattern first, then in order added");
-	T_OK(n >= 4 && hits[3].id == 4 && hits[3].end == 6, "matcher: hers found across case");
-	T_OK(n == 5 && hits[4].id == 3 && hits[4].end == 10, "matcher: upper-case pattern folded");
+	free(first);
+	T_STR(hit_at(hits, n, 3, a, sizeof(a)), "4@6", "matcher: hers found across case");
+	T_STR(hit_at(hits, n, 4, a, sizeof(a)), "3@10", "matcher: upper-case pattern folded");
 	T_INT(mr_matcher_scan(m, "uSHErs his", 10, hits, 2), 2,
 		"matcher: no more matches than the array holds");
 	T_INT(mr_matcher_scan(m, "\xff\x01 nothing", 10, hits, 16), 0,
@@ -78,8 +91,8 @@ static void test_matcher(void) {
 		wrong += n_got != want;
 		checked += want;
 	}
-	T_OK(wrong == 0 && checked > 100,
-		"matcher: long texts give exactly the matches of a plain search (%zu)", checked);
+	T_SIZE(wrong, 0, "matcher: long texts give exactly the matches of a plain search");
+	T_OK(checked > 100, "matcher: the long texts hold matches enough to tell (%zu)", checked);
 	mr_matcher_destroy(big);
 
 	struct mr_matcher *empty = mr_matcher_create();
@@ -221,16 +234,16 @@ static void test_parser(const struct mr_kb *kb) {
 		mr_decode(kb, text, strlen(text), &d);
 		char *host = span_dup(text, d.host), *addr = span_dup(text, d.address);
 		const char *stage = mr_stage_name(d.stage);
-		bool ok = d.basic == cases[i].basic &&
-			  strcmp(d.enhanced[0] ? d.enhanced : "-", cases[i].enhanced) == 0 &&
-			  strcmp(stage ? stage : "-", cases[i].stage) == 0 &&
-			  strcmp(host, cases[i].host) == 0 && strcmp(addr, cases[i].address) == 0 &&
-			  d.port == cases[i].port && d.temporary == cases[i].temporary;
-		if (!T_OK(ok, "parse: %.60s", text)) {
-			t_note("got %u %s %s host %s address %s port %u temporary %d", d.basic,
-				d.enhanced[0] ? d.enhanced : "-", stage ? stage : "-", host, addr,
-				d.port, d.temporary);
-		}
+		/* Every fact in one line, so that a difference shows beside the rest. */
+		char *got = mr_xasprintf("%u %s %s host %s address %s port %u temporary %d",
+			d.basic, d.enhanced[0] ? d.enhanced : "-", stage ? stage : "-", host, addr,
+			d.port, d.temporary);
+		char *want = mr_xasprintf("%u %s %s host %s address %s port %u temporary %d",
+			cases[i].basic, cases[i].enhanced, cases[i].stage, cases[i].host,
+			cases[i].address, cases[i].port, cases[i].temporary);
+		T_STR(got, want, "parse: %.60s", text);
+		free(got);
+		free(want);
 		free(host);
 		free(addr);
 	}
@@ -244,7 +257,10 @@ static void test_parser(const struct mr_kb *kb) {
 	text[big] = '\0';
 	struct mr_diagnosis d;
 	mr_decode(kb, text, big, &d);
-	T_OK(d.host.off + d.host.len <= MR_DECODE_MAX, "parse: spans stay within what was read");
+	T_OK(d.host.off + d.host.len <= MR_DECODE_MAX,
+		"parse: spans stay within what was read (the host ends at %zu of %d)",
+		(size_t)d.host.off + d.host.len, (int)MR_DECODE_MAX);
+
 	T_INT(d.basic, 550, "parse: a huge text still gives its code");
 	free(text);
 }
@@ -267,9 +283,9 @@ static void test_kb(const struct mr_kb *kb) {
 		}
 	}
 	T_INT(missing, 0, "kb: every basic reply code of RFC 5321 is known");
-	T_OK(mr_kb_enhanced(kb, "5.1.1") != NULL && mr_kb_enhanced(kb, "4.7.1") != NULL &&
-			mr_kb_enhanced(kb, "5.7.26") != NULL,
-		"kb: enhanced codes are found for either class");
+	T_NONNULL(mr_kb_enhanced(kb, "5.1.1"), "kb: enhanced code 5.1.1 is found");
+	T_NONNULL(mr_kb_enhanced(kb, "4.7.1"), "kb: enhanced code 4.7.1 is found");
+	T_NONNULL(mr_kb_enhanced(kb, "5.7.26"), "kb: enhanced code 5.7.26 is found");
 	size_t unreachable = 0;
 	for (size_t c = 0; c < kb->n_categories; c++) {
 		bool used = (int)c == kb->unknown;
@@ -336,7 +352,7 @@ static void test_kb_errors(void) {
 		char *cause = NULL;
 		struct mr_kb *kb = mr_kb_load(data, lens, &cause);
 		if (cases[i].error == NULL) {
-			T_OK(kb != NULL, "kb load: good data loads (%s)", cause ? cause : "");
+			T_TRUE(kb != NULL, cause, "kb load: good data loads");
 		} else {
 			T_STR(cause, cases[i].error, "kb load: %s", cases[i].error);
 		}
@@ -350,7 +366,8 @@ static void test_corpus(const struct mr_kb *kb, const char *path) {
 	struct mr_buf data;
 	mr_buf_init(&data);
 	char *cause = NULL;
-	if (!T_OK(mr_buf_add_file(&data, path, &cause), "corpus: %s", cause ? cause : path)) {
+	bool read = mr_buf_add_file(&data, path, &cause);
+	if (!T_TRUE(read, cause, "corpus: %s is read", path)) {
 		free(cause);
 		mr_buf_finish(&data);
 		return;
@@ -358,8 +375,8 @@ static void test_corpus(const struct mr_kb *kb, const char *path) {
 	static const char *const columns[] = { "reason", "basic", "enhanced", "stage", "category",
 		"source", NULL };
 	struct mr_tsv tsv;
-	if (!T_OK(mr_tsv_parse(&tsv, path, data.data, data.len, columns, &cause), "corpus: %s",
-		    cause ? cause : "parses")) {
+	bool parsed = mr_tsv_parse(&tsv, path, data.data, data.len, columns, &cause);
+	if (!T_TRUE(parsed, cause, "corpus: parses")) {
 		free(cause);
 		mr_buf_finish(&data);
 		return;
@@ -376,17 +393,17 @@ static void test_corpus(const struct mr_kb *kb, const char *path) {
 		}
 		const char *stage = mr_stage_name(d.stage);
 		const char *category = kb->categories[d.category].name;
-		bool ok = strcmp(basic, row[1]) == 0 &&
-			  strcmp(d.enhanced[0] ? d.enhanced : "-", row[2]) == 0 &&
-			  strcmp(stage ? stage : "-", row[3]) == 0 && strcmp(category, row[4]) == 0;
+		char *got = mr_xasprintf("%s %s %s %s", basic, d.enhanced[0] ? d.enhanced : "-",
+			stage ? stage : "-", category);
+		char *want = mr_xasprintf("%s %s %s %s", row[1], row[2], row[3], row[4]);
+		bool ok = T_STR(got, want, "corpus line %zu: %s", tsv.rows[i].line, want);
 		right += ok;
-		if (!T_OK(ok, "corpus line %zu: %s %s %s %s", tsv.rows[i].line, row[1], row[2],
-			    row[3], row[4])) {
+		if (!ok) {
 			t_note("text: %s", row[0]);
-			t_note("got:  %s %s %s %s%s%s", basic, d.enhanced[0] ? d.enhanced : "-",
-				stage ? stage : "-", category, d.rule >= 0 ? " by rule " : "",
-				d.rule >= 0 ? kb->rules[d.rule].pattern : "");
+			t_note("by rule: %s", d.rule >= 0 ? kb->rules[d.rule].pattern : "(none)");
 		}
+		free(got);
+		free(want);
 	}
 	t_note("corpus: %zu of %zu decoded exactly", right, tsv.n_rows);
 	mr_tsv_finish(&tsv);
@@ -422,16 +439,25 @@ static void test_snapshot(void) {
 	mr_snapshot_finish(snap);
 	T_INT(snap->n_diagnoses, 3002, "snapshot: one diagnosis per distinct reason");
 	const struct mr_recipient *r0 = &snap->recipients[0], *r3 = &snap->recipients[3];
-	T_OK(r0->diagnosis == r3->diagnosis && r0->diagnosis != MR_NO_DIAGNOSIS,
-		"snapshot: equal reasons share a diagnosis");
-	T_OK(mr_recipient_diagnosis(snap, &snap->recipients[1]) == NULL,
+	T_OK(r0->diagnosis != MR_NO_DIAGNOSIS, "snapshot: a reason has a diagnosis (%lld)",
+		(long long)r0->diagnosis);
+	T_INT(r3->diagnosis, r0->diagnosis, "snapshot: equal reasons share a diagnosis");
+	T_NULL(mr_recipient_diagnosis(snap, &snap->recipients[1]),
 		"snapshot: no reason, no diagnosis");
 	const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, &snap->recipients[2]);
-	T_OK(d != NULL && d->stage == MR_STAGE_CONNECT && d->port == 25,
-		"snapshot: the diagnosis belongs to the recipient's reason");
+	T_NONNULL(d, "snapshot: a recipient with a reason has a diagnosis");
+	if (d != NULL) {
+		T_INT(d->stage, MR_STAGE_CONNECT,
+			"snapshot: the diagnosis belongs to the recipient's reason: connect");
+		T_INT(d->port, 25,
+			"snapshot: the diagnosis belongs to the recipient's reason: port");
+	}
 	const struct mr_diagnosis *last =
 		mr_recipient_diagnosis(snap, &snap->recipients[snap->n_recipients - 1]);
-	T_OK(last != NULL && last->basic == 550, "snapshot: reasons after growing are linked");
+	T_NONNULL(last, "snapshot: reasons after growing have a diagnosis");
+	if (last != NULL) {
+		T_INT(last->basic, 550, "snapshot: reasons after growing are linked");
+	}
 	mr_snapshot_destroy(snap);
 }
 
@@ -512,8 +538,14 @@ static void test_early_decoding(const struct mr_kb *kb) {
 	bool cores = sysconf(_SC_NPROCESSORS_ONLN) > 1;
 	struct mr_snapshot *snap = mr_snapshot_create();
 	fill_early(snap, 5000, 3000);
-	T_OK(!cores || (snap->early != NULL && snap->early_next == 3001),
-		"early decoding: a thread takes the texts up to the gap (%zu)", snap->early_next);
+	if (cores) {
+		T_NONNULL(snap->early, "early decoding: a thread is started");
+		T_SIZE(snap->early_next, 3001,
+			"early decoding: a thread takes the texts up to the gap");
+	} else {
+		T_NULL(snap->early, "early decoding: on one core, no thread");
+	}
+
 	mr_snapshot_finish(snap);
 	T_INT(snap->n_diagnoses, 5001, "early decoding: one diagnosis per text");
 	T_INT(count_as_alone(kb, snap), 5000, "early decoding: every diagnosis as decoded alone");

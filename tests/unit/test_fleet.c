@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "actlog.h"
+#include "buf.h"
 #include "fleet.h"
 #include "harness.h"
 #include "operate.h"
@@ -110,7 +111,7 @@ static void test_merge(void) {
 	struct mr_source *f = fleet_of("team:a", "team:b");
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(f, &cause);
-	T_OK(snap != NULL, "merge: listed (%s)", cause ? cause : "");
+	T_TRUE(snap != NULL, cause, "merge: listed");
 	if (snap == NULL) {
 		return;
 	}
@@ -122,33 +123,51 @@ static void test_merge(void) {
 	T_STR(snap->origins[1], "team:b", "merge: origin 1 the second");
 	const struct mr_message *a = mr_snapshot_find_from(snap, 0, "SAME");
 	const struct mr_message *b = mr_snapshot_find_from(snap, 1, "SAME");
-	T_OK(a != NULL && b != NULL && a != b, "merge: the same id on each source is two messages");
-	T_OK(mr_snapshot_find_from(snap, 1, "A1") == NULL, "merge: A1 is not on team:b");
-	T_STR(mr_message_origin(snap, b), "team:b", "merge: a message names its source");
-	T_STR(b ? b->sender : NULL, "news@example.org", "merge: the sender copied");
+	T_NONNULL(a, "merge: SAME is listed from team:a");
+	T_NONNULL(b, "merge: SAME is listed from team:b");
+	if (a != NULL && b != NULL) {
+		T_OK(a != b, "merge: the same id on each source is two messages");
+	}
+	T_NULL(mr_snapshot_find_from(snap, 1, "A1"), "merge: A1 is not on team:b");
+	if (b != NULL) {
+		T_STR(mr_message_origin(snap, b), "team:b", "merge: a message names its source");
+		T_STR(b->sender, "news@example.org", "merge: the sender copied");
+	}
 	/* Two distinct reasons, each in both parts. */
 	T_INT(snap->n_diagnoses, 2, "merge: a text in both parts is one diagnosis");
 	const struct mr_recipient *r = a ? mr_message_rcpt(snap, a, 0) : NULL;
 	const struct mr_recipient *s = b ? mr_message_rcpt(snap, b, 0) : NULL;
-	T_OK(r && s && r->reason == s->reason && r->diagnosis == s->diagnosis,
-		"merge: equal reasons are the same text in the merged pool");
+	if (r != NULL && s != NULL) {
+		T_PTR(r->reason, s->reason,
+			"merge: equal reasons are the same text in the merged pool");
+		T_INT(r->diagnosis, s->diagnosis, "merge: equal reasons share their diagnosis");
+	}
 	const struct mr_diagnosis *d = r ? mr_recipient_diagnosis(snap, r) : NULL;
-	T_OK(d && d->basic == 550 && strcmp(d->enhanced, "5.1.1") == 0 && d->temporary == 0,
-		"merge: the diagnosis came across (550 5.1.1, permanent)");
+	T_NONNULL(d, "merge: the diagnosis came across");
+	if (d != NULL) {
+		T_INT(d->basic, 550, "merge: the diagnosis came across: 550");
+		T_STR(d->enhanced, "5.1.1", "merge: the diagnosis came across: 5.1.1");
+		T_INT(d->temporary, 0, "merge: the diagnosis came across: permanent");
+	}
 	T_STR(t_text(r ? r->reason : NULL), "550 5.1.1 user unknown", "merge: the text itself");
 	const struct mr_message *a1 = mr_snapshot_find_from(snap, 0, "A1");
 	const struct mr_recipient *g = a1 ? mr_message_rcpt(snap, a1, 0) : NULL;
 	d = g ? mr_recipient_diagnosis(snap, g) : NULL;
-	T_OK(d && d->basic == 421 && d->temporary == 1, "merge: A1's 421 decoded as temporary");
+	T_NONNULL(d, "merge: A1's reason decoded");
+	if (d != NULL) {
+		T_INT(d->basic, 421, "merge: A1's reason decoded: 421");
+		T_INT(d->temporary, 1, "merge: A1's 421 decoded as temporary");
+	}
 	T_STR(g ? g->address : NULL, "u@gmail.com", "merge: the address copied");
 
 	size_t n;
 	const struct mr_member_status *m = mr_fleet_members(f, &n);
 	T_INT(n, 2, "status: two members");
-	T_OK(m[0].state == MR_MEMBER_LISTED && m[0].messages == 2 && m[0].error == NULL,
-		"status: team:a listed, 2 messages");
-	T_OK(!mr_fleet_busy(f) && !mr_fleet_news(f),
-		"status: nothing running after a full listing");
+	T_INT(m[0].state, MR_MEMBER_LISTED, "status: team:a listed");
+	T_SIZE(m[0].messages, 2, "status: team:a listed 2 messages");
+	T_STR(m[0].error, NULL, "status: team:a has no error");
+	T_OK(!mr_fleet_busy(f), "status: nothing running after a full listing");
+	T_OK(!mr_fleet_news(f), "status: nothing new after a full listing");
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(f);
 }
@@ -159,14 +178,20 @@ static void test_slow(void) {
 	mr_fleet_set_patience(f, 50);
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(f, &cause);
-	T_OK(snap != NULL && snap->n_messages == 2,
-		"slow: the listing did not wait for the slow source");
+	T_TRUE(snap != NULL, cause, "slow: listed without the slow source");
+	if (snap != NULL) {
+		T_SIZE(snap->n_messages, 2, "slow: the listing did not wait for the slow source");
+	}
 	size_t n;
 	const struct mr_member_status *m = mr_fleet_members(f, &n);
-	T_OK(m[1].state == MR_MEMBER_WAITING && m[1].busy_ms > 0, "slow: it is still listing");
+	T_INT(m[1].state, MR_MEMBER_WAITING, "slow: it is still listing");
+	T_OK(m[1].busy_ms > 0, "slow: busy for a while (%lld ms)", (long long)m[1].busy_ms);
 	struct mr_fleet_tally t = mr_fleet_tally(f);
-	T_OK(t.members == 2 && t.listing == 1 && t.failed == 0, "slow: tallied as 1 of 2 listing");
-	T_OK(mr_fleet_busy(f) && !mr_fleet_news(f), "slow: busy, nothing new yet");
+	T_SIZE(t.members, 2, "slow: tallied as 1 of 2 listing: 2 members");
+	T_SIZE(t.listing, 1, "slow: tallied as 1 of 2 listing: 1 listing");
+	T_SIZE(t.failed, 0, "slow: tallied as 1 of 2 listing: none failed");
+	T_OK(mr_fleet_busy(f), "slow: busy");
+	T_OK(!mr_fleet_news(f), "slow: nothing new yet");
 	mr_snapshot_destroy(snap);
 
 	pthread_mutex_lock(&gate_lock);
@@ -178,10 +203,14 @@ static void test_slow(void) {
 		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
 	}
 	snap = mr_fleet_merge(f, &cause);
-	T_OK(snap != NULL && snap->n_messages == 3, "slow: merged in when it finished");
-	T_OK(snap && mr_snapshot_find_from(snap, 1, "S1") != NULL, "slow: its message, origin 1");
+	T_TRUE(snap != NULL, cause, "slow: merged when it finished");
+	if (snap != NULL) {
+		T_SIZE(snap->n_messages, 3, "slow: merged in when it finished");
+		T_NONNULL(mr_snapshot_find_from(snap, 1, "S1"), "slow: its message, origin 1");
+	}
 	m = mr_fleet_members(f, &n);
-	T_OK(m[1].state == MR_MEMBER_LISTED && m[1].busy_ms == 0, "slow: now listed");
+	T_INT(m[1].state, MR_MEMBER_LISTED, "slow: now listed");
+	T_INT(m[1].busy_ms, 0, "slow: no longer busy");
 	T_OK(!mr_fleet_busy(f), "slow: nothing running");
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(f);
@@ -191,16 +220,21 @@ static void test_dead(void) {
 	struct mr_source *f = fleet_of("team:a", "team:dead");
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(f, &cause);
-	T_OK(snap != NULL && snap->n_messages == 2, "dead: the others are listed");
+	T_TRUE(snap != NULL, cause, "dead: the others are listed");
+	if (snap != NULL) {
+		T_SIZE(snap->n_messages, 2, "dead: the others' messages are listed");
+	}
 	size_t n;
 	const struct mr_member_status *m = mr_fleet_members(f, &n);
-	T_OK(m[1].state == MR_MEMBER_FAILED, "dead: it failed");
+	T_INT(m[1].state, MR_MEMBER_FAILED, "dead: it failed");
 	T_STR(m[1].error, "team:dead: connection refused", "dead: its error kept");
 	struct mr_fleet_tally t = mr_fleet_tally(f);
-	T_OK(t.members == 2 && t.listing == 0 && t.failed == 1, "dead: tallied as 1 of 2 failed");
+	T_SIZE(t.members, 2, "dead: tallied as 1 of 2 failed: 2 members");
+	T_SIZE(t.listing, 0, "dead: tallied as 1 of 2 failed: none listing");
+	T_SIZE(t.failed, 1, "dead: tallied as 1 of 2 failed: 1 failed");
 	char *why = NULL;
-	T_OK(mr_source_of(f, 1, &why) == NULL && why && strstr(why, "is not open") != NULL,
-		"dead: nothing can be asked of it (%s)", why ? why : "");
+	T_NULL(mr_source_of(f, 1, &why), "dead: nothing can be asked of it");
+	T_HAS(why, "is not open", "dead: nothing can be asked of it: it is not open");
 	free(why);
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(f);
@@ -209,10 +243,9 @@ static void test_dead(void) {
 	free(cause);
 	cause = NULL;
 	snap = mr_source_list(f, &cause);
-	T_OK(snap == NULL, "dead: no source listed, no listing");
-	T_OK(cause && strstr(cause, "team:dead: connection refused; team:deader: connection "
-				    "refused") != NULL,
-		"dead: the error says why (%s)", cause ? cause : "");
+	T_NULL(snap, "dead: no source listed, no listing");
+	T_HAS(cause, "team:dead: connection refused; team:deader: connection refused",
+		"dead: the error says why");
 	free(cause);
 	mr_source_destroy(f);
 }
@@ -226,7 +259,8 @@ static void test_routing(void) {
 	struct mr_operation op;
 	mr_operation_parse("hold", &op);
 	char *why = NULL;
-	T_OK(mr_operation_plan(f, &op, &why), "route: a fleet can hold (its members can)");
+	bool can = mr_operation_plan(f, &op, &why);
+	T_TRUE(can, why, "route: a fleet can hold (its members can)");
 	free(why);
 	const char *ids[] = { "SAME", "B1", "A1", "SAME", "SAME" };
 	const uint16_t origins[] = { 1, 1, 0, 0, 1 };
@@ -235,18 +269,23 @@ static void test_routing(void) {
 	T_STR(acted[0], "A1 SAME ", "route: team:a got its own ids");
 	T_STR(acted[1], "SAME B1 ", "route: team:b got its own, the duplicate once");
 	T_INT(report.n_results, 4, "route: one result per distinct (source, id)");
-	T_OK(report.n_results == 4 && strcmp(report.results[0].id, "SAME") == 0 &&
-			report.results[0].origin == 1 && strcmp(report.results[2].id, "A1") == 0 &&
-			report.results[2].origin == 0 && report.results[3].origin == 0,
+	struct mr_buf order;
+	mr_buf_init(&order);
+	for (size_t i = 0; i < report.n_results; i++) {
+		mr_buf_printf(&order, "%s%s@%u", i ? " " : "", report.results[i].id,
+			(unsigned)report.results[i].origin);
+	}
+	T_STR(order.data, "SAME@1 B1@1 A1@0 SAME@0",
 		"route: results in the order given, each with its origin");
+	mr_buf_finish(&order);
 	T_INT(report.counts[MR_OUTCOME_DONE], 4, "route: all done");
 
 	/* The actions log: a line per source acted on. */
 	char *path = mr_xasprintf("%s/actions.log", t_tmpdir());
 	size_t n;
 	const char *const *names = mr_source_names(f, &n);
-	T_OK(mr_actlog_append(path, 1795435200, "op", names, n, &report, &cause),
-		"actlog: written");
+	bool written = mr_actlog_append(path, 1795435200, "op", names, n, &report, &cause);
+	T_TRUE(written, cause, "actlog: written");
 	FILE *in = fopen(path, "r");
 	char line[256], all[512] = "";
 	while (in && fgets(line, sizeof(line), in)) {
@@ -265,11 +304,14 @@ static void test_routing(void) {
 	/* Without origins a fleet cannot tell where an id is. */
 	struct mr_action_request bare = { .action = MR_ACTION_HOLD, .ids = ids, .n_ids = 1 };
 	mr_source_act(f, &bare, &report);
-	T_OK(report.n_results == 1 && report.results[0].outcome == MR_OUTCOME_FAILED,
-		"route: a request without origins is refused, not guessed");
+	T_SIZE(report.n_results, 1, "route: a request without origins has its one result");
+	if (report.n_results == 1) {
+		T_INT(report.results[0].outcome, MR_OUTCOME_FAILED,
+			"route: a request without origins is refused, not guessed");
+	}
 	mr_action_report_finish(&report);
-	T_OK(mr_source_of(f, 0, &cause) != NULL && mr_source_of(f, 7, &cause) == NULL,
-		"route: members by origin, none past the last");
+	T_NONNULL(mr_source_of(f, 0, &cause), "route: a member by its origin");
+	T_NULL(mr_source_of(f, 7, &cause), "route: no member past the last");
 	free(cause);
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(f);
@@ -286,9 +328,15 @@ static void test_labels(void) {
 	f = fleet_of("team:twin1", "team:twin2");
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(f, &cause);
-	T_OK(snap && snap->n_origins == 2 && strcmp(snap->origins[0], "twin") == 0 &&
-			strcmp(snap->origins[1], "twin#2") == 0,
-		"labels: the shorter of label and name, the second of two alike numbered");
+	T_TRUE(snap != NULL, cause, "labels: listed");
+	if (snap != NULL) {
+		T_SIZE(snap->n_origins, 2, "labels: one per source");
+	}
+	if (snap != NULL && snap->n_origins == 2) {
+		T_STR(snap->origins[0], "twin", "labels: the shorter of label and name");
+		T_STR(snap->origins[1], "twin#2", "labels: the second of two alike numbered");
+	}
+
 	mr_snapshot_destroy(snap);
 	mr_source_destroy(f);
 }

@@ -28,7 +28,8 @@ static void test_age(void) {
 		char out[MR_FORMAT_MAX];
 		mr_format_age(out, cases[i].seconds);
 		T_STR(out, cases[i].want, "age %lld", (long long)cases[i].seconds);
-		T_OK(strlen(out) <= 4, "age %lld fits 4 columns", (long long)cases[i].seconds);
+		T_OK(strlen(out) <= 4, "age %lld fits 4 columns (\"%s\")",
+			(long long)cases[i].seconds, out);
 	}
 }
 
@@ -71,8 +72,8 @@ static void test_size(void) {
 		char out[MR_FORMAT_MAX];
 		mr_format_size(out, cases[i].bytes);
 		T_STR(out, cases[i].want, "size %llu", (unsigned long long)cases[i].bytes);
-		T_OK(strlen(out) <= 4, "size %llu fits 4 columns",
-			(unsigned long long)cases[i].bytes);
+		T_OK(strlen(out) <= 4, "size %llu fits 4 columns (\"%s\")",
+			(unsigned long long)cases[i].bytes, out);
 	}
 }
 

@@ -16,7 +16,7 @@ static void test_strpool(void) {
 	struct mr_strpool *pool = mr_strpool_create();
 	const char *a = mr_strpool_intern(pool, "gmail.com", 9);
 	const char *b = mr_strpool_intern(pool, "gmail.com!", 9);
-	T_OK(a == b, "pool: equal strings share one copy");
+	T_PTR(a, b, "pool: equal strings share one copy");
 	T_STR(a, "gmail.com", "pool: copy is NUL-terminated");
 	const char *c = mr_strpool_intern(pool, "gmail.co", 8);
 	T_OK(c != a, "pool: a prefix is a different string");
@@ -27,19 +27,20 @@ static void test_strpool(void) {
 		snprintf(key, sizeof(key), "reason %d", i);
 		kept[i] = mr_strpool_intern(pool, key, strlen(key));
 	}
-	bool stable = true;
+	size_t moved = 0, changed = 0;
 	for (int i = 0; i < 5000; i++) {
 		snprintf(key, sizeof(key), "reason %d", i);
-		stable = stable && mr_strpool_intern(pool, key, strlen(key)) == kept[i] &&
-			 strcmp(kept[i], key) == 0;
+		moved += mr_strpool_intern(pool, key, strlen(key)) != kept[i];
+		changed += strcmp(kept[i], key) != 0;
 	}
-	T_OK(stable, "pool: 5000 strings keep their pointers across growth");
+	T_SIZE(moved, 0, "pool: 5000 strings keep their pointers across growth");
+	T_SIZE(changed, 0, "pool: 5000 strings keep their text across growth");
 	T_INT(mr_strpool_distinct(pool), 5002, "pool: distinct count");
 	char big[100000];
 	memset(big, 'x', sizeof(big));
 	const char *huge = mr_strpool_intern(pool, big, sizeof(big));
-	T_OK(strlen(huge) == sizeof(big), "pool: a string larger than a block");
-	T_OK(mr_strpool_intern(pool, "", 0)[0] == '\0', "pool: empty string");
+	T_SIZE(strlen(huge), sizeof(big), "pool: a string larger than a block");
+	T_STR(mr_strpool_intern(pool, "", 0), "", "pool: empty string");
 	mr_strpool_clear(pool);
 	T_INT(mr_strpool_distinct(pool), 0, "pool: clear forgets");
 	T_STR(mr_strpool_intern(pool, "again", 5), "again", "pool: usable after clear");
@@ -47,10 +48,10 @@ static void test_strpool(void) {
 	mr_strpool_destroy(NULL);
 }
 
-/* A reason read back from the text pool, compared with what went in. */
+/* A reason read back from the text pool is want, byte for byte. */
 static bool text_is(const struct mr_text *t, const char *want, struct mr_buf *scratch) {
 	const char *got = mr_text_str(t, scratch);
-	return t->len == strlen(want) && strcmp(got, want) == 0;
+	return t->len == strlen(want) && memcmp(got, want, t->len) == 0;
 }
 
 static void test_textpool(void) {
@@ -75,17 +76,17 @@ static void test_textpool(void) {
 		kept[i] = mr_textpool_intern(pool, text, strlen(text));
 		with_base += kept[i]->base != NULL;
 	}
-	bool exact = true, same = true;
+	size_t misread = 0, other = 0;
 	for (int i = 0; i < 3000; i++) {
 		char token[40];
 		snprintf(token, sizeof(token), "3c17e7be7e22b-%08x.%d", (unsigned)i * 2654435761u,
 			i);
 		snprintf(again, sizeof(again), gmail, token);
-		exact = exact && text_is(kept[i], again, &scratch);
-		same = same && mr_textpool_intern(pool, again, strlen(again)) == kept[i];
+		misread += !text_is(kept[i], again, &scratch);
+		other += mr_textpool_intern(pool, again, strlen(again)) != kept[i];
 	}
-	T_OK(exact, "texts: 3000 variants of one reply read back exactly");
-	T_OK(same, "texts: an equal text is the same record");
+	T_SIZE(misread, 0, "texts: 3000 variants of one reply read back exactly");
+	T_SIZE(other, 0, "texts: an equal text is the same record");
 	T_INT(mr_textpool_distinct(pool), 3000, "texts: distinct count");
 	T_OK(with_base >= 2990, "texts: variants are stored as differences (%zu of 3000)",
 		with_base);
@@ -123,34 +124,44 @@ static void test_textpool(void) {
 		edge[i] = mr_textpool_intern(pool, cases[i], strlen(cases[i]));
 	}
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		T_OK(text_is(edge[i], cases[i], &scratch) &&
-				mr_textpool_intern(pool, cases[i], strlen(cases[i])) == edge[i],
-			"texts: edge case %zu reads back and interns to itself", i);
+		T_MEM(mr_text_str(edge[i], &scratch), edge[i]->len, cases[i], strlen(cases[i]),
+			"texts: edge case %zu reads back", i);
+		T_PTR(mr_textpool_intern(pool, cases[i], strlen(cases[i])), edge[i],
+			"texts: edge case %zu interns to itself", i);
 	}
-	T_OK(edge[5]->base == edge[0], "texts: a text differing in one address uses its base");
+	T_PTR(edge[5]->base, edge[0], "texts: a text differing in one address uses its base");
 	/* The list by index, and the texts stored whole: every text once, at
 	 * its index; the wholes rising, and every base among them. */
 	const struct mr_text *const *all = mr_textpool_texts(pool);
 	size_t n_all = mr_textpool_distinct(pool), n_wholes, whole_texts = 0;
 	const uint32_t *wholes = mr_textpool_wholes(pool, &n_wholes);
-	bool at_index = true, bases_listed = true;
+	size_t misplaced = 0, outside = 0, not_whole = 0, not_rising = 0, unlisted = 0;
 	uint8_t *is_whole = calloc(n_all, 1);
 	for (size_t w = 0; w < n_wholes; w++) {
-		bases_listed = bases_listed && wholes[w] < n_all && all[wholes[w]]->base == NULL &&
-			       (w == 0 || wholes[w] > wholes[w - 1]);
+		if (wholes[w] >= n_all) {
+			outside++;
+			continue;
+		}
+		not_whole += all[wholes[w]]->base != NULL;
+		not_rising += w > 0 && wholes[w] <= wholes[w - 1];
 		is_whole[wholes[w]] = 1;
 	}
 	for (size_t i = 0; i < n_all; i++) {
-		at_index = at_index && all[i]->index == i;
+		misplaced += all[i]->index != i;
 		whole_texts += all[i]->base == NULL;
-		bases_listed =
-			bases_listed && (all[i]->base == NULL || is_whole[all[i]->base->index]);
+		unlisted += all[i]->base != NULL && !is_whole[all[i]->base->index];
 	}
 	free(is_whole);
-	T_OK(at_index && all[0] == kept[0] && all[3000 + 5] == edge[5],
-		"texts: listed by index (%zu)", n_all);
-	T_OK(bases_listed && n_wholes == whole_texts && n_wholes >= 2,
-		"texts: the texts stored whole are listed, rising (%zu)", n_wholes);
+	T_SIZE(n_all, 3000 + sizeof(cases) / sizeof(cases[0]), "texts: every text listed");
+	T_SIZE(misplaced, 0, "texts: listed by index");
+	T_PTR(all[0], kept[0], "texts: the first text first");
+	T_PTR(all[3000 + 5], edge[5], "texts: an edge case at its index");
+	T_SIZE(outside, 0, "texts: the texts stored whole are at indexes of texts");
+	T_SIZE(not_whole, 0, "texts: the texts listed whole are stored whole");
+	T_SIZE(not_rising, 0, "texts: the texts stored whole are listed rising");
+	T_SIZE(unlisted, 0, "texts: every base is listed whole");
+	T_SIZE(n_wholes, whole_texts, "texts: every text stored whole is listed");
+	T_OK(n_wholes >= 2, "texts: more than one text stored whole (%zu)", n_wholes);
 	char *copy = mr_text_dup(edge[5]);
 	T_STR(copy, cases[5], "texts: a copy of a text stored as a difference");
 	free(copy);
@@ -159,7 +170,8 @@ static void test_textpool(void) {
 	T_INT(mr_textpool_distinct(pool), 0, "texts: clear forgets");
 	mr_textpool_wholes(pool, &n_wholes);
 	T_INT(n_wholes, 0, "texts: clear forgets the texts stored whole");
-	T_OK(text_is(mr_textpool_intern(pool, base, strlen(base)), base, &scratch),
+	const struct mr_text *after = mr_textpool_intern(pool, base, strlen(base));
+	T_MEM(mr_text_str(after, &scratch), after->len, base, strlen(base),
 		"texts: usable after clear");
 	mr_buf_finish(&scratch);
 	mr_textpool_destroy(pool);
@@ -169,24 +181,36 @@ static void test_textpool(void) {
 static void test_names(void) {
 	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
 		enum mr_queue back;
-		T_OK(mr_queue_parse(mr_queue_name((enum mr_queue)q), &back) &&
-				back == (enum mr_queue)q,
-			"queue name round trip: %s", mr_queue_name((enum mr_queue)q));
+		const char *name = mr_queue_name((enum mr_queue)q);
+		bool parsed = mr_queue_parse(name, &back);
+		T_OK(parsed, "queue name round trip: %s parses", name);
+		if (parsed) {
+			T_INT(back, q, "queue name round trip: %s", name);
+		}
 	}
 	enum mr_queue q;
 	T_OK(!mr_queue_parse("Deferred", &q), "queue names are exact");
 	for (int s = 0; s < MR_RCPT_STATE_COUNT; s++) {
 		enum mr_rcpt_state back;
-		T_OK(mr_rcpt_state_parse(mr_rcpt_state_name((enum mr_rcpt_state)s), &back) &&
-				back == (enum mr_rcpt_state)s,
-			"state name round trip: %s", mr_rcpt_state_name((enum mr_rcpt_state)s));
+		const char *name = mr_rcpt_state_name((enum mr_rcpt_state)s);
+		bool parsed = mr_rcpt_state_parse(name, &back);
+		T_OK(parsed, "state name round trip: %s parses", name);
+		if (parsed) {
+			T_INT(back, s, "state name round trip: %s", name);
+		}
 	}
 	for (int a = 0; a < MR_ACTION_COUNT; a++) {
 		enum mr_action back;
 		const struct mr_action_info *info = mr_action_info((enum mr_action)a);
-		T_OK(info != NULL && mr_action_parse(info->name, &back) &&
-				back == (enum mr_action)a,
-			"action name round trip: %s", info ? info->name : "?");
+		T_NONNULL(info, "action %d: its information", a);
+		if (info == NULL) {
+			continue;
+		}
+		bool parsed = mr_action_parse(info->name, &back);
+		T_OK(parsed, "action name round trip: %s parses", info->name);
+		if (parsed) {
+			T_INT(back, a, "action name round trip: %s", info->name);
+		}
 	}
 	T_OK(mr_action_info(MR_ACTION_DELETE)->destructive, "delete is destructive");
 	T_OK(mr_action_info(MR_ACTION_EXPIRE)->destructive, "expire is destructive");
@@ -212,7 +236,7 @@ static void test_queue_ids(void) {
 		{ "\xc3\xa9t\xc3\xa9", false },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		T_OK(mr_queue_id_valid(cases[i].id) == cases[i].valid, "queue id %zu is %svalid", i,
+		T_INT(mr_queue_id_valid(cases[i].id), cases[i].valid, "queue id %zu is %svalid", i,
 			cases[i].valid ? "" : "in");
 	}
 }
@@ -243,17 +267,17 @@ static void test_snapshot(void) {
 	T_INT(a->n_rcpts, 2, "snapshot: recipients belong to their message");
 	T_INT(a->attempts, 5, "snapshot: message attempts = most of any recipient");
 	T_INT(a->next_retry, 400, "snapshot: next retry = earliest deferred recipient");
-	T_OK(mr_message_rcpt(snap, a, 0)->reason == mr_message_rcpt(snap, a, 1)->reason,
+	T_PTR(mr_message_rcpt(snap, a, 0)->reason, mr_message_rcpt(snap, a, 1)->reason,
 		"snapshot: equal reasons are one interned text");
-	T_OK(mr_message_main_failure(snap, a) == mr_message_rcpt(snap, a, 0),
+	T_PTR(mr_message_main_failure(snap, a), mr_message_rcpt(snap, a, 0),
 		"snapshot: main failure is the first failed recipient");
 	const struct mr_message *b = mr_snapshot_find(snap, "B2");
-	T_OK(mr_message_main_failure(snap, b) == NULL, "snapshot: no reason, no main failure");
+	T_NULL(mr_message_main_failure(snap, b), "snapshot: no reason, no main failure");
 	T_INT(b->attempts, MR_ATTEMPTS_UNKNOWN, "snapshot: unknown attempts stay unknown");
 	T_INT(mr_snapshot_find(snap, "C3")->attempts, 9, "snapshot: backend attempts kept");
 	T_INT(snap->queue_counts[MR_QUEUE_DEFERRED], 2, "snapshot: deferred count");
 	T_INT(snap->queue_counts[MR_QUEUE_HOLD], 1, "snapshot: hold count");
-	T_OK(mr_snapshot_find(snap, "nope") == NULL, "snapshot: find absent id");
+	T_NULL(mr_snapshot_find(snap, "nope"), "snapshot: find absent id");
 	mr_snapshot_clear(snap);
 	T_INT(snap->n_messages, 0, "snapshot: clear empties");
 	mr_snapshot_destroy(snap);
@@ -327,16 +351,19 @@ static const struct mr_backend_ops *const registry[] = { &fake_ops, NULL };
 static void test_registry(void) {
 	char *cause = NULL;
 	struct mr_source *src = mr_source_open(registry, "fake:one", NULL, &cause);
-	T_OK(src != NULL && src->ops == &fake_ops, "registry: scheme selects the backend");
-	T_STR(src ? src->label : NULL, "fake:one", "registry: default label is the argument");
+	T_TRUE(src != NULL, cause, "registry: fake:one opens");
+	if (src != NULL) {
+		T_PTR(src->ops, &fake_ops, "registry: scheme selects the backend");
+		T_STR(src->label, "fake:one", "registry: default label is the argument");
+	}
 	mr_source_destroy(src);
 
 	src = mr_source_open(registry, "queue.fake", NULL, &cause);
-	T_OK(src != NULL, "registry: a bare argument is probed");
+	T_TRUE(src != NULL, cause, "registry: a bare argument is probed");
 	mr_source_destroy(src);
 
 	src = mr_source_open(registry, "fake:broken", NULL, &cause);
-	T_OK(src == NULL, "registry: a failing open fails");
+	T_NULL(src, "registry: a failing open fails");
 	T_STR(cause, "fake: broken on purpose", "registry: the backend's cause is kept");
 	free(cause);
 	cause = NULL;
@@ -354,8 +381,7 @@ static void test_registry(void) {
 	cause = NULL;
 
 	src = mr_source_open(registry, "pwn\x1b[2J", NULL, &cause);
-	T_OK(cause != NULL && strchr(cause, '\x1b') == NULL,
-		"registry: an argument in an error is made visible");
+	T_LACKS(cause, "\x1b", "registry: an argument in an error is made visible");
 	free(cause);
 	cause = NULL;
 
@@ -374,15 +400,17 @@ static void test_act_filtering(void) {
 	mr_source_act(src, &req, &report);
 	T_INT(fake.batch, 3, "act: only valid, distinct ids reach the backend");
 	T_STR(fake.last_ids, "AAA GONE BBB ", "act: in request order");
-	T_INT(report.n_results, 5, "act: one result per distinct id");
-	T_STR(report.results[0].id, "AAA", "act: results in request order (1)");
-	T_OK(report.results[1].outcome == MR_OUTCOME_FAILED && !report.results[1].retryable,
-		"act: an invalid id fails, not retryable");
-	T_STR(report.results[1].detail, "\"bad/id\" is not a valid queue id",
-		"act: the invalid id is named");
-	T_OK(report.results[2].outcome == MR_OUTCOME_NOT_FOUND, "act: not found passes through");
-	T_STR(report.results[3].id, "BBB", "act: duplicates are dropped");
-	T_OK(report.results[4].outcome == MR_OUTCOME_FAILED, "act: empty id fails");
+	if (T_INT(report.n_results, 5, "act: one result per distinct id")) {
+		T_STR(report.results[0].id, "AAA", "act: results in request order (1)");
+		T_INT(report.results[1].outcome, MR_OUTCOME_FAILED, "act: an invalid id fails");
+		T_OK(!report.results[1].retryable, "act: an invalid id is not retryable");
+		T_STR(report.results[1].detail, "\"bad/id\" is not a valid queue id",
+			"act: the invalid id is named");
+		T_INT(report.results[2].outcome, MR_OUTCOME_NOT_FOUND,
+			"act: not found passes through");
+		T_STR(report.results[3].id, "BBB", "act: duplicates are dropped");
+		T_INT(report.results[4].outcome, MR_OUTCOME_FAILED, "act: empty id fails");
+	}
 	T_INT(report.counts[MR_OUTCOME_DONE], 2, "act: done count");
 	T_INT(report.counts[MR_OUTCOME_FAILED], 2, "act: failed count");
 	mr_action_report_finish(&report);
@@ -392,9 +420,11 @@ static void test_act_filtering(void) {
 	req.n_ids = 1;
 	mr_source_act(src, &req, &report);
 	T_INT(fake.batch, 99, "act: an action the source cannot do never reaches it");
-	T_STR(report.results[0].detail,
-		"fake:x cannot requeue: the fake queue only holds and deletes",
-		"act: the refusal says why");
+	if (T_INT(report.n_results, 1, "act: the refused id has its result")) {
+		T_STR(report.results[0].detail,
+			"fake:x cannot requeue: the fake queue only holds and deletes",
+			"act: the refusal says why");
+	}
 	mr_action_report_finish(&report);
 	mr_source_destroy(src);
 }
@@ -437,8 +467,8 @@ static void test_outcomes(void) {
 	char *path = mr_xasprintf("%s/actions.log", t_tmpdir());
 	char *cause = NULL;
 	const char *source = "postfix:";
-	T_OK(mr_actlog_append(path, 1795435200, "op", &source, 1, &report, &cause),
-		"actlog: written (%s)", cause ? cause : "");
+	bool written = mr_actlog_append(path, 1795435200, "op", &source, 1, &report, &cause);
+	T_TRUE(written, cause, "actlog: written");
 	char line[256] = "";
 	FILE *in = fopen(path, "r");
 	if (in == NULL || fgets(line, sizeof(line), in) == NULL) {
@@ -485,12 +515,18 @@ static void test_tsv(void) {
 	struct mr_tsv t;
 	char *cause = NULL;
 	const char *good = "# comment\n\na\tb\nx\\ty\t\\x41\\\\\n\n";
-	T_OK(mr_tsv_parse(&t, "good.tsv", good, strlen(good), columns, &cause), "tsv: parses");
-	T_INT(t.n_rows, 1, "tsv: one row");
-	T_STR(t.rows[0].fields[0], "x\ty", "tsv: \\t escape");
-	T_STR(t.rows[0].fields[1], "A\\", "tsv: \\x and \\\\ escapes");
-	T_INT(t.rows[0].line, 4, "tsv: line numbers count comments");
-	mr_tsv_finish(&t);
+	bool parsed = mr_tsv_parse(&t, "good.tsv", good, strlen(good), columns, &cause);
+	T_TRUE(parsed, cause, "tsv: parses");
+	if (parsed) {
+		if (T_INT(t.n_rows, 1, "tsv: one row")) {
+			T_STR(t.rows[0].fields[0], "x\ty", "tsv: \\t escape");
+			T_STR(t.rows[0].fields[1], "A\\", "tsv: \\x and \\\\ escapes");
+			T_INT(t.rows[0].line, 4, "tsv: line numbers count comments");
+		}
+		mr_tsv_finish(&t);
+	}
+	free(cause);
+	cause = NULL;
 
 	static const struct {
 		const char *data, *want;
@@ -556,7 +592,8 @@ static void test_distinct(void) {
 		}
 	}
 	T_INT(repeated, 0, "each domain listed once");
-	T_OK(mr_snapshot_rcpt_domains(snap) == domains, "built once, then kept");
+	T_PTR(mr_snapshot_rcpt_domains(snap), domains, "built once, then kept");
+
 	mr_snapshot_destroy(snap);
 }
 

@@ -104,7 +104,7 @@ static void run_stopping(const char *source, const char *operation, const char *
 	size_t n, struct stop_after *stop, struct mr_action_report *report) {
 	char *cause = NULL;
 	struct mr_source *src = mr_source_open(registry, source, NULL, &cause);
-	T_OK(src != NULL, "%s opens (%s)", source, cause ? cause : "");
+	T_TRUE(src != NULL, cause, "%s opens", source);
 	free(cause);
 	if (src == NULL) {
 		mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
@@ -114,7 +114,9 @@ static void run_stopping(const char *source, const char *operation, const char *
 	mr_operation_parse(operation, &op);
 	op.stop = stop_of(stop);
 	char *why = NULL;
-	T_OK(mr_operation_plan(src, &op, &why), "%s on %s is planned", operation, source);
+	bool planned = mr_operation_plan(src, &op, &why);
+	T_TRUE(planned, why, "%s on %s is planned", operation, source);
+
 	free(why);
 	struct mr_snapshot *snap = listing();
 	memset(requests, 0, sizeof(requests));

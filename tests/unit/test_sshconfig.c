@@ -94,8 +94,8 @@ static void test_destinations(void) {
 			free(user);
 			free(host);
 		} else {
-			T_OK(user == NULL && host == NULL,
-				"a refused destination leaves no strings");
+			T_STR(user, NULL, "a refused destination leaves no user (%s)", c->text);
+			T_STR(host, NULL, "a refused destination leaves no host (%s)", c->text);
 			got = mr_xasprintf("error: %s", cause);
 		}
 		T_STR(got, c->want, "destination %zu", i);
@@ -161,13 +161,14 @@ static char *resolve_n(const char *destination, const char *config, size_t len) 
 	struct mr_ssh_target t;
 	char *cause = NULL, *got;
 	if (mr_ssh_target_resolve(&t, destination, config, len, NAME, HOME, LOGIN, &cause)) {
-		T_OK(cause == NULL, "no cause after success (%s)", destination);
+		T_STR(cause, NULL, "no cause after success (%s)", destination);
 		got = describe(&t);
 	} else {
-		T_OK(t.alias == NULL && t.host == NULL && t.n_warnings == 0,
-			"a failed resolve leaves nothing (%s)", destination);
+		T_STR(t.alias, NULL, "a failed resolve leaves no alias (%s)", destination);
+		T_STR(t.host, NULL, "a failed resolve leaves no host (%s)", destination);
+		T_SIZE(t.n_warnings, 0, "a failed resolve leaves no warnings (%s)", destination);
 		got = mr_xasprintf("error: %s", cause);
-		T_OK(strchr(cause, '\n') == NULL, "the cause is one line (%s)", destination);
+		T_LACKS(cause, "\n", "the cause is one line (%s)", destination);
 	}
 	mr_ssh_target_finish(&t);
 	free(cause);
@@ -553,8 +554,9 @@ static void test_text(void) {
 	}
 	struct mr_ssh_target t;
 	char *cause = NULL;
-	T_OK(mr_ssh_target_resolve(&t, "mx1", many.data, many.len, NAME, HOME, LOGIN, &cause),
-		"many warnings: resolved");
+	bool resolved =
+		mr_ssh_target_resolve(&t, "mx1", many.data, many.len, NAME, HOME, LOGIN, &cause);
+	T_TRUE(resolved, cause, "many warnings: resolved");
 	T_INT(t.n_warnings, 21, "many warnings: twenty and a count");
 	T_STR(t.n_warnings > 0 ? t.warnings[0] : NULL,
 		"~/.ssh/config:1: Frob0 is not an ssh_config keyword (ignored)",
@@ -602,7 +604,7 @@ static void test_host_match(void) {
 		{ "mx1", "!", false },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		T_OK(mr_ssh_host_match(cases[i].alias, cases[i].patterns) == cases[i].want,
+		T_INT(mr_ssh_host_match(cases[i].alias, cases[i].patterns), cases[i].want,
 			"host match: %s against \"%s\" is %s", cases[i].alias, cases[i].patterns,
 			cases[i].want ? "yes" : "no");
 	}
