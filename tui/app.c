@@ -512,6 +512,7 @@ void app_init(struct app *app, struct mr_source *source, struct mr_snapshot *sna
 	const struct app_settings *settings) {
 	*app = (struct app){ .settings = *settings, .source = source };
 	mr_rows_init(&app->rows);
+	mr_buf_init(&app->prompt_note);
 	list_open(app, NULL);
 	app->snap = snap;
 	app->refreshed_at = snap->taken_at;
@@ -536,4 +537,5 @@ void app_finish(struct app *app) {
 	text_view_finish(&app->outcomes);
 	free(app->codes_query);
 	free(app->message);
+	mr_buf_finish(&app->prompt_note);
 }

@@ -98,6 +98,7 @@ struct app {
 	char *codes_query;         /* the code browser's search, kept */
 	struct prompt *prompt;     /* NULL: no prompt (the benchmark) */
 	struct question question;  /* text NULL: none */
+	struct mr_buf prompt_note; /* what the line typed will do (commands.c) */
 
 	char *message;    /* shown in the status line until the next key */
 	bool preview_off; /* the line typed now filters only on Enter: too slow */

@@ -87,14 +87,10 @@ static const struct command commands[] = {
 
 enum { N_COMMANDS = sizeof(commands) / sizeof(*commands) };
 
-/* The note under construction for the prompt (one at a time). */
-static struct mr_buf note;
-
-static void note_clear(void) {
-	if (note.data == NULL) {
-		mr_buf_init(&note);
-	}
-	mr_buf_clear(&note);
+/* The prompt's note, made afresh: it lives in the app, one at a time. */
+static struct mr_buf *note_clear(struct app *app) {
+	mr_buf_clear(&app->prompt_note);
+	return &app->prompt_note;
 }
 
 static const char *plural(size_t n) {
@@ -147,34 +143,34 @@ static void count_note(struct app *app, const char *expr, size_t pos, struct mr_
 }
 
 static const char *filter_note(struct app *app, const char *expr, bool apply, bool *error) {
-	note_clear();
-	struct mr_filter *f = parse_at(expr, 0, &note);
+	struct mr_buf *note = note_clear(app);
+	struct mr_filter *f = parse_at(expr, 0, note);
 	if (f == NULL) {
 		*error = true;
-		return note.data;
+		return note->data;
 	}
 	mr_filter_free(f);
 	if (!apply || app->preview_off) {
-		mr_buf_add_str(&note, "Enter applies it");
-		return note.data;
+		mr_buf_add_str(note, "Enter applies it");
+		return note->data;
 	}
 	struct mr_filter_error err;
 	switch (app_filter(app, expr, true, &err)) {
 	case MR_FILTER_DONE:
-		mr_buf_printf(&note, "%zu shown; Enter keeps it, Esc goes back", app->rows.n_rows);
+		mr_buf_printf(note, "%zu shown; Enter keeps it, Esc goes back", app->rows.n_rows);
 		break;
 	case MR_FILTER_FAILED:
 		*error = true;
-		mr_buf_printf(&note, "column %zu: %s", err.pos + 1, err.message);
+		mr_buf_printf(note, "column %zu: %s", err.pos + 1, err.message);
 		break;
 	case MR_FILTER_CANCELLED:
 		/* Too slow to follow the typing: no more previews for this
 		 * line. */
 		app->preview_off = true;
-		mr_buf_add_str(&note, err.message);
+		mr_buf_add_str(note, err.message);
 		break;
 	}
-	return note.data;
+	return note->data;
 }
 
 /* A value as a filter takes it: quoted when it holds what would end it. */
@@ -568,7 +564,7 @@ static bool check_action(struct app *app, const char *name, struct args a, struc
 }
 
 static const char *command_note(struct app *app, const char *line, bool *error) {
-	note_clear();
+	struct mr_buf *note = note_clear(app);
 	struct parsed p = parse_line(line);
 	if (p.len == 0) {
 		return "a command; Tab lists them";
@@ -578,20 +574,20 @@ static const char *command_note(struct app *app, const char *line, bool *error) 
 		bool has_args = *p.args.text != '\0';
 		if (c->takes == TAKES_NOTHING && has_args) {
 			*error = true;
-			mr_buf_printf(&note, "%s takes no argument", c->name);
+			mr_buf_printf(note, "%s takes no argument", c->name);
 		} else if (c->check != NULL && (has_args || c->takes == TAKES_REQUIRED)) {
-			*error = !c->check(app, c, p.args, &note);
+			*error = !c->check(app, c, p.args, note);
 		} else {
-			mr_buf_printf(&note, "%s%s%s: %s", c->name, *c->usage ? " " : "", c->usage,
+			mr_buf_printf(note, "%s%s%s: %s", c->name, *c->usage ? " " : "", c->usage,
 				c->does);
 		}
-		return note.data;
+		return note->data;
 	}
 	if (is_operation(p.word, p.len)) {
 		char *name = mr_xstrndup(p.word, p.len);
-		*error = !check_action(app, name, p.args, &note);
+		*error = !check_action(app, name, p.args, note);
 		free(name);
-		return note.data;
+		return note->data;
 	}
 	for (size_t i = 0; i < N_COMMANDS; i++) {
 		if (strncmp(commands[i].name, p.word, p.len) == 0) {
@@ -599,8 +595,8 @@ static const char *command_note(struct app *app, const char *line, bool *error) 
 		}
 	}
 	*error = true;
-	mr_buf_printf(&note, "no such command: %.*s", (int)p.len, p.word);
-	return note.data;
+	mr_buf_printf(note, "no such command: %.*s", (int)p.len, p.word);
+	return note->data;
 }
 
 static size_t command_words(const struct app *app, const char *line, size_t start, size_t end,
@@ -700,22 +696,23 @@ static bool interrupted_hook(void *ctx) {
 static const char *edited_hook(void *ctx, char kind, const char *line, bool *error) {
 	struct app *app = ctx;
 	switch (kind) {
-	case PROMPT_CODES:
+	case PROMPT_CODES: {
 		/* The knowledge base is small: the browser follows the typing. */
 		codes_search(app, line);
-		note_clear();
-		mr_buf_printf(&note, "%zu found; Enter keeps it, Esc goes back", codes_found(app));
-		return note.data;
+		struct mr_buf *note = note_clear(app);
+		mr_buf_printf(note, "%zu found; Enter keeps it, Esc goes back", codes_found(app));
+		return note->data;
+	}
 	case PROMPT_SEARCH: {
 		struct text_view *tv = searched(app);
 		free(app->message);
 		app->message = NULL;
 		text_view_search(app, tv, line);
-		note_clear();
+		struct mr_buf *note = note_clear(app);
 		bool found = tv->search == NULL || tv->found != SIZE_MAX;
 		*error = !found;
-		mr_buf_add_str(&note, !found ? "not in this text" : "Enter keeps it; n, N go on");
-		return note.data;
+		mr_buf_add_str(note, !found ? "not in this text" : "Enter keeps it; n, N go on");
+		return note->data;
 	}
 	case PROMPT_FILTER:
 		return filter_note(app, line, app->snap->n_messages <= LIVE_FILTER_MAX, error);
