@@ -916,16 +916,22 @@ XDG_STATE_HOME=$TMP/a1 run 0 "act hold --no-audit with the log's directory a fil
     "$MAILROOM" act hold --no-audit --filter queue:deferred "$TMP/audit.db"
 is "$("$MAILROOM" list --json --filter queue:deferred "$TMP/audit.db" | grep -c . || true)" 0 \
     "act hold --no-audit: done without a record"
-# A closed output (| head -1): the record is complete all the same.
+# A closed output (| head -1): the record is complete all the same, and the
+# loss of the printout is said on one line that names the record.
 export XDG_STATE_HOME="$TMP/a4"
 n_held=$("$MAILROOM" list --json --filter queue:hold "$TMP/audit.db" | grep -c .)
-( "$MAILROOM" act release --filter queue:hold "$TMP/audit.db"; echo $? >"$TMP/status" ) | head -1 >/dev/null
+( LC_ALL=C "$MAILROOM" act release --filter queue:hold "$TMP/audit.db" 2>"$TMP/err"
+    echo $? >"$TMP/status" ) | head -1 >"$TMP/out"
 released=$("$MAILROOM" list --json --filter queue:hold "$TMP/audit.db" | grep -c . || true)
 is "$released" 0 "act release | head -1: every held message released"
 is "$(cut -f4-5 "$TMP/a4/mailroom/actions.log" | tr '\t\n' ' |')" \
     "release started $n_held|release done $n_held|" \
     "act release | head -1: both lines in actions.log, the outcomes too"
 is "$(cat "$TMP/status")" 1 "act release | head -1: exit status 1 (the printout was lost)"
+is "$(cat "$TMP/err")" \
+    "mailroom: act: the outcomes could not all be printed (standard output: Broken pipe); $TMP/a4/mailroom/actions.log has them all" \
+    "act release | head -1: one line on stderr says the printout was lost and where the outcomes are"
+is "$(cut -f2 "$TMP/out")" "done" "act release | head -1: the line read is an outcome, as printed"
 export XDG_STATE_HOME="$TMP/state"
 run 0 "act delete --yes" "$MAILROOM" act delete --yes --filter 'queue:hold' "$TMP/act.db"
 [ "$("$MAILROOM" list --json --filter queue:hold "$TMP/act.db" | wc -l)" -eq 0 ]

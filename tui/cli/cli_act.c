@@ -1,6 +1,7 @@
 /* mailroom act: one action on messages named by id or by a filter, with
  * an outcome per message. */
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -290,6 +291,23 @@ static bool open_log(const struct act_args *a, struct mr_actlog *log) {
 	return true;
 }
 
+/* The printout failed (a closed output: "act ... | head -1"): one line
+ * saying so, and where the outcomes are when they were recorded (log_path,
+ * else NULL). errno is the write's. */
+static void say_unprinted(const char *log_path) {
+	const char *error = strerror(errno ? errno : EIO);
+	if (log_path == NULL) {
+		cli_error(
+			"act: the outcomes could not all be printed (standard output: %s)", error);
+		return;
+	}
+	char *shown = mr_text_visible_dup(log_path);
+	cli_error("act: the outcomes could not all be printed (standard output: %s); %s has "
+		  "them all",
+		error, shown);
+	free(shown);
+}
+
 /* Runs the action between its two records; false when the first could not
  * be written (nothing was done). *recorded says whether the second was. */
 static bool run_recorded(const struct act_args *a, struct mr_source *src,
@@ -437,8 +455,12 @@ int cli_act(int argc, char **argv) {
 			/* The record is written: a closed output now loses only the
 			 * printout, which then fails the command. */
 			signal(SIGPIPE, SIG_IGN);
+			errno = 0;
 			print_report(&a, snap, &report);
 			bool printed = fflush(stdout) == 0 && !ferror(stdout);
+			if (!printed) {
+				say_unprinted(log.fd >= 0 && recorded ? log.path : NULL);
+			}
 			/* 0 only when each message was done or delivered. */
 			status = mr_action_report_succeeded(&report) && !partial && recorded &&
 						 printed
