@@ -590,12 +590,39 @@ T display -p '#{pid}' >"$TMP/tmux.pid"
 screen_on relay "relay$LAB_CONFIG.* 5 messages\|relay.* [0-9]* messages"
 okd $? "the screen lists the queue through the relay" "$TMP/screen"
 before=$(logins)
+# The relay notes each connection it closes in proxy.bytes: the drop is done
+# once the screen's connection is noted there.
+drops=$(wc -l <"$TMP/proxy/proxy.bytes")
 kill -USR1 "$(cat "$TMP/proxy.pid")"
-sleep 0.5
+i=0
+while [ "$(wc -l <"$TMP/proxy/proxy.bytes")" -le "$drops" ] && [ $i -lt 50 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
+[ "$(wc -l <"$TMP/proxy/proxy.bytes")" -gt "$drops" ]
+ok $? "the relay dropped the screen's connection"
+# The status line shows when the queue was listed, to the second: once the
+# wall clock is past that second, a new listing shows another time.
+listed=$(sed -n 's/.*refreshed \([0-9][0-9:]*\).*/\1/p' "$TMP/screen" | tail -1)
+i=0
+while [ "$(date +%H:%M:%S)" = "$listed" ] && [ $i -lt 30 ]; do
+    sleep 0.1
+    i=$((i + 1))
+done
 T send-keys -t relay r
-sleep 1
-screen_on relay "refreshed" && ! grep -q "dropped\|cannot" "$TMP/screen" && [ "$(logins)" -eq $((before + 1)) ]
-okd $? "r after the drop: a new session, the queue listed, no error ($before, then $(logins) logins)" "$TMP/screen"
+relisted=$listed
+i=0
+while [ "$relisted" = "$listed" ] && [ $i -lt 100 ]; do
+    sleep 0.1
+    T capture-pane -p -t relay >"$TMP/screen" 2>/dev/null
+    relisted=$(sed -n 's/.*refreshed \([0-9][0-9:]*\).*/\1/p' "$TMP/screen" | tail -1)
+    i=$((i + 1))
+done
+[ -n "$listed" ] && [ -n "$relisted" ] && [ "$relisted" != "$listed" ]
+okd $? "r after the drop: listed again (refreshed $listed, then ${relisted:-nothing})" "$TMP/screen"
+! grep -q "dropped\|cannot" "$TMP/screen"
+okd $? "r after the drop: no error on the screen" "$TMP/screen"
+is "$(logins)" $((before + 1)) "r after the drop: one new login"
 T send-keys -t relay q
 
 # --- the questions the screen asks on the terminal -----------------------------
@@ -618,11 +645,24 @@ T new-session -d -s pass -x 120 -y 20 \
     "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $REMOTE; echo exit \$?; sleep 30"
 screen_on pass "passphrase for $SSHLAB_KEY_PASS:"
 okd $? "a key with a passphrase: the screen asks for it" "$TMP/screen"
+# The question is written once echo is off: the terminal says so.
+stty -F "$(T display -p -t pass '#{pane_tty}')" -a 2>&1 | tr ' ' '\n' |
+    grep -x -- '-\?echo' >"$TMP/echo"
+is "$(cat "$TMP/echo")" "-echo" "while the passphrase is asked, the terminal does not echo"
 T send-keys -t pass "$SSHLAB_PASSPHRASE"
-sleep 0.5
-T capture-pane -p -t pass >"$TMP/screen"
-! grep -q "$SSHLAB_PASSPHRASE" "$TMP/screen"
-okd $? "the passphrase is not echoed as it is typed" "$TMP/screen"
+# Echo, were it on, would come from the terminal as the keys arrive: watched
+# for a second (it ends at once if the passphrase shows), then the question's
+# line must hold the question alone.
+i=0
+while [ $i -lt 10 ]; do
+    T capture-pane -p -t pass >"$TMP/screen"
+    grep -qF -- "$SSHLAB_PASSPHRASE" "$TMP/screen" && break
+    sleep 0.1
+    i=$((i + 1))
+done
+is "$(grep -F "passphrase for $SSHLAB_KEY_PASS:" "$TMP/screen" | sed 's/ *$//')" \
+    "mailroom: passphrase for $SSHLAB_KEY_PASS:" \
+    "the passphrase is not echoed as it is typed: its line holds the question alone"
 T send-keys -t pass Enter
 screen_on pass " 5 messages\| [0-9] messages"
 okd $? "the right passphrase logs in and the queue is shown" "$TMP/screen"
