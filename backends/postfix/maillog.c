@@ -142,14 +142,44 @@ static const char *find_in(const char *s, const char *end, const char *needle) {
 	return s != NULL && s < end ? memmem(s, (size_t)(end - s), needle, strlen(needle)) : NULL;
 }
 
-/* "status=bounced (REASON)" at the end of a line: REASON, interned. */
-static const char *reason_after(
-	struct pf_maillog *st, const char *s, const char *end, const char *status) {
-	const char *p = find_in(s, end, status);
-	if (p != NULL) {
-		p += strlen(status);
+/*
+ * Where the status word of a delivery line starts ("bounced (...)" after
+ * "status="), or NULL. The reason after it comes from the remote server and
+ * the addresses before it from senders: either may hold "status=bounced (".
+ * So the status is the first ", status=" after the address fields end (the
+ * first ">, relay=": Postfix writes to=<a>, [orig_to=<b>, ]relay=...), and
+ * nothing after it counts.
+ */
+static const char *delivery_status(const char *rest, const char *end) {
+	const char *relay = find_in(rest, end, ">, relay=");
+	const char *status = relay ? find_in(relay, end, ", status=") : NULL;
+	return status ? status + 9 : NULL;
+}
+
+/* The status of a qmgr "from=<s>, status=expired, returned to sender" line:
+ * only at the line's end, where a sender address cannot put it. */
+static bool returned_to_sender(const char *rest, const char *end) {
+	static const char *const tails[] = { ">, status=expired, returned to sender",
+		">, status=force-expired, returned to sender" };
+	for (size_t i = 0; i < sizeof(tails) / sizeof(*tails); i++) {
+		size_t k = strlen(tails[i]);
+		if ((size_t)(end - rest) >= k && memcmp(end - k, tails[i], k) == 0) {
+			return true;
+		}
 	}
-	if (p == NULL || p + 2 > end || p[0] != ' ' || p[1] != '(' || end[-1] != ')') {
+	return false;
+}
+
+/* "WORD (REASON)" at the delivery line's status, to its end: REASON,
+ * interned; NULL when the status is another word. */
+static const char *reason_after(
+	struct pf_maillog *st, const char *status, const char *end, const char *word) {
+	size_t k = strlen(word);
+	if (status == NULL || (size_t)(end - status) < k + 3 || memcmp(status, word, k) != 0) {
+		return NULL;
+	}
+	const char *p = status + k;
+	if (p[0] != ' ' || p[1] != '(' || end[-1] != ')') {
 		return NULL;
 	}
 	return mr_strpool_intern(st->pool, p + 2, (size_t)(end - 1 - (p + 2)));
@@ -189,7 +219,9 @@ static bool line_id(
 	return mr_queue_id_valid(id);
 }
 
-/* The ids of the messages whose lines say they bounced or expired. */
+/* The ids of the messages whose lines say they bounced or expired: a
+ * "status=" found by a quick search counts only where it is the line's own
+ * status (delivery_status(), returned_to_sender()). */
 static void find_ended(struct pf_maillog *st, const char *buf, const char *end) {
 	static const char *const words[] = { "bounced ", "expired", "force-expired" };
 	for (const char *p = buf; (p = memmem(p, (size_t)(end - p), "status=", 7)) != NULL;) {
@@ -204,9 +236,13 @@ static void find_ended(struct pf_maillog *st, const char *buf, const char *end) 
 		}
 		const char *line = memrchr(buf, '\n', (size_t)(p - buf));
 		const char *line_end = memchr(p, '\n', (size_t)(end - p));
+		line = line ? line + 1 : buf;
+		line_end = line_end ? line_end : end;
 		char id[MR_QUEUE_ID_MAX + 1];
 		const char *rest;
-		if (line_id(line ? line + 1 : buf, line_end ? line_end : end, id, &rest)) {
+		if (line_id(line, line_end, id, &rest) &&
+			(delivery_status(rest, line_end) == p ||
+				returned_to_sender(rest, line_end))) {
 			mr_strpool_intern(st->ended, id, strlen(id));
 		}
 	}
@@ -221,13 +257,13 @@ static void read_line(struct pf_maillog *st, const char *s, const char *end) {
 	int64_t when = line_time(s, (size_t)(end - s), &st->now, &st->hour);
 	const char *who;
 	if ((who = angle(st, rest, end, "to=<")) != NULL) {
-		const char *reason;
-		if ((reason = reason_after(st, rest, end, "status=bounced")) != NULL) {
+		const char *reason, *status = delivery_status(rest, end);
+		if ((reason = reason_after(st, status, end, "bounced")) != NULL) {
 			struct logged *e = entry(st, id, strlen(id), when);
 			add_rcpt(e, who, reason, when, true);
 			e->ended = true;
 			e->final = when;
-		} else if ((reason = reason_after(st, rest, end, "status=deferred")) != NULL) {
+		} else if ((reason = reason_after(st, status, end, "deferred")) != NULL) {
 			add_rcpt(entry(st, id, strlen(id), when), who, reason, when, false);
 		}
 	} else if ((who = angle(st, rest, end, "from=<")) != NULL) {
@@ -237,8 +273,7 @@ static void read_line(struct pf_maillog *st, const char *s, const char *end) {
 		if (size != NULL) {
 			e->size = strtoull(size + 7, NULL, 10);
 		}
-		if (find_in(rest, end, "status=expired") ||
-			find_in(rest, end, "status=force-expired")) {
+		if (returned_to_sender(rest, end)) {
 			/* Returned to the sender: its deferred recipients bounced. */
 			for (size_t i = 0; i < e->n_rcpts; i++) {
 				e->rcpts[i].bounced = true;

@@ -178,7 +178,22 @@ static const struct log_case log_cases[] = {
 		"Dec  7 10:09:00 mx postfix/smtp[1204]: 4N1Q-bad: to=<x@example.com>, relay=none, "
 		"delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (bad)\n"
 		/* not Postfix's line at all */
-		"Dec  7 10:09:01 mx CRON[2000]: (root) CMD (status=bounced (nothing))\n",
+		"Dec  7 10:09:01 mx CRON[2000]: (root) CMD (status=bounced (nothing))\n"
+		/* a remote reply that imitates a bounce inside a deferral */
+		"Dec  7 10:10:00 mx postfix/smtp[1204]: 4N1QfH5xyzz9sWR: to=<x@example.com>, "
+		"relay=mx.example.com[192.0.2.20]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.0.0, "
+		"status=deferred (host mx.example.com[192.0.2.20] said: 450 wait, status=bounced "
+		"(forged) (in reply to RCPT TO command))\n"
+		/* a recipient address that imitates one */
+		"Dec  7 10:10:01 mx postfix/smtp[1204]: 4N1QfJ6xyzz9sWS: "
+		"to=<\"a, status=bounced (forged)\"@example.com>, "
+		"relay=mx.example.com[192.0.2.20]:25, "
+		"delay=1, delays=0/0/0.5/0.5, dsn=4.0.0, status=deferred (host mx.example.com"
+		"[192.0.2.20] said: 451 try later (in reply to RCPT TO command))\n"
+		/* a sender address that imitates an expiry */
+		"Dec  7 10:10:02 mx postfix/qmgr[1202]: 4N1QfK7xyzz9sWT: "
+		"from=<\"x, status=expired, returned to sender\"@example.com>, size=900, nrcpt=1 "
+		"(queue active)\n",
 		"", { { NULL } } },
 };
 
