@@ -51,11 +51,12 @@ static unsigned basic_at(const char *s, size_t len, size_t i, bool strict) {
 		(strict && s[i + 1] > '5') || !is_digit(s[i + 2])) {
 		return 0;
 	}
-	/* "550 ", "550-", "(550)", "550, ", "550; ", and "550: " as client
-	 * libraries print it. */
+	/* "550 ", "550-", "(550)", "550, ", "550; ", and "550: " or "[451] text"
+	 * as client libraries print it ("[405]" at a text's end is a number). */
 	char next = i + 3 < len ? s[i + 3] : ' ';
 	if (next != ' ' && next != '-' && next != ')' && next != ',' && next != ';' &&
-		!(next == ':' && i + 4 < len && s[i + 4] == ' ')) {
+		!(next == ':' && i + 4 < len && s[i + 4] == ' ') &&
+		!(next == ']' && i + 5 < len && s[i + 4] == ' ')) {
 		return 0;
 	}
 	return (unsigned)((s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0'));
@@ -67,6 +68,12 @@ static bool token_start(const char *s, size_t i) {
 		return true;
 	}
 	char p = s[i - 1];
+	if (p == '[') {
+		/* "SMTP error: [451] ...", "got response [530 ...]"; not a provider's
+		 * own number ("OFR_416 [416]"). */
+		return i >= 3 && s[i - 2] == ' ' &&
+		       (s[i - 3] == ':' || (i >= 10 && strncmp(s + i - 10, "response", 8) == 0));
+	}
 	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
 	       p == '#' || p == '<';
 }
@@ -205,8 +212,17 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 	/* Elsewhere: "#5.1.1", "(4.7.1)", or the code of a reply without a basic
 	 * one; in the reply first, then before it. */
 	char cls = basic ? (char)('0' + basic / 100) : 0;
-	if (!enhanced_in(s, len, start, len, cls, d->enhanced)) {
-		enhanced_in(s, len, 0, start, cls, d->enhanced);
+	if (!enhanced_in(s, len, start, len, cls, d->enhanced) &&
+		!enhanced_in(s, len, 0, start, cls, d->enhanced) && cls != 0) {
+		/* qmail's "(#5.7.1)" is the text's own code even after another
+		 * class's reply ("452 ... (#5.7.1)"); a bare one may be a
+		 * reference ("see 5.5.3 in RFC 3463"). */
+		for (size_t i = start; i + 2 < len; i++) {
+			if (s[i] == '(' && s[i + 1] == '#') {
+				enhanced_in(s, len, i + 2, len, 0, d->enhanced);
+				break;
+			}
+		}
 	}
 }
 

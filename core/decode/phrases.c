@@ -16,6 +16,8 @@ const struct mr_phrase mr_phrases[] = {
 	/* Postfix: "(in reply to RCPT TO command)"; some quote it without "command". */
 	{ "in reply to rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "in reply to mail from", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "in reply to rcpt command", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "in reply to mail command", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "in reply to end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "in reply to data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "in reply to ehlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
@@ -30,6 +32,8 @@ const struct mr_phrase mr_phrases[] = {
 	{ "after pipelined mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "after end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "after pipelined end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	/* Exim's own log: "rejected after DATA" is its ACL at the end of data */
+	{ "rejected after data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "after data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "after pipelined data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "after initial connection", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
@@ -49,6 +53,7 @@ const struct mr_phrase mr_phrases[] = {
 	{ "reject: rcpt from", MR_STAGE_RCPT, -1, MR_REPLY_AFTER_COLON },
 	{ "reject: mail from", MR_STAGE_MAIL, -1, MR_REPLY_AFTER_COLON },
 	{ "reject: data from", MR_STAGE_DATA, -1, MR_REPLY_AFTER_COLON },
+	{ "end-of-message", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR }, /* proxy-reject */
 	{ "reject: end-of-message from", MR_STAGE_END_OF_DATA, -1, MR_REPLY_AFTER_COLON },
 	{ "reject: connect from", MR_STAGE_CONNECT, -1, MR_REPLY_AFTER_COLON },
 	{ "reject: ehlo from", MR_STAGE_HELO, -1, MR_REPLY_AFTER_COLON },
@@ -58,10 +63,13 @@ const struct mr_phrase mr_phrases[] = {
 	{ "ruleset=check_relay", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
 	{ "smtp greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	{ "invalid greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "greeting never received", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	{ "helo/ehlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	/* Exim's own log: "H=host [ip] F=<x> rejected RCPT <y>: ..." */
 	{ "rejected rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
-	{ "rejected mail from", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "rejected mail", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "rejected connection", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	{ "rejected ehlo or helo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	/* The receiving side's own words about a command */
 	{ "helo command rejected", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	{ "data command rejected", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
@@ -73,6 +81,9 @@ const struct mr_phrase mr_phrases[] = {
 	{ "mail from failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "mail command failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "failed to add recipient", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "\"rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* OpenSMTPD: "RCPT TO:<x>" => 451 */
+	{ "command=\"data\"", MR_STAGE_DATA, -1, MR_NO_ANCHOR }, /* OpenSMTPD's event log */
+	{ "[rcpt_to]", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },        /* Amazon SES */
 	{ "failed to set the to address", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "rcpt to command failed", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "data end command failed", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
@@ -80,6 +91,10 @@ const struct mr_phrase mr_phrases[] = {
 	{ "upgrading connection with starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "starttls command failed", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "ssl_connect", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "ssl negotiation", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "sasl authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "sasl login authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "able to establish an smtp connection", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR }, /* qmail */
 	{ "tls library problem", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "(ehlo)", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	{ "ehlo command failed", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
