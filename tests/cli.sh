@@ -37,7 +37,8 @@ keys = {"source", "queue_id", "queue_name", "arrival_time", "message_size", "sen
 rkeys = {"address", "original_address", "state", "reason", "attempts", "last_attempt",
          "next_retry", "diagnosis"}
 dkeys = {"basic_code", "enhanced_code", "stage", "host", "address", "port", "temporary",
-         "category", "sisimai", "provider", "title", "explanation", "advice"}
+         "category", "sisimai_reason", "confidence", "evidence", "waiting_helps", "provider",
+         "title", "explanation", "advice"}
 assert len(msgs) == 300, len(msgs)
 assert all(set(m) == keys for m in msgs), "message fields"
 rcpts = [r for m in msgs for r in m["recipients"]]
@@ -205,7 +206,7 @@ want = [  # basic, enhanced, stage, category, temporary, port
     (452, "4.2.2", "rcpt", "mailbox-full", True, None),
     (550, "5.1.1", "rcpt", "unknown-user", False, None),
     (554, "5.7.1", "rcpt", "spam", False, None),
-    (421, "4.7.0", "rcpt", "rate-limited", True, None),
+    (421, "4.7.0", "rcpt", "too-many-connections", True, None),
     (None, None, "connect", "connection-refused", True, 2599),
     (None, None, "connect", "network", True, 2527),
     (None, None, "greeting", "network", True, None),

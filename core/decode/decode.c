@@ -51,8 +51,12 @@ static unsigned basic_at(const char *s, size_t len, size_t i, bool strict) {
 		(strict && s[i + 1] > '5') || !is_digit(s[i + 2])) {
 		return 0;
 	}
-	if (i + 3 < len && s[i + 3] != ' ' && s[i + 3] != '-' && s[i + 3] != ')' &&
-		s[i + 3] != ',' && s[i + 3] != ';') {
+	/* "550 ", "550-", "(550)", "550, ", "550; ", and "550: " or "[451] text"
+	 * as client libraries print it ("[405]" at a text's end is a number). */
+	char next = i + 3 < len ? s[i + 3] : ' ';
+	if (next != ' ' && next != '-' && next != ')' && next != ',' && next != ';' &&
+		!(next == ':' && i + 4 < len && s[i + 4] == ' ') &&
+		!(next == ']' && i + 5 < len && s[i + 4] == ' ')) {
 		return 0;
 	}
 	return (unsigned)((s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0'));
@@ -64,6 +68,12 @@ static bool token_start(const char *s, size_t i) {
 		return true;
 	}
 	char p = s[i - 1];
+	if (p == '[') {
+		/* "SMTP error: [451] ...", "got response [530 ...]"; not a provider's
+		 * own number ("OFR_416 [416]"). */
+		return i >= 3 && s[i - 2] == ' ' &&
+		       (s[i - 3] == ':' || (i >= 10 && strncmp(s + i - 10, "response", 8) == 0));
+	}
 	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
 	       p == '#' || p == '<';
 }
@@ -123,18 +133,20 @@ static size_t original_offset(const struct cleaned *c, size_t k) {
 	return c->segments[i].orig + (k - c->segments[i].clean);
 }
 
-/* Where the server's reply starts: after the first anchor phrase found
- * (in the table's order), else at the start. The hits are in the cleaned
+/* Where the server's reply starts: after the first anchor phrase in the
+ * text, else at the start. The hits are in the cleaned
  * text; clean maps them back. */
 static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len,
 	const struct mr_match *hits, size_t n, const struct cleaned *clean) {
 	size_t best = mr_n_phrases, end = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (hits[i].id < kb->n_rules) {
+		if (hits[i].id < kb->n_parts + kb->n_words) {
 			continue;
 		}
-		size_t id = hits[i].id - kb->n_rules;
-		if (mr_phrases[id].anchor != MR_NO_ANCHOR && id < best) {
+		size_t id = hits[i].id - kb->n_parts - kb->n_words;
+		/* The earliest anchor in the text: the first MTA's words
+		 * introduce the reply, later ones are quoted inside it. */
+		if (mr_phrases[id].anchor != MR_NO_ANCHOR && best == mr_n_phrases) {
 			best = id;
 			end = original_offset(clean, hits[i].end - 1) + 1; /* back in the text */
 		}
@@ -193,14 +205,24 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 		}
 	}
 	d->basic = (uint16_t)basic;
-	if (basic != 0 && at + 4 < len && enhanced_at(s, len, at + 4, d->enhanced) != 0) {
+	size_t after = at + 4 + (at + 3 < len && s[at + 3] == ':'); /* "550: 5.7.1" */
+	if (basic != 0 && after < len && enhanced_at(s, len, after, d->enhanced) != 0) {
 		return;
 	}
 	/* Elsewhere: "#5.1.1", "(4.7.1)", or the code of a reply without a basic
 	 * one; in the reply first, then before it. */
 	char cls = basic ? (char)('0' + basic / 100) : 0;
-	if (!enhanced_in(s, len, start, len, cls, d->enhanced)) {
-		enhanced_in(s, len, 0, start, cls, d->enhanced);
+	if (!enhanced_in(s, len, start, len, cls, d->enhanced) &&
+		!enhanced_in(s, len, 0, start, cls, d->enhanced) && cls != 0) {
+		/* qmail's "(#5.7.1)" is the text's own code even after another
+		 * class's reply ("452 ... (#5.7.1)"); a bare one may be a
+		 * reference ("see 5.5.3 in RFC 3463"). */
+		for (size_t i = start; i + 2 < len; i++) {
+			if (s[i] == '(' && s[i + 1] == '#') {
+				enhanced_in(s, len, i + 2, len, 0, d->enhanced);
+				break;
+			}
+		}
 	}
 }
 
@@ -374,10 +396,10 @@ static void apply_phrases(
 	const struct mr_kb *kb, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
 	size_t stage_by = mr_n_phrases, temp_by = mr_n_phrases;
 	for (size_t i = 0; i < n; i++) {
-		if (hits[i].id < kb->n_rules) {
+		if (hits[i].id < kb->n_parts + kb->n_words) {
 			continue;
 		}
-		size_t id = hits[i].id - kb->n_rules;
+		size_t id = hits[i].id - kb->n_parts - kb->n_words;
 		if (mr_phrases[id].stage != MR_STAGE_NONE && id < stage_by) {
 			stage_by = id;
 		}
@@ -387,6 +409,8 @@ static void apply_phrases(
 	}
 	if (stage_by < mr_n_phrases) {
 		d->stage = mr_phrases[stage_by].stage;
+	} else if (d->basic == 534 || d->basic == 535) {
+		d->stage = MR_STAGE_AUTH; /* RFC 4954: replies only AUTH gets */
 	}
 	if (d->basic != 0) {
 		d->temporary = (int8_t)(d->basic / 100 == 4 ? 1 : d->basic / 100 == 5 ? 0 : -1);
@@ -397,53 +421,156 @@ static void apply_phrases(
 	}
 }
 
+/* Postfix's "delivery temporarily suspended: " only says it reuses the last
+ * failure: phrases inside it do not count. Its length, or 0. */
+static size_t suspended_prefix(const char *text, size_t len) {
+	static const char suspended[] = "delivery temporarily suspended: ";
+	size_t n = sizeof(suspended) - 1;
+	return len > n && memcmp(text, suspended, n) == 0 ? n : 0;
+}
+
 /*
- * The first rule that matched and whose code pattern fits. Postfix's
- * "delivery temporarily suspended: " only says it reuses the last failure,
- * so rules inside that prefix do not count; the rest of the text is the cause.
+ * The rules whose parts all occur, in order, past skip, and whose code
+ * pattern fits: the first of them in *best; with all, every one of them
+ * (at most max, in the order they complete). Hits come in order of their
+ * end, so following each rule's parts as they come finds the earliest
+ * completion.
+ */
+static size_t match_rules(const struct mr_kb *kb, const struct mr_match *hits, size_t n,
+	size_t skip, const struct mr_diagnosis *d, uint32_t *best, uint32_t *all, size_t max) {
+	/* Rules of several parts: the part each waits for next, and where the
+	 * last one found ended. */
+	uint8_t next[MR_MULTI_RULES_MAX];
+	uint32_t after[MR_MULTI_RULES_MAX];
+	bool started = false;
+	size_t found = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = hits[i].id;
+		if (hits[i].end <= skip || id >= kb->n_parts) {
+			continue;
+		}
+		const struct mr_rule_part *part = &kb->parts[id];
+		const struct mr_rule *rule = &kb->rules[part->rule];
+		if (all == NULL && part->rule >= *best) {
+			continue;
+		}
+		if (rule->n_parts > 1) {
+			if (!started) {
+				memset(next, 0, kb->n_multi);
+				started = true;
+			}
+			uint32_t start = hits[i].end - part->len;
+			if (next[rule->slot] != part->index ||
+				(part->index > 0 && start < after[rule->slot])) {
+				continue;
+			}
+			next[rule->slot]++;
+			after[rule->slot] = hits[i].end;
+			if (!part->last) {
+				continue;
+			}
+		}
+		if (rule->code != NULL &&
+			!mr_code_match(rule->code, d->basic, d->enhanced, d->temporary)) {
+			continue;
+		}
+		if (part->rule < *best) {
+			*best = part->rule;
+		}
+		if (all != NULL && found < max) {
+			all[found++] = part->rule;
+		}
+	}
+	return found;
+}
+
+/*
+ * The category, by the ladder of evidence (decode.h). A rule is the first
+ * that matched and whose code pattern fits.
  */
 static void categorise(const struct mr_kb *kb, const char *text, size_t len,
 	const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
-	static const char suspended[] = "delivery temporarily suspended: ";
-	size_t skip = 0;
-	if (len > sizeof(suspended) - 1 && memcmp(text, suspended, sizeof(suspended) - 1) == 0) {
-		skip = sizeof(suspended) - 1;
-	}
-	uint32_t best = UINT32_MAX;
+	size_t skip = suspended_prefix(text, len);
+	uint32_t best = UINT32_MAX, word = UINT32_MAX;
+	match_rules(kb, hits, n, skip, d, &best, NULL, 0);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = hits[i].id;
-		if (id >= best || id >= kb->n_rules || hits[i].end <= skip) {
+		if (hits[i].end <= skip || id < kb->n_parts || id >= kb->n_parts + kb->n_words) {
 			continue;
 		}
-		const struct mr_rule *rule = &kb->rules[id];
-		if (rule->code == NULL ||
-			mr_code_match(rule->code, d->basic, d->enhanced, d->temporary)) {
-			best = id;
+		uint32_t w = id - (uint32_t)kb->n_parts;
+		const struct mr_word *entry = &kb->words[w];
+		if (w < word && (entry->code == NULL || mr_code_match(entry->code, d->basic,
+								d->enhanced, d->temporary))) {
+			word = w;
 		}
 	}
 	if (best != UINT32_MAX) {
 		d->rule = (int16_t)best;
 		d->category = (int16_t)kb->rules[best].category;
+		d->confidence = MR_CONFIDENCE_RULE;
 		return;
 	}
 	const struct mr_enhanced_code *e = mr_kb_enhanced(kb, d->enhanced);
-	d->category = (int16_t)(e && e->category >= 0 ? e->category : kb->unknown);
+	if (e != NULL && e->category >= 0) {
+		d->category = (int16_t)e->category;
+		d->confidence = MR_CONFIDENCE_STATUS_CODE;
+		return;
+	}
+	const struct mr_reply_rule *r = mr_kb_reply(kb, d->basic, d->stage);
+	if (r != NULL) {
+		d->category = (int16_t)r->category;
+		d->clue = (int16_t)(r - kb->replies);
+		d->confidence = MR_CONFIDENCE_REPLY_CODE;
+		return;
+	}
+	if (word != UINT32_MAX) {
+		d->category = (int16_t)kb->words[word].category;
+		d->clue = (int16_t)word;
+		d->confidence = MR_CONFIDENCE_GUESS;
+		return;
+	}
+	d->category = (int16_t)kb->unknown;
+	d->confidence = MR_CONFIDENCE_NONE;
 }
 
-void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d) {
-	*d = (struct mr_diagnosis){ .temporary = -1, .rule = -1, .category = (int16_t)kb->unknown };
+/* The text cleaned, its codes and stage found, and the matcher's hits. */
+enum { MAX_HITS = 512 };
+
+/* The text cleaned, its codes and stage found; returns the matcher's hits.
+ * Hits past the array's end are dropped: only absurd texts have so many. */
+static size_t scan(const struct mr_kb *kb, const char *text, size_t len, struct cleaned *clean,
+	struct mr_match hits[MAX_HITS], struct mr_diagnosis *d) {
+	*d = (struct mr_diagnosis){
+		.temporary = -1, .rule = -1, .clue = -1, .category = (int16_t)kb->unknown
+	};
 	if (len > MR_DECODE_MAX) {
 		len = MR_DECODE_MAX;
 	}
-	struct cleaned clean;
-	clean_text(text, len, &clean, d);
-	/* One pass finds the rules' phrases and the decoder's own. Hits past
-	 * the array's end are dropped: only absurd texts have so many. */
-	struct mr_match hits[256];
-	size_t n = mr_matcher_scan(kb->matcher, clean.text, clean.len, hits, 256);
-	find_codes(text, len, reply_start(kb, text, len, hits, n, &clean), d);
+	clean_text(text, len, clean, d);
+	/* One pass finds the rules' phrases and the decoder's own. */
+	size_t n = mr_matcher_scan(kb->matcher, clean->text, clean->len, hits, MAX_HITS);
+	find_codes(text, len, reply_start(kb, text, len, hits, n, clean), d);
 	apply_phrases(kb, hits, n, d);
+	return n;
+}
+
+void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d) {
+	struct cleaned clean;
+	struct mr_match hits[MAX_HITS];
+	size_t n = scan(kb, text, len, &clean, hits, d);
 	categorise(kb, clean.text, clean.len, hits, n, d);
+}
+
+size_t mr_decode_rules(
+	const struct mr_kb *kb, const char *text, size_t len, uint32_t *rules, size_t max) {
+	struct cleaned clean;
+	struct mr_match hits[MAX_HITS];
+	struct mr_diagnosis d;
+	size_t n = scan(kb, text, len, &clean, hits, &d);
+	uint32_t best = UINT32_MAX;
+	return match_rules(
+		kb, hits, n, suspended_prefix(clean.text, clean.len), &d, &best, rules, max);
 }
 
 const struct mr_category *mr_diagnosis_category(
@@ -467,4 +594,40 @@ const char *mr_diagnosis_advice(const struct mr_kb *kb, const struct mr_diagnosi
 
 const char *mr_diagnosis_provider(const struct mr_kb *kb, const struct mr_diagnosis *d) {
 	return d->rule >= 0 ? kb->rules[d->rule].provider : NULL;
+}
+
+static const char *const confidence_names[] = {
+	[MR_CONFIDENCE_NONE] = "none",
+	[MR_CONFIDENCE_GUESS] = "guess",
+	[MR_CONFIDENCE_REPLY_CODE] = "reply-code",
+	[MR_CONFIDENCE_STATUS_CODE] = "status-code",
+	[MR_CONFIDENCE_RULE] = "rule",
+};
+
+const char *mr_confidence_name(enum mr_confidence confidence) {
+	return (unsigned)confidence <= MR_CONFIDENCE_RULE ? confidence_names[confidence] : "none";
+}
+
+void mr_diagnosis_evidence(
+	const struct mr_kb *kb, const struct mr_diagnosis *d, struct mr_buf *out) {
+	mr_buf_clear(out);
+	switch (d->confidence) {
+	case MR_CONFIDENCE_RULE:
+		mr_buf_add_str(out, kb->rules[d->rule].pattern);
+		break;
+	case MR_CONFIDENCE_STATUS_CODE:
+		mr_buf_add_str(out, d->enhanced);
+		break;
+	case MR_CONFIDENCE_REPLY_CODE:
+		mr_buf_printf(out, "%u", d->basic);
+		if (kb->replies[d->clue].stage != MR_STAGE_NONE) {
+			mr_buf_printf(out, " at %s", mr_stage_label(d->stage));
+		}
+		break;
+	case MR_CONFIDENCE_GUESS:
+		mr_buf_add_str(out, kb->words[d->clue].word);
+		break;
+	default:
+		break;
+	}
 }

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "code.h"
 #include "kb.h"
 #include "stage.h"
@@ -29,6 +30,24 @@ struct mr_span {
 	uint16_t off, len; /* len 0: absent */
 };
 
+/*
+ * What decided the category, from the strongest evidence to none. The
+ * decoder climbs the ladder in this order and stops at the first step that
+ * says something:
+ *   rule         a wording rule of a provider, an MTA or a filter product
+ *   status-code  the enhanced status code (5.1.1, 5.7.26) by itself
+ *   reply-code   the basic reply code at its SMTP stage (552 after DATA)
+ *   guess        a plain word that hints at a cause ("spam", "quota")
+ *   none         nothing says why: the category is "unknown"
+ */
+enum mr_confidence {
+	MR_CONFIDENCE_NONE,
+	MR_CONFIDENCE_GUESS,
+	MR_CONFIDENCE_REPLY_CODE,
+	MR_CONFIDENCE_STATUS_CODE,
+	MR_CONFIDENCE_RULE,
+};
+
 struct mr_diagnosis {
 	uint16_t basic;                 /* 0: none */
 	char enhanced[MR_ENHANCED_MAX]; /* "": none */
@@ -36,11 +55,18 @@ struct mr_diagnosis {
 	int8_t temporary;               /* 1 yes, 0 no (permanent), -1 unknown */
 	int16_t category;               /* index into the knowledge base's */
 	int16_t rule;                   /* the deciding rule's index, or -1 */
+	uint8_t confidence;             /* enum mr_confidence */
+	int16_t clue;                   /* the deciding reply rule's or word's index, or -1 */
 	struct mr_span host, address;   /* "mx.example.com", "192.0.2.1" */
 	uint16_t port;                  /* 0: not given */
 };
 
 void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d);
+/* Every wording rule that matches the text (codes allowing), not only the
+ * deciding one: at most max rule indexes, returns how many. For the test
+ * that no two rules of different categories claim one real line. */
+size_t mr_decode_rules(
+	const struct mr_kb *kb, const char *text, size_t len, uint32_t *rules, size_t max);
 
 /* What the diagnosis says, preferring the deciding rule's own words. */
 const struct mr_category *mr_diagnosis_category(
@@ -48,5 +74,13 @@ const struct mr_category *mr_diagnosis_category(
 const char *mr_diagnosis_meaning(const struct mr_kb *kb, const struct mr_diagnosis *d);
 const char *mr_diagnosis_advice(const struct mr_kb *kb, const struct mr_diagnosis *d);
 const char *mr_diagnosis_provider(const struct mr_kb *kb, const struct mr_diagnosis *d);
+
+/* "rule", "status-code", "reply-code", "guess", "none". */
+const char *mr_confidence_name(enum mr_confidence confidence);
+/* What decided, in words: the rule's phrase ("user unknown"), the status
+ * code ("5.1.1"), the reply at its stage ("552 at end of DATA"), the word
+ * ("spam"); "" for none. Written into out (cleared first). */
+void mr_diagnosis_evidence(
+	const struct mr_kb *kb, const struct mr_diagnosis *d, struct mr_buf *out);
 
 #endif

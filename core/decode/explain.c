@@ -42,6 +42,43 @@ void mr_explain_facts(
 	}
 }
 
+void mr_explain_decided(struct mr_buf *out, const struct mr_kb *kb, const struct mr_diagnosis *d) {
+	struct mr_buf evidence;
+	mr_buf_init(&evidence);
+	mr_diagnosis_evidence(kb, d, &evidence);
+	mr_buf_clear(out);
+	switch (d->confidence) {
+	case MR_CONFIDENCE_RULE:
+		mr_buf_printf(out, "the wording \"%s\"", evidence.data);
+		break;
+	case MR_CONFIDENCE_STATUS_CODE:
+		mr_buf_printf(out, "the status code %s", evidence.data);
+		break;
+	case MR_CONFIDENCE_REPLY_CODE:
+		mr_buf_printf(out, "the reply code %s", evidence.data);
+		break;
+	case MR_CONFIDENCE_GUESS:
+		mr_buf_printf(out, "the word \"%s\" alone", evidence.data);
+		break;
+	default:
+		mr_buf_add_str(out, "nothing: the text does not say why");
+		break;
+	}
+	mr_buf_printf(out, " (confidence: %s)", mr_confidence_name(d->confidence));
+	mr_buf_finish(&evidence);
+}
+
+const char *mr_explain_waits(const struct mr_kb *kb, const struct mr_diagnosis *d) {
+	switch (mr_diagnosis_category(kb, d)->waits) {
+	case MR_WAITS_YES:
+		return "waiting helps: the retries normally get it through";
+	case MR_WAITS_NO:
+		return "waiting does not help: it fails the same way until something changes";
+	default:
+		return "waiting may help";
+	}
+}
+
 const char *mr_explain_retry(const struct mr_diagnosis *d) {
 	switch (d->temporary) {
 	case 1:
@@ -98,8 +135,16 @@ void mr_explain_json(
 				 : "false");
 	fputs(",\"category\":", out);
 	mr_json_string(out, cat->name);
-	fputs(",\"sisimai\":", out);
+	fputs(",\"sisimai_reason\":", out);
 	mr_json_string(out, cat->sisimai);
+	fprintf(out, ",\"confidence\":\"%s\"", mr_confidence_name(d->confidence));
+	fputs(",\"evidence\":", out);
+	struct mr_buf evidence;
+	mr_buf_init(&evidence);
+	mr_diagnosis_evidence(kb, d, &evidence);
+	json_or_null(out, evidence.len ? evidence.data : NULL);
+	mr_buf_finish(&evidence);
+	fprintf(out, ",\"waiting_helps\":\"%s\"", mr_waits_name(cat->waits));
 	fputs(",\"provider\":", out);
 	json_or_null(out, mr_diagnosis_provider(kb, d));
 	fputs(",\"title\":", out);

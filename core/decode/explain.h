@@ -16,14 +16,22 @@
 void mr_explain_facts(
 	struct mr_buf *out, const char *text, const struct mr_diagnosis *d, const char *separator);
 
+/* "the wording \"user unknown\" (confidence: rule)": what decided the
+ * category and how sure the decoder is (decode.h's ladder). */
+void mr_explain_decided(struct mr_buf *out, const struct mr_kb *kb, const struct mr_diagnosis *d);
+
+/* Whether waiting helps, for people: "waiting helps: ...". */
+const char *mr_explain_waits(const struct mr_kb *kb, const struct mr_diagnosis *d);
+
 /* "will be retried" and the like, for the temporary flag. */
 const char *mr_explain_retry(const struct mr_diagnosis *d);
 
 /*
  * The JSON object of `mailroom explain --json` and of each recipient's
  * "diagnosis" in `mailroom list --json`: basic_code, enhanced_code, stage,
- * host, address, port, temporary, category, sisimai, provider, title,
- * explanation, advice (absent facts are null).
+ * host, address, port, temporary, category, sisimai_reason, confidence,
+ * evidence, waiting_helps, provider, title, explanation, advice (absent
+ * facts are null).
  */
 void mr_explain_json(
 	FILE *out, const struct mr_kb *kb, const char *text, const struct mr_diagnosis *d);

@@ -9,24 +9,38 @@
 #include "phrases.h"
 #include "xalloc.h"
 
-const char *const mr_kb_files[5] = {
+const char *const mr_kb_files[MR_KB_FILES] = {
 	"decode/categories.tsv",
 	"decode/basic-codes.tsv",
 	"decode/enhanced-codes.tsv",
+	"decode/replies.tsv",
 	"decode/providers.tsv",
 	"decode/rules.tsv",
+	"decode/words.tsv",
 };
 
-enum { CATEGORIES, BASIC, ENHANCED, PROVIDERS, RULES };
+enum { CATEGORIES, BASIC, ENHANCED, REPLIES, PROVIDERS, RULES, WORDS };
 
-static const char *const columns[5][8] = {
-	[CATEGORIES] = { "name", "sisimai", "badge", "title", "meaning", "advice", NULL },
+static const char *const columns[MR_KB_FILES][9] = {
+	[CATEGORIES] = { "name", "sisimai", "badge", "waits", "title", "meaning", "advice", NULL },
 	[BASIC] = { "code", "meaning", "reference", NULL },
 	[ENHANCED] = { "code", "title", "meaning", "category", "reference", NULL },
+	[REPLIES] = { "code", "stage", "category", "note", NULL },
 	[PROVIDERS] = { "provider", "pattern", "code", "category", "meaning", "advice", "source",
 		NULL },
 	[RULES] = { "pattern", "code", "category", "meaning", "advice", "note", NULL },
+	[WORDS] = { "word", "code", "category", "note", NULL },
 };
+
+static const char *const waits_names[] = {
+	[MR_WAITS_NO] = "no",
+	[MR_WAITS_YES] = "yes",
+	[MR_WAITS_SOMETIMES] = "sometimes",
+};
+
+const char *mr_waits_name(enum mr_waits waits) {
+	return waits_names[waits];
+}
 
 /* "-" marks an empty field in share/'s files. */
 static const char *optional(const char *field) {
@@ -36,6 +50,33 @@ static const char *optional(const char *field) {
 static bool row_fail(const struct mr_tsv *tsv, const struct mr_tsv_row *row, char **cause,
 	const char *what, const char *value) {
 	return mr_fail(cause, "%s:%zu: %s \"%s\"", tsv->name, row->line, what, value);
+}
+
+/* Whether name is one of the space-separated words of list. */
+static bool in_words(const char *list, const char *name) {
+	size_t len = strlen(name);
+	for (const char *p = list; *p != '\0';) {
+		size_t n = strcspn(p, " ");
+		if (n == len && memcmp(p, name, len) == 0) {
+			return true;
+		}
+		p += n + (p[n] == ' ');
+	}
+	return false;
+}
+
+int mr_kb_category_by_sisimai(const struct mr_kb *kb, const char *name) {
+	int found = -1;
+	for (size_t i = 0; i < kb->n_categories; i++) {
+		const struct mr_category *c = &kb->categories[i];
+		if (strcmp(c->sisimai, name) == 0 || in_words(c->sisimai_also, name)) {
+			if (found >= 0) {
+				return -2;
+			}
+			found = (int)i;
+		}
+	}
+	return found;
 }
 
 int mr_kb_category_find(const struct mr_kb *kb, const char *name) {
@@ -58,13 +99,28 @@ static bool load_categories(struct mr_kb *kb, char **cause) {
 		if (strlen(f[2]) > 10) {
 			return row_fail(tsv, &tsv->rows[i], cause, "badge longer than 10:", f[2]);
 		}
+		int waits = -1;
+		for (int w = 0; w < 3; w++) {
+			waits = strcmp(f[3], waits_names[w]) == 0 ? w : waits;
+		}
+		if (waits < 0) {
+			return row_fail(tsv, &tsv->rows[i], cause,
+				"waits is not yes, no or sometimes:", f[3]);
+		}
+		/* "ratelimited speeding": the name, then older names. */
+		char *also = strchr(f[1], ' ');
+		if (also != NULL) {
+			*also++ = '\0';
+		}
 		kb->categories[kb->n_categories++] = (struct mr_category){
 			.name = f[0],
 			.sisimai = f[1],
+			.sisimai_also = also != NULL ? also : "",
 			.badge = f[2],
-			.title = f[3],
-			.meaning = f[4],
-			.advice = f[5],
+			.waits = (enum mr_waits)waits,
+			.title = f[4],
+			.meaning = f[5],
+			.advice = f[6],
 		};
 	}
 	kb->unknown = mr_kb_category_find(kb, "unknown");
@@ -147,17 +203,117 @@ static bool load_enhanced(struct mr_kb *kb, char **cause) {
 	return true;
 }
 
-static bool add_rule(struct mr_kb *kb, const struct mr_tsv *tsv, const struct mr_tsv_row *row,
-	const char *provider, const char *pattern, const char *code, const char *category,
-	const char *meaning, const char *advice, const char *source, char **cause) {
-	/* A short phrase would fire inside unrelated words, addresses and names. */
-	if (strlen(pattern) < 4) {
-		return row_fail(tsv, row, cause, "pattern shorter than 4 characters:", pattern);
+static bool load_replies(struct mr_kb *kb, char **cause) {
+	const struct mr_tsv *tsv = &kb->files[REPLIES];
+	kb->replies = mr_xcalloc(tsv->n_rows ? tsv->n_rows : 1, sizeof(*kb->replies));
+	for (size_t i = 0; i < tsv->n_rows; i++) {
+		const struct mr_tsv_row *row = &tsv->rows[i];
+		char **f = row->fields;
+		/* Only basic codes: an enhanced code has decided before this. */
+		if (!mr_code_pattern_valid(f[0]) || strchr(f[0], '.') != NULL) {
+			return row_fail(tsv, row, cause, "not a reply code pattern:", f[0]);
+		}
+		enum mr_stage stage = mr_stage_parse(f[1]);
+		if (stage == MR_STAGE_NONE && strcmp(f[1], "-") != 0) {
+			return row_fail(tsv, row, cause, "not a stage:", f[1]);
+		}
+		struct mr_reply_rule r = { .code = f[0], .stage = (uint8_t)stage, .note = f[3] };
+		if (!category_field(kb, tsv, row, f[2], false, &r.category, cause)) {
+			return false;
+		}
+		kb->replies[kb->n_replies++] = r;
+	}
+	return true;
+}
+
+/* A phrase the matcher looks for: long enough not to fire inside unrelated
+ * words, addresses and names, and in lower case as the text is compared. */
+static bool pattern_valid(const struct mr_tsv *tsv, const struct mr_tsv_row *row,
+	const char *pattern, size_t min, char **cause) {
+	if (strlen(pattern) < min) {
+		return row_fail(tsv, row, cause,
+			min == 4 ? "pattern shorter than 4 characters:"
+				 : "word shorter than 3 characters:",
+			pattern);
 	}
 	for (const char *p = pattern; *p; p++) {
 		if (*p >= 'A' && *p <= 'Z') {
 			return row_fail(tsv, row, cause, "pattern not in lower case:", pattern);
 		}
+	}
+	return true;
+}
+
+static bool load_words(struct mr_kb *kb, char **cause) {
+	const struct mr_tsv *tsv = &kb->files[WORDS];
+	kb->words = mr_xcalloc(tsv->n_rows ? tsv->n_rows : 1, sizeof(*kb->words));
+	for (size_t i = 0; i < tsv->n_rows; i++) {
+		const struct mr_tsv_row *row = &tsv->rows[i];
+		char **f = row->fields;
+		if (!pattern_valid(tsv, row, f[0], 3, cause)) {
+			return false;
+		}
+		if (strcmp(f[1], "-") != 0 && !mr_code_pattern_valid(f[1])) {
+			return row_fail(tsv, row, cause, "not a code pattern:", f[1]);
+		}
+		struct mr_word w = { .word = f[0], .code = optional(f[1]) };
+		if (!category_field(kb, tsv, row, f[2], false, &w.category, cause)) {
+			return false;
+		}
+		kb->words[kb->n_words] = w;
+		mr_matcher_add(
+			kb->matcher, w.word, strlen(w.word), (uint32_t)(kb->n_parts + kb->n_words));
+		kb->n_words++;
+	}
+	return true;
+}
+
+/* Splits the pattern at " * " into parts the matcher looks for. */
+static bool add_parts(struct mr_kb *kb, const struct mr_tsv *tsv, const struct mr_tsv_row *row,
+	struct mr_rule *rule, char **cause) {
+	const char *p = rule->pattern;
+	size_t first = kb->n_parts;
+	for (;;) {
+		const char *gap = strstr(p, " * ");
+		size_t len = gap ? (size_t)(gap - p) : strlen(p);
+		if (len < 4 || memchr(p, '*', len) != NULL) {
+			return row_fail(tsv, row, cause,
+				"pattern part shorter than 4 characters or with a stray '*':",
+				rule->pattern);
+		}
+		if (kb->n_parts - first == MR_RULE_PARTS_MAX) {
+			return row_fail(
+				tsv, row, cause, "pattern of more than 4 parts:", rule->pattern);
+		}
+		kb->parts[kb->n_parts] = (struct mr_rule_part){
+			.rule = (uint32_t)kb->n_rules,
+			.len = (uint16_t)len,
+			.index = (uint8_t)(kb->n_parts - first),
+			.last = gap == NULL,
+		};
+		mr_matcher_add(kb->matcher, p, len, (uint32_t)kb->n_parts);
+		kb->n_parts++;
+		if (gap == NULL) {
+			break;
+		}
+		p = gap + 3;
+	}
+	rule->n_parts = (uint8_t)(kb->n_parts - first);
+	if (rule->n_parts > 1) {
+		if (kb->n_multi == MR_MULTI_RULES_MAX) {
+			return row_fail(tsv, row, cause,
+				"too many patterns of several parts:", rule->pattern);
+		}
+		rule->slot = (uint16_t)kb->n_multi++;
+	}
+	return true;
+}
+
+static bool add_rule(struct mr_kb *kb, const struct mr_tsv *tsv, const struct mr_tsv_row *row,
+	const char *provider, const char *pattern, const char *code, const char *category,
+	const char *meaning, const char *advice, const char *source, char **cause) {
+	if (!pattern_valid(tsv, row, pattern, 4, cause)) {
+		return false;
 	}
 	if (strcmp(code, "-") != 0 && !mr_code_pattern_valid(code)) {
 		return row_fail(tsv, row, cause, "not a code pattern:", code);
@@ -170,18 +326,19 @@ static bool add_rule(struct mr_kb *kb, const struct mr_tsv *tsv, const struct mr
 		.advice = optional(advice),
 		.source = optional(source),
 	};
-	if (!category_field(kb, tsv, row, category, false, &rule.category, cause)) {
+	if (!category_field(kb, tsv, row, category, false, &rule.category, cause) ||
+		!add_parts(kb, tsv, row, &rule, cause)) {
 		return false;
 	}
-	kb->rules[kb->n_rules] = rule;
-	mr_matcher_add(kb->matcher, pattern, strlen(pattern), (uint32_t)kb->n_rules);
-	kb->n_rules++;
+	kb->rules[kb->n_rules++] = rule;
 	return true;
 }
 
 static bool load_rules(struct mr_kb *kb, char **cause) {
 	const struct mr_tsv *prov = &kb->files[PROVIDERS], *gen = &kb->files[RULES];
-	kb->rules = mr_xcalloc(prov->n_rows + gen->n_rows + 1, sizeof(*kb->rules));
+	size_t n = prov->n_rows + gen->n_rows + 1;
+	kb->rules = mr_xcalloc(n, sizeof(*kb->rules));
+	kb->parts = mr_xcalloc(n * MR_RULE_PARTS_MAX, sizeof(*kb->parts));
 	kb->matcher = mr_matcher_create();
 	for (size_t i = 0; i < prov->n_rows; i++) {
 		char **f = prov->rows[i].fields;
@@ -198,24 +355,26 @@ static bool load_rules(struct mr_kb *kb, char **cause) {
 			return false;
 		}
 	}
-	mr_phrases_add(kb->matcher, (uint32_t)kb->n_rules);
-	mr_matcher_build(kb->matcher);
 	return true;
 }
 
-struct mr_kb *mr_kb_load(const char *const data[5], const size_t lens[5], char **cause) {
+struct mr_kb *mr_kb_load(
+	const char *const data[MR_KB_FILES], const size_t lens[MR_KB_FILES], char **cause) {
 	struct mr_kb *kb = mr_xcalloc(1, sizeof(*kb));
 	bool ok = true;
-	for (int i = 0; ok && i < 5; i++) {
+	for (int i = 0; ok && i < MR_KB_FILES; i++) {
 		ok = mr_tsv_parse(
 			&kb->files[i], mr_kb_files[i], data[i], lens[i], columns[i], cause);
 	}
 	ok = ok && load_categories(kb, cause) && load_basic(kb, cause) &&
-	     load_enhanced(kb, cause) && load_rules(kb, cause);
+	     load_enhanced(kb, cause) && load_replies(kb, cause) && load_rules(kb, cause) &&
+	     load_words(kb, cause);
 	if (!ok) {
 		mr_kb_destroy(kb);
 		return NULL;
 	}
+	mr_phrases_add(kb->matcher, (uint32_t)(kb->n_parts + kb->n_words));
+	mr_matcher_build(kb->matcher);
 	return kb;
 }
 
@@ -228,7 +387,10 @@ void mr_kb_destroy(struct mr_kb *kb) {
 	free(kb->basic);
 	free(kb->enhanced);
 	free(kb->rules);
-	for (int i = 0; i < 5; i++) {
+	free(kb->parts);
+	free(kb->replies);
+	free(kb->words);
+	for (int i = 0; i < MR_KB_FILES; i++) {
 		mr_tsv_finish(&kb->files[i]);
 	}
 	free(kb);
@@ -263,12 +425,23 @@ const struct mr_enhanced_code *mr_kb_enhanced(const struct mr_kb *kb, const char
 	return any_class;
 }
 
+const struct mr_reply_rule *mr_kb_reply(const struct mr_kb *kb, unsigned basic, unsigned stage) {
+	for (size_t i = 0; basic != 0 && i < kb->n_replies; i++) {
+		const struct mr_reply_rule *r = &kb->replies[i];
+		if ((r->stage == MR_STAGE_NONE || r->stage == stage) &&
+			mr_code_match(r->code, basic, "", -1)) {
+			return r;
+		}
+	}
+	return NULL;
+}
+
 static struct mr_kb *default_kb;
 
 static void load_default(void) {
-	const char *data[5];
-	size_t lens[5];
-	for (int i = 0; i < 5; i++) {
+	const char *data[MR_KB_FILES];
+	size_t lens[MR_KB_FILES];
+	for (int i = 0; i < MR_KB_FILES; i++) {
 		const struct mr_blob *blob = mr_blob_find(mr_kb_files[i]);
 		if (blob == NULL) {
 			mr_fatal("the knowledge base file %s is not built in", mr_kb_files[i]);

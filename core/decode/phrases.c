@@ -8,11 +8,16 @@ const struct mr_phrase mr_phrases[] = {
 	{ " said: ", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	{ "refused to talk to me: ", MR_STAGE_GREETING, -1, MR_REPLY_AFTER },
 	{ "remote mail server after ", MR_STAGE_NONE, -1, MR_REPLY_AFTER_COLON },
+	/* Exchange: "Remote Server returned '554 5.7.1 <host #5.7.1 smtp;550 ...>'":
+	 * the reply it returned comes first, the quoted DSN after. */
+	{ "remote server returned '", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	{ "smtp;", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	{ "<<< ", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	/* Postfix: "(in reply to RCPT TO command)"; some quote it without "command". */
 	{ "in reply to rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "in reply to mail from", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "in reply to rcpt command", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "in reply to mail command", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "in reply to end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "in reply to data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "in reply to ehlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
@@ -26,6 +31,9 @@ const struct mr_phrase mr_phrases[] = {
 	{ "after mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "after pipelined mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "after end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "after pipelined end of data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	/* Exim's own log: "rejected after DATA" is its ACL at the end of data */
+	{ "rejected after data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "after data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "after pipelined data", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "after initial connection", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
@@ -33,6 +41,63 @@ const struct mr_phrase mr_phrases[] = {
 	{ "after helo ", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	{ "after starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "after auth ", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	/* cPanel/Exim-style and other bounce texts: "SMTP error from remote
+	 * server for RCPT TO command, host: x reason: 550 ..." */
+	{ "for rcpt to command", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "for mail from command", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "for text command", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "after rcpt command", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	/* The receiving side's own log, quoted in reports: Postfix smtpd
+	 * "NOQUEUE: reject: RCPT from x[ip]: 554 ..." (also milter-reject),
+	 * Sendmail "ruleset=check_rcpt, ... reject=550 ..." */
+	{ "reject: rcpt from", MR_STAGE_RCPT, -1, MR_REPLY_AFTER_COLON },
+	{ "reject: mail from", MR_STAGE_MAIL, -1, MR_REPLY_AFTER_COLON },
+	{ "reject: data from", MR_STAGE_DATA, -1, MR_REPLY_AFTER_COLON },
+	{ "end-of-message", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR }, /* proxy-reject */
+	{ "reject: end-of-message from", MR_STAGE_END_OF_DATA, -1, MR_REPLY_AFTER_COLON },
+	{ "reject: connect from", MR_STAGE_CONNECT, -1, MR_REPLY_AFTER_COLON },
+	{ "reject: ehlo from", MR_STAGE_HELO, -1, MR_REPLY_AFTER_COLON },
+	{ "reject: helo from", MR_STAGE_HELO, -1, MR_REPLY_AFTER_COLON },
+	{ "ruleset=check_rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "ruleset=check_mail", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "ruleset=check_relay", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	{ "smtp greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "invalid greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "greeting never received", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "helo/ehlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	/* Exim's own log: "H=host [ip] F=<x> rejected RCPT <y>: ..." */
+	{ "rejected rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "rejected mail", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "rejected connection", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	{ "rejected ehlo or helo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	/* The receiving side's own words about a command */
+	{ "helo command rejected", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "data command rejected", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "rejected command 'data'", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "rejected command 'rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "rejected command 'mail from", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	/* SMTP client libraries (PHPMailer, Symfony/Laravel, Nodemailer, ...) */
+	{ "failed to set sender", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "mail from failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "mail command failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "failed to add recipient", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "\"rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* OpenSMTPD: "RCPT TO:<x>" => 451 */
+	{ "command=\"data\"", MR_STAGE_DATA, -1, MR_NO_ANCHOR }, /* OpenSMTPD's event log */
+	{ "[rcpt_to]", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },        /* Amazon SES */
+	{ "failed to set the to address", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "rcpt to command failed", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "data end command failed", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "data not accepted", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	{ "upgrading connection with starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "starttls command failed", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "ssl_connect", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "ssl negotiation", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "sasl authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "sasl login authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "able to establish an smtp connection", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR }, /* qmail */
+	{ "tls library problem", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "(ehlo)", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "ehlo command failed", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	/* Sendmail: ">>> RCPT To:<x>" then "<<< 550 ..." */
 	{ ">>> rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ ">>> mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
@@ -44,6 +109,9 @@ const struct mr_phrase mr_phrases[] = {
 	{ "failed after i sent the message", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "does not like recipient", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "does not like sender", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "but sender was rejected", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "but my name was rejected", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "but greeting failed", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	/* DragonFly dma: "... did not like our final DATA: 550 ..." */
 	{ "did not like our final data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "did not like our rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
@@ -66,6 +134,7 @@ const struct mr_phrase mr_phrases[] = {
 	{ "tls handshake failed", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
 	{ "connect to ", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
 	{ "connection refused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connection timed out with", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* Sendmail */
 	{ "connection timed out", MR_STAGE_NONE, 1, MR_NO_ANCHOR }, /* at connect or later */
 	{ "no route to host", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
 	{ "network is unreachable", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },

@@ -400,10 +400,15 @@ static bool read_priority(struct parser *ps, struct node *t, const char *at, con
 	return true;
 }
 
-/* The category named, or the only one that starts so (cat:grey). */
+/* The category named, or named so by Sisimai (cat:userunknown), or the
+ * only one that starts so (cat:grey). */
 static int find_category(const struct mr_kb *kb, const char *name) {
 	int found = mr_kb_category_find(kb, name);
 	if (found >= 0) {
+		return found;
+	}
+	found = mr_kb_category_by_sisimai(kb, name);
+	if (found != -1) {
 		return found;
 	}
 	size_t len = strlen(name);
@@ -425,8 +430,7 @@ static void category_error(struct parser *ps, const char *at, const char *name, 
 		mr_buf_printf(&names, "%s%s", i ? ", " : "", ps->kb->categories[i].name);
 	}
 	fail_at(ps, at, "cat: %s \"%s\" (%s)",
-		found == -2 ? "more than one category starts with" : "no category", name,
-		names.data);
+		found == -2 ? "more than one category matches" : "no category", name, names.data);
 	mr_buf_finish(&names);
 }
 

@@ -1,7 +1,7 @@
 /*
  * The decoder: the matcher, code patterns, the parser on tricky texts, the
  * built-in knowledge base, and the table of real-world reasons in
- * tests/decode/reasons.tsv (path given as the first argument).
+ * tests/decode/reasons/ (the directory given as the first argument).
  */
 
 #include <stdio.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "corpus.h"
 #include "decode.h"
 #include "harness.h"
 #include "kb.h"
@@ -18,6 +19,9 @@
 #include "snapshot.h"
 #include "tsv.h"
 #include "xalloc.h"
+
+/* The development table is to hold at least 1,500 real lines. */
+enum { CORPUS_MIN_LINES = 1500 };
 
 /* Match i of n as "ID@END", "none" past the last, for comparing. */
 static const char *hit_at(const struct mr_match *hits, size_t n, size_t i, char *out, size_t size) {
@@ -216,8 +220,9 @@ static void test_parser(const struct mr_kb *kb) {
 			552, "5.3.4", "end-of-data", "mx.example.com", "192.0.2.3", 0, 0 },
 		{ "smtp; 550 5.2.1 The email account that you tried to reach is disabled", 550,
 			"5.2.1", "-", "-", "-", 0, 0 },
+		/* Gmail names the command it answers in parentheses. */
 		{ "Deferred: 421 4.7.0 Try again later, closing connection. (EHLO)", 421, "4.7.0",
-			"-", "-", "-", 0, 1 },
+			"helo", "-", "-", 0, 1 },
 		{ ">>> RCPT To:<u@example.com> <<< 550 5.1.1 User unknown", 550, "5.1.1", "rcpt",
 			"-", "-", 0, 0 },
 		/* Numbers that are not codes. */
@@ -321,32 +326,60 @@ static void test_kb(const struct mr_kb *kb) {
 
 /* Loading reports bad data by file and line. */
 static void test_kb_errors(void) {
-	static const char cats[] = "name\tsisimai\tbadge\ttitle\tmeaning\tadvice\n"
-				   "unknown\tundefined\t?\tunknown\tm\ta\n"
-				   "dns\thostunknown\tdns\tDNS\tm\ta\n";
-	static const char basic[] = "code\tmeaning\treference\n550\tm\tr\n";
-	static const char enh[] = "code\ttitle\tmeaning\tcategory\treference\nX.1.1\tt\tm\t-\tr\n";
-	static const char prov[] = "provider\tpattern\tcode\tcategory\tmeaning\tadvice\tsource\n";
+	/* A small good knowledge base, file by file (kb.h's order); each case
+	 * replaces one file. */
+	static const char *const good[MR_KB_FILES] = {
+		"name\tsisimai\tbadge\twaits\ttitle\tmeaning\tadvice\n"
+		"unknown\tundefined\t?\tsometimes\tunknown\tm\ta\n"
+		"dns\thostunknown\tdns\tsometimes\tDNS\tm\ta\n",
+		"code\tmeaning\treference\n550\tm\tr\n",
+		"code\ttitle\tmeaning\tcategory\treference\nX.1.1\tt\tm\t-\tr\n",
+		"code\tstage\tcategory\tnote\n55x\trcpt\tdns\tn\n",
+		"provider\tpattern\tcode\tcategory\tmeaning\tadvice\tsource\n",
+		"pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname service\t-\tdns\t-\t-\t-\n",
+		"word\tcode\tcategory\tnote\nnxdomain\t-\tdns\t-\n",
+	};
+	enum { CATS, BASIC, ENH, REPLIES, PROV, RULES, WORDS };
 	const struct {
-		const char *rules, *error;
+		int file;
+		const char *data, *error;
 	} cases[] = {
-		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname service\t-\tdns\t-\t-\t-\n",
-			NULL },
-		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname "
-		  "service\t-\tdnss\t-\t-\t-\n",
+		{ RULES, NULL, NULL },
+		{ RULES,
+			"pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname "
+			"service\t-\tdnss\t-\t-\t-\n",
 			"decode/rules.tsv:2: unknown category \"dnss\"" },
-		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nName service\t-\tdns\t-\t-\t-\n",
+		{ RULES,
+			"pattern\tcode\tcategory\tmeaning\tadvice\tnote\nName "
+			"service\t-\tdns\t-\t-\t-\n",
 			"decode/rules.tsv:2: pattern not in lower case: \"Name service\"" },
-		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname "
-		  "service\t5.x\tdns\t-\t-\t-\n",
+		{ RULES,
+			"pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname "
+			"service\t5.x\tdns\t-\t-\t-\n",
 			"decode/rules.tsv:2: not a code pattern: \"5.x\"" },
-		{ "pattern\tcode\tcategory\tmeaning\tadvice\tnote\ndns\t-\tdns\t-\t-\t-\n",
+		{ RULES, "pattern\tcode\tcategory\tmeaning\tadvice\tnote\ndns\t-\tdns\t-\t-\t-\n",
 			"decode/rules.tsv:2: pattern shorter than 4 characters: \"dns\"" },
+		{ CATS,
+			"name\tsisimai\tbadge\twaits\ttitle\tmeaning\tadvice\n"
+			"unknown\tundefined\t?\tmaybe\tunknown\tm\ta\n",
+			"decode/categories.tsv:2: waits is not yes, no or sometimes: \"maybe\"" },
+		{ REPLIES, "code\tstage\tcategory\tnote\n5.1.1\trcpt\tdns\tn\n",
+			"decode/replies.tsv:2: not a reply code pattern: \"5.1.1\"" },
+		{ REPLIES, "code\tstage\tcategory\tnote\n550\tquit\tdns\tn\n",
+			"decode/replies.tsv:2: not a stage: \"quit\"" },
+		{ REPLIES, "code\tstage\tcategory\tnote\n550\trcpt\tnxdomain\tn\n",
+			"decode/replies.tsv:2: unknown category \"nxdomain\"" },
+		{ WORDS, "word\tcode\tcategory\tnote\nnx\t-\tdns\t-\n",
+			"decode/words.tsv:2: word shorter than 3 characters: \"nx\"" },
+		{ WORDS, "word\tcode\tcategory\tnote\nNXdomain\t-\tdns\t-\n",
+			"decode/words.tsv:2: pattern not in lower case: \"NXdomain\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		const char *data[5] = { cats, basic, enh, prov, cases[i].rules };
-		size_t lens[5];
-		for (int f = 0; f < 5; f++) {
+		const char *data[MR_KB_FILES];
+		size_t lens[MR_KB_FILES];
+		for (int f = 0; f < MR_KB_FILES; f++) {
+			data[f] = f == cases[i].file && cases[i].data != NULL ? cases[i].data
+									      : good[f];
 			lens[f] = strlen(data[f]);
 		}
 		char *cause = NULL;
@@ -361,53 +394,111 @@ static void test_kb_errors(void) {
 	}
 }
 
-/* The real-world table: each line decodes to its code, stage and category. */
-static void test_corpus(const struct mr_kb *kb, const char *path) {
-	struct mr_buf data;
-	mr_buf_init(&data);
+/*
+ * The development table of real reason lines (tests/decode/reasons/, one
+ * file per MTA or provider family). Codes and stage are facts of the text:
+ * every line must give exactly those. The category is a judgement the
+ * labels record: the decoder must agree (with the label or its documented
+ * second reading) on at least 90% of the lines and say unknown on at most
+ * 5% of them; each disagreement is listed.
+ */
+static void test_corpus(const struct mr_kb *kb, const char *dir) {
+	struct corpus c;
 	char *cause = NULL;
-	bool read = mr_buf_add_file(&data, path, &cause);
-	if (!T_TRUE(read, cause, "corpus: %s is read", path)) {
+	bool read = corpus_load(&c, dir, &cause);
+	if (!T_TRUE(read, cause, "corpus: %s is read", dir)) {
 		free(cause);
-		mr_buf_finish(&data);
 		return;
 	}
-	static const char *const columns[] = { "reason", "basic", "enhanced", "stage", "category",
-		"source", NULL };
-	struct mr_tsv tsv;
-	bool parsed = mr_tsv_parse(&tsv, path, data.data, data.len, columns, &cause);
-	if (!T_TRUE(parsed, cause, "corpus: parses")) {
-		free(cause);
-		mr_buf_finish(&data);
-		return;
-	}
-	T_OK(tsv.n_rows >= 200, "corpus: %zu real-world reasons (at least 200)", tsv.n_rows);
-	size_t right = 0;
-	for (size_t i = 0; i < tsv.n_rows; i++) {
-		char **row = tsv.rows[i].fields;
-		struct mr_diagnosis d;
-		mr_decode(kb, row[0], strlen(row[0]), &d);
+	T_OK(c.n_lines >= CORPUS_MIN_LINES, "corpus: %zu real reason lines (at least %d)",
+		c.n_lines, CORPUS_MIN_LINES);
+	size_t agreed = 0, unknown = 0, unknown_label = 0;
+	for (size_t i = 0; i < c.n_lines; i++) {
+		const struct corpus_line *line = &c.lines[i];
+		char **f = line->fields;
+		T_TRUE(mr_kb_category_find(kb, f[CORPUS_CATEGORY]) >= 0, f[CORPUS_CATEGORY],
+			"corpus %s:%zu: the label is a category", line->file, line->line);
+		T_TRUE(strcmp(f[CORPUS_SECOND], "-") == 0 ||
+				mr_kb_category_find(kb, f[CORPUS_SECOND]) >= 0,
+			f[CORPUS_SECOND], "corpus %s:%zu: the second reading is a category",
+			line->file, line->line);
+		struct corpus_verdict v;
+		corpus_judge(kb, line, &v);
 		char basic[8] = "-";
-		if (d.basic) {
-			snprintf(basic, sizeof(basic), "%u", d.basic);
+		if (v.d.basic) {
+			snprintf(basic, sizeof(basic), "%u", v.d.basic);
 		}
-		const char *stage = mr_stage_name(d.stage);
-		const char *category = kb->categories[d.category].name;
-		char *got = mr_xasprintf("%s %s %s %s", basic, d.enhanced[0] ? d.enhanced : "-",
-			stage ? stage : "-", category);
-		char *want = mr_xasprintf("%s %s %s %s", row[1], row[2], row[3], row[4]);
-		bool ok = T_STR(got, want, "corpus line %zu: %s", tsv.rows[i].line, want);
-		right += ok;
-		if (!ok) {
-			t_note("text: %s", row[0]);
-			t_note("by rule: %s", d.rule >= 0 ? kb->rules[d.rule].pattern : "(none)");
+		const char *stage = mr_stage_name(v.d.stage);
+		char *got = mr_xasprintf("%s %s %s", basic, v.d.enhanced[0] ? v.d.enhanced : "-",
+			stage ? stage : "-");
+		char *want = mr_xasprintf(
+			"%s %s %s", f[CORPUS_BASIC], f[CORPUS_ENHANCED], f[CORPUS_STAGE]);
+		if (!T_STR(got, want, "corpus %s:%zu: codes and stage", line->file, line->line)) {
+			t_note("text: %s", f[CORPUS_REASON]);
 		}
 		free(got);
 		free(want);
+		agreed += v.category_right;
+		unknown += v.unknown;
+		unknown_label += strcmp(f[CORPUS_CATEGORY], "unknown") == 0;
+		if (!v.category_right) {
+			t_note("%s:%zu: labelled %s, decoded %s (%s): %s", line->file, line->line,
+				f[CORPUS_CATEGORY], v.category, mr_confidence_name(v.d.confidence),
+				f[CORPUS_REASON]);
+		}
 	}
-	t_note("corpus: %zu of %zu decoded exactly", right, tsv.n_rows);
-	mr_tsv_finish(&tsv);
-	mr_buf_finish(&data);
+	/* Thousandths, so that the check compares integers. */
+	size_t agree_pm = c.n_lines ? agreed * 1000 / c.n_lines : 0;
+	size_t unknown_pm = c.n_lines ? unknown * 1000 / c.n_lines : 0;
+	T_OK(agree_pm >= 900,
+		"corpus: the category agrees on %zu of %zu lines (%zu.%zu%%, at least 90%%)",
+		agreed, c.n_lines, agree_pm / 10, agree_pm % 10);
+	T_OK(unknown_pm <= 50,
+		"corpus: unknown on %zu of %zu lines (%zu.%zu%%, at most 5%%; %zu are labelled so)",
+		unknown, c.n_lines, unknown_pm / 10, unknown_pm % 10, unknown_label);
+	corpus_finish(&c);
+}
+
+/*
+ * A rule shadows another on a real line when both match, the other names
+ * the line's cause (its label or documented second reading), and the first
+ * names something else: then the order of the tables, not the words,
+ * decides what operators are told. The first must be made narrower (or
+ * the other moved before it).
+ */
+static void test_rule_shadows(const struct mr_kb *kb, const char *dir) {
+	struct corpus c;
+	char *cause = NULL;
+	if (!T_TRUE(corpus_load(&c, dir, &cause), cause, "shadows: %s is read", dir)) {
+		free(cause);
+		return;
+	}
+	size_t shadowed = 0;
+	for (size_t i = 0; i < c.n_lines; i++) {
+		char **f = c.lines[i].fields;
+		uint32_t rules[64];
+		size_t n =
+			mr_decode_rules(kb, f[CORPUS_REASON], strlen(f[CORPUS_REASON]), rules, 64);
+		int label = mr_kb_category_find(kb, f[CORPUS_CATEGORY]);
+		int second = mr_kb_category_find(kb, f[CORPUS_SECOND]);
+		uint32_t first = UINT32_MAX, right = UINT32_MAX;
+		for (size_t k = 0; k < n; k++) {
+			int category = kb->rules[rules[k]].category;
+			first = rules[k] < first ? rules[k] : first;
+			if ((category == label || category == second) && rules[k] < right) {
+				right = rules[k];
+			}
+		}
+		if (right != UINT32_MAX && first != right) {
+			const struct mr_rule *a = &kb->rules[first], *b = &kb->rules[right];
+			t_note("%s:%zu: \"%s\" (%s) shadows \"%s\" (%s): %s", c.lines[i].file,
+				c.lines[i].line, a->pattern, kb->categories[a->category].name,
+				b->pattern, kb->categories[b->category].name, f[CORPUS_REASON]);
+			shadowed++;
+		}
+	}
+	T_INT(shadowed, 0, "shadows: no rule shadows the one that names a real line's cause");
+	corpus_finish(&c);
 }
 
 /* A snapshot decodes each distinct reason once and links every recipient. */
@@ -570,6 +661,7 @@ int main(int argc, char **argv) {
 	test_early_decoding(kb);
 	if (argc > 1) {
 		test_corpus(kb, argv[1]);
+		test_rule_shadows(kb, argv[1]);
 	} else {
 		T_OK(false, "corpus: no path given");
 	}

@@ -113,14 +113,17 @@ static char *diagnosis_json(const struct mr_snapshot *snap, const struct mr_reci
 /* The expected output is written out by hand, never produced by the JSON
  * writer or the decoder, so that a bug in either shows here. The
  * greylisting reason's diagnosis, with the knowledge base's words for it: */
-#define GREYLISTED_JSON                                                                       \
-	"{\"basic_code\":450,\"enhanced_code\":\"4.2.0\",\"stage\":\"rcpt\",\"host\":"        \
-	"\"127.0.0.1\",\"address\":\"127.0.0.1\",\"port\":null,\"temporary\":true,"           \
-	"\"category\":\"greylisting\",\"sisimai\":\"undefined\",\"provider\":null,\"title\":" \
-	"\"greylisting\",\"explanation\":\"The receiving server deferred a first delivery "   \
-	"attempt on purpose and expects a retry after a few minutes.\",\"advice\":\"Nothing " \
-	"to do: Postfix retries and the next attempt normally succeeds. Flush only if the "   \
-	"delay matters; repeated greylisting for hours points to a changing sending IP.\"}"
+#define GREYLISTED_JSON                                                                        \
+	"{\"basic_code\":450,\"enhanced_code\":\"4.2.0\",\"stage\":\"rcpt\",\"host\":"         \
+	"\"127.0.0.1\",\"address\":\"127.0.0.1\",\"port\":null,\"temporary\":true,"            \
+	"\"category\":\"greylisting\",\"sisimai_reason\":\"greylisting\",\"confidence\":"      \
+	"\"rule\",\"evidence\":\"greylist\",\"waiting_helps\":\"yes\",\"provider\":null,"      \
+	"\"title\":"                                                                           \
+	"\"greylisting\",\"explanation\":\"The receiving server deferred a first delivery "    \
+	"attempt on purpose and expects a retry after a few minutes.\",\"advice\":\"Nothing "  \
+	"to do: Postfix retries and the next attempt normally succeeds. Flush only if the "    \
+	"delay matters; greylisting that lasts for hours points to a sending IP that changes " \
+	"between attempts.\"}"
 
 static void test_json(void) {
 	struct mr_snapshot *snap = sample();
@@ -179,10 +182,15 @@ static void test_json_escapes(void) {
 		"\\\"mx\\\" \\ufffd timed out\\tafter\\nEHLO \\u007f\",\"attempts\":null,"
 		"\"last_attempt\":null,\"next_retry\":null,\"diagnosis\":{\"basic_code\":null,"
 		"\"enhanced_code\":null,\"stage\":\"helo\",\"host\":null,\"address\":null,\"port\":"
-		"null,\"temporary\":true,\"category\":\"unknown\",\"sisimai\":\"undefined\","
-		"\"provider\":null,\"title\":\"unknown\",\"explanation\":\"The reply does not say "
-		"clearly why the delivery failed.\",\"advice\":\"Read the full reason text; the "
-		"remote postmaster or the provider's documentation may explain it.\"}}]}\n",
+		"null,\"temporary\":true,\"category\":\"network\",\"sisimai_reason\":"
+		"\"networkerror\",\"confidence\":\"rule\",\"evidence\":\"timed out\","
+		"\"waiting_helps\":\"yes\",\"provider\":null,\"title\":\"timed out or network "
+		"error\",\"explanation\":\"The connection timed out, was lost, or the network "
+		"could "
+		"not reach the server.\",\"advice\":\"Check outbound connectivity on port 25 from "
+		"this server; Postfix retries. If only this destination fails, the problem is "
+		"likely "
+		"theirs.\"}}]}\n",
 		"json: quotes, backslashes, controls, a stored NUL, U+2028 and a stray byte are "
 		"escaped in the source, id, sender, addresses and reason alike");
 	free(data);

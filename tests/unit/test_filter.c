@@ -188,7 +188,7 @@ static void test_errors(void) {
 		{ "age:soon", 4, "expected a number" },
 		{ "size:>1Q", 5, "the unit is K, M, G or T" },
 		{ "cat:nosuch", 4, "no category \"nosuch\"" },
-		{ "cat:m", 4, "more than one category starts with \"m\"" },
+		{ "cat:m", 4, "more than one category matches \"m\"" },
 		{ "queue:sideways", 6, "no queue \"sideways\"" },
 		{ "code:4.7", 5, "not a reply code pattern" },
 		{ "code:abc", 5, "not a reply code pattern" },

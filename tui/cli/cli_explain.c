@@ -51,6 +51,9 @@ static void explain_human(const struct mr_kb *kb, const char *text, size_t len) 
 	field_str(&scratch, "Meaning", mr_diagnosis_meaning(kb, &d));
 	field_str(&scratch, "Advice", mr_diagnosis_advice(kb, &d));
 	field_str(&scratch, "Retry", mr_explain_retry(&d));
+	mr_explain_decided(&facts, kb, &d);
+	field_str(&scratch, "Decided", facts.data);
+	field_str(&scratch, "Waiting", mr_explain_waits(kb, &d));
 	const struct mr_basic_code *basic = d.basic ? mr_kb_basic(kb, d.basic) : NULL;
 	if (basic != NULL) {
 		char *line = mr_xasprintf("%u: %s", basic->code, basic->meaning);

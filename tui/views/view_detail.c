@@ -79,6 +79,10 @@ static void add_diagnosis(
 	mr_buf_clear(&line);
 	mr_buf_printf(&line, "To do: %s", mr_diagnosis_advice(kb, d));
 	add_wrapped(tv, indent, STYLE_DIM, line.data);
+	mr_explain_decided(&facts, kb, d);
+	mr_buf_clear(&line);
+	mr_buf_printf(&line, "Decided by %s; %s", facts.data, mr_explain_waits(kb, d));
+	add_wrapped(tv, indent, STYLE_DIM, line.data);
 	mr_buf_finish(&line);
 	mr_buf_finish(&facts);
 }
