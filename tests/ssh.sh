@@ -610,9 +610,11 @@ while [ "$(date +%H:%M:%S)" = "$listed" ] && [ $i -lt 30 ]; do
     i=$((i + 1))
 done
 T send-keys -t relay r
+# A new login and a listing can take seconds on a loaded machine: wait up
+# to 30 s, polling.
 relisted=$listed
 i=0
-while [ "$relisted" = "$listed" ] && [ $i -lt 100 ]; do
+while [ "$relisted" = "$listed" ] && [ $i -lt 300 ]; do
     sleep 0.1
     T capture-pane -p -t relay >"$TMP/screen" 2>/dev/null
     relisted=$(sed -n 's/.*refreshed \([0-9][0-9:]*\).*/\1/p' "$TMP/screen" | tail -1)
