@@ -492,6 +492,17 @@ PY
     wait_for many '^ hold: 100 done, 0 delivered, 0 not found, 0 failed (o lists them) '
     okd $? "y: 100 done" "$TMP/got"
     is "$(held)" "$((before + 199))" "y: 100 more messages on hold"
+    # One message: retry goes without a question; requeue, which cannot be
+    # taken back (a new id, the reasons and attempts gone), asks.
+    T send-keys -t many F
+    wait_for many '^ retry: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "set confirm destructive: F on one message is not asked" "$TMP/got"
+    T send-keys -t many R
+    wait_for many '^ requeue 1 message, [0-9]* recipients\{0,1\} on sqlite:many.db? \[y/N\] ('
+    okd $? "set confirm destructive: R on one message asks" "$TMP/got"
+    T send-keys -t many n
+    wait_for many '^ requeue: not done '
+    okd $? "n: not done" "$TMP/got"
     T send-keys -t many Q
     expect_exit many 0 "Q quits"
 
