@@ -376,6 +376,18 @@ needs_value act -f act hold A1 -f
 needs_value summary --top summary --demo --top
 needs_value summary --filter summary --filter
 needs_value "" --refresh --demo --refresh
+# --refresh takes whole seconds from 0 to a day (86400); anything else is
+# refused before the screen starts: the option, the range and the value on
+# one line. Both ends of the range get past it, to the terminal check.
+for v in -1 86401 abc 10s '' 99999999999999999999; do
+    run 2 "--refresh \"$v\"" "$MAILROOM" --refresh "$v" --demo
+    error_is "mailroom: --refresh takes a number from 0 to 86400 (got \"$v\")" "--refresh \"$v\""
+done
+for v in 0 86400; do
+    run 2 "--refresh $v, no terminal" "$MAILROOM" --refresh "$v" --demo </dev/null
+    error_is 'mailroom: the screen needs a terminal; use "mailroom list" to print the queue' \
+        "--refresh $v: taken, then the screen needs a terminal"
+done
 run 2 "list --json --csv" "$MAILROOM" list --json --csv --demo
 error_is 'mailroom: list: --json, --csv and --csv-raw exclude each other' "list --json --csv"
 run 2 "the same source twice" "$MAILROOM" list --demo demo:

@@ -431,6 +431,37 @@ okd $? "an expression that only backtracks: refused with its column while typing
 T send-keys -t regex Escape Q
 expect_exit regex 0 "Q quits with status 0"
 
+# --- keys typed while a filter is applied: every one kept, in order ---------------
+# Three reasons that (a|a){1,16}b takes a second or two each: ':' and 80
+# letters typed while it runs (more than the 64 it keeps aside) all reach
+# the command line after it.
+"$GEN" --seed 16 --now 1795435200 --count 2 "$TMP/ahead.db" 2>/dev/null
+"$PYTHON" - "$TMP/ahead.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for i in range(3):
+    db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+               "(?, 'deferred', 1795430000, 100, 'who@example.org')", ("SLOW%d" % i,))
+    mid = db.execute("SELECT id FROM message WHERE queue_id = ?", ("SLOW%d" % i,)).fetchone()[0]
+    db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+               "(?, 0, 'x@example.net', 'deferred', ?)", (mid, "451 " + "a" * 5000 + "c b" + str(i)))
+db.commit()
+EOF
+start ahead 100 24 "" --refresh 0 ahead.db
+wait_for ahead "5 messages"
+T send-keys -t ahead /
+T send-keys -t ahead -l 'reason:/(a|a){1,16}b/'
+wait_for ahead "takes longer than a keystroke: Enter applies it"
+T send-keys -t ahead Enter
+wait_for ahead "filtering... (Esc or Ctrl-C stops it)" 100
+okd $? "Enter: filtering" "$TMP/got"
+T send-keys -t ahead :
+T send-keys -t ahead -N 80 x
+wait_for ahead "^:$(printf '%080d' 0 | tr 0 x)\$" 300
+okd $? "the 81 keys typed meanwhile: the command line holds ':' and the 80 letters" "$TMP/got"
+T send-keys -t ahead Escape Q
+expect_exit ahead 0 "Q quits with status 0"
+
 # --- a message whose arrival is not known: its age is "-", not decades -----------
 "$GEN" --seed 15 --now 1795435200 --count 2 "$TMP/noage.db" 2>/dev/null
 "$PYTHON" - "$TMP/noage.db" <<'EOF'

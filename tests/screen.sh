@@ -20,7 +20,8 @@ PYTHON=${4:-}
 tmux_setup screen
 
 # --- the demo: list, move, detail of a message with several recipients ---
-start demo 100 30 "" --demo
+# (Its prompt's history is its own: the incident below counts its lines.)
+start demo 100 30 "XDG_STATE_HOME=$TMP/demo-state" --demo
 expect_screen demo list-start "the demo opens on the queue list"
 T send-keys -t demo j j j j j j j j j j j j j j j j j j j j
 expect_screen demo list-moved "j moves the cursor down"
@@ -56,6 +57,17 @@ T send-keys -t demo s
 expect_screen demo list-sorted "s sorts by the next column (id), the cursor on its message"
 T send-keys -t demo S
 expect_screen demo list-sorted-reverse "S reverses the order"
+# The same order typed as a command: :sort id first (not reversed), then
+# :sort id reverse comes back to what S showed.
+T send-keys -t demo :
+T send-keys -t demo -l 'sort id'
+T send-keys -t demo Enter
+wait_for demo '^ sorted by id  .* by id  '
+okd $? ":sort id: sorted by id, not reversed" "$TMP/got"
+T send-keys -t demo :
+T send-keys -t demo -l 'sort id reverse'
+T send-keys -t demo Enter
+expect_screen demo list-sorted-reverse ":sort id reverse: the order S gave, said to be reversed"
 # id, then queue size sender recipient cause attempts next-retry priority
 # (source skipped: one source) and round to age.
 T send-keys -t demo u s s s s s s s s s S g
@@ -149,6 +161,22 @@ T send-keys -t views Enter
 expect_screen views list-no-match "a filter that matches nothing says so, not that the queue is empty"
 T send-keys -t views q
 
+# --- Ctrl-L: every row drawn again --------------------------------------
+# Another program writes on the terminal behind the screen's back (wall,
+# a background job): curses does not know, and draws only what it changes;
+# Ctrl-L draws the whole screen again.
+start redraw 100 30 "" --demo
+expect_screen redraw list-start "redraw: the demo queue"
+printf '\033[5;10HGARBAGE from elsewhere\033[12;1H\033[2K\033[30;1H\033[2K' \
+    >"$(T display -p -t redraw '#{pane_tty}')"
+wait_for redraw '^757F11326GARBAGE from elsewhere' &&
+    [ "$(sed -n 12p "$TMP/got")" = "" ] && [ "$(sed -n 30p "$TMP/got")" = "" ]
+okd $? "text written to the terminal from outside: a row overwritten, two erased" "$TMP/got"
+T send-keys -t redraw C-l
+expect_screen redraw list-start "Ctrl-L draws the screen again, exactly as it was"
+T send-keys -t redraw Q
+expect_exit redraw 0 "Q quits"
+
 # --- the mouse: a click selects, a double click opens, the wheel scrolls ---
 # Raw X10 mouse reports (ESC [ M button x y, each + 32, 1-based) typed into
 # the pane, as the terminal would send them.
@@ -164,9 +192,14 @@ expect_screen mouse list-start "mouse: the demo queue"
 [ "$(T display -p -t mouse '#{mouse_any_flag}')" = 1 ]
 ok $? "set mouse yes: mouse reports asked for"
 mouse mouse 0 5 21; mouse mouse 3 5 21
-sleep 0.5 # longer than a double click takes
-mouse mouse 65 5 21; mouse mouse 65 5 21; mouse mouse 64 5 21; mouse mouse 64 5 21
-expect_screen mouse list-moved "a click selects the 21st row; two notches of the wheel down and two up come back"
+# Once the row is selected the click is over: the wheel's notches that
+# follow are not taken for a second click.
+wait_for mouse ' 21/300  '
+okd $? "a click selects the 21st row" "$TMP/got"
+mouse mouse 65 5 21; mouse mouse 65 5 21
+expect_screen mouse list-wheel-down "two notches of the wheel down: 3 rows each, to the 27th"
+mouse mouse 64 5 21; mouse mouse 64 5 21
+expect_screen mouse list-moved "two notches up come back to the 21st"
 mouse mouse 0 5 21; mouse mouse 3 5 21; mouse mouse 0 5 21; mouse mouse 3 5 21
 expect_screen mouse detail "a double click opens the message"
 T send-keys -t mouse Q
@@ -220,6 +253,36 @@ ok $? "NO_COLOR=1: no colour at all"
 T capture-pane -e -p -t nocolour | grep -q "$(printf '\033')\\[7m"
 ok $? "NO_COLOR=1: the cursor row is still marked (reverse video)"
 T send-keys -t nocolour q
+
+# --- the prompt keeps the last 500 lines of each kind ----------------------
+# A history of 501 filters, oldest first: the first is dropped as it is
+# read; Up walks back to the second and no further. One more typed drops
+# the second too, and the file is written with 500.
+mkdir -p "$TMP/hist/mailroom"
+i=1
+while [ $i -le 501 ]; do
+    printf '/domain:d%03d.example\n' $i
+    i=$((i + 1))
+done >"$TMP/hist/mailroom/history"
+start hist 100 24 "XDG_STATE_HOME=$TMP/hist" --demo
+wait_for hist "300 messages"
+T send-keys -t hist / Up
+wait_for hist '^/domain:d501\.example$'
+okd $? "Up in the prompt: the latest line of the history" "$TMP/got"
+T send-keys -t hist -N 499 Up
+wait_for hist '^/domain:d002\.example$' 300
+okd $? "499 more: the second line of the file, the 500th back" "$TMP/got"
+T send-keys -t hist Up Down
+wait_for hist '^/domain:d003\.example$'
+okd $? "Up goes no further (the first line was dropped): Down then shows the third" "$TMP/got"
+T send-keys -t hist C-u
+T send-keys -t hist -l 'domain:d502.example'
+T send-keys -t hist Enter Q
+expect_exit hist 0 "Q quits, the history written"
+h=$TMP/hist/mailroom/history
+is "$(grep -c '' "$h") $(head -n 1 "$h") $(tail -n 1 "$h")" \
+    "500 /domain:d003.example /domain:d502.example" \
+    "the file keeps 500 lines: the third to the one typed last"
 
 # --- hostile queue content never reaches the terminal raw ----------------
 if [ -n "$GEN" ] && [ -n "$PYTHON" ]; then
@@ -364,6 +427,181 @@ EOF
         grep -q "	mx1/queue.db	hold	done $held1	" "$TMP/state/mailroom/actions.log" &&
         grep -q "	mx2/queue.db	hold	done $held2	" "$TMP/state/mailroom/actions.log"
     ok $? "held in each queue ($held1, $held2), a line per source in actions.log"
+
+    # --- a locale without UTF-8: ASCII stands in for the rest ---------------
+    # LANG=C: a character the locale cannot show is a '?' (drawn as an
+    # escape), a cut is '~' at the start of an address and '>' at the end of
+    # a text.
+    "$GEN" --seed 13 --now 1795435200 --count 3 "$TMP/ascii.db" 2>/dev/null
+    "$PYTHON" - "$TMP/ascii.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
+           "('UTF8A', 'deferred', 1795431000, 2000, 'zoë@café.fr')")
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'UTF8A'").fetchone()[0]
+db.execute("INSERT INTO recipient (message, position, address, state, reason, attempts) VALUES "
+           "(?, 0, 'jürgen@müller.de', 'deferred', ?, 2)",
+           (mid, "host mx.mueller.de[192.0.2.9] said: 450 4.2.1 Postfach “jürgen” "
+                 "vorübergehend gesperrt — später erneut versuchen (in reply to RCPT TO command)"))
+db.execute("INSERT INTO recipient (message, position, address, state, reason, attempts) VALUES "
+           "(?, 1, 'ana@ñandú.example', 'deferred', '451 4.3.0 ñandú: Temporärer Fehler', 2)", (mid,))
+db.commit()
+PY
+    start ascii 120 24 "LANG=C LC_ALL=C" --refresh 0 ascii.db
+    expect_screen ascii ascii-list "LANG=C: '?' for what ASCII cannot show, '~' and '>' where a cell is cut"
+    T send-keys -t ascii G Enter
+    expect_screen ascii ascii-detail "LANG=C: the detail too, the reasons wrapped whole"
+    T send-keys -t ascii Q
+    expect_exit ascii 0 "Q quits"
+
+    # --- 100 messages or more: asked first, even where nothing else asks -----
+    # set confirm destructive lets hold run without a question, up to 99
+    # messages; from 100 on it asks. n leaves the queue as it was, y holds.
+    "$GEN" --seed 3 --now 1795435200 --count 500 "$TMP/many.db" 2>/dev/null
+    mkdir -p "$TMP/destructive/mailroom"
+    printf 'set confirm destructive\n' >"$TMP/destructive/mailroom/config"
+    held() { "$MAILROOM" list --json --filter queue:hold "$TMP/many.db" | grep -c .; }
+    before=$(held)
+    start many 120 30 "XDG_CONFIG_HOME=$TMP/destructive" --refresh 0 many.db
+    wait_for many "many.db"
+    T send-keys -t many /
+    T send-keys -t many -l 'queue:deferred'
+    T send-keys -t many Enter
+    wait_for many '/queue:deferred .*/292 '
+    T send-keys -t many g
+    T send-keys -t many -N 99 t
+    # Each key draws the screen again: 99 of them take a while.
+    wait_for many " 99 tagged " 300
+    okd $? "99 deferred messages tagged" "$TMP/got"
+    T send-keys -t many H
+    wait_for many '^ hold: 99 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "H on 99: not asked, held" "$TMP/got"
+    is "$(held)" "$((before + 99))" "99 more messages on hold"
+    T send-keys -t many g
+    T send-keys -t many -N 100 t
+    wait_for many " 100 tagged " 300
+    okd $? "100 tagged" "$TMP/got"
+    T send-keys -t many H
+    expect_screen many many-confirm "H on 100: asked first, with the count and a sample"
+    T send-keys -t many n
+    wait_for many '^ hold: not done  .* 100 tagged '
+    okd $? "n: not done, the 100 still tagged" "$TMP/got"
+    is "$(held)" "$((before + 99))" "n: no message more on hold"
+    T send-keys -t many H
+    wait_for many '^ hold 100 messages, .* \[y/N\]' && T send-keys -t many y
+    wait_for many '^ hold: 100 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "y: 100 done" "$TMP/got"
+    is "$(held)" "$((before + 199))" "y: 100 more messages on hold"
+    # One message: retry goes without a question; requeue, which cannot be
+    # taken back (a new id, the reasons and attempts gone), asks.
+    T send-keys -t many F
+    wait_for many '^ retry: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "set confirm destructive: F on one message is not asked" "$TMP/got"
+    T send-keys -t many R
+    wait_for many '^ requeue 1 message, [0-9]* recipients\{0,1\} on sqlite:many.db? \[y/N\] ('
+    okd $? "set confirm destructive: R on one message asks" "$TMP/got"
+    T send-keys -t many n
+    wait_for many '^ requeue: not done '
+    okd $? "n: not done" "$TMP/got"
+    T send-keys -t many Q
+    expect_exit many 0 "Q quits"
+
+    # --- the action keys on a queue that changes: F + - E R ------------------
+    # Each asks (set confirm all, the default) about the message under the
+    # cursor; y does it: the status line counts the outcome, and the list,
+    # the detail and the queue itself show what changed.
+    "$GEN" --seed 4 --now 1795435200 --count 20 "$TMP/act.db" 2>/dev/null
+    # field ID EXPR: EXPR of the message's JSON (m) in mailroom list.
+    field() {
+        "$MAILROOM" list --json --filter "id:$1" "$TMP/act.db" |
+            "$PYTHON" -c "import json, sys; m = json.loads(sys.stdin.readline()); print($2)"
+    }
+    start act 120 24 "" --refresh 0 act.db
+    expect_screen act act-start "act: a queue of 20, its first row a deferred message at priority 0"
+    T send-keys -t act +
+    expect_screen act act-priority-up-ask "+ asks about the message under the cursor"
+    T send-keys -t act y
+    wait_for act '^ priority-up: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) ' &&
+        grep -q '^1A95CEBBA48 deferred    1 ' "$TMP/got"
+    okd $? "y: priority-up done, the PRIO column says 1" "$TMP/got"
+    is "$(field 1A95CEBBA48 'm["priority"]')" 1 "+: the queue has it at priority 1"
+    T send-keys -t act -
+    wait_for act '^ priority-down 1 message, 1 recipient on sqlite:act.db? \[y/N\] (1A95CEBBA48)$'
+    okd $? "- asks about the same message" "$TMP/got"
+    T send-keys -t act y
+    wait_for act '^ priority-down: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "y: priority-down done" "$TMP/got"
+    T send-keys -t act - y
+    wait_for act '^1A95CEBBA48 deferred   -1 '
+    okd $? "- once more: the PRIO column says -1" "$TMP/got"
+    is "$(field 1A95CEBBA48 'm["priority"]')" -1 "-: the queue has it at priority -1"
+    T send-keys -t act j F
+    wait_for act '^ retry 1 message, 1 recipient on sqlite:act.db? \[y/N\] (5F588DB6EAC)$'
+    okd $? "F asks about the second row's message" "$TMP/got"
+    T send-keys -t act y
+    wait_for act '^ retry: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "y: retry done" "$TMP/got"
+    T send-keys -t act Enter
+    wait_for act '^  Next retry  2026-11-23 12:00:00  (now)$' &&
+        grep -q '^     deferred, 54 attempts, last 3m 52s ago, next due now$' "$TMP/got"
+    okd $? "its detail: the next retry is now, for the message and its recipient" "$TMP/got"
+    is "$(field 5F588DB6EAC '{r["next_retry"] for r in m["recipients"]}')" "{1795435200}" \
+        "F: the queue has its recipient due now"
+    T send-keys -t act q j j j j E
+    wait_for act '^ expire 1 message, 1 recipient on sqlite:act.db? \[y/N\] This cannot be undone. (8A981C9726D)$'
+    okd $? "E asks, and says it cannot be undone" "$TMP/got"
+    T send-keys -t act y
+    wait_for act '^ expire: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "y: expire done" "$TMP/got"
+    T send-keys -t act Enter
+    wait_for act '^  Expiry      forced: returned to the sender at the next attempt$'
+    okd $? "its detail: expiry forced" "$TMP/got"
+    is "$(field 8A981C9726D 'm["forced_expire"]')" True "E: the queue has it expired"
+    T send-keys -t act q j R
+    wait_for act '^ requeue 1 message, 1 recipient on sqlite:act.db? \[y/N\] (9E8BA59A0E1)$'
+    okd $? "R asks about the seventh row's message" "$TMP/got"
+    T send-keys -t act y
+    wait_for act '^ requeue: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) '
+    okd $? "y: requeue done" "$TMP/got"
+    new=$("$PYTHON" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(
+        "SELECT new_queue_id FROM action_log WHERE action = ? AND queue_id = ?",
+        ("requeue", "9E8BA59A0E1")).fetchone()[0])' "$TMP/act.db")
+    ! grep -q '^9E8BA59A0E1 ' "$TMP/got" &&
+        sed -n 8p "$TMP/got" | grep -q "^$new maildrop    0  13h   80K "
+    okd $? "the seventh row is the message under its new id $new, in maildrop" "$TMP/got"
+    is "$(field "$new" '[r["state"] for r in m["recipients"]]')" "['pending']" \
+        "R: the queue has it under $new, its recipient pending"
+    T send-keys -t act o
+    wait_for act "^  9E8BA59A0E1    done       now $new\$"
+    okd $? "o: the old id, done, now the new one" "$TMP/got"
+    T send-keys -t act Q
+    expect_exit act 0 "Q quits"
+
+    # --- a message of 25,000 lines: the first 20,000 are shown ---------------
+    "$GEN" --seed 11 --now 1795435200 --count 2 "$TMP/huge.db" 2>/dev/null
+    "$PYTHON" - "$TMP/huge.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, headers, body) VALUES "
+           "('HUGE1', 'deferred', 1795430000, 500000, 'big@example.org', ?, ?)",
+           (b"Subject: many lines\r\nFrom: big@example.org\r\n",
+            b"".join(b"body line %05d\r\n" % i for i in range(1, 25001))))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'HUGE1'").fetchone()[0]
+db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+           "(?, 0, 'r@example.net', 'deferred', '451 4.7.1 try later')", (mid,))
+db.commit()
+PY
+    start huge 100 24 "" --refresh 0 huge.db
+    wait_for huge "^HUGE1 "
+    T send-keys -t huge /
+    T send-keys -t huge -l 'id:HUGE1'
+    T send-keys -t huge Enter m
+    wait_for huge '^body line 00001$' && grep -q '^Content of HUGE1 (415K)$' "$TMP/got"
+    okd $? "m on a message of 25,000 lines: its start" "$TMP/got"
+    T send-keys -t huge G
+    expect_screen huge content-cut "G: the 20,000th line (two headers and the empty line, then the body), and how much is not shown"
+    T send-keys -t huge Q
+    expect_exit huge 0 "Q quits"
 fi
 
 tap_end

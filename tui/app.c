@@ -150,7 +150,9 @@ static bool filter_should_stop(void *ctx) {
 			STYLE_STATUS, A_NORMAL);
 		refresh();
 	}
-	while (!s->cancelled && input_waiting()) {
+	/* Once KEPT_KEYS are kept, the rest stay in the terminal's input,
+	 * read after them (an Esc among them then no longer stops the run). */
+	while (!s->cancelled && s->n_kept < KEPT_KEYS && input_waiting()) {
 		int key = getch();
 		if (key == 27) {
 			s->cancelled = true;
