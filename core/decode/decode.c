@@ -37,8 +37,11 @@ static bool is_alpha(char c) {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
+/* A host name's bytes, UTF-8 ones too: Postfix logs an internationalised
+ * name as it is ("mx.müller.de[192.0.2.1]"). */
 static bool is_host_char(char c) {
-	return is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_';
+	return is_alpha(c) || is_digit(c) || c == '.' || c == '-' || c == '_' ||
+	       (unsigned char)c >= 0x80;
 }
 
 /*

@@ -218,6 +218,11 @@ static void test_parser(const struct mr_kb *kb) {
 		{ "H=mx.example.com [192.0.2.3]: SMTP error from remote mail server after end of "
 		  "data: 552 5.3.4 Message size exceeds fixed limit",
 			552, "5.3.4", "end-of-data", "mx.example.com", "192.0.2.3", 0, 0 },
+		/* An internationalised host name, as Postfix logs it. */
+		{ "host mx.m\xc3\xbcller.de[192.0.2.4] said: 451 4.3.0 try again (in reply to RCPT "
+		  "TO "
+		  "command)",
+			451, "4.3.0", "rcpt", "mx.m\xc3\xbcller.de", "192.0.2.4", 0, 1 },
 		{ "smtp; 550 5.2.1 The email account that you tried to reach is disabled", 550,
 			"5.2.1", "-", "-", "-", 0, 0 },
 		/* Gmail names the command it answers in parentheses. */
