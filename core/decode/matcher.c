@@ -194,6 +194,32 @@ void mr_matcher_build(struct mr_matcher *m) {
 			}
 		}
 	}
+	/* Renumbered breadth first: the states near the root, where a scan
+	 * spends nearly all its steps, take the first rows together and stay
+	 * in the cache; numbered as the patterns came they were spread over
+	 * the whole table. */
+	uint32_t *renumber = mr_xcalloc(n_states, sizeof(uint32_t));
+	for (size_t k = 0; k < tail; k++) {
+		renumber[queue[k]] = (uint32_t)k + 1;
+	}
+	uint32_t *by_level = mr_xcalloc((size_t)n_states * nc, sizeof(*by_level));
+	uint32_t *first = mr_xcalloc(n_states, sizeof(uint32_t));
+	uint32_t *count = mr_xcalloc(n_states, sizeof(uint32_t));
+	for (uint32_t old = 0; old < n_states; old++) {
+		uint32_t now = renumber[old];
+		for (uint32_t c = 0; c < nc; c++) {
+			by_level[(size_t)now * nc + c] = renumber[next[(size_t)old * nc + c]];
+		}
+		first[now] = m->first[old];
+		count[now] = m->count[old];
+	}
+	free(next);
+	free(m->first);
+	free(m->count);
+	next = by_level;
+	m->first = first;
+	m->count = count;
+	free(renumber);
 	free(queue);
 	free(fail);
 	free(fill);
