@@ -237,7 +237,9 @@ ok $? "codes: 45x lists the 45x basic codes"
 run 0 "codes (all)" "$MAILROOM" codes
 missing=0
 for section in "Cause categories" "Basic reply codes" "Enhanced status codes" \
-    "Provider replies" "Phrase rules (first match wins)"; do
+    "Provider replies" "Phrase rules (first match wins)" \
+    "Reply codes at a stage (when neither words nor status code say)" \
+    "Single words (the last resort: a guess)"; do
     grep -qx "$section" "$TMP/out" || { echo "# missing section: $section"; missing=1; }
 done
 [ "$missing" -eq 0 ]

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "code.h"
+#include "stage.h"
 
 const char *mr_kb_section_title(enum mr_kb_section section) {
 	static const char *const titles[MR_KB_SECTIONS] = {
@@ -16,6 +17,8 @@ const char *mr_kb_section_title(enum mr_kb_section section) {
 		[MR_KB_ENHANCED] = "Enhanced status codes",
 		[MR_KB_PROVIDERS] = "Provider replies",
 		[MR_KB_RULES] = "Phrase rules (first match wins)",
+		[MR_KB_REPLIES] = "Reply codes at a stage (when neither words nor status code say)",
+		[MR_KB_WORDS] = "Single words (the last resort: a guess)",
 	};
 	return (unsigned)section < MR_KB_SECTIONS ? titles[section] : "";
 }
@@ -55,6 +58,16 @@ static bool code_matches(const char *query, const char *code) {
 	       strcmp(code + 1, query + 1) == 0;
 }
 
+/* A reply pattern ("552", "55x", "5") that a basic code query falls in. */
+static bool basic_pattern_matches(const char *query, const char *pattern) {
+	if (query == NULL || strlen(query) != 3) {
+		return false;
+	}
+	unsigned code = (unsigned)atoi(query);
+	return code >= 200 && code <= 599 && strspn(query, "0123456789") == 3 &&
+	       mr_code_match(pattern, code, "", -1);
+}
+
 static bool basic_matches(const char *query, unsigned code) {
 	if (query == NULL) {
 		return true;
@@ -87,11 +100,13 @@ static void search_categories(struct search *s, const struct mr_kb *kb, const ch
 	for (size_t i = 0; i < kb->n_categories; i++) {
 		const struct mr_category *c = &kb->categories[i];
 		if (!(text_matches(q, c->name) || text_matches(q, c->title) ||
-			    text_matches(q, c->meaning) || text_matches(q, c->sisimai))) {
+			    text_matches(q, c->meaning) || text_matches(q, c->sisimai) ||
+			    (c->sisimai_also[0] != '\0' && text_matches(q, c->sisimai_also)))) {
 			continue;
 		}
-		mr_buf_printf(&s->line[0], "%s (badge \"%s\", Sisimai: %s)", c->title, c->badge,
-			c->sisimai);
+		mr_buf_printf(&s->line[0], "%s (badge \"%s\", Sisimai: %s%s%s; waiting helps: %s)",
+			c->title, c->badge, c->sisimai, c->sisimai_also[0] ? ", earlier " : "",
+			c->sisimai_also, mr_waits_name(c->waits));
 		mr_buf_add_str(&s->line[1], c->meaning);
 		mr_buf_printf(&s->line[2], "Advice: %s", c->advice);
 		emit(s, MR_KB_CATEGORIES, c->name, 3);
@@ -148,6 +163,34 @@ static void search_rules(struct search *s, const struct mr_kb *kb, const char *q
 	}
 }
 
+static void search_replies(struct search *s, const struct mr_kb *kb, const char *q) {
+	for (size_t i = 0; i < kb->n_replies; i++) {
+		const struct mr_reply_rule *r = &kb->replies[i];
+		const char *cat = kb->categories[r->category].name;
+		const char *stage = mr_stage_label(r->stage);
+		if (!(code_matches(q, r->code) || basic_pattern_matches(q, r->code) ||
+			    text_matches(q, cat) || text_matches(q, r->note))) {
+			continue;
+		}
+		mr_buf_printf(&s->line[0], "%s%s%s -> %s: %s", r->code, stage ? " at " : "",
+			stage ? stage : "", cat, r->note);
+		emit(s, MR_KB_REPLIES, NULL, 1);
+	}
+}
+
+static void search_words(struct search *s, const struct mr_kb *kb, const char *q) {
+	for (size_t i = 0; i < kb->n_words; i++) {
+		const struct mr_word *w = &kb->words[i];
+		const char *cat = kb->categories[w->category].name;
+		if (!(text_matches(q, w->word) || text_matches(q, cat))) {
+			continue;
+		}
+		mr_buf_printf(&s->line[0], "\"%s\"%s%s -> %s", w->word, w->code ? " with " : "",
+			w->code ? w->code : "", cat);
+		emit(s, MR_KB_WORDS, NULL, 1);
+	}
+}
+
 size_t mr_kb_search(const struct mr_kb *kb, const char *query,
 	void (*emit_fn)(void *ctx, const struct mr_kb_entry *entry), void *ctx) {
 	struct search s = { .emit = emit_fn, .ctx = ctx };
@@ -159,6 +202,8 @@ size_t mr_kb_search(const struct mr_kb *kb, const char *query,
 	search_enhanced(&s, kb, query);
 	search_rules(&s, kb, query, true);
 	search_rules(&s, kb, query, false);
+	search_replies(&s, kb, query);
+	search_words(&s, kb, query);
 	for (size_t i = 0; i < 3; i++) {
 		mr_buf_finish(&s.line[i]);
 	}

@@ -17,6 +17,8 @@ enum mr_kb_section {
 	MR_KB_ENHANCED,
 	MR_KB_PROVIDERS,
 	MR_KB_RULES,
+	MR_KB_REPLIES,
+	MR_KB_WORDS,
 	MR_KB_SECTIONS
 };
 
