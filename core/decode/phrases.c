@@ -78,6 +78,19 @@ const struct mr_phrase mr_phrases[] = {
 	{ "rejected command 'mail from", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	/* SMTP client libraries (PHPMailer, Symfony/Laravel, Nodemailer, ...) */
 	{ "failed to set sender", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "failed to issue mail command", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "mail from command failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "the following recipients failed", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* PHPMailer */
+	{ "smtpsenderrefused", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "smtprecipientsrefused", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "data command failed", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	/* Symfony/SwiftMailer: "Expected response code 354 but got code ..." */
+	{ "expected response code 354", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "expected response code 250/251/252", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "expected response code 220", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "dial tcp", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },    /* Go */
+	{ "opentimeout", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR }, /* Ruby */
+	{ "tls error from", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "mail from failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "mail command failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "failed to add recipient", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },

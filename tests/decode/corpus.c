@@ -102,9 +102,10 @@ void corpus_judge(
 		snprintf(basic, sizeof(basic), "%u", v->d.basic);
 	}
 	const char *stage = mr_stage_name(v->d.stage);
-	v->codes_right = strcmp(basic, f[CORPUS_BASIC]) == 0 &&
-			 strcmp(v->d.enhanced[0] ? v->d.enhanced : "-", f[CORPUS_ENHANCED]) == 0 &&
-			 strcmp(stage ? stage : "-", f[CORPUS_STAGE]) == 0;
+	v->basic_right = strcmp(basic, f[CORPUS_BASIC]) == 0;
+	v->enhanced_right = strcmp(v->d.enhanced[0] ? v->d.enhanced : "-", f[CORPUS_ENHANCED]) == 0;
+	v->stage_right = strcmp(stage ? stage : "-", f[CORPUS_STAGE]) == 0;
+	v->codes_right = v->basic_right && v->enhanced_right && v->stage_right;
 	v->category = kb->categories[v->d.category].name;
 	v->category_right = strcmp(v->category, f[CORPUS_CATEGORY]) == 0 ||
 			    strcmp(v->category, f[CORPUS_SECOND]) == 0;

@@ -49,7 +49,8 @@ void corpus_finish(struct corpus *c);
 /* What the decoder says of a line, in the columns' terms. */
 struct corpus_verdict {
 	struct mr_diagnosis d;
-	bool codes_right;    /* basic, enhanced and stage as labelled */
+	bool codes_right; /* basic, enhanced and stage as labelled */
+	bool basic_right, enhanced_right, stage_right;
 	bool category_right; /* the category, or the documented second reading */
 	bool unknown;
 	const char *category; /* the decoder's */

@@ -20,7 +20,7 @@
 #include "xalloc.h"
 
 struct tally {
-	size_t lines, agreed, unknown, codes, decided_as;
+	size_t lines, agreed, unknown, codes, decided_as, basic, enhanced, stage;
 };
 
 static double pct(size_t a, size_t b) {
@@ -64,6 +64,9 @@ static void report(const struct mr_kb *kb, const struct corpus *c, const char *d
 			t[k]->agreed += v.category_right;
 			t[k]->unknown += v.unknown;
 			t[k]->codes += v.codes_right;
+			t[k]->basic += v.basic_right;
+			t[k]->enhanced += v.enhanced_right;
+			t[k]->stage += v.stage_right;
 		}
 		cat[v.d.category].decided_as++;
 		if (!v.category_right) {
@@ -86,7 +89,10 @@ static void report(const struct mr_kb *kb, const struct corpus *c, const char *d
 	printf("%s: %zu lines in %zu files\n", dir, all.lines, c->n_files);
 	printf("  category agrees   %5.1f%%  (%zu)\n", pct(all.agreed, all.lines), all.agreed);
 	printf("  unknown           %5.1f%%  (%zu)\n", pct(all.unknown, all.lines), all.unknown);
-	printf("  codes and stage   %5.1f%%  (%zu)\n\n", pct(all.codes, all.lines), all.codes);
+	printf("  codes and stage   %5.1f%%  (%zu)\n", pct(all.codes, all.lines), all.codes);
+	printf("    basic code      %5.1f%%  (%zu)\n", pct(all.basic, all.lines), all.basic);
+	printf("    enhanced code   %5.1f%%  (%zu)\n", pct(all.enhanced, all.lines), all.enhanced);
+	printf("    stage           %5.1f%%  (%zu)\n\n", pct(all.stage, all.lines), all.stage);
 	printf("  %-22s %6s %7s %9s\n", "category (labelled)", "lines", "agrees", "decided");
 	for (size_t k = 0; k < nc; k++) {
 		printf("  %-22s %6zu %6.1f%% %9zu\n", kb->categories[k].name, cat[k].lines,
