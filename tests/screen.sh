@@ -589,6 +589,13 @@ db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, he
 mid = db.execute("SELECT id FROM message WHERE queue_id = 'HUGE1'").fetchone()[0]
 db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
            "(?, 0, 'r@example.net', 'deferred', '451 4.7.1 try later')", (mid,))
+# One line of 3 MB: wrapped at 100 columns it is 30,000 screen lines.
+db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, headers, body) VALUES "
+           "('HUGE2', 'deferred', 1795430000, 3000000, 'big@example.org', ?, ?)",
+           (b"Subject: one long line\r\n", b"y" * 3000000 + b"\r\nlast line\r\n"))
+mid = db.execute("SELECT id FROM message WHERE queue_id = 'HUGE2'").fetchone()[0]
+db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+           "(?, 0, 'r@example.net', 'deferred', '451 4.7.1 try later')", (mid,))
 db.commit()
 PY
     start huge 100 24 "" --refresh 0 huge.db
@@ -602,6 +609,18 @@ PY
     expect_screen huge content-cut "G: the 20,000th line (two headers and the empty line, then the body), and how much is not shown"
     T send-keys -t huge Q
     expect_exit huge 0 "Q quits"
+    start huge2 100 24 "" --refresh 0 huge.db
+    wait_for huge2 "^HUGE2 "
+    T send-keys -t huge2 /
+    T send-keys -t huge2 -l 'id:HUGE2'
+    T send-keys -t huge2 Enter m
+    wait_for huge2 '^yyyy' 100
+    T send-keys -t huge2 G
+    wait_for huge2 'the last of them goes on, and 11 more after it are not' 100 &&
+        grep -q '^yyyy' "$TMP/got" && ! grep -q 'last line' "$TMP/got"
+    okd $? "one line of 3 MB: cut at 20,000 screen lines, and the note says the line goes on" "$TMP/got"
+    T send-keys -t huge2 Q
+    expect_exit huge2 0 "Q quits"
 fi
 
 tap_end

@@ -78,9 +78,11 @@ static void add_body_line(struct text_view *tv, const char *line, size_t len) {
 }
 
 /* Splits text into lines (a CR before the LF dropped) for add; false when
- * the cap was reached, with *rest the bytes not shown. */
+ * the cap was reached, with *rest the bytes not shown after the last line
+ * shown, and *cut true when that line itself was cut (one line of a few
+ * megabytes wraps into more screen lines than the cap). */
 static bool add_lines(struct text_view *tv, const char *text, size_t len,
-	void (*add)(struct text_view *, const char *, size_t), size_t *rest) {
+	void (*add)(struct text_view *, const char *, size_t), size_t *rest, bool *cut) {
 	size_t pos = 0;
 	while (pos < len) {
 		if (tv->n_lines >= CONTENT_MAX_LINES) {
@@ -92,6 +94,15 @@ static bool add_lines(struct text_view *tv, const char *text, size_t len,
 		size_t line_end = end > pos && text[end - 1] == '\r' ? end - 1 : end;
 		add(tv, text + pos, line_end - pos);
 		pos = end + 1;
+		if (tv->n_lines > CONTENT_MAX_LINES) {
+			for (size_t i = CONTENT_MAX_LINES; i < tv->n_lines; i++) {
+				free(tv->lines[i].text);
+			}
+			tv->n_lines = CONTENT_MAX_LINES;
+			*rest = pos < len ? len - pos : 0;
+			*cut = true;
+			return false;
+		}
 	}
 	return true;
 }
@@ -112,17 +123,22 @@ static void build(struct content_view *cv) {
 	tv->width = COLS;
 	tv->top = keep_top;
 	size_t rest = 0;
-	bool whole = add_lines(tv, cv->headers.data, cv->headers.len, add_header_line, &rest);
+	bool cut = false;
+	bool whole = add_lines(tv, cv->headers.data, cv->headers.len, add_header_line, &rest, &cut);
 	if (whole) {
 		/* The empty line between them, as in the message. */
 		text_view_add(tv, 0, STYLE_NORMAL, "");
-		whole = add_lines(tv, cv->body.data, cv->body.len, add_body_line, &rest);
+		whole = add_lines(tv, cv->body.data, cv->body.len, add_body_line, &rest, &cut);
 	}
 	if (!whole) {
-		char size[MR_FORMAT_MAX];
+		char size[MR_FORMAT_MAX], lines[MR_FORMAT_MAX];
 		mr_format_size(size, rest);
-		char *note = mr_xasprintf(
-			"(the first %d lines are shown; %s more are not)", CONTENT_MAX_LINES, size);
+		mr_format_count(lines, CONTENT_MAX_LINES);
+		char *note =
+			mr_xasprintf(cut ? "(the first %s lines are shown; the last of them goes "
+					   "on, and %s more after it are not)"
+					 : "(the first %s lines are shown; %s more are not)",
+				lines, size);
 		text_view_add(tv, 0, STYLE_DIM, "");
 		text_view_add(tv, 0, STYLE_DIM, note);
 		free(note);
