@@ -381,7 +381,7 @@ needs_value "" --refresh --demo --refresh
 # --refresh takes whole seconds from 0 to a day (86400); anything else is
 # refused before the screen starts: the option, the range and the value on
 # one line. Both ends of the range get past it, to the terminal check.
-for v in -1 86401 abc 10s '' 99999999999999999999; do
+for v in -1 86401 abc 10s '' 99999999999999999999 ' 5' '+5'; do
     run 2 "--refresh \"$v\"" "$MAILROOM" --refresh "$v" --demo
     error_is "mailroom: --refresh takes a number from 0 to 86400 (got \"$v\")" "--refresh \"$v\""
 done

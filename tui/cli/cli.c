@@ -85,7 +85,10 @@ bool cli_parse_number(const char *what, const char *arg, long min, long max, lon
 	char *end;
 	errno = 0;
 	long n = strtol(arg, &end, 10);
-	if (end == arg || *end != '\0' || errno != 0 || n < min || n > max) {
+	/* Digits only (a '-' for a negative bound): strtol would take " 5" and "+5". */
+	bool digits = (arg[0] >= '0' && arg[0] <= '9') ||
+		      (arg[0] == '-' && min < 0 && arg[1] >= '0' && arg[1] <= '9');
+	if (!digits || end == arg || *end != '\0' || errno != 0 || n < min || n > max) {
 		cli_error("%s takes a number from %ld to %ld (got \"%s\")", what, min, max, arg);
 		return false;
 	}
