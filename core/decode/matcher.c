@@ -108,6 +108,37 @@ static void assign_classes(struct mr_matcher *m) {
 	}
 }
 
+/*
+ * Moves row s of the states × nc table to row to[s] (to is a permutation),
+ * in place, one cycle at a time: the table, megabytes for a big knowledge
+ * base, is not held twice while the matcher is built. The entries still
+ * name states by their old numbers.
+ */
+static void move_rows(uint32_t *table, uint32_t nc, uint32_t n, const uint32_t *to) {
+	bool *moved = mr_xcalloc(n ? n : 1, sizeof(*moved));
+	uint32_t *held = mr_xcalloc(nc, sizeof(*held)), *spare = mr_xcalloc(nc, sizeof(*spare));
+	size_t row = (size_t)nc * sizeof(*table);
+	for (uint32_t s = 0; s < n; s++) {
+		if (moved[s]) {
+			continue;
+		}
+		memcpy(held, table + (size_t)s * nc, row);
+		for (uint32_t at = s; !moved[at];) {
+			uint32_t dest = to[at];
+			memcpy(spare, table + (size_t)dest * nc, row);
+			memcpy(table + (size_t)dest * nc, held, row);
+			moved[at] = true;
+			uint32_t *t = held;
+			held = spare;
+			spare = t;
+			at = dest;
+		}
+	}
+	free(moved);
+	free(held);
+	free(spare);
+}
+
 void mr_matcher_build(struct mr_matcher *m) {
 	free_tables(m);
 	m->longest = 0;
@@ -202,24 +233,18 @@ void mr_matcher_build(struct mr_matcher *m) {
 	for (size_t k = 0; k < tail; k++) {
 		renumber[queue[k]] = (uint32_t)k + 1;
 	}
-	uint32_t *by_level = mr_xcalloc((size_t)n_states * nc, sizeof(*by_level));
+	move_rows(next, nc, n_states, renumber);
+	next = mr_xreallocarray(next, (size_t)n_states * nc, sizeof(*next));
 	uint32_t *first = mr_xcalloc(n_states, sizeof(uint32_t));
 	uint32_t *count = mr_xcalloc(n_states, sizeof(uint32_t));
 	for (uint32_t old = 0; old < n_states; old++) {
-		uint32_t now = renumber[old];
-		for (uint32_t c = 0; c < nc; c++) {
-			by_level[(size_t)now * nc + c] = renumber[next[(size_t)old * nc + c]];
-		}
-		first[now] = m->first[old];
-		count[now] = m->count[old];
+		first[renumber[old]] = m->first[old];
+		count[renumber[old]] = m->count[old];
 	}
-	free(next);
 	free(m->first);
 	free(m->count);
-	next = by_level;
 	m->first = first;
 	m->count = count;
-	free(renumber);
 	free(queue);
 	free(fail);
 	free(fill);
@@ -227,14 +252,15 @@ void mr_matcher_build(struct mr_matcher *m) {
 	free(own_first);
 	free(own_count);
 	free(terminal_of);
-	/* Rows instead of state numbers, flagged where there is output. */
+	/* Rows instead of (old) state numbers, flagged where there is output. */
 	if ((uint64_t)n_states * nc >= OUTPUT_FLAG) {
 		mr_fatal("matcher: %u states of %u classes is too many", n_states, nc);
 	}
 	for (size_t i = 0; i < (size_t)n_states * nc; i++) {
-		uint32_t t = next[i];
+		uint32_t t = renumber[next[i]];
 		next[i] = t * nc | (m->count[t] ? OUTPUT_FLAG : 0);
 	}
+	free(renumber);
 	m->next = next;
 	m->n_states = n_states;
 }
