@@ -97,14 +97,15 @@ void corpus_judge(
 	const struct mr_kb *kb, const struct corpus_line *line, struct corpus_verdict *v) {
 	char **f = line->fields;
 	mr_decode(kb, f[CORPUS_REASON], strlen(f[CORPUS_REASON]), &v->d);
-	char basic[8] = "-";
-	if (v->d.basic) {
-		snprintf(basic, sizeof(basic), "%u", v->d.basic);
+	snprintf(v->basic, sizeof(v->basic), "%u", v->d.basic);
+	if (v->d.basic == 0) {
+		strcpy(v->basic, "-");
 	}
-	const char *stage = mr_stage_name(v->d.stage);
-	v->basic_right = strcmp(basic, f[CORPUS_BASIC]) == 0;
-	v->enhanced_right = strcmp(v->d.enhanced[0] ? v->d.enhanced : "-", f[CORPUS_ENHANCED]) == 0;
-	v->stage_right = strcmp(stage ? stage : "-", f[CORPUS_STAGE]) == 0;
+	v->enhanced = v->d.enhanced[0] ? v->d.enhanced : "-";
+	v->stage = mr_stage_name(v->d.stage) ? mr_stage_name(v->d.stage) : "-";
+	v->basic_right = strcmp(v->basic, f[CORPUS_BASIC]) == 0;
+	v->enhanced_right = strcmp(v->enhanced, f[CORPUS_ENHANCED]) == 0;
+	v->stage_right = strcmp(v->stage, f[CORPUS_STAGE]) == 0;
 	v->codes_right = v->basic_right && v->enhanced_right && v->stage_right;
 	v->category = kb->categories[v->d.category].name;
 	v->category_right = strcmp(v->category, f[CORPUS_CATEGORY]) == 0 ||

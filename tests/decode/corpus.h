@@ -53,7 +53,9 @@ struct corpus_verdict {
 	bool basic_right, enhanced_right, stage_right;
 	bool category_right; /* the category, or the documented second reading */
 	bool unknown;
-	const char *category; /* the decoder's */
+	/* The decoder's answer in the table's terms ("-" where it has none). */
+	char basic[8];
+	const char *enhanced, *stage, *category;
 };
 
 void corpus_judge(const struct mr_kb *kb, const struct corpus_line *line, struct corpus_verdict *v);

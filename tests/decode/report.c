@@ -16,7 +16,6 @@
 
 #include "corpus.h"
 #include "kb.h"
-#include "stage.h"
 #include "xalloc.h"
 
 struct tally {
@@ -78,12 +77,10 @@ static void report(const struct mr_kb *kb, const struct corpus *c, const char *d
 				mr_confidence_name(v.d.confidence), line->fields[CORPUS_REASON]);
 		}
 		if (misses && !v.codes_right) {
-			const char *stage = mr_stage_name(v.d.stage);
-			printf("CODES %s:%zu want %s %s %s got %u %s %s: %s\n", line->file,
+			printf("CODES %s:%zu want %s %s %s got %s %s %s: %s\n", line->file,
 				line->line, line->fields[CORPUS_BASIC],
-				line->fields[CORPUS_ENHANCED], line->fields[CORPUS_STAGE],
-				v.d.basic, v.d.enhanced[0] ? v.d.enhanced : "-",
-				stage ? stage : "-", line->fields[CORPUS_REASON]);
+				line->fields[CORPUS_ENHANCED], line->fields[CORPUS_STAGE], v.basic,
+				v.enhanced, v.stage, line->fields[CORPUS_REASON]);
 		}
 	}
 	printf("%s: %zu lines in %zu files\n", dir, all.lines, c->n_files);
