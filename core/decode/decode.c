@@ -537,7 +537,6 @@ static void categorise(const struct mr_kb *kb, const char *text, size_t len,
 	d->confidence = MR_CONFIDENCE_NONE;
 }
 
-/* The text cleaned, its codes and stage found, and the matcher's hits. */
 enum { MAX_HITS = 512 };
 
 /* The text cleaned, its codes and stage found; returns the matcher's hits.

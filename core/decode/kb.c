@@ -100,7 +100,7 @@ static bool load_categories(struct mr_kb *kb, char **cause) {
 			return row_fail(tsv, &tsv->rows[i], cause, "badge longer than 10:", f[2]);
 		}
 		int waits = -1;
-		for (int w = 0; w < 3; w++) {
+		for (int w = 0; w < (int)(sizeof(waits_names) / sizeof(*waits_names)); w++) {
 			waits = strcmp(f[3], waits_names[w]) == 0 ? w : waits;
 		}
 		if (waits < 0) {
