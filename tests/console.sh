@@ -400,11 +400,15 @@ T send-keys -t wide Q
 # each (PCRE2 stops it at its match limit, which is a lot of steps): typing
 # it does not freeze the screen, Enter can be stopped with Esc; one that only
 # backtracks is refused with its column.
-"$GEN" --seed 16 --now 1795435200 --count 2 "$TMP/regex.db" 2>/dev/null
-"$PYTHON" - "$TMP/regex.db" <<'EOF'
+# slow_queue NAME N: a queue database $TMP/NAME.db of two generated messages
+# and N more (SLOW0...) whose reasons of 5,000 characters make (a|a){1,16}b
+# backtrack for a second or two each.
+slow_queue() {
+    "$GEN" --seed 16 --now 1795435200 --count 2 "$TMP/$1.db" 2>/dev/null
+    "$PYTHON" - "$TMP/$1.db" "$2" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-for i in range(20):
+for i in range(int(sys.argv[2])):
     db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
                "(?, 'deferred', 1795430000, 100, 'who@example.org')", ("SLOW%d" % i,))
     mid = db.execute("SELECT id FROM message WHERE queue_id = ?", ("SLOW%d" % i,)).fetchone()[0]
@@ -412,6 +416,8 @@ for i in range(20):
                "(?, 0, 'x@example.net', 'deferred', ?)", (mid, "451 " + "a" * 5000 + "c b" + str(i)))
 db.commit()
 EOF
+}
+slow_queue regex 20
 start regex 100 24 "" --refresh 0 regex.db
 wait_for regex "22 messages"
 T send-keys -t regex /
@@ -435,18 +441,7 @@ expect_exit regex 0 "Q quits with status 0"
 # Three reasons that (a|a){1,16}b takes a second or two each: ':' and 80
 # letters typed while it runs (more than the 64 it keeps aside) all reach
 # the command line after it.
-"$GEN" --seed 16 --now 1795435200 --count 2 "$TMP/ahead.db" 2>/dev/null
-"$PYTHON" - "$TMP/ahead.db" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for i in range(3):
-    db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender) VALUES "
-               "(?, 'deferred', 1795430000, 100, 'who@example.org')", ("SLOW%d" % i,))
-    mid = db.execute("SELECT id FROM message WHERE queue_id = ?", ("SLOW%d" % i,)).fetchone()[0]
-    db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
-               "(?, 0, 'x@example.net', 'deferred', ?)", (mid, "451 " + "a" * 5000 + "c b" + str(i)))
-db.commit()
-EOF
+slow_queue ahead 3
 start ahead 100 24 "" --refresh 0 ahead.db
 wait_for ahead "5 messages"
 T send-keys -t ahead /

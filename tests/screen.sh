@@ -582,20 +582,17 @@ PY
     "$PYTHON" - "$TMP/huge.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, headers, body) VALUES "
-           "('HUGE1', 'deferred', 1795430000, 500000, 'big@example.org', ?, ?)",
-           (b"Subject: many lines\r\nFrom: big@example.org\r\n",
-            b"".join(b"body line %05d\r\n" % i for i in range(1, 25001))))
-mid = db.execute("SELECT id FROM message WHERE queue_id = 'HUGE1'").fetchone()[0]
-db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
-           "(?, 0, 'r@example.net', 'deferred', '451 4.7.1 try later')", (mid,))
+def add(queue_id, size, headers, body):
+    db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, headers, body) "
+               "VALUES (?, 'deferred', 1795430000, ?, 'big@example.org', ?, ?)",
+               (queue_id, size, headers, body))
+    mid = db.execute("SELECT id FROM message WHERE queue_id = ?", (queue_id,)).fetchone()[0]
+    db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
+               "(?, 0, 'r@example.net', 'deferred', '451 4.7.1 try later')", (mid,))
+add("HUGE1", 500000, b"Subject: many lines\r\nFrom: big@example.org\r\n",
+    b"".join(b"body line %05d\r\n" % i for i in range(1, 25001)))
 # One line of 3 MB: wrapped at 100 columns it is 30,000 screen lines.
-db.execute("INSERT INTO message (queue_id, queue, arrival_time, size, sender, headers, body) VALUES "
-           "('HUGE2', 'deferred', 1795430000, 3000000, 'big@example.org', ?, ?)",
-           (b"Subject: one long line\r\n", b"y" * 3000000 + b"\r\nlast line\r\n"))
-mid = db.execute("SELECT id FROM message WHERE queue_id = 'HUGE2'").fetchone()[0]
-db.execute("INSERT INTO recipient (message, position, address, state, reason) VALUES "
-           "(?, 0, 'r@example.net', 'deferred', '451 4.7.1 try later')", (mid,))
+add("HUGE2", 3000000, b"Subject: one long line\r\n", b"y" * 3000000 + b"\r\nlast line\r\n")
 db.commit()
 PY
     start huge 100 24 "" --refresh 0 huge.db
