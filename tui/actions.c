@@ -271,8 +271,7 @@ static void answered(struct app *app, bool yes, void *ctx) {
 	}
 }
 
-/* Asks when it must (always for what cannot be undone, and for requeue,
- * which gives the message a new id and forgets its reasons and attempts;
+/* Asks when it must (always where the action says so, mr_action_info();
  * for the rest unless the configuration says not to), then runs. Takes p. */
 static void ask_or_run(struct app *app, struct pending *p) {
 	if (p->sel.n == 0) {
@@ -281,8 +280,8 @@ static void ask_or_run(struct app *app, struct pending *p) {
 		pending_free(p);
 		return;
 	}
-	bool ask = mr_action_info(p->op.runs)->destructive || p->op.runs == MR_ACTION_REQUEUE ||
-		   app->settings.confirm_all || p->sel.n >= CONFIRM_MANY || p->sel.hidden > 0;
+	bool ask = mr_action_info(p->op.runs)->always_asks || app->settings.confirm_all ||
+		   p->sel.n >= CONFIRM_MANY || p->sel.hidden > 0;
 	if (ask) {
 		app_ask(app, question(app, p), answered, p, pending_free);
 		return;

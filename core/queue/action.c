@@ -8,14 +8,16 @@
 #include "xalloc.h"
 
 static const struct mr_action_info action_infos[MR_ACTION_COUNT] = {
-	[MR_ACTION_RETRY] = { "retry", "Retry now", "retried", false, false },
-	[MR_ACTION_HOLD] = { "hold", "Hold", "held", false, false },
-	[MR_ACTION_RELEASE] = { "release", "Release from hold", "released", false, false },
-	[MR_ACTION_DELETE] = { "delete", "Delete", "deleted", true, false },
-	[MR_ACTION_REQUEUE] = { "requeue", "Requeue", "requeued", false, false },
-	[MR_ACTION_EXPIRE] = { "expire", "Expire (return to sender)", "expired", true, false },
-	[MR_ACTION_SET_PRIORITY] = { "set-priority", "Set priority", "re-prioritised", false,
-		true },
+	[MR_ACTION_RETRY] = { "retry", "Retry now", "retried" },
+	[MR_ACTION_HOLD] = { "hold", "Hold", "held" },
+	[MR_ACTION_RELEASE] = { "release", "Release from hold", "released" },
+	[MR_ACTION_DELETE] = { "delete", "Delete", "deleted", .destructive = true,
+		.always_asks = true },
+	[MR_ACTION_REQUEUE] = { "requeue", "Requeue", "requeued", .always_asks = true },
+	[MR_ACTION_EXPIRE] = { "expire", "Expire (return to sender)", "expired",
+		.destructive = true, .always_asks = true },
+	[MR_ACTION_SET_PRIORITY] = { "set-priority", "Set priority", "re-prioritised",
+		.takes_priority = true },
 };
 
 static const char *const outcome_names[MR_OUTCOME_COUNT] = {

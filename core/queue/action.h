@@ -31,7 +31,10 @@ struct mr_action_info {
 	const char *name;    /* command word: "retry", "set-priority" */
 	const char *label;   /* for menus: "Retry now" */
 	const char *done;    /* for reports: "retried" */
-	bool destructive;    /* asks for confirmation; cannot be undone */
+	bool destructive;    /* cannot be undone: the question says so; act needs --yes */
+	bool always_asks;    /* the screen asks first whatever the configuration says:
+			      * what is destructive, and requeue (a new id; the
+			      * reasons and attempts are forgotten) */
 	bool takes_priority; /* needs mr_action_request.priority */
 };
 

@@ -215,6 +215,14 @@ static void test_names(void) {
 	T_OK(mr_action_info(MR_ACTION_DELETE)->destructive, "delete is destructive");
 	T_OK(mr_action_info(MR_ACTION_EXPIRE)->destructive, "expire is destructive");
 	T_OK(!mr_action_info(MR_ACTION_HOLD)->destructive, "hold is not destructive");
+	for (int a = 0; a < MR_ACTION_COUNT; a++) {
+		const struct mr_action_info *info = mr_action_info((enum mr_action)a);
+		T_OK(!info->destructive || info->always_asks, "%s: destructive, so always asked",
+			info->name);
+	}
+	T_OK(mr_action_info(MR_ACTION_REQUEUE)->always_asks, "requeue is always asked");
+	T_OK(!mr_action_info(MR_ACTION_REQUEUE)->destructive, "requeue is not destructive");
+	T_OK(!mr_action_info(MR_ACTION_HOLD)->always_asks, "hold is asked as configured");
 }
 
 static void test_queue_ids(void) {
