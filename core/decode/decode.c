@@ -57,9 +57,12 @@ static unsigned basic_at(const char *s, size_t len, size_t i, bool strict) {
 	/* "550 ", "550-", "(550)", "550, ", "550; ", and "550: " or "[451] text"
 	 * as client libraries print it ("[405]" at a text's end is a number). */
 	char next = i + 3 < len ? s[i + 3] : ' ';
+	if (next == '.' && i + 5 < len && s[i + 4] == s[i] && s[i + 5] == '.') {
+		next = ' '; /* "550.5.7.0 ..." */
+	}
 	if (next != ' ' && next != '-' && next != ')' && next != ',' && next != ';' &&
 		!(next == ':' && i + 4 < len && s[i + 4] == ' ') &&
-		!(next == ']' && i + 5 < len && s[i + 4] == ' ')) {
+		!(next == ']' && i > 0 && s[i - 1] == '[' && i + 5 < len && s[i + 4] == ' ')) {
 		return 0;
 	}
 	return (unsigned)((s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0'));
@@ -81,13 +84,24 @@ static bool token_start(const char *s, size_t i) {
 	       p == '#' || p == '<';
 }
 
+/* "550.5.7.0": a basic code of the same class joined by a dot, as some
+ * servers write it, ends at s[i - 1]. */
+static bool dotted_after_basic(const char *s, size_t i) {
+	return i >= 4 && s[i - 1] == '.' && is_digit(s[i - 2]) && is_digit(s[i - 3]) &&
+	       s[i - 4] == s[i] && (i == 4 || s[i - 5] == ' ');
+}
+
 /* An enhanced code at s[i], not part of an IP address or a version number. */
 static size_t enhanced_at(const char *s, size_t len, size_t i, char out[MR_ENHANCED_MAX]) {
-	if (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '.' || is_alpha(s[i - 1]))) {
+	if (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '.' || is_alpha(s[i - 1])) &&
+		!dotted_after_basic(s, i)) {
 		return 0;
 	}
 	size_t n = mr_enhanced_parse(s + i, len - i, out);
-	if (n == 0) {
+	/* RFC 3463's subjects are one digit in practice (some servers send 8 or
+	 * 9); Yahoo's "4.16.50" is its own number, not a status code. */
+	if (n == 0 || out[3] != '.') {
+		out[0] = '\0';
 		return 0;
 	}
 	size_t end = i + n;
@@ -182,6 +196,16 @@ static bool enhanced_in(
 	return false;
 }
 
+/* Where the enhanced code of the basic code at s[at] would start: after
+ * "550 ", "550-", "550: ", and a quote some wrappers open there ("550-'5.7.1"). */
+static size_t enhanced_after(const char *s, size_t len, size_t at) {
+	size_t after = at + 4 + (at + 3 < len && s[at + 3] == ':');
+	if (after < len && (s[after] == '\'' || s[after] == '"')) {
+		after++;
+	}
+	return after;
+}
+
 /* anchor: where the reply starts after the MTA's own words, if it does. */
 static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagnosis *d) {
 	/* A reply quoted as it came ("550 5.1.1 ...") starts with its code. */
@@ -195,20 +219,34 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 	for (size_t i = start; basic == 0 && i + 9 <= len; i++) {
 		char tmp[MR_ENHANCED_MAX];
 		if (token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0 &&
-			enhanced_at(s, len, i + 4, tmp) != 0 && tmp[0] == s[i]) {
+			enhanced_at(s, len, enhanced_after(s, len, i), tmp) != 0 &&
+			tmp[0] == s[i]) {
 			at = i;
 		} else {
 			basic = 0;
 		}
 	}
+	/* A lone number after a status code of another class is part of the
+	 * text: "5.7.1 <DATA>: ... limit of 400 rcpts" has no 400 reply. */
+	size_t status_at = len;
+	char status_class = 0;
+	for (size_t i = 0; basic == 0 && i + 5 <= len; i++) {
+		char tmp[MR_ENHANCED_MAX];
+		if ((s[i] == '4' || s[i] == '5') && s[i + 1] == '.' &&
+			enhanced_at(s, len, i, tmp) != 0) {
+			status_at = i;
+			status_class = tmp[0];
+			break;
+		}
+	}
 	for (size_t i = start; basic == 0 && i + 3 <= len; i++) {
-		if ((s[i] == '4' || s[i] == '5') && token_start(s, i) &&
-			(basic = basic_at(s, len, i, true)) != 0) {
+		if ((s[i] == '4' || s[i] == '5') && (i < status_at || s[i] == status_class) &&
+			token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0) {
 			at = i;
 		}
 	}
 	d->basic = (uint16_t)basic;
-	size_t after = at + 4 + (at + 3 < len && s[at + 3] == ':'); /* "550: 5.7.1" */
+	size_t after = enhanced_after(s, len, at);
 	if (basic != 0 && after < len && enhanced_at(s, len, after, d->enhanced) != 0) {
 		return;
 	}
@@ -541,6 +579,35 @@ enum { MAX_HITS = 512 };
 
 /* The text cleaned, its codes and stage found; returns the matcher's hits.
  * Hits past the array's end are dropped: only absurd texts have so many. */
+/*
+ * qmail's own log writes a reason with '_' for each space and '/' for each
+ * line break ("delivery 7: failure: 192.0.2.1_does_not_like_recipient./
+ * Remote_host_said:_550_No_such_user/"). When no space follows the first
+ * '_', the word holding it and the rest are read with spaces, at the same
+ * offsets. A name with one or two ("OFR_415") stays as it is.
+ */
+static const char *qmail_spaces(const char *text, size_t len, char buf[MR_DECODE_MAX]) {
+	const char *under = memchr(text, '_', len);
+	if (under == NULL || memchr(under, ' ', len - (size_t)(under - text)) != NULL) {
+		return text;
+	}
+	size_t from = (size_t)(under - text), unders = 0;
+	while (from > 0 && text[from - 1] != ' ') {
+		from--;
+	}
+	for (size_t i = from; i < len; i++) {
+		unders += text[i] == '_';
+	}
+	if (unders < 3) { /* a name: "[RCPT_TO]", "OFR_415", "SSL_connect" */
+		return text;
+	}
+	memcpy(buf, text, from);
+	for (size_t i = from; i < len; i++) {
+		buf[i] = text[i] == '_' || text[i] == '/' ? ' ' : text[i];
+	}
+	return buf;
+}
+
 static size_t scan(const struct mr_kb *kb, const char *text, size_t len, struct cleaned *clean,
 	struct mr_match hits[MAX_HITS], struct mr_diagnosis *d) {
 	*d = (struct mr_diagnosis){
@@ -549,6 +616,8 @@ static size_t scan(const struct mr_kb *kb, const char *text, size_t len, struct 
 	if (len > MR_DECODE_MAX) {
 		len = MR_DECODE_MAX;
 	}
+	char spaced[MR_DECODE_MAX];
+	text = qmail_spaces(text, len, spaced);
 	clean_text(text, len, clean, d);
 	/* One pass finds the rules' phrases and the decoder's own. */
 	size_t n = mr_matcher_scan(kb->matcher, clean->text, clean->len, hits, MAX_HITS);

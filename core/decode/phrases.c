@@ -88,6 +88,19 @@ const struct mr_phrase mr_phrases[] = {
 	{ "expected response code 354", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "expected response code 250/251/252", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "expected response code 220", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	/* Symfony Mailer quotes the codes: Expected response code "250" ... */
+	{ "expected response code \"354\"", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "expected response code \"220\"", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "smtpaddressfailedexception", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* Jakarta Mail */
+	{ "smtpsenderfailedexception", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },    /* Jakarta Mail */
+	{ "all recipients were rejected", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* Nodemailer */
+	{ "rcpt to not accepted", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "the rcpt to command", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "rcpt error", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* maddy */
+	{ "did not accept starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	/* Outlook: "... one of the recipients was rejected by the server" */
+	{ "recipients was rejected by the server", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "server rejected the sender's", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "dial tcp", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },    /* Go */
 	{ "opentimeout", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR }, /* Ruby */
 	{ "tls error from", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
@@ -139,18 +152,47 @@ const struct mr_phrase mr_phrases[] = {
 	{ "while sending rcpt to", MR_STAGE_RCPT, 1, MR_NO_ANCHOR },
 	{ "while sending data command", MR_STAGE_DATA, 1, MR_NO_ANCHOR },
 	{ "while sending message content", MR_STAGE_DATA, 1, MR_NO_ANCHOR },
+	{ "while sending message body", MR_STAGE_DATA, 1, MR_NO_ANCHOR },
 	{ "while sending end of data", MR_STAGE_END_OF_DATA, 1, MR_NO_ANCHOR },
 	{ "cannot start tls", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
 	{ "tls is required, but", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
 	{ "server certificate not trusted", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
 	{ "server certificate not verified", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
 	{ "tls handshake failed", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	/* Gmail's own bounce: "The recipient server did not accept our requests
+	 * to connect. ... [host: Connection timed out]" */
+	{ "did not accept our requests to connect", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
 	{ "connect to ", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
 	{ "connection refused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
 	{ "connection timed out with", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* Sendmail */
 	{ "connection timed out", MR_STAGE_NONE, 1, MR_NO_ANCHOR }, /* at connect or later */
 	{ "no route to host", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
 	{ "network is unreachable", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	/* RFC 5321's names for the two addresses: the forward-path is RCPT
+	 * TO's, the reverse-path MAIL FROM's. */
+	{ "forward path", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "forward-path", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "reverse path", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "reverse-path", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "invalid helo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	/* 1&1/GMX/web.de refuse a client in their banner */
+	{ "nemesis esmtp service not available", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	/* Nodemailer: "Connection timeout" while connecting */
+	{ "connection timeout", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "tls connect failed", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR }, /* qmail-remote TLS */
+	/* Windows (WSAETIMEDOUT): "A connection attempt failed because the
+	 * connected party did not properly respond ..." */
+	{ "connection attempt failed", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	/* TLS libraries: "HandshakeFailed", "SSL handshake failed" */
+	{ "handshakefailed", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "handshake failed", MR_STAGE_STARTTLS, 1, MR_NO_ANCHOR },
+	{ "sender refused", MR_STAGE_MAIL, -1, MR_NO_ANCHOR }, /* Python smtplib */
+	/* PEAR Net_SMTP: the reply to the message's final dot */
+	{ "failed to send data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	/* The command quoted in its reply ("550 RCPT TO:<x> User unknown",
+	 * "501 Syntax: RCPT TO:<address>"), when nothing more telling names the
+	 * stage. Not MAIL FROM:<>: replies quote it when explaining callouts. */
+	{ "rcpt to:<", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	/* Only whether it will be retried. */
 	{ "host not found, try again", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
 	{ "loops back to myself", MR_STAGE_NONE, 0, MR_NO_ANCHOR },
