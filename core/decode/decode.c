@@ -150,6 +150,20 @@ static size_t original_offset(const struct cleaned *c, size_t k) {
 	return c->segments[i].orig + (k - c->segments[i].clean);
 }
 
+/* Exim names the host between its words and the reply: "... after DATA:
+ * host mx.example.com [192.0.2.1]: 597 ...": the reply starts after it. */
+static size_t after_exim_host(const char *s, size_t len, size_t i) {
+	if (len - i < 5 || strncmp(s + i, "host ", 5) != 0) {
+		return i;
+	}
+	for (size_t j = i + 5; j + 2 < len && j < i + 300; j++) {
+		if (s[j] == ']' && s[j + 1] == ':' && s[j + 2] == ' ') {
+			return j + 3;
+		}
+	}
+	return i;
+}
+
 /* Where the server's reply starts: after the first anchor phrase in the
  * text, else at the start. The hits are in the cleaned
  * text; clean maps them back. */
@@ -174,7 +188,7 @@ static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len,
 	if (mr_phrases[best].anchor == MR_REPLY_AFTER_COLON) {
 		for (size_t i = end; i + 1 < len; i++) {
 			if (s[i] == ':' && s[i + 1] == ' ') {
-				return i + 2;
+				return after_exim_host(s, len, i + 2);
 			}
 		}
 	}

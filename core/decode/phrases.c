@@ -192,7 +192,11 @@ const struct mr_phrase mr_phrases[] = {
 	/* The command quoted in its reply ("550 RCPT TO:<x> User unknown",
 	 * "501 Syntax: RCPT TO:<address>"), when nothing more telling names the
 	 * stage. Not MAIL FROM:<>: replies quote it when explaining callouts. */
-	{ "rcpt to:<", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "smtp:rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "failed connect", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connection to mail exchanger", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "could not initiate smtp conversation", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* Gmail */
 	/* Only whether it will be retried. */
 	{ "host not found, try again", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
 	{ "loops back to myself", MR_STAGE_NONE, 0, MR_NO_ANCHOR },
