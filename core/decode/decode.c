@@ -5,6 +5,7 @@
 
 #include "matcher.h"
 #include "phrases.h"
+#include "wordmodel.h"
 
 /*
  * Decoding works on at most MR_DECODE_MAX bytes:
@@ -543,8 +544,8 @@ static size_t match_rules(const struct mr_kb *kb, const struct mr_match *hits, s
  * The category, by the ladder of evidence (decode.h). A rule is the first
  * that matched and whose code pattern fits.
  */
-static void categorise(const struct mr_kb *kb, const char *text, size_t len,
-	const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
+static void categorise(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
+	size_t len, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
 	size_t skip = suspended_prefix(text, len);
 	uint32_t best = UINT32_MAX, word = UINT32_MAX;
 	match_rules(kb, hits, n, skip, d, &best, NULL, 0);
@@ -582,6 +583,13 @@ static void categorise(const struct mr_kb *kb, const char *text, size_t len,
 	if (word != UINT32_MAX) {
 		d->category = (int16_t)kb->words[word].category;
 		d->clue = (int16_t)word;
+		d->confidence = MR_CONFIDENCE_GUESS;
+		return;
+	}
+	/* The model learnt from the table's texts as they are, not cleaned. */
+	int learnt = mr_model_guess(kb->model, raw, raw_len, d->learnt);
+	if (learnt >= 0) {
+		d->category = (int16_t)learnt;
 		d->confidence = MR_CONFIDENCE_GUESS;
 		return;
 	}
@@ -624,9 +632,11 @@ static const char *qmail_spaces(const char *text, size_t len, char buf[MR_DECODE
 
 static size_t scan(const struct mr_kb *kb, const char *text, size_t len, struct cleaned *clean,
 	struct mr_match hits[MAX_HITS], struct mr_diagnosis *d) {
-	*d = (struct mr_diagnosis){
-		.temporary = -1, .rule = -1, .clue = -1, .category = (int16_t)kb->unknown
-	};
+	*d = (struct mr_diagnosis){ .temporary = -1,
+		.rule = -1,
+		.clue = -1,
+		.learnt = { MR_MODEL_NO_WORD, MR_MODEL_NO_WORD },
+		.category = (int16_t)kb->unknown };
 	if (len > MR_DECODE_MAX) {
 		len = MR_DECODE_MAX;
 	}
@@ -644,7 +654,8 @@ void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_d
 	struct cleaned clean;
 	struct mr_match hits[MAX_HITS];
 	size_t n = scan(kb, text, len, &clean, hits, d);
-	categorise(kb, clean.text, clean.len, hits, n, d);
+	categorise(kb, text, len < MR_DECODE_MAX ? len : MR_DECODE_MAX, clean.text, clean.len, hits,
+		n, d);
 }
 
 size_t mr_decode_rules(
@@ -710,7 +721,14 @@ void mr_diagnosis_evidence(
 		}
 		break;
 	case MR_CONFIDENCE_GUESS:
-		mr_buf_add_str(out, kb->words[d->clue].word);
+		if (d->clue >= 0) {
+			mr_buf_add_str(out, kb->words[d->clue].word);
+			break;
+		}
+		for (int i = 0; i < 2 && d->learnt[i] != MR_MODEL_NO_WORD; i++) {
+			mr_buf_printf(
+				out, "%s%s", i ? ", " : "", mr_model_word(kb->model, d->learnt[i]));
+		}
 		break;
 	default:
 		break;

@@ -37,7 +37,9 @@ struct mr_span {
  *   rule         a wording rule of a provider, an MTA or a filter product
  *   status-code  the enhanced status code (5.1.1, 5.7.26) by itself
  *   reply-code   the basic reply code at its SMTP stage (552 after DATA)
- *   guess        a plain word that hints at a cause ("spam", "quota")
+ *   guess        a plain word that hints at a cause ("spam", "quota"), or
+ *                failing that, the words the development table's lines of
+ *                one cause hold (wordmodel.h)
  *   none         nothing says why: the category is "unknown"
  */
 enum mr_confidence {
@@ -57,8 +59,9 @@ struct mr_diagnosis {
 	int16_t rule;                   /* the deciding rule's index, or -1 */
 	uint8_t confidence;             /* enum mr_confidence */
 	int16_t clue;                   /* the deciding reply rule's or word's index, or -1 */
-	struct mr_span host, address;   /* "mx.example.com", "192.0.2.1" */
-	uint16_t port;                  /* 0: not given */
+	uint16_t learnt[2]; /* a model guess: its words (wordmodel.h), or MR_MODEL_NO_WORD */
+	struct mr_span host, address; /* "mx.example.com", "192.0.2.1" */
+	uint16_t port;                /* 0: not given */
 };
 
 void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d);

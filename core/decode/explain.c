@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "wordmodel.h"
 
 static void part(struct mr_buf *out, const char *separator) {
 	if (out->len > 0) {
@@ -58,7 +59,16 @@ void mr_explain_decided(struct mr_buf *out, const struct mr_kb *kb, const struct
 		mr_buf_printf(out, "the reply code %s", evidence.data);
 		break;
 	case MR_CONFIDENCE_GUESS:
-		mr_buf_printf(out, "the word \"%s\" alone", evidence.data);
+		if (d->clue >= 0) {
+			mr_buf_printf(out, "the word \"%s\" alone", evidence.data);
+		} else {
+			mr_buf_add_str(out, "the words");
+			for (int i = 0; i < 2 && d->learnt[i] != MR_MODEL_NO_WORD; i++) {
+				mr_buf_printf(out, "%s\"%s\"", i ? ", " : " ",
+					mr_model_word(kb->model, d->learnt[i]));
+			}
+			mr_buf_add_str(out, ", as real lines of this cause use them");
+		}
 		break;
 	default:
 		mr_buf_add_str(out, "nothing: the text does not say why");

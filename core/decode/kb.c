@@ -7,6 +7,7 @@
 #include "blob.h"
 #include "matcher.h"
 #include "phrases.h"
+#include "wordmodel.h"
 #include "xalloc.h"
 
 const char *const mr_kb_files[MR_KB_FILES] = {
@@ -17,9 +18,10 @@ const char *const mr_kb_files[MR_KB_FILES] = {
 	"decode/providers.tsv",
 	"decode/rules.tsv",
 	"decode/words.tsv",
+	"decode/model.tsv",
 };
 
-enum { CATEGORIES, BASIC, ENHANCED, REPLIES, PROVIDERS, RULES, WORDS };
+enum { CATEGORIES, BASIC, ENHANCED, REPLIES, PROVIDERS, RULES, WORDS, MODEL };
 
 static const char *const columns[MR_KB_FILES][9] = {
 	[CATEGORIES] = { "name", "sisimai", "badge", "waits", "title", "meaning", "advice", NULL },
@@ -30,6 +32,7 @@ static const char *const columns[MR_KB_FILES][9] = {
 		NULL },
 	[RULES] = { "pattern", "code", "category", "meaning", "advice", "note", NULL },
 	[WORDS] = { "word", "code", "category", "note", NULL },
+	[MODEL] = { "word", "category", "lines", NULL },
 };
 
 static const char *const waits_names[] = {
@@ -358,6 +361,16 @@ static bool load_rules(struct mr_kb *kb, char **cause) {
 	return true;
 }
 
+static bool load_model(struct mr_kb *kb, char **cause) {
+	const char **names = mr_xcalloc(kb->n_categories, sizeof(*names));
+	for (size_t i = 0; i < kb->n_categories; i++) {
+		names[i] = kb->categories[i].name;
+	}
+	kb->model = mr_model_load(&kb->files[MODEL], names, kb->n_categories, cause);
+	free(names);
+	return kb->model != NULL;
+}
+
 struct mr_kb *mr_kb_load(
 	const char *const data[MR_KB_FILES], const size_t lens[MR_KB_FILES], char **cause) {
 	struct mr_kb *kb = mr_xcalloc(1, sizeof(*kb));
@@ -368,7 +381,7 @@ struct mr_kb *mr_kb_load(
 	}
 	ok = ok && load_categories(kb, cause) && load_basic(kb, cause) &&
 	     load_enhanced(kb, cause) && load_replies(kb, cause) && load_rules(kb, cause) &&
-	     load_words(kb, cause);
+	     load_words(kb, cause) && load_model(kb, cause);
 	if (!ok) {
 		mr_kb_destroy(kb);
 		return NULL;
@@ -390,6 +403,7 @@ void mr_kb_destroy(struct mr_kb *kb) {
 	free(kb->parts);
 	free(kb->replies);
 	free(kb->words);
+	mr_model_destroy(kb->model);
 	for (int i = 0; i < MR_KB_FILES; i++) {
 		mr_tsv_finish(&kb->files[i]);
 	}

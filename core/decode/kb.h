@@ -29,8 +29,9 @@
 #include "tsv.h"
 
 struct mr_matcher;
+struct mr_model;
 
-enum { MR_KB_FILES = 7 };
+enum { MR_KB_FILES = 8 };
 
 /* Whether waiting (the MTA's retries) helps. */
 enum mr_waits { MR_WAITS_NO, MR_WAITS_YES, MR_WAITS_SOMETIMES };
@@ -122,6 +123,7 @@ struct mr_kb {
 	size_t n_multi; /* rules of several parts */
 	struct mr_word *words;
 	size_t n_words;
+	struct mr_model *model; /* the last guess: words learnt from real lines */
 
 	/* Every rule's part (id = its index in parts), then every word's (id =
 	 * n_parts + its index), then the decoder's phrases (phrases.h). */

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "kb.h"
 #include "stage.h"
+#include "wordmodel.h"
 #include "xalloc.h"
 
 static int by_name(const void *a, const void *b) {
@@ -111,4 +112,23 @@ void corpus_judge(
 	v->category_right = strcmp(v->category, f[CORPUS_CATEGORY]) == 0 ||
 			    strcmp(v->category, f[CORPUS_SECOND]) == 0;
 	v->unknown = v->d.category == kb->unknown;
+}
+
+void corpus_train(const struct mr_kb *kb, const struct corpus *c, struct mr_buf *out) {
+	struct mr_model_trainer *t = mr_model_trainer_create(kb->n_categories);
+	const char **names = mr_xcalloc(kb->n_categories, sizeof(*names));
+	for (size_t i = 0; i < kb->n_categories; i++) {
+		names[i] = kb->categories[i].name;
+	}
+	for (size_t i = 0; i < c->n_lines; i++) {
+		char **f = c->lines[i].fields;
+		int category = mr_kb_category_find(kb, f[CORPUS_CATEGORY]);
+		if (category >= 0 && category != kb->unknown) {
+			mr_model_trainer_add(
+				t, f[CORPUS_REASON], strlen(f[CORPUS_REASON]), category);
+		}
+	}
+	mr_model_trainer_write(t, names, out);
+	free(names);
+	mr_model_trainer_destroy(t);
 }

@@ -60,4 +60,8 @@ struct corpus_verdict {
 
 void corpus_judge(const struct mr_kb *kb, const struct corpus_line *line, struct corpus_verdict *v);
 
+/* The decoder's word model (wordmodel.h) learnt from the table's lines and their
+ * labelled causes, as share/decode/model.tsv holds it. */
+void corpus_train(const struct mr_kb *kb, const struct corpus *c, struct mr_buf *out);
+
 #endif

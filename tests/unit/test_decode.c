@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "blob.h"
 #include "buf.h"
 #include "corpus.h"
 #include "decode.h"
@@ -343,8 +344,9 @@ static void test_kb_errors(void) {
 		"provider\tpattern\tcode\tcategory\tmeaning\tadvice\tsource\n",
 		"pattern\tcode\tcategory\tmeaning\tadvice\tnote\nname service\t-\tdns\t-\t-\t-\n",
 		"word\tcode\tcategory\tnote\nnxdomain\t-\tdns\t-\n",
+		"word\tcategory\tlines\n*\tdns\t2\nlookup\tdns\t2\n",
 	};
-	enum { CATS, BASIC, ENH, REPLIES, PROV, RULES, WORDS };
+	enum { CATS, BASIC, ENH, REPLIES, PROV, RULES, WORDS, MODEL };
 	const struct {
 		int file;
 		const char *data, *error;
@@ -378,6 +380,10 @@ static void test_kb_errors(void) {
 			"decode/words.tsv:2: word shorter than 3 characters: \"nx\"" },
 		{ WORDS, "word\tcode\tcategory\tnote\nNXdomain\t-\tdns\t-\n",
 			"decode/words.tsv:2: pattern not in lower case: \"NXdomain\"" },
+		{ MODEL, "word\tcategory\tlines\n*\tdnss\t2\n",
+			"decode/model.tsv:2: unknown category \"dnss\"" },
+		{ MODEL, "word\tcategory\tlines\nzone\tdns\t2\nlookup\tdns\t2\n",
+			"decode/model.tsv:3: \"lookup\" is out of order" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		const char *data[MR_KB_FILES];
@@ -634,6 +640,42 @@ static void test_early_decoding(const struct mr_kb *kb) {
 	mr_snapshot_destroy(snap); /* with the thread busy: ASan would see a leak */
 }
 
+/* The word model is the table's: learning it again gives model.tsv byte for
+ * byte. And it guesses what its words say on lines no rule names. */
+static void test_word_model(const struct mr_kb *kb, const struct corpus *c) {
+	struct mr_buf learnt;
+	mr_buf_init(&learnt);
+	corpus_train(kb, c, &learnt);
+	const struct mr_blob *built_in = mr_blob_find("decode/model.tsv");
+	bool same = built_in != NULL && built_in->len == learnt.len &&
+		    memcmp(built_in->data, learnt.data, learnt.len) == 0;
+	T_TRUE(same,
+		"share/decode/model.tsv is out of date: run build/tests/decode-train "
+		"tests/decode/reasons >share/decode/model.tsv",
+		"word model: model.tsv is what the table teaches");
+	mr_buf_finish(&learnt);
+
+	const struct {
+		const char *text, *category;
+	} cases[] = {
+		/* words only, in no rule: the causes whose lines use them */
+		{ "this message looks suspicious", "spam" },
+		{ "storage exhausted", "mailbox-full" },
+		{ "remote host closed the door", "network" },
+		/* nothing it knows: still unknown */
+		{ "zzzz qqqq", "unknown" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_diagnosis d;
+		mr_decode(kb, cases[i].text, strlen(cases[i].text), &d);
+		T_STR(kb->categories[d.category].name, cases[i].category, "word model: %s",
+			cases[i].text);
+		bool by_model = d.confidence == MR_CONFIDENCE_GUESS && d.clue < 0;
+		T_TRUE(by_model || d.confidence == MR_CONFIDENCE_NONE, "decided by another step",
+			"word model decides: %s", cases[i].text);
+	}
+}
+
 int main(int argc, char **argv) {
 	const struct mr_kb *kb = mr_kb_default();
 	test_matcher();
@@ -650,6 +692,7 @@ int main(int argc, char **argv) {
 			    argv[1])) {
 			test_corpus(kb, &table);
 			test_rule_shadows(kb, &table);
+			test_word_model(kb, &table);
 			corpus_finish(&table);
 		}
 		free(cause);
