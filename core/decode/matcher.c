@@ -14,6 +14,13 @@
  * adds failure links breadth first and fills every missing transition from
  * the failure state's, so that scanning is one table lookup per byte. A byte
  * of class 0 always leads back to the root.
+ *
+ * That table is megabytes for a big knowledge base, far more than a core's
+ * cache, and a scan spends most of its steps in the few states near the
+ * root. So only the first DENSE_MAX states (breadth first) keep a row; each
+ * deeper state keeps only the transitions in which it differs from its
+ * nearest failure state that has a row (its own pattern's next byte, mostly),
+ * and takes every other from that row. The whole fits in the cache.
  */
 
 struct pattern {
@@ -29,12 +36,18 @@ struct mr_matcher {
 	uint8_t byte_class[256];
 	uint32_t n_classes;
 	/*
-	 * next[row + class] is the next state's row (state × n_classes, so no
-	 * multiplication while scanning), with OUTPUT_FLAG set when that state
-	 * reports matches: the scan looks at nothing else for most bytes.
+	 * A state is a reference: for a state with a row, the row's offset in
+	 * next (state × n_classes, so no multiplication while scanning); for a
+	 * deeper one, SPARSE_FLAG and its record's offset in sparse. A
+	 * reference carries OUTPUT_FLAG when that state reports matches: the
+	 * scan looks at nothing else for most bytes.
 	 */
 	uint32_t *next;
-	uint32_t n_states;
+	uint32_t n_states, n_dense;
+	/* Each deeper state's record: the row it defers to, how many
+	 * transitions of its own, its state number (for its outputs), their
+	 * references, then their classes, four to a word. */
+	uint32_t *sparse;
 
 	/* What state s reports: out[first[s] .. first[s] + count[s]). */
 	uint32_t *first, *count;
@@ -45,6 +58,14 @@ struct mr_matcher {
 };
 
 #define OUTPUT_FLAG 0x80000000u
+#define SPARSE_FLAG 0x40000000u
+#define REF_MASK    0x3fffffffu
+
+/* States with a row of their own: 1,024 rows of 75 classes are 300 KB. */
+enum { DENSE_MAX = 1024 };
+
+/* A sparse record's words before its references. */
+enum { SPARSE_FALLBACK, SPARSE_COUNT, SPARSE_STATE, SPARSE_HEAD };
 
 static unsigned char fold(unsigned char c) {
 	return (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -56,6 +77,8 @@ struct mr_matcher *mr_matcher_create(void) {
 
 static void free_tables(struct mr_matcher *m) {
 	free(m->next);
+	free(m->sparse);
+	m->sparse = NULL;
 	free(m->first);
 	free(m->count);
 	free(m->out);
@@ -109,34 +132,90 @@ static void assign_classes(struct mr_matcher *m) {
 }
 
 /*
- * Moves row s of the states × nc table to row to[s] (to is a permutation),
- * in place, one cycle at a time: the table, megabytes for a big knowledge
- * base, is not held twice while the matcher is built. The entries still
- * name states by their old numbers.
+ * The transitions in which state s (old number) differs from state g, as
+ * classes: at most nc of them, into cls; returns how many.
  */
-static void move_rows(uint32_t *table, uint32_t nc, uint32_t n, const uint32_t *to) {
-	bool *moved = mr_xcalloc(n ? n : 1, sizeof(*moved));
-	uint32_t *held = mr_xcalloc(nc, sizeof(*held)), *spare = mr_xcalloc(nc, sizeof(*spare));
-	size_t row = (size_t)nc * sizeof(*table);
-	for (uint32_t s = 0; s < n; s++) {
-		if (moved[s]) {
-			continue;
-		}
-		memcpy(held, table + (size_t)s * nc, row);
-		for (uint32_t at = s; !moved[at];) {
-			uint32_t dest = to[at];
-			memcpy(spare, table + (size_t)dest * nc, row);
-			memcpy(table + (size_t)dest * nc, held, row);
-			moved[at] = true;
-			uint32_t *t = held;
-			held = spare;
-			spare = t;
-			at = dest;
+static uint32_t differences(
+	const uint32_t *next, uint32_t nc, uint32_t s, uint32_t g, uint8_t *cls) {
+	uint32_t n = 0;
+	for (uint32_t c = 0; c < nc; c++) {
+		if (next[(size_t)s * nc + c] != next[(size_t)g * nc + c]) {
+			cls[n++] = (uint8_t)c;
 		}
 	}
-	free(moved);
-	free(held);
-	free(spare);
+	return n;
+}
+
+/* A sparse record's length in words with n transitions of its own. */
+static size_t record_words(uint32_t n) {
+	return SPARSE_HEAD + n + (n + 3) / 4;
+}
+
+/*
+ * From the full table (old state numbers, new numbers by renumber): the
+ * first n_dense states' rows, and a record for each deeper state. fail is
+ * by old numbers. Records are laid out in the old order, that of the
+ * patterns, so that following one pattern reads neighbouring records.
+ */
+static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t *fail,
+	const uint32_t *renumber) {
+	uint32_t nc = m->n_classes, n = m->n_states, n_dense = n < DENSE_MAX ? n : DENSE_MAX;
+	uint32_t *old_of = mr_xcalloc(n, sizeof(uint32_t));
+	for (uint32_t old = 0; old < n; old++) {
+		old_of[renumber[old]] = old;
+	}
+	/* The state each deeper one defers to: its nearest failure state with
+	 * a row, whose transitions it shares but for its own. */
+	uint32_t *fallback = mr_xcalloc(n, sizeof(uint32_t));
+	uint32_t *offset = mr_xcalloc(n, sizeof(uint32_t));
+	uint8_t *cls = mr_xcalloc(nc, 1);
+	size_t words = 0;
+	for (uint32_t old = 0; old < n; old++) {
+		if (renumber[old] < n_dense) {
+			continue;
+		}
+		uint32_t g = fail[old];
+		while (renumber[g] >= n_dense) {
+			g = fail[g];
+		}
+		fallback[old] = g;
+		offset[old] = (uint32_t)words;
+		words += record_words(differences(full, nc, old, g, cls));
+		if (words >= SPARSE_FLAG) {
+			mr_fatal("matcher: %u states of %u classes is too many", n, nc);
+		}
+	}
+	/* A state's reference, flagged where there is output. */
+#define REF(old)                                                                      \
+	((renumber[old] < n_dense ? renumber[old] * nc : SPARSE_FLAG | offset[old]) | \
+		(m->count[renumber[old]] ? OUTPUT_FLAG : 0))
+	m->next = mr_xcalloc((size_t)n_dense * nc, sizeof(uint32_t));
+	for (uint32_t t = 0; t < n_dense; t++) {
+		for (uint32_t c = 0; c < nc; c++) {
+			m->next[(size_t)t * nc + c] = REF(full[(size_t)old_of[t] * nc + c]);
+		}
+	}
+	m->sparse = mr_xcalloc(words ? words : 1, sizeof(uint32_t));
+	for (uint32_t old = 0; old < n; old++) {
+		if (renumber[old] < n_dense) {
+			continue;
+		}
+		uint32_t *r = m->sparse + offset[old];
+		uint32_t k = differences(full, nc, old, fallback[old], cls);
+		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
+		r[SPARSE_COUNT] = k;
+		r[SPARSE_STATE] = renumber[old];
+		for (uint32_t i = 0; i < k; i++) {
+			r[SPARSE_HEAD + i] = REF(full[(size_t)old * nc + cls[i]]);
+		}
+		memcpy(r + SPARSE_HEAD + k, cls, k);
+	}
+#undef REF
+	m->n_dense = n_dense;
+	free(cls);
+	free(offset);
+	free(fallback);
+	free(old_of);
 }
 
 void mr_matcher_build(struct mr_matcher *m) {
@@ -233,8 +312,6 @@ void mr_matcher_build(struct mr_matcher *m) {
 	for (size_t k = 0; k < tail; k++) {
 		renumber[queue[k]] = (uint32_t)k + 1;
 	}
-	move_rows(next, nc, n_states, renumber);
-	next = mr_xreallocarray(next, (size_t)n_states * nc, sizeof(*next));
 	uint32_t *first = mr_xcalloc(n_states, sizeof(uint32_t));
 	uint32_t *count = mr_xcalloc(n_states, sizeof(uint32_t));
 	for (uint32_t old = 0; old < n_states; old++) {
@@ -245,6 +322,10 @@ void mr_matcher_build(struct mr_matcher *m) {
 	free(m->count);
 	m->first = first;
 	m->count = count;
+	m->n_states = n_states;
+	compress(m, next, fail, renumber);
+	free(next);
+	free(renumber);
 	free(queue);
 	free(fail);
 	free(fill);
@@ -252,24 +333,30 @@ void mr_matcher_build(struct mr_matcher *m) {
 	free(own_first);
 	free(own_count);
 	free(terminal_of);
-	/* Rows instead of (old) state numbers, flagged where there is output. */
-	if ((uint64_t)n_states * nc >= OUTPUT_FLAG) {
-		mr_fatal("matcher: %u states of %u classes is too many", n_states, nc);
-	}
-	for (size_t i = 0; i < (size_t)n_states * nc; i++) {
-		uint32_t t = renumber[next[i]];
-		next[i] = t * nc | (m->count[t] ? OUTPUT_FLAG : 0);
-	}
-	free(renumber);
-	m->next = next;
-	m->n_states = n_states;
 }
 
-/* Stores what the state of row reports for matches ending at end that
+/* The state after ref (without OUTPUT_FLAG) on a byte of class c. */
+static inline uint32_t step(const struct mr_matcher *m, uint32_t ref, uint8_t c) {
+	if (!(ref & SPARSE_FLAG)) {
+		return m->next[ref + c];
+	}
+	const uint32_t *r = m->sparse + (ref & REF_MASK);
+	uint32_t n = r[SPARSE_COUNT];
+	const uint8_t *cls = (const uint8_t *)(r + SPARSE_HEAD + n);
+	for (uint32_t i = 0; i < n; i++) {
+		if (cls[i] == c) {
+			return r[SPARSE_HEAD + i];
+		}
+	}
+	return m->next[r[SPARSE_FALLBACK] + c];
+}
+
+/* Stores what the state of ref reports for matches ending at end that
  * start before the offset before, while there is room. */
-static size_t report(const struct mr_matcher *m, uint32_t row, size_t end, size_t before,
+static size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_t before,
 	struct mr_match *matches, size_t max, size_t found) {
-	uint32_t s = row / m->n_classes;
+	uint32_t s =
+		ref & SPARSE_FLAG ? m->sparse[(ref & REF_MASK) + SPARSE_STATE] : ref / m->n_classes;
 	for (uint32_t k = 0; k < m->count[s] && found < max; k++) {
 		const struct output *o = &m->out[m->first[s] + k];
 		if (end - o->len < before) {
@@ -284,7 +371,6 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	if (m->next == NULL) {
 		return 0;
 	}
-	const uint32_t *next = m->next;
 	const uint8_t *cls = m->byte_class;
 	/*
 	 * Each step waits for the table load of the step before, so a long text
@@ -299,8 +385,8 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	uint32_t a = 0, b = 0;
 	size_t i = 0;
 	for (; i < mid && mid + i < len; i++) {
-		uint32_t va = next[a + cls[(unsigned char)text[i]]];
-		uint32_t vb = next[b + cls[(unsigned char)text[mid + i]]];
+		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
+		uint32_t vb = step(m, b, cls[(unsigned char)text[mid + i]]);
 		a = va & ~OUTPUT_FLAG;
 		b = vb & ~OUTPUT_FLAG;
 		if (va & OUTPUT_FLAG) {
@@ -314,7 +400,7 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	 * what starts from the middle on is the second half's. */
 	size_t stop = mid < len ? mid + m->longest - 1 : len;
 	for (; i < stop && i < len; i++) {
-		uint32_t va = next[a + cls[(unsigned char)text[i]]];
+		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
 		a = va & ~OUTPUT_FLAG;
 		if (va & OUTPUT_FLAG) {
 			found = report(
@@ -323,7 +409,7 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	}
 	/* The second half's end, when the text is odd in length. */
 	for (size_t j = mid + (mid < len ? mid : 0); mid < len && j < len; j++) {
-		uint32_t vb = next[b + cls[(unsigned char)text[j]]];
+		uint32_t vb = step(m, b, cls[(unsigned char)text[j]]);
 		b = vb & ~OUTPUT_FLAG;
 		if (vb & OUTPUT_FLAG) {
 			found2 = report(m, b, j + 1, SIZE_MAX, second, 128, found2);
