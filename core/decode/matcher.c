@@ -43,13 +43,13 @@ struct mr_matcher {
 	 * scan looks at nothing else for most bytes.
 	 */
 	uint32_t *next;
-	uint32_t n_states, n_dense;
+	uint32_t n_states;
 	/* Each deeper state's record: the row it defers to, how many
-	 * transitions of its own, its state number (for its outputs), their
-	 * references, then their classes, four to a word. */
+	 * transitions of its own, what it reports (as first and count below),
+	 * their references, then their classes, four to a word. */
 	uint32_t *sparse;
 
-	/* What state s reports: out[first[s] .. first[s] + count[s]). */
+	/* What state s with a row reports: out[first[s] .. first[s] + count[s]). */
 	uint32_t *first, *count;
 	struct output {
 		uint32_t id, len;
@@ -65,7 +65,7 @@ struct mr_matcher {
 enum { DENSE_MAX = 1024 };
 
 /* A sparse record's words before its references. */
-enum { SPARSE_FALLBACK, SPARSE_COUNT, SPARSE_STATE, SPARSE_HEAD };
+enum { SPARSE_FALLBACK, SPARSE_COUNT, SPARSE_FIRST_OUT, SPARSE_OUTS, SPARSE_HEAD };
 
 static unsigned char fold(unsigned char c) {
 	return (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -204,14 +204,17 @@ static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t 
 		uint32_t k = differences(full, nc, old, fallback[old], cls);
 		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
 		r[SPARSE_COUNT] = k;
-		r[SPARSE_STATE] = renumber[old];
+		r[SPARSE_FIRST_OUT] = m->first[renumber[old]];
+		r[SPARSE_OUTS] = m->count[renumber[old]];
 		for (uint32_t i = 0; i < k; i++) {
 			r[SPARSE_HEAD + i] = REF(full[(size_t)old * nc + cls[i]]);
 		}
 		memcpy(r + SPARSE_HEAD + k, cls, k);
 	}
 #undef REF
-	m->n_dense = n_dense;
+	/* Deeper states keep what they report in their records. */
+	m->first = mr_xreallocarray(m->first, n_dense, sizeof(uint32_t));
+	m->count = mr_xreallocarray(m->count, n_dense, sizeof(uint32_t));
 	free(cls);
 	free(offset);
 	free(fallback);
@@ -355,10 +358,16 @@ static inline uint32_t step(const struct mr_matcher *m, uint32_t ref, uint8_t c)
  * start before the offset before, while there is room. */
 static size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_t before,
 	struct mr_match *matches, size_t max, size_t found) {
-	uint32_t s =
-		ref & SPARSE_FLAG ? m->sparse[(ref & REF_MASK) + SPARSE_STATE] : ref / m->n_classes;
-	for (uint32_t k = 0; k < m->count[s] && found < max; k++) {
-		const struct output *o = &m->out[m->first[s] + k];
+	uint32_t first, count;
+	if (ref & SPARSE_FLAG) {
+		first = m->sparse[(ref & REF_MASK) + SPARSE_FIRST_OUT];
+		count = m->sparse[(ref & REF_MASK) + SPARSE_OUTS];
+	} else {
+		first = m->first[ref / m->n_classes];
+		count = m->count[ref / m->n_classes];
+	}
+	for (uint32_t k = 0; k < count && found < max; k++) {
+		const struct output *o = &m->out[first + k];
 		if (end - o->len < before) {
 			matches[found++] = (struct mr_match){ o->id, (uint32_t)end };
 		}
