@@ -114,17 +114,23 @@ struct cleaned {
 	size_t n_segments;
 };
 
-/* Bytes the cleaning looks at twice; every other byte is copied. */
-static const bool special_byte[256] = {
-	['<'] = true,
-	[' '] = true,
-	['\t'] = true,
-	['\r'] = true,
-	['\n'] = true,
-	['2'] = true,
-	['3'] = true,
-	['4'] = true,
-	['5'] = true,
+/*
+ * Bytes the cleaning looks at twice, by whether the cleaned text so far is
+ * empty or ends in a space: only there can a space start a run or a digit a
+ * "550-5.7.1 " prefix. Every other byte is copied: one lookup, with that
+ * state carried along, decides, so the common case is one predicted branch.
+ */
+static const bool special_byte[2][256] = {
+	{ ['<'] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true },
+	{ ['<'] = true,
+		[' '] = true,
+		['\t'] = true,
+		['\r'] = true,
+		['\n'] = true,
+		['2'] = true,
+		['3'] = true,
+		['4'] = true,
+		['5'] = true },
 };
 
 /* Offset in the text of offset k of the cleaned text. */
@@ -194,7 +200,8 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 	/* "... NNN X.Y.Z ..." anywhere, then any failure code alone. */
 	for (size_t i = start; basic == 0 && i + 9 <= len; i++) {
 		char tmp[MR_ENHANCED_MAX];
-		if (token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0 &&
+		if (s[i] >= '2' && s[i] <= '5' && token_start(s, i) &&
+			(basic = basic_at(s, len, i, true)) != 0 &&
 			enhanced_at(s, len, i + 4, tmp) != 0 && tmp[0] == s[i]) {
 			at = i;
 		} else {
@@ -348,11 +355,12 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 	unsigned code = 0;
 	c->segments[0] = (struct segment){ 0, 0 };
 	c->n_segments = 1;
+	bool after_space = true; /* n == 0 || out[n - 1] == ' ' */
 	for (size_t i = 0; i < len;) {
 		unsigned char ch = (unsigned char)s[i];
-		if (i != next_host &&
-			(!special_byte[ch] || (ch == ' ' && n > 0 && out[n - 1] != ' '))) {
+		if (i != next_host && !special_byte[after_space][ch]) {
 			out[n++] = (char)ch; /* the common case: copied as it is */
+			after_space = ch == ' ';
 			i++;
 			continue;
 		}
@@ -375,6 +383,7 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 			skip = marker > 0 ? marker : 1;
 			if (marker == 0) {
 				out[n++] = (char)ch;
+				after_space = false;
 				i++;
 				continue;
 			}
@@ -385,6 +394,7 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 			out[n++] = '<';
 		}
 		i += skip;
+		after_space = n == 0 || out[n - 1] == ' ';
 		/* Record where the offsets stop running in step. */
 		const struct segment *last = &c->segments[c->n_segments - 1];
 		if ((size_t)last->orig + (n - last->clean) != i && c->n_segments < MAX_SEGMENTS) {
