@@ -45,9 +45,10 @@ struct mr_matcher {
 	uint32_t *next;
 	uint32_t n_states;
 	/* Each deeper state's record: the row it defers to, how many
-	 * transitions of its own, what it reports (as first and count below),
-	 * their references, then their classes, four to a word. */
+	 * transitions of its own and its depth, what it reports (as first and
+	 * count below), their references, then their classes, four to a word. */
 	uint32_t *sparse;
+	uint32_t dense_depth; /* the deepest state with a row */
 
 	/* What state s with a row reports: out[first[s] .. first[s] + count[s]). */
 	uint32_t *first, *count;
@@ -64,8 +65,10 @@ struct mr_matcher {
 /* States with a row of their own: 1,024 rows of 75 classes are 300 KB. */
 enum { DENSE_MAX = 1024 };
 
-/* A sparse record's words before its references. */
+/* A sparse record's words before its references. SPARSE_COUNT holds the
+ * depth in its upper half, DEPTH_MANY for that deep or deeper. */
 enum { SPARSE_FALLBACK, SPARSE_COUNT, SPARSE_FIRST_OUT, SPARSE_OUTS, SPARSE_HEAD };
+#define DEPTH_MANY 0xffffu
 
 static unsigned char fold(unsigned char c) {
 	return (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -158,7 +161,7 @@ static size_t record_words(uint32_t n) {
  * patterns, so that following one pattern reads neighbouring records.
  */
 static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t *fail,
-	const uint32_t *renumber) {
+	const uint32_t *depth, const uint32_t *renumber) {
 	uint32_t nc = m->n_classes, n = m->n_states, n_dense = n < DENSE_MAX ? n : DENSE_MAX;
 	uint32_t *old_of = mr_xcalloc(n, sizeof(uint32_t));
 	for (uint32_t old = 0; old < n; old++) {
@@ -203,7 +206,7 @@ static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t 
 		uint32_t *r = m->sparse + offset[old];
 		uint32_t k = differences(full, nc, old, fallback[old], cls);
 		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
-		r[SPARSE_COUNT] = k;
+		r[SPARSE_COUNT] = k | (depth[old] < DEPTH_MANY ? depth[old] : DEPTH_MANY) << 16;
 		r[SPARSE_FIRST_OUT] = m->first[renumber[old]];
 		r[SPARSE_OUTS] = m->count[renumber[old]];
 		for (uint32_t i = 0; i < k; i++) {
@@ -215,6 +218,12 @@ static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t 
 	/* Deeper states keep what they report in their records. */
 	m->first = mr_xreallocarray(m->first, n_dense, sizeof(uint32_t));
 	m->count = mr_xreallocarray(m->count, n_dense, sizeof(uint32_t));
+	m->dense_depth = 0;
+	for (uint32_t t = 0; t < n_dense; t++) {
+		if (depth[old_of[t]] > m->dense_depth) {
+			m->dense_depth = depth[old_of[t]];
+		}
+	}
 	free(cls);
 	free(offset);
 	free(fallback);
@@ -270,6 +279,7 @@ void mr_matcher_build(struct mr_matcher *m) {
 	/* Failure links breadth first; a state's full output is its own
 	 * followed by its failure state's, which is complete by then. */
 	uint32_t *fail = mr_xcalloc(n_states, sizeof(uint32_t));
+	uint32_t *depth = mr_xcalloc(n_states, sizeof(uint32_t));
 	uint32_t *queue = mr_xcalloc(n_states, sizeof(uint32_t));
 	m->first = mr_xcalloc(n_states, sizeof(uint32_t));
 	m->count = mr_xcalloc(n_states, sizeof(uint32_t));
@@ -278,6 +288,7 @@ void mr_matcher_build(struct mr_matcher *m) {
 	size_t head = 0, tail = 0;
 	for (uint32_t c = 0; c < nc; c++) {
 		if (next[c] != 0) {
+			depth[next[c]] = 1;
 			queue[tail++] = next[c];
 		}
 	}
@@ -301,6 +312,7 @@ void mr_matcher_build(struct mr_matcher *m) {
 			uint32_t t = next[s * nc + c];
 			if (t != 0) {
 				fail[t] = next[f * nc + c];
+				depth[t] = depth[s] + 1;
 				queue[tail++] = t;
 			} else {
 				next[s * nc + c] = next[f * nc + c];
@@ -326,7 +338,8 @@ void mr_matcher_build(struct mr_matcher *m) {
 	m->first = first;
 	m->count = count;
 	m->n_states = n_states;
-	compress(m, next, fail, renumber);
+	compress(m, next, fail, depth, renumber);
+	free(depth);
 	free(next);
 	free(renumber);
 	free(queue);
@@ -344,7 +357,7 @@ static inline uint32_t step(const struct mr_matcher *m, uint32_t ref, uint8_t c)
 		return m->next[ref + c];
 	}
 	const uint32_t *r = m->sparse + (ref & REF_MASK);
-	uint32_t n = r[SPARSE_COUNT];
+	uint32_t n = r[SPARSE_COUNT] & 0xffffu;
 	const uint8_t *cls = (const uint8_t *)(r + SPARSE_HEAD + n);
 	for (uint32_t i = 0; i < n; i++) {
 		if (cls[i] == c) {
@@ -375,6 +388,65 @@ static size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_
 	return found;
 }
 
+/* Whether the state of ref may be deeper than depth: for a state with a
+ * row, the deepest of them stands for its depth. */
+static bool deeper_than(const struct mr_matcher *m, uint32_t ref, size_t depth) {
+	if (!(ref & SPARSE_FLAG)) {
+		return m->dense_depth > depth;
+	}
+	uint32_t d = m->sparse[(ref & REF_MASK) + SPARSE_COUNT] >> 16;
+	return d == DEPTH_MANY || d > depth;
+}
+
+/* The whole text in one pass: matches in order of their end. */
+static size_t scan_whole(const struct mr_matcher *m, const char *text, size_t len,
+	struct mr_match *matches, size_t max) {
+	const uint8_t *cls = m->byte_class;
+	size_t found = 0;
+	uint32_t a = 0;
+	for (size_t i = 0; i < len; i++) {
+		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
+		a = va & ~OUTPUT_FLAG;
+		if (va & OUTPUT_FLAG) {
+			found = report(m, a, i + 1, SIZE_MAX, matches, max, found);
+		}
+	}
+	return found;
+}
+
+/*
+ * Merges the matches of the two halves, first[0..n1) (those that start
+ * before the middle) and second[0..n2), into the order of one pass: by
+ * their end, and at one end the first half's, which are longer, first.
+ * first is also where the merge goes, and it holds max.
+ */
+static size_t merge(
+	struct mr_match *first, size_t n1, const struct mr_match *second, size_t n2, size_t max) {
+	/* How many of each the first max of the merged order take. */
+	size_t i = 0, j = 0;
+	while (i + j < max && (i < n1 || j < n2)) {
+		if (j == n2 || (i < n1 && first[i].end <= second[j].end)) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	/* From the back, so that first is read before it is overwritten. */
+	size_t total = i + j;
+	for (size_t k = total; k > 0; k--) {
+		if (j == 0 || (i > 0 && first[i - 1].end > second[j - 1].end)) {
+			first[k - 1] = first[--i];
+		} else {
+			first[k - 1] = second[--j];
+		}
+	}
+	return total;
+}
+
+/* A text shorter than SPLIT_MIN is scanned in one pass: for a reason line
+ * of a hundred bytes, the halves and their merge cost more than they hide. */
+enum { SECOND_MAX = 128, SPLIT_MIN = 128 };
+
 size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	struct mr_match *matches, size_t max) {
 	if (m->next == NULL) {
@@ -382,18 +454,23 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	}
 	const uint8_t *cls = m->byte_class;
 	/*
-	 * Each step waits for the table load of the step before, so a long text
-	 * is scanned as two halves at once: the loads of one hide the other's.
+	 * Each step waits for the table load of the step before, so a text is
+	 * scanned as two halves at once: the loads of one hide the other's.
 	 * The first half runs on past the middle until no match can start
-	 * before it; matches are stored first half first, which keeps, for
-	 * every pattern, its matches in text order.
+	 * before it. A long text's matches are stored first half first, which
+	 * keeps, for every pattern, its matches in text order; a shorter one's
+	 * are merged into the order of one pass, as they always came.
 	 */
-	size_t mid = len >= 4 * m->longest && len >= 64 ? len / 2 : len;
-	struct mr_match second[128];
+	bool long_text = len >= 4 * m->longest && len >= 64;
+	if (!long_text && len < SPLIT_MIN) {
+		return scan_whole(m, text, len, matches, max);
+	}
+	size_t mid = len / 2;
+	struct mr_match second[SECOND_MAX];
 	size_t found = 0, found2 = 0;
 	uint32_t a = 0, b = 0;
 	size_t i = 0;
-	for (; i < mid && mid + i < len; i++) {
+	for (; i < mid; i++) {
 		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
 		uint32_t vb = step(m, b, cls[(unsigned char)text[mid + i]]);
 		a = va & ~OUTPUT_FLAG;
@@ -402,30 +479,37 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 			found = report(m, a, i + 1, SIZE_MAX, matches, max, found);
 		}
 		if (vb & OUTPUT_FLAG) {
-			found2 = report(m, b, mid + i + 1, SIZE_MAX, second, 128, found2);
+			found2 = report(m, b, mid + i + 1, SIZE_MAX, second, SECOND_MAX, found2);
 		}
 	}
-	/* The first half's tail into the second (or the whole short text):
-	 * what starts from the middle on is the second half's. */
-	size_t stop = mid < len ? mid + m->longest - 1 : len;
-	for (; i < stop && i < len; i++) {
+	/* The first half's tail into the second: what starts from the middle
+	 * on is the second half's, and once the state is no deeper than the
+	 * way past the middle, nothing that starts before it can end later. */
+	for (; i < mid + m->longest - 1 && i < len && deeper_than(m, a, i - mid); i++) {
 		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
 		a = va & ~OUTPUT_FLAG;
 		if (va & OUTPUT_FLAG) {
-			found = report(
-				m, a, i + 1, mid < len ? mid : SIZE_MAX, matches, max, found);
+			found = report(m, a, i + 1, mid, matches, max, found);
 		}
 	}
 	/* The second half's end, when the text is odd in length. */
-	for (size_t j = mid + (mid < len ? mid : 0); mid < len && j < len; j++) {
+	for (size_t j = 2 * mid; j < len; j++) {
 		uint32_t vb = step(m, b, cls[(unsigned char)text[j]]);
 		b = vb & ~OUTPUT_FLAG;
 		if (vb & OUTPUT_FLAG) {
-			found2 = report(m, b, j + 1, SIZE_MAX, second, 128, found2);
+			found2 = report(m, b, j + 1, SIZE_MAX, second, SECOND_MAX, found2);
 		}
 	}
-	for (size_t k = 0; k < found2 && found < max; k++) {
-		matches[found++] = second[k];
+	if (long_text) {
+		for (size_t k = 0; k < found2 && found < max; k++) {
+			matches[found++] = second[k];
+		}
+		return found;
 	}
-	return found;
+	/* A short text with more matches than second holds: one pass keeps
+	 * them all, as it always did. */
+	if (found2 == SECOND_MAX) {
+		return scan_whole(m, text, len, matches, max);
+	}
+	return merge(matches, found, second, found2, max);
 }
