@@ -65,10 +65,20 @@ struct mr_matcher {
 /* States with a row of their own: 1,024 rows of 75 classes are 300 KB. */
 enum { DENSE_MAX = 1024 };
 
-/* A sparse record's words before its references. SPARSE_COUNT holds the
- * depth in its upper half, DEPTH_MANY for that deep or deeper. */
-enum { SPARSE_FALLBACK, SPARSE_COUNT, SPARSE_FIRST_OUT, SPARSE_OUTS, SPARSE_HEAD };
-#define DEPTH_MANY 0xffffu
+/*
+ * A sparse record's words before its references. SPARSE_COUNT holds how
+ * many (9 bits), the class of the first (9 bits; NO_CLASS when there is
+ * none), and the depth (DEPTH_MANY for that deep or deeper). A state
+ * deeper than the rows is most often on the way through one pattern, its
+ * one transition of its own: the first class and reference come with the
+ * count, and the step loads them together.
+ */
+enum { SPARSE_COUNT, SPARSE_FALLBACK, SPARSE_FIRST_OUT, SPARSE_OUTS, SPARSE_HEAD };
+#define COUNT_MASK  0x1ffu
+#define FIRST_SHIFT 9
+#define NO_CLASS    0x100u
+#define DEPTH_SHIFT 18
+#define DEPTH_MANY  0x3fffu
 
 static unsigned char fold(unsigned char c) {
 	return (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -206,7 +216,9 @@ static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t 
 		uint32_t *r = m->sparse + offset[old];
 		uint32_t k = differences(full, nc, old, fallback[old], cls);
 		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
-		r[SPARSE_COUNT] = k | (depth[old] < DEPTH_MANY ? depth[old] : DEPTH_MANY) << 16;
+		r[SPARSE_COUNT] = k | (k > 0 ? cls[0] : NO_CLASS) << FIRST_SHIFT |
+				  (depth[old] < DEPTH_MANY ? depth[old] : DEPTH_MANY)
+					  << DEPTH_SHIFT;
 		r[SPARSE_FIRST_OUT] = m->first[renumber[old]];
 		r[SPARSE_OUTS] = m->count[renumber[old]];
 		for (uint32_t i = 0; i < k; i++) {
@@ -357,9 +369,13 @@ static inline uint32_t step(const struct mr_matcher *m, uint32_t ref, uint8_t c)
 		return m->next[ref + c];
 	}
 	const uint32_t *r = m->sparse + (ref & REF_MASK);
-	uint32_t n = r[SPARSE_COUNT] & 0xffffu;
+	uint32_t head = r[SPARSE_COUNT];
+	if ((head >> FIRST_SHIFT & COUNT_MASK) == c) {
+		return r[SPARSE_HEAD];
+	}
+	uint32_t n = head & COUNT_MASK;
 	const uint8_t *cls = (const uint8_t *)(r + SPARSE_HEAD + n);
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 1; i < n; i++) {
 		if (cls[i] == c) {
 			return r[SPARSE_HEAD + i];
 		}
@@ -394,7 +410,7 @@ static bool deeper_than(const struct mr_matcher *m, uint32_t ref, size_t depth) 
 	if (!(ref & SPARSE_FLAG)) {
 		return m->dense_depth > depth;
 	}
-	uint32_t d = m->sparse[(ref & REF_MASK) + SPARSE_COUNT] >> 16;
+	uint32_t d = m->sparse[(ref & REF_MASK) + SPARSE_COUNT] >> DEPTH_SHIFT;
 	return d == DEPTH_MANY || d > depth;
 }
 
