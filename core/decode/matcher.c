@@ -44,9 +44,10 @@ struct mr_matcher {
 	 */
 	uint32_t *next;
 	uint32_t n_states;
-	/* Each deeper state's record: the row it defers to, how many
-	 * transitions of its own and its depth, what it reports (as first and
-	 * count below), their references, then their classes, four to a word. */
+	/* Each deeper state's record: how many transitions of its own (with
+	 * the first one's class and the state's depth), the row it defers to,
+	 * what it reports (as first and count below), the transitions'
+	 * references, then their classes, four to a word. */
 	uint32_t *sparse;
 	uint32_t dense_depth; /* the deepest state with a row */
 
