@@ -129,17 +129,23 @@ struct cleaned {
 	size_t n_segments;
 };
 
-/* Bytes the cleaning looks at twice; every other byte is copied. */
-static const bool special_byte[256] = {
-	['<'] = true,
-	[' '] = true,
-	['\t'] = true,
-	['\r'] = true,
-	['\n'] = true,
-	['2'] = true,
-	['3'] = true,
-	['4'] = true,
-	['5'] = true,
+/*
+ * Bytes the cleaning looks at twice, by whether the cleaned text so far is
+ * empty or ends in a space: only there can a space start a run or a digit a
+ * "550-5.7.1 " prefix. Every other byte is copied: one lookup, with that
+ * state carried along, decides, so the common case is one predicted branch.
+ */
+static const bool special_byte[2][256] = {
+	{ ['<'] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true },
+	{ ['<'] = true,
+		[' '] = true,
+		['\t'] = true,
+		['\r'] = true,
+		['\n'] = true,
+		['2'] = true,
+		['3'] = true,
+		['4'] = true,
+		['5'] = true },
 };
 
 /* Offset in the text of offset k of the cleaned text. */
@@ -199,8 +205,14 @@ static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len,
 /* The first enhanced code in s[from..to) of the given class (0: any). */
 static bool enhanced_in(
 	const char *s, size_t len, size_t from, size_t to, char cls, char out[MR_ENHANCED_MAX]) {
-	for (size_t i = from; i + 5 <= to; i++) {
-		if ((s[i] == '2' || s[i] == '4' || s[i] == '5') && s[i + 1] == '.' &&
+	if (to < from + 5) {
+		return false;
+	}
+	/* From dot to dot: a code's second byte is one, and they are few. */
+	for (const char *dot = memchr(s + from + 1, '.', to - 4 - from); dot != NULL;
+		dot = memchr(dot + 1, '.', (size_t)(s + to - 4 - dot))) {
+		size_t i = (size_t)(dot - s) - 1;
+		if ((s[i] == '2' || s[i] == '4' || s[i] == '5') &&
 			enhanced_at(s, len, i, out) != 0) {
 			if (cls == 0 || out[0] == cls) {
 				return true;
@@ -233,7 +245,8 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 	/* "... NNN X.Y.Z ..." anywhere, then any failure code alone. */
 	for (size_t i = start; basic == 0 && i + 9 <= len; i++) {
 		char tmp[MR_ENHANCED_MAX];
-		if (token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0 &&
+		if (s[i] >= '2' && s[i] <= '5' && token_start(s, i) &&
+			(basic = basic_at(s, len, i, true)) != 0 &&
 			enhanced_at(s, len, enhanced_after(s, len, i), tmp) != 0 &&
 			tmp[0] == s[i]) {
 			at = i;
@@ -285,7 +298,8 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 /* An IP literal at s[i] (after '['): IPv4 or IPv6, up to ']'. */
 static size_t ip_literal(const char *s, size_t len, size_t i, bool *ok) {
 	size_t start = i;
-	if (len - i > 5 && strncasecmp(s + i, "ipv6:", 5) == 0) {
+	/* The ':' first: most literals are IPv4, and the call costs more. */
+	if (len - i > 5 && s[i + 4] == ':' && strncasecmp(s + i, "ipv6:", 5) == 0) {
 		i += 5;
 	}
 	bool dot = false, colon = false;
@@ -401,11 +415,12 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 	unsigned code = 0;
 	c->segments[0] = (struct segment){ 0, 0 };
 	c->n_segments = 1;
+	bool after_space = true; /* n == 0 || out[n - 1] == ' ' */
 	for (size_t i = 0; i < len;) {
 		unsigned char ch = (unsigned char)s[i];
-		if (i != next_host &&
-			(!special_byte[ch] || (ch == ' ' && n > 0 && out[n - 1] != ' '))) {
+		if (i != next_host && !special_byte[after_space][ch]) {
 			out[n++] = (char)ch; /* the common case: copied as it is */
+			after_space = ch == ' ';
 			i++;
 			continue;
 		}
@@ -428,6 +443,7 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 			skip = marker > 0 ? marker : 1;
 			if (marker == 0) {
 				out[n++] = (char)ch;
+				after_space = false;
 				i++;
 				continue;
 			}
@@ -438,6 +454,7 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 			out[n++] = '<';
 		}
 		i += skip;
+		after_space = n == 0 || out[n - 1] == ' ';
 		/* Record where the offsets stop running in step. */
 		const struct segment *last = &c->segments[c->n_segments - 1];
 		if ((size_t)last->orig + (n - last->clean) != i && c->n_segments < MAX_SEGMENTS) {
@@ -544,7 +561,7 @@ static size_t match_rules(const struct mr_kb *kb, const struct mr_match *hits, s
  * The category, by the ladder of evidence (decode.h). A rule is the first
  * that matched and whose code pattern fits.
  */
-static void categorise(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
+static void climb_ladder(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
 	size_t len, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
 	size_t skip = suspended_prefix(text, len);
 	uint32_t best = UINT32_MAX, word = UINT32_MAX;
@@ -595,6 +612,20 @@ static void categorise(const struct mr_kb *kb, const char *raw, size_t raw_len, 
 	}
 	d->category = (int16_t)kb->unknown;
 	d->confidence = MR_CONFIDENCE_NONE;
+}
+
+/*
+ * The category by the ladder; then an address refused in reply to MAIL FROM
+ * is the sender's, whatever the words call it ("551 invalid address (in
+ * reply to MAIL FROM command)", Exim's sender callout's "User unknown").
+ */
+static void categorise(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
+	size_t len, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
+	climb_ladder(kb, raw, raw_len, text, len, hits, n, d);
+	if (d->stage == MR_STAGE_MAIL && d->category == kb->unknown_user &&
+		kb->sender_rejected >= 0) {
+		d->category = (int16_t)kb->sender_rejected;
+	}
 }
 
 enum { MAX_HITS = 512 };
@@ -675,14 +706,18 @@ const struct mr_category *mr_diagnosis_category(
 }
 
 const char *mr_diagnosis_meaning(const struct mr_kb *kb, const struct mr_diagnosis *d) {
-	if (d->rule >= 0 && kb->rules[d->rule].meaning != NULL) {
+	/* The rule's own words, unless the stage turned its cause into another. */
+	if (d->rule >= 0 && kb->rules[d->rule].meaning != NULL &&
+		kb->rules[d->rule].category == d->category) {
 		return kb->rules[d->rule].meaning;
 	}
 	return kb->categories[d->category].meaning;
 }
 
 const char *mr_diagnosis_advice(const struct mr_kb *kb, const struct mr_diagnosis *d) {
-	if (d->rule >= 0 && kb->rules[d->rule].advice != NULL) {
+	/* The rule's own words, unless the stage turned its cause into another. */
+	if (d->rule >= 0 && kb->rules[d->rule].advice != NULL &&
+		kb->rules[d->rule].category == d->category) {
 		return kb->rules[d->rule].advice;
 	}
 	return kb->categories[d->category].advice;

@@ -51,6 +51,9 @@ void mr_explain_decided(struct mr_buf *out, const struct mr_kb *kb, const struct
 	switch (d->confidence) {
 	case MR_CONFIDENCE_RULE:
 		mr_buf_printf(out, "the wording \"%s\"", evidence.data);
+		if (kb->rules[d->rule].category != d->category) {
+			mr_buf_add_str(out, " in reply to MAIL FROM: the sender's address");
+		}
 		break;
 	case MR_CONFIDENCE_STATUS_CODE:
 		mr_buf_printf(out, "the status code %s", evidence.data);

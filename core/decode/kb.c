@@ -127,6 +127,8 @@ static bool load_categories(struct mr_kb *kb, char **cause) {
 		};
 	}
 	kb->unknown = mr_kb_category_find(kb, "unknown");
+	kb->unknown_user = mr_kb_category_find(kb, "unknown-user");
+	kb->sender_rejected = mr_kb_category_find(kb, "sender-rejected");
 	if (kb->unknown < 0) {
 		return mr_fail(cause, "%s: has no \"unknown\" category", tsv->name);
 	}

@@ -107,7 +107,8 @@ struct mr_rule {
 struct mr_kb {
 	struct mr_category *categories;
 	size_t n_categories;
-	int unknown; /* the "unknown" category */
+	int unknown;                       /* the "unknown" category */
+	int unknown_user, sender_rejected; /* the decoder moves one to the other (decode.c) */
 
 	struct mr_basic_code *basic;
 	size_t n_basic;

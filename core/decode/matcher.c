@@ -14,6 +14,13 @@
  * adds failure links breadth first and fills every missing transition from
  * the failure state's, so that scanning is one table lookup per byte. A byte
  * of class 0 always leads back to the root.
+ *
+ * That table is megabytes for a big knowledge base, far more than a core's
+ * cache, and a scan spends most of its steps in the few states near the
+ * root. So only the first DENSE_MAX states (breadth first) keep a row; each
+ * deeper state keeps only the transitions in which it differs from its
+ * nearest failure state that has a row (its own pattern's next byte, mostly),
+ * and takes every other from that row. The whole fits in the cache.
  */
 
 struct pattern {
@@ -29,14 +36,22 @@ struct mr_matcher {
 	uint8_t byte_class[256];
 	uint32_t n_classes;
 	/*
-	 * next[row + class] is the next state's row (state × n_classes, so no
-	 * multiplication while scanning), with OUTPUT_FLAG set when that state
-	 * reports matches: the scan looks at nothing else for most bytes.
+	 * A state is a reference: for a state with a row, the row's offset in
+	 * next (state × n_classes, so no multiplication while scanning); for a
+	 * deeper one, SPARSE_FLAG and its record's offset in sparse. A
+	 * reference carries OUTPUT_FLAG when that state reports matches: the
+	 * scan looks at nothing else for most bytes.
 	 */
 	uint32_t *next;
 	uint32_t n_states;
+	/* Each deeper state's record: how many transitions of its own (with
+	 * the first one's class and the state's depth), the row it defers to,
+	 * what it reports (as first and count below), the transitions'
+	 * references, then their classes, four to a word. */
+	uint32_t *sparse;
+	uint32_t dense_depth; /* the deepest state with a row */
 
-	/* What state s reports: out[first[s] .. first[s] + count[s]). */
+	/* What state s with a row reports: out[first[s] .. first[s] + count[s]). */
 	uint32_t *first, *count;
 	struct output {
 		uint32_t id, len;
@@ -45,6 +60,26 @@ struct mr_matcher {
 };
 
 #define OUTPUT_FLAG 0x80000000u
+#define SPARSE_FLAG 0x40000000u
+#define REF_MASK    0x3fffffffu
+
+/* States with a row of their own: 1,024 rows of 75 classes are 300 KB. */
+enum { DENSE_MAX = 1024 };
+
+/*
+ * A sparse record's words before its references. SPARSE_COUNT holds how
+ * many (9 bits), the class of the first (9 bits; NO_CLASS when there is
+ * none), and the depth (DEPTH_MANY for that deep or deeper). A state
+ * deeper than the rows is most often on the way through one pattern, its
+ * one transition of its own: the first class and reference come with the
+ * count, and the step loads them together.
+ */
+enum { SPARSE_COUNT, SPARSE_FALLBACK, SPARSE_FIRST_OUT, SPARSE_OUTS, SPARSE_HEAD };
+#define COUNT_MASK  0x1ffu
+#define FIRST_SHIFT 9
+#define NO_CLASS    0x100u
+#define DEPTH_SHIFT 18
+#define DEPTH_MANY  0x3fffu
 
 static unsigned char fold(unsigned char c) {
 	return (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
@@ -56,6 +91,8 @@ struct mr_matcher *mr_matcher_create(void) {
 
 static void free_tables(struct mr_matcher *m) {
 	free(m->next);
+	free(m->sparse);
+	m->sparse = NULL;
 	free(m->first);
 	free(m->count);
 	free(m->out);
@@ -109,34 +146,101 @@ static void assign_classes(struct mr_matcher *m) {
 }
 
 /*
- * Moves row s of the states × nc table to row to[s] (to is a permutation),
- * in place, one cycle at a time: the table, megabytes for a big knowledge
- * base, is not held twice while the matcher is built. The entries still
- * name states by their old numbers.
+ * The transitions in which state s (old number) differs from state g, as
+ * classes: at most nc of them, into cls; returns how many.
  */
-static void move_rows(uint32_t *table, uint32_t nc, uint32_t n, const uint32_t *to) {
-	bool *moved = mr_xcalloc(n ? n : 1, sizeof(*moved));
-	uint32_t *held = mr_xcalloc(nc, sizeof(*held)), *spare = mr_xcalloc(nc, sizeof(*spare));
-	size_t row = (size_t)nc * sizeof(*table);
-	for (uint32_t s = 0; s < n; s++) {
-		if (moved[s]) {
-			continue;
-		}
-		memcpy(held, table + (size_t)s * nc, row);
-		for (uint32_t at = s; !moved[at];) {
-			uint32_t dest = to[at];
-			memcpy(spare, table + (size_t)dest * nc, row);
-			memcpy(table + (size_t)dest * nc, held, row);
-			moved[at] = true;
-			uint32_t *t = held;
-			held = spare;
-			spare = t;
-			at = dest;
+static uint32_t differences(
+	const uint32_t *next, uint32_t nc, uint32_t s, uint32_t g, uint8_t *cls) {
+	uint32_t n = 0;
+	for (uint32_t c = 0; c < nc; c++) {
+		if (next[(size_t)s * nc + c] != next[(size_t)g * nc + c]) {
+			cls[n++] = (uint8_t)c;
 		}
 	}
-	free(moved);
-	free(held);
-	free(spare);
+	return n;
+}
+
+/* A sparse record's length in words with n transitions of its own. */
+static size_t record_words(uint32_t n) {
+	return SPARSE_HEAD + n + (n + 3) / 4;
+}
+
+/*
+ * From the full table (old state numbers, new numbers by renumber): the
+ * first n_dense states' rows, and a record for each deeper state. fail is
+ * by old numbers. Records are laid out in the old order, that of the
+ * patterns, so that following one pattern reads neighbouring records.
+ */
+static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t *fail,
+	const uint32_t *depth, const uint32_t *renumber) {
+	uint32_t nc = m->n_classes, n = m->n_states, n_dense = n < DENSE_MAX ? n : DENSE_MAX;
+	uint32_t *old_of = mr_xcalloc(n, sizeof(uint32_t));
+	for (uint32_t old = 0; old < n; old++) {
+		old_of[renumber[old]] = old;
+	}
+	/* The state each deeper one defers to: its nearest failure state with
+	 * a row, whose transitions it shares but for its own. */
+	uint32_t *fallback = mr_xcalloc(n, sizeof(uint32_t));
+	uint32_t *offset = mr_xcalloc(n, sizeof(uint32_t));
+	uint8_t *cls = mr_xcalloc(nc, 1);
+	size_t words = 0;
+	for (uint32_t old = 0; old < n; old++) {
+		if (renumber[old] < n_dense) {
+			continue;
+		}
+		uint32_t g = fail[old];
+		while (renumber[g] >= n_dense) {
+			g = fail[g];
+		}
+		fallback[old] = g;
+		offset[old] = (uint32_t)words;
+		words += record_words(differences(full, nc, old, g, cls));
+		if (words >= SPARSE_FLAG) {
+			mr_fatal("matcher: %u states of %u classes is too many", n, nc);
+		}
+	}
+	/* A state's reference, flagged where there is output. */
+#define REF(old)                                                                      \
+	((renumber[old] < n_dense ? renumber[old] * nc : SPARSE_FLAG | offset[old]) | \
+		(m->count[renumber[old]] ? OUTPUT_FLAG : 0))
+	m->next = mr_xcalloc((size_t)n_dense * nc, sizeof(uint32_t));
+	for (uint32_t t = 0; t < n_dense; t++) {
+		for (uint32_t c = 0; c < nc; c++) {
+			m->next[(size_t)t * nc + c] = REF(full[(size_t)old_of[t] * nc + c]);
+		}
+	}
+	m->sparse = mr_xcalloc(words ? words : 1, sizeof(uint32_t));
+	for (uint32_t old = 0; old < n; old++) {
+		if (renumber[old] < n_dense) {
+			continue;
+		}
+		uint32_t *r = m->sparse + offset[old];
+		uint32_t k = differences(full, nc, old, fallback[old], cls);
+		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
+		r[SPARSE_COUNT] = k | (k > 0 ? cls[0] : NO_CLASS) << FIRST_SHIFT |
+				  (depth[old] < DEPTH_MANY ? depth[old] : DEPTH_MANY)
+					  << DEPTH_SHIFT;
+		r[SPARSE_FIRST_OUT] = m->first[renumber[old]];
+		r[SPARSE_OUTS] = m->count[renumber[old]];
+		for (uint32_t i = 0; i < k; i++) {
+			r[SPARSE_HEAD + i] = REF(full[(size_t)old * nc + cls[i]]);
+		}
+		memcpy(r + SPARSE_HEAD + k, cls, k);
+	}
+#undef REF
+	/* Deeper states keep what they report in their records. */
+	m->first = mr_xreallocarray(m->first, n_dense, sizeof(uint32_t));
+	m->count = mr_xreallocarray(m->count, n_dense, sizeof(uint32_t));
+	m->dense_depth = 0;
+	for (uint32_t t = 0; t < n_dense; t++) {
+		if (depth[old_of[t]] > m->dense_depth) {
+			m->dense_depth = depth[old_of[t]];
+		}
+	}
+	free(cls);
+	free(offset);
+	free(fallback);
+	free(old_of);
 }
 
 void mr_matcher_build(struct mr_matcher *m) {
@@ -188,6 +292,7 @@ void mr_matcher_build(struct mr_matcher *m) {
 	/* Failure links breadth first; a state's full output is its own
 	 * followed by its failure state's, which is complete by then. */
 	uint32_t *fail = mr_xcalloc(n_states, sizeof(uint32_t));
+	uint32_t *depth = mr_xcalloc(n_states, sizeof(uint32_t));
 	uint32_t *queue = mr_xcalloc(n_states, sizeof(uint32_t));
 	m->first = mr_xcalloc(n_states, sizeof(uint32_t));
 	m->count = mr_xcalloc(n_states, sizeof(uint32_t));
@@ -196,6 +301,7 @@ void mr_matcher_build(struct mr_matcher *m) {
 	size_t head = 0, tail = 0;
 	for (uint32_t c = 0; c < nc; c++) {
 		if (next[c] != 0) {
+			depth[next[c]] = 1;
 			queue[tail++] = next[c];
 		}
 	}
@@ -219,6 +325,7 @@ void mr_matcher_build(struct mr_matcher *m) {
 			uint32_t t = next[s * nc + c];
 			if (t != 0) {
 				fail[t] = next[f * nc + c];
+				depth[t] = depth[s] + 1;
 				queue[tail++] = t;
 			} else {
 				next[s * nc + c] = next[f * nc + c];
@@ -233,8 +340,6 @@ void mr_matcher_build(struct mr_matcher *m) {
 	for (size_t k = 0; k < tail; k++) {
 		renumber[queue[k]] = (uint32_t)k + 1;
 	}
-	move_rows(next, nc, n_states, renumber);
-	next = mr_xreallocarray(next, (size_t)n_states * nc, sizeof(*next));
 	uint32_t *first = mr_xcalloc(n_states, sizeof(uint32_t));
 	uint32_t *count = mr_xcalloc(n_states, sizeof(uint32_t));
 	for (uint32_t old = 0; old < n_states; old++) {
@@ -245,6 +350,11 @@ void mr_matcher_build(struct mr_matcher *m) {
 	free(m->count);
 	m->first = first;
 	m->count = count;
+	m->n_states = n_states;
+	compress(m, next, fail, depth, renumber);
+	free(depth);
+	free(next);
+	free(renumber);
 	free(queue);
 	free(fail);
 	free(fill);
@@ -252,26 +362,42 @@ void mr_matcher_build(struct mr_matcher *m) {
 	free(own_first);
 	free(own_count);
 	free(terminal_of);
-	/* Rows instead of (old) state numbers, flagged where there is output. */
-	if ((uint64_t)n_states * nc >= OUTPUT_FLAG) {
-		mr_fatal("matcher: %u states of %u classes is too many", n_states, nc);
-	}
-	for (size_t i = 0; i < (size_t)n_states * nc; i++) {
-		uint32_t t = renumber[next[i]];
-		next[i] = t * nc | (m->count[t] ? OUTPUT_FLAG : 0);
-	}
-	free(renumber);
-	m->next = next;
-	m->n_states = n_states;
 }
 
-/* Stores what the state of row reports for matches ending at end that
+/* The state after ref (without OUTPUT_FLAG) on a byte of class c. */
+static inline uint32_t step(const struct mr_matcher *m, uint32_t ref, uint8_t c) {
+	if (!(ref & SPARSE_FLAG)) {
+		return m->next[ref + c];
+	}
+	const uint32_t *r = m->sparse + (ref & REF_MASK);
+	uint32_t head = r[SPARSE_COUNT];
+	if ((head >> FIRST_SHIFT & COUNT_MASK) == c) {
+		return r[SPARSE_HEAD];
+	}
+	uint32_t n = head & COUNT_MASK;
+	const uint8_t *cls = (const uint8_t *)(r + SPARSE_HEAD + n);
+	for (uint32_t i = 1; i < n; i++) {
+		if (cls[i] == c) {
+			return r[SPARSE_HEAD + i];
+		}
+	}
+	return m->next[r[SPARSE_FALLBACK] + c];
+}
+
+/* Stores what the state of ref reports for matches ending at end that
  * start before the offset before, while there is room. */
-static size_t report(const struct mr_matcher *m, uint32_t row, size_t end, size_t before,
+static size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_t before,
 	struct mr_match *matches, size_t max, size_t found) {
-	uint32_t s = row / m->n_classes;
-	for (uint32_t k = 0; k < m->count[s] && found < max; k++) {
-		const struct output *o = &m->out[m->first[s] + k];
+	uint32_t first, count;
+	if (ref & SPARSE_FLAG) {
+		first = m->sparse[(ref & REF_MASK) + SPARSE_FIRST_OUT];
+		count = m->sparse[(ref & REF_MASK) + SPARSE_OUTS];
+	} else {
+		first = m->first[ref / m->n_classes];
+		count = m->count[ref / m->n_classes];
+	}
+	for (uint32_t k = 0; k < count && found < max; k++) {
+		const struct output *o = &m->out[first + k];
 		if (end - o->len < before) {
 			matches[found++] = (struct mr_match){ o->id, (uint32_t)end };
 		}
@@ -279,58 +405,128 @@ static size_t report(const struct mr_matcher *m, uint32_t row, size_t end, size_
 	return found;
 }
 
+/* Whether the state of ref may be deeper than depth: for a state with a
+ * row, the deepest of them stands for its depth. */
+static bool deeper_than(const struct mr_matcher *m, uint32_t ref, size_t depth) {
+	if (!(ref & SPARSE_FLAG)) {
+		return m->dense_depth > depth;
+	}
+	uint32_t d = m->sparse[(ref & REF_MASK) + SPARSE_COUNT] >> DEPTH_SHIFT;
+	return d == DEPTH_MANY || d > depth;
+}
+
+/* The whole text in one pass: matches in order of their end. */
+static size_t scan_whole(const struct mr_matcher *m, const char *text, size_t len,
+	struct mr_match *matches, size_t max) {
+	const uint8_t *cls = m->byte_class;
+	size_t found = 0;
+	uint32_t a = 0;
+	for (size_t i = 0; i < len; i++) {
+		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
+		a = va & ~OUTPUT_FLAG;
+		if (va & OUTPUT_FLAG) {
+			found = report(m, a, i + 1, SIZE_MAX, matches, max, found);
+		}
+	}
+	return found;
+}
+
+/*
+ * Merges the matches of the two halves, first[0..n1) (those that start
+ * before the middle) and second[0..n2), into the order of one pass: by
+ * their end, and at one end the first half's, which are longer, first.
+ * first is also where the merge goes, and it holds max.
+ */
+static size_t merge(
+	struct mr_match *first, size_t n1, const struct mr_match *second, size_t n2, size_t max) {
+	/* How many of each the first max of the merged order take. */
+	size_t i = 0, j = 0;
+	while (i + j < max && (i < n1 || j < n2)) {
+		if (j == n2 || (i < n1 && first[i].end <= second[j].end)) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	/* From the back, so that first is read before it is overwritten. */
+	size_t total = i + j;
+	for (size_t k = total; k > 0; k--) {
+		if (j == 0 || (i > 0 && first[i - 1].end > second[j - 1].end)) {
+			first[k - 1] = first[--i];
+		} else {
+			first[k - 1] = second[--j];
+		}
+	}
+	return total;
+}
+
+/* A text shorter than SPLIT_MIN is scanned in one pass: for a reason line
+ * of a hundred bytes, the halves and their merge cost more than they hide. */
+enum { SECOND_MAX = 128, SPLIT_MIN = 128 };
+
 size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	struct mr_match *matches, size_t max) {
 	if (m->next == NULL) {
 		return 0;
 	}
-	const uint32_t *next = m->next;
 	const uint8_t *cls = m->byte_class;
 	/*
-	 * Each step waits for the table load of the step before, so a long text
-	 * is scanned as two halves at once: the loads of one hide the other's.
+	 * Each step waits for the table load of the step before, so a text is
+	 * scanned as two halves at once: the loads of one hide the other's.
 	 * The first half runs on past the middle until no match can start
-	 * before it; matches are stored first half first, which keeps, for
-	 * every pattern, its matches in text order.
+	 * before it. A long text's matches are stored first half first, which
+	 * keeps, for every pattern, its matches in text order; a shorter one's
+	 * are merged into the order of one pass, as they always came.
 	 */
-	size_t mid = len >= 4 * m->longest && len >= 64 ? len / 2 : len;
-	struct mr_match second[128];
+	bool long_text = len >= 4 * m->longest && len >= 64;
+	if (!long_text && len < SPLIT_MIN) {
+		return scan_whole(m, text, len, matches, max);
+	}
+	size_t mid = len / 2;
+	struct mr_match second[SECOND_MAX];
 	size_t found = 0, found2 = 0;
 	uint32_t a = 0, b = 0;
 	size_t i = 0;
-	for (; i < mid && mid + i < len; i++) {
-		uint32_t va = next[a + cls[(unsigned char)text[i]]];
-		uint32_t vb = next[b + cls[(unsigned char)text[mid + i]]];
+	for (; i < mid; i++) {
+		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
+		uint32_t vb = step(m, b, cls[(unsigned char)text[mid + i]]);
 		a = va & ~OUTPUT_FLAG;
 		b = vb & ~OUTPUT_FLAG;
 		if (va & OUTPUT_FLAG) {
 			found = report(m, a, i + 1, SIZE_MAX, matches, max, found);
 		}
 		if (vb & OUTPUT_FLAG) {
-			found2 = report(m, b, mid + i + 1, SIZE_MAX, second, 128, found2);
+			found2 = report(m, b, mid + i + 1, SIZE_MAX, second, SECOND_MAX, found2);
 		}
 	}
-	/* The first half's tail into the second (or the whole short text):
-	 * what starts from the middle on is the second half's. */
-	size_t stop = mid < len ? mid + m->longest - 1 : len;
-	for (; i < stop && i < len; i++) {
-		uint32_t va = next[a + cls[(unsigned char)text[i]]];
+	/* The first half's tail into the second: what starts from the middle
+	 * on is the second half's, and once the state is no deeper than the
+	 * way past the middle, nothing that starts before it can end later. */
+	for (; i < mid + m->longest - 1 && i < len && deeper_than(m, a, i - mid); i++) {
+		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
 		a = va & ~OUTPUT_FLAG;
 		if (va & OUTPUT_FLAG) {
-			found = report(
-				m, a, i + 1, mid < len ? mid : SIZE_MAX, matches, max, found);
+			found = report(m, a, i + 1, mid, matches, max, found);
 		}
 	}
 	/* The second half's end, when the text is odd in length. */
-	for (size_t j = mid + (mid < len ? mid : 0); mid < len && j < len; j++) {
-		uint32_t vb = next[b + cls[(unsigned char)text[j]]];
+	for (size_t j = 2 * mid; j < len; j++) {
+		uint32_t vb = step(m, b, cls[(unsigned char)text[j]]);
 		b = vb & ~OUTPUT_FLAG;
 		if (vb & OUTPUT_FLAG) {
-			found2 = report(m, b, j + 1, SIZE_MAX, second, 128, found2);
+			found2 = report(m, b, j + 1, SIZE_MAX, second, SECOND_MAX, found2);
 		}
 	}
-	for (size_t k = 0; k < found2 && found < max; k++) {
-		matches[found++] = second[k];
+	if (long_text) {
+		for (size_t k = 0; k < found2 && found < max; k++) {
+			matches[found++] = second[k];
+		}
+		return found;
 	}
-	return found;
+	/* A short text with more matches than second holds: one pass keeps
+	 * them all, as it always did. */
+	if (found2 == SECOND_MAX) {
+		return scan_whole(m, text, len, matches, max);
+	}
+	return merge(matches, found, second, found2, max);
 }

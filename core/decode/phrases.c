@@ -189,6 +189,8 @@ const struct mr_phrase mr_phrases[] = {
 	{ "sender refused", MR_STAGE_MAIL, -1, MR_NO_ANCHOR }, /* Python smtplib */
 	/* PEAR Net_SMTP: the reply to the message's final dot */
 	{ "failed to send data", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
+	/* amavisd-new: "Negative SMTP response to data-dot" */
+	{ "data-dot", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	/* The command quoted in its reply ("550 RCPT TO:<x> User unknown",
 	 * "501 Syntax: RCPT TO:<address>"), when nothing more telling names the
 	 * stage. Not MAIL FROM:<>: replies quote it when explaining callouts. */

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "corpus.h"
 #include "decode.h"
+#include "explain.h"
 #include "harness.h"
 #include "kb.h"
 #include "matcher.h"
@@ -104,6 +105,88 @@ static void test_matcher(void) {
 	mr_matcher_build(empty);
 	T_INT(mr_matcher_scan(empty, "abc", 3, hits, 16), 0, "matcher: no patterns, no matches");
 	mr_matcher_destroy(empty);
+}
+
+/* A match of the reference search, and the order of one pass. */
+struct ref_match {
+	uint32_t id;
+	size_t end, len;
+};
+
+static int ref_order(const void *a, const void *b) {
+	const struct ref_match *x = a, *y = b;
+	if (x->end != y->end) {
+		return x->end < y->end ? -1 : 1;
+	}
+	if (x->len != y->len) {
+		return x->len > y->len ? -1 : 1;
+	}
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Hundreds of patterns, so that most states are deeper than those that
+ * keep a full row, and texts of every length around the one from which a
+ * scan runs as two halves: the matches of a plain search, in the order of
+ * one pass (by end, then longest, then as added). The patterns of two
+ * letters match at nearly every offset, so that matches of both halves end
+ * together, the second half holds more than it keeps apart, and some texts
+ * have more than the array holds.
+ */
+static void test_matcher_many(void) {
+	enum { N_WORDS = 700, WANT_MAX = 40000 };
+	static char words[N_WORDS][101];
+	static struct ref_match want[WANT_MAX];
+	struct mr_matcher *m = mr_matcher_create();
+	uint32_t seed = 20261207;
+	for (size_t w = 0; w < N_WORDS; w++) {
+		seed = seed * 1103515245 + 12345;
+		bool dense = w % 3 == 1;
+		/* One long pattern puts every text here short of "long". */
+		size_t len = w == 0 ? 100 : (dense ? 4 + (seed >> 16) % 9 : 8 + (seed >> 16) % 5);
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			words[w][i] = w == 0  ? 'x'
+				      : dense ? "aB"[(seed >> 16) % 2]
+					      : "cdeE"[(seed >> 16) % 4];
+		}
+		words[w][len] = '\0';
+		mr_matcher_add(m, words[w], len, (uint32_t)w);
+	}
+	mr_matcher_build(m);
+	size_t wrong = 0, checked = 0, full = 0;
+	for (size_t len = 1; len < 400; len += 7) {
+		char text[400];
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245 + 12345;
+			/* Every other text has fewer matches: two halves merged. */
+			text[i] = len % 2 ? "abABabABab c"[(seed >> 16) % 12]
+					  : "abAB cde -"[(seed >> 16) % 10];
+		}
+		size_t n_want = 0;
+		for (size_t w = 0; w < N_WORDS; w++) {
+			size_t wl = strlen(words[w]);
+			for (size_t at = 0; at + wl <= len && n_want < WANT_MAX; at++) {
+				if (strncasecmp(text + at, words[w], wl) == 0) {
+					want[n_want++] =
+						(struct ref_match){ (uint32_t)w, at + wl, wl };
+				}
+			}
+		}
+		qsort(want, n_want, sizeof(*want), ref_order);
+		struct mr_match got[512];
+		size_t n_got = mr_matcher_scan(m, text, len, got, 512);
+		wrong += n_got != (n_want < 512 ? n_want : 512);
+		for (size_t k = 0; k < n_got && k < n_want; k++) {
+			wrong += got[k].id != want[k].id || got[k].end != want[k].end;
+		}
+		checked += n_want;
+		full += n_want > 512;
+	}
+	T_SIZE(wrong, 0, "matcher: many patterns give the matches of a plain search, in its order");
+	T_OK(checked > 5000 && full > 0, "matcher: the texts hold matches enough to tell (%zu)",
+		checked);
+	mr_matcher_destroy(m);
 }
 
 static void test_code_patterns(void) {
@@ -640,6 +723,38 @@ static void test_early_decoding(const struct mr_kb *kb) {
 	mr_snapshot_destroy(snap); /* with the thread busy: ASan would see a leak */
 }
 
+/* An address refused in reply to MAIL FROM is the sender's: the same words
+ * at RCPT TO are the recipient's. */
+static void test_sender_stage(const struct mr_kb *kb) {
+	static const struct {
+		const char *text, *category, *decided;
+	} cases[] = {
+		{ "host mx[192.0.2.1] said: 551 invalid address (in reply to MAIL FROM command)",
+			"sender-rejected",
+			"the wording \"invalid address\" in reply to MAIL FROM: the sender's "
+			"address "
+			"(confidence: rule)" },
+		{ "host mx[192.0.2.1] said: 551 invalid address (in reply to RCPT TO command)",
+			"unknown-user", "the wording \"invalid address\" (confidence: rule)" },
+		{ "SMTP error from remote mail server after MAIL FROM:<a@example.com>: 550 5.1.1 "
+		  "User unknown",
+			"sender-rejected", NULL },
+	};
+	struct mr_buf decided;
+	mr_buf_init(&decided);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_diagnosis d;
+		mr_decode(kb, cases[i].text, strlen(cases[i].text), &d);
+		T_STR(kb->categories[d.category].name, cases[i].category, "stage decides whose: %s",
+			cases[i].text);
+		if (cases[i].decided != NULL) {
+			mr_explain_decided(&decided, kb, &d);
+			T_STR(decided.data, cases[i].decided, "decided: %s", cases[i].text);
+		}
+	}
+	mr_buf_finish(&decided);
+}
+
 /* The word model is the table's: learning it again gives model.tsv byte for
  * byte. And it guesses what its words say on lines no rule names. */
 static void test_word_model(const struct mr_kb *kb, const struct corpus *c) {
@@ -679,12 +794,14 @@ static void test_word_model(const struct mr_kb *kb, const struct corpus *c) {
 int main(int argc, char **argv) {
 	const struct mr_kb *kb = mr_kb_default();
 	test_matcher();
+	test_matcher_many();
 	test_code_patterns();
 	test_parser(kb);
 	test_kb(kb);
 	test_kb_errors();
 	test_snapshot();
 	test_early_decoding(kb);
+	test_sender_stage(kb);
 	if (argc > 1) {
 		struct corpus table;
 		char *cause = NULL;
