@@ -640,13 +640,15 @@ enum { MAX_HITS = 512 };
  * offsets. A name with one or two ("OFR_415") stays as it is.
  */
 static const char *qmail_spaces(const char *text, size_t len, char buf[MR_DECODE_MAX]) {
-	const char *under = memchr(text, '_', len);
-	if (under == NULL || memchr(under, ' ', len - (size_t)(under - text)) != NULL) {
-		return text;
-	}
-	size_t from = (size_t)(under - text), unders = 0;
+	/* No space after the first '_': so it is in the last word. Looking
+	 * there first keeps the common case to a few bytes from the end. */
+	size_t from = len, unders = 0;
 	while (from > 0 && text[from - 1] != ' ') {
 		from--;
+	}
+	if (memchr(text + from, '_', len - from) == NULL ||
+		(from > 0 && memchr(text, '_', from) != NULL)) {
+		return text;
 	}
 	for (size_t i = from; i < len; i++) {
 		unders += text[i] == '_';

@@ -124,12 +124,16 @@ struct vocab {
 struct entry {
 	uint16_t category;
 	uint32_t lines;
+	float weight; /* how much more the word says for the cause than a word never seen with it */
 };
 
 struct mr_model {
 	size_t n_categories;
 	uint32_t *lines; /* per cause */
 	uint32_t total;  /* all lines */
+	/* Per cause: log P(cause), and log P(word | cause) of a word never seen
+	 * with it; computed once, so that a guess only adds. */
+	double *prior, *unseen;
 	struct vocab *vocab;
 	size_t n_vocab;
 	struct entry *entries;
@@ -193,6 +197,18 @@ struct mr_model *mr_model_load(
 		last->n++;
 		last->lines += (uint32_t)lines;
 	}
+	m->prior = mr_xcalloc(n ? n : 1, sizeof(*m->prior));
+	m->unseen = mr_xcalloc(n ? n : 1, sizeof(*m->unseen));
+	for (size_t c = 0; c < n; c++) {
+		if (m->lines[c] > 0) {
+			m->prior[c] = log((double)m->lines[c] / m->total);
+			m->unseen[c] = log(ALPHA / (m->lines[c] + 2 * ALPHA));
+		}
+	}
+	for (size_t e = 0; e < m->n_entries; e++) {
+		struct entry *entry = &m->entries[e];
+		entry->weight = (float)log((entry->lines + ALPHA) / ALPHA);
+	}
 	return m;
 }
 
@@ -201,6 +217,8 @@ void mr_model_destroy(struct mr_model *m) {
 		return;
 	}
 	free(m->lines);
+	free(m->prior);
+	free(m->unseen);
 	free(m->vocab);
 	free(m->entries);
 	free(m);
@@ -241,21 +259,27 @@ int mr_model_guess(const struct mr_model *m, const char *text, size_t len, uint1
 	if (g.n_known == 0 || m->total == 0) {
 		return -1;
 	}
-	/* log P(cause) + the sum over known words of log P(word | cause). */
+	/* log P(cause) + the sum over known words of log P(word | cause): each
+	 * word counts as unseen with every cause, then its own causes get back
+	 * the difference. */
+	enum { CATEGORIES_MAX = 256 };
+	double score[CATEGORIES_MAX];
+	size_t nc = m->n_categories < CATEGORIES_MAX ? m->n_categories : CATEGORIES_MAX;
+	for (size_t c = 0; c < nc; c++) {
+		score[c] = m->prior[c] + (double)g.n_known * m->unseen[c];
+	}
+	for (size_t k = 0; k < g.n_known; k++) {
+		const struct vocab *v = &m->vocab[g.known[k]];
+		for (uint32_t e = v->first; e < v->first + v->n; e++) {
+			if (m->entries[e].category < nc) {
+				score[m->entries[e].category] += m->entries[e].weight;
+			}
+		}
+	}
 	int best = -1;
-	double best_score = 0;
-	for (size_t c = 0; c < m->n_categories; c++) {
-		if (m->lines[c] == 0) {
-			continue;
-		}
-		double score = log((double)m->lines[c] / m->total);
-		for (size_t k = 0; k < g.n_known; k++) {
-			uint32_t with = lines_with(m, &m->vocab[g.known[k]], c);
-			score += log((with + ALPHA) / (m->lines[c] + 2 * ALPHA));
-		}
-		if (best < 0 || score > best_score) {
+	for (size_t c = 0; c < nc; c++) {
+		if (m->lines[c] > 0 && (best < 0 || score[c] > score[best])) {
 			best = (int)c;
-			best_score = score;
 		}
 	}
 	/* The evidence: the words most typical of this cause against the others. */
