@@ -77,8 +77,76 @@ static int two_digits(const char *p) {
 	return (tens ? (p[0] - '0') * 10 : 0) + (p[1] - '0');
 }
 
-/* "Nov 23 08:03:22": syslog has no year; a date ahead of now is last year's. */
+/* Days from 1970-01-01 to a date of the Gregorian calendar (year's March
+ * first counting days, so that February's length comes last). */
+static int64_t days_from_civil(int year, int month, int day) {
+	year -= month <= 2;
+	int64_t era = (year >= 0 ? year : year - 399) / 400;
+	int64_t year_of_era = year - era * 400;
+	int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+	return era * 146097 + day_of_era - 719468;
+}
+
+static int digits(const char *p, int n) {
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9') {
+			return -1;
+		}
+		v = v * 10 + (p[i] - '0');
+	}
+	return v;
+}
+
+/*
+ * "2026-12-06T13:42:07.123456+00:00": rsyslog's RFC 3339 stamps (and
+ * journalctl's -o short-iso "+0100", and "Z"). The offset is in the stamp,
+ * so no time zone is looked up.
+ */
+static int64_t rfc3339_time(const char *s, size_t len) {
+	if (len < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
+		s[13] != ':' || s[16] != ':') {
+		return MR_TIME_UNKNOWN;
+	}
+	int year = digits(s, 4), mon = digits(s + 5, 2), mday = digits(s + 8, 2);
+	int hour = digits(s + 11, 2), min = digits(s + 14, 2), sec = digits(s + 17, 2);
+	if (year < 1970 || mon < 1 || mon > 12 || mday < 1 || mday > 31 || hour < 0 || hour > 23 ||
+		min < 0 || min > 59 || sec < 0 || sec > 60) {
+		return MR_TIME_UNKNOWN;
+	}
+	size_t i = 19;
+	if (i < len && s[i] == '.') {
+		for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		}
+	}
+	int64_t offset = 0;
+	if (i < len && s[i] == 'Z') {
+		i++;
+	} else if (i + 5 <= len && (s[i] == '+' || s[i] == '-')) {
+		int oh = digits(s + i + 1, 2);
+		size_t m = s[i + 3] == ':' ? i + 4 : i + 3;
+		int om = m + 2 <= len ? digits(s + m, 2) : -1;
+		if (oh < 0 || oh > 23 || om < 0 || om > 59) {
+			return MR_TIME_UNKNOWN;
+		}
+		offset = (s[i] == '-' ? -1 : 1) * (int64_t)(oh * 3600 + om * 60);
+		i = m + 2;
+	} else {
+		return MR_TIME_UNKNOWN;
+	}
+	if (i < len && s[i] != ' ') {
+		return MR_TIME_UNKNOWN;
+	}
+	return days_from_civil(year, mon, mday) * 86400 + hour * 3600 + min * 60 + sec - offset;
+}
+
+/* "Nov 23 08:03:22": syslog has no year; a date ahead of now is last year's.
+ * Or an RFC 3339 stamp, which has everything. */
 static int64_t line_time(const char *s, size_t len, const struct tm *now, struct hour_cache *c) {
+	if (len > 10 && s[4] == '-') {
+		return rfc3339_time(s, len);
+	}
 	if (len < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') {
 		return MR_TIME_UNKNOWN;
 	}

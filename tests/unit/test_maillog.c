@@ -135,8 +135,28 @@ static const struct log_case log_cases[] = {
 		"D1258A78394",
 		{ { "D1258A78394", "", 0, 1798761598, 1,
 			{ { "nouser@sink.test", lab_unknown, 1798761598 } } } } },
-	{ "RFC 3339 stamps: the mail, its time unknown", NOW_DEC7,
-		"2026-12-07T10:00:02.123456+00:00 mx postfix/smtp[1204]: D1258A78394: "
+	{ "RFC 3339 stamps (rsyslog): the time with its offset", NOW_DEC7,
+		"2026-12-07T10:00:01.000217+00:00 mx postfix/qmgr[1202]: D1258A78394: "
+		"from=<shop@contoso-shop.eu>, size=2291, nrcpt=1 (queue active)\n"
+		"2026-12-07T11:00:02.123456+01:00 mx postfix/smtp[1204]: D1258A78394: "
+		"to=<nouser@sink.test>, relay=127.0.0.1[127.0.0.1]:46485, delay=0.01, "
+		"delays=0/0/0/0.01, dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 "
+		"5.1.1 User unknown (in reply to RCPT TO command))\n",
+		"D1258A78394",
+		{ { "D1258A78394", "shop@contoso-shop.eu", 2291, 1796637601, 1,
+			{ { "nouser@sink.test", lab_unknown, 1796637602 } } } } },
+	{ "short-iso stamps (journalctl) and Z, across the new year", "1798876800",
+		"2026-12-31T19:59:58-0400 mx postfix/qmgr[1202]: D1258A78394: "
+		"from=<shop@contoso-shop.eu>, size=2291, nrcpt=1 (queue active)\n"
+		"2027-01-01T00:00:01Z mx postfix/smtp[1204]: D1258A78394: "
+		"to=<nouser@sink.test>, relay=127.0.0.1[127.0.0.1]:46485, delay=0.01, "
+		"delays=0/0/0/0.01, dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 "
+		"5.1.1 User unknown (in reply to RCPT TO command))\n",
+		"D1258A78394",
+		{ { "D1258A78394", "shop@contoso-shop.eu", 2291, 1798761598, 1,
+			{ { "nouser@sink.test", lab_unknown, 1798761601 } } } } },
+	{ "a stamp that is not one: the time unknown", NOW_DEC7,
+		"2026-13-07T10:00:02+00:00 mx postfix/smtp[1204]: D1258A78394: "
 		"to=<nouser@sink.test>, relay=127.0.0.1[127.0.0.1]:46485, delay=0.01, "
 		"delays=0/0/0/0.01, dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 "
 		"5.1.1 User unknown (in reply to RCPT TO command))\n",
