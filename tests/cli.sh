@@ -974,7 +974,15 @@ cp "$TMP/out" "$TMP/summary.json"
 "$PYTHON" - "$TMP/summary.json" "$TMP/all.jsonl" <<'EOF'
 import collections, json, sys
 s = json.load(open(sys.argv[1], encoding="utf-8"))
-ms = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+every = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+# The queue is counted; the bounced mail from the log is said not to be.
+ms = [m for m in every if m["queue_name"] != "bounced"]
+gone = [m for m in every if m["queue_name"] == "bounced"]
+assert gone, "the demo has bounced mail"
+assert s["counted"] == "queue" and s["scope"] == "-queue:bounced", s["counted"]
+assert s["not_counted"] == {"messages": len(gone),
+                            "recipients": sum(len(m["recipients"]) for m in gone)}, s["not_counted"]
+assert s["queues"]["bounced"] == 0
 rcpts = [r for m in ms for r in m["recipients"]]
 assert s["messages"] == len(ms) and s["recipients"] == len(rcpts)
 assert s["total"][0]["recipients"] == len(rcpts) and sum(s["total"][0]["ages"]) == len(rcpts)
@@ -1020,8 +1028,22 @@ while read -r rfilter; do
 done <"$TMP/rfilters"
 [ -s "$TMP/rfilters" ] && [ "$empty" = 0 ]
 ok $? "summary --filter: every reason's filter, added to it, still finds mail"
+run 0 "summary --json --bounced --demo" "$MAILROOM" summary --json --bounced --demo
+"$PYTHON" - "$TMP/out" "$TMP/all.jsonl" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1], encoding="utf-8"))
+every = [json.loads(l) for l in open(sys.argv[2], encoding="utf-8")]
+gone = [m for m in every if m["queue_name"] == "bounced"]
+kept = [m for m in every if m["queue_name"] != "bounced"]
+assert s["counted"] == "bounced" and s["scope"] == "queue:bounced", s["counted"]
+assert s["messages"] == len(gone) == s["queues"]["bounced"], (s["messages"], len(gone))
+assert s["recipients"] == sum(len(m["recipients"]) for m in gone)
+assert s["not_counted"]["messages"] == len(kept)
+EOF
+ok $? "summary --bounced: only the bounced mail from the log, the queue said not to be counted"
 run 0 "summary --demo (table)" "$MAILROOM" summary --demo --top 3
-grep -q '^Recipients by domain and age in minutes:$' "$TMP/out" && grep -q '^(total) ' "$TMP/out" &&
+grep -q '^Counted: the queue; not counted: [0-9]* bounced messages, [0-9]* recipients, from the mail log (--bounced counts them)$' "$TMP/out" &&
+    grep -q '^Recipients by domain and age in minutes:$' "$TMP/out" && grep -q '^(total) ' "$TMP/out" &&
     grep -q '^(other) ' "$TMP/out" && grep -q '^Top reasons' "$TMP/out"
 ok $? "summary table: qshape-like ages, causes, top reasons"
 run 2 "summary --top 0" "$MAILROOM" summary --demo --top 0

@@ -78,9 +78,16 @@ run 0 "list --filter -source: with a recipient term" "$MAILROOM" list --json \
 ok $? "-source:mx* domain:gmail.com is relay's Gmail mail ($(cat "$TMP/want"))"
 
 run 0 "summary of three" "$MAILROOM" summary --json "$Q1" "$Q2" "$Q3"
-"$PYTHON" -c 'import json,sys; s=json.load(open(sys.argv[1])); assert s["messages"] == 800, s["messages"]' \
-    "$TMP/out" 2>"$TMP/err"
-ok $? "summary: over all three (800 messages)"
+"$PYTHON" - "$TMP/out" "$TMP"/alone1.jsonl "$TMP"/alone2.jsonl "$TMP"/alone3.jsonl <<'PYEOF' 2>"$TMP/err"
+import json, sys
+s = json.load(open(sys.argv[1], encoding="utf-8"))
+ms = [json.loads(l) for p in sys.argv[2:] for l in open(p, encoding="utf-8")]
+gone = [m for m in ms if m["queue_name"] == "bounced"]
+assert len(ms) == 800 and gone, (len(ms), len(gone))
+assert s["messages"] == 800 - len(gone), s["messages"]
+assert s["not_counted"]["messages"] == len(gone), s["not_counted"]
+PYEOF
+ok $? "summary: over all three, the queue (800 messages less the bounced, said not counted)"
 cp "$TMP/out" "$TMP/summary3.json"
 "$PYTHON" - "$TMP/summary3.json" "$TMP"/alone1.jsonl "$TMP"/alone2.jsonl "$TMP"/alone3.jsonl <<'PYEOF'
 import json, sys
@@ -89,7 +96,7 @@ labels = ["mx1/queue.db", "mx2/queue.db", "relay.db"]
 want = {}
 for label, path in zip(labels, sys.argv[2:]):
     ms = [json.loads(l) for l in open(path, encoding="utf-8")]
-    want[label] = sum(len(m["recipients"]) for m in ms)
+    want[label] = sum(len(m["recipients"]) for m in ms if m["queue_name"] != "bounced")
 got = {r["label"]: r["recipients"] for r in s["sources"]}
 assert got == want, (got, want)
 counts = [r["recipients"] for r in s["sources"]]

@@ -99,9 +99,9 @@ wait_for() {
 }
 
 expect_exit() {
-    session=$1 want=$2 what=$3
+    session=$1 want=$2 what=$3 tenths=${4:-50}
     i=0
-    while [ ! -s "$TMP/$session.status" ] && [ $i -lt 50 ]; do
+    while [ ! -s "$TMP/$session.status" ] && [ $i -lt "$tenths" ]; do
         sleep 0.1
         i=$((i + 1))
     done

@@ -17,7 +17,44 @@
 #include "xalloc.h"
 
 static const char summary_usage[] =
-	"usage: mailroom summary [--json] [--filter EXPR] [--top N] [--demo | SOURCE...]\n";
+	"usage: mailroom summary [--json] [--bounced] [--filter EXPR] [--top N] [--demo | "
+	"SOURCE...]\n";
+
+/*
+ * What is counted: the queue (as qshape counts it), or with --bounced the
+ * mail that bounced or expired, which only the mail log still knows of. The
+ * other kind is left out and said to be: scope is the filter term that
+ * selects what is counted, so that a row's filter with it finds its mail.
+ */
+struct scope {
+	bool bounced;
+	const char *term;     /* "-queue:bounced" or "queue:bounced" */
+	size_t left_messages; /* of the other kind, that the filter holds for */
+	size_t left_recipients;
+};
+
+/* only (NULL: all) narrowed to the scope's kind of mail; the rest counted. */
+static uint8_t *scope_mask(const struct mr_snapshot *snap, const uint8_t *only,
+	const uint8_t *only_rcpt, struct scope *sc) {
+	uint8_t *mask = mr_xcalloc(snap->n_messages ? snap->n_messages : 1, 1);
+	for (size_t m = 0; m < snap->n_messages; m++) {
+		const struct mr_message *msg = &snap->messages[m];
+		if (only != NULL && !only[m]) {
+			continue;
+		}
+		if ((msg->queue == MR_QUEUE_BOUNCED) == sc->bounced) {
+			mask[m] = 1;
+			continue;
+		}
+		size_t rcpts = 0;
+		for (size_t i = 0; i < msg->n_rcpts; i++) {
+			rcpts += only_rcpt == NULL || only_rcpt[msg->first_rcpt + i];
+		}
+		sc->left_messages++;
+		sc->left_recipients += rcpts;
+	}
+	return mask;
+}
 
 static void print_visible(const char *s, int width) {
 	char *shown = mr_text_visible_dup(s);
@@ -43,13 +80,34 @@ static void age_heads(const char *by) {
 	putchar('\n');
 }
 
-static void print_table(const char *source, const struct mr_summary *s) {
+static void print_scope(const struct scope *sc) {
+	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
+	mr_format_count(messages, sc->left_messages);
+	mr_format_count(recipients, sc->left_recipients);
+	if (sc->bounced) {
+		printf("Counted: mail that bounced or expired, from the mail log (no longer "
+		       "queued); not counted: %s queued message%s, %s recipient%s\n",
+			messages, sc->left_messages == 1 ? "" : "s", recipients,
+			sc->left_recipients == 1 ? "" : "s");
+	} else if (sc->left_messages > 0) {
+		printf("Counted: the queue; not counted: %s bounced message%s, %s recipient%s, "
+		       "from the mail log (--bounced counts them)\n",
+			messages, sc->left_messages == 1 ? "" : "s", recipients,
+			sc->left_recipients == 1 ? "" : "s");
+	} else {
+		puts("Counted: the queue");
+	}
+}
+
+static void print_table(const char *source, const struct mr_summary *s, const struct scope *sc) {
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
 	mr_format_count(messages, s->messages);
 	mr_format_count(recipients, s->recipients);
 	char *shown = mr_text_visible_dup(source);
-	printf("Source %s\n%s message%s, %s recipient%s", shown, messages,
-		s->messages == 1 ? "" : "s", recipients, s->recipients == 1 ? "" : "s");
+	printf("Source %s\n", shown);
+	print_scope(sc);
+	printf("%s message%s, %s recipient%s", messages, s->messages == 1 ? "" : "s", recipients,
+		s->recipients == 1 ? "" : "s");
 	free(shown);
 	const char *sep = " (";
 	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
@@ -123,9 +181,13 @@ static void json_rows(const char *name, const struct mr_summary_row *rows, size_
 	putchar(']');
 }
 
-static void print_json(const char *source, const struct mr_summary *s) {
+static void print_json(const char *source, const struct mr_summary *s, const struct scope *sc) {
 	fputs("{\"source\":", stdout);
 	mr_json_string(stdout, source);
+	printf(",\"counted\":\"%s\",\"scope\":\"%s\",\"not_counted\":{\"messages\":%zu,"
+	       "\"recipients\":%zu}",
+		sc->bounced ? "bounced" : "queue", sc->term, sc->left_messages,
+		sc->left_recipients);
 	printf(",\"messages\":%zu,\"recipients\":%zu,\"queues\":{", s->messages, s->recipients);
 	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
 		printf("%s\"%s\":%zu", q ? "," : "", mr_queue_name((enum mr_queue)q), s->queues[q]);
@@ -146,13 +208,14 @@ static void print_json(const char *source, const struct mr_summary *s) {
 int cli_summary(int argc, char **argv) {
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "bounced", no_argument, NULL, 'b' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 't' },
 		CLI_SOURCE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool json = false;
+	bool json = false, bounced = false;
 	struct cli_sources srcs = { 0 };
 	const char *expr = NULL;
 	long top = 10;
@@ -164,6 +227,9 @@ int cli_summary(int argc, char **argv) {
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case 'b':
+			bounced = true;
 			break;
 		case 'f':
 			expr = optarg;
@@ -208,15 +274,19 @@ int cli_summary(int argc, char **argv) {
 			status = MR_EXIT_USAGE; /* nothing summed up: the filter is the user's to
 						   fix */
 		} else {
+			struct scope sc = { .bounced = bounced,
+				.term = bounced ? "queue:bounced" : "-queue:bounced" };
+			uint8_t *counted = scope_mask(snap, only, only_rcpt, &sc);
 			struct mr_summary s;
-			mr_summary_build(&s, snap, only, only_rcpt, mr_kb_default(), snap->taken_at,
-				(size_t)top);
+			mr_summary_build(&s, snap, counted, only_rcpt, mr_kb_default(),
+				snap->taken_at, (size_t)top);
 			if (json) {
-				print_json(rd.src->name, &s);
+				print_json(rd.src->name, &s, &sc);
 			} else {
-				print_table(rd.src->name, &s);
+				print_table(rd.src->name, &s, &sc);
 			}
 			mr_summary_finish(&s);
+			free(counted);
 		}
 		free(only);
 		free(only_rcpt);

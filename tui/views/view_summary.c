@@ -37,6 +37,12 @@ struct summary_view {
 	char *filter_of;              /* and the filter (NULL: none) */
 	struct summary_line *lines;
 	size_t n_lines;
+	/* What is counted: the queue, as qshape counts it; the mail that
+	 * bounced, which only the mail log knows of, only when the list shows
+	 * nothing else. What is left out is said on the first line. */
+	bool bounced;
+	size_t left_messages, left_recipients;
+	char scope[200];
 	size_t line;   /* the selected line */
 	size_t column; /* in a line by age: 0 the total, 1 + an age column */
 	size_t top;
@@ -93,6 +99,52 @@ static int label_width(const struct summary_view *v) {
 	return w < LABEL_MIN ? LABEL_MIN : w > LABEL_MAX ? LABEL_MAX : w;
 }
 
+/*
+ * The messages of only (NULL: every message) of the kind counted, as a mask
+ * to free; v->scope says what is left out: the bounced mail shown, unless
+ * the list shows only that.
+ */
+static uint8_t *count_scope(struct summary_view *v, const struct mr_snapshot *snap,
+	const uint8_t *only, const uint8_t *only_rcpt) {
+	size_t queued = 0, bounced = 0;
+	for (size_t m = 0; m < snap->n_messages; m++) {
+		if (only == NULL || only[m]) {
+			*(snap->messages[m].queue == MR_QUEUE_BOUNCED ? &bounced : &queued) += 1;
+		}
+	}
+	v->bounced = queued == 0 && bounced > 0;
+	v->left_messages = v->left_recipients = 0;
+	uint8_t *counted = mr_xcalloc(snap->n_messages ? snap->n_messages : 1, 1);
+	for (size_t m = 0; m < snap->n_messages; m++) {
+		const struct mr_message *msg = &snap->messages[m];
+		if (only != NULL && !only[m]) {
+			continue;
+		}
+		if ((msg->queue == MR_QUEUE_BOUNCED) == v->bounced) {
+			counted[m] = 1;
+			continue;
+		}
+		v->left_messages++;
+		for (size_t i = 0; i < msg->n_rcpts; i++) {
+			v->left_recipients += only_rcpt == NULL || only_rcpt[msg->first_rcpt + i];
+		}
+	}
+	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
+	mr_format_count(messages, v->left_messages);
+	mr_format_count(recipients, v->left_recipients);
+	if (v->bounced) {
+		snprintf(v->scope, sizeof(v->scope),
+			"Bounced mail from the mail log (no longer queued)");
+	} else if (v->left_messages > 0) {
+		snprintf(v->scope, sizeof(v->scope),
+			"The queue; not counted: %s bounced (%s recipient%s) from the mail log",
+			messages, recipients, v->left_recipients == 1 ? "" : "s");
+	} else {
+		snprintf(v->scope, sizeof(v->scope), "The queue");
+	}
+	return counted;
+}
+
 /* Summarises the messages the list below shows. */
 static void build(struct app *app, struct summary_view *v) {
 	summary_free(v);
@@ -100,23 +152,27 @@ static void build(struct app *app, struct summary_view *v) {
 	/* The filter again, for the recipients it holds for: a summary of
 	 * "domain:gmail.com" counts the Gmail recipients, not the others of
 	 * the same messages. */
+	const struct mr_snapshot *snap = app->snap;
 	uint8_t *only = NULL, *only_rcpt = NULL;
 	if (list->filter != NULL) {
-		const struct mr_snapshot *snap = app->snap;
 		only = mr_xmalloc(snap->n_messages ? snap->n_messages : 1);
 		only_rcpt = mr_xmalloc(snap->n_recipients ? snap->n_recipients : 1);
 		mr_filter_run_recipients(list->filter, snap, app->refreshed_at, only, only_rcpt);
 	}
-	mr_summary_build(&v->summary, app->snap, only, only_rcpt, mr_kb_default(),
-		app->refreshed_at, TOP_ROWS);
+	uint8_t *counted = count_scope(v, snap, only, only_rcpt);
+	mr_summary_build(&v->summary, snap, counted, only_rcpt, mr_kb_default(), app->refreshed_at,
+		TOP_ROWS);
+	free(counted);
 	free(only);
 	free(only_rcpt);
 	v->of = app->snap;
 	v->filter_of = list->filter_text != NULL ? mr_xstrdup(list->filter_text) : NULL;
 	size_columns(v);
 	const struct mr_summary *s = &v->summary;
+	add_line(v, LINE_HEADING, v->scope, NULL);
 	add_line(v, LINE_HEADING, "Recipients by domain and age in minutes", NULL);
 	add_line(v, LINE_AGE_HEADS, NULL, NULL);
+	size_t total_line = v->n_lines;
 	add_line(v, LINE_BY_AGE, NULL, &s->total);
 	for (size_t i = 0; i < s->n_domains; i++) {
 		add_line(v, LINE_BY_AGE, NULL, &s->domains[i]);
@@ -141,7 +197,7 @@ static void build(struct app *app, struct summary_view *v) {
 		add_line(v, LINE_REASON, NULL, &s->reasons[i]);
 	}
 	if (v->line >= v->n_lines || !selectable(&v->lines[v->line])) {
-		v->line = 2; /* the total */
+		v->line = total_line;
 	}
 }
 
@@ -199,8 +255,9 @@ static void draw_line(const struct summary_view *v, size_t i, int y) {
 		char count[32];
 		snprintf(count, sizeof(count), "%*zu  ", v->count_w, r->count);
 		int x = draw_str(stdscr, y, 0, COLS, count, STYLE_NORMAL, here ? cursor : A_NORMAL);
-		x += draw_str(stdscr, y, x, 20, r->label, STYLE_LABEL, here ? cursor : A_NORMAL);
-		int title_x = v->count_w + 2 + 20;
+		/* The longest name, "too-many-connections", and a space. */
+		x += draw_str(stdscr, y, x, 21, r->label, STYLE_LABEL, here ? cursor : A_NORMAL);
+		int title_x = v->count_w + 2 + 21;
 		int c = mr_kb_category_find(kb, r->label);
 		if (c >= 0 && COLS > title_x) {
 			draw_str(stdscr, y, title_x, COLS - title_x, kb->categories[c].title,
@@ -257,6 +314,9 @@ static bool selected_filter(
 		char *age = mr_summary_age_filter(v->column - 1);
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", age);
 		free(age);
+	}
+	if (v->left_messages > 0) { /* the row's mail, not the bounced mail left out */
+		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", "-queue:bounced");
 	}
 	return true;
 }
