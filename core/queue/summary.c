@@ -322,3 +322,26 @@ void mr_summary_finish(struct mr_summary *s) {
 		free(lists[l]);
 	}
 }
+
+uint8_t *mr_summary_scope(const struct mr_snapshot *snap, const uint8_t *only,
+	const uint8_t *only_rcpt, struct mr_summary_scope *scope) {
+	scope->counted = scope->left_messages = scope->left_recipients = 0;
+	uint8_t *mask = mr_xcalloc(snap->n_messages ? snap->n_messages : 1, 1);
+	for (size_t m = 0; m < snap->n_messages; m++) {
+		const struct mr_message *msg = &snap->messages[m];
+		if (only != NULL && !only[m]) {
+			continue;
+		}
+		if ((msg->queue == MR_QUEUE_BOUNCED) == scope->bounced) {
+			mask[m] = 1;
+			scope->counted++;
+			continue;
+		}
+		scope->left_messages++;
+		for (size_t i = 0; i < msg->n_rcpts; i++) {
+			scope->left_recipients +=
+				only_rcpt == NULL || only_rcpt[msg->first_rcpt + i];
+		}
+	}
+	return mask;
+}

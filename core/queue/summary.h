@@ -10,6 +10,7 @@
  * screen can apply it.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,21 @@ struct mr_summary {
  * them the recipients with only_rcpt[j] set (all when NULL): those a filter
  * holds for (mr_filter_run_recipients), so that every row's filter, added
  * to that filter, still finds mail. */
+/*
+ * What a summary counts: the queue, as qshape counts it, or (bounced) the
+ * mail that bounced or expired, which only the mail log still knows of.
+ * mr_summary_scope() narrows only (NULL: every message) to that kind, as a
+ * mask to free, and counts the messages of the other kind it leaves out and
+ * their recipients that only_rcpt (NULL: all) holds for.
+ */
+struct mr_summary_scope {
+	bool bounced;
+	size_t counted;                        /* messages */
+	size_t left_messages, left_recipients; /* of the other kind */
+};
+uint8_t *mr_summary_scope(const struct mr_snapshot *snap, const uint8_t *only,
+	const uint8_t *only_rcpt, struct mr_summary_scope *scope);
+
 void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
 	const uint8_t *only_rcpt, const struct mr_kb *kb, int64_t now, size_t top);
 void mr_summary_finish(struct mr_summary *s);

@@ -20,42 +20,6 @@ static const char summary_usage[] =
 	"usage: mailroom summary [--json] [--bounced] [--filter EXPR] [--top N] [--demo | "
 	"SOURCE...]\n";
 
-/*
- * What is counted: the queue (as qshape counts it), or with --bounced the
- * mail that bounced or expired, which only the mail log still knows of. The
- * other kind is left out and said to be: scope is the filter term that
- * selects what is counted, so that a row's filter with it finds its mail.
- */
-struct scope {
-	bool bounced;
-	const char *term;     /* "-queue:bounced" or "queue:bounced" */
-	size_t left_messages; /* of the other kind, that the filter holds for */
-	size_t left_recipients;
-};
-
-/* only (NULL: all) narrowed to the scope's kind of mail; the rest counted. */
-static uint8_t *scope_mask(const struct mr_snapshot *snap, const uint8_t *only,
-	const uint8_t *only_rcpt, struct scope *sc) {
-	uint8_t *mask = mr_xcalloc(snap->n_messages ? snap->n_messages : 1, 1);
-	for (size_t m = 0; m < snap->n_messages; m++) {
-		const struct mr_message *msg = &snap->messages[m];
-		if (only != NULL && !only[m]) {
-			continue;
-		}
-		if ((msg->queue == MR_QUEUE_BOUNCED) == sc->bounced) {
-			mask[m] = 1;
-			continue;
-		}
-		size_t rcpts = 0;
-		for (size_t i = 0; i < msg->n_rcpts; i++) {
-			rcpts += only_rcpt == NULL || only_rcpt[msg->first_rcpt + i];
-		}
-		sc->left_messages++;
-		sc->left_recipients += rcpts;
-	}
-	return mask;
-}
-
 static void print_visible(const char *s, int width) {
 	char *shown = mr_text_visible_dup(s);
 	printf("%-*.*s", width, width, shown);
@@ -80,7 +44,7 @@ static void age_heads(const char *by) {
 	putchar('\n');
 }
 
-static void print_scope(const struct scope *sc) {
+static void print_scope(const struct mr_summary_scope *sc) {
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
 	mr_format_count(messages, sc->left_messages);
 	mr_format_count(recipients, sc->left_recipients);
@@ -99,7 +63,8 @@ static void print_scope(const struct scope *sc) {
 	}
 }
 
-static void print_table(const char *source, const struct mr_summary *s, const struct scope *sc) {
+static void print_table(
+	const char *source, const struct mr_summary *s, const struct mr_summary_scope *sc) {
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
 	mr_format_count(messages, s->messages);
 	mr_format_count(recipients, s->recipients);
@@ -181,13 +146,14 @@ static void json_rows(const char *name, const struct mr_summary_row *rows, size_
 	putchar(']');
 }
 
-static void print_json(const char *source, const struct mr_summary *s, const struct scope *sc) {
+static void print_json(
+	const char *source, const struct mr_summary *s, const struct mr_summary_scope *sc) {
 	fputs("{\"source\":", stdout);
 	mr_json_string(stdout, source);
 	printf(",\"counted\":\"%s\",\"scope\":\"%s\",\"not_counted\":{\"messages\":%zu,"
 	       "\"recipients\":%zu}",
-		sc->bounced ? "bounced" : "queue", sc->term, sc->left_messages,
-		sc->left_recipients);
+		sc->bounced ? "bounced" : "queue", sc->bounced ? "queue:bounced" : "-queue:bounced",
+		sc->left_messages, sc->left_recipients);
 	printf(",\"messages\":%zu,\"recipients\":%zu,\"queues\":{", s->messages, s->recipients);
 	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
 		printf("%s\"%s\":%zu", q ? "," : "", mr_queue_name((enum mr_queue)q), s->queues[q]);
@@ -274,9 +240,8 @@ int cli_summary(int argc, char **argv) {
 			status = MR_EXIT_USAGE; /* nothing summed up: the filter is the user's to
 						   fix */
 		} else {
-			struct scope sc = { .bounced = bounced,
-				.term = bounced ? "queue:bounced" : "-queue:bounced" };
-			uint8_t *counted = scope_mask(snap, only, only_rcpt, &sc);
+			struct mr_summary_scope sc = { .bounced = bounced };
+			uint8_t *counted = mr_summary_scope(snap, only, only_rcpt, &sc);
 			struct mr_summary s;
 			mr_summary_build(&s, snap, counted, only_rcpt, mr_kb_default(),
 				snap->taken_at, (size_t)top);

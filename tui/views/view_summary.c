@@ -40,9 +40,8 @@ struct summary_view {
 	/* What is counted: the queue, as qshape counts it; the mail that
 	 * bounced, which only the mail log knows of, only when the list shows
 	 * nothing else. What is left out is said on the first line. */
-	bool bounced;
-	size_t left_messages, left_recipients;
-	char scope[200];
+	struct mr_summary_scope scope;
+	char scope_line[200];
 	size_t line;   /* the selected line */
 	size_t column; /* in a line by age: 0 the total, 1 + an age column */
 	size_t top;
@@ -100,47 +99,31 @@ static int label_width(const struct summary_view *v) {
 }
 
 /*
- * The messages of only (NULL: every message) of the kind counted, as a mask
- * to free; v->scope says what is left out: the bounced mail shown, unless
- * the list shows only that.
+ * The messages of only (NULL: every message) that are counted, as a mask to
+ * free: the queue's, or the bounced mail when the list shows nothing else.
+ * v->scope_line says what is left out.
  */
 static uint8_t *count_scope(struct summary_view *v, const struct mr_snapshot *snap,
 	const uint8_t *only, const uint8_t *only_rcpt) {
-	size_t queued = 0, bounced = 0;
-	for (size_t m = 0; m < snap->n_messages; m++) {
-		if (only == NULL || only[m]) {
-			*(snap->messages[m].queue == MR_QUEUE_BOUNCED ? &bounced : &queued) += 1;
-		}
-	}
-	v->bounced = queued == 0 && bounced > 0;
-	v->left_messages = v->left_recipients = 0;
-	uint8_t *counted = mr_xcalloc(snap->n_messages ? snap->n_messages : 1, 1);
-	for (size_t m = 0; m < snap->n_messages; m++) {
-		const struct mr_message *msg = &snap->messages[m];
-		if (only != NULL && !only[m]) {
-			continue;
-		}
-		if ((msg->queue == MR_QUEUE_BOUNCED) == v->bounced) {
-			counted[m] = 1;
-			continue;
-		}
-		v->left_messages++;
-		for (size_t i = 0; i < msg->n_rcpts; i++) {
-			v->left_recipients += only_rcpt == NULL || only_rcpt[msg->first_rcpt + i];
-		}
+	v->scope = (struct mr_summary_scope){ .bounced = false };
+	uint8_t *counted = mr_summary_scope(snap, only, only_rcpt, &v->scope);
+	if (v->scope.counted == 0 && v->scope.left_messages > 0) {
+		free(counted);
+		v->scope = (struct mr_summary_scope){ .bounced = true };
+		counted = mr_summary_scope(snap, only, only_rcpt, &v->scope);
 	}
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
-	mr_format_count(messages, v->left_messages);
-	mr_format_count(recipients, v->left_recipients);
-	if (v->bounced) {
-		snprintf(v->scope, sizeof(v->scope),
+	mr_format_count(messages, v->scope.left_messages);
+	mr_format_count(recipients, v->scope.left_recipients);
+	if (v->scope.bounced) {
+		snprintf(v->scope_line, sizeof(v->scope_line),
 			"Bounced mail from the mail log (no longer queued)");
-	} else if (v->left_messages > 0) {
-		snprintf(v->scope, sizeof(v->scope),
+	} else if (v->scope.left_messages > 0) {
+		snprintf(v->scope_line, sizeof(v->scope_line),
 			"The queue; not counted: %s bounced (%s recipient%s) from the mail log",
-			messages, recipients, v->left_recipients == 1 ? "" : "s");
+			messages, recipients, v->scope.left_recipients == 1 ? "" : "s");
 	} else {
-		snprintf(v->scope, sizeof(v->scope), "The queue");
+		snprintf(v->scope_line, sizeof(v->scope_line), "The queue");
 	}
 	return counted;
 }
@@ -169,7 +152,7 @@ static void build(struct app *app, struct summary_view *v) {
 	v->filter_of = list->filter_text != NULL ? mr_xstrdup(list->filter_text) : NULL;
 	size_columns(v);
 	const struct mr_summary *s = &v->summary;
-	add_line(v, LINE_HEADING, v->scope, NULL);
+	add_line(v, LINE_HEADING, v->scope_line, NULL);
 	add_line(v, LINE_HEADING, "Recipients by domain and age in minutes", NULL);
 	add_line(v, LINE_AGE_HEADS, NULL, NULL);
 	size_t total_line = v->n_lines;
@@ -315,7 +298,7 @@ static bool selected_filter(
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", age);
 		free(age);
 	}
-	if (v->left_messages > 0) { /* the row's mail, not the bounced mail left out */
+	if (v->scope.left_messages > 0) { /* the row's mail, not the bounced mail left out */
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", "-queue:bounced");
 	}
 	return true;
