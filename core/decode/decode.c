@@ -69,6 +69,26 @@ static unsigned basic_at(const char *s, size_t len, size_t i, bool strict) {
 	return (unsigned)((s[i] - '0') * 100 + (s[i + 1] - '0') * 10 + (s[i + 2] - '0'));
 }
 
+/* Whether the ':' at s[colon] ends a file name, "mymail.py:503" or
+ * "mailer.go:59": what follows is a line number, not a reply code. */
+static bool source_location(const char *s, size_t colon) {
+	size_t i = colon;
+	while (i > 0 && is_alpha(s[i - 1])) {
+		i--;
+	}
+	size_t ext = colon - i;
+	return ext >= 1 && ext <= 4 && i >= 2 && s[i - 1] == '.' &&
+	       (is_alpha(s[i - 2]) || is_digit(s[i - 2]) || s[i - 2] == '_');
+}
+
+/* Whether the number at s[i] is an HTTP API's status, as JSON errors of
+ * sending services print it ("statusCode: 403,"): not an SMTP reply. */
+static bool http_status(const char *s, size_t i) {
+	static const char key[] = "statuscode: ";
+	size_t n = sizeof(key) - 1;
+	return i >= n && strncasecmp(s + i - n, key, n) == 0;
+}
+
 /* Where a code may start inside text: not in a number, a word or an address. */
 static bool token_start(const char *s, size_t i) {
 	if (i == 0) {
@@ -80,6 +100,9 @@ static bool token_start(const char *s, size_t i) {
 		 * own number ("OFR_416 [416]"). */
 		return i >= 3 && s[i - 2] == ' ' &&
 		       (s[i - 3] == ':' || (i >= 10 && strncmp(s + i - 10, "response", 8) == 0));
+	}
+	if ((p == ':' && source_location(s, i - 1)) || http_status(s, i)) {
+		return false;
 	}
 	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
 	       p == '#' || p == '<';
@@ -233,6 +256,47 @@ static size_t enhanced_after(const char *s, size_t len, size_t at) {
 	return after;
 }
 
+/*
+ * Where the code that says what failed is, when the one found at at only
+ * wraps it:
+ * - a greeting's continuation line before the refusal ("220-laposte 421
+ *   4.2.1 Service refused"): a 2xx or 3xx code is never a failure, so a
+ *   failure code after it is the reply's;
+ * - Sendmail's "554 <user@example.org>... 550 Host unknown" (or "554 5.0.0
+ *   <user@...>... 550 5.1.1 ..."): the code after
+ *   the address is the failure's own, the first only Sendmail's summary.
+ */
+static size_t inner_code(const char *s, size_t len, size_t at, unsigned *basic) {
+	if (*basic < 400) {
+		for (size_t i = at + 3; i + 3 <= len; i++) {
+			unsigned b;
+			if ((s[i] == '4' || s[i] == '5') && token_start(s, i) &&
+				(b = basic_at(s, len, i, true)) != 0) {
+				*basic = b;
+				return i;
+			}
+		}
+		return at;
+	}
+	size_t i = enhanced_after(s, len, at);
+	char skipped[MR_ENHANCED_MAX];
+	size_t n = i < len ? enhanced_at(s, len, i, skipped) : 0;
+	i += n > 0 ? n + 1 : 0;
+	if (i < len && s[i] == '<') {
+		const char *close = memchr(s + i, '>', len - i);
+		if (close != NULL && (size_t)(close - s) + 5 < len &&
+			strncmp(close + 1, "... ", 4) == 0) {
+			size_t inner = (size_t)(close - s) + 5;
+			unsigned b = basic_at(s, len, inner, true);
+			if (b >= 400) {
+				*basic = b;
+				return inner;
+			}
+		}
+	}
+	return at;
+}
+
 /* anchor: where the reply starts after the MTA's own words, if it does. */
 static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagnosis *d) {
 	/* A reply quoted as it came ("550 5.1.1 ...") starts with its code. */
@@ -272,6 +336,9 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 			token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0) {
 			at = i;
 		}
+	}
+	if (basic != 0) {
+		at = inner_code(s, len, at, &basic);
 	}
 	d->basic = (uint16_t)basic;
 	size_t after = enhanced_after(s, len, at);
@@ -396,9 +463,8 @@ static size_t continuation_at(const char *s, size_t len, size_t i, unsigned *cod
 /*
  * The text as rules see it: mail addresses and host tokens become a space,
  * so that "spam@example.com" or "mx.spamfilter.example" cannot decide
- * anything; multi-line prefixes go, so that a phrase broken over lines is
- * whole again; runs of white space are one space. The first host token is
- * the remote host.
+ * anything; multi-line prefixes go, so that a phrase broken over
+ * lines is whole again; runs of white space are one space. The first host token is the remote host.
  */
 static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_diagnosis *d) {
 	struct mr_span whole = { 0, 0 }, name, addr;
@@ -502,6 +568,21 @@ static size_t suspended_prefix(const char *text, size_t len) {
 	return len > n && memcmp(text, suspended, n) == 0 ? n : 0;
 }
 
+/* Where the words that may decide start: after Postfix's "delivery
+ * temporarily suspended: " and after a relay's boilerplate (phrases.h). */
+static size_t deciding_start(const struct mr_kb *kb, const char *text, size_t len,
+	const struct mr_match *hits, size_t n) {
+	size_t skip = suspended_prefix(text, len);
+	for (size_t i = 0; i < n; i++) {
+		if (hits[i].id >= kb->n_parts + kb->n_words && hits[i].end > skip &&
+			mr_phrases[hits[i].id - kb->n_parts - kb->n_words].anchor ==
+				MR_REPLY_AFTER_BOILERPLATE) {
+			skip = hits[i].end;
+		}
+	}
+	return skip;
+}
+
 /*
  * The rules whose parts all occur, in order, past skip, and whose code
  * pattern fits: the first of them in *best; with all, every one of them
@@ -563,7 +644,7 @@ static size_t match_rules(const struct mr_kb *kb, const struct mr_match *hits, s
  */
 static void climb_ladder(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
 	size_t len, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
-	size_t skip = suspended_prefix(text, len);
+	size_t skip = deciding_start(kb, text, len, hits, n);
 	uint32_t best = UINT32_MAX, word = UINT32_MAX;
 	match_rules(kb, hits, n, skip, d, &best, NULL, 0);
 	for (size_t i = 0; i < n; i++) {
@@ -698,8 +779,8 @@ size_t mr_decode_rules(
 	struct mr_diagnosis d;
 	size_t n = scan(kb, text, len, &clean, hits, &d);
 	uint32_t best = UINT32_MAX;
-	return match_rules(
-		kb, hits, n, suspended_prefix(clean.text, clean.len), &d, &best, rules, max);
+	return match_rules(kb, hits, n, deciding_start(kb, clean.text, clean.len, hits, n), &d,
+		&best, rules, max);
 }
 
 const struct mr_category *mr_diagnosis_category(

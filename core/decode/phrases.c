@@ -11,6 +11,9 @@ const struct mr_phrase mr_phrases[] = {
 	/* Exchange: "Remote Server returned '554 5.7.1 <host #5.7.1 smtp;550 ...>'":
 	 * the reply it returned comes first, the quoted DSN after. */
 	{ "remote server returned '", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
+	/* Gmail relaying another server's refusal */
+	{ "the error that the other server returned was:", MR_STAGE_NONE, -1,
+		MR_REPLY_AFTER_BOILERPLATE },
 	{ "smtp;", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	{ "<<< ", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	/* Postfix: "(in reply to RCPT TO command)"; some quote it without "command". */
@@ -62,7 +65,13 @@ const struct mr_phrase mr_phrases[] = {
 	{ "ruleset=check_mail", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "ruleset=check_relay", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
 	{ "smtp greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	/* Commands before the greeting: postscreen, Exim */
+	{ "pre-greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "waiting for greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	/* Exim: "Remote host closed connection in response to initial connection" */
+	{ "in response to initial connection", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	{ "invalid greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "incorrect greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	{ "greeting never received", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	{ "helo/ehlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	/* Exim's own log: "H=host [ip] F=<x> rejected RCPT <y>: ..." */
@@ -80,7 +89,11 @@ const struct mr_phrase mr_phrases[] = {
 	{ "failed to set sender", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "failed to issue mail command", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "mail from command failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
-	{ "the following recipients failed", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* PHPMailer */
+	/* PHPMailer, with its colon: Gmail's "Delivery to the following
+	 * recipients failed permanently" says nothing of the stage. */
+	{ "the following recipients failed:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	/* "550 5.1.1 <x>... User Unknown in RCPT TO" */
+	{ "in rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "smtpsenderrefused", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "smtprecipientsrefused", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "data command failed", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
@@ -107,7 +120,12 @@ const struct mr_phrase mr_phrases[] = {
 	{ "mail from failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "mail command failed", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "failed to add recipient", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
-	{ "\"rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* OpenSMTPD: "RCPT TO:<x>" => 451 */
+	{ "\"rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* OpenSMTPD: "RCPT TO:<x>" => 451 */
+	{ "\"mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR }, /* the same for MAIL FROM */
+	/* Exim: "AUTH command used when not advertised" */
+	{ "auth command", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	/* "refused to accept your message (DATA), with the following error" */
+	{ "your message (data)", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "command=\"data\"", MR_STAGE_DATA, -1, MR_NO_ANCHOR }, /* OpenSMTPD's event log */
 	{ "[rcpt_to]", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },        /* Amazon SES */
 	{ "failed to set the to address", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
@@ -122,7 +140,37 @@ const struct mr_phrase mr_phrases[] = {
 	{ "sasl login authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
 	{ "able to establish an smtp connection", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR }, /* qmail */
 	{ "tls library problem", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	/* Client libraries: OpenSSL's error queue, Go's and Java's certificate and
+	 * handshake errors, MailKit, PHP, Python: each fails in the TLS handshake. */
+	{ "ssl routines", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "x509:", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "sslhandshakeexception", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "convert socket to tls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "establish an ssl or tls connection", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "match the server certificate", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "not match with the server certificate", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "cert's altnames", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "certificate's altnames", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "does not look like a tls handshake", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "starttls extension not supported", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "does not support the starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "host does not support starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "using starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "auth extension not supported", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	/* Node, PHP and Go clients naming the connection or the greeting */
+	{ "connect econnrefused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connect etimedout", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connect eacces", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	{ "could not be established with host", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	{ "server greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "bad greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	{ "(ehlo)", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "(helo)", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "ehlo invalid", MR_STAGE_HELO, -1, MR_NO_ANCHOR }, /* "501 EHLO Invalid domain address" */
+	{ "rcpt to address", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* "501 Invalid RCPT TO address" */
+	{ "mailsmtp_rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* libetpan */
+	/* Exchange Online: "rejected command 'BDAT 39278 LAST'": the last chunk ends the data */
+	{ "rejected command 'bdat", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "ehlo command failed", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	/* Sendmail: ">>> RCPT To:<x>" then "<<< 550 ..." */
 	{ ">>> rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },

@@ -18,6 +18,10 @@ enum mr_anchor {
 	MR_NO_ANCHOR,
 	MR_REPLY_AFTER,       /* the server's reply starts right after the phrase */
 	MR_REPLY_AFTER_COLON, /* ... after the next ": " (Exim names the command first) */
+	/* ... right after the phrase, and the words before it are a relay's
+	 * boilerplate ("Google tried to deliver your message, but it was
+	 * rejected by the recipient domain"): they decide no cause. */
+	MR_REPLY_AFTER_BOILERPLATE,
 };
 
 struct mr_phrase {

@@ -320,6 +320,22 @@ static void test_parser(const struct mr_kb *kb) {
 			0, "-", "data", "mx.example.com", "192.0.2.1", 0, -1 },
 		{ "Please try again later from [198.51.100.24]. (S77714)", 0, "-", "-", "-", "-", 0,
 			1 },
+		/* A code that wraps the failure's own gives way to it. */
+		{ "554 <kijitora@example.ed.jp>... 550 Host unknown (Authoritative answer from "
+		  "name server)",
+			550, "-", "-", "-", "-", 0, 0 },
+		{ "554 5.0.0 <user@example.org>... 550 5.1.1 User unknown", 550, "5.1.1", "-", "-",
+			"-", 0, 0 },
+		{ "host smtpz4.laposte.net[194.117.213.1] refused to talk to me: 220-laposte 421 "
+		  "4.2.1 Service refuse. Service refused, please try later.",
+			421, "4.2.1", "greeting", "smtpz4.laposte.net", "194.117.213.1", 0, 1 },
+		/* Numbers that are not replies: a source line, an HTTP status. */
+		{ "Error SMTP Init : SSL:<False>: STARTTLS extension not supported by server. : "
+		  "mymail.py:503",
+			0, "-", "starttls", "-", "-", 0, -1 },
+		{ "RESEND ERROR { statusCode: 403, message: 'The example.com domain is not "
+		  "verified' }",
+			0, "-", "-", "-", "-", 0, -1 },
 		{ "", 0, "-", "-", "-", "-", 0, -1 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
