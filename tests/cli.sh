@@ -33,7 +33,8 @@ cp "$TMP/out" "$TMP/demo.jsonl"
 import json, sys
 msgs = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 keys = {"source", "queue_id", "queue_name", "arrival_time", "message_size", "sender",
-        "priority", "forced_expire", "attempts", "next_retry", "recipients"}
+        "priority", "forced_expire", "attempts", "next_retry", "recipients", "last_attempt",
+        "history", "history_complete"}
 rkeys = {"address", "original_address", "state", "reason", "attempts", "last_attempt",
          "next_retry", "diagnosis"}
 dkeys = {"basic_code", "enhanced_code", "stage", "host", "address", "port", "temporary",

@@ -45,6 +45,39 @@ struct pf_maillog *pf_maillog_read(const struct pf *pf);
  * ended since. NULL when nothing was written since, or more than the tail. */
 struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset);
 void pf_maillog_add_bounced(struct pf_maillog *log, struct mr_snapshot *snap);
+/* Before pf_maillog_add_bounced(): each listed message's delivery attempts
+ * from the same read (history.c). */
+void pf_maillog_add_history(struct pf_maillog *log, struct mr_snapshot *snap);
+
+/*
+ * A delivery line after its "ID: ": "to=<A>, ..., relay=R, ..., delays=a/b/c/d,
+ * dsn=D, status=WORD (REPLY)" with WORD deferred, bounced or sent. Spans
+ * point into the line; false when it is no such line (history.c).
+ */
+struct pf_span {
+	const char *p;
+	size_t len;
+};
+struct pf_delivery {
+	struct pf_span to, relay, dsn, reply;
+	const char *status_at; /* where the status word starts */
+	enum mr_attempt_status status;
+	uint32_t delays[4]; /* hundredths of a second, MR_DELAY_UNKNOWN */
+};
+bool pf_delivery_parse(const char *rest, const char *end, struct pf_delivery *d);
+
+/* The attempts of the log read, by queue id (history.c): maillog.c adds
+ * each delivery line and the time of the first line read (since); apply
+ * gives each message of a listing its attempts, its recipients' counts and
+ * last attempts, and the recipients that bounced while others are still
+ * queued. Messages added to the listing after it get none. */
+struct pf_history;
+struct pf_history *pf_history_create(void);
+void pf_history_destroy(struct pf_history *h);
+void pf_history_since(struct pf_history *h, int64_t when);
+void pf_history_add(
+	struct pf_history *h, const char *id, const struct pf_delivery *d, int64_t when);
+void pf_history_apply(struct pf_history *h, struct mr_snapshot *snap);
 
 /* The mail log's size now (-1 when it cannot be read), and the new ids
  * pickup gave requeued messages since then (see maillog.c). */

@@ -13,7 +13,9 @@
  *
  * It is read beside postqueue, and on a busy server it is mostly deliveries
  * and deferrals: the ids of messages that ended are found first by searching
- * the text for the status words, and only their lines are then read.
+ * the text for the status words. The same read gives every message's
+ * delivery attempts (history.c): each delivery line goes there, and the
+ * lines of the messages that ended are read for them too.
  */
 
 #define _GNU_SOURCE /* memmem, memrchr */
@@ -57,8 +59,9 @@ struct hour_cache {
 
 struct pf_maillog {
 	struct mr_strpool *pool;
-	struct mr_strpool *ended; /* ids of messages that bounced or expired */
-	struct mr_ptrmap index;   /* interned id -> logged */
+	struct mr_strpool *ended;   /* ids of messages that bounced or expired */
+	struct mr_ptrmap index;     /* interned id -> logged */
+	struct pf_history *history; /* every attempt read, by id */
 	struct logged *msgs;
 	size_t n_msgs, cap_msgs;
 	struct tm now;
@@ -210,20 +213,6 @@ static const char *find_in(const char *s, const char *end, const char *needle) {
 	return s != NULL && s < end ? memmem(s, (size_t)(end - s), needle, strlen(needle)) : NULL;
 }
 
-/*
- * Where the status word of a delivery line starts ("bounced (...)" after
- * "status="), or NULL. The reason after it comes from the remote server and
- * the addresses before it from senders: either may hold "status=bounced (".
- * So the status is the first ", status=" after the address fields end (the
- * first ">, relay=": Postfix writes to=<a>, [orig_to=<b>, ]relay=...), and
- * nothing after it counts.
- */
-static const char *delivery_status(const char *rest, const char *end) {
-	const char *relay = find_in(rest, end, ">, relay=");
-	const char *status = relay ? find_in(relay, end, ", status=") : NULL;
-	return status ? status + 9 : NULL;
-}
-
 /* The status of a qmgr "from=<s>, status=expired, returned to sender" line:
  * only at the line's end, where a sender address cannot put it. */
 static bool returned_to_sender(const char *rest, const char *end) {
@@ -236,21 +225,6 @@ static bool returned_to_sender(const char *rest, const char *end) {
 		}
 	}
 	return false;
-}
-
-/* "WORD (REASON)" at the delivery line's status, to its end: REASON,
- * interned; NULL when the status is another word. */
-static const char *reason_after(
-	struct pf_maillog *st, const char *status, const char *end, const char *word) {
-	size_t k = strlen(word);
-	if (status == NULL || (size_t)(end - status) < k + 3 || memcmp(status, word, k) != 0) {
-		return NULL;
-	}
-	const char *p = status + k;
-	if (p[0] != ' ' || p[1] != '(' || end[-1] != ')') {
-		return NULL;
-	}
-	return mr_strpool_intern(st->pool, p + 2, (size_t)(end - 1 - (p + 2)));
 }
 
 static void add_rcpt(
@@ -289,7 +263,7 @@ static bool line_id(
 
 /* The ids of the messages whose lines say they bounced or expired: a
  * "status=" found by a quick search counts only where it is the line's own
- * status (delivery_status(), returned_to_sender()). */
+ * status (pf_delivery_parse(), returned_to_sender()). */
 static void find_ended(struct pf_maillog *st, const char *buf, const char *end) {
 	static const char *const words[] = { "bounced ", "expired", "force-expired" };
 	for (const char *p = buf; (p = memmem(p, (size_t)(end - p), "status=", 7)) != NULL;) {
@@ -308,31 +282,47 @@ static void find_ended(struct pf_maillog *st, const char *buf, const char *end) 
 		line_end = line_end ? line_end : end;
 		char id[MR_QUEUE_ID_MAX + 1];
 		const char *rest;
+		struct pf_delivery d;
 		if (line_id(line, line_end, id, &rest) &&
-			(delivery_status(rest, line_end) == p ||
+			((pf_delivery_parse(rest, line_end, &d) && d.status_at == p &&
+				 d.status == MR_ATTEMPT_BOUNCED) ||
 				returned_to_sender(rest, line_end))) {
 			mr_strpool_intern(st->ended, id, strlen(id));
 		}
 	}
 }
 
+/* A line of the log: an attempt for the history, and for messages that
+ * ended, what is left of them. */
 static void read_line(struct pf_maillog *st, const char *s, const char *end) {
 	char id[MR_QUEUE_ID_MAX + 1];
 	const char *rest;
-	if (!line_id(s, end, id, &rest) || mr_strpool_find(st->ended, id, strlen(id)) == NULL) {
+	if (!line_id(s, end, id, &rest)) {
+		return;
+	}
+	bool ended = mr_strpool_find(st->ended, id, strlen(id)) != NULL;
+	struct pf_delivery d;
+	bool delivery = pf_delivery_parse(rest, end, &d);
+	if (!delivery && !ended) {
 		return;
 	}
 	int64_t when = line_time(s, (size_t)(end - s), &st->now, &st->hour);
+	if (delivery) {
+		pf_history_add(st->history, id, &d, when);
+	}
+	if (!ended) {
+		return;
+	}
 	const char *who;
-	if ((who = angle(st, rest, end, "to=<")) != NULL) {
-		const char *reason, *status = delivery_status(rest, end);
-		if ((reason = reason_after(st, status, end, "bounced")) != NULL) {
-			struct logged *e = entry(st, id, strlen(id), when);
-			add_rcpt(e, who, reason, when, true);
+	if (delivery && (d.status == MR_ATTEMPT_BOUNCED || d.status == MR_ATTEMPT_DEFERRED)) {
+		who = mr_strpool_intern(st->pool, d.to.p, d.to.len);
+		const char *reason = mr_strpool_intern(st->pool, d.reply.p, d.reply.len);
+		bool bounced = d.status == MR_ATTEMPT_BOUNCED;
+		struct logged *e = entry(st, id, strlen(id), when);
+		add_rcpt(e, who, reason, when, bounced);
+		if (bounced) {
 			e->ended = true;
 			e->final = when;
-		} else if ((reason = reason_after(st, status, end, "deferred")) != NULL) {
-			add_rcpt(entry(st, id, strlen(id), when), who, reason, when, false);
 		}
 	} else if ((who = angle(st, rest, end, "from=<")) != NULL) {
 		struct logged *e = entry(st, id, strlen(id), when);
@@ -351,6 +341,21 @@ static void read_line(struct pf_maillog *st, const char *s, const char *end) {
 			e->final = when;
 		}
 	}
+}
+
+/* The time of the first line from s on that has one: where what was read
+ * begins. A few lines are tried (a cut line, another program's). */
+static int64_t first_time(struct pf_maillog *st, const char *s, const char *end) {
+	for (int tries = 0; s < end && tries < 64; tries++) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *line_end = nl ? nl : end;
+		int64_t t = line_time(s, (size_t)(line_end - s), &st->now, &st->hour);
+		if (t != MR_TIME_UNKNOWN) {
+			return t;
+		}
+		s = line_end + 1;
+	}
+	return MR_TIME_UNKNOWN;
 }
 
 /*
@@ -404,9 +409,8 @@ struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset) {
 		s = nl ? nl + 1 : end;
 	}
 	find_ended(st, s, end);
-	if (mr_strpool_distinct(st->ended) == 0) {
-		s = end; /* nothing bounced or expired: no line to read */
-	}
+	st->history = pf_history_create();
+	pf_history_since(st->history, first_time(st, s, end));
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *line_end = nl ? nl : end;
@@ -454,11 +458,18 @@ void pf_maillog_add_bounced(struct pf_maillog *st, struct mr_snapshot *snap) {
 		free(e->rcpts);
 	}
 	free(st->msgs);
+	pf_history_destroy(st->history);
 	mr_ptrmap_finish(&queued);
 	mr_ptrmap_finish(&st->index);
 	mr_strpool_destroy(st->pool);
 	mr_strpool_destroy(st->ended);
 	free(st);
+}
+
+void pf_maillog_add_history(struct pf_maillog *st, struct mr_snapshot *snap) {
+	if (st != NULL) {
+		pf_history_apply(st->history, snap);
+	}
 }
 
 off_t pf_maillog_size(const struct pf *pf) {

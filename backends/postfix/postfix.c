@@ -340,6 +340,7 @@ bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 		pthread_join(thread, NULL);
 	}
 	pf_retry_apply(side.retry, ok ? snap : NULL);
+	pf_maillog_add_history(side.log, ok ? snap : NULL);
 	pf_maillog_add_bounced(side.log, ok ? snap : NULL);
 	return ok;
 }

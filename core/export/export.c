@@ -46,6 +46,51 @@ static void json_text_or_null(FILE *out, const struct mr_text *t, struct mr_buf 
 	}
 }
 
+/* A message's attempts from a mail log: null when no log was read for it
+ * (its source has none), else every attempt, oldest first. */
+static void json_history(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
+	const struct mr_message *msg) {
+	fputs(",\"last_attempt\":", out);
+	json_time(out, mr_message_last_attempt(snap, msg));
+	if (!(msg->flags & MR_MSG_HISTORY)) {
+		fputs(",\"history\":null,\"history_complete\":null", out);
+		return;
+	}
+	size_t n;
+	const struct mr_attempt *h = mr_message_history(snap, msg, &n);
+	fputs(",\"history\":[", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct mr_attempt *a = &h[i];
+		fputs(i > 0 ? ",{\"time\":" : "{\"time\":", out);
+		json_time(out, a->when);
+		fputs(",\"recipient\":", out);
+		mr_json_string(out, a->recipient);
+		fputs(",\"relay\":", out);
+		mr_json_string(out, a->relay);
+		fputs(",\"delays\":{", out);
+		for (int k = 0; k < 4; k++) {
+			char d[MR_FORMAT_MAX];
+			mr_format_delay(d, a->delays[k]);
+			fprintf(out, "%s\"%c\":%s", k ? "," : "", "abcd"[k],
+				a -> delays[k] == MR_DELAY_UNKNOWN ? "null" : d);
+		}
+		fputs("},\"dsn\":", out);
+		json_string_or_null(out, *a->dsn ? a->dsn : NULL);
+		fprintf(out, ",\"status\":\"%s\",\"reply\":", mr_attempt_status_name(a->status));
+		json_text_or_null(out, a->reply, text);
+		fputs(",\"category\":", out);
+		const struct mr_diagnosis *d = mr_attempt_diagnosis(snap, a);
+		if (d == NULL || a->status == MR_ATTEMPT_SENT) {
+			fputs("null", out);
+		} else {
+			mr_json_string(out, mr_diagnosis_category(mr_kb_default(), d)->name);
+		}
+		putc('}', out);
+	}
+	fprintf(out, "],\"history_complete\":%s",
+		msg->flags & MR_MSG_HISTORY_PARTIAL ? "false" : "true");
+}
+
 static void export_json(FILE *out, struct mr_buf *text, const char *source,
 	const struct mr_snapshot *snap, const struct mr_message *msg) {
 	fputs("{\"source\":", out);
@@ -91,7 +136,9 @@ static void export_json(FILE *out, struct mr_buf *text, const char *source,
 		}
 		putc('}', out);
 	}
-	fputs("]}\n", out);
+	putc(']', out);
+	json_history(out, text, snap, msg);
+	fputs("}\n", out);
 }
 
 /* Postfix 3.7's postqueue -j line: its field names, order and spacing. */

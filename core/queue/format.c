@@ -110,3 +110,17 @@ void mr_format_count(char out[MR_FORMAT_MAX], uint64_t n) {
 	}
 	out[o] = '\0';
 }
+
+void mr_format_delay(char out[MR_FORMAT_MAX], uint32_t hundredths) {
+	if (hundredths == MR_DELAY_UNKNOWN) {
+		snprintf(out, MR_FORMAT_MAX, "?");
+	} else if (hundredths % 100 == 0) {
+		snprintf(out, MR_FORMAT_MAX, "%u", (unsigned)(hundredths / 100));
+	} else if (hundredths % 10 == 0) {
+		snprintf(out, MR_FORMAT_MAX, "%u.%u", (unsigned)(hundredths / 100),
+			(unsigned)(hundredths % 100 / 10));
+	} else {
+		snprintf(out, MR_FORMAT_MAX, "%u.%02u", (unsigned)(hundredths / 100),
+			(unsigned)(hundredths % 100));
+	}
+}

@@ -20,6 +20,9 @@ void mr_format_time(char out[MR_FORMAT_MAX], int64_t t);
 void mr_format_clock(char out[MR_FORMAT_MAX], int64_t t);
 /* "in 12m 30s", "3h 02m ago", "now" relative to now. */
 void mr_format_relative(char out[MR_FORMAT_MAX], int64_t t, int64_t now);
+/* A delay in hundredths of a second as Postfix writes it: "0.1", "5",
+ * "0.01", "604650"; "?" for MR_DELAY_UNKNOWN. */
+void mr_format_delay(char out[MR_FORMAT_MAX], uint32_t hundredths);
 /* Digits grouped by thousands: "1,234,567". */
 void mr_format_count(char out[MR_FORMAT_MAX], uint64_t n);
 

@@ -36,6 +36,14 @@ const char *mr_rcpt_state_name(enum mr_rcpt_state state) {
 	return (unsigned)state < MR_RCPT_STATE_COUNT ? rcpt_state_names[state] : "?";
 }
 
+/* Postfix's own words in the log's status= field. */
+static const char *const attempt_status_names[MR_ATTEMPT_STATUS_COUNT] = { "deferred", "bounced",
+	"sent" };
+
+const char *mr_attempt_status_name(enum mr_attempt_status status) {
+	return (unsigned)status < MR_ATTEMPT_STATUS_COUNT ? attempt_status_names[status] : "?";
+}
+
 bool mr_rcpt_state_parse(const char *name, enum mr_rcpt_state *state) {
 	for (unsigned i = 0; i < MR_RCPT_STATE_COUNT; i++) {
 		if (strcmp(name, rcpt_state_names[i]) == 0) {

@@ -49,6 +49,42 @@ enum mr_rcpt_state {
 enum mr_message_flag {
 	MR_MSG_FORCED_EXPIRE = 1 << 0, /* will be returned to sender at the next attempt */
 	MR_MSG_HAS_PRIORITY = 1 << 1,  /* the source keeps a priority for it */
+	/* Its delivery attempts were looked for in a mail log (the snapshot's
+	 * attempts hold what was found, maybe none). */
+	MR_MSG_HISTORY = 1 << 2,
+	/* The part of the log read begins after the message arrived: its
+	 * attempts (and its recipients') are at least the ones found. */
+	MR_MSG_HISTORY_PARTIAL = 1 << 3,
+};
+
+enum mr_attempt_status {
+	MR_ATTEMPT_DEFERRED, /* failed temporarily */
+	MR_ATTEMPT_BOUNCED,  /* failed permanently */
+	MR_ATTEMPT_SENT,     /* delivered */
+	MR_ATTEMPT_STATUS_COUNT
+};
+
+/* A delay of an attempt that the log did not give. */
+#define MR_DELAY_UNKNOWN UINT32_MAX
+
+/*
+ * One delivery attempt of one recipient, as a mail log tells it. A
+ * snapshot keeps them in one flat array ordered by message (then as
+ * logged), so a message's history is a run found by its index and a
+ * queue without logs costs nothing.
+ */
+struct mr_attempt {
+	const char *recipient;       /* interned */
+	const char *relay;           /* "mx.example.com[192.0.2.20]:25", "none"; interned */
+	const char *dsn;             /* "4.4.1", "" when not given; interned */
+	const struct mr_text *reply; /* the reply or the reason; its index is its diagnosis's */
+	int64_t when;
+	/* Postfix's delays=a/b/c/d in hundredths of a second (before the queue
+	 * manager, in it, connection setup, transmission): MR_DELAY_UNKNOWN
+	 * when not given. */
+	uint32_t delays[4];
+	uint32_t message; /* index into the snapshot's messages */
+	uint8_t status;   /* enum mr_attempt_status */
 };
 
 struct mr_text; /* textpool.h: read a reason with mr_text_str() */
@@ -100,6 +136,7 @@ struct mr_message {
 const char *mr_queue_name(enum mr_queue queue);
 bool mr_queue_parse(const char *name, enum mr_queue *queue);
 const char *mr_rcpt_state_name(enum mr_rcpt_state state);
+const char *mr_attempt_status_name(enum mr_attempt_status status);
 bool mr_rcpt_state_parse(const char *name, enum mr_rcpt_state *state);
 
 /*

@@ -37,6 +37,7 @@ void mr_snapshot_destroy(struct mr_snapshot *snap) {
 	}
 	mr_big_free(snap->messages, snap->cap_messages * sizeof(*snap->messages));
 	mr_big_free(snap->recipients, snap->cap_recipients * sizeof(*snap->recipients));
+	mr_big_free(snap->attempts, snap->cap_attempts * sizeof(*snap->attempts));
 	take_early(snap);
 	mr_big_free(snap->diagnoses, snap->cap_diagnoses * sizeof(*snap->diagnoses));
 	mr_textpool_destroy(snap->reasons);
@@ -52,6 +53,7 @@ void mr_snapshot_clear(struct mr_snapshot *snap) {
 	drop_derived(snap->derived);
 	snap->n_messages = 0;
 	snap->n_recipients = 0;
+	snap->n_attempts = 0;
 	snap->n_diagnoses = 0;
 	memset(snap->queue_counts, 0, sizeof(snap->queue_counts));
 	mr_strpool_clear(snap->strings);
@@ -116,6 +118,117 @@ struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const c
 	};
 	snap->messages[snap->n_messages - 1].n_rcpts++;
 	return rcpt;
+}
+
+void mr_snapshot_insert_recipients(struct mr_snapshot *snap, const uint32_t *messages, size_t k) {
+	if (k == 0) {
+		return;
+	}
+	for (size_t i = 0; i < k; i++) {
+		if (messages[i] >= snap->n_messages || (i > 0 && messages[i] < messages[i - 1])) {
+			mr_fatal("recipients inserted out of order");
+		}
+	}
+	if (snap->n_recipients + k > UINT32_MAX) {
+		mr_fatal("more than %u recipients in one snapshot", (unsigned)UINT32_MAX);
+	}
+	if (snap->n_recipients + k > snap->cap_recipients) {
+		size_t cap = snap->cap_recipients ? snap->cap_recipients : 1024;
+		while (cap < snap->n_recipients + k) {
+			cap *= 2;
+		}
+		snap->recipients = mr_big_grow(snap->recipients,
+			snap->cap_recipients * sizeof(*snap->recipients),
+			cap * sizeof(*snap->recipients));
+		snap->cap_recipients = cap;
+	}
+	/* From the last message back: each run moves up by the number of new
+	 * recipients of the messages before it, then gets its own. */
+	size_t before = k;
+	for (size_t m = snap->n_messages; m-- > messages[0];) {
+		size_t own = 0;
+		while (before > 0 && messages[before - 1] == m) {
+			before--;
+			own++;
+		}
+		struct mr_message *msg = &snap->messages[m];
+		uint32_t first = msg->first_rcpt + (uint32_t)before;
+		if (before > 0) {
+			memmove(&snap->recipients[first], &snap->recipients[msg->first_rcpt],
+				msg->n_rcpts * sizeof(*snap->recipients));
+		}
+		for (size_t j = 0; j < own; j++) {
+			snap->recipients[first + msg->n_rcpts + j] = (struct mr_recipient){
+				.address = "",
+				.attempts = MR_ATTEMPTS_UNKNOWN,
+				.diagnosis = MR_NO_DIAGNOSIS,
+				.state = MR_RCPT_PENDING,
+			};
+		}
+		msg->first_rcpt = first;
+		msg->n_rcpts += (uint32_t)own;
+	}
+	snap->n_recipients += k;
+}
+
+struct mr_attempt *mr_snapshot_add_attempt(struct mr_snapshot *snap, uint32_t message) {
+	if (message >= snap->n_messages ||
+		(snap->n_attempts > 0 && snap->attempts[snap->n_attempts - 1].message > message)) {
+		mr_fatal("attempt of message %u added out of order", (unsigned)message);
+	}
+	if (snap->n_attempts == snap->cap_attempts) {
+		size_t cap = snap->cap_attempts ? snap->cap_attempts * 2 : 256;
+		snap->attempts =
+			mr_big_grow(snap->attempts, snap->cap_attempts * sizeof(*snap->attempts),
+				cap * sizeof(*snap->attempts));
+		snap->cap_attempts = cap;
+	}
+	struct mr_attempt *a = &snap->attempts[snap->n_attempts++];
+	*a = (struct mr_attempt){
+		.recipient = "",
+		.relay = "",
+		.dsn = "",
+		.delays = { MR_DELAY_UNKNOWN, MR_DELAY_UNKNOWN, MR_DELAY_UNKNOWN,
+			MR_DELAY_UNKNOWN },
+		.message = message,
+	};
+	return a;
+}
+
+const struct mr_attempt *mr_message_history(
+	const struct mr_snapshot *snap, const struct mr_message *msg, size_t *n) {
+	*n = 0;
+	if (snap->n_attempts == 0) {
+		return NULL;
+	}
+	/* The first attempt of the message's index, by halves. */
+	uint32_t m = (uint32_t)(msg - snap->messages);
+	size_t lo = 0, hi = snap->n_attempts;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (snap->attempts[mid].message < m) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	size_t end = lo;
+	while (end < snap->n_attempts && snap->attempts[end].message == m) {
+		end++;
+	}
+	*n = end - lo;
+	return end > lo ? &snap->attempts[lo] : NULL;
+}
+
+int64_t mr_message_last_attempt(const struct mr_snapshot *snap, const struct mr_message *msg) {
+	int64_t last = MR_TIME_UNKNOWN;
+	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
+		const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
+		if (r->last_attempt > last) {
+			last = r->last_attempt;
+		}
+	}
+	return last;
 }
 
 static void derive_from_recipients(const struct mr_snapshot *snap, struct mr_message *msg) {
@@ -270,13 +383,13 @@ struct merged_reasons {
 };
 
 static const struct mr_text *merged_reason(struct mr_snapshot *into, const struct mr_snapshot *part,
-	struct merged_reasons *m, const struct mr_recipient *r) {
-	const struct mr_text **known = &m->texts[r->reason->index];
+	struct merged_reasons *m, const struct mr_text *reason) {
+	const struct mr_text **known = &m->texts[reason->index];
 	if (*known != NULL) {
 		return *known;
 	}
-	const char *s = mr_text_str(r->reason, &m->scratch);
-	const struct mr_text *t = mr_textpool_intern(into->reasons, s, r->reason->len);
+	const char *s = mr_text_str(reason, &m->scratch);
+	const struct mr_text *t = mr_textpool_intern(into->reasons, s, reason->len);
 	if (t->index == into->n_diagnoses) {
 		if (into->n_diagnoses == into->cap_diagnoses) {
 			size_t cap = into->cap_diagnoses ? into->cap_diagnoses * 2 : 256;
@@ -285,7 +398,7 @@ static const struct mr_text *merged_reason(struct mr_snapshot *into, const struc
 				cap * sizeof(*into->diagnoses));
 			into->cap_diagnoses = cap;
 		}
-		into->diagnoses[into->n_diagnoses++] = part->diagnoses[r->diagnosis];
+		into->diagnoses[into->n_diagnoses++] = part->diagnoses[reason->index];
 	}
 	return *known = t;
 }
@@ -318,9 +431,22 @@ void mr_snapshot_merge(struct mr_snapshot *into, const struct mr_snapshot *part,
 			to->address = address;
 			to->original = mr_snapshot_intern(into, r->original);
 			if (r->reason != NULL) {
-				to->reason = merged_reason(into, part, &reasons, r);
+				to->reason = merged_reason(into, part, &reasons, r->reason);
 				to->diagnosis = to->reason->index;
 			}
+		}
+		size_t n_history;
+		const struct mr_attempt *h = mr_message_history(part, m, &n_history);
+		uint32_t index = (uint32_t)(into->n_messages - 1);
+		for (size_t k = 0; k < n_history; k++) {
+			struct mr_attempt *a = mr_snapshot_add_attempt(into, index);
+			*a = h[k];
+			a->message = index;
+			a->recipient = mr_snapshot_intern(into, h[k].recipient);
+			a->relay = mr_snapshot_intern(into, h[k].relay);
+			a->dsn = mr_snapshot_intern(into, h[k].dsn);
+			a->reply =
+				h[k].reply ? merged_reason(into, part, &reasons, h[k].reply) : NULL;
 		}
 	}
 	mr_buf_finish(&reasons.scratch);

@@ -34,6 +34,10 @@ struct mr_snapshot {
 	/* Decoding while a listing is read (mr_snapshot_decode_soon()). */
 	struct mr_early_decoder *early;
 	size_t early_next; /* the index of the next text it expects */
+	/* Delivery attempts from a mail log, ordered by message
+	 * (mr_message_history()); none for sources without one. */
+	struct mr_attempt *attempts;
+	size_t n_attempts, cap_attempts;
 	/* The sources of a merged listing by message origin ("mx1", "mx2"),
 	 * in the pool; none (0) when one source listed it. */
 	const char **origins;
@@ -58,6 +62,39 @@ struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char 
 /* A pending recipient of the message added last, address interned (NULL:
  * "", for a reader that sets it later). */
 struct mr_recipient *mr_snapshot_add_recipient(struct mr_snapshot *snap, const char *address);
+
+/*
+ * Room for k more recipients, one at the end of the run of each
+ * messages[i] (indexes, nondecreasing; a message named twice gets two):
+ * pending recipients with address "", after the message's own. The
+ * recipients after them move, in one pass over the array, so a reader
+ * that learns of recipients the listing did not have (a mail log's) adds
+ * them all at once.
+ */
+void mr_snapshot_insert_recipients(struct mr_snapshot *snap, const uint32_t *messages, size_t k);
+
+/* An attempt of message (its index), its strings interned and reply in
+ * the text pool (decoded by mr_snapshot_finish()), its recipient, relay,
+ * dsn and reply set by the caller. Attempts are added message by message,
+ * in the order of the messages (a message's index never smaller than the
+ * last one's). */
+struct mr_attempt *mr_snapshot_add_attempt(struct mr_snapshot *snap, uint32_t message);
+
+/* A message's attempts, oldest first (as logged): *n of them, NULL when
+ * none. */
+const struct mr_attempt *mr_message_history(
+	const struct mr_snapshot *snap, const struct mr_message *msg, size_t *n);
+
+/* The latest attempt of its recipients, or MR_TIME_UNKNOWN. */
+int64_t mr_message_last_attempt(const struct mr_snapshot *snap, const struct mr_message *msg);
+
+/* The decoded reply of an attempt, or NULL when it has none. */
+static inline const struct mr_diagnosis *mr_attempt_diagnosis(
+	const struct mr_snapshot *snap, const struct mr_attempt *a) {
+	return a->reply == NULL || a->reply->index >= snap->n_diagnoses
+		       ? NULL
+		       : &snap->diagnoses[a->reply->index];
+}
 
 /* For a reader of big listings: t, just interned, may be decoded now on
  * another core instead of in mr_snapshot_finish() (decoding.h). Texts

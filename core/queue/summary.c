@@ -248,6 +248,12 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 				continue;
 			}
 			const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
+			/* Bounced while others of its message are still queued (a
+			 * mail log said so): no longer in the queue, and qshape
+			 * does not count it. */
+			if (r->state == MR_RCPT_BOUNCED && msg->queue != MR_QUEUE_BOUNCED) {
+				continue;
+			}
 			s->recipients++;
 			count(&s->total, known_age, column);
 			if (msg->origin < s->n_sources) {

@@ -8,8 +8,9 @@
  * by a struct pf, so the input is that file: a memfd, named by its
  * /proc/self/fd path, so that nothing is written to disk and nothing is
  * left behind by a crash. Through them:
- *   - pf_maillog_read() then pf_maillog_add_bounced() into a listing that
- *     already has two of the ids the seeds use (those stay the listing's),
+ *   - pf_maillog_read() then pf_maillog_add_history() and
+ *     pf_maillog_add_bounced() into a listing that already has two of the
+ *     ids the seeds use (those stay the listing's, with their attempts),
  *     then finished as a source's listing is;
  *   - pf_maillog_new_ids() for a few old ids, as after a requeue.
  * What it adds must be a listing like any other: valid queue ids, bounced
@@ -81,6 +82,30 @@ static void check_listing(const struct mr_snapshot *snap, size_t queued) {
 	}
 }
 
+/* Attempts only of the listed messages, in their order, their runs
+ * contiguous (the recipients the log adds keep every run in place), every
+ * reply decoded; a recipient's count no more than its message's lines. */
+static void check_history(const struct mr_snapshot *snap, size_t queued) {
+	for (size_t i = 0; i < snap->n_attempts; i++) {
+		const struct mr_attempt *a = &snap->attempts[i];
+		if (a->message >= queued || (i > 0 && a->message < snap->attempts[i - 1].message) ||
+			a->status >= MR_ATTEMPT_STATUS_COUNT || a->reply == NULL ||
+			mr_attempt_diagnosis(snap, a) == NULL || a->recipient == NULL) {
+			abort();
+		}
+	}
+	uint32_t next = 0;
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		size_t n;
+		mr_message_history(snap, m, &n);
+		if (m->first_rcpt != next || m->attempts > (int32_t)n) {
+			abort();
+		}
+		next += m->n_rcpts;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	write_log(data, size);
 	struct pf pf = { .maillog = log_path };
@@ -95,9 +120,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	}
 	struct pf_maillog *log = pf_maillog_read(&pf);
 	bool read = log != NULL;
+	pf_maillog_add_history(log, snap);
 	pf_maillog_add_bounced(log, snap);
 	mr_snapshot_finish(snap);
 	check_listing(snap, 2);
+	check_history(snap, 2);
 
 	/* After a requeue: the new ids of these, from pickup's orig_id. */
 	static const char *const old[] = { "4B1E2C3D4E", "A8A8E104066", "3XyZ1s2Bq4zWq8R",
@@ -121,9 +148,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 	for (size_t i = 2; i < snap->n_messages; i++) {
 		timed += snap->messages[i].arrival != MR_TIME_UNKNOWN;
 	}
-	fuzz_note("%s: %zu bounced messages (%zu with their time) with %zu recipients added "
-		  "beside 2 listed; %zu of 4 requeued ids found",
-		read ? "read" : "no log", bounced, timed, snap->n_recipients - 2, known);
+	fuzz_note("%s: %zu bounced messages (%zu with their time) and %zu recipients added "
+		  "beside 2 listed, %zu attempts of them; %zu of 4 requeued ids found",
+		read ? "read" : "no log", bounced, timed, snap->n_recipients - 2, snap->n_attempts,
+		known);
 	mr_snapshot_destroy(snap);
 	return 0;
 }

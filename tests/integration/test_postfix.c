@@ -8,6 +8,8 @@
  *
  *   test_postfix CONFIG_DIR
  *   test_postfix --unprivileged sudo|refused CONFIG_DIR   (as another user)
+ *   test_postfix --history CONFIG_DIR MAILLOG   (after tests/postfix.sh sent one
+ *       message to greylist@ and nouser@sink.test: the delivery history)
  */
 
 #include <stdio.h>
@@ -277,9 +279,154 @@ static void check_returned(const char *id) {
 	mr_snapshot_destroy(snap);
 }
 
+/* The delivery lines of the log for id and rcpt ("ID: to=<RCPT>," with a
+ * status of an attempt), counted here with plain string search, apart from
+ * the backend's parser. */
+static int log_attempts(const char *log_path, const char *id, const char *rcpt) {
+	FILE *f = fopen(log_path, "r");
+	if (f == NULL) {
+		return -1;
+	}
+	char *key = mr_xasprintf(": %s: to=<%s>,", id, rcpt);
+	char *line = NULL;
+	size_t cap = 0;
+	int n = 0;
+	while (getline(&line, &cap, f) > 0) {
+		n += strstr(line, key) != NULL &&
+		     (strstr(line, ", status=deferred (") != NULL ||
+			     strstr(line, ", status=bounced (") != NULL ||
+			     strstr(line, ", status=sent (") != NULL);
+	}
+	free(line);
+	free(key);
+	fclose(f);
+	return n;
+}
+
+/* Every queued recipient's attempts and the log's lines for it, as
+ * "ID RCPT N" lines; the log's side when log is true. */
+static char *attempt_table(const struct mr_snapshot *snap, const char *log_path, bool log) {
+	struct mr_buf out;
+	mr_buf_init(&out);
+	for (size_t i = 0; i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		for (uint32_t k = 0; m->queue != MR_QUEUE_BOUNCED && k < m->n_rcpts; k++) {
+			const struct mr_recipient *r = mr_message_rcpt(snap, m, k);
+			mr_buf_printf(&out, "%s %s %d\n", m->id, r->address,
+				log ? log_attempts(log_path, m->id, r->address) : r->attempts);
+		}
+	}
+	char *s = mr_buf_steal(&out);
+	return s ? s : mr_xstrdup("");
+}
+
+/* The message to greylist@ (deferred) and nouser@sink.test (bounced):
+ * postqueue -j lists only greylist@; the log has both attempts. */
+static const struct mr_message *find_mixed(const struct mr_snapshot *snap) {
+	for (size_t i = 0; snap && i < snap->n_messages; i++) {
+		const struct mr_message *m = &snap->messages[i];
+		if (m->queue == MR_QUEUE_DEFERRED && m->n_rcpts == 2 &&
+			strcmp(mr_message_rcpt(snap, m, 0)->address, "greylist@sink.test") == 0 &&
+			strcmp(mr_message_rcpt(snap, m, 1)->address, "nouser@sink.test") == 0) {
+			return m;
+		}
+	}
+	return NULL;
+}
+
+static int history(const char *config_dir, const char *log_path) {
+	char *arg = mr_xasprintf("postfix:%s", config_dir);
+	char *cause = NULL;
+	src = mr_source_open(mr_backend_registry, arg, NULL, &cause);
+	free(arg);
+	if (!T_TRUE(src != NULL, cause, "history: opens")) {
+		return t_done();
+	}
+	/* Postfix may try mail again while we look: a listing whose log did
+	 * not grow around it is compared (up to 10 s for the mixed message). */
+	struct mr_snapshot *snap = NULL;
+	char *want = NULL, *got = NULL;
+	for (int tries = 0; tries < 50; tries++) {
+		free(want);
+		free(got);
+		mr_snapshot_destroy(snap);
+		snap = list();
+		if (snap == NULL) {
+			break;
+		}
+		want = attempt_table(snap, log_path, true);
+		got = attempt_table(snap, log_path, false);
+		struct mr_snapshot *again = list();
+		char *want_again = again ? attempt_table(again, log_path, true) : NULL;
+		bool steady = want_again && strcmp(want, want_again) == 0;
+		free(want_again);
+		mr_snapshot_destroy(again);
+		if (steady && find_mixed(snap) != NULL) {
+			break;
+		}
+		struct timespec pause = { 0, 200 * 1000 * 1000 };
+		nanosleep(&pause, NULL);
+	}
+	const struct mr_message *m = find_mixed(snap);
+	if (!T_NONNULL(m, "history: the message to greylist@ and nouser@ is listed with both")) {
+		return t_done();
+	}
+	T_STR(got, want, "history: every queued recipient's attempts are its lines in the log");
+	T_INT(m->flags & (MR_MSG_HISTORY | MR_MSG_HISTORY_PARTIAL), MR_MSG_HISTORY,
+		"history: read for it, and complete (the log begins before it)");
+	const struct mr_recipient *grey = mr_message_rcpt(snap, m, 0);
+	const struct mr_recipient *nouser = mr_message_rcpt(snap, m, 1);
+	T_STR(mr_rcpt_state_name(grey->state), "deferred", "history: greylist@ still deferred");
+	T_OK(grey->attempts >= 1, "history: greylist@ tried (%d)", grey->attempts);
+	T_STR(mr_rcpt_state_name(nouser->state), "bounced",
+		"history: nouser@ bounced while greylist@ is queued");
+	T_HAS(t_text(nouser->reason), "550 5.1.1 User unknown", "history: nouser@'s own reason");
+	const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, nouser);
+	T_STR(d ? mr_diagnosis_category(mr_kb_default(), d)->name : NULL, "unknown-user",
+		"history: nouser@'s reason decoded");
+	T_INT(nouser->attempts, 1, "history: nouser@ tried once");
+	T_OK(nouser->last_attempt >= m->arrival && nouser->last_attempt <= snap->taken_at,
+		"history: nouser@'s attempt time (%lld, arrived %lld)",
+		(long long)nouser->last_attempt, (long long)m->arrival);
+	T_INT(m->attempts, grey->attempts, "history: the message's attempts are its most tried");
+	size_t n;
+	const struct mr_attempt *h = mr_message_history(snap, m, &n);
+	T_SIZE(n, (size_t)grey->attempts + 1, "history: one attempt per delivery line");
+	size_t bounced = 0, deferred = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct mr_attempt *a = &h[i];
+		bool is_nouser = strcmp(a->recipient, "nouser@sink.test") == 0;
+		T_STR(mr_attempt_status_name(a->status), is_nouser ? "bounced" : "deferred",
+			"history: attempt %zu's status", i);
+		T_STR(a->dsn, is_nouser ? "5.1.1" : "4.2.0", "history: attempt %zu's dsn", i);
+		T_HAS(a->relay, "127.0.0.1[127.0.0.1]:", "history: attempt %zu's relay", i);
+		T_OK(a->delays[0] != MR_DELAY_UNKNOWN && a->delays[3] != MR_DELAY_UNKNOWN,
+			"history: attempt %zu's delays", i);
+		T_HAS(t_text(a->reply), is_nouser ? "User unknown" : "Greylisted",
+			"history: attempt %zu's reply", i);
+		const struct mr_diagnosis *ad = mr_attempt_diagnosis(snap, a);
+		T_STR(ad ? mr_diagnosis_category(mr_kb_default(), ad)->name : NULL,
+			is_nouser ? "unknown-user" : "greylisting", "history: attempt %zu decoded",
+			i);
+		T_OK(i == 0 || a->when >= h[i - 1].when, "history: attempt %zu not before the last",
+			i);
+		bounced += is_nouser;
+		deferred += !is_nouser;
+	}
+	T_SIZE(bounced, 1, "history: nouser@'s one attempt");
+	free(want);
+	free(got);
+	mr_snapshot_destroy(snap);
+	mr_source_destroy(src);
+	return t_done();
+}
+
 int main(int argc, char **argv) {
 	if (argc == 4 && strcmp(argv[1], "--unprivileged") == 0) {
 		return unprivileged(argv[2], argv[3]);
+	}
+	if (argc == 4 && strcmp(argv[1], "--history") == 0) {
+		return history(argv[2], argv[3]);
 	}
 	if (argc < 2) {
 		t_skip_all(

@@ -140,12 +140,13 @@ static void test_json(void) {
 		"to RCPT TO command)\",\"attempts\":2,\"last_attempt\":1795434600,\"next_retry\":"
 		"1795435500,\"diagnosis\":" GREYLISTED_JSON "},{\"address\":\"b@x.test\","
 		"\"original_address\":\"B@X.test\",\"state\":\"pending\",\"reason\":null,"
-		"\"attempts\":null,\"last_attempt\":null,\"next_retry\":null,\"diagnosis\":null}]}"
+		"\"attempts\":null,\"last_attempt\":null,\"next_retry\":null,\"diagnosis\":null}],"
+		"\"last_attempt\":1795434600,\"history\":null,\"history_complete\":null}"
 		"\n"
 		"{\"source\":\"sqlite:q.db\",\"queue_id\":\"MD1\",\"queue_name\":\"maildrop\","
 		"\"arrival_time\":1795435190,\"message_size\":300,\"sender\":\"\",\"priority\":"
 		"null,\"forced_expire\":false,\"attempts\":null,\"next_retry\":null,\"recipients\":"
-		"[]}"
+		"[],\"last_attempt\":null,\"history\":null,\"history_complete\":null}"
 		"\n",
 		"json lines");
 	free(diagnosis);
@@ -190,7 +191,7 @@ static void test_json_escapes(void) {
 		"not reach the server.\",\"advice\":\"Check outbound connectivity on port 25 from "
 		"this server; Postfix retries. If only this destination fails, the problem is "
 		"likely "
-		"theirs.\"}}]}\n",
+		"theirs.\"}}],\"last_attempt\":null,\"history\":null,\"history_complete\":null}\n",
 		"json: quotes, backslashes, controls, a stored NUL, U+2028 and a stray byte are "
 		"escaped in the source, id, sender, addresses and reason alike");
 	free(data);
@@ -326,10 +327,61 @@ static void test_table(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* A message's attempts from the mail log: every field, escaped as the
+ * rest; a partial history says so, a message without a log says null. */
+static void test_json_history(void) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct mr_message *m = mr_snapshot_add_message(snap, "A8A8E104066");
+	m->flags = MR_MSG_HISTORY | MR_MSG_HISTORY_PARTIAL;
+	struct mr_recipient *r = mr_snapshot_add_recipient(snap, "a@x.test");
+	r->state = MR_RCPT_DEFERRED;
+	r->attempts = 2;
+	r->last_attempt = 1795434600;
+	static const char *const replies[2] = { "connect to mx.x.test[192.0.2.1]:25: Connection "
+						"refused",
+		"host mx.x.test said: 250 ok \x1b[2J" };
+	for (int i = 0; i < 2; i++) {
+		struct mr_attempt *a = mr_snapshot_add_attempt(snap, 0);
+		a->recipient = mr_snapshot_intern(snap, i ? "b\x1b@x.test" : "a@x.test");
+		a->relay = mr_snapshot_intern(snap, i ? "mx.x.test[192.0.2.1]:25" : "none");
+		a->dsn = mr_snapshot_intern(snap, i ? "2.0.0" : "4.4.1");
+		a->reply = mr_snapshot_reason(snap, replies[i], strlen(replies[i]));
+		a->when = 1795434000 + i * 600;
+		a->status = i ? MR_ATTEMPT_SENT : MR_ATTEMPT_DEFERRED;
+		if (i == 0) {
+			a->delays[0] = 10;
+			a->delays[1] = 0;
+			a->delays[2] = 3001;
+			a->delays[3] = 604650 * 100;
+		}
+	}
+	mr_snapshot_add_message(snap, "MD1"); /* none read for it: complete, empty */
+	snap->messages[1].flags = MR_MSG_HISTORY;
+	mr_snapshot_finish(snap);
+	char *got = capture(MR_EXPORT_JSON, snap);
+	T_HAS(got,
+		"\"diagnosis\":null}],\"last_attempt\":1795434600,\"history\":[{\"time\":"
+		"1795434000,\"recipient\":\"a@x.test\",\"relay\":\"none\",\"delays\":{\"a\":0.1,"
+		"\"b\":0,\"c\":30.01,\"d\":604650},\"dsn\":\"4.4.1\",\"status\":\"deferred\","
+		"\"reply\":\"connect to mx.x.test[192.0.2.1]:25: Connection refused\",\"category\":"
+		"\"connection-refused\"},{\"time\":1795434600,\"recipient\":\"b\\u001b@x.test\","
+		"\"relay\":"
+		"\"mx.x.test[192.0.2.1]:25\",\"delays\":{\"a\":null,\"b\":null,\"c\":null,\"d\":"
+		"null},\"dsn\":\"2.0.0\",\"status\":\"sent\",\"reply\":\"host mx.x.test said: "
+		"250 ok \\u001b[2J\",\"category\":null}],\"history_complete\":false}\n",
+		"json: the history of a message, partial");
+	T_HAS(got,
+		"\"recipients\":[],\"last_attempt\":null,\"history\":[],\"history_complete\":true}",
+		"json: a message the log has nothing of");
+	free(got);
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
 	test_json_strings();
 	test_json_string_lengths();
 	test_json();
+	test_json_history();
 	test_json_escapes();
 	test_csv();
 	test_csv_formulas();

@@ -1,7 +1,8 @@
 /*
  * What the Postfix backend reads from Postfix's own lines, without Postfix
  * and without root: the mail log (backends/postfix/maillog.c) for mail that
- * bounced or expired and for the new ids of requeued mail, and postsuper's
+ * bounced or expired, for every listed message's delivery attempts
+ * (backends/postfix/history.c) and for the new ids of requeued mail, and postsuper's
  * per-id lines (backends/postfix/act.c) for what an action did. Each table
  * row is real lines as Postfix 3.7 writes them (syslog's "Dec  7", postlog's
  * "Dec 07", RFC 3339 stamps), or lines that must not count, and what must
@@ -322,6 +323,301 @@ static void test_bounced_from_offset(void) {
 	free(path);
 }
 
+/* --- delivery history of listed mail ------------------------------------ */
+
+/* A listed message: id, arrival, its recipients as postqueue -j lists
+ * them (the pending ones), space-separated. */
+struct listed {
+	const char *id;
+	int64_t arrival;
+	const char *rcpts;
+};
+
+struct history_case {
+	const char *name;
+	const char *log;
+	struct listed listing[3];
+	/* Per listed message: its attempts, "TIME RCPT RELAY DELAYS DSN STATUS
+	 * (REPLY)" joined by "\n" (delays in hundredths, - when not given);
+	 * its recipients, "ADDRESS STATE ATTEMPTS LAST" joined by "; " (? for
+	 * an unknown count); its attempts; whether its history is partial. */
+	struct {
+		const char *history, *rcpts;
+		int attempts;
+		bool partial;
+	} want[3];
+};
+
+#define T0 1796637600 /* Dec  7 10:00:00 UTC */
+
+static const struct history_case history_cases[] = {
+	{ "syslog: deferred twice, delivered to another recipient",
+		"Dec  7 09:59:00 mx postfix/pickup[1201]: A8A8E104066: uid=0 "
+		"from=<news@example.net>\n"
+		"Dec  7 10:00:01 mx postfix/smtp[1210]: A8A8E104066: to=<list@example.org>, "
+		"relay=none, delay=31, delays=0.1/0/30/0, dsn=4.4.1, status=deferred (connect to "
+		"mx.example.org[192.0.2.10]:25: Connection refused)\n"
+		"Dec  7 10:00:02 mx postfix/smtp[1211]: A8A8E104066: to=<anna@example.net>, "
+		"relay=mx.example.net[192.0.2.30]:25, delay=1.1, delays=0.05/0.01/0.5/0.54, "
+		"dsn=2.0.0, status=sent (250 2.0.0 Ok: queued as 4N1QbL2xyz)\n"
+		"Dec  7 10:10:00 mx postfix/smtp[1212]: A8A8E104066: to=<list@example.org>, "
+		"relay=mx2.example.org[192.0.2.11]:25, delay=631, delays=600/0.01/1.2/0, "
+		"dsn=4.7.1, "
+		"status=deferred (host mx2.example.org[192.0.2.11] said: 450 4.7.1 Greylisted, try "
+		"again later (in reply to RCPT TO command))\n",
+		{ { "A8A8E104066", T0 - 10, "list@example.org" } },
+		{ { "1796637601 list@example.org none 10/0/3000/0 4.4.1 deferred (connect to "
+		    "mx.example.org[192.0.2.10]:25: Connection refused)\n"
+		    "1796637602 anna@example.net mx.example.net[192.0.2.30]:25 5/1/50/54 2.0.0 "
+		    "sent "
+		    "(250 2.0.0 Ok: queued as 4N1QbL2xyz)\n"
+		    "1796638200 list@example.org mx2.example.org[192.0.2.11]:25 60000/1/120/0 "
+		    "4.7.1 "
+		    "deferred (host mx2.example.org[192.0.2.11] said: 450 4.7.1 Greylisted, try "
+		    "again later (in reply to RCPT TO command))",
+			"list@example.org deferred 2 1796638200", 2, false } } },
+	{ "RFC 3339 stamps, orig_to and conn_use",
+		"2026-12-07T10:00:00.000217+00:00 mx postfix/qmgr[1202]: D1258A78394: "
+		"from=<shop@contoso-shop.eu>, size=2291, nrcpt=1 (queue active)\n"
+		"2026-12-07T11:00:02.123456+01:00 mx postfix/smtp[1204]: D1258A78394: "
+		"to=<nouser@sink.test>, orig_to=<alias@sink.test>, "
+		"relay=127.0.0.1[127.0.0.1]:46485, "
+		"conn_use=2, delay=0.19, delays=0.02/0.01/0.13/0.03, dsn=4.2.2, status=deferred "
+		"(host 127.0.0.1[127.0.0.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO "
+		"command))\n",
+		{ { "D1258A78394", T0, "nouser@sink.test" } },
+		{ { "1796637602 nouser@sink.test 127.0.0.1[127.0.0.1]:46485 2/1/13/3 4.2.2 "
+		    "deferred "
+		    "(host 127.0.0.1[127.0.0.1] said: 452 4.2.2 Mailbox full (in reply to RCPT TO "
+		    "command))",
+			"nouser@sink.test deferred 1 1796637602", 1, false } } },
+	{ "a recipient bounced while another is still queued",
+		"Dec  7 10:00:00 mx postfix/qmgr[1202]: 4N1QbK0Yzbz9sWL: "
+		"from=<shop@contoso-shop.eu>, size=2291, nrcpt=2 (queue active)\n"
+		"Dec  7 10:00:02 mx postfix/smtp[1204]: 4N1QbK0Yzbz9sWL: to=<nobody@example.com>, "
+		"relay=mx.example.com[192.0.2.20]:25, delay=1.2, delays=0.05/0.01/0.6/0.5, "
+		"dsn=5.1.1, status=bounced (host mx.example.com[192.0.2.20] said: 550 5.1.1 "
+		"User unknown (in reply to RCPT TO command))\n"
+		"Dec  7 10:00:03 mx postfix/smtp[1205]: 4N1QbK0Yzbz9sWL: to=<later@example.org>, "
+		"relay=none, delay=2, delays=0.05/0.01/2/0, dsn=4.4.1, status=deferred (connect "
+		"to mx.example.org[192.0.2.10]:25: Connection refused)\n",
+		{ { "4N1QbK0Yzbz9sWL", T0, "later@example.org" },
+			{ "A8A8E104066", T0, "x@y.test" } },
+		{ { "1796637602 nobody@example.com mx.example.com[192.0.2.20]:25 5/1/60/50 5.1.1 "
+		    "bounced (host mx.example.com[192.0.2.20] said: 550 5.1.1 User unknown (in "
+		    "reply to RCPT TO command))\n"
+		    "1796637603 later@example.org none 5/1/200/0 4.4.1 deferred (connect to "
+		    "mx.example.org[192.0.2.10]:25: Connection refused)",
+			  "later@example.org deferred 1 1796637603; nobody@example.com bounced 1 "
+			  "1796637602",
+			  1, false },
+			{ "", "x@y.test pending 0 0", 0, false } } },
+	{ "arrived before the log read begins: at least what it holds",
+		"Dec  7 10:00:02 mx postfix/smtp[1204]: A8A8E104066: to=<a@example.org>, "
+		"relay=none, delay=86400, delays=86398/0/2/0, dsn=4.4.1, status=deferred (connect "
+		"to mx.example.org[192.0.2.10]:25: Connection refused)\n",
+		{ { "A8A8E104066", T0 - 86400, "a@example.org b@example.org" } },
+		{ { "1796637602 a@example.org none 8639800/0/200/0 4.4.1 deferred (connect to "
+		    "mx.example.org[192.0.2.10]:25: Connection refused)",
+			"a@example.org deferred 1 1796637602; b@example.org deferred ? 0", 1,
+			true } } },
+	{ "lines that are no attempt, or not this message's",
+		/* the reply imitates a bounce: the status is the line's own */
+		"Dec  7 10:00:00 mx postfix/smtp[1204]: A8A8E104066: to=<a@example.org>, "
+		"relay=mx.example.org[192.0.2.10]:25, delay=1, delays=0/0/0.5/0.5, dsn=4.0.0, "
+		"status=deferred (host mx.example.org[192.0.2.10] said: 450 wait, status=bounced "
+		"(forged) (in reply to RCPT TO command))\n"
+		/* cut short: no closing parenthesis */
+		"Dec  7 10:00:01 mx postfix/smtp[1204]: A8A8E104066: to=<a@example.org>, "
+		"relay=none, delay=1, delays=0/0/0.5/0.5, dsn=5.1.1, status=bounced (User unkno\n"
+		/* another message, an id that is not one, a status not an attempt's */
+		"Dec  7 10:00:02 mx postfix/smtp[1204]: D1258A78394: to=<a@example.org>, "
+		"relay=none, delay=1, delays=0/0/0.5/0.5, dsn=4.4.1, status=deferred (other)\n"
+		"Dec  7 10:00:03 mx postfix/smtp[1204]: A8A8-E104066: to=<a@example.org>, "
+		"relay=none, delay=1, delays=0/0/0.5/0.5, dsn=4.4.1, status=deferred (bad id)\n"
+		"Dec  7 10:00:04 mx postfix/smtp[1204]: A8A8E104066: to=<a@example.org>, "
+		"relay=none, delay=1, delays=0/0/0.5/0.5, dsn=2.1.5, status=deliverable (ok)\n"
+		/* no delays field; an escape in the reply is kept (shown safely) */
+		"Dec  7 10:00:05 mx postfix/local[1206]: A8A8E104066: to=<a@example.org>, "
+		"relay=local, delay=1, dsn=4.3.0, status=deferred (\x1b[31mred\x1b[0m)\n"
+		/* an address imitating a bounce: the bounced recipient is not added */
+		"Dec  7 10:00:06 mx postfix/smtp[1204]: A8A8E104066: "
+		"to=<\"b, status=bounced (forged)\"@example.com>, relay=none, delay=1, "
+		"delays=0/0/0.5/0.5, dsn=4.0.0, status=deferred (try later)\n",
+		{ { "A8A8E104066", T0, "a@example.org" } },
+		{ { "1796637600 a@example.org mx.example.org[192.0.2.10]:25 0/0/50/50 4.0.0 "
+		    "deferred "
+		    "(host mx.example.org[192.0.2.10] said: 450 wait, status=bounced (forged) (in "
+		    "reply to RCPT TO command))\n"
+		    "1796637605 a@example.org local -/-/-/- 4.3.0 deferred (\x1b[31mred\x1b[0m)\n"
+		    "1796637606 \"b, status=bounced (forged)\"@example.com none 0/0/50/50 4.0.0 "
+		    "deferred (try later)",
+			"a@example.org deferred 2 1796637605", 2, false } } },
+};
+
+static void add_listed(struct mr_snapshot *snap, const struct listed *l) {
+	struct mr_message *m = mr_snapshot_add_message(snap, l->id);
+	m->arrival = l->arrival;
+	char *rcpts = mr_xstrdup(l->rcpts);
+	for (char *save, *a = strtok_r(rcpts, " ", &save); a; a = strtok_r(NULL, " ", &save)) {
+		struct mr_recipient *r = mr_snapshot_add_recipient(snap, a);
+		if (strcmp(a, "x@y.test") != 0) {
+			r->state = MR_RCPT_DEFERRED;
+		}
+	}
+	free(rcpts);
+}
+
+static void delays_str(struct mr_buf *out, const uint32_t d[4]) {
+	for (int i = 0; i < 4; i++) {
+		if (d[i] == MR_DELAY_UNKNOWN) {
+			mr_buf_printf(out, "%s-", i ? "/" : "");
+		} else {
+			mr_buf_printf(out, "%s%u", i ? "/" : "", (unsigned)d[i]);
+		}
+	}
+}
+
+static char *history_str(const struct mr_snapshot *snap, const struct mr_message *m) {
+	struct mr_buf out, text;
+	mr_buf_init(&out);
+	mr_buf_init(&text);
+	size_t n;
+	const struct mr_attempt *h = mr_message_history(snap, m, &n);
+	for (size_t i = 0; i < n; i++) {
+		mr_buf_printf(&out, "%s%lld %s %s ", i ? "\n" : "", (long long)h[i].when,
+			h[i].recipient, h[i].relay);
+		delays_str(&out, h[i].delays);
+		mr_buf_printf(&out, " %s %s (%s)", h[i].dsn, mr_attempt_status_name(h[i].status),
+			mr_text_str(h[i].reply, &text));
+		T_OK(mr_attempt_diagnosis(snap, &h[i]) != NULL, "attempt %zu of %s is decoded", i,
+			m->id);
+	}
+	mr_buf_finish(&text);
+	char *s = mr_buf_steal(&out);
+	return s ? s : mr_xstrdup("");
+}
+
+static char *rcpts_str(const struct mr_snapshot *snap, const struct mr_message *m) {
+	struct mr_buf out;
+	mr_buf_init(&out);
+	for (uint32_t i = 0; i < m->n_rcpts; i++) {
+		const struct mr_recipient *r = mr_message_rcpt(snap, m, i);
+		mr_buf_printf(
+			&out, "%s%s %s ", i ? "; " : "", r->address, mr_rcpt_state_name(r->state));
+		if (r->attempts == MR_ATTEMPTS_UNKNOWN) {
+			mr_buf_add_str(&out, "?");
+		} else {
+			mr_buf_printf(&out, "%d", r->attempts);
+		}
+		mr_buf_printf(&out, " %lld", (long long)r->last_attempt);
+	}
+	char *s = mr_buf_steal(&out);
+	return s ? s : mr_xstrdup("");
+}
+
+static void test_history(void) {
+	setenv("MAILROOM_NOW", NOW_DEC7, 1);
+	for (size_t k = 0; k < sizeof(history_cases) / sizeof(*history_cases); k++) {
+		const struct history_case *c = &history_cases[k];
+		char name[32];
+		snprintf(name, sizeof(name), "history-%zu", k);
+		char *path = write_log(name, c->log);
+		struct pf pf = { .maillog = path };
+		struct mr_snapshot *snap = mr_snapshot_create();
+		size_t n = 0;
+		for (; n < 3 && c->listing[n].id != NULL; n++) {
+			add_listed(snap, &c->listing[n]);
+		}
+		struct pf_maillog *log = pf_maillog_read(&pf);
+		T_NONNULL(log, "%s: the log is read", c->name);
+		pf_maillog_add_history(log, snap);
+		pf_maillog_add_bounced(log, snap);
+		mr_snapshot_finish(snap);
+		T_SIZE(snap->n_messages, n, "%s: no message added", c->name);
+		for (size_t i = 0; i < n && i < snap->n_messages; i++) {
+			const struct mr_message *m = &snap->messages[i];
+			char *h = history_str(snap, m), *r = rcpts_str(snap, m);
+			T_STR(h, c->want[i].history, "%s: %s's history", c->name, m->id);
+			T_STR(r, c->want[i].rcpts, "%s: %s's recipients", c->name, m->id);
+			T_INT(m->attempts, c->want[i].attempts, "%s: %s's attempts", c->name,
+				m->id);
+			T_INT((m->flags & MR_MSG_HISTORY) != 0, 1, "%s: %s's log was read", c->name,
+				m->id);
+			T_INT((m->flags & MR_MSG_HISTORY_PARTIAL) != 0, c->want[i].partial,
+				"%s: %s's history is partial", c->name, m->id);
+			free(h);
+			free(r);
+		}
+		mr_snapshot_destroy(snap);
+		free(path);
+	}
+}
+
+/* Bounced recipients added to several messages of a big listing: every
+ * run stays whole and in place, and a message of many recipients finds
+ * its own among them. */
+static void test_history_many(void) {
+	setenv("MAILROOM_NOW", NOW_DEC7, 1);
+	static const char *const ids[4] = { "A1B2C3D4E5", "A1B2C3D4E6", "A1B2C3D4E7",
+		"A1B2C3D4E8" };
+	struct mr_buf log;
+	mr_buf_init(&log);
+	for (int m = 0; m < 4; m += 2) { /* the first and the third */
+		mr_buf_printf(&log,
+			"Dec  7 10:00:0%d mx postfix/smtp[1]: %s: to=<gone%d@example.com>, "
+			"relay=none, delay=1, delays=0/0/1/0, dsn=5.1.1, status=bounced (550 "
+			"5.1.1 gone)\n"
+			"Dec  7 10:00:0%d mx postfix/smtp[1]: %s: to=<r39@example.org>, "
+			"relay=none, delay=1, delays=0/0/1/0, dsn=4.4.1, status=deferred (no)\n",
+			m, ids[m], m, m, ids[m]);
+	}
+	char *path = write_log("history-many", log.data);
+	mr_buf_finish(&log);
+	struct pf pf = { .maillog = path };
+	struct mr_snapshot *snap = mr_snapshot_create();
+	for (int m = 0; m < 4; m++) {
+		struct mr_message *msg = mr_snapshot_add_message(snap, ids[m]);
+		msg->arrival = T0;
+		for (int r = 0; r < 40; r++) {
+			char a[32];
+			snprintf(a, sizeof(a), "r%d@example.org", r);
+			mr_snapshot_add_recipient(snap, a)->state = MR_RCPT_DEFERRED;
+		}
+	}
+	struct pf_maillog *st = pf_maillog_read(&pf);
+	pf_maillog_add_history(st, snap);
+	pf_maillog_add_bounced(st, snap);
+	mr_snapshot_finish(snap);
+	for (int m = 0; m < 4; m++) {
+		const struct mr_message *msg = &snap->messages[m];
+		bool grew = m % 2 == 0;
+		T_INT(msg->n_rcpts, grew ? 41 : 40, "many: %s's recipients", ids[m]);
+		T_INT(msg->first_rcpt, m * 40 + (m + 1) / 2, "many: %s's run starts after the last",
+			ids[m]);
+		bool whole = true;
+		for (int r = 0; r < 40; r++) {
+			char a[32];
+			snprintf(a, sizeof(a), "r%d@example.org", r);
+			whole = whole &&
+				strcmp(mr_message_rcpt(snap, msg, (size_t)r)->address, a) == 0;
+		}
+		T_OK(whole, "many: %s's own recipients in order", ids[m]);
+		T_INT(mr_message_rcpt(snap, msg, 39)->attempts, grew ? 1 : 0,
+			"many: %s's 40th recipient's attempts", ids[m]);
+		if (grew) {
+			const struct mr_recipient *r = mr_message_rcpt(snap, msg, 40);
+			char want[32];
+			snprintf(want, sizeof(want), "gone%d@example.com", m);
+			T_STR(r->address, want, "many: %s's bounced recipient", ids[m]);
+			T_INT(r->state, MR_RCPT_BOUNCED, "many: %s's is bounced", ids[m]);
+			T_STR(t_text(r->reason), "550 5.1.1 gone", "many: %s's own reason", ids[m]);
+		}
+	}
+	mr_snapshot_destroy(snap);
+	free(path);
+}
+
 /* --- new ids of requeued mail ------------------------------------------- */
 
 struct new_id_case {
@@ -499,6 +795,8 @@ int main(void) {
 	tzset();
 	test_bounced();
 	test_bounced_from_offset();
+	test_history();
+	test_history_many();
 	test_new_ids();
 	test_postsuper_said();
 	return t_done();

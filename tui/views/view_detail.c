@@ -87,8 +87,67 @@ static void add_diagnosis(
 	mr_buf_finish(&facts);
 }
 
+/*
+ * The delivery attempts the mail log holds, oldest first: a line with the
+ * time, status, dsn, recipient, relay and delays, and under it the
+ * decoder's category and the reply. Texts from the log go through the
+ * text view like every queue text, so no control reaches the terminal.
+ */
+static void add_history(
+	struct text_view *tv, const struct mr_snapshot *snap, const struct mr_message *msg) {
+	size_t n;
+	const struct mr_attempt *h = mr_message_history(snap, msg, &n);
+	bool partial = (msg->flags & MR_MSG_HISTORY_PARTIAL) != 0;
+	char count[MR_FORMAT_MAX];
+	mr_format_count(count, n);
+	char *head = mr_xasprintf("History (%s%s attempt%s in the mail log)",
+		partial ? "at least " : "", count, n == 1 ? "" : "s");
+	text_view_add(tv, INDENT, STYLE_HEADER, head);
+	free(head);
+	if (partial) {
+		text_view_add(tv, INDENT, STYLE_DIM,
+			"the part of the log read begins after the message arrived: earlier "
+			"attempts are not shown");
+	}
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+	const struct mr_kb *kb = mr_kb_default();
+	struct mr_buf line, text;
+	mr_buf_init(&line);
+	mr_buf_init(&text);
+	for (size_t i = 0; i < n; i++) {
+		const struct mr_attempt *a = &h[i];
+		char when[MR_FORMAT_MAX];
+		mr_format_time(when, a->when);
+		mr_buf_clear(&line);
+		mr_buf_printf(&line, "%s  %s", when, mr_attempt_status_name(a->status));
+		if (*a->dsn) {
+			mr_buf_printf(&line, " %s", a->dsn);
+		}
+		mr_buf_printf(&line, "  %s  relay %s  delays ", a->recipient, a->relay);
+		for (int k = 0; k < 4; k++) {
+			char d[MR_FORMAT_MAX];
+			mr_format_delay(d, a->delays[k]);
+			mr_buf_printf(&line, "%s%s", k ? "/" : "", d);
+		}
+		add_wrapped(tv, INDENT, a->status == MR_ATTEMPT_SENT ? STYLE_NORMAL : STYLE_LABEL,
+			line.data);
+		const struct mr_diagnosis *d = mr_attempt_diagnosis(snap, a);
+		mr_buf_clear(&line);
+		if (d != NULL && a->status != MR_ATTEMPT_SENT) {
+			mr_buf_printf(&line, "%s: ", mr_diagnosis_category(kb, d)->title);
+		}
+		if (a->reply != NULL) {
+			mr_buf_add_str(&line, mr_text_str(a->reply, &text));
+		}
+		add_wrapped(tv, INDENT + 4, STYLE_REASON, line.data);
+	}
+	mr_buf_finish(&text);
+	mr_buf_finish(&line);
+	text_view_add(tv, 0, STYLE_NORMAL, "");
+}
+
 static void add_recipient(struct text_view *tv, const struct mr_snapshot *snap,
-	const struct mr_recipient *r, size_t index, int digits, int64_t now) {
+	const struct mr_recipient *r, size_t index, int digits, int64_t now, bool partial) {
 	int indent = INDENT + digits + 2;
 	char *head = mr_xasprintf("%*zu. %s", digits, index + 1, r->address);
 	add_wrapped(tv, INDENT, STYLE_LABEL, head);
@@ -109,7 +168,8 @@ static void add_recipient(struct text_view *tv, const struct mr_snapshot *snap,
 	mr_buf_init(&facts);
 	mr_buf_add_str(&facts, mr_rcpt_state_name(r->state));
 	if (r->attempts != MR_ATTEMPTS_UNKNOWN) {
-		mr_buf_printf(&facts, ", %d attempt%s", r->attempts, r->attempts == 1 ? "" : "s");
+		mr_buf_printf(&facts, ", %s%d attempt%s", partial ? "at least " : "", r->attempts,
+			r->attempts == 1 ? "" : "s");
 	}
 	char rel[MR_FORMAT_MAX];
 	if (r->last_attempt != MR_TIME_UNKNOWN) {
@@ -180,9 +240,15 @@ static void build(struct app *app, struct detail_view *dv) {
 		snprintf(buf, sizeof(buf), "%" PRId32, msg->priority);
 		add_field(tv, "Priority", buf);
 	}
+	bool partial = (msg->flags & MR_MSG_HISTORY_PARTIAL) != 0;
 	if (msg->attempts != MR_ATTEMPTS_UNKNOWN) {
-		snprintf(buf, sizeof(buf), "%" PRId32, msg->attempts);
+		snprintf(buf, sizeof(buf), "%s%" PRId32, partial ? "at least " : "", msg->attempts);
 		add_field(tv, "Attempts", buf);
+	}
+	/* From the mail log: the latest of the attempts shown below. */
+	int64_t last = mr_message_last_attempt(app->snap, msg);
+	if ((msg->flags & MR_MSG_HISTORY) && last != MR_TIME_UNKNOWN) {
+		add_time_field(tv, "Last attempt", last, now);
 	}
 	if (msg->queue == MR_QUEUE_DEFERRED) {
 		add_time_field(tv, "Next retry", msg->next_retry, now);
@@ -220,7 +286,11 @@ static void build(struct app *app, struct detail_view *dv) {
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 	int digits = snprintf(NULL, 0, "%" PRIu32, msg->n_rcpts);
 	for (uint32_t i = first; i < end; i++) {
-		add_recipient(tv, app->snap, mr_message_rcpt(app->snap, msg, i), i, digits, now);
+		add_recipient(
+			tv, app->snap, mr_message_rcpt(app->snap, msg, i), i, digits, now, partial);
+	}
+	if (msg->flags & MR_MSG_HISTORY) {
+		add_history(tv, app->snap, msg);
 	}
 }
 
