@@ -123,7 +123,7 @@ const struct mr_phrase mr_phrases[] = {
 	{ "\"rcpt to:", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* OpenSMTPD: "RCPT TO:<x>" => 451 */
 	{ "\"mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR }, /* the same for MAIL FROM */
 	/* Exim: "AUTH command used when not advertised" */
-	{ "auth command", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "auth command used", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
 	/* "refused to accept your message (DATA), with the following error" */
 	{ "your message (data)", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "command=\"data\"", MR_STAGE_DATA, -1, MR_NO_ANCHOR }, /* OpenSMTPD's event log */
@@ -142,6 +142,11 @@ const struct mr_phrase mr_phrases[] = {
 	{ "tls library problem", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	/* Client libraries: OpenSSL's error queue, Go's and Java's certificate and
 	 * handshake errors, MailKit, PHP, Python: each fails in the TLS handshake. */
+	/* Exim: "TLS session: (certificate verification failed)", "SSL verify error",
+	 * "failure while setting up TLS session", "TLS error on connection" */
+	{ "tls session", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "ssl verify error", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "tls error on connection", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "ssl routines", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "x509:", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "sslhandshakeexception", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
@@ -166,6 +171,9 @@ const struct mr_phrase mr_phrases[] = {
 	{ "bad greeting", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
 	{ "(ehlo)", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
 	{ "(helo)", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "helo syntax", MR_STAGE_HELO, -1, MR_NO_ANCHOR }, /* "501 HELO syntax error" */
+	{ "helo before mail", MR_STAGE_MAIL, -1,
+		MR_NO_ANCHOR },                              /* "503 Use EHLO/HELO before MAIL" */
 	{ "ehlo invalid", MR_STAGE_HELO, -1, MR_NO_ANCHOR }, /* "501 EHLO Invalid domain address" */
 	{ "rcpt to address", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* "501 Invalid RCPT TO address" */
 	{ "mailsmtp_rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* libetpan */
