@@ -152,12 +152,16 @@ int main(int argc, char **argv) {
 		case 'V':
 			printf("mailroom %s\n", MR_VERSION);
 			return MR_EXIT_OK;
-		default:
-			if (cli_source_option(opt, &srcs)) {
+		default: {
+			int taken = cli_source_option(opt, &srcs);
+			if (taken > 0) {
 				break;
 			}
-			cli_option_error(NULL, opt, argc, argv, shorts, options);
+			if (taken == 0) {
+				cli_option_error(NULL, opt, argc, argv, shorts, options);
+			}
 			return MR_EXIT_USAGE;
+		}
 		}
 	}
 	size_t n;
