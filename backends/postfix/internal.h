@@ -59,6 +59,8 @@ struct pf_log_text {
  * false when none can be read, with *why "no mail log readable (tried:
  * ...)" (NULL after --log none). Free out->text after true. */
 bool pf_log_fetch(struct pf *pf, size_t want, struct pf_log_text *out, char **why);
+/* Finds the log now when it is not known yet (pf_log_fetch does it too). */
+void pf_log_find(struct pf *pf);
 
 /* journalctl -o json read as it arrives into syslog lines (journal.c);
  * entries of programs not named syslog_name[/...] are left out. */
@@ -186,7 +188,7 @@ void pf_close(struct mr_source *src);
 bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **cause);
 /* postconf -h NAME... (at most 6): the values, one per name, NULL for each
  * when postconf fails. One process for all: each costs a start. */
-void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n);
+void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n, bool expand);
 
 /* What to tell the operator when a privileged tool failed. */
 char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res);

@@ -429,7 +429,8 @@ static void decide(struct pf *pf) {
 		char *why = NULL;
 		struct piece p;
 		mr_buf_init(&p.text);
-		bool ok = usable_path(pf, path) && file_end(pf, path, 0, &p, &why);
+		/* One byte: "tail -c 0" succeeds without opening the file. */
+		bool ok = usable_path(pf, path) && file_end(pf, path, 1, &p, &why);
 		mr_buf_finish(&p.text);
 		if (ok) {
 			pf->log_kind = PF_LOG_FILE;
@@ -450,8 +451,7 @@ static void decide(struct pf *pf) {
 	pf->log_tried = mr_buf_steal(&list);
 }
 
-bool pf_log_fetch(struct pf *pf, size_t want, struct pf_log_text *out, char **why) {
-	memset(out, 0, sizeof(*out));
+void pf_log_find(struct pf *pf) {
 	if (pf->log_kind == PF_LOG_UNDECIDED) {
 		if (pf->maillog != NULL && pf->log_choice == NULL && pf->transport == NULL) {
 			pf->log_kind = PF_LOG_FILE; /* set by hand (tests) */
@@ -459,6 +459,11 @@ bool pf_log_fetch(struct pf *pf, size_t want, struct pf_log_text *out, char **wh
 			decide(pf);
 		}
 	}
+}
+
+bool pf_log_fetch(struct pf *pf, size_t want, struct pf_log_text *out, char **why) {
+	memset(out, 0, sizeof(*out));
+	pf_log_find(pf);
 	char *problem = NULL;
 	bool ok = false;
 	const char *what = NULL;

@@ -193,8 +193,8 @@ static bool collect(void *ctx, const char *data, size_t len) {
 
 /* postconf -h NAME...: the parameters' values, one per line, in order (NULL
  * for each when postconf fails). One process for all: each costs a start. */
-void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n) {
-	const char *args[8] = { "-h" };
+void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n, bool expand) {
+	const char *args[8] = { expand ? "-xh" : "-h" };
 	for (size_t i = 0; i < n && i < 6; i++) {
 		args[i + 1] = names[i];
 	}
@@ -231,12 +231,18 @@ void pf_settings(struct pf *pf) {
 	if (pf->settings_read) {
 		return;
 	}
+	/* Over SSH only the log needs them: a log named needs none of them
+	 * but the journal's name, and asking costs a round trip. */
+	if (pf->remote && pf->log_choice != NULL && strcmp(pf->log_choice, "journal") != 0) {
+		pf->settings_read = true;
+		return;
+	}
 	/* The queue files are read as files, here only: over SSH there are
 	 * no retry times from them. The log is found where it is read
 	 * (logsource.c), here or there. */
 	static const char *const params[] = { "queue_directory", "maillog_file", "syslog_name" };
 	char *values[3];
-	pf_postconf(pf, params, values, 3);
+	pf_postconf(pf, params, values, 3, true); /* syslog_name is "${multi_instance_name?...}" */
 	if (pf->remote) {
 		free(values[0]);
 	} else {
@@ -244,7 +250,17 @@ void pf_settings(struct pf *pf) {
 	}
 	pf->maillog_file = values[1];
 	pf->syslog_name = values[2];
+	/* A name journald can be asked about, else Postfix's default. */
+	if (pf->syslog_name != NULL &&
+		(*pf->syslog_name == '\0' || strpbrk(pf->syslog_name, "$ {}\t") != NULL)) {
+		free(pf->syslog_name);
+		pf->syslog_name = NULL;
+	}
 	pf->settings_read = true;
+	/* Here, actions read the log file too (its size before): found now. */
+	if (!pf->remote) {
+		pf_log_find(pf);
+	}
 }
 
 /* --log's value as the backend takes it: a file must exist here when the
@@ -368,11 +384,12 @@ bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 	if (threaded) {
 		pthread_join(thread, NULL);
 	}
-	/* Never a silent empty history: the listing says why there is none. */
-	if (side.log_note != NULL) {
+	/* Never a silent empty history: the listing says why there is none
+	 * (a listing that failed says why it failed, and nothing else). */
+	if (ok && side.log_note != NULL) {
 		mr_source_warn(src, side.log_note);
-		free(side.log_note);
 	}
+	free(side.log_note);
 	pf_retry_apply(side.retry, ok ? snap : NULL);
 	pf_maillog_add_history(side.log, ok ? snap : NULL);
 	pf_maillog_add_bounced(side.log, ok ? snap : NULL);

@@ -102,7 +102,7 @@ static char *command_directory(struct pf *pf) {
 		if (attempt == 1) {
 			snprintf(pf->tool[PF_POSTCONF], sizeof(pf->tool[PF_POSTCONF]), "postconf");
 		}
-		pf_postconf(pf, names, &dir, 1);
+		pf_postconf(pf, names, &dir, 1, false);
 		/* An absolute path of plain characters only: it goes into argv. */
 		if (dir != NULL && (strlen(dir) >= 40 || !pf_plain_path(dir))) {
 			free(dir);

@@ -458,12 +458,12 @@ static void test_remote(void) {
 	setenv("MAILROOM_NOW", "1796644800", 1);
 	/* maillog_file missing, mail.log refused, then through sudo -n. */
 	static const struct answer refused[] = {
-		{ "tail -c 0 -- /var/log/postfix.log", 1, NULL,
+		{ "tail -c 1 -- /var/log/postfix.log", 1, NULL,
 			"tail: cannot open '/var/log/postfix.log' for reading: No such file or "
 			"directory\n" },
-		{ "tail -c 0 -- /var/log/mail.log", 1, NULL,
+		{ "tail -c 1 -- /var/log/mail.log", 1, NULL,
 			"tail: cannot open '/var/log/mail.log' for reading: Permission denied\n" },
-		{ "sudo -n tail -c 0 -- /var/log/mail.log", 0, "", NULL },
+		{ "sudo -n tail -c 1 -- /var/log/mail.log", 0, "", NULL },
 		{ "sudo -n tail -c 16777216 -- /var/log/mail.log", 0, remote_log, NULL },
 		{ "sudo -n tail -c", 1, NULL, "tail: cannot open: No such file or directory\n" },
 		{ "sudo -n gzip", 1, NULL, "gzip: No such file or directory\n" },
@@ -479,8 +479,8 @@ static void test_remote(void) {
 	T_STR(pf->maillog, "/var/log/mail.log", "remote: mail.log found");
 	T_OK(pf->log_sudo, "remote: read through sudo -n from now on");
 	T_HAS(s.ran.data,
-		"tail -c 0 -- /var/log/postfix.log\ntail -c 0 -- /var/log/mail.log\nsudo -n tail "
-		"-c 0 "
+		"tail -c 1 -- /var/log/postfix.log\ntail -c 1 -- /var/log/mail.log\nsudo -n tail "
+		"-c 1 "
 		"-- /var/log/mail.log\nsudo -n tail -c 16777216 -- /var/log/mail.log\nsudo -n tail "
 		"-c 16777010 -- /var/log/mail.log.1\nsudo -n gzip -dc -- /var/log/mail.log.1.gz\n",
 		"remote: maillog_file, mail.log, sudo, the tail, then the rotated ones");
@@ -492,7 +492,7 @@ static void test_remote(void) {
 
 	/* No file at all: the journal, run there. */
 	static const struct answer journal[] = {
-		{ "tail -c 0 -- ", 1, NULL, "tail: cannot open: No such file or directory\n" },
+		{ "tail -c 1 -- ", 1, NULL, "tail: cannot open: No such file or directory\n" },
 		{ "journalctl -o json", 0,
 			"{\"__REALTIME_TIMESTAMP\":\"1796637600000000\",\"SYSLOG_IDENTIFIER\":"
 			"\"postfix/smtp\",\"_PID\":\"1210\",\"MESSAGE\":\"A8A8E104066: "
@@ -513,7 +513,7 @@ static void test_remote(void) {
 
 	/* Nothing: the line says what was tried. */
 	static const struct answer nothing[] = {
-		{ "tail -c 0 -- ", 1, NULL,
+		{ "tail -c 1 -- ", 1, NULL,
 			"tail: cannot open 'x' for reading: No such file or directory\n" },
 		{ "journalctl", 127, NULL, "sh: 1: journalctl: not found\n" },
 		{ NULL, 0, NULL, NULL },
