@@ -56,6 +56,9 @@ static void print_help(void) {
 	       "  --demo         open the built-in demo queue (changes stay in memory)\n"
 	       "  --accept-new   trust a remote host seen for the first time and add its\n"
 	       "                 key to known_hosts (also for list, act and summary)\n"
+	       "  --log SOURCE   where Postfix's mail log is read: an absolute FILE (its\n"
+	       "                 rotated files too), journal, or none; without it: found\n"
+	       "                 (also for list, act and summary)\n"
 	       "  --refresh SECONDS\n"
 	       "                 list the queue again every SECONDS on the screen (0: only\n"
 	       "                 on r); share/config sets the default, 10\n"
@@ -152,12 +155,16 @@ int main(int argc, char **argv) {
 		case 'V':
 			printf("mailroom %s\n", MR_VERSION);
 			return MR_EXIT_OK;
-		default:
-			if (cli_source_option(opt, &srcs)) {
+		default: {
+			int taken = cli_source_option(opt, &srcs);
+			if (taken > 0) {
 				break;
 			}
-			cli_option_error(NULL, opt, argc, argv, shorts, options);
+			if (taken == 0) {
+				cli_option_error(NULL, opt, argc, argv, shorts, options);
+			}
 			return MR_EXIT_USAGE;
+		}
 		}
 	}
 	size_t n;

@@ -199,7 +199,11 @@ static void run_postsuper(
 void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report) {
 	struct pf *pf = src->data;
-	pf_settings(pf);
+	/* The log's size before acting (a local file only): over SSH no
+	 * setting is needed, and asking postconf would cost a round trip. */
+	if (!pf->remote) {
+		pf_settings(pf);
+	}
 	if (req->action == MR_ACTION_RETRY) {
 		pf_retry_now(pf, req, report);
 		return;

@@ -5,10 +5,15 @@
 #include <sys/types.h>
 
 #include "backend.h"
+#include "buf.h"
 #include "ptrmap.h"
 #include "transport.h"
 
 enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_POSTCONF, PF_POSTKICK, PF_TOOL_COUNT };
+
+/* Where the mail log is read from (logsource.c): not looked for yet, a
+ * file (and the rotated ones before it), journald, or none (--log none). */
+enum pf_log_kind { PF_LOG_UNDECIDED, PF_LOG_FILE, PF_LOG_JOURNAL, PF_LOG_NONE };
 
 struct pf {
 	struct mr_transport *transport;
@@ -25,14 +30,59 @@ struct pf {
 	bool tools_asked;
 	/* Set by pf_settings(): */
 	bool settings_read;
-	char *queue_dir; /* when readable (root): for retry times */
-	char *maillog;   /* when readable: for bounced mail */
+	char *queue_dir;    /* when readable (root): for retry times */
+	char *maillog_file; /* postconf's maillog_file ("": syslog) */
+	char *syslog_name;  /* postconf's syslog_name: journald's identifiers */
+	/* The mail log (logsource.c): --log's file, "journal" or "none"
+	 * (NULL: looked for), what was found, and what was tried first. */
+	char *log_choice;
+	enum pf_log_kind log_kind;
+	char *maillog; /* PF_LOG_FILE: the file, on the transport's host */
+	char *log_tried;
+	bool log_sudo; /* remote: the log is read through sudo -n */
 };
 
-/* Looks up queue_dir and maillog once (one postconf run). The first listing
- * does it beside postqueue, so it costs no time; an action before any
- * listing does it itself. */
+/* Looks up queue_dir, maillog_file and syslog_name once (one postconf
+ * run), and where the mail log is. The first listing does it beside
+ * postqueue, so it costs no time; an action before any listing does it
+ * itself. */
 void pf_settings(struct pf *pf);
+
+/* The end of the mail log as syslog lines, oldest first (logsource.c). */
+struct pf_log_text {
+	struct mr_buf text;
+	bool cut;       /* its first line may be the end of a longer one */
+	size_t entries; /* journald: the entries read */
+	size_t skipped; /* journald: entries that were not what journalctl writes */
+};
+/* Reads the last want bytes of the log wherever it is, finding it first;
+ * false when none can be read, with *why "no mail log readable (tried:
+ * ...)" (NULL after --log none). Free out->text after true. */
+bool pf_log_fetch(struct pf *pf, size_t want, struct pf_log_text *out, char **why);
+/* Finds the log now when it is not known yet (pf_log_fetch does it too). */
+void pf_log_find(struct pf *pf);
+
+/* journalctl -o json read as it arrives into syslog lines (journal.c);
+ * entries of programs not named syslog_name[/...] are left out. */
+enum { PF_JOURNAL_LINE_MAX = 1 << 20, PF_JOURNAL_MESSAGE_MAX = 64 << 10 };
+struct pf_journal {
+	struct mr_buf *out;
+	const char *syslog_name;
+	struct mr_buf line, key, field[4];
+	bool overlong;
+	size_t entries, skipped;
+};
+void pf_journal_init(struct pf_journal *j, struct mr_buf *out, const char *syslog_name);
+void pf_journal_feed(struct pf_journal *j, const char *data, size_t len);
+void pf_journal_end(struct pf_journal *j);
+void pf_journal_finish(struct pf_journal *j);
+
+/* --log's value (NULL: none given) for the source named source; false
+ * with *cause when it is no log mailroom reads. */
+bool pf_set_log(struct pf *pf, const char *log, const char *source, char **cause);
+
+/* Whether a path may go on a remote command line (remote.c). */
+bool pf_plain_path(const char *path);
 
 /*
  * Messages that bounced or expired recently, from the end of the mail log:
@@ -40,9 +90,12 @@ void pf_settings(struct pf *pf);
  * snap only frees).
  */
 struct pf_maillog;
-struct pf_maillog *pf_maillog_read(const struct pf *pf);
+/* NULL when no log could be read; *note (to free) then says why, and
+ * otherwise what was not read (NULL: nothing to say). */
+struct pf_maillog *pf_maillog_read(struct pf *pf, char **note);
 /* The same from offset on (pf_maillog_size() before an action): only what
- * ended since. NULL when nothing was written since, or more than the tail. */
+ * ended since. NULL when nothing was written since, or more than the tail;
+ * a local file only. */
 struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset);
 void pf_maillog_add_bounced(struct pf_maillog *log, struct mr_snapshot *snap);
 /* Before pf_maillog_add_bounced(): each listed message's delivery attempts
@@ -79,7 +132,8 @@ void pf_history_add(
 	struct pf_history *h, const char *id, const struct pf_delivery *d, int64_t when);
 void pf_history_apply(struct pf_history *h, struct mr_snapshot *snap);
 
-/* The mail log's size now (-1 when it cannot be read), and the new ids
+/* The mail log's size now (-1 when it cannot be read, or it is not a
+ * local file), and the new ids
  * pickup gave requeued messages since then (see maillog.c). */
 off_t pf_maillog_size(const struct pf *pf);
 size_t pf_maillog_new_ids(
@@ -134,7 +188,7 @@ void pf_close(struct mr_source *src);
 bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **cause);
 /* postconf -h NAME... (at most 6): the values, one per name, NULL for each
  * when postconf fails. One process for all: each costs a start. */
-void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n);
+void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n, bool expand);
 
 /* What to tell the operator when a privileged tool failed. */
 char *pf_failure(const struct pf *pf, enum pf_tool tool, const struct mr_command_result *res);

@@ -9,7 +9,8 @@
  * (an expired message's line names no recipient: its last deferred ones are
  * taken). Only the end of the log is read (MAILLOG_TAIL), so a large log
  * costs the same as a small one; messages still queued are left to the
- * listing. The log is the maillog_file of postconf, else the system's.
+ * listing. Where the log is (a file and the rotated ones before it,
+ * journald, here or over SSH) is logsource.c's: it hands over syslog lines.
  *
  * It is read beside postqueue, and on a busy server it is mostly deliveries
  * and deferrals: the ids of messages that ended are found first by searching
@@ -144,7 +145,9 @@ static int64_t rfc3339_time(const char *s, size_t len) {
 	return days_from_civil(year, mon, mday) * 86400 + hour * 3600 + min * 60 + sec - offset;
 }
 
-/* "Nov 23 08:03:22": syslog has no year; a date ahead of now is last year's.
+/* "Nov 23 08:03:22": syslog has no year; a date more than a day ahead of
+ * now is last year's (so "Dec 31" read on January 1st, and a rotated file's
+ * "Feb 3" read in January, are last year's; a clock a little fast is not).
  * Or an RFC 3339 stamp, which has everything. */
 static int64_t line_time(const char *s, size_t len, const struct tm *now, struct hour_cache *c) {
 	if (len > 10 && s[4] == '-') {
@@ -163,7 +166,8 @@ static int64_t line_time(const char *s, size_t len, const struct tm *now, struct
 		sec > 60) {
 		return MR_TIME_UNKNOWN;
 	}
-	int year = mon > now->tm_mon + 1 ? now->tm_year - 1 : now->tm_year;
+	bool ahead = mon > now->tm_mon || (mon == now->tm_mon && mday > now->tm_mday + 1);
+	int year = ahead ? now->tm_year - 1 : now->tm_year;
 	if (c->start == MR_TIME_UNKNOWN || c->mon != mon || c->mday != mday || c->hour != hour ||
 		c->year != year) {
 		struct tm tm = { .tm_year = year,
@@ -359,24 +363,22 @@ static int64_t first_time(struct pf_maillog *st, const char *s, const char *end)
 }
 
 /*
- * The log from offset from (or, when from is negative, its last
- * MAILLOG_TAIL bytes) to its end, in a buffer to free; *start is where it
- * begins. NULL when there is no log, nothing new, or more than MAILLOG_TAIL
+ * The local log file from offset from to its end, in a buffer to free.
+ * NULL when there is no such log, nothing new, or more than MAILLOG_TAIL
  * bytes after from.
  */
-static char *log_bytes(const struct pf *pf, off_t from, off_t *start, size_t *len) {
-	int fd = pf->maillog ? open(pf->maillog, O_RDONLY | O_CLOEXEC) : -1;
+static char *log_bytes(const struct pf *pf, off_t from, size_t *len) {
+	int fd = pf->maillog && !pf->remote ? open(pf->maillog, O_RDONLY | O_CLOEXEC) : -1;
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) != 0 || sb.st_size <= from ||
-		(from >= 0 && sb.st_size - from > MAILLOG_TAIL)) {
+		sb.st_size - from > MAILLOG_TAIL) {
 		if (fd >= 0) {
 			close(fd);
 		}
 		return NULL;
 	}
-	*start = from >= 0 ? from : sb.st_size > MAILLOG_TAIL ? sb.st_size - MAILLOG_TAIL : 0;
-	char *buf = mr_xmalloc((size_t)(sb.st_size - *start) + 1);
-	ssize_t got = pread(fd, buf, (size_t)(sb.st_size - *start), *start);
+	char *buf = mr_xmalloc((size_t)(sb.st_size - from) + 1);
+	ssize_t got = pread(fd, buf, (size_t)(sb.st_size - from), from);
 	close(fd);
 	if (got <= 0) {
 		free(buf);
@@ -386,17 +388,8 @@ static char *log_bytes(const struct pf *pf, off_t from, off_t *start, size_t *le
 	return buf;
 }
 
-struct pf_maillog *pf_maillog_read(const struct pf *pf) {
-	return pf_maillog_read_from(pf, -1);
-}
-
-struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset) {
-	off_t from;
-	size_t len;
-	char *buf = log_bytes(pf, offset, &from, &len);
-	if (buf == NULL) {
-		return NULL;
-	}
+/* What was read of the log, its first line cut when cut says so. */
+static struct pf_maillog *read_text(const char *buf, size_t len, bool cut) {
 	struct pf_maillog *st = mr_xcalloc(1, sizeof(*st));
 	st->pool = mr_strpool_create();
 	st->ended = mr_strpool_create();
@@ -404,8 +397,8 @@ struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset) {
 	time_t now = (time_t)mr_now();
 	localtime_r(&now, &st->now);
 	const char *s = buf, *end = buf + len;
-	if (offset < 0 && from > 0) {
-		const char *nl = memchr(s, '\n', len); /* a cut first line */
+	if (cut) {
+		const char *nl = memchr(s, '\n', len);
 		s = nl ? nl + 1 : end;
 	}
 	find_ended(st, s, end);
@@ -417,6 +410,32 @@ struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset) {
 		read_line(st, s, line_end);
 		s = line_end + 1;
 	}
+	return st;
+}
+
+struct pf_maillog *pf_maillog_read(struct pf *pf, char **note) {
+	struct pf_log_text t;
+	*note = NULL;
+	if (!pf_log_fetch(pf, MAILLOG_TAIL, &t, note)) {
+		return NULL;
+	}
+	struct pf_maillog *st = read_text(t.text.data, t.text.len, t.cut);
+	if (t.skipped > 0) {
+		*note = mr_xasprintf("journalctl: %zu entr%s not read (not what journalctl -o json "
+				     "writes)",
+			t.skipped, t.skipped == 1 ? "y" : "ies");
+	}
+	mr_buf_finish(&t.text);
+	return st;
+}
+
+struct pf_maillog *pf_maillog_read_from(const struct pf *pf, off_t offset) {
+	size_t len;
+	char *buf = offset >= 0 ? log_bytes(pf, offset, &len) : NULL;
+	if (buf == NULL) {
+		return NULL;
+	}
+	struct pf_maillog *st = read_text(buf, len, false);
 	free(buf);
 	return st;
 }
@@ -474,7 +493,7 @@ void pf_maillog_add_history(struct pf_maillog *st, struct mr_snapshot *snap) {
 
 off_t pf_maillog_size(const struct pf *pf) {
 	struct stat sb;
-	return pf->maillog != NULL && stat(pf->maillog, &sb) == 0 ? sb.st_size : -1;
+	return pf->maillog != NULL && !pf->remote && stat(pf->maillog, &sb) == 0 ? sb.st_size : -1;
 }
 
 /*
@@ -489,9 +508,8 @@ size_t pf_maillog_new_ids(
 	for (size_t i = 0; i < n; i++) {
 		known += new_ids[i] != NULL;
 	}
-	off_t start;
 	size_t len;
-	char *buf = from >= 0 ? log_bytes(pf, from, &start, &len) : NULL;
+	char *buf = from >= 0 ? log_bytes(pf, from, &len) : NULL;
 	if (buf == NULL) {
 		return known;
 	}

@@ -1,5 +1,6 @@
 #include "postfix.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,8 +193,8 @@ static bool collect(void *ctx, const char *data, size_t len) {
 
 /* postconf -h NAME...: the parameters' values, one per line, in order (NULL
  * for each when postconf fails). One process for all: each costs a start. */
-void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n) {
-	const char *args[8] = { "-h" };
+void pf_postconf(struct pf *pf, const char *const *names, char **values, size_t n, bool expand) {
+	const char *args[8] = { expand ? "-xh" : "-h" };
 	for (size_t i = 0; i < n && i < 6; i++) {
 		args[i + 1] = names[i];
 	}
@@ -226,34 +227,70 @@ static char *readable(char *path, int mode) {
 	return path;
 }
 
-/* Where Postfix logs: maillog_file, else the system's mail log. */
-static char *mail_log(char *maillog_file) {
-	char *log = readable(maillog_file, R_OK);
-	static const char *const system_logs[] = { "/var/log/mail.log", "/var/log/maillog" };
-	for (size_t i = 0; log == NULL && i < sizeof(system_logs) / sizeof(*system_logs); i++) {
-		log = readable(mr_xstrdup(system_logs[i]), R_OK);
-	}
-	return log;
-}
-
 void pf_settings(struct pf *pf) {
-	/* The queue files and the mail log are read as files, here only: over
-	 * SSH there are no retry times from them nor bounces from the log. */
-	if (pf->settings_read || pf->remote) {
+	if (pf->settings_read) {
+		return;
+	}
+	/* Over SSH only the log needs them: a log named needs none of them
+	 * but the journal's name, and asking costs a round trip. */
+	if (pf->remote && pf->log_choice != NULL && strcmp(pf->log_choice, "journal") != 0) {
 		pf->settings_read = true;
 		return;
 	}
-	static const char *const params[] = { "queue_directory", "maillog_file" };
-	char *values[2];
-	pf_postconf(pf, params, values, 2);
-	pf->queue_dir = readable(values[0], R_OK | X_OK);
-	pf->maillog = mail_log(values[1]);
+	/* The queue files are read as files, here only: over SSH there are
+	 * no retry times from them. The log is found where it is read
+	 * (logsource.c), here or there. */
+	static const char *const params[] = { "queue_directory", "maillog_file", "syslog_name" };
+	char *values[3];
+	pf_postconf(pf, params, values, 3, true); /* syslog_name is "${multi_instance_name?...}" */
+	if (pf->remote) {
+		free(values[0]);
+	} else {
+		pf->queue_dir = readable(values[0], R_OK | X_OK);
+	}
+	pf->maillog_file = values[1];
+	pf->syslog_name = values[2];
+	/* A name journald can be asked about, else Postfix's default. */
+	if (pf->syslog_name != NULL &&
+		(*pf->syslog_name == '\0' || strpbrk(pf->syslog_name, "$ {}\t") != NULL)) {
+		free(pf->syslog_name);
+		pf->syslog_name = NULL;
+	}
 	pf->settings_read = true;
+	/* Here, actions read the log file too (its size before): found now. */
+	if (!pf->remote) {
+		pf_log_find(pf);
+	}
+}
+
+/* --log's value as the backend takes it: a file must exist here when the
+ * queue is here (on the remote host it is looked at when read). */
+bool pf_set_log(struct pf *pf, const char *log, const char *source, char **cause) {
+	if (log == NULL) {
+		return true;
+	}
+	bool file = strcmp(log, "none") != 0 && strcmp(log, "journal") != 0;
+	if (file && (log[0] != '/' || (pf->remote && !pf_plain_path(log)))) {
+		char *shown = mr_text_visible_dup(log);
+		mr_fail(cause,
+			"%s: --log %s: not a log mailroom reads (an absolute path%s, journal or "
+			"none)",
+			source, shown, pf->remote ? " of plain characters" : "");
+		free(shown);
+		return false;
+	}
+	if (file && !pf->remote && access(log, R_OK) != 0) {
+		char *shown = mr_text_visible_dup(log);
+		mr_fail(cause, "%s: --log %s: %s", source, shown, strerror(errno));
+		free(shown);
+		return false;
+	}
+	pf->log_choice = mr_xstrdup(log);
+	return true;
 }
 
 static bool postfix_open(struct mr_source *src, const char *location,
 	const struct mr_open_options *opts, char **cause) {
-	(void)opts;
 	if (*location != '\0') {
 		struct stat st;
 		char *main_cf = mr_xasprintf("%s/main.cf", location);
@@ -272,6 +309,9 @@ static bool postfix_open(struct mr_source *src, const char *location,
 		find_tool(tool_names[t], pf->tool[t]);
 	}
 	src->data = pf;
+	if (!pf_set_log(pf, opts ? opts->log : NULL, src->name, cause)) {
+		return false;
+	}
 	char *shown = mr_text_visible_dup(location);
 	src->label = *location ? mr_xasprintf("postfix:%s", shown) : mr_xstrdup("postfix");
 	free(shown);
@@ -307,7 +347,11 @@ void pf_close(struct mr_source *src) {
 		mr_transport_destroy(pf->transport);
 		free(pf->config_dir);
 		free(pf->queue_dir);
+		free(pf->maillog_file);
+		free(pf->syslog_name);
+		free(pf->log_choice);
 		free(pf->maillog);
+		free(pf->log_tried);
 		free(pf);
 	}
 	src->data = NULL;
@@ -318,13 +362,14 @@ struct side_reading {
 	struct pf *pf;
 	struct pf_retry_times *retry;
 	struct pf_maillog *log;
+	char *log_note; /* why no log was read, or what of it was not */
 };
 
 static void *read_beside(void *arg) {
 	struct side_reading *r = arg;
 	pf_settings(r->pf);
 	r->retry = pf_retry_read(r->pf);
-	r->log = pf_maillog_read(r->pf);
+	r->log = pf_maillog_read(r->pf, &r->log_note);
 	return NULL;
 }
 
@@ -339,6 +384,12 @@ bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 	if (threaded) {
 		pthread_join(thread, NULL);
 	}
+	/* Never a silent empty history: the listing says why there is none
+	 * (a listing that failed says why it failed, and nothing else). */
+	if (ok && side.log_note != NULL) {
+		mr_source_warn(src, side.log_note);
+	}
+	free(side.log_note);
 	pf_retry_apply(side.retry, ok ? snap : NULL);
 	pf_maillog_add_history(side.log, ok ? snap : NULL);
 	pf_maillog_add_bounced(side.log, ok ? snap : NULL);

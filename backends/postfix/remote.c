@@ -87,7 +87,7 @@ static char *split_config_dir(const char *location, char **config_dir) {
 
 /* Only these reach the remote command line as a path (quoted all the
  * same): a directory name with anything else is refused, not passed on. */
-static bool plain_path(const char *path) {
+bool pf_plain_path(const char *path) {
 	return path[0] == '/' && strstr(path, "/-") == NULL && strstr(path, "..") == NULL &&
 	       strspn(path, "/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
 		       strlen(path);
@@ -102,9 +102,9 @@ static char *command_directory(struct pf *pf) {
 		if (attempt == 1) {
 			snprintf(pf->tool[PF_POSTCONF], sizeof(pf->tool[PF_POSTCONF]), "postconf");
 		}
-		pf_postconf(pf, names, &dir, 1);
+		pf_postconf(pf, names, &dir, 1, false);
 		/* An absolute path of plain characters only: it goes into argv. */
-		if (dir != NULL && (strlen(dir) >= 40 || !plain_path(dir))) {
+		if (dir != NULL && (strlen(dir) >= 40 || !pf_plain_path(dir))) {
 			free(dir);
 			dir = NULL;
 		}
@@ -285,7 +285,7 @@ static bool remote_open(struct mr_source *src, const char *location,
 		opts != NULL && opts->remote != NULL ? opts->remote : &no_options;
 	char *config_dir = NULL;
 	char *destination = split_config_dir(location, &config_dir);
-	if (config_dir != NULL && (config_dir[1] == '\0' || !plain_path(config_dir))) {
+	if (config_dir != NULL && (config_dir[1] == '\0' || !pf_plain_path(config_dir))) {
 		char *shown = mr_text_visible_dup(config_dir);
 		mr_fail(cause, "%s: not a configuration directory mailroom will pass on (%s)",
 			src->name, shown);
@@ -304,6 +304,13 @@ static bool remote_open(struct mr_source *src, const char *location,
 	}
 	struct pf *pf = pf_create(transport, config_dir, uses_sudo(o, alias, user));
 	pf->remote = true;
+	if (!pf_set_log(pf, opts ? opts->log : NULL, src->name, cause)) {
+		src->data = pf;
+		free(alias);
+		free(user);
+		free(config_dir);
+		return false;
+	}
 	char *label = mr_xasprintf("%s%s", alias, config_dir ? config_dir : "");
 	src->data = pf;
 	src->label = mr_text_visible_dup(label);

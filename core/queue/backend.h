@@ -29,6 +29,9 @@ struct mr_remote_options;
  */
 struct mr_open_options {
 	const struct mr_remote_options *remote;
+	/* Where a source that reads a mail log reads it (--log): an absolute
+	 * path on the source's host, "journal" or "none"; NULL: found. */
+	const char *log;
 };
 
 struct mr_backend_ops {

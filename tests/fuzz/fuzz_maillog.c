@@ -118,7 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 		m->sender = mr_snapshot_intern(snap, "a@b.test");
 		mr_snapshot_add_recipient(snap, "c@d.test");
 	}
-	struct pf_maillog *log = pf_maillog_read(&pf);
+	char *note = NULL;
+	struct pf_maillog *log = pf_maillog_read(&pf, &note);
+	free(note);
 	bool read = log != NULL;
 	pf_maillog_add_history(log, snap);
 	pf_maillog_add_bounced(log, snap);

@@ -237,13 +237,23 @@ uint8_t *cli_filter_matches(
 	return match;
 }
 
-bool cli_source_option(int opt, struct cli_sources *s) {
+int cli_source_option(int opt, struct cli_sources *s) {
 	if (opt == 'd') {
 		s->demo = true;
-	} else if (opt == 'A') {
+	} else if (opt == 'a') { /* not 'A': --no-audit is 'A' in act and the screen */
 		s->accept_new = true;
+	} else if (opt == 'L') {
+		/* A file is looked at by the source (it may be on another host);
+		 * what cannot be a log at all is refused here. */
+		if (strcmp(optarg, "journal") != 0 && strcmp(optarg, "none") != 0 &&
+			optarg[0] != '/') {
+			cli_error("--log %s: not a log source (an absolute FILE, journal or none)",
+				optarg);
+			return -1;
+		}
+		s->log = optarg;
 	}
-	return opt == 'd' || opt == 'A';
+	return opt == 'd' || opt == 'a' || opt == 'L';
 }
 
 bool cli_sources_configure(struct cli_sources *s) {
@@ -271,7 +281,7 @@ struct mr_source *cli_open_sources(
 		.rules = s->config.hosts,
 		.n_rules = s->config.n_hosts,
 	};
-	s->open = (struct mr_open_options){ .remote = &s->remote };
+	s->open = (struct mr_open_options){ .remote = &s->remote, .log = s->log };
 	if (n > 1) {
 		return mr_fleet_open(mr_backend_registry, names, n, &s->open);
 	}

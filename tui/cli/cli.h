@@ -57,7 +57,8 @@ bool cli_parse_number(const char *what, const char *arg, long min, long max, lon
  */
 struct cli_sources {
 	bool demo, accept_new;
-	bool loaded; /* config holds the configuration */
+	const char *log; /* --log: a file, "journal" or "none"; NULL: found */
+	bool loaded;     /* config holds the configuration */
 	struct config config;
 	struct mr_remote_options remote;
 	struct mr_open_options open;
@@ -65,12 +66,12 @@ struct cli_sources {
 
 /* The options of every command that opens a source (the screen, list, act,
  * summary), for its getopt_long table, and cli_source_option to take them
- * into s; false for another option. */
-#define CLI_SOURCE_OPTIONS                           \
-	{ "demo", no_argument, NULL, 'd' }, {        \
-		"accept-new", no_argument, NULL, 'A' \
+ * into s: 1 taken, 0 another option, -1 a bad value (said). */
+#define CLI_SOURCE_OPTIONS                                                              \
+	{ "demo", no_argument, NULL, 'd' }, { "accept-new", no_argument, NULL, 'a' }, { \
+		"log", required_argument, NULL, 'L'                                     \
 	}
-bool cli_source_option(int opt, struct cli_sources *s);
+int cli_source_option(int opt, struct cli_sources *s);
 
 /* Reads the configuration into s (once), or prints why not. */
 bool cli_sources_configure(struct cli_sources *s);

@@ -72,12 +72,16 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		case 'A':
 			a->no_audit = true;
 			break;
-		default:
-			if (cli_source_option(opt, &a->sources_opened)) {
+		default: {
+			int taken = cli_source_option(opt, &a->sources_opened);
+			if (taken > 0) {
 				break;
 			}
-			cli_option_error("act", opt, argc, argv, shorts, options);
+			if (taken == 0) {
+				cli_option_error("act", opt, argc, argv, shorts, options);
+			}
 			return false;
+		}
 		}
 	}
 	if (optind >= argc) {

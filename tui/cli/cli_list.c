@@ -52,12 +52,16 @@ int cli_list(int argc, char **argv) {
 		case 'h':
 			fputs(list_usage, stdout);
 			return MR_EXIT_OK;
-		default:
-			if (cli_source_option(opt, &srcs)) {
+		default: {
+			int taken = cli_source_option(opt, &srcs);
+			if (taken > 0) {
 				break;
 			}
-			cli_option_error("list", opt, argc, argv, shorts, options);
+			if (taken == 0) {
+				cli_option_error("list", opt, argc, argv, shorts, options);
+			}
 			return MR_EXIT_USAGE;
+		}
 		}
 	}
 	if (formats > 1) {

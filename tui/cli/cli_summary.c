@@ -208,12 +208,16 @@ int cli_summary(int argc, char **argv) {
 		case 'h':
 			fputs(summary_usage, stdout);
 			return MR_EXIT_OK;
-		default:
-			if (cli_source_option(opt, &srcs)) {
+		default: {
+			int taken = cli_source_option(opt, &srcs);
+			if (taken > 0) {
 				break;
 			}
-			cli_option_error("summary", opt, argc, argv, shorts, options);
+			if (taken == 0) {
+				cli_option_error("summary", opt, argc, argv, shorts, options);
+			}
 			return MR_EXIT_USAGE;
+		}
 		}
 	}
 	struct mr_filter *filter = expr ? cli_parse_filter("summary", expr) : NULL;
