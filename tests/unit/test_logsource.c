@@ -464,7 +464,7 @@ static void test_remote(void) {
 		{ "tail -c 1 -- /var/log/mail.log", 1, NULL,
 			"tail: cannot open '/var/log/mail.log' for reading: Permission denied\n" },
 		{ "sudo -n tail -c 1 -- /var/log/mail.log", 0, "", NULL },
-		{ "sudo -n tail -c 16777216 -- /var/log/mail.log", 0, remote_log, NULL },
+		{ "sudo -n tail -c 4194304 -- /var/log/mail.log", 0, remote_log, NULL },
 		{ "sudo -n tail -c", 1, NULL, "tail: cannot open: No such file or directory\n" },
 		{ "sudo -n gzip", 1, NULL, "gzip: No such file or directory\n" },
 		{ NULL, 0, NULL, NULL },
@@ -481,8 +481,8 @@ static void test_remote(void) {
 	T_HAS(s.ran.data,
 		"tail -c 1 -- /var/log/postfix.log\ntail -c 1 -- /var/log/mail.log\nsudo -n tail "
 		"-c 1 "
-		"-- /var/log/mail.log\nsudo -n tail -c 16777216 -- /var/log/mail.log\nsudo -n tail "
-		"-c 16777010 -- /var/log/mail.log.1\nsudo -n gzip -dc -- /var/log/mail.log.1.gz\n",
+		"-- /var/log/mail.log\nsudo -n tail -c 4194304 -- /var/log/mail.log\nsudo -n tail "
+		"-c 4194098 -- /var/log/mail.log.1\nsudo -n gzip -dc -- /var/log/mail.log.1.gz\n",
 		"remote: maillog_file, mail.log, sudo, the tail, then the rotated ones");
 	T_OK(pf_maillog_size(pf) < 0, "remote: no local size of a remote file");
 	mr_snapshot_destroy(snap);
