@@ -53,7 +53,8 @@ struct mr_summary {
 	size_t queues[MR_QUEUE_COUNT];
 	/* Of the messages counted, those the operator expired that are still
 	 * queued (mr_message_state() is MR_STATE_EXPIRING): counted in their
-	 * queue, as qshape counts them. */
+	 * queue, as they are in it. (Postfix 3.7's qshape skips their files:
+	 * it takes only mode 0700 ones, and postsuper -e adds a bit.) */
 	size_t expiring;
 	struct mr_summary_row total; /* every recipient, by age */
 	/* The most frequent first, at most the limit asked for; the domains'

@@ -97,7 +97,7 @@ static void print_table(const char *source, const struct mr_summary *s,
 	}
 	puts(*sep == ',' ? ")" : "");
 	if (s->expiring > 0) {
-		/* counted in their queue, as qshape counts them */
+		/* counted in their queue (qshape 3.7 skips their files) */
 		printf("Of them expiring (expired by the operator, returned at the next attempt): "
 		       "%zu\n",
 			s->expiring);

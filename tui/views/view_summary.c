@@ -183,10 +183,10 @@ static void build(struct app *app, struct summary_view *v) {
 	free(only);
 	free(only_rcpt);
 	if (v->summary.expiring > 0) {
-		/* counted in their queue, as qshape counts them */
+		/* counted in their queue (qshape 3.7 skips their files) */
 		size_t len = strlen(v->scope_line);
-		snprintf(v->scope_line + len, sizeof(v->scope_line) - len,
-			"; %zu expiring", v->summary.expiring);
+		snprintf(v->scope_line + len, sizeof(v->scope_line) - len, "; %zu expiring",
+			v->summary.expiring);
 	}
 	v->of = app->snap;
 	v->filter_of = list->filter_text != NULL ? mr_xstrdup(list->filter_text) : NULL;
@@ -510,7 +510,7 @@ static const enum request bar[] = { REQ_HELP, REQ_OPEN, REQ_FILTER, REQ_SUMMARY_
 	REQ_SUMMARY_QUEUE, REQ_MOVE_LEFT, REQ_MOVE_RIGHT, REQ_COMMAND, REQ_BACK, REQ_NONE };
 
 const struct view_ops summary_view_ops = {
-	.what = "the mail shown by recipient or sender domain and age, by cause, by reason",
+	.what = "the mail shown by domain and age, by cause, by reason",
 	.requests = requests,
 	.bar = bar,
 	.draw = summary_draw,
