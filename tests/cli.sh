@@ -33,8 +33,8 @@ cp "$TMP/out" "$TMP/demo.jsonl"
 import json, sys
 msgs = [json.loads(line) for line in open(sys.argv[1], encoding="utf-8")]
 keys = {"source", "queue_id", "queue_name", "arrival_time", "message_size", "sender",
-        "priority", "forced_expire", "attempts", "next_retry", "recipients", "last_attempt",
-        "history", "history_complete"}
+        "priority", "forced_expire", "state", "state_why", "attempts", "next_retry",
+        "recipients", "last_attempt", "history", "history_complete"}
 rkeys = {"address", "original_address", "state", "reason", "attempts", "last_attempt",
          "next_retry", "diagnosis"}
 dkeys = {"basic_code", "enhanced_code", "stage", "host", "address", "port", "temporary",
@@ -53,6 +53,17 @@ for m in msgs:
         if m["queue_name"] == "deferred":
             assert r["state"] == "deferred" and r["reason"], m["queue_id"]
 assert any(len(m["recipients"]) > 1 for m in msgs), "several recipients somewhere"
+# expired by the operator and still queued: "expiring", why said, the
+# recipients' states and reasons as they were
+for m in msgs:
+    expiring = m["forced_expire"] and m["queue_name"] not in ("bounced", "hold")
+    assert m["state"] == ("expiring" if expiring else m["queue_name"]), m["queue_id"]
+    assert (m["state_why"] is not None) == m["forced_expire"], m["queue_id"]
+    if expiring:
+        assert m["state_why"].startswith("expired by the operator (postsuper -e)"), m
+        assert all(r["state"] in ("pending", "deferred") for r in m["recipients"]), m
+assert any(m["state"] == "expiring" and m["recipients"][0]["reason"] for m in msgs), \
+    "an expiring message with its last failure"
 for r in rcpts:
     d = r["diagnosis"]
     assert (d is None) == (r["reason"] is None), r
@@ -86,8 +97,11 @@ for row in rows:
     if row["recipient"]:
         assert by_json[(row["queue_id"], row["recipient"])] == row["reason"], row
         assert bool(row["category"]) == bool(row["reason"]), row
+state = {m["queue_id"]: m["state"] for m in msgs}
+assert all(row["message_state"] == state[row["queue_id"]] for row in rows)
+assert any(row["message_state"] == "expiring" for row in rows)
 EOF
-ok $? "list --csv: one row per recipient, reasons equal to the JSON's"
+ok $? "list --csv: one row per recipient, reasons and message states equal to the JSON's"
 
 run 0 "list --demo (table)" "$MAILROOM" list --demo
 [ "$(wc -l <"$TMP/out")" -eq 301 ] && head -1 "$TMP/out" | grep -q '^ID  *QUEUE  *AGE  *SIZE  *PRIO  *SENDER  *RECIPIENT  *CAUSE  *REASON$'
@@ -99,7 +113,8 @@ ok $? "list table: a header (PRIO: the demo is an SQLite queue) and one line per
 "$MAILROOM" list --json --demo >"$TMP/all.jsonl" 2>"$TMP/err"
 for expr in 'queue:hold' 'cat:greylisting' 'domain:gmail.com cat:rate-limited' \
     'age:>1d' 'size:>100K' 'from:<>' 'code:4.7.*' '-queue:deferred' \
-    'queue:deferred (domain:gmail.com or domain:outlook.com)'; do
+    'queue:deferred (domain:gmail.com or domain:outlook.com)' 'state:expiring' \
+    'state:deferred' 'queue:deferred -state:deferred'; do
     "$MAILROOM" list --json --demo --filter "$expr" >"$TMP/filtered.jsonl" 2>"$TMP/err"
     "$PYTHON" - "$expr" "$TMP/all.jsonl" "$TMP/filtered.jsonl" >"$TMP/check" 2>&1 <<'EOF'
 import fnmatch, json, sys
@@ -124,6 +139,10 @@ tests = {
     "-queue:deferred": lambda m, r: m["queue_name"] != "deferred",
     "queue:deferred (domain:gmail.com or domain:outlook.com)":
         lambda m, r: m["queue_name"] == "deferred" and (domain(r["address"], "gmail.com") or domain(r["address"], "outlook.com")),
+    # expired by the operator, still queued, not held
+    "state:expiring": lambda m, r: m["forced_expire"] and m["queue_name"] not in ("hold", "bounced"),
+    "state:deferred": lambda m, r: m["queue_name"] == "deferred" and not m["forced_expire"],
+    "queue:deferred -state:deferred": lambda m, r: m["queue_name"] == "deferred" and m["forced_expire"],
 }
 want = []
 for line in open(everything, encoding="utf-8"):

@@ -139,6 +139,18 @@ T send-keys -t views Enter
 expect_screen views summary-applied "Enter opens a list of that domain and age over the summary"
 T send-keys -t views q
 expect_screen views summary-cell "q goes back to the summary, on the same cell"
+# qshape's other views: s counts messages by sender domain (qshape -s), Tab
+# goes round the queues (every one, qshape's incoming and active, then each).
+T send-keys -t views s
+expect_screen views summary-senders "s: messages by sender domain, the null sender as MAILER-DAEMON"
+T send-keys -t views Tab
+expect_screen views summary-qshape "Tab: the incoming and active queues, qshape's own default"
+T send-keys -t views Tab Tab Tab Tab
+expect_screen views summary-hold "Tab round to the hold queue, by sender domain"
+T send-keys -t views h h Enter
+expect_screen views summary-hold-applied "Enter on the total lists the held mail of that sender domain"
+T send-keys -t views q l l s Tab k j
+expect_screen views summary-cell "q, s and Tab come back round to every queue by recipient domain"
 T send-keys -t views Enter
 T send-keys -t views z
 expect_screen views summary-of-shown "z again summarises only the mail shown"
@@ -554,8 +566,11 @@ PY
     wait_for act '^ expire: 1 done, 0 delivered, 0 not found, 0 failed (o lists them) '
     okd $? "y: expire done" "$TMP/got"
     T send-keys -t act Enter
-    wait_for act '^  Expiry      forced: returned to the sender at the next attempt$'
-    okd $? "its detail: expiry forced" "$TMP/got"
+    wait_for act '^  State       expiring: expired by the operator (postsuper -e): returned to the sender at the next attempt$'
+    okd $? "its detail: expiring, and why" "$TMP/got"
+    grep -q '^  Queue       deferred$' "$TMP/got" &&
+        grep -q '^     deferred, ' "$TMP/got"
+    okd $? "its detail: still in its queue, its recipient's state and reason as they were" "$TMP/got"
     is "$(field 8A981C9726D 'm["forced_expire"]')" True "E: the queue has it expired"
     T send-keys -t act q j R
     wait_for act '^ requeue 1 message, 1 recipient on sqlite:act.db? \[y/N\] (9E8BA59A0E1)$'

@@ -188,8 +188,8 @@ static char *filter_value(const char *key, const char *value) {
 	return mr_buf_steal(&b);
 }
 
-/* What the filter words can be: keys, and after cat:, queue: or source:
- * their values. */
+/* What the filter words can be: keys, and after cat:, queue:, state: or
+ * source: their values. */
 static size_t filter_words(const struct mr_snapshot *snap, const char *word, size_t len,
 	const char **words, size_t max) {
 	size_t n = 0;
@@ -223,6 +223,12 @@ static size_t filter_words(const struct mr_snapshot *snap, const char *word, siz
 			if (strncmp(mr_queue_name((enum mr_queue)q), typed, typed_len) == 0) {
 				values[n_values++] =
 					mr_xasprintf("queue:%s", mr_queue_name((enum mr_queue)q));
+			}
+		}
+	} else if (key_len == 6 && strncmp(word, "state:", 6) == 0) {
+		for (int q = 0; q < MR_STATE_COUNT && n_values < 256; q++) {
+			if (strncmp(mr_state_name(q), typed, typed_len) == 0) {
+				values[n_values++] = mr_xasprintf("state:%s", mr_state_name(q));
 			}
 		}
 	} else if (key_len == 7 && strncmp(word, "source:", 7) == 0) {

@@ -32,6 +32,8 @@
 	X(OPEN, "Open", "Open what is selected")                                       \
 	X(CONTENT, "Message", "Show the message's headers and body")                   \
 	X(SUMMARY, "Summary", "Summary: by domain and age, by cause")                  \
+	X(SUMMARY_BY, "Senders", "Summary: recipient or sender domains (qshape -s)")   \
+	X(SUMMARY_QUEUE, "Queue", "Summary: every queue, or each in turn (qshape's)")  \
 	X(CODES, "Codes", "Browse the reply codes and causes")                         \
 	X(SOURCES, "Sources", "Sources: each one's state and errors")                  \
 	X(OUTCOMES, "Outcomes", "List the last action's outcomes")                     \

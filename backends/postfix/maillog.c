@@ -49,7 +49,8 @@ struct logged {
 	const char *id, *sender;
 	uint64_t size;
 	int64_t first, final;
-	bool ended; /* bounced or expired recipients seen */
+	bool ended;  /* bounced or expired recipients seen */
+	bool forced; /* returned by the operator's postsuper -e */
 	struct bounced_rcpt *rcpts;
 	size_t n_rcpts, cap_rcpts;
 };
@@ -220,18 +221,21 @@ static const char *find_in(const char *s, const char *end, const char *needle) {
 	return s != NULL && s < end ? memmem(s, (size_t)(end - s), needle, strlen(needle)) : NULL;
 }
 
+enum returned { NOT_RETURNED, RETURNED_EXPIRED, RETURNED_FORCED };
+
 /* The status of a qmgr "from=<s>, status=expired, returned to sender" line:
- * only at the line's end, where a sender address cannot put it. */
-static bool returned_to_sender(const char *rest, const char *end) {
+ * only at the line's end, where a sender address cannot put it.
+ * force-expired is the operator's postsuper -e. */
+static enum returned returned_to_sender(const char *rest, const char *end) {
 	static const char *const tails[] = { ">, status=expired, returned to sender",
 		">, status=force-expired, returned to sender" };
 	for (size_t i = 0; i < sizeof(tails) / sizeof(*tails); i++) {
 		size_t k = strlen(tails[i]);
 		if ((size_t)(end - rest) >= k && memcmp(end - k, tails[i], k) == 0) {
-			return true;
+			return i == 0 ? RETURNED_EXPIRED : RETURNED_FORCED;
 		}
 	}
-	return false;
+	return NOT_RETURNED;
 }
 
 static void add_rcpt(
@@ -338,8 +342,11 @@ static void read_line(struct pf_maillog *st, const char *s, const char *end) {
 		if (size != NULL) {
 			e->size = strtoull(size + 7, NULL, 10);
 		}
-		if (returned_to_sender(rest, end)) {
-			/* Returned to the sender: its deferred recipients bounced. */
+		enum returned returned = returned_to_sender(rest, end);
+		if (returned != NOT_RETURNED) {
+			/* Returned to the sender: its deferred recipients bounced,
+			 * their last replies the reasons. */
+			e->forced = returned == RETURNED_FORCED;
 			for (size_t i = 0; i < e->n_rcpts; i++) {
 				e->rcpts[i].bounced = true;
 				e->rcpts[i].when = when;
@@ -463,6 +470,9 @@ void pf_maillog_add_bounced(struct pf_maillog *st, struct mr_snapshot *snap) {
 		}
 		struct mr_message *m = mr_snapshot_add_message(snap, e->id);
 		m->queue = MR_QUEUE_BOUNCED;
+		if (e->forced) {
+			m->flags |= MR_MSG_FORCED_EXPIRE;
+		}
 		m->arrival = e->first;
 		m->size = e->size;
 		m->sender = mr_snapshot_intern(snap, e->sender);

@@ -107,8 +107,11 @@ static void export_json(FILE *out, struct mr_buf *text, const char *source,
 	} else {
 		fputs("null", out);
 	}
-	fprintf(out, ",\"forced_expire\":%s,\"attempts\":",
-		msg->flags & MR_MSG_FORCED_EXPIRE ? "true" : "false");
+	int state = mr_message_state(msg);
+	fprintf(out, ",\"forced_expire\":%s,\"state\":\"%s\",\"state_why\":",
+		msg->flags & MR_MSG_FORCED_EXPIRE ? "true" : "false", mr_state_name(state));
+	json_string_or_null(out, mr_message_state_why(msg));
+	fputs(",\"attempts\":", out);
 	json_count(out, msg->attempts);
 	fputs(",\"next_retry\":", out);
 	json_time(out, msg->next_retry);
@@ -231,21 +234,24 @@ static void csv_number(FILE *out, int64_t v, bool known) {
 static const char csv_header[] =
 	"source,queue_id,queue_name,arrival_time,message_size,sender,priority,forced_expire,"
 	"recipient,original_recipient,state,attempts,last_attempt,next_retry,reason,"
-	"category,basic_code,enhanced_code,stage,temporary\n";
+	"category,basic_code,enhanced_code,stage,temporary,message_state\n";
 
-/* The decoded columns after the reason; empty when there is no reason. */
-static void csv_diagnosis(FILE *out, const struct mr_diagnosis *d) {
+/* The decoded columns after the reason, empty when there is no reason,
+ * and the message's state (the list's QUEUE column: "expiring" for mail the
+ * operator expired), last so that the earlier columns keep their places. */
+static void csv_diagnosis(FILE *out, const struct mr_diagnosis *d, const struct mr_message *msg) {
 	if (d == NULL) {
-		fputs(",,,,\n", out);
-		return;
+		fputs(",,,,,", out);
+	} else {
+		const char *stage = mr_stage_name(d->stage);
+		fprintf(out, "%s,", mr_diagnosis_category(mr_kb_default(), d)->name);
+		csv_number(out, d->basic, d->basic != 0);
+		fprintf(out, "%s,%s,%s,", d->enhanced, stage ? stage : "",
+			d->temporary < 0 ? ""
+			: d->temporary   ? "true"
+					 : "false");
 	}
-	const char *stage = mr_stage_name(d->stage);
-	fprintf(out, "%s,", mr_diagnosis_category(mr_kb_default(), d)->name);
-	csv_number(out, d->basic, d->basic != 0);
-	fprintf(out, "%s,%s,%s\n", d->enhanced, stage ? stage : "",
-		d->temporary < 0 ? ""
-		: d->temporary   ? "true"
-				 : "false");
+	fprintf(out, "%s\n", mr_state_name(mr_message_state(msg)));
 }
 
 static void csv_row(struct csv *csv, const char *source, const struct mr_snapshot *snap,
@@ -261,7 +267,7 @@ static void csv_row(struct csv *csv, const char *source, const struct mr_snapsho
 	fputs(msg->flags & MR_MSG_FORCED_EXPIRE ? "true," : "false,", out);
 	if (r == NULL) {
 		fputs(",,,,,,,", out);
-		csv_diagnosis(out, NULL);
+		csv_diagnosis(out, NULL, msg);
 		return;
 	}
 	csv_field(csv, r->address, false);
@@ -271,7 +277,7 @@ static void csv_row(struct csv *csv, const char *source, const struct mr_snapsho
 	csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
 	csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
 	csv_field(csv, r->reason ? mr_text_str(r->reason, csv->text) : NULL, false);
-	csv_diagnosis(out, mr_recipient_diagnosis(snap, r));
+	csv_diagnosis(out, mr_recipient_diagnosis(snap, r), msg);
 }
 
 static void export_csv(struct csv *csv, const char *source, const struct mr_snapshot *snap,
@@ -430,7 +436,7 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 			pad(&line, cell.data, source_w + 2);
 		}
 		pad(&line, msg->id, id_w + 2);
-		pad(&line, mr_queue_name(msg->queue), 10);
+		pad(&line, mr_state_name(mr_message_state(msg)), 10);
 		pad(&line, age, 6);
 		pad(&line, size, 6);
 		if (prio) {

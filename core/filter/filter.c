@@ -32,6 +32,7 @@ enum key {
 	KEY_DOMAIN,
 	KEY_SENDER_DOMAIN,
 	KEY_QUEUE,
+	KEY_STATE,
 	KEY_SOURCE,
 	KEY_CODE,
 	KEY_CAT,
@@ -44,7 +45,7 @@ enum key {
 };
 
 static const char *const key_names[KEY_COUNT] = { "", "id", "from", "to", "domain", "sender-domain",
-	"queue", "source", "code", "cat", "host", "age", "size", "prio", "reason" };
+	"queue", "state", "source", "code", "cat", "host", "age", "size", "prio", "reason" };
 
 /* Other spellings of a key: priority: is prio: (the word the JSON uses). */
 static const struct {
@@ -53,7 +54,8 @@ static const struct {
 } key_aliases[] = { { "priority", KEY_PRIO } };
 
 const char *const mr_filter_keys[] = { "from:", "to:", "domain:", "sender-domain:", "queue:",
-	"source:", "code:", "cat:", "host:", "age:", "size:", "prio:", "reason:", "id:", NULL };
+	"state:", "source:", "code:", "cat:", "host:", "age:", "size:", "prio:", "reason:", "id:",
+	NULL };
 
 enum how { HOW_SUBSTRING, HOW_GLOB, HOW_REGEX };
 
@@ -487,6 +489,15 @@ static bool finish_term(struct parser *ps, struct node *t, const char *at, bool 
 		t->number = (int)q;
 		return true;
 	}
+	case KEY_STATE:
+		if (!mr_state_parse(t->value, &t->number)) {
+			fail_at(ps, at,
+				"state: no state \"%s\" (expiring, or a queue: incoming, active, "
+				"deferred, hold, maildrop, corrupt, bounced)",
+				t->value);
+			return false;
+		}
+		return true;
 	case KEY_CODE:
 		if (!mr_code_pattern_valid(t->value)) {
 			fail_at(ps, at,
@@ -546,7 +557,8 @@ static struct node *parse_term(struct parser *ps) {
 		int found = find_key(ps->p, len, &t->name);
 		if (found < 0) {
 			fail_at(ps, at, "no key \"%.*s:\" (keys: %s)", (int)len, ps->p,
-				"from to domain sender-domain queue source code cat host age size "
+				"from to domain sender-domain queue state source code cat host age "
+				"size "
 				"prio reason id");
 			free_node(t);
 			return NULL;
@@ -1111,6 +1123,8 @@ static bool term_holds(const struct run *run, const struct node *t, const struct
 		return t->per_value[run->sender[m - run->snap->messages]];
 	case KEY_QUEUE:
 		return m->queue == t->number;
+	case KEY_STATE:
+		return mr_message_state(m) == t->number;
 	case KEY_SOURCE: /* decided per origin; none with one source */
 		return m->origin < t->n_per_value && t->per_value[m->origin];
 	case KEY_AGE:

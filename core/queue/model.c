@@ -32,6 +32,50 @@ bool mr_queue_parse(const char *name, enum mr_queue *queue) {
 	return false;
 }
 
+int mr_message_state(const struct mr_message *msg) {
+	/* Mail that already left (bounced) was returned; held mail is never
+	 * tried, so it is returned only once released (mailroom's expire
+	 * releases it: postsuper -f, as SQLite's does). */
+	if ((msg->flags & MR_MSG_FORCED_EXPIRE) && msg->queue != MR_QUEUE_BOUNCED &&
+		msg->queue != MR_QUEUE_HOLD) {
+		return MR_STATE_EXPIRING;
+	}
+	return msg->queue;
+}
+
+const char *mr_message_state_why(const struct mr_message *msg) {
+	if (!(msg->flags & MR_MSG_FORCED_EXPIRE)) {
+		return NULL;
+	}
+	switch (msg->queue) {
+	case MR_QUEUE_BOUNCED:
+		return "expired by the operator (postsuper -e): returned to the sender";
+	case MR_QUEUE_HOLD:
+		return "expired by the operator (postsuper -e): returned to the sender once "
+		       "released";
+	default:
+		return "expired by the operator (postsuper -e): returned to the sender at the "
+		       "next attempt";
+	}
+}
+
+const char *mr_state_name(int state) {
+	return state == MR_STATE_EXPIRING ? "expiring" : mr_queue_name((enum mr_queue)state);
+}
+
+bool mr_state_parse(const char *name, int *state) {
+	enum mr_queue q;
+	if (strcmp(name, "expiring") == 0) {
+		*state = MR_STATE_EXPIRING;
+		return true;
+	}
+	if (!mr_queue_parse(name, &q)) {
+		return false;
+	}
+	*state = (int)q;
+	return true;
+}
+
 const char *mr_rcpt_state_name(enum mr_rcpt_state state) {
 	return (unsigned)state < MR_RCPT_STATE_COUNT ? rcpt_state_names[state] : "?";
 }

@@ -135,6 +135,22 @@ struct mr_message {
 
 const char *mr_queue_name(enum mr_queue queue);
 bool mr_queue_parse(const char *name, enum mr_queue *queue);
+
+/*
+ * What the list shows of where a message stands: its queue, or "expiring"
+ * for mail the operator expired (postsuper -e, or expire on a stored queue)
+ * that is still queued and not on hold (held mail is never tried). Postfix returns it to the sender
+ * at its next attempt, whatever its recipients' last replies said: they stay its reasons (the last
+ * failure), but "deferred" would promise another try. States are the queues' numbers, then
+ * MR_STATE_EXPIRING.
+ */
+enum { MR_STATE_EXPIRING = MR_QUEUE_COUNT, MR_STATE_COUNT };
+int mr_message_state(const struct mr_message *msg);
+/* Why a message is in its state, when the state alone does not say it:
+ * expiring, or bounced because the operator expired it; NULL otherwise. */
+const char *mr_message_state_why(const struct mr_message *msg);
+const char *mr_state_name(int state);
+bool mr_state_parse(const char *name, int *state);
 const char *mr_rcpt_state_name(enum mr_rcpt_state state);
 const char *mr_attempt_status_name(enum mr_attempt_status status);
 bool mr_rcpt_state_parse(const char *name, enum mr_rcpt_state *state);

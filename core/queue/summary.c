@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "ptrmap.h"
@@ -146,12 +147,65 @@ static size_t drop_empty(struct mr_summary_row *rows, size_t n) {
 	return kept;
 }
 
-static char *lower_dup(const char *s) {
-	char *d = mr_xstrdup(s);
-	for (char *p = d; *p; p++) {
-		*p = (char)tolower((unsigned char)*p);
+bool mr_summary_domain(const char *address, struct mr_buf *out) {
+	mr_buf_clear(out);
+	if (*address == '\0') {
+		mr_buf_add_str(out, "MAILER-DAEMON"); /* after lc, as qshape */
+		return false;
 	}
-	return d;
+	const char *at = strrchr(address, '@');
+	const char *p = at ? at + 1 : address;
+	/* s/\.\././g: each pair of dots, left to right, one dot */
+	while (*p != '\0') {
+		if (p[0] == '.' && p[1] == '.') {
+			mr_buf_add_char(out, '.');
+			p += 2;
+		} else {
+			mr_buf_add_char(out, (char)tolower((unsigned char)*p));
+			p++;
+		}
+	}
+	/* s/\.?(.+?)\.?$/$1/: a dot at either end, keeping one character */
+	char *d = out->data;
+	size_t len = out->len;
+	size_t start = len >= 2 && d[0] == '.' ? 1 : 0;
+	size_t end = len - start >= 2 && d[len - 1] == '.' ? len - 1 : len;
+	if (start > 0 || end < len) {
+		memmove(d, d + start, end - start);
+		out->len = end - start;
+		d[out->len] = '\0';
+	}
+	/* Plain when it is the part after the '@', lower-cased, as it was. */
+	if (at == NULL || strlen(at + 1) != out->len || out->len == 0 ||
+		strpbrk(out->data, "*?") != NULL) {
+		return false;
+	}
+	return strncasecmp(at + 1, out->data, out->len) == 0;
+}
+
+/* The row of a domain, labelled and given its filter (key:*@DOMAIN, or
+ * from:<> for the null sender) when made. */
+static struct mr_summary_row *domain_row(
+	struct grouping *g, const char *address, const char *key, struct mr_buf *scratch) {
+	bool plain = mr_summary_domain(address, scratch);
+	bool fresh;
+	struct mr_summary_row *row = group(g, scratch->data, scratch->len, &fresh);
+	if (fresh) {
+		row->label = mr_xstrdup(scratch->data);
+		if (plain) {
+			char *exact = mr_xasprintf("*@%s", scratch->data);
+			row->filter = term(key, exact);
+			free(exact);
+		} else if (*address == '\0' && strcmp(key, "from") == 0) {
+			row->filter = mr_xstrdup("from:<>");
+		}
+	} else if (!plain && *address != '\0' && row->filter != NULL) {
+		/* "x.test." filed with "x.test": no one filter selects both
+		 * (the null sender's row has only null senders) */
+		free(row->filter);
+		row->filter = NULL;
+	}
+	return row;
 }
 
 /* Each distinct reason's row among the reasons: alike when category, code
@@ -219,9 +273,14 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 	*s = (struct mr_summary){ 0 };
 	s->total.label = mr_xstrdup("(total)");
 	s->total.filter = mr_xstrdup("");
-	struct grouping domains, reasons;
+	s->sender_total.label = mr_xstrdup("(total)");
+	s->sender_total.filter = mr_xstrdup("");
+	struct grouping domains, reasons, senders;
 	grouping_init(&domains);
 	grouping_init(&reasons);
+	grouping_init(&senders);
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
 	uint32_t *reason_row = group_reasons(&reasons, snap, kb);
 	s->sources = mr_xcalloc(snap->n_origins + 1, sizeof(*s->sources));
 	s->n_sources = snap->n_origins;
@@ -241,8 +300,12 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 		if (msg->queue < MR_QUEUE_COUNT) {
 			s->queues[msg->queue]++;
 		}
+		s->expiring += mr_message_state(msg) == MR_STATE_EXPIRING;
 		bool known_age = msg->arrival != MR_TIME_UNKNOWN;
 		size_t column = known_age ? age_column(now, msg->arrival) : 0;
+		/* qshape -s: every message once, under its sender's domain */
+		count(&s->sender_total, known_age, column);
+		count(domain_row(&senders, msg->sender, "from", &scratch), known_age, column);
 		for (uint32_t i = 0; i < msg->n_rcpts; i++) {
 			if (only_rcpt != NULL && !only_rcpt[msg->first_rcpt + i]) {
 				continue;
@@ -259,20 +322,7 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 			if (msg->origin < s->n_sources) {
 				count(&s->sources[msg->origin], known_age, column);
 			}
-			const char *at = strrchr(r->address, '@');
-			char *domain = lower_dup(at ? at + 1 : "");
-			bool fresh;
-			struct mr_summary_row *row =
-				group(&domains, domain, strlen(domain), &fresh);
-			if (fresh) {
-				row->label = domain;
-				char *exact = mr_xasprintf("*@%s", domain);
-				row->filter = term("to", exact);
-				free(exact);
-			} else {
-				free(domain);
-			}
-			count(row, known_age, column);
+			count(domain_row(&domains, r->address, "to", &scratch), known_age, column);
 			if (r->diagnosis != MR_NO_DIAGNOSIS) {
 				const struct mr_diagnosis *d = &snap->diagnoses[r->diagnosis];
 				by_category[d->category]++;
@@ -306,6 +356,12 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 		s->domains = mr_xcalloc(1, sizeof(*s->domains));
 	}
 	keep_top(&s->domains, &s->n_domains, top, true);
+	s->senders = senders.rows;
+	s->n_senders = senders.n;
+	if (s->senders == NULL) {
+		s->senders = mr_xcalloc(1, sizeof(*s->senders));
+	}
+	keep_top(&s->senders, &s->n_senders, top, true);
 	/* A source without a recipient shown may hold none or may have failed
 	 * to list: the snapshot cannot tell, so it gets no row rather than a 0. */
 	s->n_sources = drop_empty(s->sources, s->n_sources);
@@ -315,12 +371,17 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 	free(reason_row);
 	grouping_finish(&domains);
 	grouping_finish(&reasons);
+	grouping_finish(&senders);
+	mr_buf_finish(&scratch);
 }
 
 void mr_summary_finish(struct mr_summary *s) {
 	free_row(&s->total);
-	struct mr_summary_row *lists[] = { s->domains, s->categories, s->reasons, s->sources };
-	size_t counts[] = { s->n_domains, s->n_categories, s->n_reasons, s->n_sources };
+	free_row(&s->sender_total);
+	struct mr_summary_row *lists[] = { s->domains, s->categories, s->reasons, s->sources,
+		s->senders };
+	size_t counts[] = { s->n_domains, s->n_categories, s->n_reasons, s->n_sources,
+		s->n_senders };
 	for (size_t l = 0; l < sizeof(lists) / sizeof(*lists); l++) {
 		for (size_t i = 0; i < counts[l]; i++) {
 			free_row(&lists[l][i]);
@@ -331,14 +392,20 @@ void mr_summary_finish(struct mr_summary *s) {
 
 uint8_t *mr_summary_scope(const struct mr_snapshot *snap, const uint8_t *only,
 	const uint8_t *only_rcpt, struct mr_summary_scope *scope) {
-	scope->counted = scope->left_messages = scope->left_recipients = 0;
+	scope->counted = scope->left_messages = scope->left_recipients = scope->outside = 0;
 	uint8_t *mask = mr_xcalloc(snap->n_messages ? snap->n_messages : 1, 1);
 	for (size_t m = 0; m < snap->n_messages; m++) {
 		const struct mr_message *msg = &snap->messages[m];
 		if (only != NULL && !only[m]) {
 			continue;
 		}
-		if ((msg->queue == MR_QUEUE_BOUNCED) == scope->bounced) {
+		bool bounced = msg->queue == MR_QUEUE_BOUNCED;
+		if (!scope->bounced && scope->queues != 0 &&
+			!(scope->queues & MR_SUMMARY_QUEUE_BIT(msg->queue))) {
+			scope->outside++;
+			continue;
+		}
+		if (bounced == scope->bounced) {
 			mask[m] = 1;
 			scope->counted++;
 			continue;
@@ -350,4 +417,66 @@ uint8_t *mr_summary_scope(const struct mr_snapshot *snap, const uint8_t *only,
 		}
 	}
 	return mask;
+}
+
+bool mr_summary_queues_parse(const char *list, unsigned *queues, char *why, size_t size) {
+	*queues = 0;
+	const char *p = list;
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char name[16];
+		enum mr_queue q;
+		snprintf(name, sizeof(name), "%.*s", (int)(len < 15 ? len : 15), p);
+		if (len == 0 || len > 15 || !mr_queue_parse(name, &q)) {
+			snprintf(why, size,
+				"no queue \"%.*s\" (incoming, active, deferred, hold, maildrop, "
+				"corrupt)",
+				(int)(len < 40 ? len : 40), p);
+			return false;
+		}
+		if (q == MR_QUEUE_BOUNCED) {
+			snprintf(why, size, "bounced mail is not queued: --bounced counts it");
+			return false;
+		}
+		if (*queues & MR_SUMMARY_QUEUE_BIT(q)) {
+			snprintf(why, size, "%s named twice", name);
+			return false;
+		}
+		*queues |= MR_SUMMARY_QUEUE_BIT(q);
+		if (p[len] == '\0') {
+			return true;
+		}
+		p += len + 1;
+	}
+}
+
+char *mr_summary_queues_name(unsigned queues, const char *sep) {
+	struct mr_buf out;
+	mr_buf_init(&out);
+	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
+		if (queues & MR_SUMMARY_QUEUE_BIT(q)) {
+			mr_buf_printf(
+				&out, "%s%s", out.len ? sep : "", mr_queue_name((enum mr_queue)q));
+		}
+	}
+	return mr_buf_steal(&out);
+}
+
+char *mr_summary_queues_filter(unsigned queues) {
+	struct mr_buf out;
+	mr_buf_init(&out);
+	int n = 0;
+	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
+		if (queues & MR_SUMMARY_QUEUE_BIT(q)) {
+			mr_buf_printf(&out, "%squeue:%s", n++ ? " or " : "",
+				mr_queue_name((enum mr_queue)q));
+		}
+	}
+	if (n > 1) {
+		char *inner = mr_buf_steal(&out);
+		char *both = mr_xasprintf("(%s)", inner);
+		free(inner);
+		return both;
+	}
+	return mr_buf_steal(&out);
 }

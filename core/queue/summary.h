@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "kb.h"
 #include "snapshot.h"
 
@@ -37,14 +38,35 @@ struct mr_summary_row {
 	char *host;    /* NULL without */
 };
 
+/*
+ * The domain qshape files an address under, into out (replaced): the
+ * address lower-cased, the null sender ("") as MAILER-DAEMON, what follows
+ * its last '@' (the whole address without one), ".." made ".", and one dot
+ * at either end dropped. Returns whether that is exactly the part after an
+ * '@' lower-cased, so that "to:*@DOMAIN" or "from:*@DOMAIN" selects the
+ * row's mail; when not, the row gets no filter.
+ */
+bool mr_summary_domain(const char *address, struct mr_buf *out);
+
 struct mr_summary {
 	size_t messages, recipients;
 	size_t queues[MR_QUEUE_COUNT];
+	/* Of the messages counted, those the operator expired that are still
+	 * queued (mr_message_state() is MR_STATE_EXPIRING): counted in their
+	 * queue, as they are in it. (Postfix 3.7's qshape skips their files:
+	 * it takes only mode 0700 ones, and postsuper -e adds a bit.) */
+	size_t expiring;
 	struct mr_summary_row total; /* every recipient, by age */
 	/* The most frequent first, at most the limit asked for; the domains'
 	 * rest is one more row labelled "(other)". */
 	struct mr_summary_row *domains, *categories, *reasons;
 	size_t n_domains, n_categories, n_reasons;
+	/* qshape -s: one count per message, by its sender's domain (the null
+	 * sender as MAILER-DAEMON), by age; sender_total counts the messages.
+	 * The most frequent first, the rest in "(other)". */
+	struct mr_summary_row sender_total;
+	struct mr_summary_row *senders;
+	size_t n_senders;
 	/* Several sources: a row per source with a recipient shown, by age
 	 * ("source:LABEL"); none with one source. Most recipients first. */
 	struct mr_summary_row *sources;
@@ -64,9 +86,28 @@ struct mr_summary {
  */
 struct mr_summary_scope {
 	bool bounced;
+	/* The queues counted, as qshape's queue arguments: bit 1 << queue;
+	 * 0 is every queue. Messages of the others, bounced mail included,
+	 * are neither counted nor "left": outside counts them. Only with
+	 * bounced false. */
+	unsigned queues;
 	size_t counted;                        /* messages */
 	size_t left_messages, left_recipients; /* of the other kind */
+	size_t outside;                        /* messages of the queues not asked for */
 };
+#define MR_SUMMARY_QUEUE_BIT(q) (1u << (q))
+/* qshape's queues when none is named: incoming and active. */
+#define MR_SUMMARY_QSHAPE_QUEUES \
+	(MR_SUMMARY_QUEUE_BIT(MR_QUEUE_INCOMING) | MR_SUMMARY_QUEUE_BIT(MR_QUEUE_ACTIVE))
+/* "hold,deferred" (any order, a name at most once, not bounced) into *queues;
+ * false with the problem in why (size bytes). */
+bool mr_summary_queues_parse(const char *list, unsigned *queues, char *why, size_t size);
+/* The queues' names joined by sep ("incoming, active"), in the queues'
+ * order, as a string to free. */
+char *mr_summary_queues_name(unsigned queues, const char *sep);
+/* A filter term that selects the queues' mail ("queue:hold",
+ * "(queue:incoming or queue:active)"), to free; "" for every queue. */
+char *mr_summary_queues_filter(unsigned queues);
 uint8_t *mr_summary_scope(const struct mr_snapshot *snap, const uint8_t *only,
 	const uint8_t *only_rcpt, struct mr_summary_scope *scope);
 

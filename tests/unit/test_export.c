@@ -133,7 +133,8 @@ static void test_json(void) {
 	T_STR(got,
 		"{\"source\":\"sqlite:q.db\",\"queue_id\":\"A8A8E104066\",\"queue_name\":"
 		"\"deferred\",\"arrival_time\":1795431600,\"message_size\":1234,\"sender\":"
-		"\"shop@contoso-shop.eu\",\"priority\":0,\"forced_expire\":false,\"attempts\":2,"
+		"\"shop@contoso-shop.eu\",\"priority\":0,\"forced_expire\":false,\"state\":"
+		"\"deferred\",\"state_why\":null,\"attempts\":2,"
 		"\"next_retry\":1795435500,\"recipients\":[{\"address\":\"greylist@sink.test\","
 		"\"original_address\":null,\"state\":\"deferred\",\"reason\":\"host "
 		"127.0.0.1[127.0.0.1] said: 450 4.2.0 Greylisted, please try again later (in reply "
@@ -145,7 +146,8 @@ static void test_json(void) {
 		"\n"
 		"{\"source\":\"sqlite:q.db\",\"queue_id\":\"MD1\",\"queue_name\":\"maildrop\","
 		"\"arrival_time\":1795435190,\"message_size\":300,\"sender\":\"\",\"priority\":"
-		"null,\"forced_expire\":false,\"attempts\":null,\"next_retry\":null,\"recipients\":"
+		"null,\"forced_expire\":false,\"state\":\"maildrop\",\"state_why\":null,"
+		"\"attempts\":null,\"next_retry\":null,\"recipients\":"
 		"[],\"last_attempt\":null,\"history\":null,\"history_complete\":null}"
 		"\n",
 		"json lines");
@@ -176,7 +178,8 @@ static void test_json_escapes(void) {
 	T_STR(data,
 		"{\"source\":\"ssh:\\\"mx\\\"\\n\",\"queue_id\":\"E\\\"1\",\"queue_name\":\"hold\","
 		"\"arrival_time\":1795431600,\"message_size\":10,\"sender\":\"a\\u0000b@x.test\","
-		"\"priority\":null,\"forced_expire\":false,\"attempts\":null,\"next_retry\":null,"
+		"\"priority\":null,\"forced_expire\":false,\"state\":\"hold\",\"state_why\":null,"
+		"\"attempts\":null,\"next_retry\":null,"
 		"\"recipients\":[{\"address\":\"j\xc3\xbcrgen\\\\@x.test\",\"original_address\":"
 		"\"\\u001b[2J\\u2028@x.test\",\"state\":\"deferred\",\"reason\":\"conversation "
 		"with "
@@ -204,14 +207,14 @@ static void test_csv(void) {
 	T_STR(got,
 		"source,queue_id,queue_name,arrival_time,message_size,sender,priority,forced_"
 		"expire,recipient,original_recipient,state,attempts,last_attempt,next_retry,reason,"
-		"category,basic_code,enhanced_code,stage,temporary\n"
+		"category,basic_code,enhanced_code,stage,temporary,message_state\n"
 		"sqlite:q.db,A8A8E104066,deferred,1795431600,1234,shop@contoso-shop.eu,0,false,"
 		"greylist@sink.test,,deferred,2,1795434600,1795435500,\"host 127.0.0.1[127.0.0.1] "
 		"said: 450 4.2.0 Greylisted, please try again later (in reply to RCPT TO "
-		"command)\",greylisting,450,4.2.0,rcpt,true\n"
+		"command)\",greylisting,450,4.2.0,rcpt,true,deferred\n"
 		"sqlite:q.db,A8A8E104066,deferred,1795431600,1234,shop@contoso-shop.eu,0,false,"
-		"b@x.test,B@X.test,pending,,,,,,,,,\n"
-		"sqlite:q.db,MD1,maildrop,1795435190,300,,,false,,,,,,,,,,,,\n",
+		"b@x.test,B@X.test,pending,,,,,,,,,,deferred\n"
+		"sqlite:q.db,MD1,maildrop,1795435190,300,,,false,,,,,,,,,,,,,maildrop\n",
 		"csv rows");
 	free(got);
 	mr_snapshot_destroy(snap);
@@ -247,7 +250,7 @@ static void test_csv_formulas(void) {
 			char *got = capture(raw ? MR_EXPORT_CSV_RAW : MR_EXPORT_CSV, snap);
 			char *want =
 				mr_xasprintf("sqlite:q.db,A1,deferred,1795431600,10,%s,-5,false,"
-					     ",,,,,,,,,,,\n",
+					     ",,,,,,,,,,,,deferred\n",
 					raw ? cases[i].raw : cases[i].csv);
 			const char *row = got ? strchr(got, '\n') : NULL;
 			T_STR(row ? row + 1 : got, want, "csv%s: sender %zu", raw ? "-raw" : "", i);

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "harness.h"
 #include "reason.h"
+#include "summary.h"
 #include "textpool.h"
 #include "tsv.h"
 #include "xalloc.h"
@@ -605,6 +606,88 @@ static void test_distinct(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* qshape's filing of an address under a domain, and whether *@DOMAIN selects it. */
+static void test_summary_domain(void) {
+	static const struct {
+		const char *address, *domain;
+		bool plain;
+	} cases[] = {
+		{ "a@Example.COM", "example.com", true },
+		{ "", "MAILER-DAEMON", false }, /* the null sender */
+		{ "root", "root", false },      /* no @: the whole address */
+		{ "x@y@two.test", "two.test", true },
+		{ "a@one.test.", "one.test", false }, /* a dot at the end dropped */
+		{ "a@.one.test", "one.test", false }, { "a@one..test", "one.test", false },
+		{ "a@one...test", "one..test", false }, /* pairs, left to right */
+		{ "a@.", ".", true }, /* one character stays */ { "a@", "", false },
+		{ "a@x*.test", "x*.test", false }, /* a glob would say more */
+	};
+	struct mr_buf out;
+	mr_buf_init(&out);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		bool plain = mr_summary_domain(cases[i].address, &out);
+		T_STR(out.data, cases[i].domain, "summary domain of \"%s\"", cases[i].address);
+		T_INT(plain, cases[i].plain, "summary domain of \"%s\": plain", cases[i].address);
+	}
+	mr_buf_finish(&out);
+}
+
+/* The message's state: expiring only while queued and not on hold. */
+static void test_message_state(void) {
+	static const struct {
+		enum mr_queue queue;
+		bool forced;
+		const char *state;
+		bool why;
+	} cases[] = {
+		{ MR_QUEUE_DEFERRED, false, "deferred", false },
+		{ MR_QUEUE_DEFERRED, true, "expiring", true },
+		{ MR_QUEUE_ACTIVE, true, "expiring", true },
+		{ MR_QUEUE_INCOMING, true, "expiring", true },
+		{ MR_QUEUE_HOLD, true, "hold", true },
+		{ MR_QUEUE_BOUNCED, true, "bounced", true },
+		{ MR_QUEUE_BOUNCED, false, "bounced", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_message m = { .queue = (uint8_t)cases[i].queue,
+			.flags = cases[i].forced ? MR_MSG_FORCED_EXPIRE : 0 };
+		int state = mr_message_state(&m);
+		T_STR(mr_state_name(state), cases[i].state, "state of case %zu", i);
+		T_INT(mr_message_state_why(&m) != NULL, cases[i].why, "why of case %zu", i);
+		int back = -1;
+		T_OK(mr_state_parse(cases[i].state, &back) && back == state, "state %s parsed back",
+			cases[i].state);
+	}
+	int s;
+	T_OK(!mr_state_parse("expired", &s), "no state \"expired\"");
+	static const struct {
+		const char *list;
+		unsigned queues;
+		const char *why;
+	} lists[] = {
+		{ "hold", MR_SUMMARY_QUEUE_BIT(MR_QUEUE_HOLD), NULL },
+		{ "incoming,active", MR_SUMMARY_QSHAPE_QUEUES, NULL },
+		{ "bounced", 0, "bounced mail is not queued: --bounced counts it" },
+		{ "hold,hold", 0, "hold named twice" },
+		{ "hold,", 0,
+			"no queue \"\" (incoming, active, deferred, hold, maildrop, corrupt)" },
+	};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++) {
+		unsigned q = 0;
+		char why[120] = "";
+		bool good = mr_summary_queues_parse(lists[i].list, &q, why, sizeof(why));
+		T_INT(good, lists[i].why == NULL, "--queue %s", lists[i].list);
+		if (good) {
+			T_INT(q, lists[i].queues, "--queue %s: the queues", lists[i].list);
+		} else {
+			T_STR(why, lists[i].why, "--queue %s: why", lists[i].list);
+		}
+	}
+	char *f = mr_summary_queues_filter(MR_SUMMARY_QSHAPE_QUEUES);
+	T_STR(f, "(queue:incoming or queue:active)", "the filter of qshape's queues");
+	free(f);
+}
+
 int main(void) {
 	test_distinct();
 	test_strpool();
@@ -617,5 +700,7 @@ int main(void) {
 	test_outcomes();
 	test_reason_brief();
 	test_tsv();
+	test_summary_domain();
+	test_message_state();
 	return t_done();
 }

@@ -17,8 +17,12 @@
 #include "xalloc.h"
 
 static const char summary_usage[] =
-	"usage: mailroom summary [--json] [--bounced] [--filter EXPR] [--top N] [--demo | "
-	"SOURCE...]\n";
+	"usage: mailroom summary [--json] [--by recipient|sender] [--queue QUEUE[,QUEUE...]] "
+	"[--bounced] [--filter EXPR] [--top N] [--demo | SOURCE...]\n";
+
+/* What the table by domain counts: recipients by their domain (qshape), or
+ * messages by their sender's (qshape -s). */
+enum by { BY_RECIPIENT, BY_SENDER };
 
 static void print_visible(const char *s, int width) {
 	char *shown = mr_text_visible_dup(s);
@@ -36,8 +40,8 @@ static void table_row(const struct mr_summary_row *r) {
 }
 
 /* The heading of a table by age, as qshape's. */
-static void age_heads(const char *by) {
-	printf("\nRecipients by %s and age in minutes:\n%-28s %7s", by, "", "T");
+static void age_heads(const char *what, const char *by) {
+	printf("\n%s by %s and age in minutes:\n%-28s %7s", what, by, "", "T");
 	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
 		printf(" %6s", mr_summary_age_heads[c]);
 	}
@@ -45,6 +49,16 @@ static void age_heads(const char *by) {
 }
 
 static void print_scope(const struct mr_summary_scope *sc) {
+	if (sc->queues != 0) {
+		char *names = mr_summary_queues_name(sc->queues, ", ");
+		char *args = mr_summary_queues_name(sc->queues, " ");
+		char outside[MR_FORMAT_MAX];
+		mr_format_count(outside, sc->outside);
+		printf("Queues: %s, as qshape %s; not counted: %s message%s of the others\n", names,
+			args, outside, sc->outside == 1 ? "" : "s");
+		free(names);
+		free(args);
+	}
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
 	mr_format_count(messages, sc->left_messages);
 	mr_format_count(recipients, sc->left_recipients);
@@ -63,8 +77,8 @@ static void print_scope(const struct mr_summary_scope *sc) {
 	}
 }
 
-static void print_table(
-	const char *source, const struct mr_summary *s, const struct mr_summary_scope *sc) {
+static void print_table(const char *source, const struct mr_summary *s,
+	const struct mr_summary_scope *sc, enum by by) {
 	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
 	mr_format_count(messages, s->messages);
 	mr_format_count(recipients, s->recipients);
@@ -82,13 +96,27 @@ static void print_table(
 		}
 	}
 	puts(*sep == ',' ? ")" : "");
-	age_heads("domain");
-	table_row(&s->total);
-	for (size_t i = 0; i < s->n_domains; i++) {
-		table_row(&s->domains[i]);
+	if (s->expiring > 0) {
+		/* counted in their queue (qshape 3.7 skips their files) */
+		printf("Of them expiring (expired by the operator, returned at the next attempt): "
+		       "%zu\n",
+			s->expiring);
+	}
+	if (by == BY_SENDER) {
+		age_heads("Messages", "sender domain");
+		table_row(&s->sender_total);
+		for (size_t i = 0; i < s->n_senders; i++) {
+			table_row(&s->senders[i]);
+		}
+	} else {
+		age_heads("Recipients", "domain");
+		table_row(&s->total);
+		for (size_t i = 0; i < s->n_domains; i++) {
+			table_row(&s->domains[i]);
+		}
 	}
 	if (s->n_sources > 0) {
-		age_heads("source");
+		age_heads("Recipients", "source");
 		for (size_t i = 0; i < s->n_sources; i++) {
 			table_row(&s->sources[i]);
 		}
@@ -110,6 +138,8 @@ static void print_table(
 }
 
 static void json_rows(const char *name, const struct mr_summary_row *rows, size_t n, bool ages) {
+	/* The sender tables count messages, as qshape -s; the others recipients. */
+	const char *counted = strncmp(name, "sender", 6) == 0 ? "messages" : "recipients";
 	printf(",\"%s\":[", name);
 	for (size_t i = 0; i < n; i++) {
 		const struct mr_summary_row *r = &rows[i];
@@ -117,7 +147,7 @@ static void json_rows(const char *name, const struct mr_summary_row *rows, size_
 		mr_json_string(stdout, r->label);
 		fputs(",\"filter\":", stdout);
 		mr_json_string(stdout, r->filter ? r->filter : "");
-		printf(",\"recipients\":%zu", r->count);
+		printf(",\"%s\":%zu", counted, r->count);
 		if (ages) {
 			fputs(",\"ages\":[", stdout);
 			for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
@@ -146,15 +176,25 @@ static void json_rows(const char *name, const struct mr_summary_row *rows, size_
 	putchar(']');
 }
 
-static void print_json(
-	const char *source, const struct mr_summary *s, const struct mr_summary_scope *sc) {
+static void print_json(const char *source, const struct mr_summary *s,
+	const struct mr_summary_scope *sc, enum by by) {
 	fputs("{\"source\":", stdout);
 	mr_json_string(stdout, source);
 	printf(",\"counted\":\"%s\",\"scope\":\"%s\",\"not_counted\":{\"messages\":%zu,"
 	       "\"recipients\":%zu}",
 		sc->bounced ? "bounced" : "queue", sc->bounced ? "queue:bounced" : "-queue:bounced",
 		sc->left_messages, sc->left_recipients);
-	printf(",\"messages\":%zu,\"recipients\":%zu,\"queues\":{", s->messages, s->recipients);
+	fputs(",\"queues_counted\":", stdout);
+	if (sc->queues == 0) {
+		fputs("null", stdout);
+	} else {
+		char *names = mr_summary_queues_name(sc->queues, "\",\"");
+		printf("[\"%s\"],\"outside\":%zu", names, sc->outside);
+		free(names);
+	}
+	printf(",\"by\":\"%s\"", by == BY_SENDER ? "sender" : "recipient");
+	printf(",\"messages\":%zu,\"recipients\":%zu,\"expiring\":%zu,\"queues\":{", s->messages,
+		s->recipients, s->expiring);
 	for (int q = 0; q < MR_QUEUE_COUNT; q++) {
 		printf("%s\"%s\":%zu", q ? "," : "", mr_queue_name((enum mr_queue)q), s->queues[q]);
 	}
@@ -165,6 +205,8 @@ static void print_json(
 	putchar(']');
 	json_rows("total", &s->total, 1, true);
 	json_rows("domains", s->domains, s->n_domains, true);
+	json_rows("sender_total", &s->sender_total, 1, true);
+	json_rows("sender_domains", s->senders, s->n_senders, true);
 	json_rows("sources", s->sources, s->n_sources, true);
 	json_rows("categories", s->categories, s->n_categories, true);
 	json_rows("reasons", s->reasons, s->n_reasons, true);
@@ -177,6 +219,8 @@ int cli_summary(int argc, char **argv) {
 		{ "bounced", no_argument, NULL, 'b' },
 		{ "filter", required_argument, NULL, 'f' },
 		{ "top", required_argument, NULL, 't' },
+		{ "by", required_argument, NULL, 'y' },
+		{ "queue", required_argument, NULL, 'q' },
 		CLI_SOURCE_OPTIONS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -185,6 +229,8 @@ int cli_summary(int argc, char **argv) {
 	struct cli_sources srcs = { 0 };
 	const char *expr = NULL;
 	long top = 10;
+	enum by by = BY_RECIPIENT;
+	unsigned queues = 0;
 	static const char shorts[] = "+:h";
 	int opt;
 	optind = 1;
@@ -205,6 +251,27 @@ int cli_summary(int argc, char **argv) {
 				return MR_EXIT_USAGE;
 			}
 			break;
+		case 'y':
+			if (strcmp(optarg, "recipient") == 0) {
+				by = BY_RECIPIENT;
+			} else if (strcmp(optarg, "sender") == 0) {
+				by = BY_SENDER;
+			} else {
+				cli_error("summary: --by takes recipient or sender (got \"%s\")",
+					optarg);
+				return MR_EXIT_USAGE;
+			}
+			break;
+		case 'q': {
+			unsigned more;
+			char why[120];
+			if (!mr_summary_queues_parse(optarg, &more, why, sizeof(why))) {
+				cli_error("summary: --queue %s: %s", optarg, why);
+				return MR_EXIT_USAGE;
+			}
+			queues |= more;
+			break;
+		}
 		case 'h':
 			fputs(summary_usage, stdout);
 			return MR_EXIT_OK;
@@ -219,6 +286,11 @@ int cli_summary(int argc, char **argv) {
 			return MR_EXIT_USAGE;
 		}
 		}
+	}
+	if (bounced && queues != 0) {
+		cli_error("summary: --bounced counts mail no longer queued; --queue cannot go "
+			  "with it");
+		return MR_EXIT_USAGE;
 	}
 	struct mr_filter *filter = expr ? cli_parse_filter("summary", expr) : NULL;
 	if (expr != NULL && filter == NULL) {
@@ -244,15 +316,15 @@ int cli_summary(int argc, char **argv) {
 			status = MR_EXIT_USAGE; /* nothing summed up: the filter is the user's to
 						   fix */
 		} else {
-			struct mr_summary_scope sc = { .bounced = bounced };
+			struct mr_summary_scope sc = { .bounced = bounced, .queues = queues };
 			uint8_t *counted = mr_summary_scope(snap, only, only_rcpt, &sc);
 			struct mr_summary s;
 			mr_summary_build(&s, snap, counted, only_rcpt, mr_kb_default(),
 				snap->taken_at, (size_t)top);
 			if (json) {
-				print_json(rd.src->name, &s, &sc);
+				print_json(rd.src->name, &s, &sc, by);
 			} else {
-				print_table(rd.src->name, &s, &sc);
+				print_table(rd.src->name, &s, &sc, by);
 			}
 			mr_summary_finish(&s);
 			free(counted);

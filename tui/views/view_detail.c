@@ -224,6 +224,13 @@ static void build(struct app *app, struct detail_view *dv) {
 		add_field(tv, "Source", mr_message_origin(app->snap, msg));
 	}
 	add_field(tv, "Queue", mr_queue_name(msg->queue));
+	const char *why = mr_message_state_why(msg);
+	if (why != NULL) {
+		/* expiring: its recipients' replies below are still its reasons */
+		char *state = mr_xasprintf("%s: %s", mr_state_name(mr_message_state(msg)), why);
+		add_field(tv, "State", state);
+		free(state);
+	}
 	add_time_field(tv, "Arrived", msg->arrival, now);
 	char size[MR_FORMAT_MAX], exact[MR_FORMAT_MAX];
 	mr_format_size(size, msg->size);
@@ -252,9 +259,6 @@ static void build(struct app *app, struct detail_view *dv) {
 	}
 	if (msg->queue == MR_QUEUE_DEFERRED) {
 		add_time_field(tv, "Next retry", msg->next_retry, now);
-	}
-	if (msg->flags & MR_MSG_FORCED_EXPIRE) {
-		add_field(tv, "Expiry", "forced: returned to the sender at the next attempt");
 	}
 	text_view_add(tv, 0, STYLE_NORMAL, "");
 	uint32_t parts = msg->n_rcpts / PART + (msg->n_rcpts % PART != 0);

@@ -133,8 +133,13 @@ static void draw_row(const struct app *app, const struct list_view *l, const str
 		draw_str(stdscr, y, x + c->id, GAP, "*", STYLE_TAGGED, base);
 	}
 	x += c->id + GAP;
-	draw_str(stdscr, y, x, c->queue, mr_queue_name(msg->queue),
-		(enum style)(STYLE_QUEUE + msg->queue), base);
+	/* The queue, or "expiring": returned to the sender at its next attempt,
+	 * which will not fix itself either. */
+	int state = mr_message_state(msg);
+	draw_str(stdscr, y, x, c->queue, mr_state_name(state),
+		state == MR_STATE_EXPIRING ? STYLE_PERMANENT
+					   : (enum style)(STYLE_QUEUE + msg->queue),
+		base);
 	x += c->queue + GAP;
 	if (c->prio > 0) {
 		char prio[16] = "";

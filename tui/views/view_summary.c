@@ -1,8 +1,10 @@
 /*
  * The summary view: the messages shown, at a glance — recipients by domain
- * and age (as qshape), by source and age (several sources), by cause, by
- * reason. Every row, and every cell of the tables by age, is a filter: Enter
- * adds it to the list's.
+ * and age (as qshape), or messages by sender domain (as qshape -s: s
+ * switches), by source and age (several sources), by cause, by reason; of
+ * every queue or of one (Tab goes round them, as qshape's queue
+ * arguments). Every row, and every cell of the tables by age, is a filter:
+ * Enter adds it to the list's.
  */
 
 #include <stdio.h>
@@ -41,11 +43,25 @@ struct summary_view {
 	 * bounced, which only the mail log knows of, only when the list shows
 	 * nothing else. What is left out is said on the first line. */
 	struct mr_summary_scope scope;
-	char scope_line[200];
-	size_t line;   /* the selected line */
-	size_t column; /* in a line by age: 0 the total, 1 + an age column */
+	char scope_line[240];
+	bool by_sender; /* the table by domain: messages by sender domain */
+	size_t queues;  /* which of queue_views is counted */
+	size_t line;    /* the selected line */
+	size_t column;  /* in a line by age: 0 the total, 1 + an age column */
 	size_t top;
 };
+
+/* What Tab goes round: every queue, qshape's own default (incoming and
+ * active), then each queue a message waits in. */
+static const unsigned queue_views[] = {
+	0,
+	MR_SUMMARY_QSHAPE_QUEUES,
+	MR_SUMMARY_QUEUE_BIT(MR_QUEUE_INCOMING),
+	MR_SUMMARY_QUEUE_BIT(MR_QUEUE_ACTIVE),
+	MR_SUMMARY_QUEUE_BIT(MR_QUEUE_DEFERRED),
+	MR_SUMMARY_QUEUE_BIT(MR_QUEUE_HOLD),
+};
+enum { QUEUE_VIEWS = sizeof(queue_views) / sizeof(*queue_views) };
 
 static void add_line(struct summary_view *v, enum line_kind kind, const char *text,
 	const struct mr_summary_row *row) {
@@ -83,8 +99,11 @@ static void size_columns(struct summary_view *v) {
 	const struct mr_summary *s = &v->summary;
 	size_t most = s->total.count, most_age = 0;
 	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+		/* the recipients' total is at least the messages' */
 		most_age = s->total.ages[c] > most_age ? s->total.ages[c] : most_age;
+		most_age = s->sender_total.ages[c] > most_age ? s->sender_total.ages[c] : most_age;
 	}
+	most = s->sender_total.count > most ? s->sender_total.count : most;
 	for (size_t i = 0; i < s->n_categories; i++) {
 		most = s->categories[i].count > most ? s->categories[i].count : most;
 	}
@@ -105,25 +124,40 @@ static int label_width(const struct summary_view *v) {
  */
 static uint8_t *count_scope(struct summary_view *v, const struct mr_snapshot *snap,
 	const uint8_t *only, const uint8_t *only_rcpt) {
-	v->scope = (struct mr_summary_scope){ .bounced = false };
+	unsigned queues = queue_views[v->queues];
+	v->scope = (struct mr_summary_scope){ .bounced = false, .queues = queues };
 	uint8_t *counted = mr_summary_scope(snap, only, only_rcpt, &v->scope);
-	if (v->scope.counted == 0 && v->scope.left_messages > 0) {
+	if (queues == 0 && v->scope.counted == 0 && v->scope.left_messages > 0) {
 		free(counted);
 		v->scope = (struct mr_summary_scope){ .bounced = true };
 		counted = mr_summary_scope(snap, only, only_rcpt, &v->scope);
 	}
-	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX];
+	char messages[MR_FORMAT_MAX], recipients[MR_FORMAT_MAX], outside[MR_FORMAT_MAX];
 	mr_format_count(messages, v->scope.left_messages);
 	mr_format_count(recipients, v->scope.left_recipients);
+	mr_format_count(outside, v->scope.outside);
+	char *names = mr_summary_queues_name(queues, " and ");
+	char *args = mr_summary_queues_name(queues, " ");
+	char what[120];
+	if (queues == 0) {
+		snprintf(what, sizeof(what), "The queue");
+	} else {
+		snprintf(what, sizeof(what),
+			"The %s queue%s, as qshape %s; not counted: %s other%s", names,
+			strchr(names, ' ') ? "s" : "", args, outside,
+			v->scope.outside == 1 ? "" : "s");
+	}
+	free(names);
+	free(args);
 	if (v->scope.bounced) {
 		snprintf(v->scope_line, sizeof(v->scope_line),
 			"Bounced mail from the mail log (no longer queued)");
 	} else if (v->scope.left_messages > 0) {
 		snprintf(v->scope_line, sizeof(v->scope_line),
-			"The queue; not counted: %s bounced (%s recipient%s) from the mail log",
+			"%s; not counted: %s bounced (%s recipient%s) from the mail log", what,
 			messages, recipients, v->scope.left_recipients == 1 ? "" : "s");
 	} else {
-		snprintf(v->scope_line, sizeof(v->scope_line), "The queue");
+		snprintf(v->scope_line, sizeof(v->scope_line), "%s", what);
 	}
 	return counted;
 }
@@ -148,17 +182,28 @@ static void build(struct app *app, struct summary_view *v) {
 	free(counted);
 	free(only);
 	free(only_rcpt);
+	if (v->summary.expiring > 0) {
+		/* counted in their queue (qshape 3.7 skips their files) */
+		size_t len = strlen(v->scope_line);
+		snprintf(v->scope_line + len, sizeof(v->scope_line) - len, "; %zu expiring",
+			v->summary.expiring);
+	}
 	v->of = app->snap;
 	v->filter_of = list->filter_text != NULL ? mr_xstrdup(list->filter_text) : NULL;
 	size_columns(v);
 	const struct mr_summary *s = &v->summary;
 	add_line(v, LINE_HEADING, v->scope_line, NULL);
-	add_line(v, LINE_HEADING, "Recipients by domain and age in minutes", NULL);
+	if (v->by_sender) {
+		add_line(v, LINE_HEADING, "Messages by sender domain and age in minutes", NULL);
+	} else {
+		add_line(v, LINE_HEADING, "Recipients by domain and age in minutes", NULL);
+	}
 	add_line(v, LINE_AGE_HEADS, NULL, NULL);
 	size_t total_line = v->n_lines;
-	add_line(v, LINE_BY_AGE, NULL, &s->total);
-	for (size_t i = 0; i < s->n_domains; i++) {
-		add_line(v, LINE_BY_AGE, NULL, &s->domains[i]);
+	add_line(v, LINE_BY_AGE, NULL, v->by_sender ? &s->sender_total : &s->total);
+	size_t n_domains = v->by_sender ? s->n_senders : s->n_domains;
+	for (size_t i = 0; i < n_domains; i++) {
+		add_line(v, LINE_BY_AGE, NULL, v->by_sender ? &s->senders[i] : &s->domains[i]);
 	}
 	if (s->n_sources > 0) {
 		/* Several sources: which host the stuck mail is on, and how old. */
@@ -298,7 +343,11 @@ static bool selected_filter(
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", age);
 		free(age);
 	}
-	if (v->scope.left_messages > 0) { /* the row's mail, not the bounced mail left out */
+	if (v->scope.queues != 0) { /* the queues counted */
+		char *queues = mr_summary_queues_filter(v->scope.queues);
+		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", queues);
+		free(queues);
+	} else if (v->scope.left_messages > 0) { /* the row's mail, not the bounced mail left out */
 		mr_buf_printf(expr, "%s%s", expr->len ? " " : "", "-queue:bounced");
 	}
 	return true;
@@ -426,6 +475,22 @@ static void summary_handle(struct app *app, struct view *view, enum request req)
 	case REQ_FILTER:
 		app_prompt(app, PROMPT_FILTER); /* the list's, which it summarises */
 		break;
+	case REQ_SUMMARY_BY:
+		v->by_sender = !v->by_sender;
+		build(app, v);
+		app_set_message(app, "%s",
+			v->by_sender ? "Messages by sender domain, as qshape -s counts them"
+				     : "Recipients by domain, as qshape counts them");
+		break;
+	case REQ_SUMMARY_QUEUE: {
+		v->queues = (v->queues + 1) % QUEUE_VIEWS;
+		build(app, v);
+		char *names = mr_summary_queues_name(queue_views[v->queues], " and ");
+		app_set_message(app, "Counting %s%s%s", v->queues ? "the " : "every queue", names,
+			v->queues ? (strchr(names, ' ') ? " queues" : " queue") : "");
+		free(names);
+		break;
+	}
 	default:
 		break;
 	}
@@ -438,10 +503,11 @@ static void summary_destroy(struct view *view) {
 }
 
 static const enum request requests[] = { REQ_MOVE_DOWN, REQ_MOVE_UP, REQ_MOVE_LEFT, REQ_MOVE_RIGHT,
-	REQ_PAGE_DOWN, REQ_PAGE_UP, REQ_FIRST, REQ_LAST, REQ_OPEN, REQ_FILTER, REQ_NONE };
+	REQ_PAGE_DOWN, REQ_PAGE_UP, REQ_FIRST, REQ_LAST, REQ_OPEN, REQ_FILTER, REQ_SUMMARY_BY,
+	REQ_SUMMARY_QUEUE, REQ_NONE };
 
-static const enum request bar[] = { REQ_HELP, REQ_OPEN, REQ_FILTER, REQ_MOVE_LEFT, REQ_MOVE_RIGHT,
-	REQ_COMMAND, REQ_BACK, REQ_NONE };
+static const enum request bar[] = { REQ_HELP, REQ_OPEN, REQ_FILTER, REQ_SUMMARY_BY,
+	REQ_SUMMARY_QUEUE, REQ_MOVE_LEFT, REQ_MOVE_RIGHT, REQ_COMMAND, REQ_BACK, REQ_NONE };
 
 const struct view_ops summary_view_ops = {
 	.what = "the mail shown by domain and age, by cause, by reason",
