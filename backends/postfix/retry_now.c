@@ -518,6 +518,7 @@ static void prepare_part(
 static size_t run_parts(struct pf *pf, const struct mr_action_request *req,
 	const struct preparation *prep, struct retried *r, bool listed) {
 	struct retried **queued = mr_xcalloc(req->n_ids + 1, sizeof(*queued));
+	struct retried **flushed = mr_xcalloc(RETRY_PART_MAX + 1, sizeof(*flushed));
 	size_t n_queued = 0, ran = 0;
 	for (size_t i = 0; i < req->n_ids; i++) {
 		/* An id the listing did not have is not run: nothing to retry. */
@@ -529,10 +530,23 @@ static size_t run_parts(struct pf *pf, const struct mr_action_request *req,
 	mr_pacer_init(&pacer, req, n_queued, RETRY_PART_MAX);
 	size_t at = 0;
 	for (size_t k; (k = mr_pacer_next(&pacer)) > 0; at += k) {
+		struct retried **part = queued + at;
+		size_t n = k;
 		if (prep->flag != NULL) {
-			prepare_part(pf, prep, queued + at, k);
+			prepare_part(pf, prep, part, k);
+			/* An id postsuper could not be run for keeps that failure
+			 * and is not retried: nothing was released or expired. */
+			n = 0;
+			for (size_t i = 0; i < k; i++) {
+				if (queued[at + i]->error == NULL) {
+					flushed[n++] = queued[at + i];
+				}
+			}
+			part = flushed;
 		}
-		retry_part(pf, queued + at, k);
+		if (n > 0) {
+			retry_part(pf, part, n);
+		}
 		for (size_t i = at; i < at + k; i++) {
 			ran += queued[i]->ran;
 		}
@@ -542,6 +556,7 @@ static size_t run_parts(struct pf *pf, const struct mr_action_request *req,
 	for (size_t i = at; i < n_queued; i++) {
 		queued[i]->stopped = true;
 	}
+	free(flushed);
 	free(queued);
 	return ran;
 }

@@ -57,6 +57,7 @@ settle() { lab_wait_queue "$TMP/lab" "$COUNT" deferred 300 >/dev/null 2>&1; slee
 
 # 1. One postqueue -i process per id, here.
 settle
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 a=$(now)
 for id do
     /usr/sbin/postqueue -c "$LAB_CONFIG" -i "$id"
@@ -70,6 +71,18 @@ a=$(now)
 "$MAILROOM" act retry --yes --no-audit "postfix:$LAB_CONFIG" "$@" >"$TMP/local.out" 2>&1
 b=$(now)
 mr_local=$(per_id "$a" "$b" $#)
+
+# 2b. mailroom here as the lab's account, which runs postqueue -c DIR
+#     through sudo -n as the SSH login does: the same work, without SSH.
+settle
+# a copy the account can run (the build may be in a directory it cannot reach)
+mkdir -p "$TMP/bin" && cp "$MAILROOM" "$TMP/bin/mailroom" && chmod 755 "$TMP/bin" "$TMP/bin/mailroom"
+a=$(now)
+setpriv --reuid="$SSHLAB_USER" --regid="$SSHLAB_USER" --init-groups env HOME=/nonexistent \
+    "$TMP/bin/mailroom" act retry --yes --no-audit "postfix:$LAB_CONFIG" "$@" \
+    >"$TMP/local-sudo.out" 2>&1
+b=$(now)
+mr_local_sudo=$(per_id "$a" "$b" $#)
 
 # 3. mailroom over SSH (the lab account: postqueue -c DIR through sudo -n).
 settle
@@ -86,7 +99,7 @@ n=0
 a=$(now)
 for id do
     [ "$n" -ge "$SSH_LOOP" ] && break
-    ssh -F "$HOME/.ssh/config" -o ControlMaster=no lab sudo -n /usr/sbin/postqueue -c "$LAB_CONFIG" -i "$id"
+    ssh -F "$HOME/.ssh/config" -o ControlMaster=no lab sudo -n /usr/sbin/postqueue -c "$LAB_CONFIG" -i "$id" 2>/dev/null
     n=$((n + 1))
 done
 b=$(now)
@@ -94,8 +107,11 @@ ssh -F "$HOME/.ssh/config" -O exit lab 2>/dev/null
 loop_ssh=$(per_id "$a" "$b" "$n")
 
 echo "retry-bulk: outcomes here:    $(tail -1 "$TMP/local.out")"
+echo "retry-bulk: outcomes here as $SSHLAB_USER: $(tail -1 "$TMP/local-sudo.out")"
 echo "retry-bulk: outcomes over SSH: $(tail -1 "$TMP/ssh.out")"
+echo "retry-bulk: load average before the runs: $LOAD (the machine's other work shares its cores)"
 echo "retry-bulk: ms per id      one postqueue -i each   mailroom act retry ($# ids)"
 echo "retry-bulk: here           $loop_local                    $mr_local"
-echo "retry-bulk: over SSH       $loop_ssh ($n ids)           $mr_ssh"
-"$LAB_PYTHON" -c 'import sys; l, s = map(float, sys.argv[1:]); print("retry-bulk: mailroom over SSH / here: %.2fx" % (s / l))' "$mr_local" "$mr_ssh"
+echo "retry-bulk: here, sudo -n   -                       $mr_local_sudo (as $SSHLAB_USER, sudo -n postqueue as over SSH)"
+echo "retry-bulk: over SSH       $loop_ssh ($n ids)           $mr_ssh (as $SSHLAB_USER, sudo -n postqueue)"
+"$LAB_PYTHON" -c 'import sys; l, u, s = map(float, sys.argv[1:]); print("retry-bulk: mailroom over SSH / here as root: %.2fx; / here with the same sudo: %.2fx" % (s / l, s / u))' "$mr_local" "$mr_local_sudo" "$mr_ssh"
