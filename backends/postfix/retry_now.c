@@ -7,13 +7,17 @@
  * in four lanes at once and prints one line per id with its exit status and
  * the last line postqueue wrote on standard error. Over SSH that is one
  * channel per part instead of one per id. "Release and retry" and "expire
- * now" run postsuper -H or -f (ids on standard input) on each part first. postqueue -i says nothing
- * of that (it is silent also for ids that are gone), so the queue tells: it is listed once before,
- * so that an id that was not queued is "not found" rather than "delivered", and then watched until
- * the retried mail has left incoming and active. Each id then gets one outcome: delivered (it left
- * the queue), done and returned to the sender (it left, bounced: the mail log says so), done and
- * deferred again (with the new reason), done and still under way (the watch ended first), failed on
- * hold, or failed with postqueue's own error. Listings are per batch, never per id.
+ * now" run postsuper -H or -f (ids on standard input) on each part first.
+ *
+ * postqueue -i says nothing of what the attempt did (it is silent also for
+ * ids that are gone), so the queue tells: it is listed once before, so that
+ * an id that was not queued is "not found" rather than "delivered", and then
+ * watched until the retried mail has left incoming and active. Each id then
+ * gets one outcome: delivered (it left the queue), done and returned to the
+ * sender (it left, bounced: the mail log says so), done and deferred again
+ * (with the new reason), done and still under way (the watch ended first),
+ * failed on hold, or failed with postqueue's own error. Listings are per
+ * batch, never per id.
  */
 
 #include <stdio.h>
