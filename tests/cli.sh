@@ -984,7 +984,7 @@ ok $? "act priority-up: each message one step up from where it was"
 run 2 "act with both --filter and ids" "$MAILROOM" act hold --filter queue:hold ABC123 "$TMP/act.db"
 error_is "mailroom: act: give either --filter EXPR or queue ids" "act with both"
 run 2 "act with an unknown action" "$MAILROOM" act frobnicate ABC123 "$TMP/act.db"
-error_is 'mailroom: act: no action "frobnicate" (retry, hold, release, delete, requeue, expire, priority-up, priority-down)' \
+error_is 'mailroom: act: no action "frobnicate" (retry, hold, release, delete, requeue, expire, priority-up, priority-down, release-retry, expire-now)' \
     "act with an unknown action"
 unset XDG_STATE_HOME
 

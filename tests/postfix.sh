@@ -738,6 +738,177 @@ run_tap "test_postfix as $LAB_SUDO_USER" setpriv --reuid="$LAB_SUDO_USER" --regi
 run_tap "test_postfix as nobody" setpriv --reuid=nobody --regid=nogroup --clear-groups \
     "$TMP/bin/test_postfix" --unprivileged refused "$LAB_CONFIG"
 
+# --- bulk actions: one process per part, paced, stopped --------------------------
+# 40 messages to greylist+bulk@ (greylisted: each retry defers them again).
+# strace counts the programs mailroom starts: one postsuper, or one shell
+# running postqueue -i for every id, per part of the batch; never one
+# process of mailroom's per id.
+BULK_STATE=$TMP/bulk-state
+B=greylist+bulk@sink.test
+"$lab_sbin/smtp-source" -s 4 -m 40 -f "$S" -t "$B" "127.0.0.1:$LAB_SMTPD_PORT" >"$TMP/err" 2>&1 &&
+    lab_ids "$TMP/lab" "$B" deferred 40 60 >"$TMP/bulk.ids" 2>>"$TMP/err"
+okd $? "bulk: 40 messages to $B deferred" "$TMP/err"
+# shellcheck disable=SC2046 # ids: letters and digits
+set -- $(cat "$TMP/bulk.ids")
+# bulk ACTION ARGS...: mailroom act ACTION ARGS... on the lab under strace;
+# output in $TMP/out and $TMP/err, status in $rc, the programs started in
+# $TMP/trace
+bulk() {
+    XDG_STATE_HOME=$BULK_STATE strace -f -qq -e trace=execve -e signal=none -o "$TMP/trace" \
+        "$MAILROOM" act "$@" "postfix:$LAB_CONFIG" >"$TMP/out" 2>"$TMP/err"
+    rc=$?
+}
+# started PROGRAM [ARG]: how many times PROGRAM was started (with ARG among
+# its arguments)
+started() {
+    # a line per execve, "<unfinished ...>" when another process's call
+    # came between (its result then on a "resumed" line); a failed one
+    # ends "= -1 ERRNO (...)"
+    grep "execve(\"$1\"" "$TMP/trace" | grep -v ' = -1 ' | grep -c -- "${2:-}"
+}
+if ! command -v strace >/dev/null 2>&1; then
+    ok 1 "bulk: strace is not installed, so the programs started cannot be counted"
+else
+    # One id vanishes first: deleted, so not queued when the action lists.
+    GONE=$1
+    /usr/sbin/postsuper -c "$LAB_CONFIG" -d "$GONE" >"$TMP/err" 2>&1
+    okd $? "bulk: $GONE deleted with postsuper -d (it vanished)" "$TMP/err"
+    bulk retry --yes "$@"
+    is "$rc" 1 "bulk retry of 40 (one vanished): exit 1"
+    is "$(tail -n 1 "$TMP/out")" "retry: 39 done, 0 delivered, 1 not found, 0 failed" \
+        "bulk retry: 39 done, the vanished one not found"
+    is "$(field "$GONE" 2)" "not found" "bulk retry: the vanished id is not found, never done"
+    is "$(awk -F'\t' '$2 == "done" && $3 ~ /deferred again/' "$TMP/out" | wc -l | tr -d ' ')" 39 \
+        "bulk retry: each of the 39 tried and deferred again (its own outcome)"
+    is "$(started /bin/sh)" 1 "bulk retry: one shell ran the 39 postqueue -i"
+    is "$(started /usr/sbin/postqueue '"-i"')" 39 "bulk retry: postqueue -i ran once per queued id"
+    is "$(lab_ids "$TMP/lab" "$B" deferred | wc -l | tr -d ' ')" 39 \
+        "bulk retry: postqueue -j shows the 39 deferred again"
+    shift # the vanished one
+
+    bulk hold "$@"
+    is "$(tail -n 1 "$TMP/out")" "hold: 39 done, 0 delivered, 0 not found, 0 failed" \
+        "bulk hold of 39: each done"
+    is "$(started /usr/sbin/postsuper)" 1 "bulk hold: one postsuper for the 39 ids"
+    is "$(lab_ids "$TMP/lab" "$B" hold | wc -l | tr -d ' ')" 39 "bulk hold: postqueue -j shows 39 held"
+
+    # --rate 40/s: parts of 10 (a quarter of a second's worth), so four
+    # postsuper runs spread over at least three quarters of a second.
+    start=$(date +%s.%N)
+    bulk release --rate 40/s "$@"
+    took=$(elapsed "$start")
+    is "$(tail -n 1 "$TMP/out")" "release: 39 done, 0 delivered, 0 not found, 0 failed" \
+        "bulk release --rate 40/s: each done"
+    is "$(started /usr/sbin/postsuper)" 4 "bulk release --rate 40/s: four postsuper runs of 10"
+    "$PYTHON" -c 'import sys; sys.exit(float(sys.argv[1]) < 0.75)' "$took"
+    ok $? "bulk release --rate 40/s: paced (took $took s, at least 0.75)"
+    for bad in abc 0/s -5/s 10/h 10; do
+        XDG_STATE_HOME=$BULK_STATE "$MAILROOM" act hold --rate "$bad" "$1" "postfix:$LAB_CONFIG" \
+            >"$TMP/out" 2>"$TMP/err"
+        rc=$?
+        [ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 1 ] &&
+            grep -q "^mailroom: act: --rate: \"$bad\" is not a rate" "$TMP/err"
+        okd $? "--rate $bad: exit 2 and one line naming it (got $rc)" "$TMP/err"
+    done
+    is "$(lab_queue_of "$TMP/lab" "$1")" deferred "--rate with a bad value: nothing was held"
+
+    # SIGINT during a long action: at 4 a second, 39 retries take ten
+    # seconds; stopped after about two, the ids done keep their outcomes,
+    # the rest are not attempted, here and in actions.log.
+    XDG_STATE_HOME=$BULK_STATE "$MAILROOM" act retry --rate 4/s "$@" "postfix:$LAB_CONFIG" \
+        >"$TMP/out" 2>"$TMP/err" &
+    pid=$!
+    sleep 2
+    kill -INT "$pid"
+    wait "$pid"
+    rc=$?
+    sed 's/^/#   /' "$TMP/err"
+    is "$rc" 1 "SIGINT during act retry --rate 4/s: exit 1"
+    n_done=$(awk -F'\t' '$2 == "done"' "$TMP/out" | wc -l | tr -d ' ')
+    n_not=$(awk -F'\t' '$2 == "not attempted"' "$TMP/out" | wc -l | tr -d ' ')
+    [ "$n_done" -ge 1 ] && [ "$n_not" -ge 20 ] && [ $((n_done + n_not)) -eq 39 ]
+    okd $? "SIGINT: $n_done done, $n_not not attempted, nothing else" "$TMP/out"
+    grep -q "stopped (Ctrl-C): $n_not not attempted" "$TMP/err"
+    okd $? "SIGINT: standard error says it stopped and how many were not attempted" "$TMP/err"
+    tail -n 1 "$BULK_STATE/mailroom/actions.log" | cut -f5 >"$TMP/logged"
+    grep -q "^done $n_done, not attempted $n_not" "$TMP/logged"
+    okd $? "SIGINT: actions.log has the outcomes, not attempted included" "$TMP/logged"
+
+    # release-retry: held mail released and tried at once.
+    XDG_STATE_HOME=$BULK_STATE "$MAILROOM" act hold "$1" "$2" "postfix:$LAB_CONFIG" >"$TMP/err" 2>&1
+    okd $? "bulk: $1 and $2 held again" "$TMP/err"
+    bulk release-retry "$1" "$2" 00000ABCDEF
+    is "$(tail -n 1 "$TMP/out")" "release-retry: 2 done, 0 delivered, 1 not found, 0 failed" \
+        "release-retry: the two held done, an id not queued not found"
+    has "$(field "$1" 3)" "released from hold; tried, deferred again" \
+        "release-retry: $1 released and tried (deferred again by the greylist)"
+    is "$(lab_queue_of "$TMP/lab" "$1")/$(lab_queue_of "$TMP/lab" "$2")" deferred/deferred \
+        "release-retry: postqueue -j shows them deferred, no longer held"
+    is "$(started /usr/sbin/postsuper '"-H"')/$(started /bin/sh)" 1/1 \
+        "release-retry: one postsuper -H and one shell for the part"
+    # expire-now: returned to the sender at once (the DSN goes to the sink).
+    bulk expire-now "$3" "$4"
+    is "$rc/$(lab_queue_of "$TMP/lab" "$3")" 1/deferred \
+        "expire-now without --yes and without a terminal: refused, nothing expired"
+    bulk expire-now --yes "$3" "$4"
+    is "$(tail -n 1 "$TMP/out")" "expire-now: 2 done, 0 delivered, 0 not found, 0 failed" \
+        "expire-now: both done"
+    has "$(field "$3" 3)" "returned to the sender" "expire-now: $3 returned to the sender"
+    is "$(lab_queue_of "$TMP/lab" "$3")/$(lab_queue_of "$TMP/lab" "$4")" gone/gone \
+        "expire-now: both gone from postqueue -j at once"
+    grep -Eq "$3: from=<$S>, status=(force-)?expired, returned to sender" "$LAB_LOG"
+    ok $? "expire-now: the mail log says $3 expired, returned to sender"
+fi
+
+# A key pressed during a long action on the screen: :rate 4/s, the bulk
+# mail tagged and retried; the status line counts the ids done, Esc stops
+# it, and the outcomes list the rest as not attempted.
+if command -v tmux >/dev/null 2>&1 && [ $# -ge 30 ]; then
+    LANG=C.UTF-8 T new-session -d -s pf -x 160 -y 30 \
+        "cd '$TMP' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC XDG_STATE_HOME='$BULK_STATE' \
+'$MAILROOM' 'postfix:$LAB_CONFIG'; echo \$? >'$TMP/pf.status'; sleep 60" 2>"$TMP/screen" &&
+        T display -p '#{pid}' >"$TMP/tmux.pid" 2>>"$TMP/screen"
+    loaded() { grep -Eq " [0-9]+ deferred" "$TMP/screen"; }
+    wait_screen loaded
+    T send-keys -t pf /
+    T send-keys -t pf -l "to:$B"
+    T send-keys -t pf Enter :
+    T send-keys -t pf -l "rate 4/s"
+    T send-keys -t pf Enter
+    paced() { grep -q "actions take at most 4 messages a second" "$TMP/screen"; }
+    wait_screen paced
+    oks $? "bulk: :rate 4/s is said on the status line"
+    T send-keys -t pf T F
+    asked() { grep -q "^ *retry [0-9]* messages, [0-9]* recipients on .*At most 4 a second" "$TMP/screen"; }
+    wait_screen asked
+    oks $? "bulk: F on the tagged mail asks, saying the rate"
+    T send-keys -t pf y
+    progress() { grep -Eq "^ *retry: [1-9][0-9]* of [0-9]+ done\.\.\. \(Esc or Ctrl-C stops it\)" "$TMP/screen"; }
+    wait_screen progress
+    oks $? "bulk: the status line shows how many ids are done of how many"
+    T send-keys -t pf Escape
+    stopped() { grep -Eq "^ *retry: [0-9]+ done, 0 delivered, 0 not found, 0 failed, [1-9][0-9]* not attempted; stopped" "$TMP/screen"; }
+    wait_screen stopped
+    oks $? "bulk: Esc stops it: the status line counts the outcomes, not attempted included"
+    T send-keys -t pf o
+    listed_not() { grep -Eq " not attempted +stopped before postqueue -i ran" "$TMP/screen"; }
+    wait_screen listed_not
+    oks $? "bulk: o lists the ids not attempted"
+    T send-keys -t pf Q
+    i=0
+    while [ ! -s "$TMP/pf.status" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    kill "$(cat "$TMP/tmux.pid")" 2>/dev/null && rm -f "$TMP/tmux.pid"
+    rm -f "$TMP/pf.status"
+    tail -n 1 "$BULK_STATE/mailroom/actions.log" | cut -f5 >"$TMP/logged"
+    grep -Eq "^done [0-9]+, not attempted [0-9]+" "$TMP/logged"
+    okd $? "bulk: actions.log has the screen's outcomes, not attempted included" "$TMP/logged"
+else
+    ok 1 "bulk: the screen check did not run (no tmux, or too few messages)"
+fi
+
 # --- Postfix stopped --------------------------------------------------------------
 /usr/sbin/postfix -c "$LAB_CONFIG" stop </dev/null >"$TMP/err" 2>&1
 okd $? "postfix -c LAB_CONFIG stop" "$TMP/err"

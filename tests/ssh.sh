@@ -226,6 +226,50 @@ is "$(cut -f1-2 "$TMP/out" | sed '$d' | tr '\t\n' ' /')" "00000ABCDEF not found/
     "act retry over SSH: not found, then delivered"
 is "$(lab_queue_of "$TMP/lab" "$L2")" "gone" "act retry over SSH: $L2 gone from the server's queue"
 
+# Bulk over SSH: one channel per part of the batch, never one per id (sshd
+# logs "Starting session: command" for each), with each id's own outcome.
+B=greylist+ssh@sink.test
+"$lab_sbin/smtp-source" -s 4 -m 150 -f "$S" -t "$B" "127.0.0.1:$LAB_SMTPD_PORT" >"$TMP/err" 2>&1 &&
+    lab_ids "$TMP/lab" "$B" deferred 150 120 >"$TMP/bulk.ids" 2>>"$TMP/err"
+okd $? "bulk: 150 messages to $B deferred" "$TMP/err"
+# shellcheck disable=SC2046 # ids: letters and digits
+set -- $(cat "$TMP/bulk.ids")
+GONE=$1
+/usr/sbin/postsuper -c "$LAB_CONFIG" -d "$GONE" >"$TMP/err" 2>&1
+okd $? "bulk: $GONE deleted on the server (it vanished)" "$TMP/err"
+sessions() { grep -c "Starting session: command for $SSHLAB_USER" "$SSHLAB_LOG"; }
+before=$(sessions)
+"$MAILROOM" act retry "$@" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+is "$(tail -n 1 "$TMP/out")" "retry: 149 done, 0 delivered, 1 not found, 0 failed" \
+    "bulk retry of 150 over SSH (one vanished): 149 done, 1 not found"
+is "$(field "$GONE" 2)" "not found" "bulk retry over SSH: the vanished id is not found, never done"
+is "$(awk -F'\t' '$2 == "done" && $3 ~ /deferred again/' "$TMP/out" | wc -l | tr -d ' ')" 149 \
+    "bulk retry over SSH: each of the 149 tried and deferred again"
+channels=$(($(sessions) - before))
+echo "# bulk retry of 150 over SSH: $channels channels (two parts of the script, the listings)"
+[ "$channels" -ge 4 ] && [ "$channels" -le 25 ]
+ok $? "bulk retry over SSH: $channels channels for 150 ids (2 parts, a listing before, the watch's listings)"
+shift
+before=$(sessions)
+"$MAILROOM" act hold "$@" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+is "$(tail -n 1 "$TMP/out")" "hold: 149 done, 0 delivered, 0 not found, 0 failed" "bulk hold of 149 over SSH"
+# The listing takes two: postqueue -c DIR refuses the lab's directory
+# without sudo, and mailroom runs it through sudo -n from then on.
+is "$(($(sessions) - before))" 3 \
+    "bulk hold over SSH: 3 channels (one postsuper for 149 ids, the listing after it)"
+"$MAILROOM" act release-retry "$1" "$2" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+is "$(tail -n 1 "$TMP/out")" "release-retry: 2 done, 0 delivered, 0 not found, 0 failed" \
+    "release-retry over SSH: both done"
+has "$(field "$1" 3)" "released from hold; tried, deferred again" "release-retry over SSH: released and tried"
+is "$(lab_queue_of "$TMP/lab" "$1")" deferred "release-retry over SSH: no longer held"
+"$MAILROOM" act expire-now --yes "$3" "$REMOTE" >"$TMP/out" 2>"$TMP/err"
+is "$(tail -n 1 "$TMP/out")" "expire-now: 1 done, 0 delivered, 0 not found, 0 failed" \
+    "expire-now over SSH: done"
+has "$(field "$3" 3)" "returned to the sender" "expire-now over SSH: returned to the sender"
+is "$(lab_queue_of "$TMP/lab" "$3")" gone "expire-now over SSH: gone from the server's queue"
+# The rest of the tests expect the queue as it was.
+printf '%s\n' "$@" | /usr/sbin/postsuper -c "$LAB_CONFIG" -d - >/dev/null 2>&1
+
 fails_with() { # WHAT TEXT COMMAND...: exit 1 and TEXT on stderr
     fw_what=$1 fw_text=$2
     shift 2

@@ -94,6 +94,9 @@ static char *question(const struct app *app, const struct pending *p) {
 	}
 	mr_buf_printf(&q, " %s message%s, %s recipient%s on %s? [y/N]", messages, plural(p->sel.n),
 		recipients, plural(p->sel.recipients), app->source->label);
+	if (app->settings.rate > 0) {
+		mr_buf_printf(&q, " At most %g a second (:rate).", app->settings.rate);
+	}
 	if (mr_action_info(p->op.runs)->destructive) {
 		mr_buf_add_str(&q, " This cannot be undone.");
 	}
@@ -107,6 +110,7 @@ static char *question(const struct app *app, const struct pending *p) {
 	if (p->why != NULL) {
 		mr_buf_printf(&q, " %s.", p->why);
 	}
+
 	char *sample = mr_ids_sample(p->sel.ids, p->sel.n);
 	mr_buf_printf(&q, " (%s)", sample);
 	free(sample);
@@ -190,6 +194,23 @@ static bool stop_requested(void *ctx) {
 	return s->stopped;
 }
 
+/* The status line while an action runs: how far it has come, drawn at
+ * once (the action runs on this thread; nothing else draws meanwhile). */
+struct progress_line {
+	struct app *app;
+	const char *name;
+};
+
+static void show_progress(void *ctx, size_t done, size_t total) {
+	struct progress_line *line = ctx;
+	char d[MR_FORMAT_MAX], t[MR_FORMAT_MAX];
+	mr_format_count(d, done);
+	mr_format_count(t, total);
+	app_set_message(
+		line->app, "%s: %s of %s done... (Esc or Ctrl-C stops it)", line->name, d, t);
+	app_draw(line->app);
+}
+
 static void run(struct app *app, struct pending *p) {
 	/* The record first: no action without it. */
 	char *cause = NULL;
@@ -212,9 +233,14 @@ static void run(struct app *app, struct pending *p) {
 	struct stopper stopper = { .keys = app->prompt != NULL, .started = mr_monotonic_ms() };
 	struct mr_stop stop = { stop_requested, &stopper };
 	p->op.stop = &stop;
+	struct progress_line line = { app, p->op.name };
+	struct mr_progress progress = { show_progress, &line };
+	p->op.progress = &progress;
+	p->op.rate = app->settings.rate;
 	mr_operation_run(
 		app->source, &p->op, app->snap, p->sel.ids, p->sel.origins, p->sel.n, &report);
 	p->op.stop = NULL;
+	p->op.progress = NULL;
 	bool blind = mr_monotonic_ms() - stopper.started >= BLIND_MS;
 	char *note = NULL;
 	by.when = mr_now();

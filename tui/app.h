@@ -29,6 +29,7 @@ struct app_settings {
 	bool confirm_all;
 	bool keybar;   /* the line of keys at the bottom */
 	bool no_audit; /* act when actions.log cannot be written */
+	double rate;   /* :rate, ids a second an action takes at most; 0: no limit */
 };
 
 /* A list of the queue. Lists stack: Enter on a cell of the summary opens

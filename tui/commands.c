@@ -18,6 +18,7 @@
 #include "config.h"
 #include "kb.h"
 #include "operate.h"
+#include "pace.h"
 #include "signals.h"
 #include "xalloc.h"
 
@@ -61,6 +62,9 @@ static void run_filter(struct app *app, const struct command *c, struct args a);
 static void run_sort(struct app *app, const struct command *c, struct args a);
 static void run_tag(struct app *app, const struct command *c, struct args a);
 static void run_refresh(struct app *app, const struct command *c, struct args a);
+static bool check_rate(
+	struct app *app, const struct command *c, struct args a, struct mr_buf *note);
+static void run_rate(struct app *app, const struct command *c, struct args a);
 static void run_codes(struct app *app, const struct command *c, struct args a);
 static void run_priority(struct app *app, const struct command *c, struct args a);
 
@@ -77,6 +81,8 @@ static const struct command commands[] = {
 		run_priority, REQ_NONE },
 	{ "refresh", "[SECONDS | off]", "lists now, or every SECONDS", TAKES_OPTIONAL,
 		check_refresh, run_refresh, REQ_NONE },
+	{ "rate", "[N/s | off]", "paces the actions that follow (none: says the pace)",
+		TAKES_OPTIONAL, check_rate, run_rate, REQ_NONE },
 	{ "codes", "[QUERY]", "opens the code browser", TAKES_OPTIONAL, NULL, run_codes, REQ_NONE },
 	{ "summary", "", "by domain and age, by cause", TAKES_NOTHING, NULL, NULL, REQ_SUMMARY },
 	{ "sources", "", "each source's state", TAKES_NOTHING, NULL, NULL, REQ_SOURCES },
@@ -491,6 +497,48 @@ static void run_refresh(struct app *app, const struct command *c, struct args a)
 	}
 }
 
+static bool check_rate(
+	struct app *app, const struct command *c, struct args a, struct mr_buf *out) {
+	(void)app;
+	(void)c;
+	double rate;
+	char *cause = NULL;
+	if (*a.text == '\0') {
+		mr_buf_add_str(out, "says how actions are paced");
+	} else if (strcmp(a.text, "off") == 0) {
+		mr_buf_add_str(out, "actions go as fast as the source takes them");
+	} else if (!mr_rate_parse(a.text, &rate, &cause)) {
+		mr_buf_printf(out, "rate: %s", cause);
+		free(cause);
+		return false;
+	} else {
+		mr_buf_printf(out, "actions take at most %g messages a second", rate);
+	}
+	return true;
+}
+
+static void run_rate(struct app *app, const struct command *c, struct args a) {
+	(void)c;
+	char *cause = NULL;
+	double rate = 0;
+	if (*a.text != '\0' && strcmp(a.text, "off") != 0 &&
+		!mr_rate_parse(a.text, &rate, &cause)) {
+		app_set_message(app, "rate: %s", cause);
+		free(cause);
+		return;
+	}
+	if (*a.text != '\0') {
+		app->settings.rate = rate;
+	}
+	if (app->settings.rate > 0) {
+		app_set_message(app,
+			"actions take at most %g messages a second (:rate off: no limit)",
+			app->settings.rate);
+	} else {
+		app_set_message(app, "actions go as fast as the source takes them");
+	}
+}
+
 static void run_codes(struct app *app, const struct command *c, struct args a) {
 	(void)c;
 	codes_open(app, a.text);
@@ -640,7 +688,7 @@ static size_t command_words(const struct app *app, const char *line, size_t star
 	}
 	const struct command *c = find_command(p.word, p.len);
 	if ((c != NULL && c->takes != TAKES_NOTHING && c->run != run_codes &&
-		    c->run != run_refresh) ||
+		    c->run != run_refresh && c->run != run_rate) ||
 		is_operation(p.word, p.len)) {
 		return filter_words(app->snap, word, len, words, max);
 	}

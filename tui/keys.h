@@ -53,6 +53,8 @@
 	X(ACT_RELEASE, "Release", "Release from hold")                                 \
 	X(ACT_REQUEUE, "Requeue", "Requeue (process again)")                           \
 	X(ACT_EXPIRE, "Expire", "Expire (return to sender)")                           \
+	X(ACT_RELEASE_RETRY, "Wake", "Release from hold and retry now")                \
+	X(ACT_EXPIRE_NOW, "Exp now", "Expire now: return to sender at once")           \
 	X(ACT_DELETE, "Delete", "Delete")                                              \
 	X(ACT_PRIORITY_UP, "Prio+", "Priority up")                                     \
 	X(ACT_PRIORITY_DOWN, "Prio-", "Priority down")                                 \

@@ -25,11 +25,12 @@ static void close_fd(int *fd) {
 }
 
 /* Waits for the child; when it must stop early: TERM, then KILL if it
- * lingers half a second. */
+ * lingers half a second, to its process group (a script's own children
+ * too). */
 static int reap(pid_t pid, bool stop) {
 	int status = 0;
 	if (stop) {
-		kill(pid, SIGTERM);
+		kill(-pid, SIGTERM);
 		for (int i = 0; i < 50; i++) {
 			if (waitpid(pid, &status, WNOHANG) == pid) {
 				return status;
@@ -37,7 +38,7 @@ static int reap(pid_t pid, bool stop) {
 			struct timespec pause = { 0, 10 * 1000 * 1000 };
 			nanosleep(&pause, NULL);
 		}
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
 	}
@@ -66,12 +67,21 @@ static bool spawn(const struct mr_command *cmd, pid_t *pid, int fds[3], char **c
 	posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+	/* A process group of its own: Ctrl-C at the terminal reaches mailroom
+	 * only, which stops an action between two parts; a postsuper or
+	 * postqueue killed in the middle of its ids would leave their outcomes
+	 * unknown. */
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
 	/* A path runs that file; a bare name is looked up in PATH. */
 	int rc = strchr(cmd->argv[0], '/') != NULL
-			 ? posix_spawn(pid, cmd->argv[0], &actions, NULL,
+			 ? posix_spawn(pid, cmd->argv[0], &actions, &attr,
 				   (char *const *)(uintptr_t)cmd->argv, environ)
-			 : posix_spawnp(pid, cmd->argv[0], &actions, NULL,
+			 : posix_spawnp(pid, cmd->argv[0], &actions, &attr,
 				   (char *const *)(uintptr_t)cmd->argv, environ);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&actions);
 	close_fd(&in[0]);
 	close_fd(&out[1]);

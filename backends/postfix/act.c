@@ -2,7 +2,10 @@
  * Actions on Postfix: postsuper with the ids on standard input ("-"), whose
  * per-id lines on standard error say what it did (it exits 0 even when
  * nothing matched); every outcome is then checked against a fresh listing.
- * "Retry now" is postqueue -i, with its own judgement (retry_now.c).
+ * The ids go in parts of up to a thousand, one postsuper each, so that a
+ * long action can be paced, shown and stopped between parts. "Retry now",
+ * "release and retry" and "expire now" flush the ids with postqueue -i, with
+ * their own judgement (retry_now.c).
  */
 
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "pace.h"
 #include "ptrmap.h"
 #include "xalloc.h"
 
@@ -32,7 +36,7 @@ static const struct verb verbs[MR_ACTION_COUNT] = {
  * as a set (interned in pool, value 1 in set): looked up once per id, so
  * that ten thousand ids do not mean ten thousand passes over its output.
  */
-static void reported_ids(const struct mr_buf *err, const char *said, struct mr_strpool *pool,
+void pf_postsuper_said(const struct mr_buf *err, const char *said, struct mr_strpool *pool,
 	struct mr_ptrmap *set) {
 	size_t said_len = strlen(said);
 	for (const char *line = err->data; *line;) {
@@ -146,7 +150,7 @@ static void find_new_ids(struct pf *pf, off_t log_from, const struct mr_action_r
 	struct mr_strpool *pool = mr_strpool_create();
 	struct mr_ptrmap set;
 	mr_ptrmap_init(&set);
-	reported_ids(said, verbs[MR_ACTION_REQUEUE].said, pool, &set);
+	pf_postsuper_said(said, verbs[MR_ACTION_REQUEUE].said, pool, &set);
 	size_t wanted = set.count;
 	mr_ptrmap_finish(&set);
 	mr_strpool_destroy(pool);
@@ -170,30 +174,54 @@ static void find_new_ids(struct pf *pf, off_t log_from, const struct mr_action_r
 	}
 }
 
-/* postsuper with the ids on standard input (a second id on the command
- * line would be read as a queue name); what it said per id into said. */
-static void run_postsuper(
-	struct pf *pf, const struct mr_action_request *req, struct mr_buf *said, char **run_error) {
+void pf_postsuper(struct pf *pf, const char *flag, const char *const *ids, size_t n,
+	struct mr_buf *said, char **run_error) {
 	struct mr_buf input;
 	mr_buf_init(&input);
-	for (size_t i = 0; i < req->n_ids; i++) {
-		mr_buf_printf(&input, "%s\n", req->ids[i]);
+	for (size_t i = 0; i < n; i++) {
+		mr_buf_printf(&input, "%s\n", ids[i]);
 	}
-	const char *args[] = { verbs[req->action].flag, "-", NULL };
+	const char *args[] = { flag, "-", NULL };
 	struct mr_command cmd = {
 		.input = input.data,
 		.input_len = input.len,
 		.timeout_ms = 5 * 60 * 1000,
 	};
 	struct mr_command_result res;
-	if (!pf_run(pf, PF_POSTSUPER, args, &cmd, &res, run_error)) {
+	char *error = NULL;
+	if (!pf_run(pf, PF_POSTSUPER, args, &cmd, &res, &error)) {
 		mr_buf_init(&res.err);
 	} else if (res.exit_status != 0) {
-		*run_error = pf_failure(pf, PF_POSTSUPER, &res);
+		error = pf_failure(pf, PF_POSTSUPER, &res);
+	}
+	if (error != NULL && *run_error == NULL) {
+		*run_error = error;
+	} else {
+		free(error);
 	}
 	mr_buf_add(said, res.err.data, res.err.len);
 	mr_command_result_finish(&res);
 	mr_buf_finish(&input);
+}
+
+/*
+ * Ids per postsuper run: postsuper takes thousands a second, so a part is
+ * short and Ctrl-C, the progress line and a rate act between parts; one
+ * process (one SSH channel) for each part, never one per id.
+ */
+enum { POSTSUPER_PART_MAX = 1000 };
+
+/* postsuper on the ids in parts (paced, stoppable); how many were run. */
+static size_t run_postsuper(
+	struct pf *pf, const struct mr_action_request *req, struct mr_buf *said, char **run_error) {
+	struct mr_pacer pacer;
+	mr_pacer_init(&pacer, req, req->n_ids, POSTSUPER_PART_MAX);
+	size_t at = 0;
+	for (size_t k; (k = mr_pacer_next(&pacer)) > 0; at += k) {
+		pf_postsuper(pf, verbs[req->action].flag, req->ids + at, k, said, run_error);
+		mr_pacer_ran(&pacer, k);
+	}
+	return at;
 }
 
 void pf_act(struct mr_source *src, const struct mr_action_request *req,
@@ -204,7 +232,8 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	if (!pf->remote) {
 		pf_settings(pf);
 	}
-	if (req->action == MR_ACTION_RETRY) {
+	if (req->action == MR_ACTION_RETRY || req->action == MR_ACTION_RELEASE_RETRY ||
+		req->action == MR_ACTION_EXPIRE_NOW) {
 		pf_retry_now(pf, req, report);
 		return;
 	}
@@ -213,7 +242,7 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	mr_buf_init(&said);
 	char **new_ids = mr_xcalloc(req->n_ids ? req->n_ids : 1, sizeof(*new_ids));
 	off_t log_from = req->action == MR_ACTION_REQUEUE ? pf_maillog_size(pf) : -1;
-	run_postsuper(pf, req, &said, &run_error);
+	size_t started = run_postsuper(pf, req, &said, &run_error);
 	if (req->action == MR_ACTION_REQUEUE) {
 		find_new_ids(pf, log_from, req, &said, new_ids);
 	}
@@ -232,8 +261,15 @@ void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	pf_listing_init(&listing, after);
 	struct mr_ptrmap done;
 	mr_ptrmap_init(&done);
-	reported_ids(&said, verbs[req->action].said, listing.ids, &done);
+	pf_postsuper_said(&said, verbs[req->action].said, listing.ids, &done);
 	for (size_t i = 0; i < req->n_ids; i++) {
+		if (i >= started) {
+			/* The operator stopped before this part. */
+			mr_action_report_add(report, req->ids[i], MR_OUTCOME_NOT_ATTEMPTED, true,
+				"stopped before it was started");
+			free(new_ids[i]);
+			continue;
+		}
 		bool reported_done = in_set(listing.ids, &done, req->ids[i]);
 		judge(report, req->action, req->ids[i], reported_done, &listing, run_error,
 			new_ids[i]);

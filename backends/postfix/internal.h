@@ -7,6 +7,7 @@
 #include "backend.h"
 #include "buf.h"
 #include "ptrmap.h"
+#include "strpool.h"
 #include "transport.h"
 
 enum pf_tool { PF_POSTQUEUE, PF_POSTSUPER, PF_POSTCAT, PF_POSTCONF, PF_POSTKICK, PF_TOOL_COUNT };
@@ -167,8 +168,18 @@ const struct mr_message *pf_listing_find(struct pf_listing *l, const char *id);
 
 void pf_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report);
-/* Retry now: postqueue -i per id, judged by listings before and after
- * (retry_now.c); pf_settings() first. */
+/* postsuper FLAG - with ids on standard input: what it wrote on standard
+ * error is added to said; *run_error gets the first failure of a run
+ * (unchanged when it has one). */
+void pf_postsuper(struct pf *pf, const char *flag, const char *const *ids, size_t n,
+	struct mr_buf *said, char **run_error);
+/* The ids postsuper's lines name with the verb ("postsuper: ID: placed on
+ * hold"), interned in pool, into set (value 1). */
+void pf_postsuper_said(
+	const struct mr_buf *err, const char *said, struct mr_strpool *pool, struct mr_ptrmap *set);
+
+/* Retry now, and release-and-retry and expire-now: postqueue -i per id, judged by listings before
+ * and after (retry_now.c); pf_settings() first. */
 void pf_retry_now(
 	struct pf *pf, const struct mr_action_request *req, struct mr_action_report *report);
 bool pf_content(struct mr_source *src, const char *id, struct mr_buf *headers, struct mr_buf *body,

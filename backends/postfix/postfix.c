@@ -421,6 +421,7 @@ const struct mr_backend_ops mr_backend_postfix = {
 	.close = pf_close,
 	.list = pf_source_list,
 	.act = pf_act,
+	.paces = true,
 	.content = pf_content,
 	.id_plausible = pf_id_plausible,
 };

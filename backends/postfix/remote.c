@@ -382,5 +382,6 @@ const struct mr_backend_ops mr_backend_postfix_ssh = {
 	.close = pf_close,
 	.list = pf_source_list,
 	.act = pf_act,
+	.paces = true,
 	.content = pf_content,
 };

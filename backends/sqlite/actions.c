@@ -134,7 +134,8 @@ static const char *refusal(enum mr_action action, enum mr_queue queue) {
 	if (action == MR_ACTION_RETRY && queue == MR_QUEUE_HOLD) {
 		return "on hold: release it first";
 	}
-	if (action == MR_ACTION_RELEASE && queue != MR_QUEUE_HOLD) {
+	if ((action == MR_ACTION_RELEASE || action == MR_ACTION_RELEASE_RETRY) &&
+		queue != MR_QUEUE_HOLD) {
 		return "not on hold";
 	}
 	return NULL;
@@ -188,6 +189,7 @@ static void apply(struct batch *b, const struct mr_action_request *req, const ch
 		}
 		break;
 	case MR_ACTION_RELEASE:
+	case MR_ACTION_RELEASE_RETRY: /* released mail is due at once here */
 		ok = set_queue(b, t, MR_QUEUE_DEFERRED) && due_now(b, t);
 		break;
 	case MR_ACTION_DELETE:
@@ -201,6 +203,14 @@ static void apply(struct batch *b, const struct mr_action_request *req, const ch
 			sqlite3_bind_int64(b->stmt[REQUEUE_MESSAGE], 2, t->key);
 			ok = run(b, REQUEUE_MESSAGE) && run_key(b, REQUEUE_RECIPIENTS, t->key);
 		}
+		break;
+	case MR_ACTION_EXPIRE_NOW:
+		/* As expire, and due now: the next attempt, which returns it,
+		 * is at once. */
+		ok = run_key(b, EXPIRE, t->key) &&
+		     (t->queue != MR_QUEUE_HOLD || set_queue(b, t, MR_QUEUE_DEFERRED)) &&
+		     due_now(b, t);
+		detail = "returned to the sender at the next attempt, which is now";
 		break;
 	case MR_ACTION_EXPIRE:
 		if (t->expired && t->queue != MR_QUEUE_HOLD) {

@@ -18,6 +18,10 @@ static const struct mr_action_info action_infos[MR_ACTION_COUNT] = {
 		.destructive = true, .always_asks = true },
 	[MR_ACTION_SET_PRIORITY] = { "set-priority", "Set priority", "re-prioritised",
 		.takes_priority = true },
+	[MR_ACTION_RELEASE_RETRY] = { "release-retry", "Release and retry now",
+		"released and retried" },
+	[MR_ACTION_EXPIRE_NOW] = { "expire-now", "Expire now (return to sender now)", "returned",
+		.destructive = true, .always_asks = true },
 };
 
 static const char *const outcome_names[MR_OUTCOME_COUNT] = {
@@ -130,6 +134,12 @@ const struct mr_action_result *mr_action_report_find(
 		}
 	}
 	return NULL;
+}
+
+void mr_progress_step(const struct mr_progress *progress, size_t done, size_t total) {
+	if (progress != NULL && progress->step != NULL) {
+		progress->step(progress->ctx, done, total);
+	}
 }
 
 bool mr_stop_requested(const struct mr_stop *stop) {

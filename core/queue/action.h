@@ -12,13 +12,15 @@
 #include <stdint.h>
 
 enum mr_action {
-	MR_ACTION_RETRY,        /* attempt delivery now */
-	MR_ACTION_HOLD,         /* keep it, but stop delivery attempts */
-	MR_ACTION_RELEASE,      /* undo hold */
-	MR_ACTION_DELETE,       /* discard, without notifying the sender */
-	MR_ACTION_REQUEUE,      /* process it again from the start, under a new id */
-	MR_ACTION_EXPIRE,       /* return it to the sender at the next attempt */
-	MR_ACTION_SET_PRIORITY, /* change its place in line */
+	MR_ACTION_RETRY,         /* attempt delivery now */
+	MR_ACTION_HOLD,          /* keep it, but stop delivery attempts */
+	MR_ACTION_RELEASE,       /* undo hold */
+	MR_ACTION_DELETE,        /* discard, without notifying the sender */
+	MR_ACTION_REQUEUE,       /* process it again from the start, under a new id */
+	MR_ACTION_EXPIRE,        /* return it to the sender at the next attempt */
+	MR_ACTION_SET_PRIORITY,  /* change its place in line */
+	MR_ACTION_RELEASE_RETRY, /* undo hold, and attempt delivery now */
+	MR_ACTION_EXPIRE_NOW,    /* return it to the sender now, not at the next attempt */
 	MR_ACTION_COUNT
 };
 
@@ -53,12 +55,26 @@ struct mr_stop {
 
 bool mr_stop_requested(const struct mr_stop *stop);
 
+/*
+ * How far a long action has come: called after each part of it with the ids
+ * done so far (whatever their outcome) and the ids in all. Called on the
+ * thread that runs the action. NULL, or a NULL function: nobody asks.
+ */
+struct mr_progress {
+	void (*step)(void *ctx, size_t done, size_t total);
+	void *ctx;
+};
+
+void mr_progress_step(const struct mr_progress *progress, size_t done, size_t total);
+
 struct mr_action_request {
 	enum mr_action action;
 	int32_t priority; /* MR_ACTION_SET_PRIORITY only */
 	const char *const *ids;
 	size_t n_ids;
-	const struct mr_stop *stop; /* NULL: runs to the end */
+	const struct mr_stop *stop;         /* NULL: runs to the end */
+	const struct mr_progress *progress; /* NULL: nobody asks */
+	double rate; /* at most this many ids a second (pace.h); 0: as fast as it goes */
 };
 
 /*

@@ -63,6 +63,11 @@ struct mr_backend_ops {
 	 */
 	void (*act)(struct mr_source *src, const struct mr_action_request *req,
 		struct mr_action_report *report);
+	/* act runs its ids in parts itself, through a pacer (pace.h): it
+	 * honours req->rate, tells req->progress and stops between parts,
+	 * answering the ids not started MR_OUTCOME_NOT_ATTEMPTED. Otherwise
+	 * mr_source_act calls act once per part. */
+	bool paces;
 
 	/* Optional (MR_CAP_CONTENT): the message's header block and body. */
 	bool (*content)(struct mr_source *src, const char *id, struct mr_buf *headers,

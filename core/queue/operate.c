@@ -8,7 +8,7 @@
 #include "xalloc.h"
 
 const char *const mr_operation_names[] = { "retry", "hold", "release", "delete", "requeue",
-	"expire", "priority-up", "priority-down", NULL };
+	"expire", "priority-up", "priority-down", "release-retry", "expire-now", NULL };
 
 bool mr_operation_parse(const char *name, struct mr_operation *op) {
 	*op = (struct mr_operation){ .name = name };
@@ -119,6 +119,8 @@ static void run_on(struct mr_source *src, const struct mr_operation *op,
 			.ids = ids,
 			.n_ids = n,
 			.stop = op->stop,
+			.progress = op->progress,
+			.rate = op->rate,
 		};
 		mr_source_act(src, &req, report);
 		return;
@@ -144,6 +146,7 @@ static void run_on(struct mr_source *src, const struct mr_operation *op,
 			.ids = group,
 			.n_ids = k,
 			.stop = op->stop,
+			.rate = op->rate,
 		};
 		struct mr_action_report one;
 		mr_source_act(src, &req, &one);

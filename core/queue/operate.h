@@ -23,6 +23,10 @@ struct mr_operation {
 	/* NULL, or how the operator stops it between ids or batches (the rest
 	 * are then not attempted). */
 	const struct mr_stop *stop;
+	/* NULL, or who is told how far it has come (each source's share on
+	 * its own: done and total are that source's). */
+	const struct mr_progress *progress;
+	double rate; /* ids a second at most (pace.h); 0: as fast as it goes */
 	/* Set by mr_operation_plan(): what the source will run (a priority
 	 * step becomes retry or hold where it keeps no priorities). */
 	enum mr_action runs;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "pace.h"
 #include "text.h"
 #include "warnings.h"
 #include "xalloc.h"
@@ -224,13 +225,28 @@ void mr_source_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report backend;
 	mr_action_report_init(&backend, req->action);
 	/* Stopped before this source's turn (a fleet's members go one by
-	 * one): nothing of it is started. */
-	bool stopped = n_batch > 0 && mr_stop_requested(req->stop);
-	if (n_batch > 0 && !stopped) {
-		struct mr_action_request sub = *req;
-		sub.ids = batch;
-		sub.n_ids = n_batch;
-		src->ops->act(src, &sub, &backend);
+	 * one): nothing of it is started. A backend that runs its ids in
+	 * batches paces them itself (pace.h); the others get parts here, one
+	 * call each, when a rate asks for it. */
+	size_t started = 0;
+	if (n_batch > 0 && src->ops->paces) {
+		started = mr_stop_requested(req->stop) ? 0 : n_batch;
+		if (started > 0) {
+			struct mr_action_request sub = *req;
+			sub.ids = batch;
+			sub.n_ids = n_batch;
+			src->ops->act(src, &sub, &backend);
+		}
+	} else if (n_batch > 0) {
+		struct mr_pacer pacer;
+		mr_pacer_init(&pacer, req, n_batch, n_batch);
+		for (size_t k; (k = mr_pacer_next(&pacer)) > 0; started += k) {
+			struct mr_action_request sub = *req;
+			sub.ids = batch + started;
+			sub.n_ids = k;
+			src->ops->act(src, &sub, &backend);
+			mr_pacer_ran(&pacer, k);
+		}
 	}
 	/* The backend answers in batch order; walk both in step. */
 	size_t next = 0;
@@ -238,7 +254,8 @@ void mr_source_act(struct mr_source *src, const struct mr_action_request *req,
 		const char *id = req->ids[i];
 		switch (role[i]) {
 		case ROLE_BACKEND: {
-			if (stopped) {
+			if (next >= started) {
+				next++;
 				mr_action_report_add(report, id, MR_OUTCOME_NOT_ATTEMPTED, true,
 					"stopped before it was started");
 				break;

@@ -9,6 +9,7 @@
 
 #include "harness.h"
 #include "operate.h"
+#include "pace.h"
 #include "snapshot.h"
 #include "xalloc.h"
 
@@ -198,9 +199,112 @@ static void test_stopped(void) {
 	mr_action_report_finish(&report);
 }
 
+/* Progress as told: "done/total" after each part. */
+static char told[256];
+
+static void tell(void *ctx, size_t done, size_t total) {
+	(void)ctx;
+	snprintf(told + strlen(told), sizeof(told) - strlen(told), "%s%zu/%zu", *told ? " " : "",
+		done, total);
+}
+
+/* Yes once the source got two requests (a rate's wait asks more than once
+ * per part). */
+static bool two_parts_sent(void *ctx) {
+	(void)ctx;
+	return n_requests >= 2;
+}
+
+/* A backend that does not pace itself gets parts from mr_source_act when a
+ * rate asks for them: a quarter of a second's worth each, progress after
+ * each, and a stop between two parts leaves the rest not attempted. */
+static void test_paced(void) {
+	const char *ids[25];
+	char names[25][8];
+	for (size_t i = 0; i < 25; i++) {
+		snprintf(names[i], sizeof(names[i]), "ID%02zu", i);
+		ids[i] = names[i];
+	}
+	char *cause = NULL;
+	struct mr_source *src = mr_source_open(registry, "ranked:plain", NULL, &cause);
+	T_TRUE(src != NULL, cause, "ranked:plain opens");
+	free(cause);
+	if (src == NULL) {
+		return;
+	}
+	struct mr_progress progress = { tell, NULL };
+	struct mr_operation op;
+	mr_operation_parse("hold", &op);
+	op.rate = 40; /* parts of 10 */
+	op.progress = &progress;
+	*told = '\0';
+	n_requests = 0;
+	struct mr_action_report report;
+	mr_operation_run(src, &op, NULL, ids, NULL, 25, &report);
+	T_INT(n_requests, 3, "--rate 40/s on 25 ids: three parts (10, 10, 5)");
+	T_STR(requests[2], "hold 0: ID20 ID21 ID22 ID23 ID24", "the last part: the last five ids");
+	T_STR(told, "0/25 10/25 20/25 25/25", "progress after each part");
+	T_INT(report.counts[MR_OUTCOME_DONE], 25, "every id done, in one report");
+	mr_action_report_finish(&report);
+
+	struct mr_stop after_two = { two_parts_sent, NULL };
+	op.stop = &after_two;
+	n_requests = 0;
+	mr_operation_run(src, &op, NULL, ids, NULL, 25, &report);
+	T_INT(n_requests, 2, "stopped after two parts: the third not sent");
+	T_INT(report.counts[MR_OUTCOME_DONE], 20, "stopped after two parts: their 20 ids done");
+	T_INT(report.counts[MR_OUTCOME_NOT_ATTEMPTED], 5,
+		"stopped after two parts: 5 not attempted");
+	T_STR(report.n_results == 25 ? report.results[24].id : "", "ID24",
+		"stopped: every id has its outcome, in order");
+	mr_action_report_finish(&report);
+	mr_source_destroy(src);
+}
+
+static void test_rates(void) {
+	static const struct {
+		const char *text;
+		double rate; /* 0: refused */
+		const char *error;
+	} cases[] = {
+		{ "50/s", 50, NULL },
+		{ "120/m", 2, NULL },
+		{ "0.5/s", 0.5, NULL },
+		{ "3/min", 0.05, NULL },
+		{ "abc", 0,
+			"\"abc\" is not a rate: give ids a second as N/s (50/s) or a minute as "
+			"N/m" },
+		{ "50", 0,
+			"\"50\" is not a rate: give ids a second as N/s (50/s) or a minute as "
+			"N/m" },
+		{ "0/s", 0, "\"0/s\" is not a rate: it must be more than 0" },
+		{ "-5/s", 0, "\"-5/s\" is not a rate: the number before / is not one" },
+		{ "10/h", 0, "\"10/h\" is not a rate: the unit after / is s or m" },
+		{ "1e9/s", 0, "\"1e9/s\" is not a rate: at most 1000000/s" },
+		{ "5x/s", 0, "\"5x/s\" is not a rate: the number before / is not one" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		double rate = 0;
+		char *cause = NULL;
+		bool ok = mr_rate_parse(cases[i].text, &rate, &cause);
+		T_INT(ok, cases[i].rate > 0, "rate %s: %s", cases[i].text,
+			cases[i].rate > 0 ? "taken" : "refused");
+		if (ok) {
+			T_OK(rate > cases[i].rate - 1e-9 && rate < cases[i].rate + 1e-9,
+				"rate %s: %g a second", cases[i].text, cases[i].rate);
+		} else {
+			T_STR(cause ? cause : "", cases[i].error, "rate %s: the message",
+				cases[i].text);
+		}
+		free(cause);
+	}
+}
+
 int main(void) {
 	test_priority_steps();
 	test_stopped();
+	test_paced();
+	test_rates();
 	test_no_priorities();
 	return t_done();
 }

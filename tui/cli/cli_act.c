@@ -15,20 +15,23 @@
 #include "filter.h"
 #include "fleet.h"
 #include "operate.h"
+#include "pace.h"
 #include "registry.h"
 #include "text.h"
 #include "user.h"
 #include "xalloc.h"
 
 static const char act_usage[] =
-	"usage: mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] [--demo | "
-	"SOURCE...]\n"
+	"usage: mailroom act ACTION (--filter EXPR | ID...) [--dry-run] [--yes] [--rate N/s]\n"
+	"       [--demo | SOURCE...]\n"
 	"actions: retry hold release delete requeue expire priority-up priority-down\n"
+	"         release-retry expire-now\n"
 	"A SOURCE is scheme:location (postfix:, sqlite:PATH) or a path; the other\n"
 	"arguments are queue ids. Destructive actions (delete, expire) ask first, or\n"
-	"need --yes when there is no terminal to ask on. Each id gets one outcome: done,\n"
-	"delivered (retried and gone from the queue), not found or failed; the exit\n"
-	"status is 0 only when every one is done or delivered.\n";
+	"need --yes when there is no terminal to ask on. --rate N/s (or N/m) paces the\n"
+	"ids. Each id gets one outcome: done, delivered (retried and gone from the\n"
+	"queue), not found or failed, or not attempted after Ctrl-C; the exit status is\n"
+	"0 only when every one is done or delivered.\n";
 
 /* What was asked for, as the command line said it. */
 struct act_args {
@@ -40,6 +43,7 @@ struct act_args {
 	const char **ids;
 	size_t n_ids;
 	bool dry_run, yes, no_audit;
+	double rate;                       /* --rate: ids a second, 0 for as fast as it goes */
 	struct cli_sources sources_opened; /* --demo, --accept-new, what opening takes */
 };
 
@@ -50,6 +54,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "no-audit", no_argument, NULL, 'A' },
+		{ "rate", required_argument, NULL, 'R' },
 		CLI_SOURCE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -72,6 +77,15 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 		case 'A':
 			a->no_audit = true;
 			break;
+		case 'R': {
+			char *cause = NULL;
+			if (!mr_rate_parse(optarg, &a->rate, &cause)) {
+				cli_error("act: --rate: %s", cause);
+				free(cause);
+				return false;
+			}
+			break;
+		}
 		default: {
 			int taken = cli_source_option(opt, &a->sources_opened);
 			if (taken > 0) {
@@ -91,7 +105,7 @@ static bool parse_args(int argc, char **argv, struct act_args *a) {
 	a->action_name = argv[optind++];
 	if (!mr_operation_parse(a->action_name, &a->op)) {
 		cli_error("act: no action \"%s\" (retry, hold, release, delete, requeue, expire, "
-			  "priority-up, priority-down)",
+			  "priority-up, priority-down, release-retry, expire-now)",
 			a->action_name);
 		return false;
 	}
@@ -276,6 +290,24 @@ static bool stop_requested(void *ctx) {
 	return stop_asked != 0;
 }
 
+/* The progress line, on standard error when it is a terminal: rewritten in
+ * place after each part, cleared at the end. */
+struct progress_line {
+	const char *action;
+	bool shown;
+};
+
+static void show_progress(void *ctx, size_t done, size_t total) {
+	struct progress_line *p = ctx;
+	if (total == 0) {
+		return;
+	}
+	fprintf(stderr, "\r%s: %zu of %zu (%zu%%), Ctrl-C stops after the part under way\033[K",
+		p->action, done, total, done * 100 / total);
+	fflush(stderr);
+	p->shown = true;
+}
+
 /* The actions log, opened before anything is done; false (said) when it
  * cannot be and the operator did not say --no-audit: then nothing runs. */
 static bool open_log(const struct act_args *a, struct mr_actlog *log) {
@@ -333,11 +365,20 @@ static bool run_recorded(const struct act_args *a, struct mr_source *src,
 	struct mr_stop stop = { stop_requested, NULL };
 	struct mr_operation op = a->op;
 	op.stop = &stop;
+	op.rate = a->rate;
+	struct progress_line line = { .action = a->action_name };
+	struct mr_progress progress = { show_progress, &line };
+	if (isatty(STDERR_FILENO)) {
+		op.progress = &progress;
+	}
 	struct sigaction sa = { .sa_handler = on_interrupt }, was;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &was);
 	mr_operation_run(src, &op, snap, ids, origins, n, report);
 	sigaction(SIGINT, &was, NULL);
+	if (line.shown) {
+		fputs("\r\033[K", stderr);
+	}
 	if (stop_asked) {
 		fprintf(stderr, "mailroom: act: stopped (Ctrl-C): %zu not attempted\n",
 			report->counts[MR_OUTCOME_NOT_ATTEMPTED]);
