@@ -320,6 +320,7 @@ static void test_journal(void) {
 	destroy(pf);
 
 	/* journalctl fails: its own words. */
+	free(args_file);
 	free(fake_journalctl("", &args_file));
 	char *bin = mr_xasprintf("%s/bin/journalctl", t_tmpdir());
 	FILE *f = fopen(bin, "w");
