@@ -6,6 +6,26 @@
 #include "internal.h"
 #include "xalloc.h"
 
+/* Whether postcat said the message is gone ("postcat: fatal: open queue
+ * file ID: No such file or directory"): on its own line naming the id, not
+ * on sshd's "Could not chdir to home directory /x: No such file or
+ * directory" of a login without a home, nor on sudo's warnings. */
+bool pf_postcat_gone(const struct mr_command_result *res, const char *id) {
+	for (const char *line = res->err.data; line != NULL && *line != '\0';) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		char *one = mr_xstrndup(line, n);
+		bool gone =
+			strstr(one, id) != NULL && strstr(one, "No such file or directory") != NULL;
+		free(one);
+		if (gone) {
+			return true;
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	return false;
+}
+
 static bool collect(void *ctx, const char *data, size_t len) {
 	struct mr_buf *out = ctx;
 	/* A message is bounded by message_size_limit; this bounds a runaway. */
@@ -30,7 +50,7 @@ bool pf_content(struct mr_source *src, const char *id, struct mr_buf *headers, s
 	struct mr_command_result res;
 	bool ok = pf_run(pf, PF_POSTCAT, args, &cmd, &res, cause);
 	if (ok) {
-		if (strstr(res.err.data, "No such file or directory") != NULL) {
+		if (pf_postcat_gone(&res, id)) {
 			ok = mr_fail(cause, "%s is no longer in the queue", id);
 		} else if (res.exit_status != 0 || res.cancelled) {
 			char *why =

@@ -146,6 +146,10 @@ struct pf_retry_times;
 struct pf_retry_times *pf_retry_read(const struct pf *pf);
 void pf_retry_apply(struct pf_retry_times *times, struct mr_snapshot *snap);
 
+/* Whether postcat's standard error says the message with this id is gone
+ * (content.c). */
+bool pf_postcat_gone(const struct mr_command_result *res, const char *id);
+
 /* Runs a Postfix tool, [sudo -n] TOOL [-c DIR] ARGS...; cmd gives the rest (input, output, timeout;
  * its argv is set here). As mr_transport_run(). */
 bool pf_run(struct pf *pf, enum pf_tool tool, const char *const *args, struct mr_command *cmd,

@@ -710,8 +710,37 @@ static void test_postfix_failures(void) {
 	}
 }
 
+/* postcat's "gone" is its own line about the id, not a login's chatter. */
+static void test_postcat_gone(void) {
+	static const struct {
+		const char *err;
+		bool gone;
+	} cases[] = {
+		{ "postcat: fatal: open queue file A8A8E104066: No such file or directory\n",
+			true },
+		{ "Could not chdir to home directory /nonexistent: No such file or directory\n"
+		  "postcat: fatal: open queue file A8A8E104066: No such file or directory\n",
+			true },
+		/* A login without a home, the message there: not gone. */
+		{ "Could not chdir to home directory /nonexistent: No such file or directory\n",
+			false },
+		{ "sudo: unable to resolve host mx1: Name or service not known\n", false },
+		{ "postcat: fatal: open queue file B9B9F215177: No such file or directory\n",
+			false },
+		{ "", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct mr_command_result res = { .exit_status = 1 };
+		mr_buf_init(&res.err);
+		mr_buf_add_str(&res.err, cases[i].err);
+		T_INT(pf_postcat_gone(&res, "A8A8E104066"), cases[i].gone, "postcat gone %zu", i);
+		mr_command_result_finish(&res);
+	}
+}
+
 int main(void) {
 	test_postfix_failures();
+	test_postcat_gone();
 	test_sample();
 	test_batches();
 	test_bad_lines();
