@@ -754,7 +754,10 @@ set -- $(cat "$TMP/bulk.ids")
 # output in $TMP/out and $TMP/err, status in $rc, the programs started in
 # $TMP/trace
 bulk() {
-    XDG_STATE_HOME=$BULK_STATE strace -f -qq -e trace=execve -e signal=none -o "$TMP/trace" \
+    # LeakSanitizer cannot work under ptrace: at exit it aborts (status 134)
+    # in the sanitizer build, so leaks are looked for in the other runs.
+    XDG_STATE_HOME=$BULK_STATE ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+        strace -f -qq -e trace=execve -e signal=none -o "$TMP/trace" \
         "$MAILROOM" act "$@" "postfix:$LAB_CONFIG" >"$TMP/out" 2>"$TMP/err"
     rc=$?
 }
