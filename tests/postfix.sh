@@ -517,11 +517,12 @@ assert len(bounced) == 1 and bounced[0]["recipient"] == "nouser@sink.test", m["h
 assert bounced[0]["dsn"] == "5.1.1" and bounced[0]["category"] == "unknown-user", bounced
 assert all(a["category"] == "greylisting" and a["dsn"] == "4.2.0"
            for a in m["history"] if a["status"] == "deferred"), m["history"]
-print(m["queue_id"])
+print(m["queue_id"], m["attempts"])
 EOF
 okd $? "history: list --json has history[], attempts and last_attempt from it, nouser@ bounced" \
     "$TMP/check"
-MIXED=$(tail -n 1 "$TMP/check")
+MIXED=$(tail -n 1 "$TMP/check" | cut -d' ' -f1)
+MIXED_TRIES=$(tail -n 1 "$TMP/check" | cut -d' ' -f2)
 
 if command -v tmux >/dev/null 2>&1 && [ -n "$MIXED" ]; then
     LANG=C.UTF-8 T new-session -d -s pf -x 120 -y 30 \
@@ -536,6 +537,14 @@ if command -v tmux >/dev/null 2>&1 && [ -n "$MIXED" ]; then
     one() { [ "$(rows "")" = "$MIXED" ]; }
     wait_screen one
     oks $? "history: /queue:deferred nouser shows the message to greylist@ and nouser@"
+    # At 120 columns the list has TRIES and LAST: the JSON's attempt count,
+    # and the latest attempt's age (seconds or minutes ago in the lab).
+    tries_shown() {
+        grep -q " SIZE TRIES LAST " "$TMP/screen" &&
+            grep -Eq "^$MIXED +deferred +[0-9]+[smhd] +[0-9.]+[KMG]? +$MIXED_TRIES +[0-9]+[sm] " "$TMP/screen"
+    }
+    wait_screen tries_shown
+    oks $? "history: the list's TRIES is the message's $MIXED_TRIES attempts and LAST their latest"
     T send-keys -t pf Enter G
     history_shown() {
         grep -q "^  History ([0-9]* attempts in the mail log)" "$TMP/screen" &&

@@ -68,9 +68,13 @@ T send-keys -t demo :
 T send-keys -t demo -l 'sort id reverse'
 T send-keys -t demo Enter
 expect_screen demo list-sorted-reverse ":sort id reverse: the order S gave, said to be reversed"
-# id, then queue size sender recipient cause attempts next-retry priority
-# (source skipped: one source) and round to age.
-T send-keys -t demo u s s s s s s s s s S g
+# id, then queue size sender recipient cause attempts: sorted by attempts,
+# TRIES and LAST show even at 100 columns, where the reason keeps them out.
+T send-keys -t demo u s s s s s s
+expect_screen demo list-sorted-attempts "sorted by attempts (reversed): TRIES and LAST take room from the reason"
+# last-attempt next-retry priority (source skipped: one source) and round
+# to age, unreversed.
+T send-keys -t demo s s s s S g
 expect_screen demo list-start "u removes the tags; s back round to the age order, g to the top"
 T send-keys -t demo Escape Left h
 expect_screen demo list-nothing-to-close "Esc, Left and h close nothing on the first view, and never quit"

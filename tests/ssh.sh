@@ -39,6 +39,7 @@ cleanup() {
         [ -s "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
     done
     sshlab_stop "$TMP/jump" >&2
+    sshlab_stop "$TMP/sudowarn" >&2
     sshlab_stop "$TMP/ssh" >&2
     rm -rf "$TMP"
 }
@@ -758,5 +759,79 @@ T new-session -d -s intr -x 120 -y 20 \
 screen_on intr "passphrase for" && T send-keys -t intr C-c
 screen_on intr "exit 130" && screen_on intr "^echo *$"
 okd $? "Ctrl-C at the passphrase: exit 130, and echo is on again" "$TMP/screen"
+
+# --- no home, and a sudo that talks on stderr ----------------------------------
+# The lab account's home is /nonexistent: every session's stderr begins with
+# sshd's "Could not chdir to home directory /nonexistent: No such file or
+# directory". A second sshd sets a PATH (SetEnv) whose first sudo writes what
+# sudo writes on a host whose name does not resolve, and its lecture, to
+# stderr, and then runs the real sudo. The listing, the message view and the
+# actions through it must take neither for a failure.
+home=$(getent passwd "$SSHLAB_USER" | cut -d: -f6)
+[ -n "$home" ] && [ ! -e "$home" ]
+ok $? "the lab account has no home directory ($home)"
+mkdir "$TMP/warnbin"
+cat >"$TMP/warnbin/sudo" <<SUDO
+#!/bin/sh
+echo "\$*" >>"$TMP/warnbin/calls"
+cat >&2 <<'LECTURE'
+sudo: unable to resolve host lab-host: Name or service not known
+
+We trust you have received the usual lecture from the local System
+Administrator. It usually boils down to these three things:
+
+    #1) Respect the privacy of others.
+    #2) Think before you type.
+    #3) With great power comes great responsibility.
+
+LECTURE
+exec /usr/bin/sudo "\$@"
+SUDO
+: >"$TMP/warnbin/calls"
+chmod 755 "$TMP/warnbin" "$TMP/warnbin/sudo" && chmod 666 "$TMP/warnbin/calls"
+(
+    SSHLAB_SETENV="PATH=$TMP/warnbin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
+    sshlab_start "$TMP/sudowarn" && echo "$SSHLAB_PORT" >"$TMP/sudowarn.port"
+) >/dev/null 2>"$TMP/err"
+okd $? "an sshd whose sessions find a talkative sudo first on their PATH starts" "$TMP/err"
+host_block talky "$(cat "$TMP/sudowarn.port" 2>/dev/null)" "$TMP/sudowarn/id_ed25519" \
+    "$TMP/sudowarn/known_hosts" >"$HOME/.ssh/config"
+TALKY="ssh://talky$LAB_CONFIG"
+"$MAILROOM" list --json --filter -queue:bounced "postfix:$LAB_CONFIG" >"$TMP/local.jsonl" 2>/dev/null
+ids "$TMP/local.jsonl" >"$TMP/local.ids"
+"$MAILROOM" list --json --filter -queue:bounced "$TALKY" >"$TMP/talky.jsonl" 2>"$TMP/err"
+okd $? "no home, talkative sudo: list exits 0" "$TMP/err"
+ids "$TMP/talky.jsonl" >"$TMP/talky.ids"
+cmp -s "$TMP/local.ids" "$TMP/talky.ids" && [ -s "$TMP/talky.ids" ]
+okd $? "no home, talkative sudo: the same messages as listed here ($(wc -l <"$TMP/talky.ids"))" \
+    "$TMP/talky.ids"
+! grep -q "resolve host\|lecture\|chdir" "$TMP/err"
+okd $? "no home, talkative sudo: neither sshd's nor sudo's words reach the listing's stderr" "$TMP/err"
+[ -s "$TMP/warnbin/calls" ]
+okd $? "the talkative sudo ran ($(wc -l <"$TMP/warnbin/calls") times)" "$TMP/warnbin/calls"
+one=$(awk '$2 == "deferred" { print $1; exit }' "$TMP/talky.ids")
+"$MAILROOM" act hold "$one" "$TALKY" >"$TMP/out" 2>"$TMP/err"
+is "$(tail -n 1 "$TMP/out")" "hold: 1 done, 0 delivered, 0 not found, 0 failed" \
+    "no home, talkative sudo: act hold $one"
+is "$(lab_queue_of "$TMP/lab" "$one")" "hold" "no home, talkative sudo: $one is in hold on the server"
+"$MAILROOM" act release "$one" "$TALKY" >"$TMP/out" 2>"$TMP/err"
+is "$(tail -n 1 "$TMP/out")" "release: 1 done, 0 delivered, 0 not found, 0 failed" \
+    "no home, talkative sudo: act release $one"
+"$MAILROOM" act retry "$one" "$TALKY" >"$TMP/out" 2>"$TMP/err"
+is "$(cut -f1-2 "$TMP/out" | sed -n 1p)" "$one	done" "no home, talkative sudo: act retry $one done"
+# The message view runs postcat through the same sudo.
+T new-session -d -s talky -x 120 -y 30 \
+    "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $TALKY; sleep 30"
+screen_on talky "QUEUE" && T send-keys -t talky m &&
+    screen_on talky "^Subject: lab test message" &&
+    grep -q "^A test message from the Postfix lab\.$" "$TMP/screen" &&
+    ! grep -q "no longer\|resolve host\|lecture\|chdir" "$TMP/screen"
+okd $? "no home, talkative sudo: m shows the message's headers and body" "$TMP/screen"
+T send-keys -t talky q q
+# Each of the listing, hold, release, retry and postcat ran through it.
+[ "$(wc -l <"$TMP/warnbin/calls")" -ge 5 ] && grep -q "postcat" "$TMP/warnbin/calls" &&
+    grep -q "postsuper" "$TMP/warnbin/calls"
+okd $? "the talkative sudo ran postqueue, postsuper and postcat ($(wc -l <"$TMP/warnbin/calls") calls)" \
+    "$TMP/warnbin/calls"
 
 tap_end

@@ -51,6 +51,7 @@ struct list_view {
 	const struct mr_snapshot *layout_of;
 	int id_width;
 	bool priorities; /* some message has one: a PRIO column */
+	bool attempts;   /* some message's attempts are known: TRIES and LAST */
 };
 
 /* A question on the status line ("delete 3 messages...? [y/N]"): the next

@@ -11,7 +11,7 @@
 #include "xalloc.h"
 
 static const char *const sort_names[MR_SORT_COUNT] = { "age", "id", "queue", "size", "sender",
-	"recipient", "cause", "attempts", "next-retry", "priority", "source" };
+	"recipient", "cause", "attempts", "last-attempt", "next-retry", "priority", "source" };
 
 const char *mr_sort_name(enum mr_sort sort) {
 	return (unsigned)sort < MR_SORT_COUNT ? sort_names[sort] : "?";
@@ -134,6 +134,12 @@ static uint64_t sort_key(const struct mr_rows *r, enum mr_sort sort, uint32_t m)
 	}
 	case MR_SORT_ATTEMPTS:
 		return ordered(msg->attempts);
+	case MR_SORT_LAST_ATTEMPT: {
+		/* The one not tried for longest first: a message the queue
+		 * manager seems to have forgotten stands out. */
+		int64_t last = mr_message_last_attempt(snap, msg);
+		return last == MR_TIME_UNKNOWN ? UINT64_MAX : ordered(last);
+	}
 	case MR_SORT_SOURCE:
 		return msg->origin;
 	case MR_SORT_NEXT_RETRY:

@@ -30,6 +30,7 @@ enum mr_sort {
 	MR_SORT_RECIPIENT, /* the first recipient */
 	MR_SORT_CAUSE,     /* the main failure's category */
 	MR_SORT_ATTEMPTS,
+	MR_SORT_LAST_ATTEMPT, /* longest untried first; never tried last */
 	MR_SORT_NEXT_RETRY,
 	MR_SORT_PRIORITY, /* highest first (it goes first); messages without one last */
 	MR_SORT_SOURCE,   /* with several sources: in the order they were named */

@@ -29,6 +29,8 @@
 # Set before sshlab_start, if needed:
 #   SSHLAB_PERMIT_OPEN  HOST:PORT this sshd may open for its sessions (a jump
 #                 host for ProxyJump tests); without it, no forwarding at all
+#   SSHLAB_SETENV NAME=VALUE set in every session (sshd's SetEnv, which
+#                 comes after sshd's own PATH): a PATH with a tool first
 #
 # Only 127.0.0.1. Shell variables used here start with sshlab_ (tests/tap.sh
 # counts in `n`; nothing here touches it).
@@ -152,6 +154,9 @@ sshlab_known_hosts() {
 sshlab_config() {
     sshlab_forwarding=no
     [ -n "${SSHLAB_PERMIT_OPEN:-}" ] && sshlab_forwarding=local
+    # SSHLAB_SETENV=NAME=VALUE: set for every session (a PATH, say).
+    sshlab_setenv=
+    [ -n "${SSHLAB_SETENV:-}" ] && sshlab_setenv="SetEnv $SSHLAB_SETENV"
     cat >"$1/sshd_config" <<EOF
 # Private sshd for tests, written by tests/lab/sshlab.sh. Loopback only.
 # Nothing from /etc/ssh is read (no Include).
@@ -196,6 +201,7 @@ X11Forwarding no
 GatewayPorts no
 PermitUserRC no
 PermitUserEnvironment no
+$sshlab_setenv
 PrintMotd no
 PrintLastLog no
 # Tests may open many connections at once: no random refusals before 100.

@@ -64,6 +64,10 @@ static int reference(const struct mr_snapshot *snap, enum mr_sort sort, uint32_t
 	case MR_SORT_ATTEMPTS:
 		na = x->attempts, nb = y->attempts;
 		break;
+	case MR_SORT_LAST_ATTEMPT: /* longest untried first, never tried last */
+		na = mr_message_last_attempt(snap, x), nb = mr_message_last_attempt(snap, y);
+		na = na ? na : INT64_MAX, nb = nb ? nb : INT64_MAX;
+		break;
 	case MR_SORT_NEXT_RETRY:
 		na = x->next_retry ? x->next_retry : INT64_MAX;
 		nb = y->next_retry ? y->next_retry : INT64_MAX;
@@ -150,6 +154,7 @@ static void test_sorts(void) {
 	} names[] = {
 		{ "age", MR_SORT_AGE },
 		{ "next-retry", MR_SORT_NEXT_RETRY },
+		{ "last-attempt", MR_SORT_LAST_ATTEMPT },
 		{ "priority", MR_SORT_PRIORITY },
 		{ "source", MR_SORT_SOURCE },
 		{ "prio", -1 }, /* the filter's short key is not a sort name */

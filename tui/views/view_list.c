@@ -25,9 +25,22 @@ static const enum request bar[] = { REQ_HELP, REQ_OPEN, REQ_FILTER, REQ_TAG, REQ
 struct columns {
 	int source; /* 0: one source, no column */
 	int id, queue, prio, age, size, sender, rcpt, cause, reason;
+	int tries, last; /* 0: not shown */
 };
 
-enum { QUEUE_W = 8, PRIO_W = 4, AGE_W = 4, SIZE_W = 5, CAUSE_W = 8, GAP = 1 };
+enum {
+	QUEUE_W = 8,
+	PRIO_W = 4,
+	AGE_W = 4,
+	SIZE_W = 5,
+	CAUSE_W = 8,
+	TRIES_W = 5,
+	LAST_W = 4,
+	GAP = 1
+};
+
+/* The width the reason keeps before TRIES and LAST take room from it. */
+enum { REASON_BEFORE_ATTEMPTS = 24 };
 
 static int clamp(int v, int lo, int hi) {
 	return v < lo ? lo : v > hi ? hi : v;
@@ -51,6 +64,23 @@ static void measure(struct list_view *l, const struct mr_snapshot *snap) {
 	for (size_t i = 0; i < snap->n_messages && !l->priorities; i++) {
 		l->priorities = (snap->messages[i].flags & MR_MSG_HAS_PRIORITY) != 0;
 	}
+	/* Postfix without a readable mail log knows no attempts: no columns
+	 * of dashes then. */
+	l->attempts = false;
+	for (size_t i = 0; i < snap->n_messages && !l->attempts; i++) {
+		l->attempts = snap->messages[i].attempts != MR_ATTEMPTS_UNKNOWN;
+	}
+}
+
+static void share_rest(struct columns *c, int rest) {
+	/* The reason is what operators came for: sender and recipient give up
+	 * room to it, within limits. */
+	c->sender = clamp(rest * 22 / 100, 6, 32);
+	c->rcpt = clamp(rest * 28 / 100, 9, 40);
+	c->reason = rest - c->sender - c->rcpt;
+	if (c->reason < 0) {
+		c->reason = 0;
+	}
 }
 
 static struct columns layout(const struct app *app, const struct list_view *l) {
@@ -67,13 +97,19 @@ static struct columns layout(const struct app *app, const struct list_view *l) {
 	}
 	int rest = COLS - (c.id + c.queue + c.age + c.size + c.cause + 7 * GAP) -
 		   (c.source ? c.source + GAP : 0) - (c.prio ? c.prio + GAP : 0);
-	/* The reason is what operators came for: sender and recipient give up
-	 * room to it, within limits. */
-	c.sender = clamp(rest * 22 / 100, 6, 32);
-	c.rcpt = clamp(rest * 28 / 100, 9, 40);
-	c.reason = rest - c.sender - c.rcpt;
-	if (c.reason < 0) {
-		c.reason = 0;
+	share_rest(&c, rest);
+	/* Attempts and the last one where the reason keeps its room, and
+	 * always while the list is sorted by them: the order must show. */
+	bool sorted_by =
+		app->rows.sort == MR_SORT_ATTEMPTS || app->rows.sort == MR_SORT_LAST_ATTEMPT;
+	if (l->attempts) {
+		struct columns wide = c;
+		share_rest(&wide, rest - (TRIES_W + LAST_W + 2 * GAP));
+		if (wide.reason >= REASON_BEFORE_ATTEMPTS || sorted_by) {
+			c = wide;
+			c.tries = TRIES_W;
+			c.last = LAST_W;
+		}
 	}
 	return c;
 }
@@ -107,6 +143,12 @@ static void draw_titles(const struct columns *c) {
 	x += c->age + GAP;
 	draw_right(0, x, c->size, "SIZE", STYLE_HEADER, A_NORMAL);
 	x += c->size + GAP;
+	if (c->tries > 0) {
+		draw_right(0, x, c->tries, "TRIES", STYLE_HEADER, A_NORMAL);
+		x += c->tries + GAP;
+		draw_right(0, x, c->last, "LAST", STYLE_HEADER, A_NORMAL);
+		x += c->last + GAP;
+	}
 	draw_str(stdscr, 0, x, c->sender, "SENDER", STYLE_HEADER, A_NORMAL);
 	x += c->sender + GAP;
 	draw_str(stdscr, 0, x, c->rcpt, "RECIPIENT", STYLE_HEADER, A_NORMAL);
@@ -114,6 +156,26 @@ static void draw_titles(const struct columns *c) {
 	draw_str(stdscr, 0, x, c->cause, "CAUSE", STYLE_HEADER, A_NORMAL);
 	x += c->cause + GAP;
 	draw_str(stdscr, 0, x, c->reason, "REASON", STYLE_HEADER, A_NORMAL);
+}
+
+/* TRIES: "-" when unknown, "3+" when the mail log read began after the
+ * message arrived (more attempts may be older than the log). LAST: how long
+ * ago the latest attempt of any recipient was. */
+static int draw_attempts(const struct app *app, const struct columns *c, int y, int x,
+	const struct mr_message *msg, attr_t base) {
+	char tries[MR_FORMAT_MAX] = "-", last[MR_FORMAT_MAX] = "-";
+	if (msg->attempts != MR_ATTEMPTS_UNKNOWN) {
+		snprintf(tries, sizeof(tries), "%" PRId32 "%s", msg->attempts,
+			(msg->flags & MR_MSG_HISTORY_PARTIAL) ? "+" : "");
+	}
+	int64_t at = mr_message_last_attempt(app->snap, msg);
+	if (at != MR_TIME_UNKNOWN) {
+		mr_format_age(last, app->refreshed_at - at);
+	}
+	draw_right(y, x, c->tries, tries, msg->attempts > 0 ? STYLE_NORMAL : STYLE_DIM, base);
+	x += c->tries + GAP;
+	draw_right(y, x, c->last, last, at != MR_TIME_UNKNOWN ? STYLE_NORMAL : STYLE_DIM, base);
+	return x + c->last + GAP;
 }
 
 static void draw_row(const struct app *app, const struct list_view *l, const struct columns *c,
@@ -161,6 +223,9 @@ static void draw_row(const struct app *app, const struct list_view *l, const str
 	x += c->age + GAP;
 	draw_right(y, x, c->size, size, STYLE_NORMAL, base);
 	x += c->size + GAP;
+	if (c->tries > 0) {
+		x = draw_attempts(app, c, y, x, msg, base);
+	}
 
 	if (*msg->sender == '\0') {
 		draw_str(stdscr, y, x, c->sender, "<>", STYLE_DIM, base);
@@ -278,13 +343,15 @@ static void change_rows(struct app *app, enum request req) {
 	switch (req) {
 	case REQ_SORT_NEXT: {
 		/* Columns the queue has nothing in are skipped: the source with
-		 * one source, the priority on Postfix. */
+		 * one source, the priority on Postfix, attempts without a log. */
 		measure(app->list, app->snap);
 		enum mr_sort next = rows->sort;
 		do {
 			next = (enum mr_sort)((next + 1) % MR_SORT_COUNT);
 		} while ((next == MR_SORT_SOURCE && app->snap->n_origins == 0) ||
-			 (next == MR_SORT_PRIORITY && !app->list->priorities));
+			 (next == MR_SORT_PRIORITY && !app->list->priorities) ||
+			 ((next == MR_SORT_ATTEMPTS || next == MR_SORT_LAST_ATTEMPT) &&
+				 !app->list->attempts));
 		mr_rows_sort(rows, next, rows->reverse);
 		say_sort(app);
 		break;
