@@ -14,6 +14,9 @@ const struct mr_phrase mr_phrases[] = {
 	/* Gmail relaying another server's refusal */
 	{ "the error that the other server returned was:", MR_STAGE_NONE, -1,
 		MR_REPLY_AFTER_BOILERPLATE },
+	/* Gmail's delay notice: "There was a temporary problem delivering your
+	 * message ... The response was: ..." */
+	{ "the response was:", MR_STAGE_NONE, -1, MR_REPLY_AFTER_BOILERPLATE },
 	{ "smtp;", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	{ "<<< ", MR_STAGE_NONE, -1, MR_REPLY_AFTER },
 	/* Postfix: "(in reply to RCPT TO command)"; some quote it without "command". */
@@ -255,6 +258,36 @@ const struct mr_phrase mr_phrases[] = {
 	{ "failed connect", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
 	{ "connection to mail exchanger", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
 	{ "could not initiate smtp conversation", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* Gmail */
+	/* The command, from words clients and servers use for it. */
+	{ "recipient syntax error", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "recipients per hour", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "recipients received this hour", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "recipient callout", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* Exim */
+	{ "acl for rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },      /* Exim */
+	{ "mail from refused", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "originator not accepted", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "no banner", MR_STAGE_GREETING, 1, MR_NO_ANCHOR },
+	{ "no data response", MR_STAGE_DATA, 1, MR_NO_ANCHOR },
+	{ "sent via data", MR_STAGE_DATA, -1, MR_NO_ANCHOR }, /* Exchange */
+	/* Sendmail's answer to a HELO naming the server itself */
+	{ "mail loops back to me", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "failed to connect", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "error when connecting", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connection was not attempted", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connection timed out to", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "concurrent server connections", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "concurrency limit", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "tls negotiation failed", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR }, /* Exchange */
+	{ "starttls error", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "tls handshake", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "certificate verification failed", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "certificate is expired", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "dane validation", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "tlsa-invalid", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "certificate-host-mismatch", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "starttls-not-supported", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "must support tls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "tls 1.0 and 1.1", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	/* Only whether it will be retried. */
 	{ "host not found, try again", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
 	{ "loops back to myself", MR_STAGE_NONE, 0, MR_NO_ANCHOR },
