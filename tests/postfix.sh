@@ -749,9 +749,11 @@ run_tap "test_postfix as nobody" setpriv --reuid=nobody --regid=nogroup --clear-
 
 # --- bulk actions: one process per part, paced, stopped --------------------------
 # 40 messages to greylist+bulk@ (greylisted: each retry defers them again).
-# strace counts the programs mailroom starts: one postsuper, or one shell
-# running postqueue -i for every id, per part of the batch; never one
-# process of mailroom's per id.
+# strace counts the programs mailroom starts: one postsuper per part of the
+# batch; as root no program at all for retries (each id's request goes to
+# the flush service's socket, as postqueue -i would send it), and as another
+# user one shell per part running postqueue -i (through sudo -n) for every
+# id; never one process of mailroom's per id.
 BULK_STATE=$TMP/bulk-state
 B=greylist+bulk@sink.test
 "$lab_sbin/smtp-source" -s 4 -m 40 -f "$S" -t "$B" "127.0.0.1:$LAB_SMTPD_PORT" >"$TMP/err" 2>&1 &&
@@ -766,7 +768,7 @@ bulk() {
     # LeakSanitizer cannot work under ptrace: at exit it aborts (status 134)
     # in the sanitizer build, so leaks are looked for in the other runs.
     XDG_STATE_HOME=$BULK_STATE ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
-        strace -f -qq -e trace=execve -e signal=none -o "$TMP/trace" \
+        strace -f -qq -e trace=execve,connect -e signal=none -o "$TMP/trace" \
         "$MAILROOM" act "$@" "postfix:$LAB_CONFIG" >"$TMP/out" 2>"$TMP/err"
     rc=$?
 }
@@ -777,6 +779,10 @@ started() {
     # came between (its result then on a "resumed" line); a failed one
     # ends "= -1 ERRNO (...)"
     grep "execve(\"$1\"" "$TMP/trace" | grep -v ' = -1 ' | grep -c -- "${2:-}"
+}
+# flush_requests: how many times a process connected to the flush service
+flush_requests() {
+    grep 'connect(.*"[^"]*/public/flush"' "$TMP/trace" | grep -c -v ' = -1 '
 }
 if ! command -v strace >/dev/null 2>&1; then
     ok 1 "bulk: strace is not installed, so the programs started cannot be counted"
@@ -792,8 +798,9 @@ else
     is "$(field "$GONE" 2)" "not found" "bulk retry: the vanished id is not found, never done"
     is "$(awk -F'\t' '$2 == "done" && $3 ~ /deferred again/' "$TMP/out" | wc -l | tr -d ' ')" 39 \
         "bulk retry: each of the 39 tried and deferred again (its own outcome)"
-    is "$(started /bin/sh)" 1 "bulk retry: one shell ran the 39 postqueue -i"
-    is "$(started /usr/sbin/postqueue '"-i"')" 39 "bulk retry: postqueue -i ran once per queued id"
+    is "$(started /bin/sh)/$(started /usr/sbin/postqueue '"-i"')" 0/0 \
+        "bulk retry as root: no shell and no postqueue -i"
+    is "$(flush_requests)" 39 "bulk retry as root: one request to the flush service per queued id"
     is "$(lab_ids "$TMP/lab" "$B" deferred | wc -l | tr -d ' ')" 39 \
         "bulk retry: postqueue -j shows the 39 deferred again"
     shift # the vanished one
@@ -856,8 +863,8 @@ else
         "release-retry: $1 released and tried (deferred again by the greylist)"
     is "$(lab_queue_of "$TMP/lab" "$1")/$(lab_queue_of "$TMP/lab" "$2")" deferred/deferred \
         "release-retry: postqueue -j shows them deferred, no longer held"
-    is "$(started /usr/sbin/postsuper '"-H"')/$(started /bin/sh)" 1/1 \
-        "release-retry: one postsuper -H and one shell for the part"
+    is "$(started /usr/sbin/postsuper '"-H"')/$(started /bin/sh)/$(flush_requests)" 1/0/2 \
+        "release-retry: one postsuper -H, then a flush request for each of the two"
     # expire-now: returned to the sender at once (the DSN goes to the sink).
     bulk expire-now "$3" "$4"
     is "$rc/$(lab_queue_of "$TMP/lab" "$3")" 1/deferred \
@@ -870,6 +877,19 @@ else
         "expire-now: both gone from postqueue -j at once"
     grep -Eq "$3: from=<$S>, status=(force-)?expired, returned to sender" "$LAB_LOG"
     ok $? "expire-now: the mail log says $3 expired, returned to sender"
+
+    # Not root: postqueue -i applies authorized_flush_users, so it runs, in
+    # one shell for the part, through sudo -n (postqueue refuses the lab's
+    # configuration directory to other users).
+    cp "$MAILROOM" "$TMP/bin/mailroom" && chmod 755 "$TMP/bin/mailroom"
+    ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+        strace -f -qq -e trace=execve,connect -e signal=none -o "$TMP/trace" \
+        setpriv --reuid="$LAB_SUDO_USER" --regid="$LAB_SUDO_USER" --init-groups env HOME=/nonexistent \
+        "$TMP/bin/mailroom" act retry --yes --no-audit "$5" "$6" "$7" "postfix:$LAB_CONFIG" >"$TMP/out" 2>"$TMP/err"
+    is "$(tail -n 1 "$TMP/out")" "retry: 3 done, 0 delivered, 0 not found, 0 failed" \
+        "retry as $LAB_SUDO_USER: 3 done"
+    is "$(started /bin/sh)/$(started /usr/bin/sudo '"-i"')" 1/3 \
+        "retry as $LAB_SUDO_USER: one shell, sudo -n postqueue -i once per id"
 fi
 
 # A key pressed during a long action on the screen: :rate 4/s, the bulk

@@ -29,6 +29,9 @@ struct pf {
 	/* Remote: postconf was asked where the tools are (once, when one was
 	 * not where it was looked for). */
 	bool tools_asked;
+	/* Retries go through postqueue -i: not root, over SSH, or the flush
+	 * service did not answer a direct request as postqueue -i's. */
+	bool flush_by_postqueue;
 	/* Set by pf_settings(): */
 	bool settings_read;
 	char *queue_dir;    /* when readable (root): for retry times */

@@ -8,9 +8,11 @@
 #   tests/bench/retry-bulk.sh [MAILROOM] [COUNT] [SSH_LOOP_COUNT]
 #
 # mailroom's figures are the whole action: the listing before, the
-# postqueue -i runs, and the watch until the retried mail has left
-# incoming and active (at most 5 s) with its last listing. Between runs the
-# queue is left to settle back into deferred.
+# retries, and the watch until the retried mail has left incoming and
+# active (at most 5 s) with its last listing. As root here the retries are
+# requests to the flush service's socket (what postqueue -i sends); as the
+# lab's account, here and over SSH, postqueue -i through sudo -n. Between
+# runs the queue is left to settle back into deferred.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd -P)
 MAILROOM=${1:-$HERE/../build/tui/mailroom}
@@ -111,7 +113,7 @@ echo "retry-bulk: outcomes here as $SSHLAB_USER: $(tail -1 "$TMP/local-sudo.out"
 echo "retry-bulk: outcomes over SSH: $(tail -1 "$TMP/ssh.out")"
 echo "retry-bulk: load average before the runs: $LOAD (the machine's other work shares its cores)"
 echo "retry-bulk: ms per id      one postqueue -i each   mailroom act retry ($# ids)"
-echo "retry-bulk: here           $loop_local                    $mr_local"
+echo "retry-bulk: here           $loop_local                    $mr_local (as root: a request to the flush service per id)"
 echo "retry-bulk: here, sudo -n   -                       $mr_local_sudo (as $SSHLAB_USER, sudo -n postqueue as over SSH)"
 echo "retry-bulk: over SSH       $loop_ssh ($n ids)           $mr_ssh (as $SSHLAB_USER, sudo -n postqueue)"
-"$LAB_PYTHON" -c 'import sys; l, u, s = map(float, sys.argv[1:]); print("retry-bulk: mailroom over SSH / here as root: %.2fx; / here with the same sudo: %.2fx" % (s / l, s / u))' "$mr_local" "$mr_local_sudo" "$mr_ssh"
+"$LAB_PYTHON" -c 'import sys; l, u, s, p = map(float, sys.argv[1:]); print("retry-bulk: mailroom over SSH / here as root: %.2fx; / here with the same sudo: %.2fx; here as root / one postqueue -i each: %.2fx" % (s / l, s / u, l / p))' "$mr_local" "$mr_local_sudo" "$mr_ssh" "$loop_local"
