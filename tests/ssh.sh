@@ -809,7 +809,12 @@ okd $? "no home, talkative sudo: the same messages as listed here ($(wc -l <"$TM
 okd $? "no home, talkative sudo: neither sshd's nor sudo's words reach the listing's stderr" "$TMP/err"
 [ -s "$TMP/warnbin/calls" ]
 okd $? "the talkative sudo ran ($(wc -l <"$TMP/warnbin/calls") times)" "$TMP/warnbin/calls"
-one=$(awk '$2 == "deferred" { print $1; exit }' "$TMP/talky.ids")
+# A message to greylist@ alone: still queued after a retry (the mail to
+# full@ was expired above, and a retry returns it to its sender).
+one=$("$PYTHON" -c 'import json, sys
+ms = [json.loads(l) for l in open(sys.argv[1])]
+print(next(m["queue_id"] for m in ms if m["queue_name"] == "deferred"
+           and {r["address"] for r in m["recipients"]} == {"greylist@sink.test"}))' "$TMP/talky.jsonl")
 "$MAILROOM" act hold "$one" "$TALKY" >"$TMP/out" 2>"$TMP/err"
 is "$(tail -n 1 "$TMP/out")" "hold: 1 done, 0 delivered, 0 not found, 0 failed" \
     "no home, talkative sudo: act hold $one"
@@ -819,10 +824,12 @@ is "$(tail -n 1 "$TMP/out")" "release: 1 done, 0 delivered, 0 not found, 0 faile
     "no home, talkative sudo: act release $one"
 "$MAILROOM" act retry "$one" "$TALKY" >"$TMP/out" 2>"$TMP/err"
 is "$(cut -f1-2 "$TMP/out" | sed -n 1p)" "$one	done" "no home, talkative sudo: act retry $one done"
-# The message view runs postcat through the same sudo.
+# The message view runs postcat through the same sudo; the list is
+# filtered to that message first.
 T new-session -d -s talky -x 120 -y 30 \
     "env HOME=$HOME LANG=C.UTF-8 $MAILROOM --refresh 0 $TALKY; sleep 30"
-screen_on talky "QUEUE" && T send-keys -t talky m &&
+screen_on talky "QUEUE" && T send-keys -t talky / && T send-keys -t talky -l "id:$one" &&
+    T send-keys -t talky Enter && screen_on talky "^$one " && T send-keys -t talky m &&
     screen_on talky "^Subject: lab test message" &&
     grep -q "^A test message from the Postfix lab\.$" "$TMP/screen" &&
     ! grep -q "no longer\|resolve host\|lecture\|chdir" "$TMP/screen"

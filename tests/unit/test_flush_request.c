@@ -68,15 +68,18 @@ static const struct {
 		false, PF_FLUSH_UNAVAILABLE, "no status" },
 };
 
-static void write_bytes(int fd, struct bytes b, bool one_at_a_time) {
+/* Writes b; false once the client has gone (it may close as soon as it
+ * has what it needs, or more than it wants). */
+static bool write_bytes(int fd, struct bytes b, bool one_at_a_time) {
 	for (size_t at = 0; at < b.len;) {
 		size_t n = one_at_a_time ? 1 : b.len - at;
-		ssize_t put = write(fd, b.data + at, n);
+		ssize_t put = send(fd, b.data + at, n, MSG_NOSIGNAL);
 		if (put <= 0) {
-			_exit(3);
+			return false;
 		}
 		at += (size_t)put;
 	}
+	return true;
 }
 
 /* The stand-in service: one connection; exits 0 when what it read is what
@@ -105,8 +108,7 @@ static void serve(int listener, size_t c) {
 		len += (size_t)n;
 	}
 	bool ok = len == want && memcmp(got, REQUEST, want) == 0;
-	if (cases[c].reply.len > 0) {
-		write_bytes(fd, cases[c].reply, cases[c].one_byte_writes);
+	if (cases[c].reply.len > 0 && write_bytes(fd, cases[c].reply, cases[c].one_byte_writes)) {
 		write_bytes(fd, (struct bytes){ "", 1 }, false);
 	}
 	close(fd);
