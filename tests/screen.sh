@@ -358,7 +358,9 @@ db.execute("INSERT INTO recipient VALUES (2, 0, 'c@example.org', NULL, 'deferred
            ("450 try\x00 later",))
 db.commit()
 EOF
-    start loose 120 24 "" loose.db
+    # 150 columns: the sender's column holds all of "s^@den@x.example"
+    # beside TRIES and LAST.
+    start loose 150 24 "" loose.db
     wait_for loose 'message N1: sender is NULL (taken as the null sender)'
     ok $? "a NULL sender: the screen starts and says what it took it as"
     T send-keys -t loose Enter

@@ -115,10 +115,14 @@ static bool dotted_after_basic(const char *s, size_t i) {
 	       s[i - 4] == s[i] && (i == 4 || s[i - 5] == ' ');
 }
 
-/* An enhanced code at s[i], not part of an IP address or a version number. */
+/* An enhanced code at s[i], not part of an IP address or a version number
+ * (also a package's, "mailman-2.1.6/", in a path). */
 static size_t enhanced_at(const char *s, size_t len, size_t i, char out[MR_ENHANCED_MAX]) {
 	if (i > 0 && (is_digit(s[i - 1]) || s[i - 1] == '.' || is_alpha(s[i - 1])) &&
 		!dotted_after_basic(s, i)) {
+		return 0;
+	}
+	if (i > 1 && s[i - 1] == '-' && is_alpha(s[i - 2])) {
 		return 0;
 	}
 	size_t n = mr_enhanced_parse(s + i, len - i, out);
@@ -129,7 +133,7 @@ static size_t enhanced_at(const char *s, size_t len, size_t i, char out[MR_ENHAN
 		return 0;
 	}
 	size_t end = i + n;
-	if (end < len && (is_digit(s[end]) || is_alpha(s[end]) ||
+	if (end < len && (is_digit(s[end]) || is_alpha(s[end]) || s[end] == '/' ||
 				 (s[end] == '.' && end + 1 < len && is_digit(s[end + 1])))) {
 		out[0] = '\0';
 		return 0;

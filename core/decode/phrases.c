@@ -265,6 +265,10 @@ const struct mr_phrase mr_phrases[] = {
 	{ "recipient callout", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* Exim */
 	{ "acl for rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },      /* Exim */
 	{ "mail from refused", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "mail from invalid", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "helohost", MR_STAGE_HELO, -1, MR_NO_ANCHOR }, /* "555 helohost error" */
+	/* Tencent (QQ/Exmail): "DOT: Host x DOT said 550 ...", the final dot */
+	{ "dot said", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	{ "originator not accepted", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "no banner", MR_STAGE_GREETING, 1, MR_NO_ANCHOR },
 	{ "no data response", MR_STAGE_DATA, 1, MR_NO_ANCHOR },
@@ -288,6 +292,11 @@ const struct mr_phrase mr_phrases[] = {
 	{ "starttls-not-supported", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "must support tls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "tls 1.0 and 1.1", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	/* Clients' and relays' own words for the command that failed */
+	/* Russian "Ошибка RCPT TO" ("RCPT TO error"): without its first letter,
+	 * as only ASCII letters are matched in either case. */
+	{ "шибка rcpt to", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "failure reply of rcpt", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* Sina */
 	/* Only whether it will be retried. */
 	{ "host not found, try again", MR_STAGE_NONE, 1, MR_NO_ANCHOR },
 	{ "loops back to myself", MR_STAGE_NONE, 0, MR_NO_ANCHOR },

@@ -336,6 +336,10 @@ static void test_parser(const struct mr_kb *kb) {
 		{ "RESEND ERROR { statusCode: 403, message: 'The example.com domain is not "
 		  "verified' }",
 			0, "-", "-", "-", "-", 0, -1 },
+		/* A package's version in a path is not a status code. */
+		{ "Command died with status 8: \"/mail/mailman-2.1.6/mail/mailman bounces "
+		  "staff\". Command output: Failure to find group name mailman.",
+			0, "-", "-", "-", "-", 0, -1 },
 		{ "", 0, "-", "-", "-", "-", 0, -1 },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
