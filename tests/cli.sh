@@ -872,9 +872,10 @@ else
 fi
 
 # --- Ctrl-C stops an action between two requests ------------------------------
-# priority-up on messages at three priorities is three requests, each waiting
-# for the write lock another program holds for 3 s; SIGINT during the first:
-# it finishes, the rest are not attempted, recorded and printed as such.
+# priority-up --rate 2/s on three messages is three requests of one, the
+# first waiting for the write lock another program holds for 3 s; SIGINT
+# during the first: it finishes, the rest are not attempted, recorded and
+# printed as such.
 "$GEN" --seed 8 --now 1795435200 --count 10 "$TMP/stop.db" 2>/dev/null
 "$MAILROOM" list --json --filter queue:deferred "$TMP/stop.db" |
     "$PYTHON" -c 'import json, sys; [print(json.loads(l)["queue_id"]) for l in sys.stdin]' |
@@ -900,7 +901,7 @@ EOF
 locker=$!
 i=0
 while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-XDG_STATE_HOME=$TMP/s5 "$MAILROOM" act priority-up "$s1" "$s2" "$s3" "$TMP/stop.db" \
+XDG_STATE_HOME=$TMP/s5 "$MAILROOM" act priority-up --rate 2/s "$s1" "$s2" "$s3" "$TMP/stop.db" \
     >"$TMP/out" 2>"$TMP/err" &
 actor=$!
 sleep 1

@@ -125,10 +125,10 @@ ok $? "nothing was deleted, mailroom did not quit: $target is held, 10 messages 
 T send-keys -t lock Q
 
 # --- a long action stopped; Ctrl-C never kills the screen ------------------------------
-# Three messages at three priorities: priority-up sends three requests, one
-# per target priority, each waiting for the write lock another program
-# holds for 3 s. Ctrl-C during the first: it finishes, the other two are
-# not attempted, and said so.
+# Three messages at three priorities: at :rate 2/s, priority-up sends them
+# as three requests of one, the first waiting for the write lock another
+# program holds for 3 s. Ctrl-C during the first: it finishes, the other two
+# are not attempted, and said so.
 "$GEN" --seed 8 --now 1795435200 --count 10 "$TMP/stop.db" 2>/dev/null
 set -- $(ids "$TMP/stop.db" queue:deferred | head -3)
 s1=$1 s2=$2 s3=$3
@@ -160,6 +160,9 @@ locker=$!
 i=0
 while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 T send-keys -t stop :
+T send-keys -t stop -l "rate 2/s"
+T send-keys -t stop Enter
+T send-keys -t stop :
 T send-keys -t stop -l "priority-up id:$s1 or id:$s2 or id:$s3"
 T send-keys -t stop Enter
 wait_for stop "\[y/N\]" && T send-keys -t stop y
@@ -168,11 +171,18 @@ T send-keys -t stop C-c
 wait $locker
 wait_for stop "priority-up: 1 done, 0 delivered, 0 not found, 0 failed, 2 not attempted; stopped"
 okd $? "Ctrl-C during the first of three requests: 1 done, 2 not attempted, stopped" "$TMP/got"
+# Which one went first is the list's order; exactly one moved one step.
 "$MAILROOM" list --json --filter "id:$s1 or id:$s2 or id:$s3" "$TMP/stop.db" |
-    "$PYTHON" -c 'import json, sys; print(" ".join("%s=%s" % (m["queue_id"], m["priority"]) for m in sorted(map(json.loads, sys.stdin), key=lambda m: m["priority"])))' >"$TMP/prios"
-is "$(cat "$TMP/prios")" "$s1=-3 $s2=0 $s3=2" "only the first request ran: -4 went to -3, 0 and 2 stayed"
+    "$PYTHON" -c 'import json, sys
+was = dict(zip(sys.argv[1:], (-4, 0, 2)))
+now = {m["queue_id"]: m["priority"] for m in map(json.loads, sys.stdin)}
+moved = [q for q in was if now[q] == was[q] + 1]
+print("moved %d, stayed %d" % (len(moved), sum(now[q] == was[q] for q in was)))
+print(next(q for q in was if q not in moved))' "$s1" "$s2" "$s3" >"$TMP/prios"
+is "$(head -1 "$TMP/prios")" "moved 1, stayed 2" "only the first request ran: one went a step up, two stayed"
+stayed=$(tail -1 "$TMP/prios")
 T send-keys -t stop o
-wait_for stop "$s2 *not attempted *stopped before it was started"
+wait_for stop "$stayed *not attempted *stopped before it was started"
 okd $? "o lists the two not attempted, with why" "$TMP/got"
 T send-keys -t stop q
 # A crash puts the terminal back before it dies.

@@ -237,8 +237,7 @@ static void run(struct app *app, struct pending *p) {
 	struct mr_progress progress = { show_progress, &line };
 	p->op.progress = &progress;
 	p->op.rate = app->settings.rate;
-	mr_operation_run(
-		app->source, &p->op, app->snap, p->sel.ids, p->sel.origins, p->sel.n, &report);
+	mr_operation_run(app->source, &p->op, p->sel.ids, p->sel.origins, p->sel.n, &report);
 	p->op.stop = NULL;
 	p->op.progress = NULL;
 	bool blind = mr_monotonic_ms() - stopper.started >= BLIND_MS;

@@ -4,6 +4,7 @@
  * file, or (when the commit fails) none is, and every id says so.
  */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,16 @@ struct batch {
 	struct mr_sqlite *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	int64_t now;
-	int error; /* the first SQLite error; the batch is then rolled back */
+	int error;      /* the first SQLite error; the batch is then rolled back */
+	bool set;       /* SET_PRIORITY: the message of the result last added got */
+	int32_t set_to; /* this priority */
 };
+
+/* A priority step from where a message is, kept within 32 bits. */
+static int32_t stepped(int32_t from, int32_t step) {
+	int64_t to = (int64_t)from + step;
+	return to > INT32_MAX ? INT32_MAX : to < INT32_MIN ? INT32_MIN : (int32_t)to;
+}
 
 struct target {
 	sqlite3_int64 key;
@@ -226,7 +235,13 @@ static void apply(struct batch *b, const struct mr_action_request *req, const ch
 		}
 		break;
 	case MR_ACTION_SET_PRIORITY:
-		sqlite3_bind_int64(b->stmt[PRIORITY], 1, req->priority);
+		/* A step goes from the priority the message has now, read in
+		 * this transaction: never from a listing another program may
+		 * have changed since. */
+		b->set_to = req->priority_step != 0 ? stepped(t->priority, req->priority_step)
+						    : req->priority;
+		b->set = true;
+		sqlite3_bind_int64(b->stmt[PRIORITY], 1, b->set_to);
 		sqlite3_bind_int64(b->stmt[PRIORITY], 2, t->key);
 		ok = run(b, PRIORITY);
 		break;
@@ -245,7 +260,7 @@ static void apply(struct batch *b, const struct mr_action_request *req, const ch
 	struct mr_action_result *r = NULL;
 	if (req->action == MR_ACTION_SET_PRIORITY) {
 		r = mr_action_report_add(out, id, MR_OUTCOME_DONE, false, "priority %d -> %d",
-			(int)t->priority, (int)req->priority);
+			(int)t->priority, (int)b->set_to);
 	} else {
 		r = mr_action_report_add(
 			out, id, MR_OUTCOME_DONE, false, detail ? "%s" : NULL, detail);
@@ -258,8 +273,16 @@ static void apply(struct batch *b, const struct mr_action_request *req, const ch
 static bool log_result(
 	struct batch *b, const struct mr_action_request *req, const struct mr_action_result *r) {
 	sqlite3_stmt *stmt = b->stmt[LOG];
+	/* The priority the message got; for one not changed, what was asked
+	 * (a step as "+1" or "-1"). */
 	char argument[16];
-	snprintf(argument, sizeof(argument), "%d", (int)req->priority);
+	if (b->set) {
+		snprintf(argument, sizeof(argument), "%d", (int)b->set_to);
+	} else if (req->priority_step != 0) {
+		snprintf(argument, sizeof(argument), "%+d", (int)req->priority_step);
+	} else {
+		snprintf(argument, sizeof(argument), "%d", (int)req->priority);
+	}
 	sqlite3_bind_int64(stmt, 1, b->now);
 	sqlite3_bind_text(stmt, 2, mr_user_name(), -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, mr_action_info(req->action)->name, -1, SQLITE_STATIC);
@@ -328,6 +351,7 @@ void mr_sqlite_act(struct mr_source *src, const struct mr_action_request *req,
 	mr_action_report_init(&pending, req->action);
 	for (size_t i = 0; i < req->n_ids && b.error == SQLITE_OK; i++) {
 		struct target t;
+		b.set = false;
 		int found = find(&b, req->ids[i], &t);
 		if (found == 1) {
 			mr_action_report_add(&pending, req->ids[i], MR_OUTCOME_NOT_FOUND, false,

@@ -69,7 +69,11 @@ void mr_progress_step(const struct mr_progress *progress, size_t done, size_t to
 
 struct mr_action_request {
 	enum mr_action action;
-	int32_t priority; /* MR_ACTION_SET_PRIORITY only */
+	int32_t priority; /* MR_ACTION_SET_PRIORITY only, when priority_step is 0 */
+	/* MR_ACTION_SET_PRIORITY: when not 0, each message moves this far from
+	 * the priority it has when the backend acts (saturating at the ends of
+	 * 32 bits), and priority is not used. */
+	int32_t priority_step;
 	const char *const *ids;
 	size_t n_ids;
 	const struct mr_stop *stop;         /* NULL: runs to the end */

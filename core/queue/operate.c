@@ -57,118 +57,32 @@ bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, cha
 	return true;
 }
 
-/* An id of a priority step: where it is in the order given, and the
- * priority it goes to. */
-struct step {
-	const char *id;
-	size_t at;
-	int32_t target;
-};
-
-static int by_id(const void *a, const void *b) {
-	return strcmp(((const struct step *)a)->id, ((const struct step *)b)->id);
-}
-
-/* Each step's target: one step from the priority the listing shows (from 0
- * when the id is not in it). One pass over the listing, each message looked
- * up among the ids sorted: a scan per id was quadratic for thousands of ids
- * in a million messages, and sorting the whole listing cost a step on one
- * message more than the scan did. Leaves steps sorted by id. */
-static void set_targets(struct step *steps, size_t n, const struct mr_snapshot *snap,
-	uint16_t origin, int32_t step) {
-	for (size_t i = 0; i < n; i++) {
-		steps[i].target = step;
-	}
-	qsort(steps, n, sizeof(*steps), by_id);
-	for (size_t i = 0; snap != NULL && i < snap->n_messages; i++) {
-		const struct mr_message *m = &snap->messages[i];
-		struct step key = { .id = m->id };
-		const struct step *found =
-			m->origin == origin ? bsearch(&key, steps, n, sizeof(*steps), by_id) : NULL;
-		if (found == NULL) {
-			continue;
-		}
-		/* The same id given twice: every copy moves from here. */
-		size_t first = (size_t)(found - steps);
-		while (first > 0 && strcmp(steps[first - 1].id, m->id) == 0) {
-			first--;
-		}
-		for (size_t k = first; k < n && strcmp(steps[k].id, m->id) == 0; k++) {
-			steps[k].target = m->priority + step;
-		}
-	}
-}
-
-/* By target priority, then in the order given (the outcomes' order). */
-static int by_target(const void *a, const void *b) {
-	const struct step *x = a, *y = b;
-	if (x->target != y->target) {
-		return x->target < y->target ? -1 : 1;
-	}
-	return x->at < y->at ? -1 : x->at > y->at;
-}
-
-/* On one source: ids of one origin. */
-static void run_on(struct mr_source *src, const struct mr_operation *op,
-	const struct mr_snapshot *snap, uint16_t origin, const char *const *ids, size_t n,
-	struct mr_action_report *report) {
-	if (op->runs != MR_ACTION_SET_PRIORITY || op->priority_step == 0) {
-		struct mr_action_request req = {
-			.action = op->runs,
-			.priority = op->priority,
-			.ids = ids,
-			.n_ids = n,
-			.stop = op->stop,
-			.progress = op->progress,
-			.rate = op->rate,
-		};
-		mr_source_act(src, &req, report);
-		return;
-	}
-	/* Each message one step from where it is. Those going to the same
-	 * priority share one request: one transaction on SQLite, where one per
-	 * id took seconds for thousands. */
-	mr_action_report_init(report, MR_ACTION_SET_PRIORITY);
-	struct step *steps = mr_xcalloc(n + 1, sizeof(*steps));
-	for (size_t i = 0; i < n; i++) {
-		steps[i] = (struct step){ .id = ids[i], .at = i };
-	}
-	set_targets(steps, n, snap, origin, op->priority_step);
-	qsort(steps, n, sizeof(*steps), by_target);
-	const char **group = mr_xcalloc(n + 1, sizeof(*group));
-	for (size_t first = 0, k; first < n; first += k) {
-		for (k = 0; first + k < n && steps[first + k].target == steps[first].target; k++) {
-			group[k] = steps[first + k].id;
-		}
-		struct mr_action_request req = {
-			.action = MR_ACTION_SET_PRIORITY,
-			.priority = steps[first].target,
-			.ids = group,
-			.n_ids = k,
-			.stop = op->stop,
-			.rate = op->rate,
-		};
-		struct mr_action_report one;
-		mr_source_act(src, &req, &one);
-		for (size_t r = 0; r < one.n_results; r++) {
-			mr_action_report_append(report, &one.results[r]);
-		}
-		mr_action_report_finish(&one);
-	}
-	free(group);
-	free(steps);
+/* On one source: ids of one origin. A priority step is one request, each
+ * message moved by the source from the priority it has as it acts. */
+static void run_on(struct mr_source *src, const struct mr_operation *op, const char *const *ids,
+	size_t n, struct mr_action_report *report) {
+	struct mr_action_request req = {
+		.action = op->runs,
+		.priority = op->priority,
+		.priority_step = op->runs == MR_ACTION_SET_PRIORITY ? op->priority_step : 0,
+		.ids = ids,
+		.n_ids = n,
+		.stop = op->stop,
+		.progress = op->progress,
+		.rate = op->rate,
+	};
+	mr_source_act(src, &req, report);
 }
 
 /* One member's share of a fleet's action: planned for that member (a
  * priority step may mean retry on one and a priority on another). */
-static void run_on_member(struct mr_source *fleet, const struct mr_operation *op,
-	const struct mr_snapshot *snap, uint16_t origin, const char *const *ids, size_t n,
-	struct mr_action_report *report) {
+static void run_on_member(struct mr_source *fleet, const struct mr_operation *op, uint16_t origin,
+	const char *const *ids, size_t n, struct mr_action_report *report) {
 	char *cause = NULL, *why = NULL;
 	struct mr_source *member = mr_source_of(fleet, origin, &cause);
 	struct mr_operation planned = *op;
 	if (member != NULL && mr_operation_plan(member, &planned, &why)) {
-		run_on(member, &planned, snap, origin, ids, n, report);
+		run_on(member, &planned, ids, n, report);
 	} else {
 		mr_action_report_init(report, op->runs);
 		for (size_t i = 0; i < n; i++) {
@@ -180,11 +94,10 @@ static void run_on_member(struct mr_source *fleet, const struct mr_operation *op
 	free(why);
 }
 
-void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
-	const struct mr_snapshot *snap, const char *const *ids, const uint16_t *origins, size_t n,
-	struct mr_action_report *report) {
+void mr_operation_run(struct mr_source *src, const struct mr_operation *op, const char *const *ids,
+	const uint16_t *origins, size_t n, struct mr_action_report *report) {
 	if (!mr_fleet_is(src) || origins == NULL) {
-		run_on(src, op, snap, 0, ids, n, report);
+		run_on(src, op, ids, n, report);
 		return;
 	}
 	/* Split by origin, each member's ids in the order given. */
@@ -203,7 +116,7 @@ void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
 			}
 		}
 		if (k > 0) {
-			run_on_member(src, op, snap, (uint16_t)o, mine, k, &parts[o]);
+			run_on_member(src, op, (uint16_t)o, mine, k, &parts[o]);
 		} else {
 			mr_action_report_init(&parts[o], op->runs);
 		}

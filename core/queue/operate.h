@@ -13,7 +13,6 @@
 #include <stdint.h>
 
 #include "backend.h"
-#include "snapshot.h"
 
 struct mr_operation {
 	const char *name; /* "hold", "priority-up": static, from mr_operation_names */
@@ -45,14 +44,14 @@ void mr_operation_set_priority(struct mr_operation *op, int32_t priority);
  * free). Whether to ask first: mr_action_info(op->runs)->destructive. */
 bool mr_operation_plan(const struct mr_source *src, struct mr_operation *op, char **why);
 
-/* Runs a planned op on ids (snap: where the current priorities are read)
- * into report, one result per distinct id, in order. With a fleet
- * (fleet.h), origins says which member each id is on (the message's
- * origin) and each member gets its own ids, planned for it; the results
- * carry their origin. */
-void mr_operation_run(struct mr_source *src, const struct mr_operation *op,
-	const struct mr_snapshot *snap, const char *const *ids, const uint16_t *origins, size_t n,
-	struct mr_action_report *report);
+/* Runs a planned op on ids into report, one result per distinct id, in
+ * order. A priority step is one request: the source moves each message
+ * from the priority it has then (no listing needed, and none goes stale).
+ * With a fleet (fleet.h), origins says which member each id is on (the
+ * message's origin) and each member gets its own ids, planned for it; the
+ * results carry their origin. */
+void mr_operation_run(struct mr_source *src, const struct mr_operation *op, const char *const *ids,
+	const uint16_t *origins, size_t n, struct mr_action_report *report);
 
 /* "A1, B2, C3 and 117 more" (to free). */
 char *mr_ids_sample(const char *const *ids, size_t n);

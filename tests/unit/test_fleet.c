@@ -265,7 +265,7 @@ static void test_routing(void) {
 	const char *ids[] = { "SAME", "B1", "A1", "SAME", "SAME" };
 	const uint16_t origins[] = { 1, 1, 0, 0, 1 };
 	struct mr_action_report report;
-	mr_operation_run(f, &op, snap, ids, origins, 5, &report);
+	mr_operation_run(f, &op, ids, origins, 5, &report);
 	T_STR(acted[0], "A1 SAME ", "route: team:a got its own ids");
 	T_STR(acted[1], "SAME B1 ", "route: team:b got its own, the duplicate once");
 	T_INT(report.n_results, 4, "route: one result per distinct (source, id)");

@@ -1,7 +1,7 @@
-/* Running an operation on one source (core/queue/operate.c): a priority step moves
- * each message one step from the priority the listing showed, with one
- * request per target priority; a source without priorities gets retry or
- * hold. A test double records every request it is sent. */
+/* Running an operation on one source (core/queue/operate.c): a priority step is
+ * one request with the step, which the source applies to each message from
+ * the priority it has (no listing is read); a source without priorities gets
+ * retry or hold. A test double records every request it is sent. */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +44,14 @@ static void ranked_act(struct mr_source *src, const struct mr_action_request *re
 	(void)src;
 	if (n_requests < sizeof(requests) / sizeof(*requests)) {
 		char *line = requests[n_requests];
-		snprintf(line, sizeof(requests[0]), "%s %d:", mr_action_info(req->action)->name,
-			(int)req->priority);
+		if (req->priority_step != 0) {
+			snprintf(line, sizeof(requests[0]),
+				"%s %+d:", mr_action_info(req->action)->name,
+				(int)req->priority_step);
+		} else {
+			snprintf(line, sizeof(requests[0]),
+				"%s %d:", mr_action_info(req->action)->name, (int)req->priority);
+		}
 		for (size_t i = 0; i < req->n_ids; i++) {
 			strncat(line, " ", sizeof(requests[0]) - strlen(line) - 1);
 			strncat(line, req->ids[i], sizeof(requests[0]) - strlen(line) - 1);
@@ -69,22 +75,6 @@ static const struct mr_backend_ops ranked_ops = {
 
 static const struct mr_backend_ops *const registry[] = { &ranked_ops, NULL };
 
-/* Messages at priorities 0, 3, 0, -1, 3 (ids P0A P3A P0B PM1 P3B). */
-static struct mr_snapshot *listing(void) {
-	static const struct {
-		const char *id;
-		int32_t priority;
-	} rows[] = { { "P0A", 0 }, { "P3A", 3 }, { "P0B", 0 }, { "PM1", -1 }, { "P3B", 3 } };
-	struct mr_snapshot *snap = mr_snapshot_create();
-	for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
-		struct mr_message *m = mr_snapshot_add_message(snap, rows[i].id);
-		m->queue = MR_QUEUE_DEFERRED;
-		m->priority = rows[i].priority;
-	}
-	mr_snapshot_finish(snap);
-	return snap;
-}
-
 /* A stop that says yes from its nth question on (0: at once). */
 struct stop_after {
 	size_t asked, from;
@@ -102,7 +92,7 @@ static const struct mr_stop *stop_of(struct stop_after *s) {
 }
 
 static void run_stopping(const char *source, const char *operation, const char *const *ids,
-	size_t n, struct stop_after *stop, struct mr_action_report *report) {
+	size_t n, struct stop_after *stop, double rate, struct mr_action_report *report) {
 	char *cause = NULL;
 	struct mr_source *src = mr_source_open(registry, source, NULL, &cause);
 	T_TRUE(src != NULL, cause, "%s opens", source);
@@ -114,52 +104,51 @@ static void run_stopping(const char *source, const char *operation, const char *
 	struct mr_operation op;
 	mr_operation_parse(operation, &op);
 	op.stop = stop_of(stop);
+	op.rate = rate;
 	char *why = NULL;
 	bool planned = mr_operation_plan(src, &op, &why);
 	T_TRUE(planned, why, "%s on %s is planned", operation, source);
 
 	free(why);
-	struct mr_snapshot *snap = listing();
 	memset(requests, 0, sizeof(requests));
 	n_requests = 0;
-	mr_operation_run(src, &op, snap, ids, NULL, n, report);
-	mr_snapshot_destroy(snap);
+	mr_operation_run(src, &op, ids, NULL, n, report);
 	mr_source_destroy(src);
 }
 
 static void run(const char *source, const char *operation, const char *const *ids, size_t n,
 	struct mr_action_report *report) {
-	run_stopping(source, operation, ids, n, NULL, report);
+	run_stopping(source, operation, ids, n, NULL, 0, report);
 }
 
 static void test_priority_steps(void) {
-	/* NEW is not in the listing: it is taken to be at 0. */
 	const char *ids[] = { "P3A", "P0A", "NEW", "PM1", "P3B", "P0B" };
 	struct mr_action_report report;
 	run("ranked:priorities", "priority-up", ids, 6, &report);
-	T_INT(n_requests, 3, "priority-up: one request per target priority, not per message");
-	T_STR(requests[0], "set-priority 0: PM1", "priority-up: -1 goes to 0");
-	T_STR(requests[1], "set-priority 1: P0A NEW P0B",
-		"priority-up: 0 goes to 1 (and an id the listing lacks), in the order given");
-	T_STR(requests[2], "set-priority 4: P3A P3B", "priority-up: 3 goes to 4");
+	T_INT(n_requests, 1, "priority-up: one request, whatever the priorities");
+	T_STR(requests[0], "set-priority +1: P3A P0A NEW PM1 P3B P0B",
+		"priority-up: the step and every id, in the order given");
 	T_INT(report.n_results, 6, "priority-up: an outcome for every id");
 	T_INT(report.counts[MR_OUTCOME_DONE], 6, "priority-up: all done");
 	mr_action_report_finish(&report);
 
 	const char *twice[] = { "P3A", "P0A", "P3A" };
 	run("ranked:priorities", "priority-up", twice, 3, &report);
-	T_INT(n_requests, 2, "an id given twice: still one request per target priority");
-	T_STR(requests[1], "set-priority 4: P3A",
-		"an id given twice: it goes from the listing's 3 to 4, sent once");
+	T_STR(requests[0], "set-priority +1: P3A P0A", "an id given twice: sent once");
 	T_INT(report.n_results, 2,
 		"an id given twice: one outcome per distinct id, as for every other action");
 	mr_action_report_finish(&report);
 
 	const char *down[] = { "P0A", "P0B" };
 	run("ranked:priorities", "priority-down", down, 2, &report);
-	T_INT(n_requests, 1, "priority-down: two at the same priority, one request");
-	T_STR(requests[0], "set-priority -1: P0A P0B", "priority-down: 0 goes to -1");
+	T_INT(n_requests, 1, "priority-down: one request");
+	T_STR(requests[0], "set-priority -1: P0A P0B", "priority-down: the step down");
 	mr_action_report_finish(&report);
+
+	/* "priority 5": a set priority, not a step. */
+	struct mr_operation op;
+	mr_operation_set_priority(&op, 5);
+	T_INT(op.priority_step, 0, "set priority 5: no step");
 }
 
 static void test_no_priorities(void) {
@@ -180,7 +169,7 @@ static void test_stopped(void) {
 	const char *ids[] = { "P3A", "P0A" };
 	struct mr_action_report report;
 	struct stop_after now = { 0, 0 };
-	run_stopping("ranked:plain", "hold", ids, 2, &now, &report);
+	run_stopping("ranked:plain", "hold", ids, 2, &now, 0, &report);
 	T_INT(n_requests, 0, "stopped at once: nothing sent to the source");
 	T_INT(report.n_results, 2, "stopped at once: an outcome for every id");
 	T_INT(report.counts[MR_OUTCOME_NOT_ATTEMPTED], 2, "stopped at once: both not attempted");
@@ -188,10 +177,11 @@ static void test_stopped(void) {
 		"stopped at once: the detail says why");
 	mr_action_report_finish(&report);
 
-	/* Three target priorities, three requests; stopped after the first. */
+	/* At 4 a second, three ids are three requests of one (a quarter of
+	 * a second's worth each); stopped after the first. */
 	const char *steps[] = { "PM1", "P0A", "P3A" };
 	struct stop_after later = { 0, 1 };
-	run_stopping("ranked:priorities", "priority-up", steps, 3, &later, &report);
+	run_stopping("ranked:priorities", "priority-up", steps, 3, &later, 4, &report);
 	T_INT(n_requests, 1, "stopped after one request: the others not sent");
 	T_INT(report.counts[MR_OUTCOME_DONE], 1, "stopped after one request: its id done");
 	T_INT(report.counts[MR_OUTCOME_NOT_ATTEMPTED], 2,
@@ -240,7 +230,7 @@ static void test_paced(void) {
 	*told = '\0';
 	n_requests = 0;
 	struct mr_action_report report;
-	mr_operation_run(src, &op, NULL, ids, NULL, 25, &report);
+	mr_operation_run(src, &op, ids, NULL, 25, &report);
 	T_INT(n_requests, 3, "--rate 40/s on 25 ids: three parts (10, 10, 5)");
 	T_STR(requests[2], "hold 0: ID20 ID21 ID22 ID23 ID24", "the last part: the last five ids");
 	T_STR(told, "0/25 10/25 20/25 25/25", "progress after each part");
@@ -250,7 +240,7 @@ static void test_paced(void) {
 	struct mr_stop after_two = { two_parts_sent, NULL };
 	op.stop = &after_two;
 	n_requests = 0;
-	mr_operation_run(src, &op, NULL, ids, NULL, 25, &report);
+	mr_operation_run(src, &op, ids, NULL, 25, &report);
 	T_INT(n_requests, 2, "stopped after two parts: the third not sent");
 	T_INT(report.counts[MR_OUTCOME_DONE], 20, "stopped after two parts: their 20 ids done");
 	T_INT(report.counts[MR_OUTCOME_NOT_ATTEMPTED], 5,

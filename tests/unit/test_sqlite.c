@@ -601,6 +601,56 @@ static void test_actions(void) {
 	}
 }
 
+/* A priority step moves each message from the priority it has in the file
+ * as the action runs (another program set them after the operator's
+ * listing), saturating at the ends of 32 bits; the actions log keeps the
+ * priority each got, or the step asked for one not found. */
+static void test_priority_step(void) {
+	char *path = make_db("step.db");
+	struct mr_source *src = open_source(path);
+	sqlite3 *other = other_connection(path);
+	sqlite3_exec(other,
+		"UPDATE message SET priority = 2147483647 WHERE queue_id = 'D1';"
+		"UPDATE message SET priority = -5 WHERE queue_id = 'H1';",
+		NULL, NULL, NULL);
+	const char *ids[] = { "D1", "H1", "NOSUCH" };
+	struct mr_action_request req = {
+		.action = MR_ACTION_SET_PRIORITY, .priority_step = 1, .ids = ids, .n_ids = 3
+	};
+	struct mr_action_report report;
+	mr_source_act(src, &req, &report);
+	T_STR(report.results[0].detail, "priority 2147483647 -> 2147483647",
+		"step up: the highest priority stays the highest");
+	T_STR(report.results[1].detail, "priority -5 -> -4",
+		"step up: from the file's -5, not from a listing");
+	T_INT(report.results[2].outcome, MR_OUTCOME_NOT_FOUND, "step up: an absent id not found");
+	mr_action_report_finish(&report);
+	req.priority_step = -1;
+	const char *low[] = { "X1" };
+	sqlite3_exec(other, "UPDATE message SET priority = -2147483648 WHERE queue_id = 'X1'", NULL,
+		NULL, NULL);
+	req.ids = low;
+	req.n_ids = 1;
+	mr_source_act(src, &req, &report);
+	T_STR(report.results[0].detail, "priority -2147483648 -> -2147483648",
+		"step down: the lowest priority stays the lowest");
+	mr_action_report_finish(&report);
+	sqlite3_stmt *st = NULL;
+	sqlite3_prepare_v2(other,
+		"SELECT group_concat(queue_id || '=' || ifnull(argument, 'NULL'), ' ') FROM "
+		"(SELECT queue_id, argument FROM action_log ORDER BY id)",
+		-1, &st, NULL);
+	const char *logged = st && sqlite3_step(st) == SQLITE_ROW
+				     ? (const char *)sqlite3_column_text(st, 0)
+				     : NULL;
+	T_STR(logged, "D1=2147483647 H1=-4 NOSUCH=+1 X1=-2147483648",
+		"the actions log: the priority each got, the step for the absent id");
+	sqlite3_finalize(st);
+	sqlite3_close(other);
+	mr_source_destroy(src);
+	free(path);
+}
+
 static void test_vanished_id(void) {
 	char *path = make_db("vanish.db");
 	struct mr_source *src = open_source(path);
@@ -893,6 +943,7 @@ int main(void) {
 	test_listing();
 	test_actions();
 	test_vanished_id();
+	test_priority_step();
 	test_second_writer();
 	test_batch_atomic();
 	test_read_only();

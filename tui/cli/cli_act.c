@@ -346,9 +346,9 @@ static void say_unprinted(const char *log_path) {
 
 /* Runs the action between its two records; false when the first could not
  * be written (nothing was done). *recorded says whether the second was. */
-static bool run_recorded(const struct act_args *a, struct mr_source *src,
-	const struct mr_snapshot *snap, const char **ids, const uint16_t *origins, size_t n,
-	struct mr_actlog *log, struct mr_action_report *report, bool *recorded) {
+static bool run_recorded(const struct act_args *a, struct mr_source *src, const char **ids,
+	const uint16_t *origins, size_t n, struct mr_actlog *log, struct mr_action_report *report,
+	bool *recorded) {
 	size_t n_names;
 	const char *const *names = mr_source_names(src, &n_names);
 	struct mr_actlog_who who = { mr_now(), mr_user_name(), names, n_names };
@@ -374,7 +374,7 @@ static bool run_recorded(const struct act_args *a, struct mr_source *src,
 	struct sigaction sa = { .sa_handler = on_interrupt }, was;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &was);
-	mr_operation_run(src, &op, snap, ids, origins, n, report);
+	mr_operation_run(src, &op, ids, origins, n, report);
 	sigaction(SIGINT, &was, NULL);
 	if (line.shown) {
 		fputs("\r\033[K", stderr);
@@ -435,7 +435,9 @@ int cli_act(int argc, char **argv) {
 		free(why);
 	}
 	bool partial = false;
-	if (filter != NULL || a.op.priority_step != 0 || fleet) {
+	/* A priority step needs no listing: the source moves each message
+	 * from the priority it has as it acts. */
+	if (filter != NULL || fleet) {
 		snap = cli_read_queue(src, &partial);
 		if (snap == NULL) {
 			goto done;
@@ -493,7 +495,7 @@ int cli_act(int argc, char **argv) {
 	} else if (open_log(&a, &log)) {
 		struct mr_action_report report;
 		bool recorded;
-		if (run_recorded(&a, src, snap, ids, origins, n, &log, &report, &recorded)) {
+		if (run_recorded(&a, src, ids, origins, n, &log, &report, &recorded)) {
 			for (size_t i = 0; i < unrouted.n_results; i++) {
 				mr_action_report_append(&report, &unrouted.results[i]);
 			}
