@@ -171,11 +171,17 @@ static void export_postqueue(FILE *out, struct mr_buf *text, const struct mr_sna
 	fputs("]}\n", out);
 }
 
-/* Where CSV goes, and how its text fields are written. */
+/*
+ * Where CSV goes, and how its text fields are written. A row is built in
+ * line and written at once; the message's own columns, the same on each of
+ * its recipients' rows, are built once per message in prefix. (Through
+ * stdio a field at a time, the writing was a third of `list --csv`.)
+ */
 struct csv {
 	FILE *out;
 	struct mr_buf *scratch, *text;
 	bool raw; /* the exact text: no visible escapes, no formula guard */
+	struct mr_buf line, prefix;
 };
 
 /*
@@ -189,9 +195,10 @@ static bool csv_formula_start(char c) {
 	return c != '\0' && strchr("=+-@\t\r", c) != NULL;
 }
 
-/* A CSV text field: its text (made visible, and guarded against formulas;
- * or exact with raw), quoted when it holds a comma, a quote or a line end. */
-static void csv_field(struct csv *csv, const char *s, bool last) {
+/* A CSV text field into out: its text (made visible, and guarded against
+ * formulas; or exact with raw), quoted when it holds a comma, a quote or a
+ * line end; then the separator. */
+static void csv_field(struct csv *csv, struct mr_buf *out, const char *s, bool last) {
 	struct mr_buf *scratch = csv->scratch;
 	mr_buf_clear(scratch);
 	if (s != NULL && csv->raw) {
@@ -203,32 +210,50 @@ static void csv_field(struct csv *csv, const char *s, bool last) {
 		mr_text_visible(scratch, s, strlen(s));
 	}
 	/* By length: the exact text of --csv-raw may hold a NUL. */
-	FILE *out = csv->out;
 	const char *p = scratch->data, *end = p + scratch->len;
 	bool quote = false;
 	for (const char *q = p; q < end && !quote; q++) {
 		quote = *q == ',' || *q == '"' || *q == '\r' || *q == '\n';
 	}
 	if (quote) {
-		putc('"', out);
-		for (; p < end; p++) {
-			if (*p == '"') {
-				putc('"', out);
+		mr_buf_add_char(out, '"');
+		for (const char *q; p < end; p = q + 1) {
+			q = memchr(p, '"', (size_t)(end - p));
+			if (q == NULL) {
+				mr_buf_add(out, p, (size_t)(end - p));
+				break;
 			}
-			putc(*p, out);
+			mr_buf_add(out, p, (size_t)(q - p) + 1);
+			mr_buf_add_char(out, '"'); /* a quote doubled */
 		}
-		putc('"', out);
+		mr_buf_add_char(out, '"');
 	} else {
-		fwrite(p, 1, scratch->len, out);
+		mr_buf_add(out, p, scratch->len);
 	}
-	putc(last ? '\n' : ',', out);
+	mr_buf_add_char(out, last ? '\n' : ',');
 }
 
-static void csv_number(FILE *out, int64_t v, bool known) {
+/* A whole number and the separator; only the separator when unknown. */
+static void csv_number(struct mr_buf *out, int64_t v, bool known) {
 	if (known) {
-		fprintf(out, "%" PRId64, v);
+		char digits[24];
+		size_t n = sizeof(digits);
+		uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+		do {
+			digits[--n] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u != 0);
+		if (v < 0) {
+			digits[--n] = '-';
+		}
+		mr_buf_add(out, digits + n, sizeof(digits) - n);
 	}
-	putc(',', out);
+	mr_buf_add_char(out, ',');
+}
+
+static void csv_word(struct mr_buf *out, const char *word) {
+	mr_buf_add_str(out, word);
+	mr_buf_add_char(out, ',');
 }
 
 static const char csv_header[] =
@@ -236,57 +261,72 @@ static const char csv_header[] =
 	"recipient,original_recipient,state,attempts,last_attempt,next_retry,reason,"
 	"category,basic_code,enhanced_code,stage,temporary,message_state\n";
 
-/* The decoded columns after the reason, empty when there is no reason,
- * and the message's state (the list's QUEUE column: "expiring" for mail the
- * operator expired), last so that the earlier columns keep their places. */
-static void csv_diagnosis(FILE *out, const struct mr_diagnosis *d, const struct mr_message *msg) {
+/* The decoded columns after the reason, empty when there is no reason. */
+static void csv_decoded(struct mr_buf *out, const struct mr_diagnosis *d) {
 	if (d == NULL) {
-		fputs(",,,,,", out);
-	} else {
-		const char *stage = mr_stage_name(d->stage);
-		fprintf(out, "%s,", mr_diagnosis_category(mr_kb_default(), d)->name);
-		csv_number(out, d->basic, d->basic != 0);
-		fprintf(out, "%s,%s,%s,", d->enhanced, stage ? stage : "",
-			d->temporary < 0 ? ""
-			: d->temporary   ? "true"
-					 : "false");
-	}
-	fprintf(out, "%s\n", mr_state_name(mr_message_state(msg)));
-}
-
-static void csv_row(struct csv *csv, const char *source, const struct mr_snapshot *snap,
-	const struct mr_message *msg, const struct mr_recipient *r) {
-	FILE *out = csv->out;
-	csv_field(csv, source, false);
-	csv_field(csv, msg->id, false);
-	fprintf(out, "%s,", mr_queue_name(msg->queue));
-	csv_number(out, msg->arrival, msg->arrival != MR_TIME_UNKNOWN);
-	csv_number(out, (int64_t)msg->size, true);
-	csv_field(csv, msg->sender, false);
-	csv_number(out, msg->priority, msg->flags & MR_MSG_HAS_PRIORITY);
-	fputs(msg->flags & MR_MSG_FORCED_EXPIRE ? "true," : "false,", out);
-	if (r == NULL) {
-		fputs(",,,,,,,", out);
-		csv_diagnosis(out, NULL, msg);
+		mr_buf_add_str(out, ",,,,,");
 		return;
 	}
-	csv_field(csv, r->address, false);
-	csv_field(csv, r->original, false);
-	fprintf(out, "%s,", mr_rcpt_state_name(r->state));
-	csv_number(out, r->attempts, r->attempts != MR_ATTEMPTS_UNKNOWN);
-	csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
-	csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
-	csv_field(csv, r->reason ? mr_text_str(r->reason, csv->text) : NULL, false);
-	csv_diagnosis(out, mr_recipient_diagnosis(snap, r), msg);
+	const char *stage = mr_stage_name(d->stage);
+	csv_word(out, mr_diagnosis_category(mr_kb_default(), d)->name);
+	csv_number(out, d->basic, d->basic != 0);
+	csv_word(out, d->enhanced);
+	csv_word(out, stage ? stage : "");
+	csv_word(out, d->temporary < 0 ? "" : d->temporary ? "true" : "false");
+}
+
+/* The message's state (the list's QUEUE column: "expiring" for mail the
+ * operator expired), last so that the earlier columns keep their places. */
+static void csv_state(struct mr_buf *out, const struct mr_message *msg) {
+	mr_buf_add_str(out, mr_state_name(mr_message_state(msg)));
+	mr_buf_add_char(out, '\n');
+}
+
+/* The message's columns, the same on each of its rows, into csv->prefix. */
+static void csv_prefix(struct csv *csv, const char *source, const struct mr_message *msg) {
+	struct mr_buf *out = &csv->prefix;
+	mr_buf_clear(out);
+	csv_field(csv, out, source, false);
+	csv_field(csv, out, msg->id, false);
+	csv_word(out, mr_queue_name(msg->queue));
+	csv_number(out, msg->arrival, msg->arrival != MR_TIME_UNKNOWN);
+	csv_number(out, (int64_t)msg->size, true);
+	csv_field(csv, out, msg->sender, false);
+	csv_number(out, msg->priority, msg->flags & MR_MSG_HAS_PRIORITY);
+	mr_buf_add_str(out, msg->flags & MR_MSG_FORCED_EXPIRE ? "true," : "false,");
+}
+
+static void csv_row(struct csv *csv, const struct mr_snapshot *snap, const struct mr_message *msg,
+	const struct mr_recipient *r) {
+	struct mr_buf *out = &csv->line;
+	mr_buf_clear(out);
+	mr_buf_add(out, csv->prefix.data, csv->prefix.len);
+	if (r == NULL) {
+		mr_buf_add_str(out, ",,,,,,,");
+		csv_decoded(out, NULL);
+		csv_state(out, msg);
+	} else {
+		csv_field(csv, out, r->address, false);
+		csv_field(csv, out, r->original, false);
+		csv_word(out, mr_rcpt_state_name(r->state));
+		csv_number(out, r->attempts, r->attempts != MR_ATTEMPTS_UNKNOWN);
+		csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
+		csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
+		csv_field(csv, out, r->reason ? mr_text_str(r->reason, csv->text) : NULL, false);
+		csv_decoded(out, mr_recipient_diagnosis(snap, r));
+		csv_state(out, msg);
+	}
+	fwrite(out->data, 1, out->len, csv->out);
 }
 
 static void export_csv(struct csv *csv, const char *source, const struct mr_snapshot *snap,
 	const struct mr_message *msg) {
+	csv_prefix(csv, source, msg);
 	if (msg->n_rcpts == 0) {
-		csv_row(csv, source, snap, msg, NULL);
+		csv_row(csv, snap, msg, NULL);
 	}
 	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
-		csv_row(csv, source, snap, msg, mr_message_rcpt(snap, msg, i));
+		csv_row(csv, snap, msg, mr_message_rcpt(snap, msg, i));
 	}
 }
 
@@ -490,7 +530,12 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 		break;
 	case MR_EXPORT_CSV:
 	case MR_EXPORT_CSV_RAW: {
-		struct csv csv = { out, &scratch, &text, format == MR_EXPORT_CSV_RAW };
+		struct csv csv = { .out = out,
+			.scratch = &scratch,
+			.text = &text,
+			.raw = format == MR_EXPORT_CSV_RAW };
+		mr_buf_init(&csv.line);
+		mr_buf_init(&csv.prefix);
 		fputs(csv_header, out);
 		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 			if (only == NULL || only[i]) {
@@ -499,6 +544,8 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 				export_csv(&csv, from ? from : source, snap, msg);
 			}
 		}
+		mr_buf_finish(&csv.line);
+		mr_buf_finish(&csv.prefix);
 		break;
 	}
 	case MR_EXPORT_POSTQUEUE:
