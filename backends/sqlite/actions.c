@@ -54,8 +54,7 @@ struct batch {
 	sqlite3_stmt *stmt[STMT_COUNT];
 	int64_t now;
 	int error;      /* the first SQLite error; the batch is then rolled back */
-	bool set;       /* SET_PRIORITY: the message of the result last added got */
-	int32_t set_to; /* this priority */
+	int32_t set_to; /* SET_PRIORITY: the priority the last message done got */
 };
 
 /* A priority step from where a message is, kept within 32 bits. */
@@ -240,7 +239,6 @@ static void apply(struct batch *b, const struct mr_action_request *req, const ch
 		 * have changed since. */
 		b->set_to = req->priority_step != 0 ? stepped(t->priority, req->priority_step)
 						    : req->priority;
-		b->set = true;
 		sqlite3_bind_int64(b->stmt[PRIORITY], 1, b->set_to);
 		sqlite3_bind_int64(b->stmt[PRIORITY], 2, t->key);
 		ok = run(b, PRIORITY);
@@ -273,10 +271,10 @@ static void apply(struct batch *b, const struct mr_action_request *req, const ch
 static bool log_result(
 	struct batch *b, const struct mr_action_request *req, const struct mr_action_result *r) {
 	sqlite3_stmt *stmt = b->stmt[LOG];
-	/* The priority the message got; for one not changed, what was asked
-	 * (a step as "+1" or "-1"). */
+	/* The priority the message got (r is the result apply() added last);
+	 * for one not changed, what was asked (a step as "+1" or "-1"). */
 	char argument[16];
-	if (b->set) {
+	if (r->outcome == MR_OUTCOME_DONE) {
 		snprintf(argument, sizeof(argument), "%d", (int)b->set_to);
 	} else if (req->priority_step != 0) {
 		snprintf(argument, sizeof(argument), "%+d", (int)req->priority_step);
@@ -351,7 +349,6 @@ void mr_sqlite_act(struct mr_source *src, const struct mr_action_request *req,
 	mr_action_report_init(&pending, req->action);
 	for (size_t i = 0; i < req->n_ids && b.error == SQLITE_OK; i++) {
 		struct target t;
-		b.set = false;
 		int found = find(&b, req->ids[i], &t);
 		if (found == 1) {
 			mr_action_report_add(&pending, req->ids[i], MR_OUTCOME_NOT_FOUND, false,
