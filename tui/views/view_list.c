@@ -60,15 +60,14 @@ static void measure(struct list_view *l, const struct mr_snapshot *snap) {
 		id = w > id ? w : id;
 	}
 	l->id_width = clamp(id, 2, 20);
+	/* One pass, until both are found. Postfix without a readable mail log
+	 * knows no attempts: no columns of dashes then. */
 	l->priorities = false;
-	for (size_t i = 0; i < snap->n_messages && !l->priorities; i++) {
-		l->priorities = (snap->messages[i].flags & MR_MSG_HAS_PRIORITY) != 0;
-	}
-	/* Postfix without a readable mail log knows no attempts: no columns
-	 * of dashes then. */
 	l->attempts = false;
-	for (size_t i = 0; i < snap->n_messages && !l->attempts; i++) {
-		l->attempts = snap->messages[i].attempts != MR_ATTEMPTS_UNKNOWN;
+	for (size_t i = 0; i < snap->n_messages && !(l->priorities && l->attempts); i++) {
+		const struct mr_message *m = &snap->messages[i];
+		l->priorities |= (m->flags & MR_MSG_HAS_PRIORITY) != 0;
+		l->attempts |= m->attempts != MR_ATTEMPTS_UNKNOWN;
 	}
 }
 
