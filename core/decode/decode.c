@@ -3,6 +3,11 @@
 #include <string.h>
 #include <strings.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "bytescan.h"
 #include "matcher.h"
 #include "phrases.h"
 #include "wordmodel.h"
@@ -175,6 +180,37 @@ static const bool special_byte[2][256] = {
 		['5'] = true },
 };
 
+/*
+ * Eight bytes at a time: a byte of v that equals b has its top bit set in
+ * the result, every other byte is 0 (exact per byte, unlike the shorter
+ * has-a-zero test, whose borrows mark bytes above a match).
+ */
+#ifdef __SSE2__
+/*
+ * How many bytes from s (16 of them readable) the cleaning copies as they
+ * are, given whether the cleaned text ends in a space before them: up to
+ * the first that special_byte[] marks in its place, 16 when none. Sixteen
+ * bytes are tested at once; most of a reason line is copied in blocks.
+ */
+static unsigned plain_run(const char *s, bool after_space) {
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i always = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+	__m128i space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+	/* '2'..'5' are 0x32, 0x33, 0x34, 0x35: with the last bit off, 0x32 or 0x34. */
+	__m128i even = _mm_and_si128(v, _mm_set1_epi8((char)0xfe));
+	__m128i after_space_special =
+		_mm_or_si128(space, _mm_or_si128(_mm_cmpeq_epi8(even, _mm_set1_epi8('2')),
+					    _mm_cmpeq_epi8(even, _mm_set1_epi8('4'))));
+	unsigned spaces_before = (unsigned)_mm_movemask_epi8(space) << 1 | (after_space ? 1u : 0u);
+	unsigned special = (unsigned)_mm_movemask_epi8(always) |
+			   ((unsigned)_mm_movemask_epi8(after_space_special) & spaces_before);
+	return special == 0 ? 16 : (unsigned)__builtin_ctz(special);
+}
+#endif
+
 /* Offset in the text of offset k of the cleaned text. */
 static size_t original_offset(const struct cleaned *c, size_t k) {
 	size_t i = c->n_segments - 1;
@@ -313,8 +349,10 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 	/* "... NNN X.Y.Z ..." anywhere, then any failure code alone. */
 	for (size_t i = start; basic == 0 && i + 9 <= len; i++) {
 		char tmp[MR_ENHANCED_MAX];
-		if (s[i] >= '2' && s[i] <= '5' && token_start(s, i) &&
-			(basic = basic_at(s, len, i, true)) != 0 &&
+		if ((i = mr_find_byte_range(s, i, len - 8, '2', '5')) == len - 8) {
+			break;
+		}
+		if (token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0 &&
 			enhanced_at(s, len, enhanced_after(s, len, i), tmp) != 0 &&
 			tmp[0] == s[i]) {
 			at = i;
@@ -328,16 +366,21 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 	char status_class = 0;
 	for (size_t i = 0; basic == 0 && i + 5 <= len; i++) {
 		char tmp[MR_ENHANCED_MAX];
-		if ((s[i] == '4' || s[i] == '5') && s[i + 1] == '.' &&
-			enhanced_at(s, len, i, tmp) != 0) {
+		if ((i = mr_find_byte_range(s, i, len - 4, '4', '5')) == len - 4) {
+			break;
+		}
+		if (s[i + 1] == '.' && enhanced_at(s, len, i, tmp) != 0) {
 			status_at = i;
 			status_class = tmp[0];
 			break;
 		}
 	}
 	for (size_t i = start; basic == 0 && i + 3 <= len; i++) {
-		if ((s[i] == '4' || s[i] == '5') && (i < status_at || s[i] == status_class) &&
-			token_start(s, i) && (basic = basic_at(s, len, i, true)) != 0) {
+		if ((i = mr_find_byte_range(s, i, len - 2, '4', '5')) == len - 2) {
+			break;
+		}
+		if ((i < status_at || s[i] == status_class) && token_start(s, i) &&
+			(basic = basic_at(s, len, i, true)) != 0) {
 			at = i;
 		}
 	}
@@ -357,8 +400,11 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 		/* qmail's "(#5.7.1)" is the text's own code even after another
 		 * class's reply ("452 ... (#5.7.1)"); a bare one may be a
 		 * reference ("see 5.5.3 in RFC 3463"). */
-		for (size_t i = start; i + 2 < len; i++) {
-			if (s[i] == '(' && s[i + 1] == '#') {
+		for (const char *p = start < len ? memchr(s + start, '(', len - start) : NULL;
+			p != NULL && p + 2 < s + len;
+			p = memchr(p + 1, '(', (size_t)(s + len - p - 1))) {
+			size_t i = (size_t)(p - s);
+			if (s[i + 1] == '#') {
 				enhanced_in(s, len, i + 2, len, 0, d->enhanced);
 				break;
 			}
@@ -487,6 +533,23 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 	c->n_segments = 1;
 	bool after_space = true; /* n == 0 || out[n - 1] == ' ' */
 	for (size_t i = 0; i < len;) {
+#ifdef __SSE2__
+		/* The common case, a block at a time: bytes copied as they are,
+		 * up to the next one to clean or the next host token. */
+		if (i + 16 <= len) {
+			size_t run = plain_run(s + i, after_space);
+			if (next_host != SIZE_MAX && next_host - i < run) {
+				run = next_host - i;
+			}
+			if (run > 0) {
+				memcpy(out + n, s + i, 16); /* the rest is written over */
+				n += run;
+				i += run;
+				after_space = s[i - 1] == ' ';
+				continue;
+			}
+		}
+#endif
 		unsigned char ch = (unsigned char)s[i];
 		if (i != next_host && !special_byte[after_space][ch]) {
 			out[n++] = (char)ch; /* the common case: copied as it is */
@@ -715,8 +778,6 @@ static void categorise(const struct mr_kb *kb, const char *raw, size_t raw_len, 
 
 enum { MAX_HITS = 512 };
 
-/* The text cleaned, its codes and stage found; returns the matcher's hits.
- * Hits past the array's end are dropped: only absurd texts have so many. */
 /*
  * qmail's own log writes a reason with '_' for each space and '/' for each
  * line break ("delivery 7: failure: 192.0.2.1_does_not_like_recipient./
@@ -725,14 +786,17 @@ enum { MAX_HITS = 512 };
  * offsets. A name with one or two ("OFR_415") stays as it is.
  */
 static const char *qmail_spaces(const char *text, size_t len, char buf[MR_DECODE_MAX]) {
-	/* No space after the first '_': so it is in the last word. Looking
-	 * there first keeps the common case to a few bytes from the end. */
+	/* Most texts have no '_' at all: one fast search says so. */
+	const char *first = memchr(text, '_', len);
+	if (first == NULL) {
+		return text;
+	}
+	/* No space after the first '_': so it is in the last word. */
 	size_t from = len, unders = 0;
 	while (from > 0 && text[from - 1] != ' ') {
 		from--;
 	}
-	if (memchr(text + from, '_', len - from) == NULL ||
-		(from > 0 && memchr(text, '_', from) != NULL)) {
+	if ((size_t)(first - text) < from) {
 		return text;
 	}
 	for (size_t i = from; i < len; i++) {
@@ -748,6 +812,8 @@ static const char *qmail_spaces(const char *text, size_t len, char buf[MR_DECODE
 	return buf;
 }
 
+/* The text cleaned, its codes and stage found; returns the matcher's hits.
+ * Hits past the array's end are dropped: only absurd texts have so many. */
 static size_t scan(const struct mr_kb *kb, const char *text, size_t len, struct cleaned *clean,
 	struct mr_match hits[MAX_HITS], struct mr_diagnosis *d) {
 	*d = (struct mr_diagnosis){ .temporary = -1,
