@@ -4,7 +4,7 @@
 # key pressed during a long action, commands with their arguments, tagged
 # messages the filter hides, the detail acting on its own message, the
 # viewport after a filter, searching a text, the prompt's Ctrl-R, a big
-# queue's summary, 80x24. Each check is against what the screen shows and,
+# queue's summary and its first listing's progress line, 80x24. Each check is against what the screen shows and,
 # where the queue changed, against the queue itself.
 #
 #   console.sh MAILROOM SCREENS_DIR MAILROOM_GEN PYTHON
@@ -373,6 +373,37 @@ okd $? "a saved listing of 150,000 messages" "$TMP/got"
 T send-keys -t big z
 expect_screen big summary-big "z: six-digit counts in columns that do not run together"
 T send-keys -t big Q
+
+# --- the first listing of a big queue says how far it has come --------------------
+# The same 150,000 messages come through a named pipe: 40,000 of them over
+# two seconds, then nothing until the terminal shows the line, then the
+# rest. Before the screen starts, the terminal says what is being read and
+# how many messages are in; then the screen has them all, the line gone.
+mkfifo "$TMP/slow.jsonl"
+start slow 100 24 "" --refresh 0 "postqueue-json:slow.jsonl"
+(
+    i=0
+    while [ $i -lt 20 ]; do
+        sed -n "$((i * 2000 + 1)),$((i * 2000 + 2000))p" "$TMP/big.jsonl"
+        sleep 0.1
+        i=$((i + 1))
+    done
+    j=0
+    while [ ! -e "$TMP/slow.go" ] && [ $j -lt 300 ]; do
+        sleep 0.1
+        j=$((j + 1))
+    done
+    tail -n +40001 "$TMP/big.jsonl"
+) >"$TMP/slow.jsonl" &
+writer=$!
+wait_for slow '^mailroom: reading postqueue-json:slow.jsonl: [1-3][0-9],[0-9]\{3\} messages ([0-9.]* s)' 100
+okd $? "while a big listing is read, the terminal says how many messages are in" "$TMP/got"
+touch "$TMP/slow.go"
+wait_for slow "150,000 messages" 200 && ! grep -q "^mailroom: reading" "$TMP/got"
+okd $? "then the screen starts with all 150,000 messages, the line gone" "$TMP/got"
+kill "$writer" 2>/dev/null # if mailroom never read it all, the writer waits no longer
+wait "$writer" 2>/dev/null
+T send-keys -t slow Q
 
 # --- a message with 300,000 recipients: the detail shows them a part at a time ------
 "$GEN" --seed 12 --now 1795435200 --count 3 "$TMP/wide.db" 2>/dev/null

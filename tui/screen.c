@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "draw.h"
 #include "fleet.h"
+#include "loading_line.h"
 #include "signals.h"
 #include "ssh_prompts.h"
 #include "xalloc.h"
@@ -115,10 +116,14 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 	/* The first listing happens before curses starts, so that a source
 	 * that cannot be read fails with a plain message on the terminal. */
 	int64_t start = (int64_t)mr_monotonic_ms();
+	struct loading_line loading;
+	loading_line_start(&loading, source);
 	struct mr_snapshot *snap = mr_source_list(source, cause);
 	if (snap == NULL) {
+		loading_line_finish(&loading, source);
 		return 1;
 	}
+	loading_line_read(&loading, source, snap->n_messages);
 	if (mr_fleet_is(source)) {
 		mr_fleet_set_patience(source, LATER_PATIENCE_MS);
 	}
@@ -142,6 +147,7 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 		app_set_message(&app, "%.*s%s", (int)len, source->warnings,
 			more ? " (and more: mailroom list prints them all)" : "");
 	}
+	loading_line_finish(&loading, source);
 	signals_save_terminal_modes();
 	SCREEN *screen = newterm(NULL, stdout, stdin);
 	if (screen == NULL) {

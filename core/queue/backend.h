@@ -92,7 +92,10 @@ struct mr_source {
 	 * own (rows it repaired or left out), replaced by every listing. */
 	char *warnings;
 	size_t opened_warnings; /* the length of those about the opening */
-	void *data;             /* the backend's own */
+	/* Handed to each listing's snapshot (mr_source_list): none unless
+	 * the program sets it. */
+	struct mr_listing_progress progress;
+	void *data; /* the backend's own */
 };
 
 /* Opens arg ("scheme:location" or a bare path) with a backend from the

@@ -95,6 +95,9 @@ struct mr_message *mr_snapshot_add_message(struct mr_snapshot *snap, const char 
 		.attempts = MR_ATTEMPTS_UNKNOWN,
 		.queue = MR_QUEUE_DEFERRED,
 	};
+	if (snap->progress.tell != NULL && snap->n_messages % MR_PROGRESS_MESSAGES == 0) {
+		snap->progress.tell(snap->progress.ctx, snap->n_messages);
+	}
 	return msg;
 }
 

@@ -16,6 +16,18 @@
 #include "strpool.h"
 #include "textpool.h"
 
+/*
+ * Told as a listing is read, every MR_PROGRESS_MESSAGES messages added: so
+ * that a screen can say how far the first listing of a big queue has come
+ * instead of leaving the terminal as it was for seconds. tell is NULL for
+ * none.
+ */
+#define MR_PROGRESS_MESSAGES 16384
+struct mr_listing_progress {
+	void (*tell)(void *ctx, size_t messages);
+	void *ctx;
+};
+
 struct mr_snapshot {
 	struct mr_message *messages;
 	size_t n_messages;
@@ -44,6 +56,7 @@ struct mr_snapshot {
 	size_t n_origins;
 	/* Indexes built on first use (below), dropped when the snapshot is. */
 	struct mr_snapshot_derived *derived;
+	struct mr_listing_progress progress; /* none unless the lister sets it */
 };
 
 struct mr_snapshot *mr_snapshot_create(void);

@@ -155,6 +155,7 @@ static char *opened_warnings(const struct mr_source *src) {
 
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
 	struct mr_snapshot *snap = mr_snapshot_create();
+	snap->progress = src->progress;
 	char *before = src->warnings;
 	src->warnings = opened_warnings(src);
 	bool ok = src->ops->list(src, snap, cause);
@@ -171,6 +172,7 @@ struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
 		mr_snapshot_destroy(snap);
 		return NULL;
 	}
+	snap->progress = (struct mr_listing_progress){ 0 }; /* the listing is over */
 	mr_snapshot_finish(snap);
 	return snap;
 }
