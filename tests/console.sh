@@ -4,8 +4,9 @@
 # key pressed during a long action, commands with their arguments, tagged
 # messages the filter hides, the detail acting on its own message, the
 # viewport after a filter, searching a text, the prompt's Ctrl-R, a big
-# queue's summary and its first listing's progress line, 80x24. Each check is against what the screen shows and,
-# where the queue changed, against the queue itself.
+# queue's summary and its first listing's progress line, 80x24. Each check
+# is against what the screen shows and, where the queue changed, against
+# the queue itself.
 #
 #   console.sh MAILROOM SCREENS_DIR MAILROOM_GEN PYTHON
 #
