@@ -406,6 +406,42 @@ kill "$writer" 2>/dev/null # if mailroom never read it all, the writer waits no 
 wait "$writer" 2>/dev/null
 T send-keys -t slow Q
 
+# --- a listing that does not come: the keys are answered meanwhile -------------
+# The queue is a named pipe listed every second: the first listing comes,
+# the next one waits for a writer that is not there (as a host that stops
+# answering would make it wait). Meanwhile the cursor moves and the help
+# opens and closes; when a listing comes, the screen takes it. Then r
+# starts another, which waits, and Q quits at once all the same.
+head -n 50 "$TMP/big.jsonl" >"$TMP/fifty.jsonl"
+head -n 49 "$TMP/big.jsonl" >"$TMP/fortynine.jsonl"
+mkfifo "$TMP/stall.jsonl"
+cat "$TMP/fifty.jsonl" >"$TMP/stall.jsonl" &
+first=$!
+start stall 100 24 "" --refresh 1 "postqueue-json:stall.jsonl"
+wait_for stall "50 messages .*1/50"
+okd $? "a queue of 50 from a named pipe, listed every second" "$TMP/got"
+sleep 2 # the next listing is due, and waits for the pipe
+T send-keys -t stall j j
+wait_for stall "50 messages .*3/50"
+okd $? "while the next listing waits, j j moves the cursor to the third message" "$TMP/got"
+T send-keys -t stall '?'
+wait_for stall "^Keys of the queue list"
+okd $? "and ? opens the help" "$TMP/got"
+T send-keys -t stall q
+wait_for stall "50 messages .*3/50"
+okd $? "q closes it, back on the third message" "$TMP/got"
+cat "$TMP/fortynine.jsonl" >"$TMP/stall.jsonl" &
+second=$!
+wait_for stall "49 messages" 50
+okd $? "when the listing comes, the screen takes it: 49 messages" "$TMP/got"
+T send-keys -t stall r
+wait_for stall "listing the queue again"
+okd $? "r: another listing, which waits for the pipe" "$TMP/got"
+T send-keys -t stall Q
+expect_exit stall 0 "Q quits at once, though the listing still waits" 20
+kill "$first" "$second" 2>/dev/null
+wait "$first" "$second" 2>/dev/null
+
 # --- a message with 300,000 recipients: the detail shows them a part at a time ------
 "$GEN" --seed 12 --now 1795435200 --count 3 "$TMP/wide.db" 2>/dev/null
 "$PYTHON" - "$TMP/wide.db" <<'EOF'

@@ -237,6 +237,7 @@ static void run(struct app *app, struct pending *p) {
 	struct mr_progress progress = { show_progress, &line };
 	p->op.progress = &progress;
 	p->op.rate = app->settings.rate;
+	app_settle(app); /* the source is the action's alone */
 	mr_operation_run(app->source, &p->op, p->sel.ids, p->sel.origins, p->sel.n, &report);
 	p->op.stop = NULL;
 	p->op.progress = NULL;

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "draw.h"
 #include "fleet.h"
+#include "refresher.h"
 #include "signals.h"
 #include "xalloc.h"
 
@@ -28,6 +29,9 @@ enum { LISTING_SHARE = 10 };
 /* While a source of several is still listing, this often the loop looks
  * whether it has finished. */
 enum { FLEET_POLL_MS = 200 };
+/* While one source lists on its own thread, this often the loop looks
+ * whether it has finished (the keys are answered meanwhile). */
+enum { LISTING_POLL_MS = 50 };
 
 /* Refreshes are timed on the monotonic clock, not with mr_now(), which
  * MAILROOM_NOW may pin. */
@@ -232,12 +236,17 @@ void app_set_refresh(struct app *app, int seconds) {
 /* A new listing on the screen: the tags move to it, the list's cursor stays
  * on its message if it is still shown, else on the same row; every open
  * view is told. */
-static void take_listing(struct app *app, struct mr_snapshot *snap) {
+static void take_listing(struct app *app, struct mr_snapshot *snap, struct mr_rows_ranks *ranks) {
 	const struct mr_message *current = app_current(app);
 	char *keep = current != NULL ? mr_xstrdup(current->id) : NULL;
 	uint16_t keep_origin = current != NULL ? current->origin : 0;
 	/* The old snapshot lives until the tags have moved to the new one. */
-	size_t lost = mr_rows_set_snapshot(&app->rows, snap, app->list->filter, snap->taken_at);
+	free(app->source_warnings);
+	app->source_warnings = app->source->warnings ? mr_xstrdup(app->source->warnings) : NULL;
+	size_t lost = ranks != NULL ? mr_rows_set_ranked(&app->rows, snap, ranks, app->list->filter,
+					      snap->taken_at)
+				    : mr_rows_set_snapshot(
+					      &app->rows, snap, app->list->filter, snap->taken_at);
 	mr_snapshot_destroy(app->snap);
 	app->snap = snap;
 	app->refreshed_at = snap->taken_at;
@@ -266,7 +275,23 @@ static void take_listing(struct app *app, struct mr_snapshot *snap) {
 	}
 }
 
+void app_settle(struct app *app) {
+	if (app->listing == NULL) {
+		return;
+	}
+	struct mr_rows_ranks ranks;
+	int64_t ms;
+	char *cause = NULL;
+	struct mr_snapshot *snap = refresher_finish(app->listing, &ranks, &ms, &cause);
+	app->listing = NULL;
+	mr_rows_ranks_free(&ranks);
+	mr_snapshot_destroy(snap);
+	free(cause);
+	app->refresh_due = monotonic_ms();
+}
+
 bool app_refresh(struct app *app, char **cause) {
+	app_settle(app);
 	int64_t start = monotonic_ms();
 	struct mr_snapshot *snap = mr_source_list(app->source, cause);
 	app->listing_ms = monotonic_ms() - start;
@@ -274,7 +299,7 @@ bool app_refresh(struct app *app, char **cause) {
 	if (snap == NULL) {
 		return false;
 	}
-	take_listing(app, snap);
+	take_listing(app, snap, NULL);
 	return true;
 }
 
@@ -285,12 +310,48 @@ void app_take_news(struct app *app) {
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_fleet_merge(app->source, &cause);
 	if (snap != NULL) {
-		take_listing(app, snap);
+		take_listing(app, snap, NULL);
 	}
 	free(cause);
 }
 
+/* A listing on its own thread is over: its snapshot on the screen, or its
+ * error in the status line (the last listing stays). */
+static void take_background_listing(struct app *app) {
+	struct mr_rows_ranks ranks;
+	char *cause = NULL;
+	struct mr_snapshot *snap = refresher_finish(app->listing, &ranks, &app->listing_ms, &cause);
+	app->listing = NULL;
+	schedule_refresh(app);
+	if (snap == NULL) {
+		app_set_message(app, "cannot list the queue: %s", cause);
+		free(cause);
+		return;
+	}
+	take_listing(app, snap, &ranks);
+	if (app->listing_asked) {
+		app_set_message(app, "listed again: %zu message%s", app->snap->n_messages,
+			app->snap->n_messages == 1 ? "" : "s");
+	}
+	app->listing_asked = false;
+}
+
 void app_refresh_now(struct app *app, bool asked) {
+	/* One source lists on a thread of its own, and the keys are answered
+	 * meanwhile. A fleet's members list on theirs already, and its
+	 * listing waits for them only a moment (LATER_PATIENCE_MS). */
+	if (!mr_fleet_is(app->source)) {
+		if (app->listing == NULL) {
+			app->listing = refresher_start(app->source);
+		}
+		if (app->listing != NULL) {
+			app->listing_asked |= asked;
+			if (asked) {
+				app_set_message(app, "listing the queue again...");
+			}
+			return;
+		}
+	}
 	if (app->listing_ms > SLOW_LISTING_MS) {
 		char *keep = app->message;
 		app->message = mr_xstrdup("listing the queue again...");
@@ -317,6 +378,9 @@ int app_idle_timeout(const struct app *app) {
 		return -1;
 	}
 	int wait = -1;
+	if (app->listing != NULL) {
+		return LISTING_POLL_MS; /* to take it soon after it ends */
+	}
 	if (app->settings.refresh > 0) {
 		int64_t left = app->refresh_due - monotonic_ms();
 		wait = left <= 0 ? 0 : left > INT_MAX ? INT_MAX : (int)left;
@@ -333,6 +397,12 @@ void app_idle(struct app *app) {
 		return;
 	}
 	app_take_news(app);
+	if (app->listing != NULL) {
+		if (refresher_done(app->listing)) {
+			take_background_listing(app);
+		}
+		return;
+	}
 	if (app->settings.refresh > 0 && monotonic_ms() >= app->refresh_due) {
 		app_refresh_now(app, false);
 	}
@@ -521,10 +591,13 @@ void app_init(struct app *app, struct mr_source *source, struct mr_snapshot *sna
 	app->snap = snap;
 	app->refreshed_at = snap->taken_at;
 	mr_rows_set_snapshot(&app->rows, snap, NULL, snap->taken_at);
+	app->source_warnings = source->warnings ? mr_xstrdup(source->warnings) : NULL;
 	schedule_refresh(app);
 }
 
-void app_finish(struct app *app) {
+bool app_finish(struct app *app) {
+	bool source_free = app->listing == NULL || refresher_abandon(app->listing);
+	app->listing = NULL;
 	while (app->depth > 0) {
 		struct view *v = app->stack[--app->depth];
 		v->ops->destroy(v);
@@ -540,6 +613,8 @@ void app_finish(struct app *app) {
 	mr_snapshot_destroy(app->snap);
 	text_view_finish(&app->outcomes);
 	free(app->codes_query);
+	free(app->source_warnings);
 	free(app->message);
 	mr_buf_finish(&app->prompt_note);
+	return source_free;
 }

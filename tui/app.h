@@ -92,6 +92,13 @@ struct app {
 	int64_t refreshed_at;
 	int64_t refresh_due; /* monotonic ms of the next automatic listing */
 	int64_t listing_ms;  /* how long the last listing took */
+	/* A listing running on its own thread (refresher.h), or NULL; asked:
+	 * the operator asked for it (r), so its end is said. */
+	struct refresher *listing;
+	bool listing_asked;
+	/* The source's warnings as of the listing shown (a copy: a listing
+	 * on its own thread replaces the source's own). */
+	char *source_warnings;
 
 	struct view **stack; /* stack[0] is the first list */
 	size_t depth, cap;
@@ -111,7 +118,9 @@ struct app {
  * its first view. */
 void app_init(struct app *app, struct mr_source *source, struct mr_snapshot *snap,
 	const struct app_settings *settings);
-void app_finish(struct app *app);
+/* Returns false when a listing of the source was still running (it is
+ * left to the end of the program; the source must not be destroyed). */
+bool app_finish(struct app *app);
 
 /* Draws the top view, the status line and the key bar. */
 void app_draw(struct app *app);
@@ -148,6 +157,9 @@ void app_keep_cursor(struct app *app, uint32_t message);
 /* Lists the source again; keeps every cursor on its message, and
  * schedules the next automatic listing. */
 bool app_refresh(struct app *app, char **cause);
+/* Waits for a listing running on its own thread and drops it: before the
+ * screen uses the source itself (the next one is due at once). */
+void app_settle(struct app *app);
 /* app_refresh from a key or the timer: says so in the status line when the
  * listing is slow, and how it went when it fails (or was asked for). */
 void app_refresh_now(struct app *app, bool asked);

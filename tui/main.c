@@ -90,12 +90,16 @@ static int run_screen(
 		return MR_EXIT_FAILED;
 	}
 	char *cause = NULL;
-	int status = screen_run(src, &config, &cause);
+	bool source_free;
+	int status = screen_run(src, &config, &cause, &source_free);
 	if (cause != NULL) {
 		cli_error("%s", cause);
 		free(cause);
 	}
-	mr_source_destroy(src);
+	/* Else a listing that never ended still uses it; the exit ends it. */
+	if (source_free) {
+		mr_source_destroy(src);
+	}
 	return status;
 }
 

@@ -106,7 +106,9 @@ static void start_curses(const struct config *config) {
 	draw_init();
 }
 
-int screen_run(struct mr_source *source, const struct config *config, char **cause) {
+int screen_run(
+	struct mr_source *source, const struct config *config, char **cause, bool *source_free) {
+	*source_free = true;
 	/* Several sources: the screen starts with those that answer within
 	 * FIRST_PATIENCE_MS; the others, and later the slow ones, are merged in
 	 * as they finish. */
@@ -200,6 +202,6 @@ int screen_run(struct mr_source *source, const struct config *config, char **cau
 			history_cause);
 		free(history_cause);
 	}
-	app_finish(&app);
+	*source_free = app_finish(&app);
 	return 0;
 }

@@ -409,35 +409,56 @@ static void rank_columns(void *ctx, size_t thread, size_t from, size_t to) {
 	}
 }
 
-size_t mr_rows_set_snapshot(
-	struct mr_rows *r, const struct mr_snapshot *snap, struct mr_filter *filter, int64_t now) {
-	uint8_t *old_tags = r->tagged;
-	size_t lost = carry_tags(r, r->snap, r->n_tagged > 0 ? old_tags : NULL, snap);
-	free(old_tags);
-	r->snap = snap;
+void mr_rows_rank(const struct mr_snapshot *snap, struct mr_rows_ranks *out) {
 	/* The text columns ranked once per snapshot; every filter and sort
 	 * starts from the order of the ids. */
-	for (int c = 0; c < 3; c++) {
-		free(r->text_rank[c]);
-	}
-	struct rank_job job = { snap, r->text_rank };
+	struct rank_job job = { snap, out->text_rank };
 	mr_parallel_for(3, 1, rank_columns, &job);
 	/* The distinct domains and senders that filters decide by, built now
 	 * with the ranks rather than at the first keystroke that needs them. */
 	mr_snapshot_rcpt_domains(snap);
 	mr_snapshot_senders(snap);
 	size_t n = snap->n_messages;
-	free(r->by_id);
-	r->by_id = mr_xmalloc((n ? n : 1) * sizeof(*r->by_id));
+	out->by_id = mr_xmalloc((n ? n : 1) * sizeof(*out->by_id));
 	uint64_t *keys = mr_xmalloc((n ? n : 1) * sizeof(*keys));
 	for (size_t i = 0; i < n; i++) {
-		r->by_id[i] = (uint32_t)i;
-		keys[i] = r->text_rank[0][i];
+		out->by_id[i] = (uint32_t)i;
+		keys[i] = out->text_rank[0][i];
 	}
-	radix_sort_once(keys, r->by_id, n);
+	radix_sort_once(keys, out->by_id, n);
 	free(keys);
+}
+
+void mr_rows_ranks_free(struct mr_rows_ranks *ranks) {
+	for (int c = 0; c < 3; c++) {
+		free(ranks->text_rank[c]);
+	}
+	free(ranks->by_id);
+	*ranks = (struct mr_rows_ranks){ 0 };
+}
+
+size_t mr_rows_set_ranked(struct mr_rows *r, const struct mr_snapshot *snap,
+	struct mr_rows_ranks *ranks, struct mr_filter *filter, int64_t now) {
+	uint8_t *old_tags = r->tagged;
+	size_t lost = carry_tags(r, r->snap, r->n_tagged > 0 ? old_tags : NULL, snap);
+	free(old_tags);
+	r->snap = snap;
+	for (int c = 0; c < 3; c++) {
+		free(r->text_rank[c]);
+		r->text_rank[c] = ranks->text_rank[c];
+	}
+	free(r->by_id);
+	r->by_id = ranks->by_id;
+	*ranks = (struct mr_rows_ranks){ 0 };
 	mr_rows_set_filter(r, filter, now);
 	return lost;
+}
+
+size_t mr_rows_set_snapshot(
+	struct mr_rows *r, const struct mr_snapshot *snap, struct mr_filter *filter, int64_t now) {
+	struct mr_rows_ranks ranks;
+	mr_rows_rank(snap, &ranks);
+	return mr_rows_set_ranked(r, snap, &ranks, filter, now);
 }
 
 size_t mr_rows_find(const struct mr_rows *r, uint32_t message) {

@@ -72,6 +72,21 @@ void mr_rows_finish(struct mr_rows *r);
  */
 size_t mr_rows_set_snapshot(
 	struct mr_rows *r, const struct mr_snapshot *snap, struct mr_filter *filter, int64_t now);
+/*
+ * mr_rows_set_snapshot in two steps, so that the long one can run on the
+ * thread that listed the snapshot rather than hold up the screen's keys:
+ * mr_rows_rank reads only the snapshot (a million messages: some hundreds
+ * of ms); mr_rows_set_ranked takes the ranks (and sets *ranks empty), then
+ * filters and sorts. mr_rows_ranks_free for ranks never taken.
+ */
+struct mr_rows_ranks {
+	uint32_t *text_rank[3];
+	uint32_t *by_id;
+};
+void mr_rows_rank(const struct mr_snapshot *snap, struct mr_rows_ranks *out);
+size_t mr_rows_set_ranked(struct mr_rows *r, const struct mr_snapshot *snap,
+	struct mr_rows_ranks *ranks, struct mr_filter *filter, int64_t now);
+void mr_rows_ranks_free(struct mr_rows_ranks *ranks);
 /* A new filter on the same snapshot (NULL: every message). */
 void mr_rows_set_filter(struct mr_rows *r, struct mr_filter *filter, int64_t now);
 /* The same, run with opts (a should_stop for Esc; NULL: none), saying how

@@ -215,6 +215,7 @@ void content_open(struct app *app, uint16_t origin, const char *id) {
 	mr_buf_init(&cv->headers);
 	mr_buf_init(&cv->body);
 	char *cause = NULL;
+	app_settle(app); /* the source is the reading's alone */
 	struct mr_source *src = mr_source_of(app->source, origin, &cause);
 	if (src == NULL || !mr_source_content(src, id, &cv->headers, &cv->body, &cause)) {
 		app_set_message(app, "cannot show the message: %s", cause);

@@ -75,7 +75,7 @@ static void build(struct app *app, struct text_view *tv, char **title) {
 	if (!mr_fleet_is(app->source)) {
 		*title = mr_xstrdup("Source");
 		text_view_add(tv, INDENT, STYLE_NORMAL, app->source->label);
-		add_lines(tv, DETAIL_INDENT, STYLE_DIM, app->source->warnings);
+		add_lines(tv, DETAIL_INDENT, STYLE_DIM, app->source_warnings);
 		return;
 	}
 	size_t n, failed = 0, busy = 0;

@@ -1,0 +1,46 @@
+#ifndef MR_REFRESHER_H
+#define MR_REFRESHER_H
+
+/*
+ * The screen's automatic listings, on a thread of their own: on a million
+ * messages a listing and its ranking take seconds, and a source that stops
+ * answering may take much longer; meanwhile the screen answers every key
+ * from the listing it has. The thread lists the source and ranks the
+ * snapshot for the list (mr_rows_rank); the screen polls, and takes both
+ * when it has no question open.
+ *
+ * While a listing runs the source is the thread's: the screen waits for it
+ * (refresher_finish) before it acts, reads a message's content or shows
+ * the source's warnings, since a backend serves one caller at a time.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backend.h"
+#include "rows.h"
+
+struct refresher;
+
+/* Starts listing src; NULL when no thread could be started (then the
+ * caller lists on its own thread). */
+struct refresher *refresher_start(struct mr_source *src);
+/* Whether the listing is over (never waits). */
+bool refresher_done(struct refresher *r);
+/* How long the listing has run, in ms. */
+int64_t refresher_running_ms(const struct refresher *r);
+/*
+ * Waits for the listing to end and frees r: the new snapshot with its
+ * ranks in *ranks and the listing's time in *ms, or NULL with *cause set.
+ */
+struct mr_snapshot *refresher_finish(
+	struct refresher *r, struct mr_rows_ranks *ranks, int64_t *ms, char **cause);
+/*
+ * For quitting: when the listing is over, as refresher_finish with the
+ * results dropped, and true. When it is not (a source that does not
+ * answer), the thread is left to run until the program exits, and false:
+ * the source is still in use and must not be destroyed.
+ */
+bool refresher_abandon(struct refresher *r);
+
+#endif
