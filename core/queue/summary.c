@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bigmem.h"
 #include "buf.h"
 #include "decoding.h"
 #include "ptrmap.h"
@@ -415,11 +416,11 @@ unsigned mr_summary_scope_counted(const struct mr_summary_scope *scope) {
 }
 
 void mr_summary_build_facts(struct mr_summary *s, struct mr_summary_scope *scope,
-	const struct mr_summary_facts *f, const struct mr_kb *kb, size_t top) {
+	struct mr_summary_facts *f, const struct mr_kb *kb, size_t top) {
 	size_t n_texts = mr_textpool_distinct(f->reasons);
 	const struct mr_text *const *texts = mr_textpool_texts(f->reasons);
-	struct mr_diagnosis *diagnoses = mr_xcalloc(n_texts + 1, sizeof(*diagnoses));
-	mr_decode_texts(kb, texts, diagnoses, n_texts);
+	size_t cap;
+	struct mr_diagnosis *diagnoses = mr_summary_facts_decode(f, kb, &cap);
 	struct counting k;
 	counting_init(&k, s, kb, texts, diagnoses, n_texts);
 	s->sources = mr_xcalloc(1, sizeof(*s->sources)); /* one source: no rows */
@@ -462,7 +463,7 @@ void mr_summary_build_facts(struct mr_summary *s, struct mr_summary_scope *scope
 		count_weight(&k.reasons.rows[k.reason_row[i]], w);
 	}
 	counting_finish(&k, s, kb, top);
-	free(diagnoses);
+	mr_big_free(diagnoses, cap * sizeof(*diagnoses));
 }
 
 void mr_summary_finish(struct mr_summary *s) {

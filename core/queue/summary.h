@@ -118,7 +118,7 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
  * those queues, every recipient; fills scope's counts as mr_summary_scope()
  * would. Decodes each distinct reason text once. */
 void mr_summary_build_facts(struct mr_summary *s, struct mr_summary_scope *scope,
-	const struct mr_summary_facts *f, const struct mr_kb *kb, size_t top);
+	struct mr_summary_facts *f, const struct mr_kb *kb, size_t top);
 void mr_summary_finish(struct mr_summary *s);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem.h"
 #include "xalloc.h"
 
 const int mr_summary_age_minutes[MR_SUMMARY_AGES] = { 0, 5, 10, 20, 40, 80, 160, 320, 640, 1280 };
@@ -16,8 +17,9 @@ size_t mr_summary_age_column(int64_t now, int64_t arrival) {
 	return c;
 }
 
-void mr_summary_facts_init(struct mr_summary_facts *f, unsigned counted_queues, int64_t now) {
-	*f = (struct mr_summary_facts){ .counted_queues = counted_queues, .now = now };
+void mr_summary_facts_init(
+	struct mr_summary_facts *f, unsigned counted_queues, int64_t now, const struct mr_kb *kb) {
+	*f = (struct mr_summary_facts){ .counted_queues = counted_queues, .now = now, .kb = kb };
 	f->keys = mr_strpool_create();
 	f->texts = mr_strpool_create();
 	f->reasons = mr_textpool_create(f->texts);
@@ -25,7 +27,40 @@ void mr_summary_facts_init(struct mr_summary_facts *f, unsigned counted_queues, 
 	mr_ptrmap_init(&f->recipient_index);
 }
 
+/* What early decoding did: *n diagnoses in an array of *cap (NULL, 0, 0
+ * without it). */
+static struct mr_diagnosis *take_early(struct mr_summary_facts *f, size_t *n, size_t *cap) {
+	*n = *cap = 0;
+	if (f->early == NULL) {
+		return NULL;
+	}
+	struct mr_diagnosis *done = mr_early_decoder_finish(f->early, n, cap);
+	f->early = NULL;
+	return done;
+}
+
+struct mr_diagnosis *mr_summary_facts_decode(
+	struct mr_summary_facts *f, const struct mr_kb *kb, size_t *cap) {
+	size_t done;
+	struct mr_diagnosis *d = take_early(f, &done, cap);
+	if (kb != f->kb) {
+		done = 0; /* decoded with another knowledge base */
+	}
+	size_t n = mr_textpool_distinct(f->reasons);
+	if (n + 1 > *cap) {
+		d = mr_big_grow(d, *cap * sizeof(*d), (n + 1) * sizeof(*d));
+		*cap = n + 1;
+	}
+	if (done < n) {
+		mr_decode_texts(kb, mr_textpool_texts(f->reasons) + done, d + done, n - done);
+	}
+	return d;
+}
+
 void mr_summary_facts_finish(struct mr_summary_facts *f) {
+	size_t n, cap;
+	struct mr_diagnosis *early = take_early(f, &n, &cap);
+	mr_big_free(early, cap * sizeof(*early));
 	free(f->senders);
 	free(f->recipients);
 	free(f->reason_weights);
@@ -97,7 +132,18 @@ void mr_summary_facts_message(struct mr_summary_facts *f, enum mr_queue queue, b
  * rows of reasons are labelled by the first text of theirs listed. */
 static struct mr_summary_weight *reason_weight(
 	struct mr_summary_facts *f, const char *reason, size_t len) {
-	uint32_t index = mr_textpool_intern(f->reasons, reason, len)->index;
+	const struct mr_text *t = mr_textpool_intern(f->reasons, reason, len);
+	uint32_t index = t->index;
+	if (index == f->early_next && f->kb != NULL) {
+		/* a new text: decoded now, on another core, if there is one */
+		if (index == 0) {
+			f->early = mr_early_decoder_start(f->kb);
+		}
+		if (f->early != NULL) {
+			mr_early_decoder_add(f->early, t);
+			f->early_next++;
+		}
+	}
 	if (index >= f->cap_reason_weights) {
 		size_t cap = f->cap_reason_weights ? f->cap_reason_weights * 2 : 256;
 		f->reason_weights =

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "decoding.h"
 #include "model.h"
 #include "ptrmap.h"
 #include "strpool.h"
@@ -73,12 +74,24 @@ struct mr_summary_facts {
 	struct mr_strpool *keys, *texts;
 	struct mr_ptrmap sender_index, recipient_index;
 	size_t cap_senders, cap_recipients, cap_reason_weights;
+	/* Decoding the reasons on another core while the source reads
+	 * (decoding.h): texts come in the order of their index. */
+	const struct mr_kb *kb;
+	struct mr_early_decoder *early;
+	size_t early_next;
 	bool counting, known_age; /* the message fed last */
 	uint8_t queue;
 	size_t column;
 };
 
-void mr_summary_facts_init(struct mr_summary_facts *f, unsigned counted_queues, int64_t now);
+/* kb: what the reasons are decoded with, as the summary will be built. */
+void mr_summary_facts_init(
+	struct mr_summary_facts *f, unsigned counted_queues, int64_t now, const struct mr_kb *kb);
+/* Every distinct reason's diagnosis, by index (what early decoding did and
+ * the rest), in an array of *cap to free with mr_big_free(p, *cap *
+ * sizeof(*p)). */
+struct mr_diagnosis *mr_summary_facts_decode(
+	struct mr_summary_facts *f, const struct mr_kb *kb, size_t *cap);
 void mr_summary_facts_finish(struct mr_summary_facts *f);
 
 /* A message, as a listing has it (arrival MR_TIME_UNKNOWN when not known);

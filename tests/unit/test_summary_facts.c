@@ -157,7 +157,7 @@ static char *by_listing(struct mr_source *src, struct mr_summary_scope sc, size_
 /* NULL when the source gave up. */
 static char *by_facts(struct mr_source *src, struct mr_summary_scope sc, size_t top) {
 	struct mr_summary_facts facts;
-	mr_summary_facts_init(&facts, mr_summary_scope_counted(&sc), NOW);
+	mr_summary_facts_init(&facts, mr_summary_scope_counted(&sc), NOW, mr_kb_default());
 	char *cause = NULL;
 	enum mr_summarise done = mr_source_summarise(src, &facts, &cause);
 	char *text = NULL;

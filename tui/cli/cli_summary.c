@@ -245,7 +245,7 @@ static void print_summary(struct mr_summary *s, const struct mr_summary_scope *s
 static bool summarise_counted(struct mr_source *src, struct mr_summary_scope *sc,
 	const struct shown *shown, size_t top, int *status) {
 	struct mr_summary_facts facts;
-	mr_summary_facts_init(&facts, mr_summary_scope_counted(sc), mr_now());
+	mr_summary_facts_init(&facts, mr_summary_scope_counted(sc), mr_now(), mr_kb_default());
 	char *cause = NULL;
 	enum mr_summarise done = mr_source_summarise(src, &facts, &cause);
 	if (done == MR_SUMMARISE_DONE) {
