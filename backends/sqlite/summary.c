@@ -118,7 +118,8 @@ static char *messages_sql(sqlite3 *db) {
 	struct typing t = typing_of(db, "message");
 	struct mr_buf sql;
 	mr_buf_init(&sql);
-	mr_buf_add_str(&sql, "SELECT id, queue_id, sender, arrival_time, CASE WHEN 1");
+	mr_buf_add_str(&sql, "SELECT id, queue_id, sender, arrival_time, CASE WHEN ");
+	add_typed(&sql, &t, "id", "integer"); /* else the listing finds no recipients */
 	add_text(&sql, &t, "queue_id", false);
 	add_text(&sql, &t, "sender", false);
 	add_time(&sql, &t, "arrival_time", false);

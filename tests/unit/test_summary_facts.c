@@ -296,10 +296,20 @@ static void test_loose_schema(void) {
 		t_note("cannot damage: %s", err ? err : sqlite3_errmsg(db));
 		exit(99);
 	}
-	sqlite3_close(db);
 	counted = by_facts(src, (struct mr_summary_scope){ 0 }, 10);
 	T_NULL(counted, "not STRICT: gives up on text where a time belongs");
 	free(counted);
+	if (sqlite3_exec(db,
+		    "UPDATE message SET arrival_time = 0 WHERE rowid = 3;"
+		    "UPDATE message SET id = 'x' || id WHERE rowid = 4",
+		    NULL, NULL, &err) != SQLITE_OK) {
+		t_note("cannot damage: %s", err ? err : sqlite3_errmsg(db));
+		exit(99);
+	}
+	counted = by_facts(src, (struct mr_summary_scope){ 0 }, 10);
+	T_NULL(counted, "not STRICT: gives up on a message key that is not a whole number");
+	free(counted);
+	sqlite3_close(db);
 	mr_source_destroy(src);
 	unlink(path);
 	free(path);
