@@ -15,6 +15,16 @@
 #include "snapshot.h"
 
 struct mr_source;
+struct mr_summary_facts;
+
+/* What a source's summarise op did. */
+enum mr_summarise {
+	MR_SUMMARISE_DONE,
+	/* Its rows need what only a listing does for them (values it repairs
+	 * or rows it leaves out, with a warning each): list instead. */
+	MR_SUMMARISE_CANNOT,
+	MR_SUMMARISE_FAILED, /* *cause set */
+};
 
 /* How remote hosts are reached (backends/postfix/postfix.h): core only
  * hands it on. */
@@ -69,6 +79,15 @@ struct mr_backend_ops {
 	 * mr_source_act calls act once per part. */
 	bool paces;
 
+	/*
+	 * Optional. Feeds every message and recipient a listing would have,
+	 * in the listing's order, to facts (summary_facts.h) without making a
+	 * listing: a summary of a million messages then costs their reading.
+	 * Nothing of facts is used unless it returns MR_SUMMARISE_DONE.
+	 */
+	enum mr_summarise (*summarise)(
+		struct mr_source *src, struct mr_summary_facts *facts, char **cause);
+
 	/* Optional (MR_CAP_CONTENT): the message's header block and body. */
 	bool (*content)(struct mr_source *src, const char *id, struct mr_buf *headers,
 		struct mr_buf *body, char **cause);
@@ -106,6 +125,10 @@ void mr_source_destroy(struct mr_source *src);
 /* Whether arg names a source of the registry (by its scheme, or a backend
  * that recognises it): for arguments that could be a queue id too. */
 bool mr_source_recognised(const struct mr_backend_ops *const *registry, const char *arg);
+
+/* The source's summarise op, or MR_SUMMARISE_CANNOT without one. */
+enum mr_summarise mr_source_summarise(
+	struct mr_source *src, struct mr_summary_facts *facts, char **cause);
 
 /* A new, finished snapshot of the source, or NULL with *cause set. */
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause);

@@ -177,6 +177,12 @@ struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
 	return snap;
 }
 
+enum mr_summarise mr_source_summarise(
+	struct mr_source *src, struct mr_summary_facts *facts, char **cause) {
+	return src->ops->summarise != NULL ? src->ops->summarise(src, facts, cause)
+					   : MR_SUMMARISE_CANNOT;
+}
+
 bool mr_source_can(const struct mr_source *src, enum mr_action action) {
 	return (src->caps & MR_CAP_ACTION(action)) != 0;
 }

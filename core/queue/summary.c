@@ -6,13 +6,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bigmem.h"
 #include "buf.h"
+#include "decoding.h"
 #include "ptrmap.h"
 #include "reason.h"
 #include "strpool.h"
 #include "xalloc.h"
 
-const int mr_summary_age_minutes[MR_SUMMARY_AGES] = { 0, 5, 10, 20, 40, 80, 160, 320, 640, 1280 };
 const char *const mr_summary_age_heads[MR_SUMMARY_AGES] = { "5", "10", "20", "40", "80", "160",
 	"320", "640", "1280", "1280+" };
 
@@ -24,15 +25,6 @@ char *mr_summary_age_filter(size_t column) {
 	int high = mr_summary_age_minutes[column + 1];
 	return low == 0 ? mr_xasprintf("age:<%dm", high)
 			: mr_xasprintf("age:>=%dm age:<%dm", low, high);
-}
-
-static size_t age_column(int64_t now, int64_t arrival) {
-	int64_t minutes = (now - arrival) / 60;
-	size_t c = 0;
-	while (c + 1 < MR_SUMMARY_AGES && minutes >= mr_summary_age_minutes[c + 1]) {
-		c++;
-	}
-	return c;
 }
 
 /* A filter value, quoted when it holds what would end or confuse a bare one. */
@@ -210,15 +202,14 @@ static struct mr_summary_row *domain_row(
 
 /* Each distinct reason's row among the reasons: alike when category, code
  * and remote host agree. */
-static uint32_t *group_reasons(
-	struct grouping *g, const struct mr_snapshot *snap, const struct mr_kb *kb) {
-	uint32_t *row_of = mr_xcalloc(snap->n_diagnoses + 1, sizeof(*row_of));
-	const struct mr_text *const *texts = mr_textpool_texts(snap->reasons);
+static uint32_t *group_reasons(struct grouping *g, const struct mr_text *const *texts,
+	const struct mr_diagnosis *diagnoses, size_t n, const struct mr_kb *kb) {
+	uint32_t *row_of = mr_xcalloc(n + 1, sizeof(*row_of));
 	struct mr_buf scratch, key;
 	mr_buf_init(&scratch);
 	mr_buf_init(&key);
-	for (size_t i = 0; i < snap->n_diagnoses; i++) {
-		const struct mr_diagnosis *d = &snap->diagnoses[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct mr_diagnosis *d = &diagnoses[i];
 		const char *text = mr_text_str(texts[i], &scratch);
 		const char *category = mr_diagnosis_category(kb, d)->name;
 		char code[16] = "";
@@ -268,29 +259,97 @@ static void count(struct mr_summary_row *r, bool known_age, size_t column) {
 	}
 }
 
-void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
-	const uint8_t *only_rcpt, const struct mr_kb *kb, int64_t now, size_t top) {
+/* count() of many at once, for facts a source gathered. */
+static void count_weight(struct mr_summary_row *r, const struct mr_summary_weight *w) {
+	r->count += w->count;
+	for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+		r->ages[c] += w->ages[c];
+	}
+}
+
+/* What both ways of building a summary count into before the rows are
+ * made: the same groupings, so the two cannot file mail differently. */
+struct counting {
+	struct grouping domains, reasons, senders;
+	uint32_t *reason_row; /* a diagnosis's row among reasons */
+	size_t *by_category;
+	size_t (*category_ages)[MR_SUMMARY_AGES];
+	struct mr_buf scratch;
+};
+
+static void counting_init(struct counting *k, struct mr_summary *s, const struct mr_kb *kb,
+	const struct mr_text *const *texts, const struct mr_diagnosis *diagnoses,
+	size_t n_diagnoses) {
 	*s = (struct mr_summary){ 0 };
 	s->total.label = mr_xstrdup("(total)");
 	s->total.filter = mr_xstrdup("");
 	s->sender_total.label = mr_xstrdup("(total)");
 	s->sender_total.filter = mr_xstrdup("");
-	struct grouping domains, reasons, senders;
-	grouping_init(&domains);
-	grouping_init(&reasons);
-	grouping_init(&senders);
-	struct mr_buf scratch;
-	mr_buf_init(&scratch);
-	uint32_t *reason_row = group_reasons(&reasons, snap, kb);
+	grouping_init(&k->domains);
+	grouping_init(&k->reasons);
+	grouping_init(&k->senders);
+	mr_buf_init(&k->scratch);
+	k->reason_row = group_reasons(&k->reasons, texts, diagnoses, n_diagnoses, kb);
+	k->by_category = mr_xcalloc(kb->n_categories, sizeof(*k->by_category));
+	k->category_ages = mr_xcalloc(kb->n_categories, sizeof(*k->category_ages));
+}
+
+/* The rows, most first, from what was counted; frees the counting. */
+static void counting_finish(
+	struct counting *k, struct mr_summary *s, const struct mr_kb *kb, size_t top) {
+	s->categories = mr_xcalloc(kb->n_categories + 1, sizeof(*s->categories));
+	for (size_t c = 0; c < kb->n_categories; c++) {
+		if (k->by_category[c] == 0) {
+			continue;
+		}
+		struct mr_summary_row *row = &s->categories[s->n_categories++];
+		row->label = mr_xstrdup(kb->categories[c].name);
+		row->filter = mr_xasprintf("cat:%s", kb->categories[c].name);
+		row->category = kb->categories[c].name;
+		row->count = k->by_category[c];
+		memcpy(row->ages, k->category_ages[c], sizeof(row->ages));
+	}
+	keep_top(&s->categories, &s->n_categories, s->n_categories, false);
+	/* Reasons that no recipient shown has are dropped first. */
+	s->reasons = k->reasons.rows;
+	s->n_reasons = drop_empty(k->reasons.rows, k->reasons.n);
+	keep_top(&s->reasons, &s->n_reasons, top, false);
+	s->domains = k->domains.rows;
+	s->n_domains = k->domains.n;
+	if (s->domains == NULL) {
+		s->domains = mr_xcalloc(1, sizeof(*s->domains));
+	}
+	keep_top(&s->domains, &s->n_domains, top, true);
+	s->senders = k->senders.rows;
+	s->n_senders = k->senders.n;
+	if (s->senders == NULL) {
+		s->senders = mr_xcalloc(1, sizeof(*s->senders));
+	}
+	keep_top(&s->senders, &s->n_senders, top, true);
+	/* A source without a recipient shown may hold none or may have failed
+	 * to list: the snapshot cannot tell, so it gets no row rather than a 0. */
+	s->n_sources = drop_empty(s->sources, s->n_sources);
+	keep_top(&s->sources, &s->n_sources, top, true);
+	free(k->by_category);
+	free(k->category_ages);
+	free(k->reason_row);
+	grouping_finish(&k->domains);
+	grouping_finish(&k->reasons);
+	grouping_finish(&k->senders);
+	mr_buf_finish(&k->scratch);
+}
+
+void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
+	const uint8_t *only_rcpt, const struct mr_kb *kb, int64_t now, size_t top) {
+	struct counting k;
+	counting_init(
+		&k, s, kb, mr_textpool_texts(snap->reasons), snap->diagnoses, snap->n_diagnoses);
 	s->sources = mr_xcalloc(snap->n_origins + 1, sizeof(*s->sources));
 	s->n_sources = snap->n_origins;
 	for (size_t o = 0; o < snap->n_origins; o++) {
 		s->sources[o].label = mr_xstrdup(snap->origins[o]);
 		s->sources[o].filter = term("source", snap->origins[o]);
 	}
-	size_t *by_category = mr_xcalloc(kb->n_categories, sizeof(*by_category));
-	size_t(*category_ages)[MR_SUMMARY_AGES] =
-		mr_xcalloc(kb->n_categories, sizeof(*category_ages));
 	for (size_t m = 0; m < snap->n_messages; m++) {
 		if (only != NULL && !only[m]) {
 			continue;
@@ -302,19 +361,16 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 		}
 		s->expiring += mr_message_state(msg) == MR_STATE_EXPIRING;
 		bool known_age = msg->arrival != MR_TIME_UNKNOWN;
-		size_t column = known_age ? age_column(now, msg->arrival) : 0;
+		size_t column = known_age ? mr_summary_age_column(now, msg->arrival) : 0;
 		/* qshape -s: every message once, under its sender's domain */
 		count(&s->sender_total, known_age, column);
-		count(domain_row(&senders, msg->sender, "from", &scratch), known_age, column);
+		count(domain_row(&k.senders, msg->sender, "from", &k.scratch), known_age, column);
 		for (uint32_t i = 0; i < msg->n_rcpts; i++) {
 			if (only_rcpt != NULL && !only_rcpt[msg->first_rcpt + i]) {
 				continue;
 			}
 			const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
-			/* Bounced while others of its message are still queued (a
-			 * mail log said so): no longer in the queue, and qshape
-			 * does not count it. */
-			if (r->state == MR_RCPT_BOUNCED && msg->queue != MR_QUEUE_BOUNCED) {
+			if (!mr_summary_rcpt_queued(r->state, msg->queue)) {
 				continue;
 			}
 			s->recipients++;
@@ -322,57 +378,92 @@ void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, cons
 			if (msg->origin < s->n_sources) {
 				count(&s->sources[msg->origin], known_age, column);
 			}
-			count(domain_row(&domains, r->address, "to", &scratch), known_age, column);
+			count(domain_row(&k.domains, r->address, "to", &k.scratch), known_age,
+				column);
 			if (r->diagnosis != MR_NO_DIAGNOSIS) {
 				const struct mr_diagnosis *d = &snap->diagnoses[r->diagnosis];
-				by_category[d->category]++;
+				k.by_category[d->category]++;
 				if (known_age) {
-					category_ages[d->category][column]++;
+					k.category_ages[d->category][column]++;
 				}
-				count(&reasons.rows[reason_row[r->diagnosis]], known_age, column);
+				count(&k.reasons.rows[k.reason_row[r->diagnosis]], known_age,
+					column);
 			}
 		}
 	}
-	s->categories = mr_xcalloc(kb->n_categories + 1, sizeof(*s->categories));
-	for (size_t c = 0; c < kb->n_categories; c++) {
-		if (by_category[c] == 0) {
-			continue;
+	counting_finish(&k, s, kb, top);
+}
+
+/* Where a scope files a queue's messages. */
+enum scope_kind { SCOPE_COUNTED, SCOPE_LEFT, SCOPE_OUTSIDE };
+
+static enum scope_kind scope_kind(const struct mr_summary_scope *scope, unsigned queue) {
+	if (!scope->bounced && scope->queues != 0 &&
+		!(scope->queues & MR_SUMMARY_QUEUE_BIT(queue))) {
+		return SCOPE_OUTSIDE;
+	}
+	return (queue == MR_QUEUE_BOUNCED) == scope->bounced ? SCOPE_COUNTED : SCOPE_LEFT;
+}
+
+unsigned mr_summary_scope_counted(const struct mr_summary_scope *scope) {
+	unsigned queues = 0;
+	for (unsigned q = 0; q < MR_QUEUE_COUNT; q++) {
+		if (scope_kind(scope, q) == SCOPE_COUNTED) {
+			queues |= MR_SUMMARY_QUEUE_BIT(q);
 		}
-		struct mr_summary_row *row = &s->categories[s->n_categories++];
-		row->label = mr_xstrdup(kb->categories[c].name);
-		row->filter = mr_xasprintf("cat:%s", kb->categories[c].name);
-		row->category = kb->categories[c].name;
-		row->count = by_category[c];
-		memcpy(row->ages, category_ages[c], sizeof(row->ages));
 	}
-	keep_top(&s->categories, &s->n_categories, s->n_categories, false);
-	/* Reasons that no recipient shown has are dropped first. */
-	s->reasons = reasons.rows;
-	s->n_reasons = drop_empty(reasons.rows, reasons.n);
-	keep_top(&s->reasons, &s->n_reasons, top, false);
-	s->domains = domains.rows;
-	s->n_domains = domains.n;
-	if (s->domains == NULL) {
-		s->domains = mr_xcalloc(1, sizeof(*s->domains));
+	return queues;
+}
+
+void mr_summary_build_facts(struct mr_summary *s, struct mr_summary_scope *scope,
+	struct mr_summary_facts *f, const struct mr_kb *kb, size_t top) {
+	size_t n_texts = mr_textpool_distinct(f->reasons);
+	const struct mr_text *const *texts = mr_textpool_texts(f->reasons);
+	size_t cap;
+	struct mr_diagnosis *diagnoses = mr_summary_facts_decode(f, kb, &cap);
+	struct counting k;
+	counting_init(&k, s, kb, texts, diagnoses, n_texts);
+	s->sources = mr_xcalloc(1, sizeof(*s->sources)); /* one source: no rows */
+	scope->counted = scope->left_messages = scope->left_recipients = scope->outside = 0;
+	for (unsigned q = 0; q < MR_QUEUE_COUNT; q++) {
+		switch (scope_kind(scope, q)) {
+		case SCOPE_COUNTED:
+			scope->counted += f->queue_messages[q];
+			s->messages += f->queue_messages[q];
+			s->queues[q] = f->queue_messages[q];
+			break;
+		case SCOPE_LEFT:
+			scope->left_messages += f->queue_messages[q];
+			scope->left_recipients += f->queue_recipients[q];
+			break;
+		case SCOPE_OUTSIDE:
+			scope->outside += f->queue_messages[q];
+			break;
+		}
 	}
-	keep_top(&s->domains, &s->n_domains, top, true);
-	s->senders = senders.rows;
-	s->n_senders = senders.n;
-	if (s->senders == NULL) {
-		s->senders = mr_xcalloc(1, sizeof(*s->senders));
+	s->expiring = f->expiring;
+	for (size_t i = 0; i < f->n_senders; i++) {
+		const struct mr_summary_fact *x = &f->senders[i];
+		count_weight(&s->sender_total, &x->weight);
+		count_weight(domain_row(&k.senders, x->key, "from", &k.scratch), &x->weight);
 	}
-	keep_top(&s->senders, &s->n_senders, top, true);
-	/* A source without a recipient shown may hold none or may have failed
-	 * to list: the snapshot cannot tell, so it gets no row rather than a 0. */
-	s->n_sources = drop_empty(s->sources, s->n_sources);
-	keep_top(&s->sources, &s->n_sources, top, true);
-	free(by_category);
-	free(category_ages);
-	free(reason_row);
-	grouping_finish(&domains);
-	grouping_finish(&reasons);
-	grouping_finish(&senders);
-	mr_buf_finish(&scratch);
+	for (size_t i = 0; i < f->n_recipients; i++) {
+		const struct mr_summary_fact *x = &f->recipients[i];
+		s->recipients += x->weight.count;
+		count_weight(&s->total, &x->weight);
+		count_weight(domain_row(&k.domains, x->key, "to", &k.scratch), &x->weight);
+	}
+	for (size_t i = 0; i < n_texts && i < f->cap_reason_weights; i++) {
+		const struct mr_summary_weight *w = &f->reason_weights[i];
+		const struct mr_diagnosis *d = &diagnoses[i];
+		k.by_category[d->category] += w->count;
+		for (size_t c = 0; c < MR_SUMMARY_AGES; c++) {
+			k.category_ages[d->category][c] += w->ages[c];
+		}
+		count_weight(&k.reasons.rows[k.reason_row[i]], w);
+	}
+	counting_finish(&k, s, kb, top);
+	mr_big_free(diagnoses, cap * sizeof(*diagnoses));
 }
 
 void mr_summary_finish(struct mr_summary *s) {
@@ -399,13 +490,12 @@ uint8_t *mr_summary_scope(const struct mr_snapshot *snap, const uint8_t *only,
 		if (only != NULL && !only[m]) {
 			continue;
 		}
-		bool bounced = msg->queue == MR_QUEUE_BOUNCED;
-		if (!scope->bounced && scope->queues != 0 &&
-			!(scope->queues & MR_SUMMARY_QUEUE_BIT(msg->queue))) {
+		enum scope_kind kind = scope_kind(scope, msg->queue);
+		if (kind == SCOPE_OUTSIDE) {
 			scope->outside++;
 			continue;
 		}
-		if (bounced == scope->bounced) {
+		if (kind == SCOPE_COUNTED) {
 			mask[m] = 1;
 			scope->counted++;
 			continue;

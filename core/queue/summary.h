@@ -17,12 +17,10 @@
 #include "buf.h"
 #include "kb.h"
 #include "snapshot.h"
+#include "summary_facts.h"
 
-/* Age columns in minutes, as qshape's: 0-5, 5-10, ..., 640-1280, 1280+. */
-#define MR_SUMMARY_AGES 10
-extern const int mr_summary_age_minutes[MR_SUMMARY_AGES]; /* lower bounds */
-/* Column heads, as qshape's: the column holds mail up to that many minutes
- * old ("5", ... "1280", "1280+"). */
+/* The age columns (mr_summary_age_minutes) are in summary_facts.h. Column heads, as qshape's: the
+ * column holds mail up to that many minutes old ("5", ... "1280", "1280+"). */
 extern const char *const mr_summary_age_heads[MR_SUMMARY_AGES];
 /* The filter that selects a column's mail: "age:>=5m age:<10m" (to free). */
 char *mr_summary_age_filter(size_t column);
@@ -95,7 +93,6 @@ struct mr_summary_scope {
 	size_t left_messages, left_recipients; /* of the other kind */
 	size_t outside;                        /* messages of the queues not asked for */
 };
-#define MR_SUMMARY_QUEUE_BIT(q) (1u << (q))
 /* qshape's queues when none is named: incoming and active. */
 #define MR_SUMMARY_QSHAPE_QUEUES \
 	(MR_SUMMARY_QUEUE_BIT(MR_QUEUE_INCOMING) | MR_SUMMARY_QUEUE_BIT(MR_QUEUE_ACTIVE))
@@ -111,8 +108,17 @@ char *mr_summary_queues_filter(unsigned queues);
 uint8_t *mr_summary_scope(const struct mr_snapshot *snap, const uint8_t *only,
 	const uint8_t *only_rcpt, struct mr_summary_scope *scope);
 
+/* The queues whose messages a scope counts, as bits (MR_SUMMARY_QUEUE_BIT). */
+unsigned mr_summary_scope_counted(const struct mr_summary_scope *scope);
+
 void mr_summary_build(struct mr_summary *s, const struct mr_snapshot *snap, const uint8_t *only,
 	const uint8_t *only_rcpt, const struct mr_kb *kb, int64_t now, size_t top);
+/* The same summary of facts a source gathered (summary_facts.h), asked for
+ * with counted_queues = mr_summary_scope_counted(scope): every message of
+ * those queues, every recipient; fills scope's counts as mr_summary_scope()
+ * would. Decodes each distinct reason text once. */
+void mr_summary_build_facts(struct mr_summary *s, struct mr_summary_scope *scope,
+	struct mr_summary_facts *f, const struct mr_kb *kb, size_t top);
 void mr_summary_finish(struct mr_summary *s);
 
 #endif

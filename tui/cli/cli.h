@@ -107,6 +107,11 @@ struct cli_reading {
  * when they could not be opened (said, and srcs finished). */
 bool cli_read_sources(
 	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r);
+/* cli_read_sources() in two steps, for a command that may not need the
+ * listing: the opening, then the listing. */
+bool cli_open_reading(
+	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r);
+void cli_reading_list(struct cli_reading *r);
 /* Destroys the listing, closes the sources, then finishes srcs. */
 void cli_reading_finish(struct cli_reading *r, struct cli_sources *srcs);
 /* The messages of snap the filter lets through, a byte each as
