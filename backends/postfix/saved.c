@@ -108,11 +108,16 @@ static void saved_close(struct mr_source *src) {
 	src->data = NULL;
 }
 
-static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+/* The listing into reader's snapshot, or in batches when it streams. */
+static bool saved_read(
+	struct mr_source *src, struct mr_stream *stream, struct mr_snapshot *snap, char **cause) {
 	struct saved *s = src->data;
 	struct mr_postqueue_reader reader;
 	const char *name = s->path ? s->path : "standard input";
 	mr_postqueue_reader_init(&reader, snap, name);
+	if (stream != NULL) {
+		mr_postqueue_reader_stream(&reader, stream);
+	}
 	bool ok = true;
 	if (s->path == NULL) {
 		ok = mr_postqueue_feed(&reader, s->stdin_data.data, s->stdin_data.len);
@@ -148,6 +153,15 @@ static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **c
 	return ok;
 }
 
+static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+	return saved_read(src, NULL, snap, cause);
+}
+
+/* The parser reads a line at a time already: batches are just cut. */
+static bool saved_stream(struct mr_source *src, struct mr_stream *stream, char **cause) {
+	return saved_read(src, stream, NULL, cause);
+}
+
 const struct mr_backend_ops mr_backend_postqueue_json = {
 	.name = "postqueue-json",
 	.usage = "postqueue-json:FILE",
@@ -156,4 +170,5 @@ const struct mr_backend_ops mr_backend_postqueue_json = {
 	.open = saved_open,
 	.close = saved_close,
 	.list = saved_list,
+	.stream = saved_stream,
 };

@@ -200,7 +200,20 @@ struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial) {
 	return snap;
 }
 
-bool cli_read_sources(
+bool cli_stream_queue(struct mr_source *src, struct mr_stream *s) {
+	char *cause = NULL;
+	bool ok = mr_source_stream(src, s, &cause);
+	/* The same lines as cli_read_queue, after the messages rather than
+	 * before: they are known at the end. */
+	print_lines(NULL, mr_source_listing_warnings(src));
+	if (!ok && !s->stopped) {
+		cli_error("%s", cause ? cause : "the listing failed");
+	}
+	free(cause);
+	return ok;
+}
+
+bool cli_open_reading(
 	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r) {
 	r->src = cli_open_sources(srcs, names, n, false);
 	free(names);
@@ -210,10 +223,22 @@ bool cli_read_sources(
 		cli_sources_finish(srcs);
 		return false;
 	}
+	return true;
+}
+
+void cli_read_opened(struct cli_reading *r) {
 	bool partial;
 	r->snap = cli_read_queue(r->src, &partial);
 	/* Printed all the same: what the sources that answered hold. */
 	r->status = r->snap != NULL && !partial ? MR_EXIT_OK : MR_EXIT_FAILED;
+}
+
+bool cli_read_sources(
+	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r) {
+	if (!cli_open_reading(srcs, names, n, r)) {
+		return false;
+	}
+	cli_read_opened(r);
 	return true;
 }
 

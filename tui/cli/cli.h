@@ -107,6 +107,14 @@ struct cli_reading {
  * when they could not be opened (said, and srcs finished). */
 bool cli_read_sources(
 	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r);
+/* cli_read_sources in two steps: opening (false as above), then listing. */
+bool cli_open_reading(
+	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r);
+void cli_read_opened(struct cli_reading *r);
+/* The listing of src (one source that can stream) in batches to s's
+ * deliver, then its warnings and, when the source failed, why (not when
+ * deliver stopped it: the caller says why). Whether it was listed whole. */
+bool cli_stream_queue(struct mr_source *src, struct mr_stream *s);
 /* Destroys the listing, closes the sources, then finishes srcs. */
 void cli_reading_finish(struct cli_reading *r, struct cli_sources *srcs);
 /* The messages of snap the filter lets through, a byte each as
