@@ -74,17 +74,22 @@ static int list_streamed(struct mr_source *src, enum mr_export_format format,
 	return listed ? MR_EXIT_OK : MR_EXIT_FAILED;
 }
 
-/* MAILROOM_LIST_BATCH: messages per batch of a streamed listing, for the
- * tests, which cut small listings into many batches; 0 or unset: the
- * default. */
-static size_t batch_from_environment(void) {
+/*
+ * MAILROOM_LIST_BATCH, for the tests (mailroom(1), ENVIRONMENT): N messages
+ * per batch of a streamed listing, so that a small listing is cut into
+ * many; 0 reads the queue whole, as before streaming, to compare with.
+ * Unset (or not a number): batches of the default size. False: whole.
+ */
+static bool batches_from_environment(size_t *batch_messages) {
 	const char *v = getenv("MAILROOM_LIST_BATCH");
+	*batch_messages = 0;
 	if (v == NULL || *v < '0' || *v > '9') {
-		return 0;
+		return true;
 	}
 	char *end;
 	unsigned long n = strtoul(v, &end, 10);
-	return *end == '\0' ? (size_t)n : 0;
+	*batch_messages = *end == '\0' ? (size_t)n : 0;
+	return *end != '\0' || n > 0;
 }
 
 static const char list_usage[] =
@@ -164,8 +169,10 @@ int cli_list(int argc, char **argv) {
 	}
 	/* The table's columns are as wide as the whole queue's widest cell,
 	 * and several sources are merged: those read the queue whole. */
-	if (format != MR_EXPORT_TABLE && n_names == 1 && mr_source_can_stream(rd.src)) {
-		int status = list_streamed(rd.src, format, filter, expr, batch_from_environment());
+	size_t batch_messages;
+	if (format != MR_EXPORT_TABLE && n_names == 1 && mr_source_can_stream(rd.src) &&
+		batches_from_environment(&batch_messages)) {
+		int status = list_streamed(rd.src, format, filter, expr, batch_messages);
 		mr_filter_free(filter);
 		cli_reading_finish(&rd, &srcs);
 		return status;
