@@ -33,6 +33,9 @@ struct mr_open_options {
 	/* Where a source that reads a mail log reads it (--log): an absolute
 	 * path on the source's host, "journal" or "none"; NULL: found. */
 	const char *log;
+	/* The source is streamed once (stream op) and never listed: what can
+	 * be read once (standard input) need not be kept to list again. */
+	bool streamed_once;
 };
 
 struct mr_backend_ops {

@@ -306,7 +306,9 @@ struct mr_source *cli_open_sources(
 		.rules = s->config.hosts,
 		.n_rules = s->config.n_hosts,
 	};
-	s->open = (struct mr_open_options){ .remote = &s->remote, .log = s->log };
+	s->open = (struct mr_open_options){
+		.remote = &s->remote, .log = s->log, .streamed_once = s->streamed_once
+	};
 	if (n > 1) {
 		return mr_fleet_open(mr_backend_registry, names, n, &s->open);
 	}

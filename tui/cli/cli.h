@@ -57,8 +57,9 @@ bool cli_parse_number(const char *what, const char *arg, long min, long max, lon
  */
 struct cli_sources {
 	bool demo, accept_new;
-	const char *log; /* --log: a file, "journal" or "none"; NULL: found */
-	bool loaded;     /* config holds the configuration */
+	const char *log;    /* --log: a file, "journal" or "none"; NULL: found */
+	bool streamed_once; /* mr_open_options' */
+	bool loaded;        /* config holds the configuration */
 	struct config config;
 	struct mr_remote_options remote;
 	struct mr_open_options open;

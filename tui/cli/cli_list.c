@@ -162,6 +162,11 @@ int cli_list(int argc, char **argv) {
 	/* Listings are large: write them in big pieces. */
 	static char out_buf[1 << 16];
 	setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
+	size_t batch_messages;
+	bool streams = format != MR_EXPORT_TABLE && n_names == 1 &&
+		       batches_from_environment(&batch_messages);
+	/* Standard input, streamed, is not kept whole as it is to list again. */
+	srcs.streamed_once = streams;
 	struct cli_reading rd;
 	if (!cli_open_reading(&srcs, names, n_names, &rd)) {
 		mr_filter_free(filter);
@@ -169,9 +174,7 @@ int cli_list(int argc, char **argv) {
 	}
 	/* The table's columns are as wide as the whole queue's widest cell,
 	 * and several sources are merged: those read the queue whole. */
-	size_t batch_messages;
-	if (format != MR_EXPORT_TABLE && n_names == 1 && mr_source_can_stream(rd.src) &&
-		batches_from_environment(&batch_messages)) {
+	if (streams && mr_source_can_stream(rd.src)) {
 		int status = list_streamed(rd.src, format, filter, expr, batch_messages);
 		mr_filter_free(filter);
 		cli_reading_finish(&rd, &srcs);
