@@ -414,6 +414,13 @@ stream_list "$TMP/st.jsonl" 7 --json
 grep -q 'line 6001: queue id .* again; the first line of it is kept' "$TMP/st.err" &&
     [ "$(wc -l <"$TMP/st.out")" -eq 6000 ]
 ok $? "an id listed again in another batch: found, warned about, listed once"
+# Long queue ids (enable_long_queue_ids) are kept as text, short ones as
+# numbers: an id listed again is found either way.
+"$GEN" --seed 3 --now 1795435200 --long-ids --postqueue-json --count 3000 "$TMP/long.jsonl"
+sed -n 2p "$TMP/long.jsonl" >>"$TMP/long.jsonl"
+same_as_whole "$TMP/long.jsonl" --json
+grep -q 'line 3001: queue id .* again' "$TMP/whole.err" && [ "$(wc -l <"$TMP/st.out")" -eq 3000 ]
+ok $? "a long id listed again in another batch: found, warned about, listed once"
 # A listing that fails part way (a line that is not a message): the error
 # and the status of the whole listing; the batches written before it stay.
 mkdir "$TMP/cut"

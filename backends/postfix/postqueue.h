@@ -45,6 +45,11 @@ struct mr_postqueue_reader {
 	 * ids are kept here, as the batches that held them are gone. */
 	struct mr_stream *stream;
 	struct mr_buf stream_ids; /* NUL-terminated, one after the other */
+	/* Short ids (hex, as most Postfix queues have them) are kept as
+	 * numbers instead, in a set of their own: packed_hex_id() in
+	 * postqueue.c; 0 is an empty slot. */
+	uint64_t *hex_slots;
+	size_t hex_mask, n_hex;
 	/* Strings waiting to be interned, in batches (flush_pending() in
 	 * postqueue.c); their bytes are copied to pending_text. */
 	struct mr_postqueue_pending *pending;
