@@ -18,7 +18,7 @@
 #include "xalloc.h"
 
 struct saved {
-	char *path; /* NULL: standard input, read at open */
+	char *path; /* NULL: standard input, read at open (but see stdin_unread) */
 	struct mr_buf stdin_data;
 	/* Standard input left to the one stream (mr_open_options'
 	 * streamed_once), read as it is parsed rather than kept. */
