@@ -6,7 +6,8 @@
  * every batch_messages messages it is finished, handed to the consumer and
  * emptied for the next. `mailroom list --json/--csv` writes a million
  * messages this way in the memory of a few thousand, where a whole snapshot
- * would hold them all (docs/architecture.md, "A million messages").
+ * would hold them all (docs/architecture.md, "Listings written as they
+ * are read").
  *
  * Only what needs no more than the message itself can be done batch by
  * batch: the filter (its terms are about one message, at one "now" kept
