@@ -6,7 +6,6 @@
 
 #include "bigmem.h"
 #include "clock.h"
-#include "decodecache.h"
 #include "decoding.h"
 #include "xalloc.h"
 
@@ -252,7 +251,7 @@ void mr_snapshot_decode_soon(struct mr_snapshot *snap, const struct mr_text *t) 
 	/* Texts are numbered as they are interned: the next number is a new
 	 * text; a gap (a text interned elsewhere) ends early decoding, and
 	 * mr_snapshot_finish() decodes the rest. */
-	if (t->index != snap->early_next || snap->decode_cache != NULL) {
+	if (t->index != snap->early_next) {
 		return;
 	}
 	if (snap->early == NULL) {
@@ -280,39 +279,6 @@ static size_t take_early(struct mr_snapshot *snap) {
 	return n;
 }
 
-/* diagnoses[i] for texts[i], first..n: those the cache knows copied, the
- * others decoded (on every core) and added to it. */
-static void decode_through_cache(
-	struct mr_snapshot *snap, const struct mr_text *const *texts, size_t first, size_t n) {
-	struct mr_decode_cache *cache = snap->decode_cache;
-	const struct mr_text **missing = mr_xcalloc(n - first, sizeof(*missing));
-	uint32_t *where = mr_xcalloc(n - first, sizeof(*where));
-	size_t n_missing = 0;
-	struct mr_buf scratch;
-	mr_buf_init(&scratch);
-	for (size_t i = first; i < n; i++) {
-		const char *s = mr_text_str(texts[i], &scratch);
-		const struct mr_diagnosis *known = mr_decode_cache_find(cache, s, texts[i]->len);
-		if (known != NULL) {
-			snap->diagnoses[i] = *known;
-		} else {
-			missing[n_missing] = texts[i];
-			where[n_missing++] = (uint32_t)i;
-		}
-	}
-	struct mr_diagnosis *decoded = mr_xcalloc(n_missing + 1, sizeof(*decoded));
-	mr_decode_texts(mr_kb_default(), missing, decoded, n_missing);
-	for (size_t k = 0; k < n_missing; k++) {
-		snap->diagnoses[where[k]] = decoded[k];
-		const char *s = mr_text_str(missing[k], &scratch);
-		mr_decode_cache_add(cache, s, missing[k]->len, &decoded[k]);
-	}
-	mr_buf_finish(&scratch);
-	free(decoded);
-	free(where);
-	free(missing);
-}
-
 /* Decodes each distinct reason once: reasons are interned, and a text's
  * index in the pool is its diagnosis's index in the snapshot. */
 static void decode_reasons(struct mr_snapshot *snap) {
@@ -332,9 +298,7 @@ static void decode_reasons(struct mr_snapshot *snap) {
 		snap->cap_diagnoses = n;
 	}
 	snap->n_diagnoses = n;
-	if (done < n && snap->decode_cache != NULL) {
-		decode_through_cache(snap, mr_textpool_texts(snap->reasons), done, n);
-	} else if (done < n) {
+	if (done < n) {
 		const struct mr_text *const *texts = mr_textpool_texts(snap->reasons);
 		mr_decode_texts(mr_kb_default(), texts + done, snap->diagnoses + done, n - done);
 	}

@@ -31,10 +31,6 @@ struct mr_snapshot {
 	 * queues repeat a reason thousands of times and it is decoded once. */
 	struct mr_diagnosis *diagnoses;
 	size_t n_diagnoses, cap_diagnoses;
-	/* NULL, or diagnoses kept from the batches before (a streamed
-	 * listing's, decodecache.h): reasons found there are not decoded
-	 * again, and none early. Not the snapshot's: its owner frees it. */
-	struct mr_decode_cache *decode_cache;
 	/* Decoding while a listing is read (mr_snapshot_decode_soon()). */
 	struct mr_early_decoder *early;
 	size_t early_next; /* the index of the next text it expects */

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "decodecache.h"
 #include "pace.h"
 #include "text.h"
 #include "warnings.h"
@@ -186,8 +185,6 @@ bool mr_source_can_stream(const struct mr_source *src) {
 
 bool mr_source_stream(struct mr_source *src, struct mr_stream *s, char **cause) {
 	s->batch = mr_snapshot_create();
-	s->batch->decode_cache =
-		mr_decode_cache_create(MR_STREAM_CACHE_TEXTS, MR_STREAM_CACHE_BYTES);
 	s->taken_at = s->batch->taken_at;
 	s->stopped = false;
 	s->delivered = 0;
@@ -199,7 +196,6 @@ bool mr_source_stream(struct mr_source *src, struct mr_stream *s, char **cause) 
 	/* After a failure, the batch being read is dropped: a listing that
 	 * fails within its first batch writes nothing, as a whole one. */
 	bool delivered = ok && mr_stream_flush(s);
-	mr_decode_cache_destroy(s->batch->decode_cache);
 	mr_snapshot_destroy(s->batch);
 	s->batch = NULL;
 	if (s->stopped) {

@@ -24,9 +24,6 @@
 /* Big enough that the costs of a batch (finishing it, a filter run) are
  * spread thin, small enough to stay a few megabytes. */
 enum { MR_STREAM_BATCH_DEFAULT = 4096 };
-/* The reasons' diagnoses kept from batch to batch (decodecache.h): a few
- * megabytes, and more texts than a queue repeats often. */
-enum { MR_STREAM_CACHE_TEXTS = 1 << 14, MR_STREAM_CACHE_BYTES = 4 << 20 };
 
 struct mr_stream {
 	/* Set by the consumer. */
