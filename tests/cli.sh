@@ -358,6 +358,85 @@ run 1 "a broken postqueue -j file" "$MAILROOM" list "$TMP/broken.jsonl"
 error_is "mailroom: $TMP/broken.jsonl: line 1: expected '{' (at byte 61)" \
     "a broken postqueue -j file"
 
+# --- a listing written as it is read ---------------------------------------
+# One source and --json, --csv or --csv-raw: list writes each batch of
+# messages as the source reads it. Cut into batches of 7 messages (1 for the
+# demo's 300) and the default (4096), the output, the warnings and the
+# status are those of the whole listing (MAILROOM_LIST_BATCH=0 reads it
+# whole), with and without a filter, for a saved listing (with an id listed
+# again thousands of lines later, in another batch), standard input, SQLite
+# and the demo.
+run 0 "mailroom-gen: 6000 messages" "$GEN" --seed 11 --now 1795435200 --postqueue-json --count 6000 "$TMP/st.jsonl"
+sed -n 5p "$TMP/st.jsonl" | sed 's/"queue_name": "[a-z]*"/"queue_name": "active"/' >>"$TMP/st.jsonl"
+run 0 "mailroom-gen: 6000 messages in SQLite" "$GEN" --seed 11 --now 1795435200 --count 6000 "$TMP/st.db"
+# standard input: "-", read from a file the shell opens
+stream_list() { # SOURCE BATCH ARGS...: stdout, stderr and status in $TMP/st.*
+    sl_src=$1 sl_batch=$2
+    shift 2
+    if [ "$sl_src" = "-" ]; then
+        MAILROOM_LIST_BATCH=$sl_batch "$MAILROOM" list "$@" - <"$TMP/st.jsonl" >"$TMP/st.out" 2>"$TMP/st.err"
+    else
+        MAILROOM_LIST_BATCH=$sl_batch "$MAILROOM" list "$@" "$sl_src" >"$TMP/st.out" 2>"$TMP/st.err"
+    fi
+    echo $? >"$TMP/st.status"
+}
+same_as_whole() { # SOURCE ARGS...
+    src=$1
+    shift
+    stream_list "$src" 0 "$@"
+    for f in out err status; do mv "$TMP/st.$f" "$TMP/whole.$f"; done
+    batches="7 default"
+    [ "$src" = "demo:" ] && batches="1 7 default"
+    for batch in $batches; do
+        [ "$batch" = default ] && b= || b=$batch
+        stream_list "$src" "$b" "$@"
+        cmp -s "$TMP/whole.out" "$TMP/st.out" && cmp -s "$TMP/whole.err" "$TMP/st.err" &&
+            cmp -s "$TMP/whole.status" "$TMP/st.status"
+        ok $? "list $* $(basename "$src") in batches of $batch: the whole listing's bytes"
+    done
+}
+for src in "$TMP/st.jsonl" "$TMP/st.db" - demo:; do
+    for format in --json --csv --csv-raw; do
+        same_as_whole "$src" "$format"
+        [ "$src" = - ] && continue # the same reader as a file's
+        same_as_whole "$src" "$format" --filter 'domain:gmail.com cat:rate-limited'
+        [ "$src" = demo: ] && continue
+        same_as_whole "$src" "$format" --filter 'age:>2d or reason:/4\.7\.[0-9]+/'
+    done
+done
+for expr in 'domain:gmail.com cat:rate-limited' 'age:>2d or reason:/4\.7\.[0-9]+/'; do
+    stream_list "$TMP/st.jsonl" 7 --json --filter "$expr"
+    lines=$(wc -l <"$TMP/st.out")
+    [ "$lines" -gt 20 ] && [ "$lines" -lt 6000 ]
+    ok $? "--filter '$expr' compared on some messages, not all ($lines)"
+done
+stream_list "$TMP/st.jsonl" 7 --json
+grep -q 'line 6001: queue id .* again; the first line of it is kept' "$TMP/st.err" &&
+    [ "$(wc -l <"$TMP/st.out")" -eq 6000 ]
+ok $? "an id listed again in another batch: found, warned about, listed once"
+# Long queue ids (enable_long_queue_ids) are kept as text, short ones as
+# numbers: an id listed again is found either way.
+"$GEN" --seed 3 --now 1795435200 --long-ids --postqueue-json --count 3000 "$TMP/long.jsonl"
+sed -n 2p "$TMP/long.jsonl" >>"$TMP/long.jsonl"
+same_as_whole "$TMP/long.jsonl" --json
+grep -q 'line 3001: queue id .* again' "$TMP/whole.err" && [ "$(wc -l <"$TMP/st.out")" -eq 3000 ]
+ok $? "a long id listed again in another batch: found, warned about, listed once"
+# A listing that fails part way (a line that is not a message): the error
+# and the status of the whole listing; the batches written before it stay.
+mkdir "$TMP/cut"
+head -2999 "$TMP/st.jsonl" >"$TMP/cut/st.jsonl"
+echo '{"queue_name": "deferred", "queue_id": "A1", "recipients": [}' >>"$TMP/cut/st.jsonl"
+sed -n '3000,3005p' "$TMP/st.jsonl" >>"$TMP/cut/st.jsonl"
+(cd "$TMP/cut" && MAILROOM_LIST_BATCH=0 "$MAILROOM" list --json st.jsonl >"$TMP/whole.out" 2>"$TMP/whole.err")
+is "$?:$(wc -c <"$TMP/whole.out")" "1:0" "a listing that fails, read whole: nothing written, status 1"
+(cd "$TMP/cut" && MAILROOM_LIST_BATCH=1000 "$MAILROOM" list --json st.jsonl >"$TMP/st.out" 2>"$TMP/st.err")
+is "$?" 1 "a listing that fails part way, streamed: status 1"
+cmp -s "$TMP/whole.err" "$TMP/st.err"
+ok $? "a listing that fails part way, streamed: the same error"
+(cd "$TMP" && "$MAILROOM" list --json st.jsonl | head -2000) >"$TMP/first.out"
+cmp -s "$TMP/first.out" "$TMP/st.out"
+ok $? "a listing that fails part way, streamed: the 2 whole batches before the error, written"
+
 # --- bad arguments ---------------------------------------------------------
 run 2 "list --bogus" "$MAILROOM" list --bogus --demo
 error_is 'mailroom: list: unknown option "--bogus" (try mailroom list --help)' "list --bogus"

@@ -76,6 +76,7 @@ const struct mr_backend_ops mr_backend_demo = {
 	.open = demo_open,
 	.close = mr_sqlite_close,
 	.list = mr_sqlite_list,
+	.stream = mr_sqlite_stream,
 	.act = mr_sqlite_act,
 	.content = mr_sqlite_content,
 };

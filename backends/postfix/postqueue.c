@@ -594,28 +594,109 @@ static bool message_member(struct cursor *c, struct key key, void *ctx) {
 	return skip_value(c, s, 1);
 }
 
-/* A slot holds a message's index + 1 in its low half and the id's hash in
- * its high half, so that probing rarely has to look at the id itself. */
+/* The id a slot's low half names: a message's index + 1 in the snapshot,
+ * or when streaming, the id's offset + 1 among the ids kept. */
+static const char *slot_id(const struct mr_postqueue_reader *r, uint64_t slot) {
+	uint32_t k = (uint32_t)slot - 1;
+	return r->stream != NULL ? r->stream_ids.data + k : r->snap->messages[k].id;
+}
+
+/* A slot holds the id in its low half (slot_id) and its hash in its high
+ * half, so that probing rarely has to look at the id itself. */
 static size_t id_slot(const struct mr_postqueue_reader *r, const uint64_t *slots, size_t mask,
 	const char *id, uint32_t hash) {
 	size_t h = hash & mask;
 	while (slots[h] != 0 &&
-		((uint32_t)(slots[h] >> 32) != hash ||
-			strcmp(r->snap->messages[(uint32_t)slots[h] - 1].id, id) != 0)) {
+		((uint32_t)(slots[h] >> 32) != hash || strcmp(slot_id(r, slots[h]), id) != 0)) {
 		h = (h + 1) & mask;
 	}
 	return h;
 }
 
+/*
+ * A short Postfix id (upper-case hex, up to 15 digits) as one number: its
+ * digits and its length, so exactly one id has it; 0 for other ids. A
+ * million of them cost their set's 16 MB, and no copy of their text.
+ */
+static uint64_t packed_hex_id(const char *id, size_t len) {
+	if (len == 0 || len > 15) {
+		return 0;
+	}
+	uint64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = id[i];
+		int h = c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (h < 0) {
+			return 0;
+		}
+		v = v << 4 | (uint64_t)h;
+	}
+	return (uint64_t)len << 60 | v;
+}
+
+/* Spreads a packed id's bits over the table's index. */
+static size_t hex_hash(uint64_t key) {
+	key ^= key >> 31;
+	key *= 0x7fb5d329728ea185ull;
+	key ^= key >> 27;
+	return (size_t)key;
+}
+
+/* Adds a packed id to the set; false when it was there. */
+static bool remember_hex(struct mr_postqueue_reader *r, uint64_t key) {
+	if (r->hex_slots == NULL) {
+		r->hex_mask = 1023;
+		r->hex_slots = mr_big_alloc((r->hex_mask + 1) * sizeof(*r->hex_slots));
+	}
+	size_t h = hex_hash(key) & r->hex_mask;
+	for (; r->hex_slots[h] != 0; h = (h + 1) & r->hex_mask) {
+		if (r->hex_slots[h] == key) {
+			return false;
+		}
+	}
+	r->hex_slots[h] = key;
+	if (++r->n_hex * 2 > r->hex_mask) {
+		size_t mask = r->hex_mask * 2 + 1;
+		uint64_t *slots = mr_big_alloc((mask + 1) * sizeof(*slots));
+		for (size_t i = 0; i <= r->hex_mask; i++) {
+			uint64_t v = r->hex_slots[i];
+			if (v != 0) {
+				size_t k = hex_hash(v) & mask;
+				while (slots[k] != 0) {
+					k = (k + 1) & mask;
+				}
+				slots[k] = v;
+			}
+		}
+		mr_big_free(r->hex_slots, (r->hex_mask + 1) * sizeof(*r->hex_slots));
+		r->hex_slots = slots;
+		r->hex_mask = mask;
+	}
+	return true;
+}
+
 /* Adds message index to the ids seen; false when its id was seen before. */
 static bool remember_id(struct mr_postqueue_reader *r, uint32_t index) {
 	const char *id = r->snap->messages[index].id;
-	uint32_t hash = (uint32_t)mr_hash_bytes(id, strlen(id));
+	size_t len = strlen(id);
+	uint64_t packed = r->stream != NULL ? packed_hex_id(id, len) : 0;
+	if (packed != 0) {
+		return remember_hex(r, packed);
+	}
+	uint32_t hash = (uint32_t)mr_hash_bytes(id, len);
 	size_t h = id_slot(r, r->id_slots, r->id_mask, id, hash);
 	if (r->id_slots[h] != 0) {
 		return false;
 	}
-	r->id_slots[h] = (uint64_t)hash << 32 | (index + 1);
+	uint64_t named = (uint64_t)index + 1;
+	if (r->stream != NULL) {
+		if (r->stream_ids.len + len + 1 >= UINT32_MAX) {
+			mr_fatal("more than 4 GiB of queue ids in one listing");
+		}
+		named = r->stream_ids.len + 1;
+		mr_buf_add(&r->stream_ids, id, len + 1);
+	}
+	r->id_slots[h] = (uint64_t)hash << 32 | named;
 	if (++r->n_ids * 2 > r->id_mask) {
 		size_t mask = r->id_mask * 2 + 1;
 		uint64_t *slots = mr_big_alloc((mask + 1) * sizeof(*slots));
@@ -712,12 +793,36 @@ void mr_postqueue_reader_init(
 	r->id_slots = mr_big_alloc((r->id_mask + 1) * sizeof(*r->id_slots));
 	mr_buf_init(&r->partial);
 	mr_buf_init(&r->scratch);
+	mr_buf_init(&r->stream_ids);
+}
+
+void mr_postqueue_reader_stream(struct mr_postqueue_reader *r, struct mr_stream *s) {
+	r->stream = s;
+	r->snap = s->batch;
+}
+
+/* Streaming: the batch goes once it is full, its strings interned first
+ * (what waits names its messages and recipients by index). */
+static bool offer_batch(struct mr_postqueue_reader *r) {
+	if (r->stream == NULL || !mr_stream_full(r->stream)) {
+		return true;
+	}
+	flush_pending(r);
+	if (!mr_stream_offer(r->stream)) {
+		r->error = mr_xstrdup("listing stopped");
+		return false;
+	}
+	return true;
 }
 
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
 	flush_pending(r); /* whatever end() did not see, the snapshot still gets */
 	mr_buf_finish(&r->partial);
 	mr_buf_finish(&r->scratch);
+	mr_buf_finish(&r->stream_ids);
+	if (r->hex_slots != NULL) {
+		mr_big_free(r->hex_slots, (r->hex_mask + 1) * sizeof(*r->hex_slots));
+	}
 	mr_buf_finish(&r->pending_text);
 	free(r->pending);
 	mr_big_free(r->id_slots, (r->id_mask + 1) * sizeof(*r->id_slots));
@@ -785,7 +890,7 @@ bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t l
 		} else {
 			ok = one_line(r, data, (size_t)(nl - data));
 		}
-		if (!ok) {
+		if (!ok || !offer_batch(r)) {
 			return false;
 		}
 		data = nl + 1;

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "snapshot.h"
+#include "stream.h"
 #include "strpool.h"
 #include "warnings.h"
 
@@ -40,6 +41,15 @@ struct mr_postqueue_reader {
 	 * see remember_id() in postqueue.c; 0 is an empty slot. */
 	uint64_t *id_slots;
 	size_t id_mask, n_ids;
+	/* Streaming (mr_postqueue_reader_stream): the batch is snap, and the
+	 * ids are kept here, as the batches that held them are gone. */
+	struct mr_stream *stream;
+	struct mr_buf stream_ids; /* NUL-terminated, one after the other */
+	/* Short ids (hex, as most Postfix queues have them) are kept as
+	 * numbers instead, in a set of their own: packed_hex_id() in
+	 * postqueue.c; 0 is an empty slot. */
+	uint64_t *hex_slots;
+	size_t hex_mask, n_hex;
 	/* Strings waiting to be interned, in batches (flush_pending() in
 	 * postqueue.c); their bytes are copied to pending_text. */
 	struct mr_postqueue_pending *pending;
@@ -56,6 +66,10 @@ struct mr_postqueue_reader {
 void mr_postqueue_reader_init(
 	struct mr_postqueue_reader *r, struct mr_snapshot *snap, const char *name);
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r);
+/* Reads into s->batch (init's snap is NULL), offering it to s after each
+ * message: a message listed twice is still found, in any two batches. A
+ * stop is an error ("listing stopped"). Call it before feeding. */
+void mr_postqueue_reader_stream(struct mr_postqueue_reader *r, struct mr_stream *s);
 
 /* Feeds output; false once a line was bad (r->error says which and why),
  * or longer than r->line_max: "NAME: line N: longer than 64 MiB". */

@@ -18,8 +18,12 @@
 #include "xalloc.h"
 
 struct saved {
-	char *path; /* NULL: standard input, read at open */
+	char *path; /* NULL: standard input, read at open (but see stdin_unread) */
 	struct mr_buf stdin_data;
+	/* Standard input left to the one stream (mr_open_options'
+	 * streamed_once), read as it is parsed rather than kept. */
+	bool stdin_unread;
+	bool stdin_gone; /* read so, and not kept */
 };
 
 static int saved_probe(const char *arg) {
@@ -68,14 +72,14 @@ static bool read_stdin(struct mr_buf *out, char **cause) {
 
 static bool saved_open(struct mr_source *src, const char *location,
 	const struct mr_open_options *opts, char **cause) {
-	(void)opts;
 	if (*location == '\0') {
 		return mr_fail(cause, "postqueue-json: needs a file name, or - for standard input");
 	}
 	struct saved *s = mr_xcalloc(1, sizeof(*s));
 	mr_buf_init(&s->stdin_data);
 	if (strcmp(location, "-") == 0) {
-		if (!read_stdin(&s->stdin_data, cause)) {
+		s->stdin_unread = opts != NULL && opts->streamed_once;
+		if (!s->stdin_unread && !read_stdin(&s->stdin_data, cause)) {
 			mr_buf_finish(&s->stdin_data);
 			free(s);
 			return false;
@@ -108,18 +112,29 @@ static void saved_close(struct mr_source *src) {
 	src->data = NULL;
 }
 
-static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+/* The listing into reader's snapshot, or in batches when it streams. */
+static bool saved_read(
+	struct mr_source *src, struct mr_stream *stream, struct mr_snapshot *snap, char **cause) {
 	struct saved *s = src->data;
 	struct mr_postqueue_reader reader;
 	const char *name = s->path ? s->path : "standard input";
 	mr_postqueue_reader_init(&reader, snap, name);
+	if (stream != NULL) {
+		mr_postqueue_reader_stream(&reader, stream);
+	}
 	bool ok = true;
-	if (s->path == NULL) {
+	if (s->path == NULL && !s->stdin_unread) {
 		ok = mr_postqueue_feed(&reader, s->stdin_data.data, s->stdin_data.len);
 	} else {
-		int fd = open(s->path, O_RDONLY | O_CLOEXEC);
+		/* A file, or standard input read once: the reader refuses a line
+		 * too long as read_stdin would. */
+		int fd = s->path ? open(s->path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 		if (fd < 0) {
 			ok = mr_fail(cause, "%s: %s", s->path, strerror(errno));
+		}
+		if (s->path == NULL) {
+			s->stdin_unread = false;
+			s->stdin_gone = true;
 		}
 		char chunk[65536];
 		ssize_t n = 0;
@@ -128,12 +143,12 @@ static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **c
 				continue;
 			}
 			if (n < 0) {
-				ok = mr_fail(cause, "%s: %s", s->path, strerror(errno));
+				ok = mr_fail(cause, "%s: %s", name, strerror(errno));
 				break;
 			}
 			ok = mr_postqueue_feed(&reader, chunk, (size_t)n);
 		}
-		if (fd >= 0) {
+		if (fd >= 0 && s->path != NULL) {
 			close(fd);
 		}
 	}
@@ -148,6 +163,29 @@ static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **c
 	return ok;
 }
 
+static bool saved_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+	struct saved *s = src->data;
+	if (s->stdin_gone) {
+		return mr_fail(cause, "standard input was read once already");
+	}
+	if (s->stdin_unread) { /* kept after all, to be listed as often as asked */
+		if (!read_stdin(&s->stdin_data, cause)) {
+			return false;
+		}
+		s->stdin_unread = false;
+	}
+	return saved_read(src, NULL, snap, cause);
+}
+
+/* The parser reads a line at a time already: batches are just cut. */
+static bool saved_stream(struct mr_source *src, struct mr_stream *stream, char **cause) {
+	struct saved *s = src->data;
+	if (s->stdin_gone) {
+		return mr_fail(cause, "standard input was read once already");
+	}
+	return saved_read(src, stream, NULL, cause);
+}
+
 const struct mr_backend_ops mr_backend_postqueue_json = {
 	.name = "postqueue-json",
 	.usage = "postqueue-json:FILE",
@@ -156,4 +194,5 @@ const struct mr_backend_ops mr_backend_postqueue_json = {
 	.open = saved_open,
 	.close = saved_close,
 	.list = saved_list,
+	.stream = saved_stream,
 };

@@ -31,6 +31,7 @@ static const char recipients_sql[] =
 struct reading {
 	struct mr_sqlite *db;
 	struct mr_snapshot *snap;
+	struct mr_stream *stream; /* NULL: every message into snap */
 	sqlite3_stmt *msgs, *rcpts;
 	int rc_rcpt; /* the recipient scan's last step */
 	/* Its row's message key, read once per step (each call into SQLite
@@ -306,6 +307,10 @@ static bool read_all(struct reading *rd, char **cause) {
 		if (rd->rc_rcpt != SQLITE_ROW && rd->rc_rcpt != SQLITE_DONE) {
 			return mr_sqlite_fail(rd->db, cause, "cannot read recipients");
 		}
+		/* A message and its recipients are whole here. */
+		if (rd->stream != NULL && !mr_stream_offer(rd->stream)) {
+			return false;
+		}
 	}
 	if (rc != SQLITE_DONE) {
 		return mr_sqlite_fail(rd->db, cause, "cannot read messages");
@@ -322,9 +327,10 @@ static bool read_all(struct reading *rd, char **cause) {
 	       mr_sqlite_fail(rd->db, cause, "cannot read recipients");
 }
 
-bool mr_sqlite_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+static bool read_listing(
+	struct mr_source *src, struct mr_stream *stream, struct mr_snapshot *snap, char **cause) {
 	struct mr_sqlite *db = src->data;
-	struct reading rd = { .db = db, .snap = snap };
+	struct reading rd = { .db = db, .snap = stream ? stream->batch : snap, .stream = stream };
 	/* One read transaction: both scans see the same state of the queue. */
 	if (sqlite3_exec(db->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		return mr_sqlite_fail(db, cause, "cannot read");
@@ -349,6 +355,15 @@ bool mr_sqlite_list(struct mr_source *src, struct mr_snapshot *snap, char **caus
 	mr_buf_finish(&rd.nul_safe);
 	mr_strpool_destroy(rd.ids);
 	return ok;
+}
+
+bool mr_sqlite_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
+	return read_listing(src, NULL, snap, cause);
+}
+
+/* Both scans go forward only: a batch is cut after any message. */
+bool mr_sqlite_stream(struct mr_source *src, struct mr_stream *stream, char **cause) {
+	return read_listing(src, stream, NULL, cause);
 }
 
 bool mr_sqlite_content(struct mr_source *src, const char *id, struct mr_buf *headers,

@@ -420,6 +420,7 @@ const struct mr_backend_ops mr_backend_sqlite = {
 	.close = mr_sqlite_close,
 	.list = mr_sqlite_list,
 	.summarise = mr_sqlite_summarise,
+	.stream = mr_sqlite_stream,
 	.act = mr_sqlite_act,
 	.content = mr_sqlite_content,
 };

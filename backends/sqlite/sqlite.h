@@ -43,6 +43,7 @@ void mr_sqlite_adopt(struct mr_source *src, struct mr_sqlite *db);
 bool mr_sqlite_list(struct mr_source *src, struct mr_snapshot *snap, char **cause);
 enum mr_summarise mr_sqlite_summarise(
 	struct mr_source *src, struct mr_summary_facts *facts, char **cause);
+bool mr_sqlite_stream(struct mr_source *src, struct mr_stream *stream, char **cause);
 void mr_sqlite_act(struct mr_source *src, const struct mr_action_request *req,
 	struct mr_action_report *report);
 bool mr_sqlite_content(struct mr_source *src, const char *id, struct mr_buf *headers,

@@ -506,57 +506,93 @@ static void export_table(FILE *out, struct mr_buf *text, const struct mr_snapsho
 	free(picked);
 }
 
+/* The formats written a message at a time, whatever came before. */
+struct mr_exporter {
+	FILE *out;
+	enum mr_export_format format;
+	const char *source;
+	struct mr_buf scratch, text;
+	struct csv csv;
+	int locking; /* the stream's, given back at the end */
+};
+
+struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, const char *source) {
+	if (format == MR_EXPORT_TABLE) {
+		return NULL;
+	}
+	struct mr_exporter *e = mr_xcalloc(1, sizeof(*e));
+	e->out = out;
+	e->format = format;
+	e->source = source;
+	mr_buf_init(&e->scratch);
+	mr_buf_init(&e->text);
+	e->csv = (struct csv){ .out = out,
+		.scratch = &e->scratch,
+		.text = &e->text,
+		.raw = format == MR_EXPORT_CSV_RAW };
+	mr_buf_init(&e->csv.line);
+	mr_buf_init(&e->csv.prefix);
+	/* Millions of small writes: this thread is the stream's only user, so
+	 * it can skip the lock each one would take. */
+	e->locking = __fsetlocking(out, FSETLOCKING_BYCALLER);
+	if (format == MR_EXPORT_CSV || format == MR_EXPORT_CSV_RAW) {
+		fputs(csv_header, out);
+	}
+	return e;
+}
+
+bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, const uint8_t *only) {
+	FILE *out = e->out;
+	for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
+		if (only != NULL && !only[i]) {
+			continue;
+		}
+		const struct mr_message *msg = &snap->messages[i];
+		const char *from = mr_message_origin(snap, msg);
+		switch (e->format) {
+		case MR_EXPORT_JSON:
+			export_json(out, &e->text, from ? from : e->source, snap, msg);
+			break;
+		case MR_EXPORT_CSV:
+		case MR_EXPORT_CSV_RAW:
+			export_csv(&e->csv, from ? from : e->source, snap, msg);
+			break;
+		case MR_EXPORT_POSTQUEUE:
+			export_postqueue(out, &e->text, snap, msg);
+			break;
+		case MR_EXPORT_TABLE:
+			break;
+		}
+	}
+	return !ferror(out);
+}
+
+bool mr_exporter_end(struct mr_exporter *e) {
+	if (e == NULL) {
+		return true;
+	}
+	bool ok = fflush(e->out) == 0 && !ferror(e->out);
+	__fsetlocking(e->out, e->locking);
+	mr_buf_finish(&e->csv.line);
+	mr_buf_finish(&e->csv.prefix);
+	mr_buf_finish(&e->scratch);
+	mr_buf_finish(&e->text);
+	free(e);
+	return ok;
+}
+
 bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *source,
 	const struct mr_snapshot *snap, const uint8_t *only, const struct mr_filter *filter,
 	int64_t now) {
-	struct mr_buf scratch, text;
-	mr_buf_init(&scratch);
+	if (format != MR_EXPORT_TABLE) {
+		struct mr_exporter *e = mr_exporter_start(out, format, source);
+		mr_exporter_write(e, snap, only);
+		return mr_exporter_end(e);
+	}
+	struct mr_buf text;
 	mr_buf_init(&text);
-	/* Millions of small writes: this thread is the stream's only user, so
-	 * it can skip the lock each one would take. */
 	int locking = __fsetlocking(out, FSETLOCKING_BYCALLER);
-	switch (format) {
-	case MR_EXPORT_TABLE:
-		export_table(out, &text, snap, only, filter, now);
-		break;
-	case MR_EXPORT_JSON:
-		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			if (only == NULL || only[i]) {
-				const struct mr_message *msg = &snap->messages[i];
-				const char *from = mr_message_origin(snap, msg);
-				export_json(out, &text, from ? from : source, snap, msg);
-			}
-		}
-		break;
-	case MR_EXPORT_CSV:
-	case MR_EXPORT_CSV_RAW: {
-		struct csv csv = { .out = out,
-			.scratch = &scratch,
-			.text = &text,
-			.raw = format == MR_EXPORT_CSV_RAW };
-		mr_buf_init(&csv.line);
-		mr_buf_init(&csv.prefix);
-		fputs(csv_header, out);
-		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			if (only == NULL || only[i]) {
-				const struct mr_message *msg = &snap->messages[i];
-				const char *from = mr_message_origin(snap, msg);
-				export_csv(&csv, from ? from : source, snap, msg);
-			}
-		}
-		mr_buf_finish(&csv.line);
-		mr_buf_finish(&csv.prefix);
-		break;
-	}
-	case MR_EXPORT_POSTQUEUE:
-		for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
-			if (only == NULL || only[i]) {
-				export_postqueue(out, &text, snap, &snap->messages[i]);
-			}
-		}
-		break;
-	}
-	mr_buf_finish(&scratch);
+	export_table(out, &text, snap, only, filter, now);
 	mr_buf_finish(&text);
 	bool ok = fflush(out) == 0 && !ferror(out);
 	__fsetlocking(out, locking);

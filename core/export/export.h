@@ -44,4 +44,18 @@ bool mr_export_snapshot(FILE *out, enum mr_export_format format, const char *sou
 	const struct mr_snapshot *snap, const uint8_t *only, const struct mr_filter *filter,
 	int64_t now);
 
+/*
+ * The same written in parts, for a listing that comes in batches
+ * (stream.h): start writes what comes first (CSV's header), write each
+ * batch's messages with only[i] set (every one when only is NULL), end
+ * flushes. The bytes are mr_export_snapshot's for the batches' messages in
+ * a row. Not for the table, whose columns are as wide as the widest cell
+ * of the whole queue: start returns NULL for it. write and end are false
+ * when writing failed (errno set); end frees the exporter in any case.
+ */
+struct mr_exporter;
+struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, const char *source);
+bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, const uint8_t *only);
+bool mr_exporter_end(struct mr_exporter *e);
+
 #endif

@@ -13,6 +13,7 @@
 #include "action.h"
 #include "buf.h"
 #include "snapshot.h"
+#include "stream.h"
 
 struct mr_source;
 struct mr_summary_facts;
@@ -42,6 +43,9 @@ struct mr_open_options {
 	/* Where a source that reads a mail log reads it (--log): an absolute
 	 * path on the source's host, "journal" or "none"; NULL: found. */
 	const char *log;
+	/* The source is streamed once (stream op) and never listed: what can
+	 * be read once (standard input) need not be kept to list again. */
+	bool streamed_once;
 };
 
 struct mr_backend_ops {
@@ -65,6 +69,16 @@ struct mr_backend_ops {
 
 	/* Appends every queued message to snap; the caller finishes it. */
 	bool (*list)(struct mr_source *src, struct mr_snapshot *snap, char **cause);
+
+	/*
+	 * Optional: the same listing in batches (stream.h). Adds each message
+	 * to s->batch and calls mr_stream_offer() after it; false stops.
+	 * The messages, warnings and errors are list's, in the same order;
+	 * only a source that can tell every message without the others (no
+	 * mail log to join, no merging) has it. The caller delivers the last
+	 * batch.
+	 */
+	bool (*stream)(struct mr_source *src, struct mr_stream *s, char **cause);
 
 	/*
 	 * Carries out req on each id (all valid and distinct, the action among
@@ -132,6 +146,17 @@ enum mr_summarise mr_source_summarise(
 
 /* A new, finished snapshot of the source, or NULL with *cause set. */
 struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause);
+
+/* Whether the source lists in batches (the stream op). */
+bool mr_source_can_stream(const struct mr_source *src);
+/*
+ * The listing in batches to s->deliver (s->batch_messages, deliver and ctx
+ * set by the caller). False when the source failed (*cause set; the batches
+ * delivered before stay delivered, the one being read is dropped) or
+ * deliver stopped it (s->stopped, *cause NULL). The listing's warnings are
+ * src's as after mr_source_list().
+ */
+bool mr_source_stream(struct mr_source *src, struct mr_stream *s, char **cause);
 
 bool mr_source_can(const struct mr_source *src, enum mr_action action);
 

@@ -153,21 +153,25 @@ static char *opened_warnings(const struct mr_source *src) {
 	return src->opened_warnings > 0 ? mr_xstrndup(src->warnings, src->opened_warnings) : NULL;
 }
 
-struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
-	struct mr_snapshot *snap = mr_snapshot_create();
-	snap->progress = src->progress;
-	char *before = src->warnings;
-	src->warnings = opened_warnings(src);
-	bool ok = src->ops->list(src, snap, cause);
-	/* Unchanged warnings keep their pointer; changed ones get a new one
-	 * (allocated while the old was alive), which is how a fleet sees a
-	 * change (copy_from_source in fleet.c). */
+/* Unchanged warnings keep their pointer; changed ones get a new one
+ * (allocated while the old was alive), which is how a fleet sees a change
+ * (copy_from_source in fleet.c). */
+static void keep_unchanged_warnings(struct mr_source *src, char *before) {
 	if (before != NULL && src->warnings != NULL && strcmp(before, src->warnings) == 0) {
 		free(src->warnings);
 		src->warnings = before;
 	} else {
 		free(before);
 	}
+}
+
+struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	snap->progress = src->progress;
+	char *before = src->warnings;
+	src->warnings = opened_warnings(src);
+	bool ok = src->ops->list(src, snap, cause);
+	keep_unchanged_warnings(src, before);
 	if (!ok) {
 		mr_snapshot_destroy(snap);
 		return NULL;
@@ -181,6 +185,40 @@ enum mr_summarise mr_source_summarise(
 	struct mr_source *src, struct mr_summary_facts *facts, char **cause) {
 	return src->ops->summarise != NULL ? src->ops->summarise(src, facts, cause)
 					   : MR_SUMMARISE_CANNOT;
+}
+
+bool mr_source_can_stream(const struct mr_source *src) {
+	return src->ops->stream != NULL;
+}
+
+bool mr_source_stream(struct mr_source *src, struct mr_stream *s, char **cause) {
+	s->batch = mr_snapshot_create();
+	s->taken_at = s->batch->taken_at;
+	s->stopped = false;
+	s->delivered = 0;
+	char *before = src->warnings;
+	src->warnings = opened_warnings(src);
+	char *failure = NULL;
+	bool ok = src->ops->stream(src, s, &failure);
+	keep_unchanged_warnings(src, before);
+	/* After a failure, the batch being read is dropped: a listing that
+	 * fails within its first batch writes nothing, as a whole one. */
+	bool delivered = ok && mr_stream_flush(s);
+	mr_snapshot_destroy(s->batch);
+	s->batch = NULL;
+	if (s->stopped) {
+		free(failure); /* the consumer's own failure; it says why */
+		return false;
+	}
+	if (!ok) {
+		if (cause != NULL) {
+			*cause = failure;
+		} else {
+			free(failure);
+		}
+		return false;
+	}
+	return delivered;
 }
 
 bool mr_source_can(const struct mr_source *src, enum mr_action action) {

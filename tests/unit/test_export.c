@@ -380,6 +380,32 @@ static void test_json_history(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/* The exporter in parts (a streamed listing's batches) writes the bytes
+ * of the whole export: here the sample's two messages, one batch each. */
+static void test_exporter_parts(void) {
+	struct mr_snapshot *snap = sample();
+	static const enum mr_export_format formats[] = { MR_EXPORT_JSON, MR_EXPORT_CSV,
+		MR_EXPORT_CSV_RAW, MR_EXPORT_POSTQUEUE };
+	static const uint8_t first[] = { 1, 0 }, second[] = { 0, 1 };
+	for (size_t f = 0; f < sizeof(formats) / sizeof(*formats); f++) {
+		char *whole = capture(formats[f], snap);
+		char *data = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&data, &len);
+		struct mr_exporter *e = mr_exporter_start(out, formats[f], "sqlite:q.db");
+		T_OK(mr_exporter_write(e, snap, first), "format %zu: first batch written", f);
+		T_OK(mr_exporter_write(e, snap, second), "format %zu: second batch written", f);
+		T_OK(mr_exporter_end(e), "format %zu: flushed", f);
+		fclose(out);
+		T_STR(data, whole, "format %zu: in two batches, the whole export's bytes", f);
+		free(data);
+		free(whole);
+	}
+	T_NULL(mr_exporter_start(stdout, MR_EXPORT_TABLE, "sqlite:q.db"),
+		"the table is not written in parts");
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
 	test_json_strings();
 	test_json_string_lengths();
@@ -389,5 +415,6 @@ int main(void) {
 	test_csv();
 	test_csv_formulas();
 	test_table();
+	test_exporter_parts();
 	return t_done();
 }

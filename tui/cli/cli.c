@@ -200,6 +200,19 @@ struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial) {
 	return snap;
 }
 
+bool cli_stream_queue(struct mr_source *src, struct mr_stream *s) {
+	char *cause = NULL;
+	bool ok = mr_source_stream(src, s, &cause);
+	/* The same lines as cli_read_queue, after the messages rather than
+	 * before: they are known at the end. */
+	print_lines(NULL, mr_source_listing_warnings(src));
+	if (!ok && !s->stopped) {
+		cli_error("%s", cause ? cause : "the listing failed");
+	}
+	free(cause);
+	return ok;
+}
+
 bool cli_open_reading(
 	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r) {
 	r->src = cli_open_sources(srcs, names, n, false);
@@ -293,7 +306,9 @@ struct mr_source *cli_open_sources(
 		.rules = s->config.hosts,
 		.n_rules = s->config.n_hosts,
 	};
-	s->open = (struct mr_open_options){ .remote = &s->remote, .log = s->log };
+	s->open = (struct mr_open_options){
+		.remote = &s->remote, .log = s->log, .streamed_once = s->streamed_once
+	};
 	if (n > 1) {
 		return mr_fleet_open(mr_backend_registry, names, n, &s->open);
 	}

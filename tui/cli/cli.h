@@ -57,8 +57,9 @@ bool cli_parse_number(const char *what, const char *arg, long min, long max, lon
  */
 struct cli_sources {
 	bool demo, accept_new;
-	const char *log; /* --log: a file, "journal" or "none"; NULL: found */
-	bool loaded;     /* config holds the configuration */
+	const char *log;    /* --log: a file, "journal" or "none"; NULL: found */
+	bool streamed_once; /* mr_open_options' */
+	bool loaded;        /* config holds the configuration */
 	struct config config;
 	struct mr_remote_options remote;
 	struct mr_open_options open;
@@ -112,6 +113,10 @@ bool cli_read_sources(
 bool cli_open_reading(
 	struct cli_sources *srcs, const char **names, size_t n, struct cli_reading *r);
 void cli_reading_list(struct cli_reading *r);
+/* The listing of src (one source that can stream) in batches to s's
+ * deliver, then its warnings and, when the source failed, why (not when
+ * deliver stopped it: the caller says why). Whether it was listed whole. */
+bool cli_stream_queue(struct mr_source *src, struct mr_stream *s);
 /* Destroys the listing, closes the sources, then finishes srcs. */
 void cli_reading_finish(struct cli_reading *r, struct cli_sources *srcs);
 /* The messages of snap the filter lets through, a byte each as
