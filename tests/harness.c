@@ -257,6 +257,17 @@ const char *t_tmpdir(void) {
 	return tmpdir;
 }
 
+char *t_tmppath(const char *name) {
+	size_t n = strlen(t_tmpdir()) + strlen(name) + 2;
+	char *path = malloc(n);
+	if (path == NULL) {
+		perror("malloc");
+		exit(99);
+	}
+	snprintf(path, n, "%s/%s", t_tmpdir(), name);
+	return path;
+}
+
 static void remove_tmpdir(void) {
 	if (tmpdir[0] == '\0') {
 		return;

@@ -75,4 +75,7 @@ const char *t_text(const struct mr_text *t);
 /* A scratch directory for this test program, removed by t_done(). */
 const char *t_tmpdir(void);
 
+/* NAME inside t_tmpdir(), newly allocated (the caller frees it). */
+char *t_tmppath(const char *name);
+
 #endif

@@ -279,14 +279,8 @@ void app_settle(struct app *app) {
 	if (app->listing == NULL) {
 		return;
 	}
-	struct mr_rows_ranks ranks;
-	int64_t ms;
-	char *cause = NULL;
-	struct mr_snapshot *snap = refresher_finish(app->listing, &ranks, &ms, &cause);
+	refresher_drop(app->listing);
 	app->listing = NULL;
-	mr_rows_ranks_free(&ranks);
-	mr_snapshot_destroy(snap);
-	free(cause);
 	app->refresh_due = monotonic_ms();
 }
 

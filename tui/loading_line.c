@@ -11,9 +11,20 @@
 
 enum { FIRST_AFTER_MS = 250, EVERY_MS = 100 };
 
-static void show(struct loading_line *line, const char *what) {
+/* The line for messages read so far, or all of them (read) at time now. */
+static void show(struct loading_line *line, size_t messages, double now, bool read) {
+	char count[MR_FORMAT_MAX];
+	mr_format_count(count, messages);
+	double seconds = (now - line->started_ms) / 1000.0;
 	/* \r and "erase to the end of the line": rewritten in place. */
-	fprintf(line->out, "\rmailroom: %s\033[K", what);
+	if (read) {
+		fprintf(line->out,
+			"\rmailroom: %s: %s messages read (%.1f s); preparing the screen\033[K",
+			line->name, count, seconds);
+	} else {
+		fprintf(line->out, "\rmailroom: reading %s: %s messages (%.1f s)\033[K", line->name,
+			count, seconds);
+	}
 	fflush(line->out);
 	line->shown = true;
 }
@@ -25,11 +36,7 @@ static void tell(void *ctx, size_t messages) {
 		return;
 	}
 	line->shown_ms = now;
-	char count[MR_FORMAT_MAX], what[512];
-	mr_format_count(count, messages);
-	snprintf(what, sizeof(what), "reading %s: %s messages (%.1f s)", line->name, count,
-		(now - line->started_ms) / 1000.0);
-	show(line, what);
+	show(line, messages, now, false);
 }
 
 void loading_line_start(struct loading_line *line, struct mr_source *src) {
@@ -47,11 +54,7 @@ void loading_line_read(struct loading_line *line, struct mr_source *src, size_t 
 	if (!line->shown) {
 		return;
 	}
-	char count[MR_FORMAT_MAX], what[512];
-	mr_format_count(count, messages);
-	snprintf(what, sizeof(what), "%s: %s messages read (%.1f s); preparing the screen",
-		line->name, count, (mr_monotonic_ms() - line->started_ms) / 1000.0);
-	show(line, what);
+	show(line, messages, mr_monotonic_ms(), true);
 }
 
 void loading_line_finish(struct loading_line *line, struct mr_source *src) {

@@ -75,11 +75,7 @@ struct mr_snapshot *refresher_finish(
 	return snap;
 }
 
-bool refresher_abandon(struct refresher *r) {
-	if (!refresher_done(r)) {
-		pthread_detach(r->thread);
-		return false;
-	}
+void refresher_drop(struct refresher *r) {
 	struct mr_rows_ranks ranks;
 	int64_t ms;
 	char *cause = NULL;
@@ -87,5 +83,13 @@ bool refresher_abandon(struct refresher *r) {
 	mr_rows_ranks_free(&ranks);
 	mr_snapshot_destroy(snap);
 	free(cause);
+}
+
+bool refresher_abandon(struct refresher *r) {
+	if (!refresher_done(r)) {
+		pthread_detach(r->thread);
+		return false;
+	}
+	refresher_drop(r);
 	return true;
 }

@@ -35,6 +35,9 @@ int64_t refresher_running_ms(const struct refresher *r);
  */
 struct mr_snapshot *refresher_finish(
 	struct refresher *r, struct mr_rows_ranks *ranks, int64_t *ms, char **cause);
+/* Waits for the listing to end, frees r and drops its results (before
+ * the screen uses the source itself). */
+void refresher_drop(struct refresher *r);
 /*
  * For quitting: when the listing is over, as refresher_finish with the
  * results dropped, and true. When it is not (a source that does not

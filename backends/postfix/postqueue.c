@@ -642,6 +642,33 @@ static size_t hex_hash(uint64_t key) {
 	return (size_t)key;
 }
 
+/* A named id's slot keeps its hash in the high half (see id_slot). */
+static size_t named_slot_hash(uint64_t slot) {
+	return (uint32_t)(slot >> 32);
+}
+
+/*
+ * Doubles an open-addressed table of non-zero 64-bit slots, placing each
+ * slot again where slot_hash sends it: both id sets grow this way when half
+ * full, so that probes stay short.
+ */
+static void grow_slots(uint64_t **slots, size_t *mask, size_t (*slot_hash)(uint64_t)) {
+	size_t old_mask = *mask, new_mask = old_mask * 2 + 1;
+	uint64_t *old = *slots, *grown = mr_big_alloc((new_mask + 1) * sizeof(*grown));
+	for (size_t i = 0; i <= old_mask; i++) {
+		if (old[i] != 0) {
+			size_t k = slot_hash(old[i]) & new_mask;
+			while (grown[k] != 0) {
+				k = (k + 1) & new_mask;
+			}
+			grown[k] = old[i];
+		}
+	}
+	mr_big_free(old, (old_mask + 1) * sizeof(*old));
+	*slots = grown;
+	*mask = new_mask;
+}
+
 /* Adds a packed id to the set; false when it was there. */
 static bool remember_hex(struct mr_postqueue_reader *r, uint64_t key) {
 	if (r->hex_slots == NULL) {
@@ -656,21 +683,7 @@ static bool remember_hex(struct mr_postqueue_reader *r, uint64_t key) {
 	}
 	r->hex_slots[h] = key;
 	if (++r->n_hex * 2 > r->hex_mask) {
-		size_t mask = r->hex_mask * 2 + 1;
-		uint64_t *slots = mr_big_alloc((mask + 1) * sizeof(*slots));
-		for (size_t i = 0; i <= r->hex_mask; i++) {
-			uint64_t v = r->hex_slots[i];
-			if (v != 0) {
-				size_t k = hex_hash(v) & mask;
-				while (slots[k] != 0) {
-					k = (k + 1) & mask;
-				}
-				slots[k] = v;
-			}
-		}
-		mr_big_free(r->hex_slots, (r->hex_mask + 1) * sizeof(*r->hex_slots));
-		r->hex_slots = slots;
-		r->hex_mask = mask;
+		grow_slots(&r->hex_slots, &r->hex_mask, hex_hash);
 	}
 	return true;
 }
@@ -698,21 +711,7 @@ static bool remember_id(struct mr_postqueue_reader *r, uint32_t index) {
 	}
 	r->id_slots[h] = (uint64_t)hash << 32 | named;
 	if (++r->n_ids * 2 > r->id_mask) {
-		size_t mask = r->id_mask * 2 + 1;
-		uint64_t *slots = mr_big_alloc((mask + 1) * sizeof(*slots));
-		for (size_t i = 0; i <= r->id_mask; i++) {
-			uint64_t v = r->id_slots[i];
-			if (v != 0) {
-				size_t k = (uint32_t)(v >> 32) & mask;
-				while (slots[k] != 0) {
-					k = (k + 1) & mask;
-				}
-				slots[k] = v;
-			}
-		}
-		mr_big_free(r->id_slots, (r->id_mask + 1) * sizeof(*r->id_slots));
-		r->id_slots = slots;
-		r->id_mask = mask;
+		grow_slots(&r->id_slots, &r->id_mask, named_slot_hash);
 	}
 	return true;
 }

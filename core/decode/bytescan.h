@@ -8,6 +8,7 @@
  * for codes; most of its bytes are letters none of them looks at.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __SSE2__
@@ -39,5 +40,32 @@ static inline size_t mr_find_byte_range(
 	}
 	return to;
 }
+
+#ifdef __SSE2__
+/*
+ * For the decoder's cleaning of a line: how many bytes from s (16 of them
+ * readable) it copies as they are, given whether the cleaned text ends in
+ * a space before them. That is up to the first byte the cleaning must look
+ * at: '<', a tab, CR or LF anywhere; a space, or a digit 2-5 (which may
+ * start a "550-5.7.1 " prefix), right after a space. 16 when none.
+ */
+static inline unsigned mr_plain_run(const char *s, bool after_space) {
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i always = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
+			_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
+	__m128i space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
+	/* '2'..'5' are 0x32, 0x33, 0x34, 0x35: with the last bit off, 0x32 or 0x34. */
+	__m128i even = _mm_and_si128(v, _mm_set1_epi8((char)0xfe));
+	__m128i after_space_special =
+		_mm_or_si128(space, _mm_or_si128(_mm_cmpeq_epi8(even, _mm_set1_epi8('2')),
+					    _mm_cmpeq_epi8(even, _mm_set1_epi8('4'))));
+	unsigned spaces_before = (unsigned)_mm_movemask_epi8(space) << 1 | (after_space ? 1u : 0u);
+	unsigned special = (unsigned)_mm_movemask_epi8(always) |
+			   ((unsigned)_mm_movemask_epi8(after_space_special) & spaces_before);
+	return special == 0 ? 16 : (unsigned)__builtin_ctz(special);
+}
+#endif
 
 #endif

@@ -3,10 +3,6 @@
 #include <string.h>
 #include <strings.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "bytescan.h"
 #include "matcher.h"
 #include "phrases.h"
@@ -166,6 +162,7 @@ struct cleaned {
  * empty or ends in a space: only there can a space start a run or a digit a
  * "550-5.7.1 " prefix. Every other byte is copied: one lookup, with that
  * state carried along, decides, so the common case is one predicted branch.
+ * mr_plain_run (bytescan.h) tests the same bytes sixteen at a time.
  */
 static const bool special_byte[2][256] = {
 	{ ['<'] = true, ['\t'] = true, ['\r'] = true, ['\n'] = true },
@@ -179,37 +176,6 @@ static const bool special_byte[2][256] = {
 		['4'] = true,
 		['5'] = true },
 };
-
-/*
- * Eight bytes at a time: a byte of v that equals b has its top bit set in
- * the result, every other byte is 0 (exact per byte, unlike the shorter
- * has-a-zero test, whose borrows mark bytes above a match).
- */
-#ifdef __SSE2__
-/*
- * How many bytes from s (16 of them readable) the cleaning copies as they
- * are, given whether the cleaned text ends in a space before them: up to
- * the first that special_byte[] marks in its place, 16 when none. Sixteen
- * bytes are tested at once; most of a reason line is copied in blocks.
- */
-static unsigned plain_run(const char *s, bool after_space) {
-	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
-	__m128i always = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
-					      _mm_cmpeq_epi8(v, _mm_set1_epi8('\t'))),
-		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\r')),
-			_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
-	__m128i space = _mm_cmpeq_epi8(v, _mm_set1_epi8(' '));
-	/* '2'..'5' are 0x32, 0x33, 0x34, 0x35: with the last bit off, 0x32 or 0x34. */
-	__m128i even = _mm_and_si128(v, _mm_set1_epi8((char)0xfe));
-	__m128i after_space_special =
-		_mm_or_si128(space, _mm_or_si128(_mm_cmpeq_epi8(even, _mm_set1_epi8('2')),
-					    _mm_cmpeq_epi8(even, _mm_set1_epi8('4'))));
-	unsigned spaces_before = (unsigned)_mm_movemask_epi8(space) << 1 | (after_space ? 1u : 0u);
-	unsigned special = (unsigned)_mm_movemask_epi8(always) |
-			   ((unsigned)_mm_movemask_epi8(after_space_special) & spaces_before);
-	return special == 0 ? 16 : (unsigned)__builtin_ctz(special);
-}
-#endif
 
 /* Offset in the text of offset k of the cleaned text. */
 static size_t original_offset(const struct cleaned *c, size_t k) {
@@ -537,7 +503,7 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 		/* The common case, a block at a time: bytes copied as they are,
 		 * up to the next one to clean or the next host token. */
 		if (i + 16 <= len) {
-			size_t run = plain_run(s + i, after_space);
+			size_t run = mr_plain_run(s + i, after_space);
 			if (next_host != SIZE_MAX && next_host - i < run) {
 				run = next_host - i;
 			}

@@ -27,7 +27,7 @@
 static const char *recording;
 
 static char *write_file(const char *name, const char *text) {
-	char *path = mr_xasprintf("%s/%s", t_tmpdir(), name);
+	char *path = t_tmppath(name);
 	FILE *f = fopen(path, "w");
 	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0) {
 		t_note("cannot write %s", path);

@@ -27,13 +27,6 @@ enum { NOW = 1795435200 };
 
 /* --- fixtures ----------------------------------------------------------- */
 
-static char *path_in_tmp(const char *name) {
-	size_t n = strlen(t_tmpdir()) + strlen(name) + 2;
-	char *p = malloc(n);
-	snprintf(p, n, "%s/%s", t_tmpdir(), name);
-	return p;
-}
-
 static struct mr_message *add(struct mr_snapshot *snap, const char *id, enum mr_queue queue) {
 	struct mr_message *m = mr_snapshot_add_message(snap, id);
 	m->queue = (uint8_t)queue;
@@ -95,7 +88,7 @@ static void fixture_content(void *ctx, const struct mr_snapshot *snap, const str
 }
 
 static char *make_db(const char *name) {
-	char *path = path_in_tmp(name);
+	char *path = t_tmppath(name);
 	unlink(path);
 	char *cause = NULL;
 	struct mr_sqlite *db = mr_sqlite_create_file(path, &cause);
@@ -217,7 +210,7 @@ static void expect_refusal(const char *label, const char *path, const char *want
 
 static void test_refusals(void) {
 	/* A real SQLite database of another program. */
-	char *foreign = path_in_tmp("foreign.sqlite");
+	char *foreign = t_tmppath("foreign.sqlite");
 	sqlite3 *db = other_connection(foreign);
 	sqlite3_exec(db,
 		"CREATE TABLE moz_places (id INTEGER PRIMARY KEY, url TEXT);"
@@ -232,7 +225,7 @@ static void test_refusals(void) {
 	expect_refusal("foreign SQLite file", foreign, want);
 
 	/* Another program's database with look-alike tables and its own application_id. */
-	char *foreign_wal = path_in_tmp("other-app.db");
+	char *foreign_wal = t_tmppath("other-app.db");
 	db = other_connection(foreign_wal);
 	sqlite3_exec(db,
 		"PRAGMA application_id = 1234; PRAGMA journal_mode = DELETE;"
@@ -257,18 +250,18 @@ static void test_refusals(void) {
 		newer);
 	expect_refusal("newer schema", newer, want);
 
-	char *text = path_in_tmp("queue.txt");
+	char *text = t_tmppath("queue.txt");
 	write_bytes(text, "this is not a database\n", 23);
 	snprintf(
 		want, sizeof(want), "%s: not a mailroom queue database (not an SQLite file)", text);
 	expect_refusal("text file", text, want);
 
-	char *empty = path_in_tmp("empty.db");
+	char *empty = t_tmppath("empty.db");
 	write_bytes(empty, "", 0);
 	snprintf(want, sizeof(want), "%s: empty file, not a mailroom queue database", empty);
 	expect_refusal("empty file", empty, want);
 
-	char *truncated = path_in_tmp("truncated.db");
+	char *truncated = t_tmppath("truncated.db");
 	write_bytes(truncated, "SQLite format 3\0\x10\0", 18);
 	snprintf(want, sizeof(want), "%s: not a mailroom queue database (not an SQLite file)",
 		truncated);
@@ -282,7 +275,7 @@ static void test_refusals(void) {
 	for (size_t i = 100; i < good.len; i++) {
 		garbage[i] = (unsigned char)(i * 131 + 7);
 	}
-	char *damaged = path_in_tmp("damaged.db");
+	char *damaged = t_tmppath("damaged.db");
 	write_bytes(damaged, garbage, good.len);
 	/* The rollback-journal flavour of the header, so nothing expects a WAL. */
 	{
@@ -299,7 +292,7 @@ static void test_refusals(void) {
 	free(garbage);
 	free(good.data);
 
-	char *dir = path_in_tmp("adir.db");
+	char *dir = t_tmppath("adir.db");
 	mkdir(dir, 0755);
 	snprintf(want, sizeof(want), "%s: is a directory, not a queue database", dir);
 	char *cause = NULL;
@@ -352,7 +345,7 @@ static void test_damage_found_while_listing(void) {
 
 static void test_migration_and_creation(void) {
 	/* A file mailroom began to create (application_id set, no schema). */
-	char *path = path_in_tmp("v0.db");
+	char *path = t_tmppath("v0.db");
 	sqlite3 *db = other_connection(path);
 	sqlite3_exec(db,
 		"PRAGMA application_id = 1297240397; CREATE TABLE tmp (x); DROP TABLE tmp;", NULL,
@@ -852,7 +845,7 @@ static void test_read_only(void) {
 		gid = pw->pw_gid;
 	}
 	chmod(t_tmpdir(), 0711);
-	char *dir = path_in_tmp("read-only");
+	char *dir = t_tmppath("read-only");
 	mkdir(dir, 0755);
 	chmod(dir, 0755);
 	if (geteuid() == 0 && chown(dir, uid, gid) != 0) {
@@ -889,7 +882,7 @@ static size_t count_lines(const char *s) {
  * sender; the first 100 warnings are kept and the rest counted, and a
  * second listing replaces the first one's. */
 static void test_bad_values_capped(void) {
-	char *path = path_in_tmp("loose-many.db");
+	char *path = t_tmppath("loose-many.db");
 	sqlite3 *db = other_connection(path);
 	int rc = sqlite3_exec(db,
 		"PRAGMA application_id = 1297240397; PRAGMA user_version = 1;"

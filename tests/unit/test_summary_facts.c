@@ -21,13 +21,6 @@
 
 enum { NOW = 1795435200 };
 
-static char *path_in_tmp(const char *name) {
-	size_t n = strlen(t_tmpdir()) + strlen(name) + 2;
-	char *p = malloc(n);
-	snprintf(p, n, "%s/%s", t_tmpdir(), name);
-	return p;
-}
-
 /* Mail the generator does not make: addresses qshape files oddly, the null
  * sender, unknown arrival, expired messages, a recipient bounced while its
  * message is still queued, a message without recipients. */
@@ -68,7 +61,7 @@ static void add_odd_mail(struct mr_snapshot *snap) {
 }
 
 static char *make_db(const char *name, size_t generated) {
-	char *path = path_in_tmp(name);
+	char *path = t_tmppath(name);
 	unlink(path);
 	char *cause = NULL;
 	struct mr_gen_options o = { .seed = 11, .now = NOW };
