@@ -807,7 +807,9 @@ static bool offer_batch(struct mr_postqueue_reader *r) {
 		return true;
 	}
 	flush_pending(r);
-	if (!mr_stream_offer(r->stream)) {
+	bool offered = mr_stream_offer(r->stream);
+	r->snap = r->stream->batch; /* the next batch is another snapshot */
+	if (!offered) {
 		r->error = mr_xstrdup("listing stopped");
 		return false;
 	}

@@ -308,8 +308,12 @@ static bool read_all(struct reading *rd, char **cause) {
 			return mr_sqlite_fail(rd->db, cause, "cannot read recipients");
 		}
 		/* A message and its recipients are whole here. */
-		if (rd->stream != NULL && !mr_stream_offer(rd->stream)) {
-			return false;
+		if (rd->stream != NULL) {
+			bool offered = mr_stream_offer(rd->stream);
+			rd->snap = rd->stream->batch; /* the next batch is another snapshot */
+			if (!offered) {
+				return false;
+			}
 		}
 	}
 	if (rc != SQLITE_DONE) {

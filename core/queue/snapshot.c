@@ -254,7 +254,7 @@ void mr_snapshot_decode_soon(struct mr_snapshot *snap, const struct mr_text *t) 
 	/* Texts are numbered as they are interned: the next number is a new
 	 * text; a gap (a text interned elsewhere) ends early decoding, and
 	 * mr_snapshot_finish() decodes the rest. */
-	if (t->index != snap->early_next) {
+	if (t->index != snap->early_next || snap->undecoded) {
 		return;
 	}
 	if (snap->early == NULL) {

@@ -46,6 +46,9 @@ struct mr_snapshot {
 	/* Decoding while a listing is read (mr_snapshot_decode_soon()). */
 	struct mr_early_decoder *early;
 	size_t early_next; /* the index of the next text it expects */
+	/* Never decoded (a batch for a consumer that decodes the reasons its
+	 * own way, stream.h): no early decoding either. */
+	bool undecoded;
 	/* Delivery attempts from a mail log, ordered by message
 	 * (mr_message_history()); none for sources without one. */
 	struct mr_attempt *attempts;

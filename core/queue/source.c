@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "pace.h"
+#include "summary_facts.h"
 #include "text.h"
 #include "warnings.h"
 #include "xalloc.h"
@@ -181,10 +182,23 @@ struct mr_snapshot *mr_source_list(struct mr_source *src, char **cause) {
 	return snap;
 }
 
+static bool feed_facts(void *ctx, const struct mr_snapshot *batch) {
+	mr_summary_facts_batch(ctx, batch);
+	return true;
+}
+
 enum mr_summarise mr_source_summarise(
 	struct mr_source *src, struct mr_summary_facts *facts, char **cause) {
-	return src->ops->summarise != NULL ? src->ops->summarise(src, facts, cause)
-					   : MR_SUMMARISE_CANNOT;
+	if (src->ops->summarise != NULL) {
+		return src->ops->summarise(src, facts, cause);
+	}
+	if (src->ops->stream == NULL) {
+		return MR_SUMMARISE_CANNOT;
+	}
+	/* A source that streams is summed up batch by batch: its listing,
+	 * warnings and all, without keeping it. */
+	struct mr_stream s = { .deliver = feed_facts, .ctx = facts, .undecoded = true };
+	return mr_source_stream(src, &s, cause) ? MR_SUMMARISE_DONE : MR_SUMMARISE_FAILED;
 }
 
 bool mr_source_can_stream(const struct mr_source *src) {
@@ -193,17 +207,22 @@ bool mr_source_can_stream(const struct mr_source *src) {
 
 bool mr_source_stream(struct mr_source *src, struct mr_stream *s, char **cause) {
 	s->batch = mr_snapshot_create();
+	s->batch->undecoded = s->undecoded;
 	s->taken_at = s->batch->taken_at;
 	s->stopped = false;
 	s->delivered = 0;
 	char *before = src->warnings;
 	src->warnings = opened_warnings(src);
 	char *failure = NULL;
+	mr_stream_start(s);
 	bool ok = src->ops->stream(src, s, &failure);
 	keep_unchanged_warnings(src, before);
 	/* After a failure, the batch being read is dropped: a listing that
-	 * fails within its first batch writes nothing, as a whole one. */
+	 * fails within its first batch writes nothing, as a whole one. Those
+	 * handed over before are delivered all the same. */
 	bool delivered = ok && mr_stream_flush(s);
+	mr_stream_end(s);
+	delivered = delivered && !s->stopped;
 	mr_snapshot_destroy(s->batch);
 	s->batch = NULL;
 	if (s->stopped) {

@@ -9,6 +9,11 @@
  * would hold them all (docs/architecture.md, "Listings written as they
  * are read").
  *
+ * With two cores or more, the batches are handed over to a thread of
+ * their own, which finishes (decodes) and delivers them in order while the
+ * source reads the next: reading and writing a listing overlap. deliver is
+ * then called on that thread, one batch at a time, never on the source's.
+ *
  * Only what needs no more than the message itself can be done batch by
  * batch: the filter (its terms are about one message, at one "now" kept
  * for the whole listing), the JSON and CSV exports. The table's column
@@ -32,13 +37,27 @@ struct mr_stream {
 	 * listing (the consumer failed: it says why itself). */
 	bool (*deliver)(void *ctx, const struct mr_snapshot *batch);
 	void *ctx;
+	/* Batches as read: not finished, no diagnoses (a consumer that
+	 * decodes the reasons its own way, once over the whole listing). */
+	bool undecoded;
 
-	/* Set by mr_source_stream(). */
-	struct mr_snapshot *batch; /* what the backend fills */
-	int64_t taken_at;          /* the listing's "now", from its start */
-	bool stopped;              /* deliver said stop */
-	size_t delivered;          /* messages delivered so far */
+	/* Set by mr_source_stream(). The backend fills batch, and reads it
+	 * again after each offer: it may be another snapshot by then.
+	 * stopped: deliver said stop (the source's thread knows it at its
+	 * next offer); delivered: messages handed over so far. */
+	struct mr_snapshot *batch;
+	int64_t taken_at; /* the listing's "now", from its start */
+	bool stopped;
+	size_t delivered;
+	struct mr_stream_relay *relay; /* the delivering thread; NULL: none */
 };
+
+/* For mr_source_stream(): the delivering thread, when there are cores
+ * for it (else batches are delivered on the caller's thread). */
+void mr_stream_start(struct mr_stream *s);
+/* Waits until every batch handed over is delivered, and ends the thread;
+ * s->stopped is then final. */
+void mr_stream_end(struct mr_stream *s);
 
 /*
  * For a backend, after each whole message it added to s->batch: delivers
@@ -53,7 +72,8 @@ static inline bool mr_stream_full(const struct mr_stream *s) {
 	return s->batch->n_messages >= full;
 }
 
-/* Delivers what the batch holds, if anything, and empties it. */
+/* Delivers what the batch holds, if anything, and gives the source an
+ * empty one in s->batch. */
 bool mr_stream_flush(struct mr_stream *s);
 
 #endif

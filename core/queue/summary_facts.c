@@ -169,3 +169,25 @@ void mr_summary_facts_recipient(struct mr_summary_facts *f, const char *address,
 		weigh(f, w);
 	}
 }
+
+void mr_summary_facts_batch(struct mr_summary_facts *f, const struct mr_snapshot *batch) {
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
+	for (size_t i = 0; i < batch->n_messages; i++) {
+		const struct mr_message *msg = &batch->messages[i];
+		const char *sender = msg->sender != NULL ? msg->sender : "";
+		mr_summary_facts_message(f, (enum mr_queue)msg->queue,
+			(msg->flags & MR_MSG_FORCED_EXPIRE) != 0, msg->arrival, sender,
+			strlen(sender));
+		for (uint32_t k = 0; k < msg->n_rcpts; k++) {
+			const struct mr_recipient *r = mr_message_rcpt(batch, msg, k);
+			const char *address = r->address != NULL ? r->address : "";
+			const char *reason =
+				r->reason != NULL ? mr_text_str(r->reason, &scratch) : NULL;
+			mr_summary_facts_recipient(f, address, strlen(address),
+				(enum mr_rcpt_state)r->state, reason,
+				r->reason != NULL ? r->reason->len : 0);
+		}
+	}
+	mr_buf_finish(&scratch);
+}

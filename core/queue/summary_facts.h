@@ -19,6 +19,7 @@
 #include "decoding.h"
 #include "model.h"
 #include "ptrmap.h"
+#include "snapshot.h"
 #include "strpool.h"
 #include "textpool.h"
 
@@ -101,5 +102,8 @@ void mr_summary_facts_message(struct mr_summary_facts *f, enum mr_queue queue, b
 /* A recipient of the message fed last; reason NULL when it has none. */
 void mr_summary_facts_recipient(struct mr_summary_facts *f, const char *address, size_t address_len,
 	enum mr_rcpt_state state, const char *reason, size_t reason_len);
+
+/* Every message of a batch of a listing (stream.h) and its recipients. */
+void mr_summary_facts_batch(struct mr_summary_facts *f, const struct mr_snapshot *batch);
 
 #endif

@@ -175,11 +175,15 @@ static void print_lines(const char *prefix, const char *text) {
 	}
 }
 
+void cli_print_listing_warnings(const struct mr_source *src) {
+	print_lines(NULL, mr_source_listing_warnings(src));
+}
+
 struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial) {
 	char *cause = NULL;
 	struct mr_snapshot *snap = mr_source_list(src, &cause);
 	/* What the listing repaired or left out (a fleet's members' below). */
-	print_lines(NULL, mr_source_listing_warnings(src));
+	cli_print_listing_warnings(src);
 	if (snap == NULL) {
 		cli_error("%s", cause);
 		free(cause);
@@ -205,7 +209,7 @@ bool cli_stream_queue(struct mr_source *src, struct mr_stream *s) {
 	bool ok = mr_source_stream(src, s, &cause);
 	/* The same lines as cli_read_queue, after the messages rather than
 	 * before: they are known at the end. */
-	print_lines(NULL, mr_source_listing_warnings(src));
+	cli_print_listing_warnings(src);
 	if (!ok && !s->stopped) {
 		cli_error("%s", cause ? cause : "the listing failed");
 	}

@@ -97,6 +97,9 @@ bool cli_check_sources(const char *const *names, size_t n);
  * sources, prints each one's warnings and error, and *partial says whether
  * one could not be listed (the listing has the others). */
 struct mr_snapshot *cli_read_queue(struct mr_source *src, bool *partial);
+/* What src's last listing (or summing up) repaired or left out, a line
+ * each on standard error. */
+void cli_print_listing_warnings(const struct mr_source *src);
 
 /* What list and summary read: the sources they opened and their listing. */
 struct cli_reading {

@@ -239,8 +239,9 @@ static void print_summary(struct mr_summary *s, const struct mr_summary_scope *s
 /*
  * The summary from what the source counts as it reads (summary_facts.h),
  * without a listing: the same summary, a fraction of the time and memory on
- * a big queue. False when the source cannot (no such op, or rows that only
- * a listing repairs): list then.
+ * a big queue. A source that lists in batches (a saved listing) is summed
+ * up batch by batch. False when the source cannot (neither, or rows that
+ * only a listing repairs): list then.
  */
 static bool summarise_counted(struct mr_source *src, struct mr_summary_scope *sc,
 	const struct shown *shown, size_t top, int *status) {
@@ -248,6 +249,9 @@ static bool summarise_counted(struct mr_source *src, struct mr_summary_scope *sc
 	mr_summary_facts_init(&facts, mr_summary_scope_counted(sc), mr_now(), mr_kb_default());
 	char *cause = NULL;
 	enum mr_summarise done = mr_source_summarise(src, &facts, &cause);
+	if (done != MR_SUMMARISE_CANNOT) {
+		cli_print_listing_warnings(src); /* a source read in batches has them */
+	}
 	if (done == MR_SUMMARISE_DONE) {
 		struct mr_summary s;
 		mr_summary_build_facts(&s, sc, &facts, mr_kb_default(), top);
