@@ -814,7 +814,7 @@ struct reason_job {
 	struct reason_term *terms;
 	size_t n_terms;
 	bool regex;                    /* a term is a regular expression */
-	struct mr_stop *stop;          /* cancelled, or a regular expression failed */
+	struct mr_parallel_stop *stop; /* cancelled, or a regular expression failed */
 	_Atomic(struct node *) failed; /* the first term that reached a limit */
 };
 
@@ -985,7 +985,7 @@ static void reason_terms(struct node *n, struct reason_terms *list) {
 /* Decides the terms about reasons; returns the term that reached a limit,
  * or NULL (also when stopped). */
 static struct node *decide_reasons(
-	struct mr_filter *f, const struct mr_snapshot *snap, struct mr_stop *stop) {
+	struct mr_filter *f, const struct mr_snapshot *snap, struct mr_parallel_stop *stop) {
 	struct reason_terms list = { 0 };
 	reason_terms(f->root, &list);
 	struct reason_term *terms = list.items;
@@ -1207,7 +1207,7 @@ struct message_job {
 	const struct node *root;
 	bool per_recipient;
 	uint8_t *match, *rcpt_match;
-	struct mr_stop *stop;
+	struct mr_parallel_stop *stop;
 	size_t counts[MR_PARALLEL_MAX];
 };
 
@@ -1242,7 +1242,7 @@ static struct run run_for(
 
 /* The run's answer: how many match, after the terms were decided. */
 static size_t match_messages(struct mr_filter *filter, const struct mr_snapshot *snap, int64_t now,
-	uint8_t *match, uint8_t *rcpt_match, struct mr_stop *stop) {
+	uint8_t *match, uint8_t *rcpt_match, struct mr_parallel_stop *stop) {
 	struct run run = run_for(filter, snap, now);
 	struct message_job job = { &run, filter->root, mentions(filter->root, about_recipient),
 		match, rcpt_match, stop, { 0 } };
@@ -1282,7 +1282,7 @@ enum mr_filter_status mr_filter_run_with(struct mr_filter *filter, const struct 
 		}
 	} else {
 		filter->status = MR_FILTER_DONE;
-		struct mr_stop stop;
+		struct mr_parallel_stop stop;
 		mr_stop_init(&stop, opts ? opts->should_stop : NULL, opts ? opts->ctx : NULL);
 		const struct node *failed = decide_reasons(filter, snap, &stop);
 		if (!mr_stopped(&stop)) {

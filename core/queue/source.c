@@ -206,11 +206,6 @@ bool mr_source_can_stream(const struct mr_source *src) {
 }
 
 bool mr_source_stream(struct mr_source *src, struct mr_stream *s, char **cause) {
-	s->batch = mr_snapshot_create();
-	s->batch->undecoded = s->undecoded;
-	s->taken_at = s->batch->taken_at;
-	s->stopped = false;
-	s->delivered = 0;
 	char *before = src->warnings;
 	src->warnings = opened_warnings(src);
 	char *failure = NULL;
@@ -220,11 +215,7 @@ bool mr_source_stream(struct mr_source *src, struct mr_stream *s, char **cause) 
 	/* After a failure, the batch being read is dropped: a listing that
 	 * fails within its first batch writes nothing, as a whole one. Those
 	 * handed over before are delivered all the same. */
-	bool delivered = ok && mr_stream_flush(s);
-	mr_stream_end(s);
-	delivered = delivered && !s->stopped;
-	mr_snapshot_destroy(s->batch);
-	s->batch = NULL;
+	bool delivered = mr_stream_end(s, ok);
 	if (s->stopped) {
 		free(failure); /* the consumer's own failure; it says why */
 		return false;

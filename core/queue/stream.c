@@ -68,6 +68,11 @@ static void *relay_main(void *arg) {
 }
 
 void mr_stream_start(struct mr_stream *s) {
+	s->batch = mr_snapshot_create();
+	s->batch->undecoded = s->undecoded;
+	s->taken_at = s->batch->taken_at;
+	s->stopped = false;
+	s->delivered = 0;
 	s->relay = NULL;
 	if (mr_cores() < 2) {
 		return;
@@ -86,7 +91,9 @@ void mr_stream_start(struct mr_stream *s) {
 	s->relay = relay;
 }
 
-void mr_stream_end(struct mr_stream *s) {
+/* Waits until every batch handed over is delivered, and ends the thread;
+ * s->stopped is then final. */
+static void end_relay(struct mr_stream *s) {
 	struct mr_stream_relay *relay = s->relay;
 	if (relay == NULL) {
 		return;
@@ -148,6 +155,14 @@ bool mr_stream_flush(struct mr_stream *s) {
 		s->stopped = true;
 	}
 	return !s->stopped;
+}
+
+bool mr_stream_end(struct mr_stream *s, bool read_whole) {
+	bool delivered = read_whole && mr_stream_flush(s);
+	end_relay(s);
+	mr_snapshot_destroy(s->batch);
+	s->batch = NULL;
+	return delivered && !s->stopped;
 }
 
 bool mr_stream_offer(struct mr_stream *s) {

@@ -52,12 +52,15 @@ struct mr_stream {
 	struct mr_stream_relay *relay; /* the delivering thread; NULL: none */
 };
 
-/* For mr_source_stream(): the delivering thread, when there are cores
- * for it (else batches are delivered on the caller's thread). */
+/* Before the source reads (mr_source_stream() calls it): the first
+ * batch, and the delivering thread when there is a core for it (else
+ * batches are delivered on the caller's thread). */
 void mr_stream_start(struct mr_stream *s);
-/* Waits until every batch handed over is delivered, and ends the thread;
- * s->stopped is then final. */
-void mr_stream_end(struct mr_stream *s);
+/* After the source read: the last batch delivered when it read the whole
+ * listing (read_whole; else it is dropped), every batch handed over
+ * delivered, the thread ended, the batch freed. Whether every batch was
+ * delivered (false: read_whole was, or s->stopped). */
+bool mr_stream_end(struct mr_stream *s, bool read_whole);
 
 /*
  * For a backend, after each whole message it added to s->batch: delivers

@@ -45,7 +45,7 @@ static int64_t now_ns(void) {
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void mr_stop_init(struct mr_stop *stop, bool (*should_stop)(void *ctx), void *ctx) {
+void mr_stop_init(struct mr_parallel_stop *stop, bool (*should_stop)(void *ctx), void *ctx) {
 	stop->should_stop = should_stop;
 	stop->ctx = ctx;
 	stop->owner = pthread_self();
@@ -53,19 +53,19 @@ void mr_stop_init(struct mr_stop *stop, bool (*should_stop)(void *ctx), void *ct
 	stop->asked_ns = now_ns();
 }
 
-bool mr_stopped(struct mr_stop *stop) {
+bool mr_stopped(struct mr_parallel_stop *stop) {
 	/* Relaxed: the flag only tells threads to return early; what they
 	 * wrote is published by pthread_join. */
 	return stop != NULL && atomic_load_explicit(&stop->stopped, memory_order_relaxed);
 }
 
-void mr_stop_now(struct mr_stop *stop) {
+void mr_stop_now(struct mr_parallel_stop *stop) {
 	if (stop != NULL) {
 		atomic_store_explicit(&stop->stopped, true, memory_order_relaxed);
 	}
 }
 
-bool mr_stop_poll(struct mr_stop *stop, bool ask) {
+bool mr_stop_poll(struct mr_parallel_stop *stop, bool ask) {
 	if (stop == NULL) {
 		return false;
 	}
@@ -83,7 +83,7 @@ bool mr_stop_poll(struct mr_stop *stop, bool ask) {
 	return false;
 }
 
-bool mr_stop_due(struct mr_stop *stop) {
+bool mr_stop_due(struct mr_parallel_stop *stop) {
 	return stop != NULL && stop->should_stop != NULL &&
 	       pthread_equal(pthread_self(), stop->owner) &&
 	       now_ns() - stop->asked_ns >= MR_STOP_WAIT_MS * 1000000LL;
@@ -91,7 +91,7 @@ bool mr_stop_due(struct mr_stop *stop) {
 
 /* Waits for the started threads to finish their ranges, asking whether to
  * stop every MR_STOP_WAIT_MS meanwhile (they see the answer and return). */
-static void wait_asking(struct pool *pool, struct mr_stop *stop) {
+static void wait_asking(struct pool *pool, struct mr_parallel_stop *stop) {
 	pthread_mutex_lock(&pool->lock);
 	while (pool->running > 0) {
 		struct timespec until;
@@ -130,7 +130,7 @@ static void pool_finish(struct pool *pool) {
 }
 
 size_t mr_parallel_for_stoppable(
-	size_t n, size_t min_per_thread, mr_range_fn fn, void *ctx, struct mr_stop *stop) {
+	size_t n, size_t min_per_thread, mr_range_fn fn, void *ctx, struct mr_parallel_stop *stop) {
 	size_t threads = mr_cores();
 	threads = threads > MR_PARALLEL_MAX ? MR_PARALLEL_MAX : threads;
 	if (min_per_thread == 0) {

@@ -32,7 +32,7 @@ size_t mr_parallel_for(size_t n, size_t min_per_thread, mr_range_fn fn, void *ct
  * other threads see its answer through the flag. A range fn polls now and
  * then and returns when told to.
  */
-struct mr_stop {
+struct mr_parallel_stop {
 	bool (*should_stop)(void *ctx); /* NULL: never */
 	void *ctx;
 	pthread_t owner;     /* the thread that asks should_stop */
@@ -40,7 +40,7 @@ struct mr_stop {
 	int64_t asked_ns;    /* when the owner last asked (CLOCK_MONOTONIC) */
 };
 
-void mr_stop_init(struct mr_stop *stop, bool (*should_stop)(void *ctx), void *ctx);
+void mr_stop_init(struct mr_parallel_stop *stop, bool (*should_stop)(void *ctx), void *ctx);
 
 /* How often the calling thread asks should_stop while it waits for the
  * others to finish their ranges, or through mr_stop_poll_due(). */
@@ -48,20 +48,20 @@ enum { MR_STOP_WAIT_MS = 10 };
 
 /* Whether the run is to stop: the flag, and when ask is true and this is
  * the owner's thread, should_stop first. stop may be NULL (never). */
-bool mr_stop_poll(struct mr_stop *stop, bool ask);
+bool mr_stop_poll(struct mr_parallel_stop *stop, bool ask);
 /* Whether MR_STOP_WAIT_MS have passed since the owner last asked (false on
  * other threads): for items whose cost varies too much to count them only
  * (a regular expression can take a second on one text). */
-bool mr_stop_due(struct mr_stop *stop);
+bool mr_stop_due(struct mr_parallel_stop *stop);
 /* Stops the run from any thread (a range that failed). */
-void mr_stop_now(struct mr_stop *stop);
+void mr_stop_now(struct mr_parallel_stop *stop);
 /* Whether it was stopped, by should_stop or mr_stop_now(). */
-bool mr_stopped(struct mr_stop *stop);
+bool mr_stopped(struct mr_parallel_stop *stop);
 
 /* mr_parallel_for, called on stop's owner thread, which asks should_stop
  * every MR_STOP_WAIT_MS while it waits for the others; every thread has
  * ended when it returns, stopped or not. stop may be NULL. */
 size_t mr_parallel_for_stoppable(
-	size_t n, size_t min_per_thread, mr_range_fn fn, void *ctx, struct mr_stop *stop);
+	size_t n, size_t min_per_thread, mr_range_fn fn, void *ctx, struct mr_parallel_stop *stop);
 
 #endif
