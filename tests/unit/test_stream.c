@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "backend.h"
 #include "harness.h"
@@ -69,10 +70,20 @@ struct seen {
 	size_t wrong_finish; /* batches finished when they should not be, or not */
 	size_t too_big;      /* batches over BATCH messages */
 	bool undecoded;
+	size_t slow_batches;    /* the first batches take 300 ms each */
+	int64_t first_taken_at; /* the first batch's "now" */
+	size_t other_now;       /* batches with another */
 };
 
 static bool take_batch(void *ctx, const struct mr_snapshot *batch) {
 	struct seen *seen = ctx;
+	if (seen->batches < seen->slow_batches) {
+		nanosleep(&(struct timespec){ .tv_nsec = 300 * 1000 * 1000 }, NULL);
+	}
+	if (seen->batches == 0) {
+		seen->first_taken_at = batch->taken_at;
+	}
+	seen->other_now += batch->taken_at != seen->first_taken_at;
 	seen->batches++;
 	seen->other_thread += !pthread_equal(pthread_self(), seen->caller);
 	seen->too_big += batch->n_messages > BATCH;
@@ -134,6 +145,21 @@ static void test_order(bool undecoded) {
 	free(path);
 }
 
+/* A listing that takes seconds: every batch has the listing's "now", so
+ * that age: terms mean the same on the last as on the first (the clock is
+ * not pinned here). */
+static void test_one_now(void) {
+	char *path = write_listing("now.jsonl", 0);
+	struct mr_source *src = open_source(path);
+	struct seen seen = { .slow_batches = 5 };
+	char *cause = NULL;
+	T_OK(stream(src, &seen, &cause), "slow consumer: streamed whole");
+	T_SIZE(seen.other_now, 0, "slow consumer: one \"now\" for every batch over 1.5 s");
+	mr_buf_finish(&seen.ids);
+	mr_source_destroy(src);
+	free(path);
+}
+
 /* The consumer stops at its third batch: nothing more reaches it, and the
  * stream says it stopped, with no cause of its own. */
 static void test_consumer_stops(void) {
@@ -169,6 +195,7 @@ static void test_source_fails(void) {
 int main(void) {
 	test_order(false);
 	test_order(true);
+	test_one_now();
 	test_consumer_stops();
 	test_source_fails();
 	return t_done();
