@@ -298,7 +298,16 @@ static size_t enhanced_after(const char *s, size_t len, size_t at) {
  *   <user@...>... 550 5.1.1 ..."): the code after
  *   the address is the failure's own, the first only Sendmail's summary.
  */
-static size_t inner_code(const char *s, size_t len, size_t at, unsigned *basic) {
+/* The enhanced code read right after the basic code at at (SIZE_MAX: none
+ * read), as enhanced_at() left it in code, and its length: inner_code reads
+ * it, and find_codes takes it when that basic code is the reply's. */
+struct code_after {
+	size_t at, n;
+	char code[MR_ENHANCED_MAX];
+};
+
+static size_t inner_code(
+	const char *s, size_t len, size_t at, unsigned *basic, struct code_after *after) {
 	if (*basic < 400) {
 		for (size_t i = at + 3; i + 3 <= len; i++) {
 			unsigned b;
@@ -311,8 +320,9 @@ static size_t inner_code(const char *s, size_t len, size_t at, unsigned *basic) 
 		return at;
 	}
 	size_t i = enhanced_after(s, len, at);
-	char skipped[MR_ENHANCED_MAX];
-	size_t n = i < len ? enhanced_at(s, len, i, skipped) : 0;
+	size_t n = i < len ? enhanced_at(s, len, i, after->code) : 0;
+	after->at = at;
+	after->n = n;
 	i += n > 0 ? n + 1 : 0;
 	if (i < len && s[i] == '<') {
 		const char *close = memchr(s + i, '>', len - i);
@@ -376,12 +386,22 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 			at = i;
 		}
 	}
+	/* What inner_code reads after the code is what would be read into
+	 * d->enhanced: it starts from d->enhanced's bytes. */
+	struct code_after read = { .at = SIZE_MAX };
+	memcpy(read.code, d->enhanced, sizeof(read.code));
 	if (basic != 0) {
-		at = inner_code(s, len, at, &basic);
+		at = inner_code(s, len, at, &basic, &read);
 	}
 	d->basic = (uint16_t)basic;
 	size_t after = enhanced_after(s, len, at);
-	if (basic != 0 && after < len && enhanced_at(s, len, after, d->enhanced) != 0) {
+	if (basic != 0 && read.at == at) {
+		/* Read already: the reply's own code, not one it wraps. */
+		memcpy(d->enhanced, read.code, sizeof(read.code));
+		if (read.n != 0) {
+			return;
+		}
+	} else if (basic != 0 && after < len && enhanced_at(s, len, after, d->enhanced) != 0) {
 		return;
 	}
 	/* Elsewhere: "#5.1.1", "(4.7.1)", or the code of a reply without a basic
