@@ -397,8 +397,9 @@ static inline uint32_t step(struct tables t, uint32_t ref, uint32_t c) {
 }
 
 /* Stores what the state of ref reports for matches ending at end that
- * start before the offset before, while there is room. */
-static size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_t before,
+ * start before the offset before, while there is room. Inline: a line has
+ * a score of matches, and a call's arguments cost as much as storing them. */
+static inline size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_t before,
 	struct mr_match *matches, size_t max, size_t found) {
 	uint32_t first, count;
 	if (ref & SPARSE_FLAG) {
