@@ -67,16 +67,18 @@ struct mr_matcher {
 enum { DENSE_MAX = 1024 };
 
 /*
- * A sparse record's words before its references. SPARSE_COUNT holds how
- * many (9 bits), the class of the first (9 bits; NO_CLASS when there is
- * none), and the depth (DEPTH_MANY for that deep or deeper). A state
+ * A sparse record's words before its references. SPARSE_COUNT holds the
+ * class of the first (9 bits; NO_CLASS when there is none), how many (9
+ * bits), and the depth (DEPTH_MANY for that deep or deeper). A state
  * deeper than the rows is most often on the way through one pattern, its
  * one transition of its own: the first class and reference come with the
- * count, and the step loads them together.
+ * count, and the step loads them together. The class is in the low bits,
+ * where the step tests it without a shift.
  */
 enum { SPARSE_COUNT, SPARSE_FALLBACK, SPARSE_FIRST_OUT, SPARSE_OUTS, SPARSE_HEAD };
+#define CLASS_MASK  0x1ffu
+#define COUNT_SHIFT 9
 #define COUNT_MASK  0x1ffu
-#define FIRST_SHIFT 9
 #define NO_CLASS    0x100u
 #define DEPTH_SHIFT 18
 #define DEPTH_MANY  0x3fffu
@@ -217,7 +219,7 @@ static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t 
 		uint32_t *r = m->sparse + offset[old];
 		uint32_t k = differences(full, nc, old, fallback[old], cls);
 		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
-		r[SPARSE_COUNT] = k | (k > 0 ? cls[0] : NO_CLASS) << FIRST_SHIFT |
+		r[SPARSE_COUNT] = (k > 0 ? cls[0] : NO_CLASS) | k << COUNT_SHIFT |
 				  (depth[old] < DEPTH_MANY ? depth[old] : DEPTH_MANY)
 					  << DEPTH_SHIFT;
 		r[SPARSE_FIRST_OUT] = m->first[renumber[old]];
@@ -378,10 +380,10 @@ struct tables {
 static inline uint32_t step_sparse(struct tables t, uint32_t ref, uint32_t c) {
 	const uint32_t *r = t.sparse + (ref & REF_MASK);
 	uint32_t head = r[SPARSE_COUNT];
-	if ((head >> FIRST_SHIFT & COUNT_MASK) == c) {
+	if ((head & CLASS_MASK) == c) {
 		return r[SPARSE_HEAD];
 	}
-	uint32_t n = head & COUNT_MASK;
+	uint32_t n = head >> COUNT_SHIFT & COUNT_MASK;
 	const uint8_t *cls = (const uint8_t *)(r + SPARSE_HEAD + n);
 	for (uint32_t i = 1; i < n; i++) {
 		if (cls[i] == c) {
