@@ -15,6 +15,17 @@
 #include <emmintrin.h>
 #endif
 
+#ifdef __SSE2__
+/* Which of the sixteen bytes from s are in low..high (unsigned), a bit each. */
+static inline unsigned mr_in_range_mask(const char *s, __m128i low, __m128i high) {
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	/* lo <= v <= hi, unsigned: max(v, lo) == v and min(v, hi) == v. */
+	__m128i in = _mm_and_si128(
+		_mm_cmpeq_epi8(_mm_max_epu8(v, low), v), _mm_cmpeq_epi8(_mm_min_epu8(v, high), v));
+	return (unsigned)_mm_movemask_epi8(in);
+}
+#endif
+
 /* The offset of the first byte of s[from..to) in lo..hi, or to. */
 static inline size_t mr_find_byte_range(
 	const char *s, size_t from, size_t to, unsigned char lo, unsigned char hi) {
@@ -22,14 +33,17 @@ static inline size_t mr_find_byte_range(
 #ifdef __SSE2__
 	const __m128i low = _mm_set1_epi8((char)lo), high = _mm_set1_epi8((char)hi);
 	for (; i + 16 <= to; i += 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		/* lo <= v <= hi, unsigned: max(v, lo) == v and min(v, hi) == v. */
-		__m128i in = _mm_and_si128(_mm_cmpeq_epi8(_mm_max_epu8(v, low), v),
-			_mm_cmpeq_epi8(_mm_min_epu8(v, high), v));
-		unsigned mask = (unsigned)_mm_movemask_epi8(in);
+		unsigned mask = mr_in_range_mask(s + i, low, high);
 		if (mask != 0) {
 			return i + (size_t)__builtin_ctz(mask);
 		}
+	}
+	/* The last few bytes: the sixteen that end at to, those before i
+	 * masked off (they are the text's, read but not looked at). */
+	if (i < to && to >= 16) {
+		size_t block = to - 16;
+		unsigned mask = mr_in_range_mask(s + block, low, high) >> (i - block);
+		return mask != 0 ? i + (size_t)__builtin_ctz(mask) : to;
 	}
 #endif
 	for (; i < to; i++) {

@@ -87,7 +87,8 @@ static bool source_location(const char *s, size_t colon) {
 static bool http_status(const char *s, size_t i) {
 	static const char key[] = "statuscode: ";
 	size_t n = sizeof(key) - 1;
-	return i >= n && strncasecmp(s + i - n, key, n) == 0;
+	/* The ": " first, which no letter folds to: most numbers fail there. */
+	return i >= n && s[i - 1] == ' ' && s[i - 2] == ':' && strncasecmp(s + i - n, key, n) == 0;
 }
 
 /* Where a code may start inside text: not in a number, a word or an address. */
@@ -186,6 +187,33 @@ static size_t original_offset(const struct cleaned *c, size_t k) {
 	return c->segments[i].orig + (k - c->segments[i].clean);
 }
 
+enum { MAX_HITS = 512 };
+
+/*
+ * The matcher's hits by kind, each kind in the order found: the rules'
+ * parts, the words (words.tsv), the decoder's own phrases (ids come in that
+ * order, kb.h). A line has a score of hits, a few of them phrases; each
+ * step reads only the kind it looks at.
+ */
+enum hit_kind { HIT_PART, HIT_WORD, HIT_PHRASE, HIT_KINDS };
+
+struct hits {
+	struct mr_match of[HIT_KINDS][MAX_HITS];
+	size_t n[HIT_KINDS];
+};
+
+static void sort_hits(
+	const struct mr_kb *kb, const struct mr_match *hits, size_t n, struct hits *h) {
+	uint32_t words = (uint32_t)kb->n_parts, phrases = (uint32_t)(kb->n_parts + kb->n_words);
+	h->n[HIT_PART] = h->n[HIT_WORD] = h->n[HIT_PHRASE] = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum hit_kind k = hits[i].id < words     ? HIT_PART
+				  : hits[i].id < phrases ? HIT_WORD
+							 : HIT_PHRASE;
+		h->of[k][h->n[k]++] = hits[i];
+	}
+}
+
 /* Exim names the host between its words and the reply: "... after DATA:
  * host mx.example.com [192.0.2.1]: 597 ...": the reply starts after it. */
 static size_t after_exim_host(const char *s, size_t len, size_t i) {
@@ -203,13 +231,11 @@ static size_t after_exim_host(const char *s, size_t len, size_t i) {
 /* Where the server's reply starts: after the first anchor phrase in the
  * text, else at the start. The hits are in the cleaned
  * text; clean maps them back. */
-static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len,
-	const struct mr_match *hits, size_t n, const struct cleaned *clean) {
+static size_t reply_start(const struct mr_kb *kb, const char *s, size_t len, const struct hits *h,
+	const struct cleaned *clean) {
 	size_t best = mr_n_phrases, end = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (hits[i].id < kb->n_parts + kb->n_words) {
-			continue;
-		}
+	const struct mr_match *hits = h->of[HIT_PHRASE];
+	for (size_t i = 0; i < h->n[HIT_PHRASE]; i++) {
 		size_t id = hits[i].id - kb->n_parts - kb->n_words;
 		/* The earliest anchor in the text: the first MTA's words
 		 * introduce the reply, later ones are quoted inside it. */
@@ -272,7 +298,16 @@ static size_t enhanced_after(const char *s, size_t len, size_t at) {
  *   <user@...>... 550 5.1.1 ..."): the code after
  *   the address is the failure's own, the first only Sendmail's summary.
  */
-static size_t inner_code(const char *s, size_t len, size_t at, unsigned *basic) {
+/* The enhanced code read right after the basic code at at (SIZE_MAX: none
+ * read), as enhanced_at() left it in code, and its length: inner_code reads
+ * it, and find_codes takes it when that basic code is the reply's. */
+struct code_after {
+	size_t at, n;
+	char code[MR_ENHANCED_MAX];
+};
+
+static size_t inner_code(
+	const char *s, size_t len, size_t at, unsigned *basic, struct code_after *after) {
 	if (*basic < 400) {
 		for (size_t i = at + 3; i + 3 <= len; i++) {
 			unsigned b;
@@ -285,8 +320,9 @@ static size_t inner_code(const char *s, size_t len, size_t at, unsigned *basic) 
 		return at;
 	}
 	size_t i = enhanced_after(s, len, at);
-	char skipped[MR_ENHANCED_MAX];
-	size_t n = i < len ? enhanced_at(s, len, i, skipped) : 0;
+	size_t n = i < len ? enhanced_at(s, len, i, after->code) : 0;
+	after->at = at;
+	after->n = n;
 	i += n > 0 ? n + 1 : 0;
 	if (i < len && s[i] == '<') {
 		const char *close = memchr(s + i, '>', len - i);
@@ -350,12 +386,22 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 			at = i;
 		}
 	}
+	/* What inner_code reads after the code is what would be read into
+	 * d->enhanced: it starts from d->enhanced's bytes. */
+	struct code_after read = { .at = SIZE_MAX };
+	memcpy(read.code, d->enhanced, sizeof(read.code));
 	if (basic != 0) {
-		at = inner_code(s, len, at, &basic);
+		at = inner_code(s, len, at, &basic, &read);
 	}
 	d->basic = (uint16_t)basic;
 	size_t after = enhanced_after(s, len, at);
-	if (basic != 0 && after < len && enhanced_at(s, len, after, d->enhanced) != 0) {
+	if (basic != 0 && read.at == at) {
+		/* Read already: the reply's own code, not one it wraps. */
+		memcpy(d->enhanced, read.code, sizeof(read.code));
+		if (read.n != 0) {
+			return;
+		}
+	} else if (basic != 0 && after < len && enhanced_at(s, len, after, d->enhanced) != 0) {
 		return;
 	}
 	/* Elsewhere: "#5.1.1", "(4.7.1)", or the code of a reply without a basic
@@ -564,13 +610,10 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 }
 
 /* The stage and, for replies without codes, whether it will be retried. */
-static void apply_phrases(
-	const struct mr_kb *kb, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
+static void apply_phrases(const struct mr_kb *kb, const struct hits *h, struct mr_diagnosis *d) {
 	size_t stage_by = mr_n_phrases, temp_by = mr_n_phrases;
-	for (size_t i = 0; i < n; i++) {
-		if (hits[i].id < kb->n_parts + kb->n_words) {
-			continue;
-		}
+	const struct mr_match *hits = h->of[HIT_PHRASE];
+	for (size_t i = 0; i < h->n[HIT_PHRASE]; i++) {
 		size_t id = hits[i].id - kb->n_parts - kb->n_words;
 		if (mr_phrases[id].stage != MR_STAGE_NONE && id < stage_by) {
 			stage_by = id;
@@ -603,11 +646,12 @@ static size_t suspended_prefix(const char *text, size_t len) {
 
 /* Where the words that may decide start: after Postfix's "delivery
  * temporarily suspended: " and after a relay's boilerplate (phrases.h). */
-static size_t deciding_start(const struct mr_kb *kb, const char *text, size_t len,
-	const struct mr_match *hits, size_t n) {
+static size_t deciding_start(
+	const struct mr_kb *kb, const char *text, size_t len, const struct hits *h) {
 	size_t skip = suspended_prefix(text, len);
-	for (size_t i = 0; i < n; i++) {
-		if (hits[i].id >= kb->n_parts + kb->n_words && hits[i].end > skip &&
+	const struct mr_match *hits = h->of[HIT_PHRASE];
+	for (size_t i = 0; i < h->n[HIT_PHRASE]; i++) {
+		if (hits[i].end > skip &&
 			mr_phrases[hits[i].id - kb->n_parts - kb->n_words].anchor ==
 				MR_REPLY_AFTER_BOILERPLATE) {
 			skip = hits[i].end;
@@ -623,17 +667,18 @@ static size_t deciding_start(const struct mr_kb *kb, const char *text, size_t le
  * end, so following each rule's parts as they come finds the earliest
  * completion.
  */
-static size_t match_rules(const struct mr_kb *kb, const struct mr_match *hits, size_t n,
-	size_t skip, const struct mr_diagnosis *d, uint32_t *best, uint32_t *all, size_t max) {
+static size_t match_rules(const struct mr_kb *kb, const struct hits *h, size_t skip,
+	const struct mr_diagnosis *d, uint32_t *best, uint32_t *all, size_t max) {
 	/* Rules of several parts: the part each waits for next, and where the
 	 * last one found ended. */
 	uint8_t next[MR_MULTI_RULES_MAX];
 	uint32_t after[MR_MULTI_RULES_MAX];
 	bool started = false;
 	size_t found = 0;
-	for (size_t i = 0; i < n; i++) {
+	const struct mr_match *hits = h->of[HIT_PART];
+	for (size_t i = 0; i < h->n[HIT_PART]; i++) {
 		uint32_t id = hits[i].id;
-		if (hits[i].end <= skip || id >= kb->n_parts) {
+		if (hits[i].end <= skip) {
 			continue;
 		}
 		const struct mr_rule_part *part = &kb->parts[id];
@@ -671,27 +716,35 @@ static size_t match_rules(const struct mr_kb *kb, const struct mr_match *hits, s
 	return found;
 }
 
-/*
- * The category, by the ladder of evidence (decode.h). A rule is the first
- * that matched and whose code pattern fits.
- */
-static void climb_ladder(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
-	size_t len, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
-	size_t skip = deciding_start(kb, text, len, hits, n);
-	uint32_t best = UINT32_MAX, word = UINT32_MAX;
-	match_rules(kb, hits, n, skip, d, &best, NULL, 0);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t id = hits[i].id;
-		if (hits[i].end <= skip || id < kb->n_parts || id >= kb->n_parts + kb->n_words) {
+/* The first word (words.tsv) that occurs past skip and whose code pattern
+ * fits, or UINT32_MAX: looked for only when nothing stronger decided. */
+static uint32_t first_word(
+	const struct mr_kb *kb, const struct hits *h, size_t skip, const struct mr_diagnosis *d) {
+	uint32_t word = UINT32_MAX;
+	const struct mr_match *hits = h->of[HIT_WORD];
+	for (size_t i = 0; i < h->n[HIT_WORD]; i++) {
+		if (hits[i].end <= skip) {
 			continue;
 		}
-		uint32_t w = id - (uint32_t)kb->n_parts;
+		uint32_t w = hits[i].id - (uint32_t)kb->n_parts;
 		const struct mr_word *entry = &kb->words[w];
 		if (w < word && (entry->code == NULL || mr_code_match(entry->code, d->basic,
 								d->enhanced, d->temporary))) {
 			word = w;
 		}
 	}
+	return word;
+}
+
+/*
+ * The category, by the ladder of evidence (decode.h). A rule is the first
+ * that matched and whose code pattern fits.
+ */
+static void climb_ladder(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
+	size_t len, const struct hits *h, struct mr_diagnosis *d) {
+	size_t skip = deciding_start(kb, text, len, h);
+	uint32_t best = UINT32_MAX;
+	match_rules(kb, h, skip, d, &best, NULL, 0);
 	if (best != UINT32_MAX) {
 		d->rule = (int16_t)best;
 		d->category = (int16_t)kb->rules[best].category;
@@ -711,6 +764,7 @@ static void climb_ladder(const struct mr_kb *kb, const char *raw, size_t raw_len
 		d->confidence = MR_CONFIDENCE_REPLY_CODE;
 		return;
 	}
+	uint32_t word = first_word(kb, h, skip, d);
 	if (word != UINT32_MAX) {
 		d->category = (int16_t)kb->words[word].category;
 		d->clue = (int16_t)word;
@@ -734,15 +788,13 @@ static void climb_ladder(const struct mr_kb *kb, const char *raw, size_t raw_len
  * reply to MAIL FROM command)", Exim's sender callout's "User unknown").
  */
 static void categorise(const struct mr_kb *kb, const char *raw, size_t raw_len, const char *text,
-	size_t len, const struct mr_match *hits, size_t n, struct mr_diagnosis *d) {
-	climb_ladder(kb, raw, raw_len, text, len, hits, n, d);
+	size_t len, const struct hits *h, struct mr_diagnosis *d) {
+	climb_ladder(kb, raw, raw_len, text, len, h, d);
 	if (d->stage == MR_STAGE_MAIL && d->category == kb->unknown_user &&
 		kb->sender_rejected >= 0) {
 		d->category = (int16_t)kb->sender_rejected;
 	}
 }
-
-enum { MAX_HITS = 512 };
 
 /*
  * qmail's own log writes a reason with '_' for each space and '/' for each
@@ -778,10 +830,10 @@ static const char *qmail_spaces(const char *text, size_t len, char buf[MR_DECODE
 	return buf;
 }
 
-/* The text cleaned, its codes and stage found; returns the matcher's hits.
- * Hits past the array's end are dropped: only absurd texts have so many. */
-static size_t scan(const struct mr_kb *kb, const char *text, size_t len, struct cleaned *clean,
-	struct mr_match hits[MAX_HITS], struct mr_diagnosis *d) {
+/* The text cleaned, its codes and stage found, and the matcher's hits by
+ * kind. Hits past MAX_HITS are dropped: only absurd texts have so many. */
+static void scan(const struct mr_kb *kb, const char *text, size_t len, struct cleaned *clean,
+	struct hits *h, struct mr_diagnosis *d) {
 	*d = (struct mr_diagnosis){ .temporary = -1,
 		.rule = -1,
 		.clue = -1,
@@ -794,29 +846,30 @@ static size_t scan(const struct mr_kb *kb, const char *text, size_t len, struct 
 	text = qmail_spaces(text, len, spaced);
 	clean_text(text, len, clean, d);
 	/* One pass finds the rules' phrases and the decoder's own. */
+	struct mr_match hits[MAX_HITS];
 	size_t n = mr_matcher_scan(kb->matcher, clean->text, clean->len, hits, MAX_HITS);
-	find_codes(text, len, reply_start(kb, text, len, hits, n, clean), d);
-	apply_phrases(kb, hits, n, d);
-	return n;
+	sort_hits(kb, hits, n, h);
+	find_codes(text, len, reply_start(kb, text, len, h, clean), d);
+	apply_phrases(kb, h, d);
 }
 
 void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d) {
 	struct cleaned clean;
-	struct mr_match hits[MAX_HITS];
-	size_t n = scan(kb, text, len, &clean, hits, d);
-	categorise(kb, text, len < MR_DECODE_MAX ? len : MR_DECODE_MAX, clean.text, clean.len, hits,
-		n, d);
+	struct hits h;
+	scan(kb, text, len, &clean, &h, d);
+	categorise(
+		kb, text, len < MR_DECODE_MAX ? len : MR_DECODE_MAX, clean.text, clean.len, &h, d);
 }
 
 size_t mr_decode_rules(
 	const struct mr_kb *kb, const char *text, size_t len, uint32_t *rules, size_t max) {
 	struct cleaned clean;
-	struct mr_match hits[MAX_HITS];
+	struct hits h;
 	struct mr_diagnosis d;
-	size_t n = scan(kb, text, len, &clean, hits, &d);
+	scan(kb, text, len, &clean, &h, &d);
 	uint32_t best = UINT32_MAX;
-	return match_rules(kb, hits, n, deciding_start(kb, clean.text, clean.len, hits, n), &d,
-		&best, rules, max);
+	return match_rules(
+		kb, &h, deciding_start(kb, clean.text, clean.len, &h), &d, &best, rules, max);
 }
 
 const struct mr_category *mr_diagnosis_category(

@@ -1,6 +1,7 @@
 #include "kb.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,6 +209,79 @@ static bool load_enhanced(struct mr_kb *kb, char **cause) {
 	return true;
 }
 
+/* The class-specific entry when there is one, else the X.S.D entry: entry
+ * by entry. */
+static const struct mr_enhanced_code *enhanced_search(const struct mr_kb *kb, const char *code) {
+	const struct mr_enhanced_code *any_class = NULL;
+	for (size_t i = 0; i < kb->n_enhanced; i++) {
+		const char *entry = kb->enhanced[i].code;
+		if (strcmp(entry + 1, code + 1) != 0) {
+			continue;
+		}
+		if (entry[0] == code[0]) {
+			return &kb->enhanced[i];
+		}
+		if (entry[0] == 'X') {
+			any_class = &kb->enhanced[i];
+		}
+	}
+	return any_class;
+}
+
+/*
+ * The common codes, "C.S.D" of class 2, 4 or 5 with a subject of one digit
+ * and a detail under 100 written without a leading zero, each have a
+ * place in enhanced_common: its index there, or -1 for another code.
+ */
+enum { COMMON_CLASSES = 3, COMMON_SUBJECTS = 10, COMMON_DETAILS = 100 };
+
+static int common_index(const char *code) {
+	int cls = code[0] == '2' ? 0 : code[0] == '4' ? 1 : code[0] == '5' ? 2 : -1;
+	if (cls < 0 || code[1] != '.' || code[2] < '0' || code[2] > '9' || code[3] != '.' ||
+		code[4] < '0' || code[4] > '9') {
+		return -1;
+	}
+	int detail = code[4] - '0';
+	if (code[5] != '\0') {
+		if (code[4] == '0' || code[5] < '0' || code[5] > '9' || code[6] != '\0') {
+			return -1;
+		}
+		detail = detail * 10 + (code[5] - '0');
+	}
+	return (cls * COMMON_SUBJECTS + (code[2] - '0')) * COMMON_DETAILS + detail;
+}
+
+/*
+ * Every common code's answer, as enhanced_search() gives it: 1 + the
+ * entry's index, or 0 for none. A class's own entry comes before the X
+ * entry, the first before a later one; an X entry answers for every class
+ * that has none, the last one of them (codes are listed once, so there is
+ * at most one of each). Entries written otherwise ("X.1.100") match no
+ * common code.
+ */
+static void index_enhanced(struct mr_kb *kb) {
+	if (kb->n_enhanced >= UINT16_MAX) {
+		return; /* every code is searched for */
+	}
+	enum { PER_CLASS = COMMON_SUBJECTS * COMMON_DETAILS };
+	kb->enhanced_common = mr_xcalloc(COMMON_CLASSES * PER_CLASS, sizeof(*kb->enhanced_common));
+	for (size_t i = 0; i < kb->n_enhanced; i++) {
+		char code[MR_ENHANCED_MAX];
+		snprintf(code, sizeof(code), "2%s", kb->enhanced[i].code + 1);
+		int k = kb->enhanced[i].code[0] == 'X' ? common_index(code) : -1;
+		for (int c = 0; k >= 0 && c < COMMON_CLASSES; c++) {
+			kb->enhanced_common[c * PER_CLASS + k] = (uint16_t)(i + 1);
+		}
+	}
+	for (size_t i = kb->n_enhanced; i > 0; i--) {
+		int k = kb->enhanced[i - 1].code[0] != 'X' ? common_index(kb->enhanced[i - 1].code)
+							   : -1;
+		if (k >= 0) {
+			kb->enhanced_common[k] = (uint16_t)i;
+		}
+	}
+}
+
 static bool load_replies(struct mr_kb *kb, char **cause) {
 	const struct mr_tsv *tsv = &kb->files[REPLIES];
 	kb->replies = mr_xcalloc(tsv->n_rows ? tsv->n_rows : 1, sizeof(*kb->replies));
@@ -388,6 +462,7 @@ struct mr_kb *mr_kb_load(
 		mr_kb_destroy(kb);
 		return NULL;
 	}
+	index_enhanced(kb);
 	mr_phrases_add(kb->matcher, (uint32_t)(kb->n_parts + kb->n_words));
 	mr_matcher_build(kb->matcher);
 	return kb;
@@ -401,6 +476,7 @@ void mr_kb_destroy(struct mr_kb *kb) {
 	free(kb->categories);
 	free(kb->basic);
 	free(kb->enhanced);
+	free(kb->enhanced_common);
 	free(kb->rules);
 	free(kb->parts);
 	free(kb->replies);
@@ -425,26 +501,23 @@ const struct mr_enhanced_code *mr_kb_enhanced(const struct mr_kb *kb, const char
 	if (code == NULL || code[0] == '\0') {
 		return NULL;
 	}
-	const struct mr_enhanced_code *any_class = NULL;
-	for (size_t i = 0; i < kb->n_enhanced; i++) {
-		const char *entry = kb->enhanced[i].code;
-		if (strcmp(entry + 1, code + 1) != 0) {
-			continue;
-		}
-		if (entry[0] == code[0]) {
-			return &kb->enhanced[i];
-		}
-		if (entry[0] == 'X') {
-			any_class = &kb->enhanced[i];
-		}
+	int k = kb->enhanced_common != NULL ? common_index(code) : -1;
+	if (k >= 0) {
+		uint16_t entry = kb->enhanced_common[k];
+		return entry == 0 ? NULL : &kb->enhanced[entry - 1];
 	}
-	return any_class;
+	return enhanced_search(kb, code);
 }
 
 const struct mr_reply_rule *mr_kb_reply(const struct mr_kb *kb, unsigned basic, unsigned stage) {
+	/* A pattern that starts with another class's digit cannot match a
+	 * reply code: most rows are ruled out without parsing their pattern. */
+	char cls = basic < 1000 ? (char)('0' + basic / 100) : '\0';
 	for (size_t i = 0; basic != 0 && i < kb->n_replies; i++) {
 		const struct mr_reply_rule *r = &kb->replies[i];
+		char first = r->code[0];
 		if ((r->stage == MR_STAGE_NONE || r->stage == stage) &&
+			!(cls != '\0' && first >= '0' && first <= '9' && first != cls) &&
 			mr_code_match(r->code, basic, "", -1)) {
 			return r;
 		}

@@ -114,6 +114,9 @@ struct mr_kb {
 	size_t n_basic;
 	struct mr_enhanced_code *enhanced;
 	size_t n_enhanced;
+	/* mr_kb_enhanced()'s answer for each common code (kb.c), worked out
+	 * once on loading: the decoder asks for nearly every reason. */
+	uint16_t *enhanced_common;
 	struct mr_reply_rule *replies;
 	size_t n_replies;
 	struct mr_rule *rules;

@@ -67,16 +67,18 @@ struct mr_matcher {
 enum { DENSE_MAX = 1024 };
 
 /*
- * A sparse record's words before its references. SPARSE_COUNT holds how
- * many (9 bits), the class of the first (9 bits; NO_CLASS when there is
- * none), and the depth (DEPTH_MANY for that deep or deeper). A state
+ * A sparse record's words before its references. SPARSE_COUNT holds the
+ * class of the first (9 bits; NO_CLASS when there is none), how many (9
+ * bits), and the depth (DEPTH_MANY for that deep or deeper). A state
  * deeper than the rows is most often on the way through one pattern, its
  * one transition of its own: the first class and reference come with the
- * count, and the step loads them together.
+ * count, and the step loads them together. The class is in the low bits,
+ * where the step tests it without a shift.
  */
 enum { SPARSE_COUNT, SPARSE_FALLBACK, SPARSE_FIRST_OUT, SPARSE_OUTS, SPARSE_HEAD };
+#define CLASS_MASK  0x1ffu
+#define COUNT_SHIFT 9
 #define COUNT_MASK  0x1ffu
-#define FIRST_SHIFT 9
 #define NO_CLASS    0x100u
 #define DEPTH_SHIFT 18
 #define DEPTH_MANY  0x3fffu
@@ -217,7 +219,7 @@ static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t 
 		uint32_t *r = m->sparse + offset[old];
 		uint32_t k = differences(full, nc, old, fallback[old], cls);
 		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
-		r[SPARSE_COUNT] = k | (k > 0 ? cls[0] : NO_CLASS) << FIRST_SHIFT |
+		r[SPARSE_COUNT] = (k > 0 ? cls[0] : NO_CLASS) | k << COUNT_SHIFT |
 				  (depth[old] < DEPTH_MANY ? depth[old] : DEPTH_MANY)
 					  << DEPTH_SHIFT;
 		r[SPARSE_FIRST_OUT] = m->first[renumber[old]];
@@ -364,29 +366,42 @@ void mr_matcher_build(struct mr_matcher *m) {
 	free(terminal_of);
 }
 
-/* The state after ref (without OUTPUT_FLAG) on a byte of class c. */
-static inline uint32_t step(const struct mr_matcher *m, uint32_t ref, uint8_t c) {
-	if (!(ref & SPARSE_FLAG)) {
-		return m->next[ref + c];
-	}
-	const uint32_t *r = m->sparse + (ref & REF_MASK);
+/*
+ * The tables a scan reads, in locals: through m, every store of a match
+ * (or the call that stores it) would make the compiler load them again on
+ * every step.
+ */
+struct tables {
+	const uint32_t *next, *sparse;
+};
+
+/* The state after a deeper state's ref (without OUTPUT_FLAG) on a byte of
+ * class c. */
+static inline uint32_t step_sparse(struct tables t, uint32_t ref, uint32_t c) {
+	const uint32_t *r = t.sparse + (ref & REF_MASK);
 	uint32_t head = r[SPARSE_COUNT];
-	if ((head >> FIRST_SHIFT & COUNT_MASK) == c) {
+	if ((head & CLASS_MASK) == c) {
 		return r[SPARSE_HEAD];
 	}
-	uint32_t n = head & COUNT_MASK;
+	uint32_t n = head >> COUNT_SHIFT & COUNT_MASK;
 	const uint8_t *cls = (const uint8_t *)(r + SPARSE_HEAD + n);
 	for (uint32_t i = 1; i < n; i++) {
 		if (cls[i] == c) {
 			return r[SPARSE_HEAD + i];
 		}
 	}
-	return m->next[r[SPARSE_FALLBACK] + c];
+	return t.next[r[SPARSE_FALLBACK] + c];
+}
+
+/* The state after ref (without OUTPUT_FLAG) on a byte of class c. */
+static inline uint32_t step(struct tables t, uint32_t ref, uint32_t c) {
+	return ref & SPARSE_FLAG ? step_sparse(t, ref, c) : t.next[ref + c];
 }
 
 /* Stores what the state of ref reports for matches ending at end that
- * start before the offset before, while there is room. */
-static size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_t before,
+ * start before the offset before, while there is room. Inline: a line has
+ * a score of matches, and a call's arguments cost as much as storing them. */
+static inline size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_t before,
 	struct mr_match *matches, size_t max, size_t found) {
 	uint32_t first, count;
 	if (ref & SPARSE_FLAG) {
@@ -396,10 +411,19 @@ static size_t report(const struct mr_matcher *m, uint32_t ref, size_t end, size_
 		first = m->first[ref / m->n_classes];
 		count = m->count[ref / m->n_classes];
 	}
+	const struct output *o = m->out + first;
+	if (before == SIZE_MAX) {
+		/* Every one of them (a match starts at or after 0): as many as
+		 * there is room for, without a test each. */
+		size_t n = count < max - found ? count : max - found;
+		for (size_t k = 0; k < n; k++) {
+			matches[found + k] = (struct mr_match){ o[k].id, (uint32_t)end };
+		}
+		return found + n;
+	}
 	for (uint32_t k = 0; k < count && found < max; k++) {
-		const struct output *o = &m->out[first + k];
-		if (end - o->len < before) {
-			matches[found++] = (struct mr_match){ o->id, (uint32_t)end };
+		if (end - o[k].len < before) {
+			matches[found++] = (struct mr_match){ o[k].id, (uint32_t)end };
 		}
 	}
 	return found;
@@ -415,17 +439,40 @@ static bool deeper_than(const struct mr_matcher *m, uint32_t ref, size_t depth) 
 	return d == DEPTH_MANY || d > depth;
 }
 
-/* The whole text in one pass: matches in order of their end. */
+/*
+ * The whole text in one pass: matches in order of their end. Most steps go
+ * from a state with a row to one with a row that reports nothing: both
+ * flags clear, one comparison. They run in a loop of their own.
+ */
 static size_t scan_whole(const struct mr_matcher *m, const char *text, size_t len,
 	struct mr_match *matches, size_t max) {
 	const uint8_t *cls = m->byte_class;
+	const struct tables t = { m->next, m->sparse };
 	size_t found = 0;
 	uint32_t a = 0;
-	for (size_t i = 0; i < len; i++) {
-		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
-		a = va & ~OUTPUT_FLAG;
-		if (va & OUTPUT_FLAG) {
-			found = report(m, a, i + 1, SIZE_MAX, matches, max, found);
+	size_t i = 0;
+	while (i < len) {
+		/* a has a row here. */
+		uint32_t v;
+		while ((v = t.next[a + cls[(unsigned char)text[i]]]) < SPARSE_FLAG) {
+			a = v;
+			if (++i == len) {
+				return found;
+			}
+		}
+		i++;
+		/* Flagged: report, and step byte by byte while the state is
+		 * deeper than the rows. */
+		for (;;) {
+			a = v & ~OUTPUT_FLAG;
+			if (v & OUTPUT_FLAG) {
+				found = report(m, a, i, SIZE_MAX, matches, max, found);
+			}
+			if (!(a & SPARSE_FLAG) || i == len) {
+				break;
+			}
+			v = step_sparse(t, a, cls[(unsigned char)text[i]]);
+			i++;
 		}
 	}
 	return found;
@@ -485,13 +532,17 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	size_t mid = len / 2;
 	struct mr_match second[SECOND_MAX];
 	size_t found = 0, found2 = 0;
+	const struct tables t = { m->next, m->sparse };
 	uint32_t a = 0, b = 0;
 	size_t i = 0;
 	for (; i < mid; i++) {
-		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
-		uint32_t vb = step(m, b, cls[(unsigned char)text[mid + i]]);
+		uint32_t va = step(t, a, cls[(unsigned char)text[i]]);
+		uint32_t vb = step(t, b, cls[(unsigned char)text[mid + i]]);
 		a = va & ~OUTPUT_FLAG;
 		b = vb & ~OUTPUT_FLAG;
+		if (!((va | vb) & OUTPUT_FLAG)) {
+			continue; /* the common case: one test for both */
+		}
 		if (va & OUTPUT_FLAG) {
 			found = report(m, a, i + 1, SIZE_MAX, matches, max, found);
 		}
@@ -503,7 +554,7 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	 * on is the second half's, and once the state is no deeper than the
 	 * way past the middle, nothing that starts before it can end later. */
 	for (; i < mid + m->longest - 1 && i < len && deeper_than(m, a, i - mid); i++) {
-		uint32_t va = step(m, a, cls[(unsigned char)text[i]]);
+		uint32_t va = step(t, a, cls[(unsigned char)text[i]]);
 		a = va & ~OUTPUT_FLAG;
 		if (va & OUTPUT_FLAG) {
 			found = report(m, a, i + 1, mid, matches, max, found);
@@ -511,7 +562,7 @@ size_t mr_matcher_scan(const struct mr_matcher *m, const char *text, size_t len,
 	}
 	/* The second half's end, when the text is odd in length. */
 	for (size_t j = 2 * mid; j < len; j++) {
-		uint32_t vb = step(m, b, cls[(unsigned char)text[j]]);
+		uint32_t vb = step(t, b, cls[(unsigned char)text[j]]);
 		b = vb & ~OUTPUT_FLAG;
 		if (vb & OUTPUT_FLAG) {
 			found2 = report(m, b, j + 1, SIZE_MAX, second, SECOND_MAX, found2);

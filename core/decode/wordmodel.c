@@ -11,7 +11,7 @@
  * cause less often). */
 #define ALPHA 0.1
 
-/* Words that every kind of reply uses, sorted for bsearch. */
+/* Words that every kind of reply uses, sorted for find_word. */
 static const char *const stop_words[] = {
 	"and",
 	"are",
@@ -39,13 +39,42 @@ static const char *const stop_words[] = {
 	"your",
 };
 
-static int compare_str(const void *a, const void *b) {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+/* strcmp's order, inline: words are short and most differ in their first
+ * byte, where a call costs more than the comparison. */
+static int compare_words(const char *a, const char *b) {
+	while (*a != '\0' && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+/*
+ * The index of word among n sorted entries of size bytes from base, each
+ * of which starts with its string (a char pointer), or n when it is not
+ * there: bsearch's halving, step for step, with the comparison inline.
+ */
+static size_t find_word(const char *word, const void *base, size_t n, size_t size) {
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const char *entry =
+			*(const char *const *)(const void *)((const char *)base + mid * size);
+		int c = compare_words(word, entry);
+		if (c < 0) {
+			hi = mid;
+		} else if (c > 0) {
+			lo = mid + 1;
+		} else {
+			return mid;
+		}
+	}
+	return n;
 }
 
 static bool is_stop_word(const char *word) {
-	return bsearch(&word, stop_words, sizeof(stop_words) / sizeof(*stop_words),
-		       sizeof(*stop_words), compare_str) != NULL;
+	size_t n = sizeof(stop_words) / sizeof(*stop_words);
+	return find_word(word, stop_words, n, sizeof(*stop_words)) < n;
 }
 
 static bool is_letter(char c) {
@@ -60,6 +89,7 @@ size_t mr_model_words(const char *text, size_t len, size_t max,
 	void (*fn)(const char *word, void *arg), void *arg) {
 	enum { SEEN_MAX = 64 };
 	char seen[SEEN_MAX][MR_MODEL_WORD_MAX];
+	size_t seen_len[SEEN_MAX];
 	size_t n = 0;
 	size_t i = 0;
 	while (i < len && n < max && n < SEEN_MAX) {
@@ -100,11 +130,15 @@ size_t mr_model_words(const char *text, size_t len, size_t max,
 			if (w < 3 || is_stop_word(word)) {
 				continue;
 			}
+			/* The length and the first letter before the bytes: a
+			 * long line has dozens of words to tell apart. */
 			bool again = false;
 			for (size_t k = 0; k < n && !again; k++) {
-				again = strcmp(seen[k], word) == 0;
+				again = seen_len[k] == w && seen[k][0] == word[0] &&
+					memcmp(seen[k], word, w) == 0;
 			}
 			if (!again) {
+				seen_len[n] = w;
 				memcpy(seen[n++], word, w + 1);
 				fn(word, arg);
 			}
@@ -224,10 +258,6 @@ void mr_model_destroy(struct mr_model *m) {
 	free(m);
 }
 
-static int compare_vocab(const void *key, const void *v) {
-	return strcmp((const char *)key, ((const struct vocab *)v)->word);
-}
-
 struct guess {
 	const struct mr_model *m;
 	uint16_t known[64];
@@ -236,10 +266,10 @@ struct guess {
 
 static void collect(const char *word, void *arg) {
 	struct guess *g = arg;
-	const struct vocab *v =
-		bsearch(word, g->m->vocab, g->m->n_vocab, sizeof(*g->m->vocab), compare_vocab);
-	if (v != NULL && g->n_known < sizeof(g->known) / sizeof(*g->known)) {
-		g->known[g->n_known++] = (uint16_t)(v - g->m->vocab);
+	/* A vocabulary entry starts with its word. */
+	size_t v = find_word(word, g->m->vocab, g->m->n_vocab, sizeof(*g->m->vocab));
+	if (v < g->m->n_vocab && g->n_known < sizeof(g->known) / sizeof(*g->known)) {
+		g->known[g->n_known++] = (uint16_t)v;
 	}
 }
 
