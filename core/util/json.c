@@ -2,10 +2,49 @@
 
 #include "json.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "text.h"
+
+/* Whether byte c goes out as it is: printable ASCII but the quote and the
+ * backslash. */
+static inline bool plain(unsigned char c) {
+	return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* The end of the run of plain bytes of p[from..len): most of a reason or
+ * an explanation is one, so it is found sixteen bytes at a time where the
+ * machine can (SSE2, every x86-64). */
+static size_t plain_run_end(const unsigned char *p, size_t from, size_t len) {
+	size_t i = from;
+#ifdef __SSE2__
+	const __m128i space_less_one = _mm_set1_epi8(0x1f), del = _mm_set1_epi8(0x7f);
+	const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+	for (; i + 16 <= len; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* Signed: bytes of 0x80 and above are negative, so "above 0x1f
+		 * and below 0x7f" is printable ASCII. */
+		__m128i printable =
+			_mm_and_si128(_mm_cmpgt_epi8(v, space_less_one), _mm_cmplt_epi8(v, del));
+		__m128i escaped =
+			_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash));
+		unsigned ok = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(escaped, printable));
+		if (ok != 0xffff) {
+			return i + (size_t)__builtin_ctz(~ok);
+		}
+	}
+#endif
+	while (i < len && plain(p[i])) {
+		i++;
+	}
+	return i;
+}
 
 void mr_json_string(FILE *out, const char *s) {
 	mr_json_string_len(out, s, strlen(s));
@@ -16,11 +55,7 @@ void mr_json_string_len(FILE *out, const char *s, size_t len) {
 	putc('"', out);
 	for (size_t i = 0; i < len;) {
 		/* Runs of plain ASCII go out in one write. */
-		size_t run = i;
-		while (run < len && p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' &&
-			p[run] != '\\') {
-			run++;
-		}
+		size_t run = plain_run_end(p, i, len);
 		if (run > i) {
 			fwrite(p + i, 1, run - i, out);
 			i = run;

@@ -72,6 +72,47 @@ static void test_json_string_lengths(void) {
 	}
 }
 
+/* Plain runs are found sixteen bytes at a time: a byte to escape, or one
+ * above ASCII, at every offset of a longer text, on either side of a
+ * block's edge. */
+static void test_json_string_blocks(void) {
+	static const struct {
+		const char *in, *out;
+	} specials[] = {
+		{ "\"", "\\\"" },
+		{ "\\", "\\\\" },
+		{ "\n", "\\n" },
+		{ "\x1b", "\\u001b" },
+		{ "\x7f", "\\u007f" },
+		{ "\xc2\x9b", "\\u009b" },
+		{ "\xc3\xbc", "\xc3\xbc" },
+		{ "\xfc", "\\ufffd" },
+	};
+	enum { LEN = 40 };
+	size_t wrong = 0;
+	for (size_t s = 0; s < sizeof(specials) / sizeof(*specials); s++) {
+		for (size_t at = 0; at <= LEN; at++) {
+			char in[128], want[128];
+			snprintf(in, sizeof(in), "%.*s%s%.*s", (int)at,
+				"0123456789abcdefghijklmnopqrstuvwxyzABCD", specials[s].in,
+				(int)(LEN - at), "EFGHIJKLMNOPQRSTUVWXYZ ./:;<=>?@[]^_`{|}~");
+			snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", (int)at,
+				"0123456789abcdefghijklmnopqrstuvwxyzABCD", specials[s].out,
+				(int)(LEN - at), "EFGHIJKLMNOPQRSTUVWXYZ ./:;<=>?@[]^_`{|}~");
+			char *data = NULL;
+			size_t len = 0;
+			FILE *out = open_memstream(&data, &len);
+			mr_json_string(out, in);
+			fclose(out);
+			if (strcmp(data, want) != 0 && wrong++ == 0) {
+				t_note("got %s, want %s", data, want);
+			}
+			free(data);
+		}
+	}
+	T_SIZE(wrong, 0, "json strings: a byte to escape at every offset of a longer text");
+}
+
 static struct mr_snapshot *sample(void) {
 	struct mr_snapshot *snap = mr_snapshot_create();
 	struct mr_message *m = mr_snapshot_add_message(snap, "A8A8E104066");
@@ -409,6 +450,7 @@ static void test_exporter_parts(void) {
 int main(void) {
 	test_json_strings();
 	test_json_string_lengths();
+	test_json_string_blocks();
 	test_json();
 	test_json_history();
 	test_json_escapes();
