@@ -2,7 +2,8 @@
  * What `mailroom summary` needs of a queue database, read without a listing
  * (summary_facts.h): two ordered scans merged by message key, as the
  * listing's (list.c), of only the columns a summary counts by, fed to core
- * row by row; no snapshot is made, so a million messages cost their reading.
+ * row by row on the second core; no snapshot is made, so a million
+ * messages cost their reading.
  *
  * The listing repairs bad values and leaves bad rows out, with a warning
  * each; rather than repeat those rules here, any row the listing would not
@@ -18,6 +19,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "handoff.h"
 #include "internal.h"
 #include "summary_facts.h"
 
@@ -152,12 +154,62 @@ static char *recipients_sql(sqlite3 *db) {
 	return mr_buf_steal(&sql);
 }
 
+/*
+ * The rows go to the facts on the second core (handoff.h) while SQLite
+ * reads on: each row is copied out of its cursor, whose texts last only
+ * until the next step, into a buffer of rows, and a full buffer is passed
+ * on. A row is a head and its texts' bytes after it.
+ */
+enum { ROW_BUFFERS = 4, ROW_BUFFER_BYTES = 256 * 1024 };
+
+struct row_head {
+	int64_t arrival;    /* a message's */
+	uint32_t len, len2; /* sender; or address, then reason */
+	int32_t code;       /* a message's queue code; a recipient's state */
+	uint8_t recipient;  /* else a message */
+	uint8_t has_reason;
+};
+
 struct gathering {
 	sqlite3_stmt *msgs, *rcpts;
-	struct mr_summary_facts *facts;
 	int rc_rcpt; /* the recipient scan's last step */
 	bool clean;  /* every row so far as the listing would take it */
+	struct mr_handoff *handoff;
+	struct mr_buf *rows; /* being filled */
 };
+
+/* A buffer of rows, on the facts' thread. */
+static void feed_rows(void *ctx, void *item) {
+	struct mr_summary_facts *facts = ctx;
+	struct mr_buf *rows = item;
+	for (size_t at = 0; at < rows->len;) {
+		struct row_head h;
+		memcpy(&h, rows->data + at, sizeof(h));
+		const char *text = rows->data + at + sizeof(h);
+		if (h.recipient) {
+			mr_summary_facts_recipient(facts, text, h.len, (enum mr_rcpt_state)h.code,
+				h.has_reason ? text + h.len : NULL, h.len2);
+		} else {
+			mr_summary_facts_message(facts, (enum mr_queue)(h.code / 2),
+				(h.code & 1) != 0, h.arrival, text, h.len);
+		}
+		at += sizeof(h) + h.len + h.len2;
+	}
+	mr_buf_clear(rows);
+}
+
+static void add_row(
+	struct gathering *g, const struct row_head *h, const char *text, const char *text2) {
+	if (g->rows->len >= ROW_BUFFER_BYTES) {
+		mr_handoff_pass(g->handoff, g->rows);
+		g->rows = mr_handoff_take(g->handoff);
+	}
+	mr_buf_add(g->rows, h, sizeof(*h));
+	mr_buf_add(g->rows, text, h->len);
+	if (h->len2 > 0) {
+		mr_buf_add(g->rows, text2, h->len2);
+	}
+}
 
 /* A text column's bytes, or NULL when it holds a NUL (the listing would
  * store it otherwise). */
@@ -185,8 +237,13 @@ static void take_recipients(struct gathering *g, sqlite3_int64 key) {
 			g->clean = false;
 			return;
 		}
-		mr_summary_facts_recipient(g->facts, address, address_len,
-			(enum mr_rcpt_state)state, reason, reason_len);
+		add_row(g,
+			&(struct row_head){ .len = (uint32_t)address_len,
+				.len2 = (uint32_t)reason_len,
+				.code = state,
+				.recipient = 1,
+				.has_reason = reason != NULL },
+			address, reason);
 		g->rc_rcpt = sqlite3_step(st);
 	}
 }
@@ -203,8 +260,11 @@ static void take_message(struct gathering *g) {
 		g->clean = false;
 		return;
 	}
-	mr_summary_facts_message(g->facts, (enum mr_queue)(code / 2), (code & 1) != 0,
-		sqlite3_column_int64(st, 3), sender, sender_len);
+	add_row(g,
+		&(struct row_head){ .arrival = sqlite3_column_int64(st, 3),
+			.len = (uint32_t)sender_len,
+			.code = code },
+		sender, NULL);
 	take_recipients(g, sqlite3_column_int64(st, 0));
 }
 
@@ -239,7 +299,15 @@ enum mr_summarise mr_sqlite_summarise(
 		mr_sqlite_fail(db, cause, "cannot read");
 		return MR_SUMMARISE_FAILED;
 	}
-	struct gathering g = { .facts = facts, .clean = true };
+	struct mr_buf buffers[ROW_BUFFERS];
+	void *items[ROW_BUFFERS];
+	for (size_t i = 0; i < ROW_BUFFERS; i++) {
+		mr_buf_init(&buffers[i]);
+		items[i] = &buffers[i];
+	}
+	struct gathering g = { .clean = true };
+	g.handoff = mr_handoff_start(items, ROW_BUFFERS, feed_rows, facts);
+	g.rows = mr_handoff_take(g.handoff);
 	char *msgs = messages_sql(db->db), *rcpts = recipients_sql(db->db);
 	enum mr_summarise done = MR_SUMMARISE_FAILED;
 	if (sqlite3_prepare_v2(db->db, msgs, -1, &g.msgs, NULL) != SQLITE_OK ||
@@ -247,6 +315,14 @@ enum mr_summarise mr_sqlite_summarise(
 		mr_sqlite_fail(db, cause, "cannot read");
 	} else {
 		done = gather(db, &g, cause);
+	}
+	/* The facts are used only when done; then every row reaches them. */
+	if (done == MR_SUMMARISE_DONE) {
+		mr_handoff_pass(g.handoff, g.rows);
+	}
+	mr_handoff_finish(g.handoff);
+	for (size_t i = 0; i < ROW_BUFFERS; i++) {
+		mr_buf_finish(&buffers[i]);
 	}
 	sqlite3_finalize(g.msgs);
 	sqlite3_finalize(g.rcpts);

@@ -9,8 +9,8 @@
  * would hold them all (docs/architecture.md, "Listings written as they
  * are read").
  *
- * With two cores or more, the batches are handed over to a thread of
- * their own, which finishes (decodes) and delivers them in order while the
+ * With two cores or more, the batches are handed over (handoff.h) to a
+ * thread of their own, which finishes (decodes) and delivers them in order while the
  * source reads the next: reading and writing a listing overlap. deliver is
  * then called on that thread, one batch at a time, never on the source's.
  *
@@ -49,16 +49,16 @@ struct mr_stream {
 	int64_t taken_at; /* the listing's "now", from its start */
 	bool stopped;
 	size_t delivered;
-	struct mr_stream_relay *relay; /* the delivering thread; NULL: none */
+	struct mr_stream_relay *relay; /* the batches and the delivering thread */
 };
 
-/* Before the source reads (mr_source_stream() calls it): the first
- * batch, and the delivering thread when there is a core for it (else
- * batches are delivered on the caller's thread). */
+/* Before the source reads (mr_source_stream() calls it): the batches,
+ * the first to fill, and the delivering thread when there is a core for
+ * it (else batches are delivered on the caller's thread). */
 void mr_stream_start(struct mr_stream *s);
 /* After the source read: the last batch delivered when it read the whole
  * listing (read_whole; else it is dropped), every batch handed over
- * delivered, the thread ended, the batch freed. Whether every batch was
+ * delivered, the thread ended, the batches freed. Whether every batch was
  * delivered (false: read_whole was, or s->stopped). */
 bool mr_stream_end(struct mr_stream *s, bool read_whole);
 
