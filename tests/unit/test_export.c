@@ -20,6 +20,16 @@ static char *capture(enum mr_export_format format, const struct mr_snapshot *sna
 	return data;
 }
 
+/* s (len bytes) as mr_json_string_len writes it. */
+static char *json_of(const char *s, size_t len) {
+	char *data = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&data, &size);
+	mr_json_string_len(out, s, len);
+	fclose(out);
+	return data;
+}
+
 static void test_json_strings(void) {
 	static const struct {
 		const char *in, *want;
@@ -37,11 +47,7 @@ static void test_json_strings(void) {
 		{ "lone \xc0 lead", "\"lone \\ufffd lead\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		char *data = NULL;
-		size_t len = 0;
-		FILE *out = open_memstream(&data, &len);
-		mr_json_string(out, cases[i].in);
-		fclose(out);
+		char *data = json_of(cases[i].in, strlen(cases[i].in));
 		T_STR(data, cases[i].want, "json string %zu", i);
 		free(data);
 	}
@@ -62,11 +68,7 @@ static void test_json_string_lengths(void) {
 		{ "half \xc0\x80", 6, "\"half \\ufffd\"" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		char *data = NULL;
-		size_t len = 0;
-		FILE *out = open_memstream(&data, &len);
-		mr_json_string_len(out, cases[i].in, cases[i].len);
-		fclose(out);
+		char *data = json_of(cases[i].in, cases[i].len);
 		T_STR(data, cases[i].want, "json string of a length: %s", cases[i].want);
 		free(data);
 	}
@@ -89,21 +91,17 @@ static void test_json_string_blocks(void) {
 		{ "\xfc", "\\ufffd" },
 	};
 	enum { LEN = 40 };
+	static const char before[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD",
+			  after[] = "EFGHIJKLMNOPQRSTUVWXYZ ./:;<=>?@[]^_`{|}~";
 	size_t wrong = 0;
 	for (size_t s = 0; s < sizeof(specials) / sizeof(*specials); s++) {
 		for (size_t at = 0; at <= LEN; at++) {
 			char in[128], want[128];
-			snprintf(in, sizeof(in), "%.*s%s%.*s", (int)at,
-				"0123456789abcdefghijklmnopqrstuvwxyzABCD", specials[s].in,
-				(int)(LEN - at), "EFGHIJKLMNOPQRSTUVWXYZ ./:;<=>?@[]^_`{|}~");
-			snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", (int)at,
-				"0123456789abcdefghijklmnopqrstuvwxyzABCD", specials[s].out,
-				(int)(LEN - at), "EFGHIJKLMNOPQRSTUVWXYZ ./:;<=>?@[]^_`{|}~");
-			char *data = NULL;
-			size_t len = 0;
-			FILE *out = open_memstream(&data, &len);
-			mr_json_string(out, in);
-			fclose(out);
+			snprintf(in, sizeof(in), "%.*s%s%.*s", (int)at, before, specials[s].in,
+				(int)(LEN - at), after);
+			snprintf(want, sizeof(want), "\"%.*s%s%.*s\"", (int)at, before,
+				specials[s].out, (int)(LEN - at), after);
+			char *data = json_of(in, strlen(in));
 			if (strcmp(data, want) != 0 && wrong++ == 0) {
 				t_note("got %s, want %s", data, want);
 			}

@@ -13,8 +13,8 @@
 
 #include "backend.h"
 #include "harness.h"
+#include "open_source.h"
 #include "parallel.h"
-#include "registry.h"
 #include "xalloc.h"
 
 enum { MESSAGES = 1000, BATCH = 7 };
@@ -48,16 +48,6 @@ static char *write_listing(const char *name, size_t bad_at) {
 		exit(99);
 	}
 	return path;
-}
-
-static struct mr_source *open_source(const char *path) {
-	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, path, NULL, &cause);
-	if (src == NULL) {
-		t_note("cannot open %s: %s", path, cause);
-		exit(99);
-	}
-	return src;
 }
 
 /* What the consumer saw. */
@@ -111,10 +101,21 @@ static bool stream(struct mr_source *src, struct seen *seen, char **cause) {
 	return ok;
 }
 
+/* A listing written as name (line bad_at not a message, when not 0),
+ * opened and streamed to seen. */
+static bool stream_listing(const char *name, size_t bad_at, struct seen *seen, char **cause) {
+	char *path = write_listing(name, bad_at);
+	struct mr_source *src = t_open_source(path);
+	bool ok = stream(src, seen, cause);
+	mr_source_destroy(src);
+	free(path);
+	return ok;
+}
+
 static void test_order(bool undecoded) {
 	const char *how = undecoded ? "undecoded" : "finished";
 	char *path = write_listing("order.jsonl", 0);
-	struct mr_source *src = open_source(path);
+	struct mr_source *src = t_open_source(path);
 	char *cause = NULL;
 	struct mr_snapshot *whole = mr_source_list(src, &cause);
 	T_NONNULL(whole, "%s: the whole listing, to compare with", how);
@@ -149,47 +150,35 @@ static void test_order(bool undecoded) {
  * that age: terms mean the same on the last as on the first (the clock is
  * not pinned here). */
 static void test_one_now(void) {
-	char *path = write_listing("now.jsonl", 0);
-	struct mr_source *src = open_source(path);
 	struct seen seen = { .slow_batches = 5 };
 	char *cause = NULL;
-	T_OK(stream(src, &seen, &cause), "slow consumer: streamed whole");
+	T_OK(stream_listing("now.jsonl", 0, &seen, &cause), "slow consumer: streamed whole");
 	T_SIZE(seen.other_now, 0, "slow consumer: one \"now\" for every batch over 1.5 s");
 	mr_buf_finish(&seen.ids);
-	mr_source_destroy(src);
-	free(path);
 }
 
 /* The consumer stops at its third batch: nothing more reaches it, and the
  * stream says it stopped, with no cause of its own. */
 static void test_consumer_stops(void) {
-	char *path = write_listing("stop.jsonl", 0);
-	struct mr_source *src = open_source(path);
 	struct seen seen = { .stop_after = 3 };
 	char *cause = NULL;
-	T_OK(!stream(src, &seen, &cause), "stopped: the stream is not whole");
+	T_OK(!stream_listing("stop.jsonl", 0, &seen, &cause), "stopped: the stream is not whole");
 	T_SIZE(seen.batches, 3, "stopped: no batch after the one that said stop");
 	T_NULL(cause, "stopped: no cause (the consumer says why)");
 	mr_buf_finish(&seen.ids);
-	mr_source_destroy(src);
-	free(path);
 }
 
 /* Line 500 is not a message: the batches read before it are delivered
  * (71 of 7), the one being read is dropped, the error names the line. */
 static void test_source_fails(void) {
-	char *path = write_listing("bad.jsonl", 500);
-	struct mr_source *src = open_source(path);
 	struct seen seen = { 0 };
 	char *cause = NULL;
-	T_OK(!stream(src, &seen, &cause), "a bad line: the stream fails");
+	T_OK(!stream_listing("bad.jsonl", 500, &seen, &cause), "a bad line: the stream fails");
 	T_HAS(cause ? cause : "", "line 500", "a bad line: the error names it");
 	T_SIZE(seen.batches, 499 / BATCH, "a bad line: the full batches before it delivered");
 	T_SIZE(seen.ids.len, (size_t)(499 / BATCH * BATCH) * 6, "a bad line: their messages only");
 	free(cause);
 	mr_buf_finish(&seen.ids);
-	mr_source_destroy(src);
-	free(path);
 }
 
 int main(void) {

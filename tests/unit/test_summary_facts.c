@@ -18,7 +18,7 @@
 #include "export.h"
 #include "generate.h"
 #include "harness.h"
-#include "registry.h"
+#include "open_source.h"
 #include "sqlite.h"
 #include "summary.h"
 #include "xalloc.h"
@@ -82,16 +82,6 @@ static char *make_db(const char *name, size_t generated) {
 	mr_sqlite_destroy(db);
 	mr_gen_destroy(gen);
 	return path;
-}
-
-static struct mr_source *open_source(const char *path) {
-	char *cause = NULL;
-	struct mr_source *src = mr_source_open(mr_backend_registry, path, NULL, &cause);
-	if (src == NULL) {
-		t_note("cannot open %s: %s", path, cause);
-		exit(99);
-	}
-	return src;
 }
 
 /* A row as one line, every field of it. */
@@ -232,7 +222,7 @@ static char *save_listing(struct mr_source *src, const char *name) {
 /* The summary counted as src reads, against the one built from its
  * listing, in several scopes; the source's warnings after the counting. */
 static void compare_both_ways(const char *path, const char *warning) {
-	struct mr_source *src = open_source(path);
+	struct mr_source *src = t_open_source(path);
 	const char *name = strrchr(path, '/') + 1;
 	const struct {
 		const char *name;
@@ -277,7 +267,7 @@ static void compare_both_ways(const char *path, const char *warning) {
  * as a postqueue -j listing (read in batches, several here). */
 static void test_both_ways_agree(void) {
 	char *db = make_db("agree.db", 9000);
-	struct mr_source *sqlite_src = open_source(db);
+	struct mr_source *sqlite_src = t_open_source(db);
 	char *saved = save_listing(sqlite_src, "agree.jsonl");
 	mr_source_destroy(sqlite_src);
 	compare_both_ways(db, NULL);
@@ -315,7 +305,7 @@ static void test_gives_up_on_rows_to_repair(void) {
 			exit(99);
 		}
 		sqlite3_close(db);
-		struct mr_source *src = open_source(path);
+		struct mr_source *src = t_open_source(path);
 		char *counted = by_facts(src, (struct mr_summary_scope){ 0 }, 10);
 		T_NULL(counted, "gives up after %s", damage[i]);
 		free(counted);
@@ -341,7 +331,7 @@ static void test_loose_schema(void) {
 		t_note("cannot loosen: %s", err ? err : sqlite3_errmsg(db));
 		exit(99);
 	}
-	struct mr_source *src = open_source(path);
+	struct mr_source *src = t_open_source(path);
 	char *listed = by_listing(src, (struct mr_summary_scope){ 0 }, 10);
 	char *counted = by_facts(src, (struct mr_summary_scope){ 0 }, 10);
 	T_NONNULL(counted, "not STRICT: the backend counts a clean queue itself");
