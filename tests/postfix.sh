@@ -299,48 +299,6 @@ EOF
 fi
 
 # --- the C tests against the lab --------------------------------------------------
-# run_tap NAME PROGRAM ARGS...: runs a TAP program; its "ok"/"not ok" lines
-# are renumbered into this script's plan, "#" lines pass through, and one more
-# check says it ran to the end.
-run_tap() {
-    tp_name=$1
-    shift
-    "$@" </dev/null >"$TMP/tp.out" 2>"$TMP/tp.err"
-    tp_rc=$?
-    tp_lines=0
-    while IFS= read -r line || [ -n "$line" ]; do
-        case $line in
-        "not ok" | "not ok "*) status=1 rest=${line#not ok} ;;
-        "ok" | "ok "*) status=0 rest=${line#ok} ;;
-        "#"* | "Bail out!"*)
-            printf '%s\n' "$line"
-            continue
-            ;;
-        *)
-            printf '# %s\n' "$line" # plan lines and anything else: a comment
-            continue
-            ;;
-        esac
-        # "ok 3 - name" / "ok - name" / "ok 3 name" / "ok": keep the name
-        rest=${rest# }
-        num=${rest%%[!0-9]*}
-        rest=${rest#"$num"}
-        rest=${rest# }
-        rest=${rest#- }
-        tp_lines=$((tp_lines + 1))
-        case $status:$rest in
-        1:*"# TODO"* | 1:*"# todo"*)
-            n=$((n + 1)) # expected failure: not counted as failed
-            echo "not ok $n - $rest"
-            ;;
-        *) ok "$status" "$rest" ;;
-        esac
-    done <"$TMP/tp.out"
-    [ -s "$TMP/tp.err" ] && diag "$TMP/tp.err"
-    [ "$tp_rc" -eq 0 ] && [ "$tp_lines" -gt 0 ]
-    ok $? "$tp_name ran ($tp_lines checks, exit $tp_rc)"
-}
-
 if [ -x "$TEST_POSTFIX" ]; then
     run_tap "$(basename "$TEST_POSTFIX")" "$TEST_POSTFIX" "$LAB_CONFIG" "$LAB_LOG"
 else

@@ -5,11 +5,12 @@
 # real sshd, real key files and known_hosts files. Needs root, postfix and
 # openssh-server; without them it prints "1..0 # SKIP".
 #
-#   ssh.sh MAILROOM PYTHON
+#   ssh.sh MAILROOM PYTHON TEST_SSH_TRANSPORT
 set -u
 
 MAILROOM=$1
 PYTHON=$2
+TEST_SSH_TRANSPORT=$3
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 LAB_HOME=$HERE/lab
 SSHLAB_HOME=$HERE/lab
@@ -131,6 +132,13 @@ print(len(cats), "recipients decoded")' "$TMP/remote.jsonl" >"$TMP/check" 2>&1
 okd $? "the remote reasons are decoded ($(tail -1 "$TMP/check"))" "$TMP/check"
 grep -q "Accepted publickey for $SSHLAB_USER from 127.0.0.1" "$SSHLAB_LOG"
 okd $? "sshd logged the key login of $SSHLAB_USER" "$SSHLAB_LOG"
+
+# --- the transport: commands of two threads at once on one session -----------
+# (a listing reads the mail log while postqueue runs). The lab's account
+# writes the first command's awaited file in a directory of its own.
+mkdir "$TMP/shared" && chmod 1777 "$TMP/shared"
+run_tap "$(basename "$TEST_SSH_TRANSPORT")" "$TEST_SSH_TRANSPORT" "$SSHLAB_PORT" "$SSHLAB_USER" \
+    "$SSHLAB_KEY" "$SSHLAB_KNOWN_HOSTS" "$TMP/shared"
 
 # --- the mail log, read there ------------------------------------------------
 # The lab's maillog_file, readable by root only: the lab's account may not

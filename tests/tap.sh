@@ -9,6 +9,9 @@
 #   is GOT WANT NAME one check that GOT equals WANT; both shown when not
 #   has GOT WORDS NAME
 #                    one check that GOT contains WORDS; both shown when not
+#   run_tap NAME PROGRAM ARGS...
+#                    runs a TAP program (its output in $TMP/tp.out), its
+#                    checks renumbered into this script's plan
 #   tap_end          prints the plan; its status is the suite's
 n=0
 failed=0
@@ -51,4 +54,45 @@ run() {
     [ "$got" -eq "$want" ]
     ok $? "$name: exit status $want"
     [ "$got" -eq "$want" ] || { echo "#   got $got"; sed 's/^/#   stderr: /' "$TMP/err"; }
+}
+# run_tap NAME PROGRAM ARGS...: runs a TAP program; its "ok"/"not ok" lines
+# are renumbered into this script's plan, "#" lines pass through, and one more
+# check says it ran to the end.
+run_tap() {
+    tp_name=$1
+    shift
+    "$@" </dev/null >"$TMP/tp.out" 2>"$TMP/tp.err"
+    tp_rc=$?
+    tp_lines=0
+    while IFS= read -r line || [ -n "$line" ]; do
+        case $line in
+        "not ok" | "not ok "*) status=1 rest=${line#not ok} ;;
+        "ok" | "ok "*) status=0 rest=${line#ok} ;;
+        "#"* | "Bail out!"*)
+            printf '%s\n' "$line"
+            continue
+            ;;
+        *)
+            printf '# %s\n' "$line" # plan lines and anything else: a comment
+            continue
+            ;;
+        esac
+        # "ok 3 - name" / "ok - name" / "ok 3 name" / "ok": keep the name
+        rest=${rest# }
+        num=${rest%%[!0-9]*}
+        rest=${rest#"$num"}
+        rest=${rest# }
+        rest=${rest#- }
+        tp_lines=$((tp_lines + 1))
+        case $status:$rest in
+        1:*"# TODO"* | 1:*"# todo"*)
+            n=$((n + 1)) # expected failure: not counted as failed
+            echo "not ok $n - $rest"
+            ;;
+        *) ok "$status" "$rest" ;;
+        esac
+    done <"$TMP/tp.out"
+    [ -s "$TMP/tp.err" ] && diag "$TMP/tp.err"
+    [ "$tp_rc" -eq 0 ] && [ "$tp_lines" -gt 0 ]
+    ok $? "$tp_name ran ($tp_lines checks, exit $tp_rc)"
 }

@@ -3,6 +3,7 @@
 
 #include <libssh2.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "transport_ssh.h"
@@ -27,8 +28,21 @@ struct ssh_transport {
 	struct mr_transport base;
 	struct ssh_config config;
 	char *where; /* "user@host:port" or the alias, for messages */
-	/* One command at a time: a libssh2 session is not for two threads. */
+	/*
+	 * A libssh2 session is for one thread at a time: lock is held while a
+	 * command uses it. Commands of several threads run at once on their
+	 * own channels, each letting go of the session while it waits for the
+	 * socket or hands output to its reader. running counts them. One that
+	 * lets go may have taken in packets that another one waits for
+	 * (libssh2 reads whatever has come, whichever channel asks, and queues
+	 * it on its channel), which the socket then no longer shows: so stir
+	 * changes whenever one lets go, and with others running, a byte on
+	 * the wake pipe wakes those waiting.
+	 */
 	pthread_mutex_t lock;
+	int running;
+	atomic_uint stir;
+	int wake[2];
 	int sock; /* -1: not connected */
 	LIBSSH2_SESSION *session;
 	bool dropped; /* the session failed; open a new one before the next command */
@@ -69,8 +83,13 @@ bool ssh_authenticate(struct ssh_transport *t, char **cause);
 /* libssh2's last error message for the session. */
 const char *ssh_error(LIBSSH2_SESSION *session);
 
-/* Waits until the socket is ready the way the session waits for, or until
- * deadline_ms (monotonic; 0: none). False on timeout. */
+/* Waits until the socket is ready the way the session waits for, a second
+ * at most (so that the caller sends keepalives and sees its deadline), or
+ * until deadline_ms (monotonic; 0: none). False on timeout. */
 bool ssh_wait(struct ssh_transport *t, int64_t deadline_ms);
+/* The same for a socket and the directions the session waited for (read
+ * while it was held), longest_ms at most; also until wake (a pipe, or -1)
+ * can be read. */
+bool ssh_wait_socket(int sock, int wake, int directions, int64_t deadline_ms, int longest_ms);
 
 #endif

@@ -45,16 +45,18 @@ static ssize_t heard_recv(
 }
 
 bool ssh_wait(struct ssh_transport *t, int64_t deadline_ms) {
-	int dir = libssh2_session_block_directions(t->session);
-	struct pollfd p = { .fd = t->sock };
-	p.events = (short)(((dir & LIBSSH2_SESSION_BLOCK_INBOUND) ? POLLIN : 0) |
-			   ((dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0));
-	if (p.events == 0) {
-		p.events = POLLIN;
+	return ssh_wait_socket(
+		t->sock, -1, libssh2_session_block_directions(t->session), deadline_ms, 1000);
+}
+
+bool ssh_wait_socket(int sock, int wake, int directions, int64_t deadline_ms, int longest_ms) {
+	struct pollfd p[2] = { { .fd = sock }, { .fd = wake, .events = POLLIN } };
+	p[0].events = (short)(((directions & LIBSSH2_SESSION_BLOCK_INBOUND) ? POLLIN : 0) |
+			      ((directions & LIBSSH2_SESSION_BLOCK_OUTBOUND) ? POLLOUT : 0));
+	if (p[0].events == 0) {
+		p[0].events = POLLIN;
 	}
-	/* A second at most, so that the caller sends keepalives and sees its
-	 * deadline. */
-	int timeout = 1000;
+	int timeout = longest_ms;
 	if (deadline_ms > 0) {
 		int64_t left = deadline_ms - mr_monotonic_ms();
 		if (left <= 0) {
@@ -62,7 +64,7 @@ bool ssh_wait(struct ssh_transport *t, int64_t deadline_ms) {
 		}
 		timeout = left < timeout ? (int)left : timeout;
 	}
-	int n = poll(&p, 1, timeout);
+	int n = poll(p, wake >= 0 ? 2 : 1, timeout);
 	return n >= 0 || errno == EINTR;
 }
 

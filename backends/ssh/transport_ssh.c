@@ -1,9 +1,12 @@
 #include "transport_ssh.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "internal.h"
@@ -71,24 +74,61 @@ static bool server_gone(const struct ssh_transport *t) {
 	return limit > 0 && mr_monotonic_ms() - t->last_heard > (int64_t)limit * 1000;
 }
 
-/* Waits for the socket while libssh2 says EAGAIN, sending keepalives;
- * false when the command must end: its deadline passed (res->timed_out)
- * or the server stopped answering (x->rc, x->silent). */
+/* How long a command that shares the session waits for the socket before
+ * it looks again, in case another one took in its packets between its
+ * look and its poll (the wake pipe says so otherwise). */
+enum { SHARED_WAIT_MS = 50 };
+
+/* Lets go of the session, which another command may use meanwhile. */
+static void let_go(struct ssh_transport *t) {
+	atomic_fetch_add(&t->stir, 1);
+	if (t->running > 1 && write(t->wake[1], "", 1) < 0) {
+		/* full: a wake-up is pending already */
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* Takes the session again, and the wake-ups meant for this wait. */
+static void take_again(struct ssh_transport *t) {
+	pthread_mutex_lock(&t->lock);
+	char drop[64];
+	while (read(t->wake[0], drop, sizeof(drop)) > 0) {
+	}
+}
+
+/* Waits for the socket while libssh2 says EAGAIN, sending keepalives, with
+ * the session let go; false when the command must end: its deadline
+ * passed (res->timed_out) or the server stopped answering (x->rc,
+ * x->silent). Called and returns with t->lock held. */
 static bool keep_waiting(struct exec_state *x, struct mr_command_result *res) {
-	if (x->t->config.keepalive_s > 0) {
+	struct ssh_transport *t = x->t;
+	if (t->config.keepalive_s > 0) {
 		int next = 0;
-		libssh2_keepalive_send(x->t->session, &next);
-		if (server_gone(x->t)) {
+		libssh2_keepalive_send(t->session, &next);
+		if (server_gone(t)) {
 			x->silent = true;
 			x->rc = LIBSSH2_ERROR_SOCKET_TIMEOUT;
 			return false;
 		}
 	}
-	if (!ssh_wait(x->t, x->deadline)) {
-		res->timed_out = true;
-		return false;
+	int directions = libssh2_session_block_directions(t->session);
+	bool shared = t->running > 1;
+	unsigned seen = atomic_load(&t->stir) + 1;
+	let_go(t);
+	/* Nothing new on the socket, but another command used the session
+	 * meanwhile: what this one waits for may be in libssh2's queue. */
+	bool in_time = true;
+	if (atomic_load(&t->stir) == seen) {
+		in_time = ssh_wait_socket(t->sock, t->wake[0], directions, x->deadline,
+			shared ? SHARED_WAIT_MS : 1000);
+	} else if (x->deadline > 0 && mr_monotonic_ms() >= x->deadline) {
+		in_time = false;
 	}
-	return true;
+	take_again(t);
+	if (!in_time) {
+		res->timed_out = true;
+	}
+	return in_time;
 }
 
 /* The program a command line runs, for messages: "postqueue" for
@@ -113,7 +153,15 @@ static bool drain(struct exec_state *x, const struct mr_command *cmd, struct mr_
 		ssize_t n = libssh2_channel_read(x->channel, data, sizeof(data));
 		if (n > 0) {
 			*progress = true;
-			if (cmd->on_output != NULL && !cmd->on_output(cmd->ctx, data, (size_t)n)) {
+			if (cmd->on_output == NULL) {
+				continue;
+			}
+			/* The reader's work (parsing a listing) is no reason to keep
+			 * the other commands off the session. */
+			let_go(x->t);
+			bool more = cmd->on_output(cmd->ctx, data, (size_t)n);
+			take_again(x->t);
+			if (!more) {
 				res->cancelled = true;
 				return false;
 			}
@@ -236,7 +284,13 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 	mr_buf_init(&res->err);
 	pthread_mutex_lock(&t->lock);
 	/* A session that dropped is opened again before a command is sent,
-	 * never while one runs. */
+	 * never while one runs: that one says it dropped, and so does this. */
+	if ((t->dropped || t->session == NULL) && t->running > 0) {
+		pthread_mutex_unlock(&t->lock);
+		mr_command_result_finish(res);
+		return mr_fail(cause, "ssh %s: the connection dropped while another command ran",
+			t->where);
+	}
 	if (t->dropped || t->session == NULL) {
 		ssh_disconnect(t);
 		if (!ssh_connect(t, cause)) {
@@ -251,8 +305,9 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 	if (cmd->timeout_ms > 0) {
 		x.deadline = mr_monotonic_ms() + cmd->timeout_ms;
 	}
+	t->running++;
 	x.channel = open_channel(&x, res);
-	if (x.channel == NULL && t->dropped) {
+	if (x.channel == NULL && t->dropped && t->running == 1) {
 		/* The connection was gone before anything of this command was
 		 * sent (the server restarted, a NAT forgot it): a new session,
 		 * then the command, once. */
@@ -262,6 +317,7 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 			x.channel = open_channel(&x, res);
 		} else {
 			t->dropped = true;
+			t->running--;
 			pthread_mutex_unlock(&t->lock);
 			mr_buf_finish(&line);
 			mr_command_result_finish(res);
@@ -298,11 +354,12 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 		ssh_shut_if_dropped(t);
 		libssh2_channel_free(x.channel);
 	}
-	if (!t->dropped) {
+	t->running--;
+	if (!t->dropped && t->running == 0) {
 		libssh2_session_set_blocking(t->session, 1);
 	}
 	mr_buf_finish(&line);
-	pthread_mutex_unlock(&t->lock);
+	let_go(t);
 	if (!ok) {
 		mr_command_result_finish(res);
 	}
@@ -322,6 +379,8 @@ static void ssh_destroy(struct mr_transport *base) {
 	free_list(c->identity_files, c->n_identity_files);
 	free_list(c->known_hosts_files, c->n_known_hosts_files);
 	pthread_mutex_destroy(&t->lock);
+	close(t->wake[0]);
+	close(t->wake[1]);
 	free(t->where);
 	free(t);
 }
@@ -357,6 +416,13 @@ static struct ssh_transport *transport_new(const struct mr_ssh_options *o) {
 	t->base = (struct mr_transport){ &ssh_ops, t->where };
 	t->sock = -1;
 	pthread_mutex_init(&t->lock, NULL);
+	if (pipe(t->wake) != 0) {
+		mr_fatal("ssh: cannot make a pipe: %s", strerror(errno));
+	}
+	for (int i = 0; i < 2; i++) {
+		fcntl(t->wake[i], F_SETFL, O_NONBLOCK);
+		fcntl(t->wake[i], F_SETFD, FD_CLOEXEC);
+	}
 	if (o->jump != NULL) {
 		t->hop = transport_new(o->jump); /* its own jump is not followed */
 		free(t->where);
