@@ -82,13 +82,24 @@ static bool source_location(const char *s, size_t colon) {
 	       (is_alpha(s[i - 2]) || is_digit(s[i - 2]) || s[i - 2] == '_');
 }
 
+/* Whether the number at s[i] ends key (lower case, ending in a space). */
+static bool after_key(const char *s, size_t i, const char *key, size_t n) {
+	return i >= n && strncasecmp(s + i - n, key, n) == 0;
+}
+
 /* Whether the number at s[i] is an HTTP API's status, as JSON errors of
- * sending services print it ("statusCode: 403,"): not an SMTP reply. */
+ * sending services print it ("statusCode: 403,") or HTTP client libraries
+ * ("HttpError 400 when requesting ..."): not an SMTP reply. */
 static bool http_status(const char *s, size_t i) {
-	static const char key[] = "statuscode: ";
-	size_t n = sizeof(key) - 1;
-	/* The ": " first, which no letter folds to: most numbers fail there. */
-	return i >= n && s[i - 1] == ' ' && s[i - 2] == ':' && strncasecmp(s + i - n, key, n) == 0;
+	/* The space first, which most numbers that are codes follow too, then
+	 * the one character that tells the keys apart from other words. */
+	if (i < 2 || s[i - 1] != ' ') {
+		return false;
+	}
+	char before = s[i - 2];
+	return (before == ':' && after_key(s, i, "statuscode: ", 12)) ||
+	       ((before == 'r' || before == 'R') &&
+		       (after_key(s, i, "httperror ", 10) || after_key(s, i, "http error ", 11)));
 }
 
 /* Where a code may start inside text: not in a number, a word or an address. */

@@ -292,6 +292,16 @@ const struct mr_phrase mr_phrases[] = {
 	{ "starttls-not-supported", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "must support tls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	{ "tls 1.0 and 1.1", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	/* Momentum's (SparkPost's) own failures ("451 4.7.5 [internal] no tls
+	 * go-ahead") name the step it was at: a wrapper's words, not the reply's */
+	{ "tls go-ahead", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "send starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "rcpt to response", MR_STAGE_RCPT, 1, MR_NO_ANCHOR },
+	{ "mail from response", MR_STAGE_MAIL, 1, MR_NO_ANCHOR },
+	{ "unable to make any connections", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	/* Clients that could not reach the server at all */
+	{ "cannot open mailhub", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* ssmtp */
+	{ "actively refused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },    /* Windows: WSAECONNREFUSED */
 	/* Clients' and relays' own words for the command that failed */
 	/* Russian "Ошибка RCPT TO" ("RCPT TO error"): without its first letter,
 	 * as only ASCII letters are matched in either case. */
