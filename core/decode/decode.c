@@ -21,7 +21,8 @@
  *     ("said: ", "refused to talk to me: ", Exim's "... after RCPT TO:<x>: ",
  *     a DSN's "smtp;", Sendmail's "<<< "), or at the start. The basic code
  *     is read there; failing that, the first "NNN X.Y.Z" pair anywhere, then
- *     the first 4xx/5xx token. The enhanced code is the one right after the
+ *     the first 4xx/5xx token (one that ends the text only when SMTP defines
+ *     it). The enhanced code is the one right after the
  *     basic code, else the first in the text of the same class.
  *  3. Stage, and for replies without a code whether the MTA will retry:
  *     the first phrase of the table that occurs decides each.
@@ -119,6 +120,20 @@ static bool token_start(const char *s, size_t i) {
 	}
 	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
 	       p == '#' || p == '<';
+}
+
+/* Whether SMTP defines the failure code (RFC 5321, 4954, 7504): a lone
+ * number that ends a text counts only then ("got 552", "SMTP code: 554");
+ * "Connection ... Timed Out, 404" is an application's status. */
+static bool smtp_defines(unsigned code) {
+	static const unsigned short codes[] = { 421, 432, 450, 451, 452, 454, 455, 500, 501, 502,
+		503, 504, 521, 523, 530, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556 };
+	for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++) {
+		if (codes[i] == code) {
+			return true;
+		}
+	}
+	return false;
 }
 
 /* "550.5.7.0": a basic code of the same class joined by a dot, as some
@@ -394,6 +409,10 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 		}
 		if ((i < status_at || s[i] == status_class) && token_start(s, i) &&
 			(basic = basic_at(s, len, i, true)) != 0) {
+			if (i + 3 == len && !smtp_defines(basic)) {
+				basic = 0;
+				continue;
+			}
 			at = i;
 		}
 	}
@@ -621,12 +640,21 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 }
 
 /* The stage and, for replies without codes, whether it will be retried. */
-static void apply_phrases(const struct mr_kb *kb, const struct hits *h, struct mr_diagnosis *d) {
+/* Whether a phrase that starts with a letter starts a word of the text
+ * there: "connect to " names no stage inside "Reconnect to fast". */
+static bool starts_word(const struct cleaned *clean, const struct mr_match *m, const char *phrase) {
+	size_t n = strlen(phrase);
+	return !is_alpha(phrase[0]) || m->end == n || !is_alpha(clean->text[m->end - n - 1]);
+}
+
+static void apply_phrases(const struct mr_kb *kb, const struct hits *h, const struct cleaned *clean,
+	struct mr_diagnosis *d) {
 	size_t stage_by = mr_n_phrases, temp_by = mr_n_phrases;
 	const struct mr_match *hits = h->of[HIT_PHRASE];
 	for (size_t i = 0; i < h->n[HIT_PHRASE]; i++) {
 		size_t id = hits[i].id - kb->n_parts - kb->n_words;
-		if (mr_phrases[id].stage != MR_STAGE_NONE && id < stage_by) {
+		if (mr_phrases[id].stage != MR_STAGE_NONE && id < stage_by &&
+			starts_word(clean, &hits[i], mr_phrases[id].text)) {
 			stage_by = id;
 		}
 		if (mr_phrases[id].temporary >= 0 && id < temp_by) {
@@ -861,7 +889,7 @@ static void scan(const struct mr_kb *kb, const char *text, size_t len, struct cl
 	size_t n = mr_matcher_scan(kb->matcher, clean->text, clean->len, hits, MAX_HITS);
 	sort_hits(kb, hits, n, h);
 	find_codes(text, len, reply_start(kb, text, len, h, clean), d);
-	apply_phrases(kb, h, d);
+	apply_phrases(kb, h, clean, d);
 }
 
 void mr_decode(const struct mr_kb *kb, const char *text, size_t len, struct mr_diagnosis *d) {

@@ -299,6 +299,35 @@ const struct mr_phrase mr_phrases[] = {
 	{ "rcpt to response", MR_STAGE_RCPT, 1, MR_NO_ANCHOR },
 	{ "mail from response", MR_STAGE_MAIL, 1, MR_NO_ANCHOR },
 	{ "unable to make any connections", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	/* Client libraries' and applications' words for the step that failed */
+	{ "smtp connect() failed", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },         /* PHPMailer */
+	{ "unknown smtp host", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },             /* Jakarta Mail */
+	{ "smtp-ssl connection to", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },        /* Delta Chat */
+	{ "stream_socket_enable_crypto", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR }, /* PHP */
+	{ "via the starttls command", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },    /* msmtp */
+	{ "remote party has closed the transport stream", MR_STAGE_STARTTLS, -1,
+		MR_NO_ANCHOR }, /* .NET SslStream */
+	{ "issuer certificate", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "handshake failure", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
+	{ "sent_ehlo", MR_STAGE_HELO, -1, MR_NO_ANCHOR }, /* "Unspecified Error (SENT_EHLO)" */
+	{ "ehlo failed", MR_STAGE_HELO, -1, MR_NO_ANCHOR },
+	{ "smtpauthenticationerror", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },     /* Ruby Net::SMTP */
+	{ "mailauthenticationexception", MR_STAGE_AUTH, -1, MR_NO_ANCHOR }, /* Spring */
+	{ "on command 'auth'", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },           /* emailjs */
+	{ "form of authorization", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },       /* emailjs */
+	{ "smtp-auth requested", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },         /* Ruby mail */
+	{ "compatible authentication mechanism", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "secure authentication method", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },  /* msmtp */
+	{ "support authentication method", MR_STAGE_AUTH, -1, MR_NO_ANCHOR }, /* msmtp */
+	{ "auth login failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "sasl plain authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "sasl cram-md5 authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ ">> mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR }, /* Symfony's log data */
+	{ "failed to add to email address", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "recipient address not accepted", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "smtp data error", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "dataend command failed", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR }, /* Net::SMTP */
+	{ "(dataend)", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	/* Clients that could not reach the server at all */
 	{ "cannot open mailhub", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* ssmtp */
 	{ "actively refused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },    /* Windows: WSAECONNREFUSED */
