@@ -366,9 +366,30 @@ static size_t inner_code(
 }
 
 /* anchor: where the reply starts after the MTA's own words, if it does. */
+/* Where a reply starts after a leading "<address>" and a colon ("<x@example.com>:
+ * 550 ...", Sendmail's and Coremail's notices), when a code is there; else
+ * otherwise. */
+static size_t after_address(const char *s, size_t len, size_t otherwise) {
+	const char *close = len > 0 && s[0] == '<' ? memchr(s, '>', len) : NULL;
+	if (close == NULL) {
+		return otherwise;
+	}
+	size_t i = (size_t)(close - s) + 1;
+	while (i < len && s[i] == ' ') {
+		i++;
+	}
+	if (i >= len || s[i] != ':') {
+		return otherwise;
+	}
+	for (i++; i < len && s[i] == ' '; i++) {
+	}
+	return basic_at(s, len, i, false) ? i : otherwise;
+}
+
 static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagnosis *d) {
-	/* A reply quoted as it came ("550 5.1.1 ...") starts with its code. */
-	size_t start = basic_at(s, len, 0, false) ? 0 : anchor;
+	/* A reply quoted as it came ("550 5.1.1 ...") starts with its code, or
+	 * follows the address it is about ("<x@example.com> : 571 ..."). */
+	size_t start = basic_at(s, len, 0, false) ? 0 : after_address(s, len, anchor);
 	while (start < len && (s[start] == ' ' || s[start] == '"' || s[start] == '\'')) {
 		start++;
 	}

@@ -324,6 +324,9 @@ const struct mr_phrase mr_phrases[] = {
 	{ "sasl cram-md5 authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
 	{ ">> mail from:", MR_STAGE_MAIL, -1, MR_NO_ANCHOR }, /* Symfony's log data */
 	{ "failed to add to email address", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "rcpt to failed", MR_STAGE_RCPT, -1,
+		MR_NO_ANCHOR }, /* "mx.example: RCPT TO failed: 5.1.1 ..." */
+	{ ":auth_failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR }, /* Erlang gen_smtp */
 	{ "recipient address not accepted", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "smtp data error", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "dataend command failed", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR }, /* Net::SMTP */
