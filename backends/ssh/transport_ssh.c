@@ -79,11 +79,28 @@ static bool server_gone(const struct ssh_transport *t) {
  * look and its poll (the wake pipe says so otherwise). */
 enum { SHARED_WAIT_MS = 50 };
 
-/* Lets go of the session, which another command may use meanwhile. */
-static void let_go(struct ssh_transport *t) {
+/* What letting go tells the other commands: something may have changed,
+ * and, when there are others, a byte on the wake pipe for those waiting. */
+static void stir(struct ssh_transport *t) {
 	atomic_fetch_add(&t->stir, 1);
 	if (t->running > 1 && write(t->wake[1], "", 1) < 0) {
 		/* full: a wake-up is pending already */
+	}
+}
+
+/* Lets go of the session, which another command may use meanwhile. */
+static void let_go(struct ssh_transport *t) {
+	stir(t);
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* A command's end: it lets go of the session for good, waking the others
+ * (counted before it leaves) that may wait for packets it took in. */
+static void leave(struct ssh_transport *t) {
+	stir(t);
+	t->running--;
+	if (!t->dropped && t->running == 0) {
+		libssh2_session_set_blocking(t->session, 1);
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -354,12 +371,8 @@ static bool ssh_run(struct mr_transport *base, const struct mr_command *cmd,
 		ssh_shut_if_dropped(t);
 		libssh2_channel_free(x.channel);
 	}
-	t->running--;
-	if (!t->dropped && t->running == 0) {
-		libssh2_session_set_blocking(t->session, 1);
-	}
 	mr_buf_finish(&line);
-	let_go(t);
+	leave(t);
 	if (!ok) {
 		mr_command_result_finish(res);
 	}
