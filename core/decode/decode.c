@@ -365,7 +365,6 @@ static size_t inner_code(
 	return at;
 }
 
-/* anchor: where the reply starts after the MTA's own words, if it does. */
 /* Where a reply starts after a leading "<address>" and a colon ("<x@example.com>:
  * 550 ...", Sendmail's and Coremail's notices), when a code is there; else
  * otherwise. */
@@ -386,6 +385,7 @@ static size_t after_address(const char *s, size_t len, size_t otherwise) {
 	return basic_at(s, len, i, false) ? i : otherwise;
 }
 
+/* anchor: where the reply starts after the MTA's own words, if it does. */
 static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagnosis *d) {
 	/* A reply quoted as it came ("550 5.1.1 ...") starts with its code, or
 	 * follows the address it is about ("<x@example.com> : 571 ..."). */
@@ -660,7 +660,6 @@ static void clean_text(const char *s, size_t len, struct cleaned *c, struct mr_d
 	c->len = n;
 }
 
-/* The stage and, for replies without codes, whether it will be retried. */
 /* Whether a phrase that starts with a letter starts a word of the text
  * there: "connect to " names no stage inside "Reconnect to fast". */
 static bool starts_word(const struct cleaned *clean, const struct mr_match *m, const char *phrase) {
@@ -668,6 +667,7 @@ static bool starts_word(const struct cleaned *clean, const struct mr_match *m, c
 	return !is_alpha(phrase[0]) || m->end == n || !is_alpha(clean->text[m->end - n - 1]);
 }
 
+/* The stage and, for replies without codes, whether it will be retried. */
 static void apply_phrases(const struct mr_kb *kb, const struct hits *h, const struct cleaned *clean,
 	struct mr_diagnosis *d) {
 	size_t stage_by = mr_n_phrases, temp_by = mr_n_phrases;

@@ -336,6 +336,19 @@ static void test_parser(const struct mr_kb *kb) {
 		{ "RESEND ERROR { statusCode: 403, message: 'The example.com domain is not "
 		  "verified' }",
 			0, "-", "-", "-", "-", 0, -1 },
+		{ "[400] Error encountered while sending using Gmail API - <HttpError 400 when "
+		  "requesting https://www.googleapis.com/upload/gmail/v1/users/me/messages/send>",
+			0, "-", "-", "-", "-", 0, -1 },
+		/* A lone number that ends a text: a reply code only when SMTP defines it. */
+		{ "Connection to smtp.example.net:587 Timed Out, 404", 0, "-", "-", "-", "-", 0,
+			1 },
+		{ "Error: Expected smtp code 250, got 552", 552, "-", "-", "-", "-", 0, 0 },
+		/* A reply after the address it is about, with a code SMTP does not define. */
+		{ "<user@example.com> : 571 user@example.com... You are banned", 571, "-", "-", "-",
+			"-", 0, 0 },
+		/* A stage phrase counts where a word starts: no "connect to " here. */
+		{ "451 4.4.3 Temporary rejected: Reconnect to fast. Please try again later", 451,
+			"4.4.3", "-", "-", "-", 0, 1 },
 		/* A package's version in a path is not a status code. */
 		{ "Command died with status 8: \"/mail/mailman-2.1.6/mail/mailman bounces "
 		  "staff\". Command output: Failure to find group name mailman.",
