@@ -83,8 +83,9 @@ static bool source_location(const char *s, size_t colon) {
 	       (is_alpha(s[i - 2]) || is_digit(s[i - 2]) || s[i - 2] == '_');
 }
 
-/* Whether the number at s[i] ends key (lower case, ending in a space). */
-static bool after_key(const char *s, size_t i, const char *key, size_t n) {
+/* Whether the number at s[i] follows key (lower case, ending in a space). */
+static bool after_key(const char *s, size_t i, const char *key) {
+	size_t n = strlen(key);
 	return i >= n && strncasecmp(s + i - n, key, n) == 0;
 }
 
@@ -98,9 +99,9 @@ static bool http_status(const char *s, size_t i) {
 		return false;
 	}
 	char before = s[i - 2];
-	return (before == ':' && after_key(s, i, "statuscode: ", 12)) ||
+	return (before == ':' && after_key(s, i, "statuscode: ")) ||
 	       ((before == 'r' || before == 'R') &&
-		       (after_key(s, i, "httperror ", 10) || after_key(s, i, "http error ", 11)));
+		       (after_key(s, i, "httperror ") || after_key(s, i, "http error ")));
 }
 
 /* Where a code may start inside text: not in a number, a word or an address. */
@@ -120,20 +121,6 @@ static bool token_start(const char *s, size_t i) {
 	}
 	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
 	       p == '#' || p == '<';
-}
-
-/* Whether SMTP defines the failure code (RFC 5321, 4954, 7504): a lone
- * number that ends a text counts only then ("got 552", "SMTP code: 554");
- * "Connection ... Timed Out, 404" is an application's status. */
-static bool smtp_defines(unsigned code) {
-	static const unsigned short codes[] = { 421, 432, 450, 451, 452, 454, 455, 500, 501, 502,
-		503, 504, 521, 523, 530, 534, 535, 538, 550, 551, 552, 553, 554, 555, 556 };
-	for (size_t i = 0; i < sizeof(codes) / sizeof(*codes); i++) {
-		if (codes[i] == code) {
-			return true;
-		}
-	}
-	return false;
 }
 
 /* "550.5.7.0": a basic code of the same class joined by a dot, as some
@@ -385,8 +372,13 @@ static size_t after_address(const char *s, size_t len, size_t otherwise) {
 	return basic_at(s, len, i, false) ? i : otherwise;
 }
 
-/* anchor: where the reply starts after the MTA's own words, if it does. */
-static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagnosis *d) {
+/* anchor: where the reply starts after the MTA's own words, if it does.
+ * A lone number that ends the text counts as the reply's code only when
+ * SMTP defines it (the knowledge base's basic codes: RFC 5321, 4954,
+ * 7504): "got 552" and "SMTP code: 554" do, "Connection ... Timed Out,
+ * 404" is an application's status. */
+static void find_codes(
+	const struct mr_kb *kb, const char *s, size_t len, size_t anchor, struct mr_diagnosis *d) {
 	/* A reply quoted as it came ("550 5.1.1 ...") starts with its code, or
 	 * follows the address it is about ("<x@example.com> : 571 ..."). */
 	size_t start = basic_at(s, len, 0, false) ? 0 : after_address(s, len, anchor);
@@ -430,7 +422,7 @@ static void find_codes(const char *s, size_t len, size_t anchor, struct mr_diagn
 		}
 		if ((i < status_at || s[i] == status_class) && token_start(s, i) &&
 			(basic = basic_at(s, len, i, true)) != 0) {
-			if (i + 3 == len && !smtp_defines(basic)) {
+			if (i + 3 == len && mr_kb_basic(kb, basic) == NULL) {
 				basic = 0;
 				continue;
 			}
@@ -909,7 +901,7 @@ static void scan(const struct mr_kb *kb, const char *text, size_t len, struct cl
 	struct mr_match hits[MAX_HITS];
 	size_t n = mr_matcher_scan(kb->matcher, clean->text, clean->len, hits, MAX_HITS);
 	sort_hits(kb, hits, n, h);
-	find_codes(text, len, reply_start(kb, text, len, h, clean), d);
+	find_codes(kb, text, len, reply_start(kb, text, len, h, clean), d);
 	apply_phrases(kb, h, clean, d);
 }
 
