@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "kb.h"
 #include "registry.h"
 #include "screen.h"
 
@@ -112,18 +113,24 @@ int main(int argc, char **argv) {
 		free(cause);
 		return MR_EXIT_USAGE;
 	}
+	/* decodes: the command reads a queue and then explains its reasons, so
+	 * the knowledge base is loaded while the queue is read. */
 	static const struct {
 		const char *name;
 		int (*run)(int argc, char **argv);
+		bool decodes;
 	} commands[] = {
-		{ "list", cli_list },
-		{ "act", cli_act },
-		{ "summary", cli_summary },
-		{ "explain", cli_explain },
-		{ "codes", cli_codes },
+		{ "list", cli_list, true },
+		{ "act", cli_act, false },
+		{ "summary", cli_summary, true },
+		{ "explain", cli_explain, false },
+		{ "codes", cli_codes, false },
 	};
 	for (size_t i = 0; argc > 1 && i < sizeof(commands) / sizeof(*commands); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0) {
+			if (commands[i].decodes) {
+				mr_kb_default_warm();
+			}
 			return commands[i].run(argc - 1, argv + 1);
 		}
 	}
@@ -176,6 +183,7 @@ int main(int argc, char **argv) {
 	if (names == NULL) {
 		return MR_EXIT_USAGE;
 	}
+	mr_kb_default_warm();
 	int status = run_screen(&srcs, names, n, refresh, no_audit);
 	free(names);
 	cli_sources_finish(&srcs);

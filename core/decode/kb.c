@@ -545,8 +545,21 @@ static void load_default(void) {
 	}
 }
 
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
+
 const struct mr_kb *mr_kb_default(void) {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, load_default);
+	pthread_once(&default_once, load_default);
 	return default_kb;
+}
+
+static void *warm(void *unused) {
+	pthread_once(&default_once, load_default);
+	return NULL;
+}
+
+void mr_kb_default_warm(void) {
+	pthread_t thread;
+	if (pthread_create(&thread, NULL, warm, NULL) == 0) {
+		pthread_detach(thread);
+	}
 }

@@ -138,6 +138,14 @@ struct mr_kb {
 /* The knowledge base from share/decode/, loaded on first use; the embedded
  * files are checked by the tests, so a failure here is a build defect. */
 const struct mr_kb *mr_kb_default(void);
+/*
+ * Starts loading the built-in knowledge base on a thread of its own and
+ * returns at once: a command that will decode calls it first, so that the
+ * 30 ms of loading pass while its queue is read (postqueue alone takes far
+ * longer). mr_kb_default() then waits for that load rather than making a
+ * second. Without a thread, nothing happens and the first use loads it.
+ */
+void mr_kb_default_warm(void);
 
 /*
  * Loads a knowledge base from the given file contents (the order of the

@@ -10,10 +10,10 @@
 /*
  * mr_matcher_add() only keeps the patterns. mr_matcher_build() then gives
  * every byte that occurs in a pattern a class of its own (letters folded) and
- * all other bytes class 0, builds the trie as a dense states × classes table,
- * adds failure links breadth first and fills every missing transition from
- * the failure state's, so that scanning is one table lookup per byte. A byte
- * of class 0 always leads back to the root.
+ * all other bytes class 0, builds the trie, adds failure links breadth first
+ * and fills every missing transition from the failure state's, so that
+ * scanning is one table lookup per byte. A byte of class 0 always leads back
+ * to the root.
  *
  * That table is megabytes for a big knowledge base, far more than a core's
  * cache, and a scan spends most of its steps in the few states near the
@@ -147,56 +147,136 @@ static void assign_classes(struct mr_matcher *m) {
 	}
 }
 
-/*
- * The transitions in which state s (old number) differs from state g, as
- * classes: at most nc of them, into cls; returns how many.
- */
-static uint32_t differences(
-	const uint32_t *next, uint32_t nc, uint32_t s, uint32_t g, uint8_t *cls) {
-	uint32_t n = 0;
-	for (uint32_t c = 0; c < nc; c++) {
-		if (next[(size_t)s * nc + c] != next[(size_t)g * nc + c]) {
-			cls[n++] = (uint8_t)c;
-		}
-	}
-	return n;
-}
-
 /* A sparse record's length in words with n transitions of its own. */
 static size_t record_words(uint32_t n) {
 	return SPARSE_HEAD + n + (n + 3) / 4;
 }
 
 /*
- * From the full table (old state numbers, new numbers by renumber): the
- * first n_dense states' rows, and a record for each deeper state. fail is
- * by old numbers. Records are laid out in the old order, that of the
+ * The automaton while it is built, by state numbers in the order the trie
+ * made them ("old" numbers). Only the trie's own edges are kept as such, in
+ * sibling lists sorted by class; a state near the root gets a full row of
+ * transitions, and a deeper one only those in which it differs from the
+ * nearest failure state with a row (as the finished matcher keeps them).
+ * A full states × classes table is 13 MB for the knowledge base (25,639
+ * states, 131 classes), and filling it took 40 of the 70 ms that loading
+ * the knowledge base took.
+ */
+struct builder {
+	uint32_t nc, n_states, n_dense;
+	/* The trie: each state's first child, next sibling (by class), and
+	 * the class of the edge into it. */
+	uint32_t *child, *sibling, *edge;
+	uint32_t *fail, *depth, *renumber; /* renumber: breadth-first order */
+	uint32_t *rows;                    /* n_dense × nc, by new number */
+	/* A deeper state's differences from its fallback's row: pairs
+	 * (class, old state) sorted by class in diff[start .. start + n). */
+	uint32_t *fallback, *diff_start, *diff_n;
+	struct transition {
+		uint32_t cls, to;
+	} * diff;
+	size_t n_diff, cap_diff;
+};
+
+/* The child of s by class c in the trie, made when it is not there yet. */
+static uint32_t trie_child(struct builder *b, uint32_t s, uint32_t c) {
+	uint32_t *link = &b->child[s];
+	while (*link != 0 && b->edge[*link] < c) {
+		link = &b->sibling[*link];
+	}
+	if (*link != 0 && b->edge[*link] == c) {
+		return *link;
+	}
+	uint32_t t = b->n_states++;
+	b->edge[t] = c;
+	b->sibling[t] = *link;
+	*link = t;
+	return t;
+}
+
+static bool has_row(const struct builder *b, uint32_t s) {
+	return b->renumber[s] < b->n_dense;
+}
+
+/* Where state s (already built) goes on class c. */
+static uint32_t transition(const struct builder *b, uint32_t s, uint32_t c) {
+	if (has_row(b, s)) {
+		return b->rows[(size_t)b->renumber[s] * b->nc + c];
+	}
+	const struct transition *d = b->diff + b->diff_start[s];
+	for (uint32_t i = 0; i < b->diff_n[s] && d[i].cls <= c; i++) {
+		if (d[i].cls == c) {
+			return d[i].to;
+		}
+	}
+	return b->rows[(size_t)b->renumber[b->fallback[s]] * b->nc + c];
+}
+
+/*
+ * State s's transitions, its failure state's being built: a row is the
+ * failure state's with the trie's own edges written over it; a deeper
+ * state's differences are its own edges and, where it has none, those its
+ * failure state has from the same fallback (a failure state with a row is
+ * itself the fallback, and has none).
+ */
+static void build_state(struct builder *b, uint32_t s) {
+	uint32_t nc = b->nc, f = b->fail[s];
+	if (has_row(b, s)) {
+		uint32_t *row = b->rows + (size_t)b->renumber[s] * nc;
+		if (s != 0) {
+			memcpy(row, b->rows + (size_t)b->renumber[f] * nc, nc * sizeof(*row));
+		}
+		for (uint32_t t = b->child[s]; t != 0; t = b->sibling[t]) {
+			row[b->edge[t]] = t;
+		}
+		return;
+	}
+	b->fallback[s] = has_row(b, f) ? f : b->fallback[f];
+	uint32_t inherited = has_row(b, f) ? 0 : b->diff_n[f];
+	uint32_t own = 0;
+	for (uint32_t t = b->child[s]; t != 0; t = b->sibling[t]) {
+		own++;
+	}
+	if (b->n_diff + own + inherited > b->cap_diff) {
+		b->cap_diff = (b->n_diff + own + inherited) * 2;
+		b->diff = mr_xreallocarray(b->diff, b->cap_diff, sizeof(*b->diff));
+	}
+	/* Both lists are sorted by class: merged, the trie's edge wins. */
+	const struct transition *from = b->diff + (inherited ? b->diff_start[f] : 0);
+	struct transition *out = b->diff + b->n_diff;
+	uint32_t t = b->child[s], i = 0, n = 0;
+	while (t != 0 || i < inherited) {
+		if (t != 0 && (i == inherited || b->edge[t] <= from[i].cls)) {
+			if (i < inherited && from[i].cls == b->edge[t]) {
+				i++;
+			}
+			out[n++] = (struct transition){ b->edge[t], t };
+			t = b->sibling[t];
+		} else {
+			out[n++] = from[i++];
+		}
+	}
+	b->diff_start[s] = (uint32_t)b->n_diff;
+	b->diff_n[s] = n;
+	b->n_diff += n;
+}
+
+/*
+ * The matcher's tables from the built automaton: the rows, and a record
+ * for each deeper state. Records are laid out in the old order, that of the
  * patterns, so that following one pattern reads neighbouring records.
  */
-static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t *fail,
-	const uint32_t *depth, const uint32_t *renumber) {
-	uint32_t nc = m->n_classes, n = m->n_states, n_dense = n < DENSE_MAX ? n : DENSE_MAX;
-	uint32_t *old_of = mr_xcalloc(n, sizeof(uint32_t));
-	for (uint32_t old = 0; old < n; old++) {
-		old_of[renumber[old]] = old;
-	}
-	/* The state each deeper one defers to: its nearest failure state with
-	 * a row, whose transitions it shares but for its own. */
-	uint32_t *fallback = mr_xcalloc(n, sizeof(uint32_t));
+static void compress(struct mr_matcher *m, const struct builder *b) {
+	uint32_t nc = b->nc, n = b->n_states, n_dense = b->n_dense;
+	const uint32_t *renumber = b->renumber;
 	uint32_t *offset = mr_xcalloc(n, sizeof(uint32_t));
-	uint8_t *cls = mr_xcalloc(nc, 1);
 	size_t words = 0;
 	for (uint32_t old = 0; old < n; old++) {
-		if (renumber[old] < n_dense) {
+		if (has_row(b, old)) {
 			continue;
 		}
-		uint32_t g = fail[old];
-		while (renumber[g] >= n_dense) {
-			g = fail[g];
-		}
-		fallback[old] = g;
 		offset[old] = (uint32_t)words;
-		words += record_words(differences(full, nc, old, g, cls));
+		words += record_words(b->diff_n[old]);
 		if (words >= SPARSE_FLAG) {
 			mr_fatal("matcher: %u states of %u classes is too many", n, nc);
 		}
@@ -206,43 +286,34 @@ static void compress(struct mr_matcher *m, const uint32_t *full, const uint32_t 
 	((renumber[old] < n_dense ? renumber[old] * nc : SPARSE_FLAG | offset[old]) | \
 		(m->count[renumber[old]] ? OUTPUT_FLAG : 0))
 	m->next = mr_xcalloc((size_t)n_dense * nc, sizeof(uint32_t));
-	for (uint32_t t = 0; t < n_dense; t++) {
-		for (uint32_t c = 0; c < nc; c++) {
-			m->next[(size_t)t * nc + c] = REF(full[(size_t)old_of[t] * nc + c]);
-		}
+	for (size_t k = 0; k < (size_t)n_dense * nc; k++) {
+		m->next[k] = REF(b->rows[k]);
 	}
 	m->sparse = mr_xcalloc(words ? words : 1, sizeof(uint32_t));
 	for (uint32_t old = 0; old < n; old++) {
-		if (renumber[old] < n_dense) {
+		if (has_row(b, old)) {
 			continue;
 		}
 		uint32_t *r = m->sparse + offset[old];
-		uint32_t k = differences(full, nc, old, fallback[old], cls);
-		r[SPARSE_FALLBACK] = renumber[fallback[old]] * nc;
-		r[SPARSE_COUNT] = (k > 0 ? cls[0] : NO_CLASS) | k << COUNT_SHIFT |
-				  (depth[old] < DEPTH_MANY ? depth[old] : DEPTH_MANY)
-					  << DEPTH_SHIFT;
+		const struct transition *d = b->diff + b->diff_start[old];
+		uint32_t k = b->diff_n[old];
+		uint32_t depth = b->depth[old] < DEPTH_MANY ? b->depth[old] : DEPTH_MANY;
+		r[SPARSE_FALLBACK] = renumber[b->fallback[old]] * nc;
+		r[SPARSE_COUNT] =
+			(k > 0 ? d[0].cls : NO_CLASS) | k << COUNT_SHIFT | depth << DEPTH_SHIFT;
 		r[SPARSE_FIRST_OUT] = m->first[renumber[old]];
 		r[SPARSE_OUTS] = m->count[renumber[old]];
+		uint8_t *classes = (uint8_t *)(r + SPARSE_HEAD + k);
 		for (uint32_t i = 0; i < k; i++) {
-			r[SPARSE_HEAD + i] = REF(full[(size_t)old * nc + cls[i]]);
+			r[SPARSE_HEAD + i] = REF(d[i].to);
+			classes[i] = (uint8_t)d[i].cls;
 		}
-		memcpy(r + SPARSE_HEAD + k, cls, k);
 	}
 #undef REF
 	/* Deeper states keep what they report in their records. */
 	m->first = mr_xreallocarray(m->first, n_dense, sizeof(uint32_t));
 	m->count = mr_xreallocarray(m->count, n_dense, sizeof(uint32_t));
-	m->dense_depth = 0;
-	for (uint32_t t = 0; t < n_dense; t++) {
-		if (depth[old_of[t]] > m->dense_depth) {
-			m->dense_depth = depth[old_of[t]];
-		}
-	}
-	free(cls);
 	free(offset);
-	free(fallback);
-	free(old_of);
 }
 
 void mr_matcher_build(struct mr_matcher *m) {
@@ -254,22 +325,25 @@ void mr_matcher_build(struct mr_matcher *m) {
 		max_states += m->patterns[i].len;
 	}
 	uint32_t nc = m->n_classes;
-	uint32_t *next = mr_xcalloc(max_states * nc, sizeof(*next));
+	struct builder b = { .nc = nc, .n_states = 1 };
+	b.child = mr_xcalloc(max_states, sizeof(uint32_t));
+	b.sibling = mr_xcalloc(max_states, sizeof(uint32_t));
+	b.edge = mr_xcalloc(max_states, sizeof(uint32_t));
 	uint32_t *terminal_of = mr_xcalloc(m->n_patterns ? m->n_patterns : 1, sizeof(uint32_t));
-	uint32_t n_states = 1;
 
 	/* The trie; state 0 is the root and no edge ever leads to it. */
 	for (size_t i = 0; i < m->n_patterns; i++) {
 		uint32_t s = 0;
 		for (size_t j = 0; j < m->patterns[i].len; j++) {
-			uint32_t cls = m->byte_class[(unsigned char)m->patterns[i].text[j]];
-			if (next[s * nc + cls] == 0) {
-				next[s * nc + cls] = n_states++;
-			}
-			s = next[s * nc + cls];
+			s = trie_child(&b, s, m->byte_class[(unsigned char)m->patterns[i].text[j]]);
 		}
 		terminal_of[i] = s;
+		if (m->patterns[i].len > m->longest) {
+			m->longest = m->patterns[i].len;
+		}
 	}
+	uint32_t n_states = b.n_states;
+	b.n_dense = n_states < DENSE_MAX ? n_states : DENSE_MAX;
 
 	/* Own outputs per state, in the order the patterns were added. */
 	uint32_t *own_count = mr_xcalloc(n_states, sizeof(uint32_t));
@@ -286,79 +360,78 @@ void mr_matcher_build(struct mr_matcher *m) {
 		uint32_t s = terminal_of[i];
 		own[own_first[s] + fill[s]++] =
 			(struct output){ m->patterns[i].id, (uint32_t)m->patterns[i].len };
-		if (m->patterns[i].len > m->longest) {
-			m->longest = m->patterns[i].len;
-		}
 	}
 
-	/* Failure links breadth first; a state's full output is its own
-	 * followed by its failure state's, which is complete by then. */
-	uint32_t *fail = mr_xcalloc(n_states, sizeof(uint32_t));
-	uint32_t *depth = mr_xcalloc(n_states, sizeof(uint32_t));
+	/*
+	 * Breadth first, children in class order: failure links, each
+	 * state's transitions, and its full output (its own followed by its
+	 * failure state's, which is complete by then). The states are
+	 * renumbered in that order: those near the root, where a scan spends
+	 * nearly all its steps, take the first rows together and stay in the
+	 * cache; numbered as the patterns came they were spread out.
+	 */
+	b.fail = mr_xcalloc(n_states, sizeof(uint32_t));
+	b.depth = mr_xcalloc(n_states, sizeof(uint32_t));
+	b.renumber = mr_xcalloc(n_states, sizeof(uint32_t));
+	b.rows = mr_xcalloc((size_t)b.n_dense * nc, sizeof(uint32_t));
+	b.fallback = mr_xcalloc(n_states, sizeof(uint32_t));
+	b.diff_start = mr_xcalloc(n_states, sizeof(uint32_t));
+	b.diff_n = mr_xcalloc(n_states, sizeof(uint32_t));
 	uint32_t *queue = mr_xcalloc(n_states, sizeof(uint32_t));
-	m->first = mr_xcalloc(n_states, sizeof(uint32_t));
-	m->count = mr_xcalloc(n_states, sizeof(uint32_t));
+	uint32_t *first = mr_xcalloc(n_states, sizeof(uint32_t));
+	uint32_t *count = mr_xcalloc(n_states, sizeof(uint32_t));
 	size_t n_out = 0, cap_out = m->n_patterns + 16;
 	m->out = mr_xcalloc(cap_out, sizeof(*m->out));
 	size_t head = 0, tail = 0;
-	for (uint32_t c = 0; c < nc; c++) {
-		if (next[c] != 0) {
-			depth[next[c]] = 1;
-			queue[tail++] = next[c];
-		}
-	}
+	queue[tail++] = 0;
 	while (head < tail) {
 		uint32_t s = queue[head++];
-		uint32_t f = fail[s];
-		size_t total = own_count[s] + (f ? m->count[f] : 0);
+		uint32_t f = b.fail[s];
+		build_state(&b, s);
+		size_t total = own_count[s] + (s != 0 && f != 0 ? count[b.renumber[f]] : 0);
 		if (n_out + total > cap_out) {
 			cap_out = (n_out + total) * 2;
 			m->out = mr_xreallocarray(m->out, cap_out, sizeof(*m->out));
 		}
-		m->first[s] = (uint32_t)n_out;
+		uint32_t r = b.renumber[s];
+		first[r] = (uint32_t)n_out;
 		memcpy(m->out + n_out, own + own_first[s], own_count[s] * sizeof(*own));
 		n_out += own_count[s];
-		if (f != 0) {
-			memcpy(m->out + n_out, m->out + m->first[f], m->count[f] * sizeof(*own));
-			n_out += m->count[f];
+		if (s != 0 && f != 0) {
+			memcpy(m->out + n_out, m->out + first[b.renumber[f]],
+				count[b.renumber[f]] * sizeof(*own));
+			n_out += count[b.renumber[f]];
 		}
-		m->count[s] = (uint32_t)total;
-		for (uint32_t c = 0; c < nc; c++) {
-			uint32_t t = next[s * nc + c];
-			if (t != 0) {
-				fail[t] = next[f * nc + c];
-				depth[t] = depth[s] + 1;
-				queue[tail++] = t;
-			} else {
-				next[s * nc + c] = next[f * nc + c];
-			}
+		count[r] = (uint32_t)total;
+		for (uint32_t t = b.child[s]; t != 0; t = b.sibling[t]) {
+			b.fail[t] = s == 0 ? 0 : transition(&b, f, b.edge[t]);
+			b.depth[t] = b.depth[s] + 1;
+			b.renumber[t] = (uint32_t)tail;
+			queue[tail++] = t;
 		}
 	}
-	/* Renumbered breadth first: the states near the root, where a scan
-	 * spends nearly all its steps, take the first rows together and stay
-	 * in the cache; numbered as the patterns came they were spread over
-	 * the whole table. */
-	uint32_t *renumber = mr_xcalloc(n_states, sizeof(uint32_t));
-	for (size_t k = 0; k < tail; k++) {
-		renumber[queue[k]] = (uint32_t)k + 1;
-	}
-	uint32_t *first = mr_xcalloc(n_states, sizeof(uint32_t));
-	uint32_t *count = mr_xcalloc(n_states, sizeof(uint32_t));
-	for (uint32_t old = 0; old < n_states; old++) {
-		first[renumber[old]] = m->first[old];
-		count[renumber[old]] = m->count[old];
-	}
-	free(m->first);
-	free(m->count);
 	m->first = first;
 	m->count = count;
 	m->n_states = n_states;
-	compress(m, next, fail, depth, renumber);
-	free(depth);
-	free(next);
-	free(renumber);
+	m->dense_depth = 0;
+	for (uint32_t k = 0; k < b.n_dense; k++) {
+		if (b.depth[queue[k]] > m->dense_depth) {
+			m->dense_depth = b.depth[queue[k]];
+		}
+	}
+	compress(m, &b);
 	free(queue);
-	free(fail);
+	free(b.child);
+	free(b.sibling);
+	free(b.edge);
+	free(b.fail);
+	free(b.depth);
+	free(b.renumber);
+	free(b.rows);
+	free(b.fallback);
+	free(b.diff_start);
+	free(b.diff_n);
+	free(b.diff);
 	free(fill);
 	free(own);
 	free(own_first);
