@@ -965,7 +965,6 @@ const char *mr_confidence_name(enum mr_confidence confidence) {
 
 void mr_diagnosis_evidence(
 	const struct mr_kb *kb, const struct mr_diagnosis *d, struct mr_buf *out) {
-	mr_buf_clear(out);
 	switch (d->confidence) {
 	case MR_CONFIDENCE_RULE:
 		mr_buf_add_str(out, kb->rules[d->rule].pattern);

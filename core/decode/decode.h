@@ -82,7 +82,7 @@ const char *mr_diagnosis_provider(const struct mr_kb *kb, const struct mr_diagno
 const char *mr_confidence_name(enum mr_confidence confidence);
 /* What decided, in words: the rule's phrase ("user unknown"), the status
  * code ("5.1.1"), the reply at its stage ("552 at end of DATA"), the word
- * ("spam"); "" for none. Written into out (cleared first). */
+ * ("spam"); nothing for none. Appended to out. */
 void mr_diagnosis_evidence(
 	const struct mr_kb *kb, const struct mr_diagnosis *d, struct mr_buf *out);
 

@@ -1,9 +1,11 @@
 #include "explain.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
 #include "wordmodel.h"
+#include "xalloc.h"
 
 static void part(struct mr_buf *out, const char *separator) {
 	if (out->len > 0) {
@@ -103,68 +105,87 @@ const char *mr_explain_retry(const struct mr_diagnosis *d) {
 	}
 }
 
-static void json_span(FILE *out, const char *text, struct mr_span span) {
+static void json_span(struct mr_buf *out, const char *text, struct mr_span span) {
 	if (span.len == 0) {
-		fputs("null", out);
+		mr_buf_add_str(out, "null");
 	} else {
 		mr_json_string_len(out, text + span.off, span.len);
 	}
 }
 
-static void json_or_null(FILE *out, const char *s) {
+static void json_or_null(struct mr_buf *out, const char *s) {
 	if (s == NULL) {
-		fputs("null", out);
+		mr_buf_add_str(out, "null");
 	} else {
 		mr_json_string(out, s);
 	}
 }
 
-void mr_explain_json(
-	FILE *out, const struct mr_kb *kb, const char *text, const struct mr_diagnosis *d) {
+/* A number, or null for 0 (a code or port the text does not have). */
+static void json_number_or_null(struct mr_buf *out, unsigned n) {
+	if (n != 0) {
+		mr_buf_add_u64(out, n);
+	} else {
+		mr_buf_add_str(out, "null");
+	}
+}
+
+/* The evidence's words as a JSON string, or null: they are put together
+ * where the string goes and then quoted from a copy, so that a diagnosis
+ * of a listing's million costs no allocation. */
+static void json_evidence(
+	struct mr_buf *out, const struct mr_kb *kb, const struct mr_diagnosis *d) {
+	size_t at = out->len;
+	mr_diagnosis_evidence(kb, d, out);
+	size_t len = out->len - at;
+	out->len = at;
+	if (len == 0) {
+		mr_buf_add_str(out, "null");
+		return;
+	}
+	char small[256];
+	char *words = len < sizeof(small) ? small : mr_xmalloc(len);
+	memcpy(words, out->data + at, len);
+	mr_json_string_len(out, words, len);
+	if (words != small) {
+		free(words);
+	}
+}
+
+void mr_explain_json(struct mr_buf *out, const struct mr_kb *kb, const char *text,
+	const struct mr_diagnosis *d) {
 	const struct mr_category *cat = mr_diagnosis_category(kb, d);
-	fputs("{\"basic_code\":", out);
-	if (d->basic != 0) {
-		fprintf(out, "%u", d->basic);
-	} else {
-		fputs("null", out);
-	}
-	fputs(",\"enhanced_code\":", out);
+	mr_buf_add_str(out, "{\"basic_code\":");
+	json_number_or_null(out, d->basic);
+	mr_buf_add_str(out, ",\"enhanced_code\":");
 	json_or_null(out, d->enhanced[0] ? d->enhanced : NULL);
-	fputs(",\"stage\":", out);
+	mr_buf_add_str(out, ",\"stage\":");
 	json_or_null(out, mr_stage_name(d->stage));
-	fputs(",\"host\":", out);
+	mr_buf_add_str(out, ",\"host\":");
 	json_span(out, text, d->host);
-	fputs(",\"address\":", out);
+	mr_buf_add_str(out, ",\"address\":");
 	json_span(out, text, d->address);
-	fputs(",\"port\":", out);
-	if (d->port != 0) {
-		fprintf(out, "%u", d->port);
-	} else {
-		fputs("null", out);
-	}
-	fprintf(out, ",\"temporary\":%s",
-		d->temporary < 0 ? "null"
-		: d->temporary   ? "true"
-				 : "false");
-	fputs(",\"category\":", out);
+	mr_buf_add_str(out, ",\"port\":");
+	json_number_or_null(out, d->port);
+	mr_buf_add_str(out, ",\"temporary\":");
+	mr_buf_add_str(out, d->temporary < 0 ? "null" : d->temporary ? "true" : "false");
+	mr_buf_add_str(out, ",\"category\":");
 	mr_json_string(out, cat->name);
-	fputs(",\"sisimai_reason\":", out);
+	mr_buf_add_str(out, ",\"sisimai_reason\":");
 	mr_json_string(out, cat->sisimai);
-	fprintf(out, ",\"confidence\":\"%s\"", mr_confidence_name(d->confidence));
-	fputs(",\"evidence\":", out);
-	struct mr_buf evidence;
-	mr_buf_init(&evidence);
-	mr_diagnosis_evidence(kb, d, &evidence);
-	json_or_null(out, evidence.len ? evidence.data : NULL);
-	mr_buf_finish(&evidence);
-	fprintf(out, ",\"waiting_helps\":\"%s\"", mr_waits_name(cat->waits));
-	fputs(",\"provider\":", out);
+	mr_buf_add_str(out, ",\"confidence\":\"");
+	mr_buf_add_str(out, mr_confidence_name(d->confidence));
+	mr_buf_add_str(out, "\",\"evidence\":");
+	json_evidence(out, kb, d);
+	mr_buf_add_str(out, ",\"waiting_helps\":\"");
+	mr_buf_add_str(out, mr_waits_name(cat->waits));
+	mr_buf_add_str(out, "\",\"provider\":");
 	json_or_null(out, mr_diagnosis_provider(kb, d));
-	fputs(",\"title\":", out);
+	mr_buf_add_str(out, ",\"title\":");
 	mr_json_string(out, cat->title);
-	fputs(",\"explanation\":", out);
+	mr_buf_add_str(out, ",\"explanation\":");
 	mr_json_string(out, mr_diagnosis_meaning(kb, d));
-	fputs(",\"advice\":", out);
+	mr_buf_add_str(out, ",\"advice\":");
 	mr_json_string(out, mr_diagnosis_advice(kb, d));
-	putc('}', out);
+	mr_buf_add_char(out, '}');
 }

@@ -31,9 +31,9 @@ const char *mr_explain_retry(const struct mr_diagnosis *d);
  * "diagnosis" in `mailroom list --json`: basic_code, enhanced_code, stage,
  * host, address, port, temporary, category, sisimai_reason, confidence,
  * evidence, waiting_helps, provider, title, explanation, advice (absent
- * facts are null).
+ * facts are null), appended to out.
  */
 void mr_explain_json(
-	FILE *out, const struct mr_kb *kb, const char *text, const struct mr_diagnosis *d);
+	struct mr_buf *out, const struct mr_kb *kb, const char *text, const struct mr_diagnosis *d);
 
 #endif

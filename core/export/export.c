@@ -13,34 +13,34 @@
 #include "text.h"
 #include "xalloc.h"
 
-static void json_time(FILE *out, int64_t t) {
+static void json_time(struct mr_buf *out, int64_t t) {
 	if (t == MR_TIME_UNKNOWN) {
-		fputs("null", out);
+		mr_buf_add_str(out, "null");
 	} else {
-		fprintf(out, "%" PRId64, t);
+		mr_buf_add_i64(out, t);
 	}
 }
 
-static void json_count(FILE *out, int32_t n) {
+static void json_count(struct mr_buf *out, int32_t n) {
 	if (n == MR_ATTEMPTS_UNKNOWN) {
-		fputs("null", out);
+		mr_buf_add_str(out, "null");
 	} else {
-		fprintf(out, "%" PRId32, n);
+		mr_buf_add_i64(out, n);
 	}
 }
 
-static void json_string_or_null(FILE *out, const char *s) {
+static void json_string_or_null(struct mr_buf *out, const char *s) {
 	if (s == NULL) {
-		fputs("null", out);
+		mr_buf_add_str(out, "null");
 	} else {
 		mr_json_string(out, s);
 	}
 }
 
 /* A reason's text, assembled in text when it is stored as a difference. */
-static void json_text_or_null(FILE *out, const struct mr_text *t, struct mr_buf *text) {
+static void json_text_or_null(struct mr_buf *out, const struct mr_text *t, struct mr_buf *text) {
 	if (t == NULL) {
-		fputs("null", out);
+		mr_buf_add_str(out, "null");
 	} else {
 		mr_json_string_len(out, mr_text_str(t, text), t->len);
 	}
@@ -48,127 +48,142 @@ static void json_text_or_null(FILE *out, const struct mr_text *t, struct mr_buf 
 
 /* A message's attempts from a mail log: null when no log was read for it
  * (its source has none), else every attempt, oldest first. */
-static void json_history(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
+static void json_history(struct mr_buf *out, struct mr_buf *text, const struct mr_snapshot *snap,
 	const struct mr_message *msg) {
-	fputs(",\"last_attempt\":", out);
+	mr_buf_add_str(out, ",\"last_attempt\":");
 	json_time(out, mr_message_last_attempt(snap, msg));
 	if (!(msg->flags & MR_MSG_HISTORY)) {
-		fputs(",\"history\":null,\"history_complete\":null", out);
+		mr_buf_add_str(out, ",\"history\":null,\"history_complete\":null");
 		return;
 	}
 	size_t n;
 	const struct mr_attempt *h = mr_message_history(snap, msg, &n);
-	fputs(",\"history\":[", out);
+	mr_buf_add_str(out, ",\"history\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct mr_attempt *a = &h[i];
-		fputs(i > 0 ? ",{\"time\":" : "{\"time\":", out);
+		mr_buf_add_str(out, i > 0 ? ",{\"time\":" : "{\"time\":");
 		json_time(out, a->when);
-		fputs(",\"recipient\":", out);
+		mr_buf_add_str(out, ",\"recipient\":");
 		mr_json_string(out, a->recipient);
-		fputs(",\"relay\":", out);
+		mr_buf_add_str(out, ",\"relay\":");
 		mr_json_string(out, a->relay);
-		fputs(",\"delays\":{", out);
+		mr_buf_add_str(out, ",\"delays\":{");
 		for (int k = 0; k < 4; k++) {
 			char d[MR_FORMAT_MAX];
 			mr_format_delay(d, a->delays[k]);
-			fprintf(out, "%s\"%c\":%s", k ? "," : "", "abcd"[k],
+			mr_buf_printf(out, "%s\"%c\":%s", k ? "," : "", "abcd"[k],
 				a -> delays[k] == MR_DELAY_UNKNOWN ? "null" : d);
 		}
-		fputs("},\"dsn\":", out);
+		mr_buf_add_str(out, "},\"dsn\":");
 		json_string_or_null(out, *a->dsn ? a->dsn : NULL);
-		fprintf(out, ",\"status\":\"%s\",\"reply\":", mr_attempt_status_name(a->status));
+		mr_buf_add_str(out, ",\"status\":\"");
+		mr_buf_add_str(out, mr_attempt_status_name(a->status));
+		mr_buf_add_str(out, "\",\"reply\":");
 		json_text_or_null(out, a->reply, text);
-		fputs(",\"category\":", out);
+		mr_buf_add_str(out, ",\"category\":");
 		const struct mr_diagnosis *d = mr_attempt_diagnosis(snap, a);
 		if (d == NULL || a->status == MR_ATTEMPT_SENT) {
-			fputs("null", out);
+			mr_buf_add_str(out, "null");
 		} else {
 			mr_json_string(out, mr_diagnosis_category(mr_kb_default(), d)->name);
 		}
-		putc('}', out);
+		mr_buf_add_char(out, '}');
 	}
-	fprintf(out, "],\"history_complete\":%s",
-		msg->flags & MR_MSG_HISTORY_PARTIAL ? "false" : "true");
+	mr_buf_add_str(out, msg->flags & MR_MSG_HISTORY_PARTIAL ? "],\"history_complete\":false"
+								: "],\"history_complete\":true");
 }
 
-static void export_json(FILE *out, struct mr_buf *text, const char *source,
+static void export_json(struct mr_buf *out, struct mr_buf *text, const char *source,
 	const struct mr_snapshot *snap, const struct mr_message *msg) {
-	fputs("{\"source\":", out);
+	mr_buf_add_str(out, "{\"source\":");
 	mr_json_string(out, source);
-	fputs(",\"queue_id\":", out);
+	mr_buf_add_str(out, ",\"queue_id\":");
 	mr_json_string(out, msg->id);
-	fprintf(out, ",\"queue_name\":\"%s\",\"arrival_time\":", mr_queue_name(msg->queue));
+	mr_buf_add_str(out, ",\"queue_name\":\"");
+	mr_buf_add_str(out, mr_queue_name(msg->queue));
+	mr_buf_add_str(out, "\",\"arrival_time\":");
 	json_time(out, msg->arrival);
-	fprintf(out, ",\"message_size\":%" PRIu64 ",\"sender\":", msg->size);
+	mr_buf_add_str(out, ",\"message_size\":");
+	mr_buf_add_u64(out, msg->size);
+	mr_buf_add_str(out, ",\"sender\":");
 	mr_json_string(out, msg->sender);
-	fputs(",\"priority\":", out);
+	mr_buf_add_str(out, ",\"priority\":");
 	if (msg->flags & MR_MSG_HAS_PRIORITY) {
-		fprintf(out, "%" PRId32, msg->priority);
+		mr_buf_add_i64(out, msg->priority);
 	} else {
-		fputs("null", out);
+		mr_buf_add_str(out, "null");
 	}
-	int state = mr_message_state(msg);
-	fprintf(out, ",\"forced_expire\":%s,\"state\":\"%s\",\"state_why\":",
-		msg->flags & MR_MSG_FORCED_EXPIRE ? "true" : "false", mr_state_name(state));
+	mr_buf_add_str(out, msg->flags & MR_MSG_FORCED_EXPIRE ? ",\"forced_expire\":true"
+							      : ",\"forced_expire\":false");
+	mr_buf_add_str(out, ",\"state\":\"");
+	mr_buf_add_str(out, mr_state_name(mr_message_state(msg)));
+	mr_buf_add_str(out, "\",\"state_why\":");
 	json_string_or_null(out, mr_message_state_why(msg));
-	fputs(",\"attempts\":", out);
+	mr_buf_add_str(out, ",\"attempts\":");
 	json_count(out, msg->attempts);
-	fputs(",\"next_retry\":", out);
+	mr_buf_add_str(out, ",\"next_retry\":");
 	json_time(out, msg->next_retry);
-	fputs(",\"recipients\":[", out);
+	mr_buf_add_str(out, ",\"recipients\":[");
 	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
 		const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
-		fputs(i > 0 ? ",{\"address\":" : "{\"address\":", out);
+		mr_buf_add_str(out, i > 0 ? ",{\"address\":" : "{\"address\":");
 		mr_json_string(out, r->address);
-		fputs(",\"original_address\":", out);
+		mr_buf_add_str(out, ",\"original_address\":");
 		json_string_or_null(out, r->original);
-		fprintf(out, ",\"state\":\"%s\",\"reason\":", mr_rcpt_state_name(r->state));
+		mr_buf_add_str(out, ",\"state\":\"");
+		mr_buf_add_str(out, mr_rcpt_state_name(r->state));
+		mr_buf_add_str(out, "\",\"reason\":");
 		json_text_or_null(out, r->reason, text);
-		fputs(",\"attempts\":", out);
+		mr_buf_add_str(out, ",\"attempts\":");
 		json_count(out, r->attempts);
-		fputs(",\"last_attempt\":", out);
+		mr_buf_add_str(out, ",\"last_attempt\":");
 		json_time(out, r->last_attempt);
-		fputs(",\"next_retry\":", out);
+		mr_buf_add_str(out, ",\"next_retry\":");
 		json_time(out, r->next_retry);
-		fputs(",\"diagnosis\":", out);
+		mr_buf_add_str(out, ",\"diagnosis\":");
 		const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, r);
 		if (d == NULL) {
-			fputs("null", out);
+			mr_buf_add_str(out, "null");
 		} else {
 			mr_explain_json(out, mr_kb_default(), mr_text_str(r->reason, text), d);
 		}
-		putc('}', out);
+		mr_buf_add_char(out, '}');
 	}
-	putc(']', out);
+	mr_buf_add_char(out, ']');
 	json_history(out, text, snap, msg);
-	fputs("}\n", out);
+	mr_buf_add_str(out, "}\n");
 }
 
 /* Postfix 3.7's postqueue -j line: its field names, order and spacing. */
-static void export_postqueue(FILE *out, struct mr_buf *text, const struct mr_snapshot *snap,
-	const struct mr_message *msg) {
+static void export_postqueue(struct mr_buf *out, struct mr_buf *text,
+	const struct mr_snapshot *snap, const struct mr_message *msg) {
 	if (msg->queue == MR_QUEUE_BOUNCED) {
 		return;
 	}
-	fprintf(out, "{\"queue_name\": \"%s\", \"queue_id\": ", mr_queue_name(msg->queue));
+	mr_buf_add_str(out, "{\"queue_name\": \"");
+	mr_buf_add_str(out, mr_queue_name(msg->queue));
+	mr_buf_add_str(out, "\", \"queue_id\": ");
 	mr_json_string(out, msg->id);
-	fprintf(out,
-		", \"arrival_time\": %" PRId64 ", \"message_size\": %" PRIu64
-		", \"forced_expire\": %s, \"sender\": ",
-		msg->arrival, msg->size, msg->flags & MR_MSG_FORCED_EXPIRE ? "true" : "false");
+	mr_buf_add_str(out, ", \"arrival_time\": ");
+	mr_buf_add_i64(out, msg->arrival);
+	mr_buf_add_str(out, ", \"message_size\": ");
+	mr_buf_add_u64(out, msg->size);
+	mr_buf_add_str(out, msg->flags & MR_MSG_FORCED_EXPIRE ? ", \"forced_expire\": true"
+							      : ", \"forced_expire\": false");
+	mr_buf_add_str(out, ", \"sender\": ");
 	mr_json_string(out, *msg->sender ? msg->sender : "MAILER-DAEMON");
-	fputs(", \"recipients\": [", out);
+	mr_buf_add_str(out, ", \"recipients\": [");
 	for (uint32_t i = 0; i < msg->n_rcpts; i++) {
 		const struct mr_recipient *r = mr_message_rcpt(snap, msg, i);
-		fputs(i > 0 ? ", {\"address\": " : "{\"address\": ", out);
+		mr_buf_add_str(out, i > 0 ? ", {\"address\": " : "{\"address\": ");
 		mr_json_string(out, r->address);
 		if (r->reason != NULL && r->state != MR_RCPT_PENDING) {
-			fputs(", \"delay_reason\": ", out);
+			mr_buf_add_str(out, ", \"delay_reason\": ");
 			json_text_or_null(out, r->reason, text);
 		}
-		putc('}', out);
+		mr_buf_add_char(out, '}');
 	}
-	fputs("]}\n", out);
+	mr_buf_add_str(out, "]}\n");
 }
 
 /*
@@ -236,17 +251,7 @@ static void csv_field(struct csv *csv, struct mr_buf *out, const char *s, bool l
 /* A whole number and the separator; only the separator when unknown. */
 static void csv_number(struct mr_buf *out, int64_t v, bool known) {
 	if (known) {
-		char digits[24];
-		size_t n = sizeof(digits);
-		uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-		do {
-			digits[--n] = (char)('0' + u % 10);
-			u /= 10;
-		} while (u != 0);
-		if (v < 0) {
-			digits[--n] = '-';
-		}
-		mr_buf_add(out, digits + n, sizeof(digits) - n);
+		mr_buf_add_i64(out, v);
 	}
 	mr_buf_add_char(out, ',');
 }
@@ -513,7 +518,8 @@ struct mr_exporter {
 	const char *source;
 	struct mr_buf scratch, text;
 	struct csv csv;
-	int locking; /* the stream's, given back at the end */
+	struct mr_buf json; /* JSON lines not yet written */
+	int locking;        /* the stream's, given back at the end */
 };
 
 struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, const char *source) {
@@ -532,6 +538,7 @@ struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, c
 		.raw = format == MR_EXPORT_CSV_RAW };
 	mr_buf_init(&e->csv.line);
 	mr_buf_init(&e->csv.prefix);
+	mr_buf_init(&e->json);
 	/* Millions of small writes: this thread is the stream's only user, so
 	 * it can skip the lock each one would take. */
 	e->locking = __fsetlocking(out, FSETLOCKING_BYCALLER);
@@ -539,6 +546,15 @@ struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, c
 		fputs(csv_header, out);
 	}
 	return e;
+}
+
+/* JSON lines are written when this much has gathered, and at the end of
+ * each batch. */
+enum { JSON_WRITE_AT = 1 << 16 };
+
+static void write_json(struct mr_exporter *e) {
+	fwrite(e->json.data, 1, e->json.len, e->out);
+	mr_buf_clear(&e->json);
 }
 
 bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, const uint8_t *only) {
@@ -551,19 +567,23 @@ bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, co
 		const char *from = mr_message_origin(snap, msg);
 		switch (e->format) {
 		case MR_EXPORT_JSON:
-			export_json(out, &e->text, from ? from : e->source, snap, msg);
+			export_json(&e->json, &e->text, from ? from : e->source, snap, msg);
 			break;
 		case MR_EXPORT_CSV:
 		case MR_EXPORT_CSV_RAW:
 			export_csv(&e->csv, from ? from : e->source, snap, msg);
 			break;
 		case MR_EXPORT_POSTQUEUE:
-			export_postqueue(out, &e->text, snap, msg);
+			export_postqueue(&e->json, &e->text, snap, msg);
 			break;
 		case MR_EXPORT_TABLE:
 			break;
 		}
+		if (e->json.len >= JSON_WRITE_AT) {
+			write_json(e);
+		}
 	}
+	write_json(e);
 	return !ferror(out);
 }
 
@@ -575,6 +595,7 @@ bool mr_exporter_end(struct mr_exporter *e) {
 	__fsetlocking(e->out, e->locking);
 	mr_buf_finish(&e->csv.line);
 	mr_buf_finish(&e->csv.prefix);
+	mr_buf_finish(&e->json);
 	mr_buf_finish(&e->scratch);
 	mr_buf_finish(&e->text);
 	free(e);

@@ -42,7 +42,7 @@ void mr_buf_reserve(struct mr_buf *buf, size_t extra) {
 	}
 }
 
-void mr_buf_add(struct mr_buf *buf, const void *data, size_t len) {
+void mr_buf_add_slow(struct mr_buf *buf, const void *data, size_t len) {
 	mr_buf_reserve(buf, len);
 	if (len == 0) {
 		/* data may be NULL then (SQLite's empty blob): memcpy must not see it. */
@@ -54,12 +54,21 @@ void mr_buf_add(struct mr_buf *buf, const void *data, size_t len) {
 	buf->data[buf->len] = '\0';
 }
 
-void mr_buf_add_str(struct mr_buf *buf, const char *s) {
-	mr_buf_add(buf, s, strlen(s));
+void mr_buf_add_u64(struct mr_buf *buf, uint64_t v) {
+	char digits[20];
+	size_t n = sizeof(digits);
+	do {
+		digits[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	mr_buf_add(buf, digits + n, sizeof(digits) - n);
 }
 
-void mr_buf_add_char(struct mr_buf *buf, char c) {
-	mr_buf_add(buf, &c, 1);
+void mr_buf_add_i64(struct mr_buf *buf, int64_t v) {
+	if (v < 0) {
+		mr_buf_add_char(buf, '-');
+	}
+	mr_buf_add_u64(buf, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 }
 
 void mr_buf_printf(struct mr_buf *buf, const char *fmt, ...) {

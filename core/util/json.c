@@ -46,56 +46,56 @@ static size_t plain_run_end(const unsigned char *p, size_t from, size_t len) {
 	return i;
 }
 
-void mr_json_string(FILE *out, const char *s) {
+void mr_json_string(struct mr_buf *out, const char *s) {
 	mr_json_string_len(out, s, strlen(s));
 }
 
-void mr_json_string_len(FILE *out, const char *s, size_t len) {
+void mr_json_string_len(struct mr_buf *out, const char *s, size_t len) {
 	const unsigned char *p = (const unsigned char *)s;
-	putc('"', out);
+	mr_buf_add_char(out, '"');
 	for (size_t i = 0; i < len;) {
-		/* Runs of plain ASCII go out in one write. */
+		/* Runs of plain ASCII go out in one copy. */
 		size_t run = plain_run_end(p, i, len);
 		if (run > i) {
-			fwrite(p + i, 1, run - i, out);
+			mr_buf_add(out, p + i, run - i);
 			i = run;
 			continue;
 		}
 		uint32_t cp;
 		size_t n = mr_utf8_decode(p + i, len - i, &cp);
 		if (n == 0 && mr_is_stored_nul(s + i, len - i)) {
-			fputs("\\u0000", out); /* a NUL inside the text (text.h) */
+			mr_buf_add_str(out, "\\u0000"); /* a NUL inside the text (text.h) */
 			i += MR_NUL_STORED_LEN;
 			continue;
 		}
 		if (n == 0) {
-			fputs("\\ufffd", out);
+			mr_buf_add_str(out, "\\ufffd");
 			i++;
 			continue;
 		}
 		switch (cp) {
 		case '"':
-			fputs("\\\"", out);
+			mr_buf_add_str(out, "\\\"");
 			break;
 		case '\\':
-			fputs("\\\\", out);
+			mr_buf_add_str(out, "\\\\");
 			break;
 		case '\n':
-			fputs("\\n", out);
+			mr_buf_add_str(out, "\\n");
 			break;
 		case '\t':
-			fputs("\\t", out);
+			mr_buf_add_str(out, "\\t");
 			break;
 		default:
 			/* Controls, DEL, and the line separators that break JavaScript. */
 			if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
 				cp == 0x2029) {
-				fprintf(out, "\\u%04x", (unsigned)cp);
+				mr_buf_printf(out, "\\u%04x", (unsigned)cp);
 			} else {
-				fwrite(p + i, 1, n, out);
+				mr_buf_add(out, p + i, n);
 			}
 		}
 		i += n;
 	}
-	putc('"', out);
+	mr_buf_add_char(out, '"');
 }

@@ -6,10 +6,13 @@
  * neither needs the other. */
 
 #include <stddef.h>
-#include <stdio.h>
 
-/* A JSON string literal (with quotes) for s. */
-void mr_json_string(FILE *out, const char *s);
-void mr_json_string_len(FILE *out, const char *s, size_t len);
+#include "buf.h"
+
+/* A JSON string literal (with quotes) for s, appended to out. The writers
+ * build their output in buffers and write it in large pieces: through
+ * stdio a field at a time, the writing was most of `list --json`. */
+void mr_json_string(struct mr_buf *out, const char *s);
+void mr_json_string_len(struct mr_buf *out, const char *s, size_t len);
 
 #endif

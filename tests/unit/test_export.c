@@ -22,12 +22,10 @@ static char *capture(enum mr_export_format format, const struct mr_snapshot *sna
 
 /* s (len bytes) as mr_json_string_len writes it. */
 static char *json_of(const char *s, size_t len) {
-	char *data = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&data, &size);
-	mr_json_string_len(out, s, len);
-	fclose(out);
-	return data;
+	struct mr_buf out;
+	mr_buf_init(&out);
+	mr_json_string_len(&out, s, len);
+	return mr_buf_steal(&out);
 }
 
 static void test_json_strings(void) {
@@ -141,12 +139,10 @@ static struct mr_snapshot *sample(void) {
 
 /* The diagnosis object as explain --json writes it, compared on its own. */
 static char *diagnosis_json(const struct mr_snapshot *snap, const struct mr_recipient *r) {
-	char *data = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&data, &len);
-	mr_explain_json(out, mr_kb_default(), t_text(r->reason), mr_recipient_diagnosis(snap, r));
-	fclose(out);
-	return data;
+	struct mr_buf out;
+	mr_buf_init(&out);
+	mr_explain_json(&out, mr_kb_default(), t_text(r->reason), mr_recipient_diagnosis(snap, r));
+	return mr_buf_steal(&out);
 }
 
 /* The expected output is written out by hand, never produced by the JSON

@@ -73,11 +73,15 @@ static void explain_human(const struct mr_kb *kb, const char *text, size_t len) 
 static void explain_json(const struct mr_kb *kb, const char *text, size_t len) {
 	struct mr_diagnosis d;
 	mr_decode(kb, text, len, &d);
-	fputs("{\"reason\":", stdout);
-	mr_json_string_len(stdout, text, len);
-	fputs(",\"diagnosis\":", stdout);
-	mr_explain_json(stdout, kb, text, &d);
-	fputs("}\n", stdout);
+	struct mr_buf line;
+	mr_buf_init(&line);
+	mr_buf_add_str(&line, "{\"reason\":");
+	mr_json_string_len(&line, text, len);
+	mr_buf_add_str(&line, ",\"diagnosis\":");
+	mr_explain_json(&line, kb, text, &d);
+	mr_buf_add_str(&line, "}\n");
+	fwrite(line.data, 1, line.len, stdout);
+	mr_buf_finish(&line);
 }
 
 static void explain_one(

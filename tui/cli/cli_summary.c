@@ -138,6 +138,16 @@ static void print_table(const char *source, const struct mr_summary *s,
 	}
 }
 
+/* A JSON string on standard output (the summary is a few hundred lines:
+ * one small buffer each). */
+static void put_json_string(const char *s) {
+	struct mr_buf out;
+	mr_buf_init(&out);
+	mr_json_string(&out, s);
+	fwrite(out.data, 1, out.len, stdout);
+	mr_buf_finish(&out);
+}
+
 static void json_rows(const char *name, const struct mr_summary_row *rows, size_t n, bool ages) {
 	/* The sender tables count messages, as qshape -s; the others recipients. */
 	const char *counted = strncmp(name, "sender", 6) == 0 ? "messages" : "recipients";
@@ -145,9 +155,9 @@ static void json_rows(const char *name, const struct mr_summary_row *rows, size_
 	for (size_t i = 0; i < n; i++) {
 		const struct mr_summary_row *r = &rows[i];
 		fputs(i ? ",{\"label\":" : "{\"label\":", stdout);
-		mr_json_string(stdout, r->label);
+		put_json_string(r->label);
 		fputs(",\"filter\":", stdout);
-		mr_json_string(stdout, r->filter ? r->filter : "");
+		put_json_string(r->filter ? r->filter : "");
 		printf(",\"%s\":%zu", counted, r->count);
 		if (ages) {
 			fputs(",\"ages\":[", stdout);
@@ -158,16 +168,16 @@ static void json_rows(const char *name, const struct mr_summary_row *rows, size_
 		}
 		if (r->category != NULL && strcmp(name, "reasons") == 0) {
 			fputs(",\"category\":", stdout);
-			mr_json_string(stdout, r->category);
+			put_json_string(r->category);
 			fputs(",\"code\":", stdout);
 			if (r->code[0]) {
-				mr_json_string(stdout, r->code);
+				put_json_string(r->code);
 			} else {
 				fputs("null", stdout);
 			}
 			fputs(",\"host\":", stdout);
 			if (r->host) {
-				mr_json_string(stdout, r->host);
+				put_json_string(r->host);
 			} else {
 				fputs("null", stdout);
 			}
@@ -180,7 +190,7 @@ static void json_rows(const char *name, const struct mr_summary_row *rows, size_
 static void print_json(const char *source, const struct mr_summary *s,
 	const struct mr_summary_scope *sc, enum by by) {
 	fputs("{\"source\":", stdout);
-	mr_json_string(stdout, source);
+	put_json_string(source);
 	printf(",\"counted\":\"%s\",\"scope\":\"%s\",\"not_counted\":{\"messages\":%zu,"
 	       "\"recipients\":%zu}",
 		sc->bounced ? "bounced" : "queue", sc->bounced ? "queue:bounced" : "-queue:bounced",
