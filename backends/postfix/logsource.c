@@ -206,6 +206,23 @@ static bool gz_end(struct pf *pf, const char *path, size_t want, struct piece *p
 
 /* Appends the pieces, oldest (the last) first, each ending a line. */
 static void join(struct piece *pieces, size_t n, struct mr_buf *out) {
+	/* Most often the newest file alone holds enough: its text is taken as
+	 * it is (copying 16 MiB, and faulting in a second 16 MiB for it, was a
+	 * third of the reading, done while postqueue runs). */
+	if (n == 1) {
+		mr_buf_finish(out);
+		*out = pieces[0].text;
+		mr_buf_init(&pieces[0].text);
+		if (out->len > 0 && out->data[out->len - 1] != '\n') {
+			mr_buf_add_char(out, '\n');
+		}
+		return;
+	}
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		total += pieces[i].text.len + 1;
+	}
+	mr_buf_reserve(out, total);
 	for (size_t i = n; i-- > 0;) {
 		mr_buf_add(out, pieces[i].text.data, pieces[i].text.len);
 		if (out->len > 0 && out->data[out->len - 1] != '\n') {
