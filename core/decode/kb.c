@@ -1,6 +1,7 @@
 #include "kb.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -558,8 +559,14 @@ static void *warm(void *unused) {
 }
 
 void mr_kb_default_warm(void) {
+	/* With every signal blocked, as it inherits them: the screen's signals
+	 * (a resize, ^C) are for the threads that wait for them. */
+	sigset_t all, before;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &before);
 	pthread_t thread;
 	if (pthread_create(&thread, NULL, warm, NULL) == 0) {
 		pthread_detach(thread);
 	}
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
 }
