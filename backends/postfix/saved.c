@@ -7,11 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "handoff.h"
 #include "postfix.h"
 #include "postqueue.h"
 #include "text.h"
@@ -112,6 +114,66 @@ static void saved_close(struct mr_source *src) {
 	src->data = NULL;
 }
 
+/*
+ * A file (or standard input) is read on the calling thread and parsed on
+ * the second core (handoff.h): copying a million-message listing out of
+ * the page cache was a fifth of the parsing thread's time, and the two
+ * overlap. The chunks are a fixed pool; a line cut between two is whole
+ * again in the parser.
+ */
+enum { CHUNKS = 4, CHUNK_BYTES = 1 << 20 };
+
+struct chunk {
+	size_t len;
+	char data[CHUNK_BYTES];
+};
+
+struct parsing {
+	struct mr_postqueue_reader *reader;
+	atomic_bool failed; /* the parser stopped: read no further */
+};
+
+static void parse_chunk(void *ctx, void *item) {
+	struct parsing *p = ctx;
+	struct chunk *c = item;
+	if (!atomic_load(&p->failed) && !mr_postqueue_feed(p->reader, c->data, c->len)) {
+		atomic_store(&p->failed, true);
+	}
+	c->len = 0;
+}
+
+/* Reads fd to its end into the parser; false with *cause when reading
+ * fails (a parser's error is the reader's). */
+static bool read_and_parse(
+	struct mr_postqueue_reader *reader, int fd, const char *name, char **cause) {
+	struct chunk *chunks = mr_xcalloc(CHUNKS, sizeof(*chunks));
+	void *items[CHUNKS];
+	for (size_t i = 0; i < CHUNKS; i++) {
+		items[i] = &chunks[i];
+	}
+	struct parsing p = { .reader = reader };
+	atomic_init(&p.failed, false);
+	struct mr_handoff *h = mr_handoff_start(items, CHUNKS, parse_chunk, &p);
+	bool ok = true;
+	while (!atomic_load(&p.failed)) {
+		struct chunk *c = mr_handoff_take(h);
+		ssize_t n;
+		do {
+			n = read(fd, c->data, sizeof(c->data));
+		} while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			ok = n == 0 || mr_fail(cause, "%s: %s", name, strerror(errno));
+			mr_handoff_pass(h, c); /* empty: given straight back */
+			break;
+		}
+		c->len = (size_t)n;
+		mr_handoff_pass(h, c);
+	}
+	mr_handoff_finish(h);
+	free(chunks);
+	return ok && !atomic_load(&p.failed);
+}
+
 /* The listing into reader's snapshot, or in batches when it streams. */
 static bool saved_read(
 	struct mr_source *src, struct mr_stream *stream, struct mr_snapshot *snap, char **cause) {
@@ -136,17 +198,8 @@ static bool saved_read(
 			s->stdin_unread = false;
 			s->stdin_gone = true;
 		}
-		char chunk[65536];
-		ssize_t n = 0;
-		while (ok && fd >= 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
-			if (n < 0 && errno == EINTR) {
-				continue;
-			}
-			if (n < 0) {
-				ok = mr_fail(cause, "%s: %s", name, strerror(errno));
-				break;
-			}
-			ok = mr_postqueue_feed(&reader, chunk, (size_t)n);
+		if (fd >= 0) {
+			ok = read_and_parse(&reader, fd, name, cause);
 		}
 		if (fd >= 0 && s->path != NULL) {
 			close(fd);
