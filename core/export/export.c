@@ -93,8 +93,60 @@ static void json_history(struct mr_buf *out, struct mr_buf *text, const struct m
 								: "],\"history_complete\":true");
 }
 
-static void export_json(struct mr_buf *out, struct mr_buf *text, const char *source,
-	const struct mr_snapshot *snap, const struct mr_message *msg) {
+/*
+ * Each distinct reason's diagnosis, as JSON, kept for the batch being
+ * written: recipients share reasons (a million messages' 1.9 million
+ * reasons are half a million texts), and a diagnosis's JSON, with its
+ * explanation and advice, is most of a recipient's. Indexed by the
+ * snapshot's diagnosis; kept up to DIAGNOSES_KEPT bytes, written afresh
+ * past that (a whole listing of a million distinct reasons).
+ */
+enum { DIAGNOSES_KEPT = 16 << 20 };
+
+struct diagnoses_json {
+	struct mr_buf json;
+	size_t *at, *len; /* per diagnosis; len 0: not kept yet */
+	size_t n;         /* the snapshot's diagnoses */
+};
+
+static void diagnoses_reset(struct diagnoses_json *c, const struct mr_snapshot *snap) {
+	mr_buf_clear(&c->json);
+	free(c->at);
+	free(c->len);
+	c->n = snap->n_diagnoses;
+	c->at = mr_xcalloc(c->n ? c->n : 1, sizeof(*c->at));
+	c->len = mr_xcalloc(c->n ? c->n : 1, sizeof(*c->len));
+}
+
+static void diagnoses_finish(struct diagnoses_json *c) {
+	mr_buf_finish(&c->json);
+	free(c->at);
+	free(c->len);
+}
+
+static void diagnosis_json(struct mr_buf *out, struct diagnoses_json *c, struct mr_buf *text,
+	const struct mr_snapshot *snap, const struct mr_recipient *r) {
+	const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, r);
+	if (d == NULL) {
+		mr_buf_add_str(out, "null");
+		return;
+	}
+	size_t i = r->diagnosis;
+	if (i < c->n && c->len[i] > 0) {
+		mr_buf_add(out, c->json.data + c->at[i], c->len[i]);
+		return;
+	}
+	size_t from = out->len;
+	mr_explain_json(out, mr_kb_default(), mr_text_str(r->reason, text), d);
+	if (i < c->n && c->json.len < DIAGNOSES_KEPT) {
+		c->at[i] = c->json.len;
+		c->len[i] = out->len - from;
+		mr_buf_add(&c->json, out->data + from, out->len - from);
+	}
+}
+
+static void export_json(struct mr_buf *out, struct diagnoses_json *cache, struct mr_buf *text,
+	const char *source, const struct mr_snapshot *snap, const struct mr_message *msg) {
 	mr_buf_add_str(out, "{\"source\":");
 	mr_json_string(out, source);
 	mr_buf_add_str(out, ",\"queue_id\":");
@@ -141,12 +193,7 @@ static void export_json(struct mr_buf *out, struct mr_buf *text, const char *sou
 		mr_buf_add_str(out, ",\"next_retry\":");
 		json_time(out, r->next_retry);
 		mr_buf_add_str(out, ",\"diagnosis\":");
-		const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, r);
-		if (d == NULL) {
-			mr_buf_add_str(out, "null");
-		} else {
-			mr_explain_json(out, mr_kb_default(), mr_text_str(r->reason, text), d);
-		}
+		diagnosis_json(out, cache, text, snap, r);
 		mr_buf_add_char(out, '}');
 	}
 	mr_buf_add_char(out, ']');
@@ -519,7 +566,8 @@ struct mr_exporter {
 	struct mr_buf scratch, text;
 	struct csv csv;
 	struct mr_buf json; /* JSON lines not yet written */
-	int locking;        /* the stream's, given back at the end */
+	struct diagnoses_json diagnoses;
+	int locking; /* the stream's, given back at the end */
 };
 
 struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, const char *source) {
@@ -539,6 +587,7 @@ struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, c
 	mr_buf_init(&e->csv.line);
 	mr_buf_init(&e->csv.prefix);
 	mr_buf_init(&e->json);
+	mr_buf_init(&e->diagnoses.json);
 	/* Millions of small writes: this thread is the stream's only user, so
 	 * it can skip the lock each one would take. */
 	e->locking = __fsetlocking(out, FSETLOCKING_BYCALLER);
@@ -559,6 +608,9 @@ static void write_json(struct mr_exporter *e) {
 
 bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, const uint8_t *only) {
 	FILE *out = e->out;
+	if (e->format == MR_EXPORT_JSON) {
+		diagnoses_reset(&e->diagnoses, snap);
+	}
 	for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 		if (only != NULL && !only[i]) {
 			continue;
@@ -567,7 +619,8 @@ bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, co
 		const char *from = mr_message_origin(snap, msg);
 		switch (e->format) {
 		case MR_EXPORT_JSON:
-			export_json(&e->json, &e->text, from ? from : e->source, snap, msg);
+			export_json(&e->json, &e->diagnoses, &e->text, from ? from : e->source,
+				snap, msg);
 			break;
 		case MR_EXPORT_CSV:
 		case MR_EXPORT_CSV_RAW:
@@ -596,6 +649,7 @@ bool mr_exporter_end(struct mr_exporter *e) {
 	mr_buf_finish(&e->csv.line);
 	mr_buf_finish(&e->csv.prefix);
 	mr_buf_finish(&e->json);
+	diagnoses_finish(&e->diagnoses);
 	mr_buf_finish(&e->scratch);
 	mr_buf_finish(&e->text);
 	free(e);
