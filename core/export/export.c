@@ -94,23 +94,24 @@ static void json_history(struct mr_buf *out, struct mr_buf *text, const struct m
 }
 
 /*
- * Each distinct reason's diagnosis, as JSON, kept for the batch being
+ * What a writer makes of each distinct reason, kept for the batch being
  * written: recipients share reasons (a million messages' 1.9 million
- * reasons are half a million texts), and a diagnosis's JSON, with its
- * explanation and advice, is most of a recipient's. Indexed by the
- * snapshot's diagnosis; kept up to DIAGNOSES_KEPT bytes, written afresh
- * past that (a whole listing of a million distinct reasons).
+ * reasons are half a million texts), and a reason's part of a row (its
+ * diagnosis as JSON, with explanation and advice; its CSV field made
+ * visible and its decoded columns) is most of the row. Indexed by the
+ * snapshot's diagnosis; kept up to PER_REASON_KEPT bytes a batch, made
+ * afresh past that (a whole listing of a million distinct reasons).
  */
-enum { DIAGNOSES_KEPT = 16 << 20 };
+enum { PER_REASON_KEPT = 16 << 20 };
 
-struct diagnoses_json {
-	struct mr_buf json;
-	size_t *at, *len; /* per diagnosis; len 0: not kept yet */
+struct per_reason {
+	struct mr_buf kept;
+	size_t *at, *len; /* per diagnosis; len 0: nothing kept yet */
 	size_t n;         /* the snapshot's diagnoses */
 };
 
-static void diagnoses_reset(struct diagnoses_json *c, const struct mr_snapshot *snap) {
-	mr_buf_clear(&c->json);
+static void per_reason_reset(struct per_reason *c, const struct mr_snapshot *snap) {
+	mr_buf_clear(&c->kept);
 	free(c->at);
 	free(c->len);
 	c->n = snap->n_diagnoses;
@@ -118,34 +119,50 @@ static void diagnoses_reset(struct diagnoses_json *c, const struct mr_snapshot *
 	c->len = mr_xcalloc(c->n ? c->n : 1, sizeof(*c->len));
 }
 
-static void diagnoses_finish(struct diagnoses_json *c) {
-	mr_buf_finish(&c->json);
+static void per_reason_finish(struct per_reason *c) {
+	mr_buf_finish(&c->kept);
 	free(c->at);
 	free(c->len);
 }
 
-static void diagnosis_json(struct mr_buf *out, struct diagnoses_json *c, struct mr_buf *text,
+/* The bytes kept for r's reason appended to out, if there are. */
+static bool per_reason_copy(
+	const struct per_reason *c, const struct mr_recipient *r, struct mr_buf *out) {
+	size_t i = r->diagnosis;
+	if (i >= c->n || c->len[i] == 0) {
+		return false;
+	}
+	mr_buf_add(out, c->kept.data + c->at[i], c->len[i]);
+	return true;
+}
+
+/* Keeps what was just written for r's reason: out from offset from on. */
+static void per_reason_keep(
+	struct per_reason *c, const struct mr_recipient *r, const struct mr_buf *out, size_t from) {
+	size_t i = r->diagnosis;
+	if (i < c->n && c->kept.len < PER_REASON_KEPT && out->len > from) {
+		c->at[i] = c->kept.len;
+		c->len[i] = out->len - from;
+		mr_buf_add(&c->kept, out->data + from, out->len - from);
+	}
+}
+
+static void diagnosis_json(struct mr_buf *out, struct per_reason *c, struct mr_buf *text,
 	const struct mr_snapshot *snap, const struct mr_recipient *r) {
 	const struct mr_diagnosis *d = mr_recipient_diagnosis(snap, r);
 	if (d == NULL) {
 		mr_buf_add_str(out, "null");
 		return;
 	}
-	size_t i = r->diagnosis;
-	if (i < c->n && c->len[i] > 0) {
-		mr_buf_add(out, c->json.data + c->at[i], c->len[i]);
+	if (per_reason_copy(c, r, out)) {
 		return;
 	}
 	size_t from = out->len;
 	mr_explain_json(out, mr_kb_default(), mr_text_str(r->reason, text), d);
-	if (i < c->n && c->json.len < DIAGNOSES_KEPT) {
-		c->at[i] = c->json.len;
-		c->len[i] = out->len - from;
-		mr_buf_add(&c->json, out->data + from, out->len - from);
-	}
+	per_reason_keep(c, r, out, from);
 }
 
-static void export_json(struct mr_buf *out, struct diagnoses_json *cache, struct mr_buf *text,
+static void export_json(struct mr_buf *out, struct per_reason *cache, struct mr_buf *text,
 	const char *source, const struct mr_snapshot *snap, const struct mr_message *msg) {
 	mr_buf_add_str(out, "{\"source\":");
 	mr_json_string(out, source);
@@ -242,7 +259,8 @@ static void export_postqueue(struct mr_buf *out, struct mr_buf *text,
 struct csv {
 	FILE *out;
 	struct mr_buf *scratch, *text;
-	bool raw; /* the exact text: no visible escapes, no formula guard */
+	struct per_reason *per_reason; /* the reason's field and decoded columns */
+	bool raw;                      /* the exact text: no visible escapes, no formula guard */
 	struct mr_buf line, prefix;
 };
 
@@ -364,8 +382,13 @@ static void csv_row(struct csv *csv, const struct mr_snapshot *snap, const struc
 		csv_number(out, r->attempts, r->attempts != MR_ATTEMPTS_UNKNOWN);
 		csv_number(out, r->last_attempt, r->last_attempt != MR_TIME_UNKNOWN);
 		csv_number(out, r->next_retry, r->next_retry != MR_TIME_UNKNOWN);
-		csv_field(csv, out, r->reason ? mr_text_str(r->reason, csv->text) : NULL, false);
-		csv_decoded(out, mr_recipient_diagnosis(snap, r));
+		if (!per_reason_copy(csv->per_reason, r, out)) {
+			size_t from = out->len;
+			csv_field(csv, out, r->reason ? mr_text_str(r->reason, csv->text) : NULL,
+				false);
+			csv_decoded(out, mr_recipient_diagnosis(snap, r));
+			per_reason_keep(csv->per_reason, r, out, from);
+		}
 		csv_state(out, msg);
 	}
 	fwrite(out->data, 1, out->len, csv->out);
@@ -565,9 +588,9 @@ struct mr_exporter {
 	const char *source;
 	struct mr_buf scratch, text;
 	struct csv csv;
-	struct mr_buf json; /* JSON lines not yet written */
-	struct diagnoses_json diagnoses;
-	int locking; /* the stream's, given back at the end */
+	struct mr_buf json;           /* JSON lines not yet written */
+	struct per_reason per_reason; /* JSON's and CSV's */
+	int locking;                  /* the stream's, given back at the end */
 };
 
 struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, const char *source) {
@@ -583,11 +606,12 @@ struct mr_exporter *mr_exporter_start(FILE *out, enum mr_export_format format, c
 	e->csv = (struct csv){ .out = out,
 		.scratch = &e->scratch,
 		.text = &e->text,
+		.per_reason = &e->per_reason,
 		.raw = format == MR_EXPORT_CSV_RAW };
 	mr_buf_init(&e->csv.line);
 	mr_buf_init(&e->csv.prefix);
 	mr_buf_init(&e->json);
-	mr_buf_init(&e->diagnoses.json);
+	mr_buf_init(&e->per_reason.kept);
 	/* Millions of small writes: this thread is the stream's only user, so
 	 * it can skip the lock each one would take. */
 	e->locking = __fsetlocking(out, FSETLOCKING_BYCALLER);
@@ -608,9 +632,7 @@ static void write_json(struct mr_exporter *e) {
 
 bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, const uint8_t *only) {
 	FILE *out = e->out;
-	if (e->format == MR_EXPORT_JSON) {
-		diagnoses_reset(&e->diagnoses, snap);
-	}
+	per_reason_reset(&e->per_reason, snap);
 	for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 		if (only != NULL && !only[i]) {
 			continue;
@@ -619,7 +641,7 @@ bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, co
 		const char *from = mr_message_origin(snap, msg);
 		switch (e->format) {
 		case MR_EXPORT_JSON:
-			export_json(&e->json, &e->diagnoses, &e->text, from ? from : e->source,
+			export_json(&e->json, &e->per_reason, &e->text, from ? from : e->source,
 				snap, msg);
 			break;
 		case MR_EXPORT_CSV:
@@ -649,7 +671,7 @@ bool mr_exporter_end(struct mr_exporter *e) {
 	mr_buf_finish(&e->csv.line);
 	mr_buf_finish(&e->csv.prefix);
 	mr_buf_finish(&e->json);
-	diagnoses_finish(&e->diagnoses);
+	per_reason_finish(&e->per_reason);
 	mr_buf_finish(&e->scratch);
 	mr_buf_finish(&e->text);
 	free(e);
