@@ -441,6 +441,79 @@ static void test_exporter_parts(void) {
 	mr_snapshot_destroy(snap);
 }
 
+/*
+ * Recipients that share a reason get its part of the row copied from the
+ * first one's (each distinct reason is made once per batch): every row is
+ * still the row of its own reason. Messages alike but for their ids, with
+ * reasons A, B, A, none, B (B with a quote, a comma and a control byte):
+ * rows of the same reason are the same but for the id, and each JSON line
+ * holds its own reason's diagnosis, written here on its own.
+ */
+static void test_shared_reasons(void) {
+	static const char *const reasons[] = {
+		"host mx.test[192.0.2.1] said: 450 4.2.0 Greylisted, please try again later",
+		"host mx.test[192.0.2.2] said: 550 5.1.1 \"nobody\", here \x1b[2J (in reply to "
+		"RCPT TO command)",
+	};
+	static const int pick[] = { 0, 1, 0, -1, 1 };
+	enum { N = sizeof(pick) / sizeof(*pick) };
+	struct mr_snapshot *snap = mr_snapshot_create();
+	for (size_t i = 0; i < N; i++) {
+		char id[16];
+		snprintf(id, sizeof(id), "ID%zu", i);
+		struct mr_message *m = mr_snapshot_add_message(snap, id);
+		m->queue = MR_QUEUE_DEFERRED;
+		m->arrival = 1795431600;
+		m->sender = mr_snapshot_intern(snap, "s@x.test");
+		struct mr_recipient *r = mr_snapshot_add_recipient(snap, "r@x.test");
+		r->state = pick[i] < 0 ? MR_RCPT_PENDING : MR_RCPT_DEFERRED;
+		if (pick[i] >= 0) {
+			r->reason = mr_snapshot_reason(
+				snap, reasons[pick[i]], strlen(reasons[pick[i]]));
+		}
+	}
+	mr_snapshot_finish(snap);
+	for (int f = 0; f < 2; f++) {
+		char *got = capture(f ? MR_EXPORT_CSV : MR_EXPORT_JSON, snap);
+		/* The lines, the CSV header left out, with "IDn" made "ID". */
+		char *line[N + 1] = { 0 };
+		size_t n = 0;
+		char *save = NULL;
+		for (char *l = strtok_r(got, "\n", &save); l != NULL && n <= N;
+			l = strtok_r(NULL, "\n", &save)) {
+			char *id = strstr(l, "ID");
+			if (id != NULL && id[2] >= '0' && id[2] <= '9') {
+				memmove(id + 2, id + 3, strlen(id + 3) + 1);
+			}
+			line[n++] = l;
+		}
+		char **rows = line + f; /* past the CSV header */
+		T_SIZE(n, (size_t)N + (size_t)f, "shared reasons %s: a line per message",
+			f ? "csv" : "json");
+		if (n < (size_t)N + (size_t)f) {
+			free(got);
+			continue;
+		}
+		T_STR(rows[2], rows[0], "shared reasons %s: A's row again", f ? "csv" : "json");
+		T_STR(rows[4], rows[1], "shared reasons %s: B's row again", f ? "csv" : "json");
+		T_OK(strcmp(rows[0], rows[1]) != 0 && strcmp(rows[3], rows[0]) != 0,
+			"shared reasons %s: A's, B's and no reason's rows differ",
+			f ? "csv" : "json");
+		for (size_t i = 0; !f && i < N; i++) {
+			const struct mr_recipient *r =
+				&snap->recipients[snap->messages[i].first_rcpt];
+			char *diagnosis = r->reason ? diagnosis_json(snap, r) : mr_xstrdup("null");
+			char *want = mr_xasprintf("\"diagnosis\":%s}", diagnosis);
+			T_HAS(rows[i], want,
+				"shared reasons json: message %zu has its own diagnosis", i);
+			free(want);
+			free(diagnosis);
+		}
+		free(got);
+	}
+	mr_snapshot_destroy(snap);
+}
+
 int main(void) {
 	test_json_strings();
 	test_json_string_lengths();
@@ -452,5 +525,6 @@ int main(void) {
 	test_csv_formulas();
 	test_table();
 	test_exporter_parts();
+	test_shared_reasons();
 	return t_done();
 }
