@@ -1,9 +1,12 @@
 /* The untrusted-text layer: what reaches a terminal for hostile input. */
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
+#include "buf.h"
 #include "harness.h"
 #include "shquote.h"
 #include "text.h"
@@ -219,7 +222,34 @@ static void test_find_ascii_case(void) {
 	}
 }
 
+/* Numbers appended in decimal are printf's digits, at the edges too. */
+static void test_buf_numbers(void) {
+	static const int64_t signed_cases[] = { 0, 7, 10, -1, -10, 1795435200, INT64_MAX,
+		INT64_MIN };
+	for (size_t i = 0; i < sizeof(signed_cases) / sizeof(*signed_cases); i++) {
+		struct mr_buf b;
+		mr_buf_init(&b);
+		mr_buf_add_str(&b, "n=");
+		mr_buf_add_i64(&b, signed_cases[i]);
+		char want[32];
+		snprintf(want, sizeof(want), "n=%" PRId64, signed_cases[i]);
+		T_STR(b.data, want, "buf: signed %s", want);
+		mr_buf_finish(&b);
+	}
+	static const uint64_t unsigned_cases[] = { 0, 9, 100, UINT64_MAX };
+	for (size_t i = 0; i < sizeof(unsigned_cases) / sizeof(*unsigned_cases); i++) {
+		struct mr_buf b;
+		mr_buf_init(&b);
+		mr_buf_add_u64(&b, unsigned_cases[i]);
+		char want[32];
+		snprintf(want, sizeof(want), "%" PRIu64, unsigned_cases[i]);
+		T_STR(b.data, want, "buf: unsigned %s", want);
+		mr_buf_finish(&b);
+	}
+}
+
 int main(void) {
+	test_buf_numbers();
 	test_shell_quote();
 	test_base64();
 	test_find_ascii_case();
