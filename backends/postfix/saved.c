@@ -118,10 +118,11 @@ static void saved_close(struct mr_source *src) {
  * A file (or standard input) is read on the calling thread and parsed on
  * the second core (handoff.h): copying a million-message listing out of
  * the page cache was a fifth of the parsing thread's time, and the two
- * overlap. The chunks are a fixed pool; a line cut between two is whole
- * again in the parser.
+ * overlap. The chunks are a fixed pool, small so that a streamed
+ * listing's memory stays flat; a line cut between two is whole again in
+ * the parser.
  */
-enum { CHUNKS = 4, CHUNK_BYTES = 1 << 20 };
+enum { CHUNKS = 4, CHUNK_BYTES = 256 << 10 };
 
 struct chunk {
 	size_t len;

@@ -100,9 +100,10 @@ static void json_history(struct mr_buf *out, struct mr_buf *text, const struct m
  * diagnosis as JSON, with explanation and advice; its CSV field made
  * visible and its decoded columns) is most of the row. Indexed by the
  * snapshot's diagnosis; kept up to PER_REASON_KEPT bytes a batch, made
- * afresh past that (a whole listing of a million distinct reasons).
+ * afresh past that: the reasons that repeat come early in a batch, and a
+ * streamed listing's memory is to stay flat.
  */
-enum { PER_REASON_KEPT = 16 << 20 };
+enum { PER_REASON_KEPT = 1 << 20 };
 
 struct per_reason {
 	struct mr_buf kept;
