@@ -41,6 +41,7 @@ static inline void mr_buf_add_str(struct mr_buf *buf, const char *s) {
 static inline void mr_buf_add_char(struct mr_buf *buf, char c) {
 	mr_buf_add(buf, &c, 1);
 }
+
 /* A number in decimal, as printf's %" PRIu64 "/%" PRId64 " write it (without
  * a call to printf, which costs more than the digits for millions of them). */
 void mr_buf_add_u64(struct mr_buf *buf, uint64_t v);
