@@ -546,15 +546,14 @@ static void load_default(void) {
 	}
 }
 
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
-
 const struct mr_kb *mr_kb_default(void) {
-	pthread_once(&default_once, load_default);
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, load_default);
 	return default_kb;
 }
 
 static void *warm(void *unused) {
-	pthread_once(&default_once, load_default);
+	mr_kb_default();
 	return NULL;
 }
 
