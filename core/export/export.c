@@ -633,7 +633,9 @@ static void write_json(struct mr_exporter *e) {
 
 bool mr_exporter_write(struct mr_exporter *e, const struct mr_snapshot *snap, const uint8_t *only) {
 	FILE *out = e->out;
-	per_reason_reset(&e->per_reason, snap);
+	if (e->format != MR_EXPORT_POSTQUEUE) { /* its rows keep nothing per reason */
+		per_reason_reset(&e->per_reason, snap);
+	}
 	for (size_t i = 0; i < snap->n_messages && !ferror(out); i++) {
 		if (only != NULL && !only[i]) {
 			continue;
