@@ -375,36 +375,104 @@ T send-keys -t big z
 expect_screen big summary-big "z: six-digit counts in columns that do not run together"
 T send-keys -t big Q
 
-# --- the first listing of a big queue says how far it has come --------------------
-# The same 150,000 messages come through a named pipe: 40,000 of them over
-# two seconds, then nothing until the terminal shows the line, then the
-# rest. Before the screen starts, the terminal says what is being read and
-# how many messages are in; then the screen has them all, the line gone.
+# --- the first listing of a big queue: its progress, then its front --------------
+# The same 150,000 messages come through a named pipe, a part at a time,
+# each part sent when the test has seen what the last one did:
+# - 16,383 messages, a pause, and a line that repeats the first one's queue
+#   id: the 16,384th message read (told on the progress line), then not kept
+#   (16,383 in hand, so the screen does not start on them yet). Before the
+#   screen starts, the terminal says what is being read and how far it is.
+# - up to the 40,000th: the screen starts with the front of the queue, the
+#   first 16,384 messages, and says it is still reading; what needs the
+#   whole queue (an action, tagging all, the summary) says that it waits
+#   for it, and moving, filtering and opening a message work.
+# - the rest: all 150,000 on the screen, the repeated id's warning said.
 mkfifo "$TMP/slow.jsonl"
 start slow 100 24 "" --refresh 0 "postqueue-json:slow.jsonl"
 (
-    i=0
-    while [ $i -lt 20 ]; do
-        sed -n "$((i * 2000 + 1)),$((i * 2000 + 2000))p" "$TMP/big.jsonl"
-        sleep 0.1
-        i=$((i + 1))
-    done
+    head -n 16383 "$TMP/big.jsonl"
+    sleep 0.5
+    head -n 1 "$TMP/big.jsonl"
     j=0
-    while [ ! -e "$TMP/slow.go" ] && [ $j -lt 300 ]; do
+    while [ ! -e "$TMP/slow.front" ] && [ $j -lt 300 ]; do
+        sleep 0.1
+        j=$((j + 1))
+    done
+    sed -n '16384,40000p' "$TMP/big.jsonl"
+    j=0
+    while [ ! -e "$TMP/slow.rest" ] && [ $j -lt 300 ]; do
         sleep 0.1
         j=$((j + 1))
     done
     tail -n +40001 "$TMP/big.jsonl"
 ) >"$TMP/slow.jsonl" &
 writer=$!
-wait_for slow '^mailroom: reading postqueue-json:slow.jsonl: [1-3][0-9],[0-9]\{3\} messages ([0-9.]* s)' 100
+wait_for slow '^mailroom: reading postqueue-json:slow.jsonl: 16,384 messages ([0-9.]* s)' 100
 okd $? "while a big listing is read, the terminal says how many messages are in" "$TMP/got"
-touch "$TMP/slow.go"
-wait_for slow "150,000 messages" 200 && ! grep -q "^mailroom: reading" "$TMP/got"
-okd $? "then the screen starts with all 150,000 messages, the line gone" "$TMP/got"
+touch "$TMP/slow.front"
+wait_for slow 'reading, [0-9,]* so far (16,384 shown) .*1/16,384' 100 &&
+    ! grep -q "^mailroom: reading" "$TMP/got"
+okd $? "then the screen starts with the queue's first 16,384 messages, saying it still reads" "$TMP/got"
+T send-keys -t slow H
+wait_for slow "^ hold: waits until the whole queue is read ([0-9,]* messages so far)"
+okd $? "H: the action waits for the whole queue" "$TMP/got"
+T send-keys -t slow z
+wait_for slow "^ summary: waits until the whole queue is read"
+okd $? "z: so does the summary" "$TMP/got"
+T send-keys -t slow T
+wait_for slow "^ tag all: waits until the whole queue is read"
+okd $? "T: and tagging every message shown" "$TMP/got"
+T send-keys -t slow j j
+wait_for slow 'reading, [0-9,]* so far (16,384 shown) .*3/16,384'
+okd $? "j j moves the cursor meanwhile" "$TMP/got"
+third=$(row 3 slow)
+touch "$TMP/slow.rest"
+wait_for slow "queue id B0000000000 again" 200
+okd $? "the rest comes: the repeated queue id is said" "$TMP/got"
+T send-keys -t slow k j
+wait_for slow "150,000 messages .*3/150,000" && ! grep -q "reading" "$TMP/got" &&
+    [ "$(row 3 slow)" = "$third" ]
+okd $? "all 150,000 messages on the screen, the cursor still on $third" "$TMP/got"
+T send-keys -t slow z
+wait_for slow "^Summary of 150,000 messages"
+okd $? "and z opens the summary of them all" "$TMP/got"
 kill "$writer" 2>/dev/null # if mailroom never read it all, the writer waits no longer
 wait "$writer" 2>/dev/null
 T send-keys -t slow Q
+
+# --- the rest of a big first listing fails: the front stays, said to be a part -------
+# 20,000 good lines, the screen started on their front, then a line that is
+# not JSON: the listing fails. The screen keeps the messages it has, says
+# why and that they are only a part, and actions still wait for a whole
+# listing.
+mkfifo "$TMP/broken.jsonl"
+start broken 100 24 "" --refresh 0 "postqueue-json:broken.jsonl"
+(
+    head -n 16383 "$TMP/big.jsonl"
+    sleep 0.5
+    sed -n '16384,20000p' "$TMP/big.jsonl"
+    j=0
+    while [ ! -e "$TMP/broken.go" ] && [ $j -lt 300 ]; do
+        sleep 0.1
+        j=$((j + 1))
+    done
+    echo 'not a message'
+) >"$TMP/broken.jsonl" &
+writer=$!
+wait_for broken 'reading, [0-9,]* so far (16,384 shown)' 100
+okd $? "a big listing from a pipe: the screen starts on its front" "$TMP/got"
+touch "$TMP/broken.go"
+wait_for broken "cannot list the queue whole (r lists again): broken.jsonl: line 20001" 100
+okd $? "a bad line after it: the listing fails, and the status line says so" "$TMP/got"
+T send-keys -t broken j
+wait_for broken "broken.jsonl: first 16,384 only (listing failed) .*2/16,384"
+okd $? "the front stays, said to be only a part" "$TMP/got"
+T send-keys -t broken D
+wait_for broken "^ delete: only part of the queue was read (the listing failed): r lists it again"
+okd $? "D: no action on a part of the queue" "$TMP/got"
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+T send-keys -t broken Q
 
 # --- a listing that does not come: the keys are answered meanwhile -------------
 # The queue is a named pipe listed every second: the first listing comes,

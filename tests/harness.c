@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "snapshot.h"
 #include "textpool.h"
 
 static int tests_run;
@@ -316,4 +317,37 @@ const char *t_text(const struct mr_text *t) {
 	const char *s = recent[next];
 	next = (next + 1) % 4;
 	return s;
+}
+
+/* Every message of front as the whole listing has it. */
+bool t_same_front(const struct mr_snapshot *front, const struct mr_snapshot *whole) {
+	struct mr_buf a, b;
+	mr_buf_init(&a);
+	mr_buf_init(&b);
+	bool same = front->n_messages <= whole->n_messages;
+	for (size_t i = 0; same && i < front->n_messages; i++) {
+		const struct mr_message *m = &front->messages[i], *w = &whole->messages[i];
+		same = strcmp(m->id, w->id) == 0 && strcmp(m->sender, w->sender) == 0 &&
+		       m->queue == w->queue && m->arrival == w->arrival && m->size == w->size &&
+		       m->n_rcpts == w->n_rcpts;
+		for (uint32_t k = 0; same && k < m->n_rcpts; k++) {
+			const struct mr_recipient *r = mr_message_rcpt(front, m, k);
+			const struct mr_recipient *s = mr_message_rcpt(whole, w, k);
+			const struct mr_diagnosis *dr = mr_recipient_diagnosis(front, r);
+			const struct mr_diagnosis *ds = mr_recipient_diagnosis(whole, s);
+			same = strcmp(r->address, s->address) == 0 && r->state == s->state &&
+			       (r->original == NULL) == (s->original == NULL) &&
+			       (r->original == NULL || strcmp(r->original, s->original) == 0) &&
+			       (r->reason == NULL) == (s->reason == NULL) &&
+			       (dr == NULL) == (ds == NULL);
+			if (same && r->reason != NULL) {
+				same = strcmp(mr_text_str(r->reason, &a),
+					       mr_text_str(s->reason, &b)) == 0 &&
+				       dr->category == ds->category;
+			}
+		}
+	}
+	mr_buf_finish(&a);
+	mr_buf_finish(&b);
+	return same;
 }

@@ -72,6 +72,12 @@ struct mr_text;
  * so checks can compare two. */
 const char *t_text(const struct mr_text *t);
 
+struct mr_snapshot;
+/* Whether every message of front (finished) is the same, with its
+ * recipients, reasons and their categories, as whole's message of the same
+ * index: a listing's front against the whole listing. */
+bool t_same_front(const struct mr_snapshot *front, const struct mr_snapshot *whole);
+
 /* A scratch directory for this test program, removed by t_done(). */
 const char *t_tmpdir(void);
 

@@ -343,6 +343,12 @@ static void plan_and_ask(struct app *app, struct mr_operation *op, struct select
 
 void app_act(struct app *app, const char *operation, struct selection *sel) {
 	struct mr_operation op;
+	/* Acting on what a part of the queue showed would leave the rest out
+	 * unseen: the action waits for the whole of it. */
+	if (!app_whole_queue(app, operation)) {
+		selection_finish(sel);
+		return;
+	}
 	if (!mr_operation_parse(operation, &op)) {
 		app_set_message(app, "no such action: %s", operation);
 		selection_finish(sel);
@@ -353,6 +359,10 @@ void app_act(struct app *app, const char *operation, struct selection *sel) {
 
 void app_set_priority(struct app *app, int32_t priority, struct selection *sel) {
 	struct mr_operation op;
+	if (!app_whole_queue(app, "priority")) {
+		selection_finish(sel);
+		return;
+	}
 	mr_operation_set_priority(&op, priority);
 	plan_and_ask(app, &op, sel);
 }

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "draw.h"
 #include "fleet.h"
+#include "format.h"
 #include "refresher.h"
 #include "signals.h"
 #include "xalloc.h"
@@ -241,14 +242,14 @@ static void take_listing(struct app *app, struct mr_snapshot *snap, struct mr_ro
 	char *keep = current != NULL ? mr_xstrdup(current->id) : NULL;
 	uint16_t keep_origin = current != NULL ? current->origin : 0;
 	/* The old snapshot lives until the tags have moved to the new one. */
-	free(app->source_warnings);
-	app->source_warnings = app->source->warnings ? mr_xstrdup(app->source->warnings) : NULL;
+	app_keep_warnings(app);
 	size_t lost = ranks != NULL ? mr_rows_set_ranked(&app->rows, snap, ranks, app->list->filter,
 					      snap->taken_at)
 				    : mr_rows_set_snapshot(
 					      &app->rows, snap, app->list->filter, snap->taken_at);
 	mr_snapshot_destroy(app->snap);
 	app->snap = snap;
+	app->partial = false;
 	app->refreshed_at = snap->taken_at;
 	if (lost > 0) {
 		app_set_message(
@@ -279,6 +280,10 @@ void app_settle(struct app *app) {
 	if (app->listing == NULL) {
 		return;
 	}
+	if (app->partial) {
+		refresher_wait(app->listing); /* the whole queue, taken when idle */
+		return;
+	}
 	refresher_drop(app->listing);
 	app->listing = NULL;
 	app->refresh_due = monotonic_ms();
@@ -286,6 +291,10 @@ void app_settle(struct app *app) {
 
 bool app_refresh(struct app *app, char **cause) {
 	app_settle(app);
+	if (app->listing != NULL) {
+		refresher_drop(app->listing); /* kept by app_settle: listed anew here */
+		app->listing = NULL;
+	}
 	int64_t start = monotonic_ms();
 	struct mr_snapshot *snap = mr_source_list(app->source, cause);
 	app->listing_ms = monotonic_ms() - start;
@@ -318,11 +327,16 @@ static void take_background_listing(struct app *app) {
 	app->listing = NULL;
 	schedule_refresh(app);
 	if (snap == NULL) {
-		app_set_message(app, "cannot list the queue: %s", cause);
+		app_set_message(app, "cannot list the queue%s: %s",
+			app->partial ? " whole (r lists again)" : "", cause);
 		free(cause);
 		return;
 	}
+	bool first = app->partial;
 	take_listing(app, snap, &ranks);
+	if (first) {
+		app_show_warnings(app);
+	}
 	if (app->listing_asked) {
 		app_set_message(app, "listed again: %zu message%s", app->snap->n_messages,
 			app->snap->n_messages == 1 ? "" : "s");
@@ -400,6 +414,35 @@ void app_idle(struct app *app) {
 	if (app->settings.refresh > 0 && monotonic_ms() >= app->refresh_due) {
 		app_refresh_now(app, false);
 	}
+}
+
+bool app_whole_queue(struct app *app, const char *what) {
+	if (!app->partial) {
+		return true;
+	}
+	if (app->listing == NULL) {
+		app_set_message(app,
+			"%s: only part of the queue was read (the listing failed): r lists it "
+			"again",
+			what);
+		return false;
+	}
+	char read[MR_FORMAT_MAX];
+	mr_format_count(read, refresher_messages_read(app->listing));
+	app_set_message(
+		app, "%s: waits until the whole queue is read (%s messages so far)", what, read);
+	return false;
+}
+
+void app_show_warnings(struct app *app) {
+	const char *w = app->source_warnings;
+	if (w == NULL) {
+		return;
+	}
+	size_t len = strcspn(w, "\n");
+	bool more = w[len] != '\0';
+	app_set_message(app, "%.*s%s", (int)len, w,
+		more ? " (and more: mailroom list prints them all)" : "");
 }
 
 /* --- messages and questions ----------------------------------------------------------- */
@@ -577,16 +620,24 @@ void app_key(struct app *app, int key) {
 /* --- life ------------------------------------------------------------------------------------ */
 
 void app_init(struct app *app, struct mr_source *source, struct mr_snapshot *snap,
-	const struct app_settings *settings) {
+	struct mr_rows_ranks *ranks, const struct app_settings *settings) {
 	*app = (struct app){ .settings = *settings, .source = source };
 	mr_rows_init(&app->rows);
 	mr_buf_init(&app->prompt_note);
 	list_open(app, NULL);
 	app->snap = snap;
 	app->refreshed_at = snap->taken_at;
-	mr_rows_set_snapshot(&app->rows, snap, NULL, snap->taken_at);
-	app->source_warnings = source->warnings ? mr_xstrdup(source->warnings) : NULL;
+	if (ranks != NULL) {
+		mr_rows_set_ranked(&app->rows, snap, ranks, NULL, snap->taken_at);
+	} else {
+		mr_rows_set_snapshot(&app->rows, snap, NULL, snap->taken_at);
+	}
 	schedule_refresh(app);
+}
+
+void app_keep_warnings(struct app *app) {
+	free(app->source_warnings);
+	app->source_warnings = app->source->warnings ? mr_xstrdup(app->source->warnings) : NULL;
 }
 
 bool app_finish(struct app *app) {

@@ -96,6 +96,10 @@ struct app {
 	 * the operator asked for it (r), so its end is said. */
 	struct refresher *listing;
 	bool listing_asked;
+	/* snap is the front of the first listing of a big queue, shown while
+	 * listing reads the rest (or after it failed to): what needs the
+	 * whole queue waits for it (app_whole_queue). */
+	bool partial;
 	/* The source's warnings as of the listing shown (a copy: a listing
 	 * on its own thread replaces the source's own). */
 	char *source_warnings;
@@ -115,9 +119,14 @@ struct app {
 };
 
 /* Opens the screen's state on a first snapshot (taken), with the list as
- * its first view. */
+ * its first view; ranks are the snapshot's (taken), or NULL to rank it
+ * here. The source's warnings are not read (a listing may still be
+ * writing them): app_keep_warnings once it is over. */
 void app_init(struct app *app, struct mr_source *source, struct mr_snapshot *snap,
-	const struct app_settings *settings);
+	struct mr_rows_ranks *ranks, const struct app_settings *settings);
+/* The source's warnings as of the listing shown, kept for the sources
+ * view. */
+void app_keep_warnings(struct app *app);
 /* Returns false when a listing of the source was still running (it is
  * left to the end of the program; the source must not be destroyed). */
 bool app_finish(struct app *app);
@@ -158,8 +167,15 @@ void app_keep_cursor(struct app *app, uint32_t message);
  * schedules the next automatic listing. */
 bool app_refresh(struct app *app, char **cause);
 /* Waits for a listing running on its own thread and drops it: before the
- * screen uses the source itself (the next one is due at once). */
+ * screen uses the source itself (the next one is due at once). The first
+ * listing of a partial screen is kept, to be shown next. */
 void app_settle(struct app *app);
+/* Whether the whole queue is on the screen; if not (app->partial), says in
+ * the status line that what (an action, tagging all) waits for it. */
+bool app_whole_queue(struct app *app, const char *what);
+/* The first of the warnings kept (app_keep_warnings) in the status line,
+ * if any (all of them went to the terminal before the screen started). */
+void app_show_warnings(struct app *app);
 /* app_refresh from a key or the timer: says so in the status line when the
  * listing is slow, and how it went when it fails (or was asked for). */
 void app_refresh_now(struct app *app, bool asked);

@@ -329,6 +329,11 @@ static bool check_tag(struct app *app, const struct command *c, struct args a, s
 
 static void run_tag(struct app *app, const struct command *c, struct args a) {
 	bool on = strcmp(c->name, "tag") == 0;
+	/* Tagging all that matches, of a part of the queue, would leave the
+	 * rest untagged unseen. */
+	if (on && !app_whole_queue(app, c->name)) {
+		return;
+	}
 	const struct mr_message *current = app_current(app);
 	uint32_t m = current ? (uint32_t)(current - app->snap->messages) : UINT32_MAX;
 	if (*a.text == '\0') {

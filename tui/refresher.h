@@ -15,6 +15,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "backend.h"
@@ -25,6 +26,26 @@ struct refresher;
 /* Starts listing src; NULL when no thread could be started (then the
  * caller lists on its own thread). */
 struct refresher *refresher_start(struct mr_source *src);
+/*
+ * The screen's first listing, started before the screen: src->progress (the
+ * progress line's, if any) is told how far it has come until
+ * refresher_quiet, and once it has run a moment, the front of a big queue
+ * is copied for the screen to start with (refresher_wait_first).
+ */
+struct refresher *refresher_start_first(struct mr_source *src);
+/*
+ * Waits until the first listing is over, then NULL (refresher_finish takes
+ * it), or until the front of a big one is ready: then that front, its first
+ * messages, finished, while the rest is still read.
+ */
+struct mr_snapshot *refresher_wait_first(struct refresher *r);
+/* The terminal is the screen's: the progress line is told no more. */
+void refresher_quiet(struct refresher *r);
+/* Messages the first listing has read so far. */
+size_t refresher_messages_read(struct refresher *r);
+/* Waits for the listing to end and keeps its results for
+ * refresher_finish: the source is free. */
+void refresher_wait(struct refresher *r);
 /* Whether the listing is over (never waits). */
 bool refresher_done(struct refresher *r);
 /* How long the listing has run, in ms. */

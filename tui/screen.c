@@ -15,6 +15,7 @@
 #include "draw.h"
 #include "fleet.h"
 #include "loading_line.h"
+#include "refresher.h"
 #include "signals.h"
 #include "ssh_prompts.h"
 #include "xalloc.h"
@@ -87,6 +88,30 @@ static enum wait wait_key(int timeout_ms, int *key) {
 	return *key == ERR ? WAIT_GONE : WAIT_KEY;
 }
 
+/*
+ * The first listing, on a thread of its own (for one source): the whole of
+ * it, ranked (*ranked), or when a big queue takes a while, the front of it,
+ * with *rest the listing that goes on reading (refresher.h). NULL with
+ * *cause when it failed. Several sources list as they always do: the fleet
+ * waits for them a while.
+ */
+static struct mr_snapshot *first_listing(struct mr_source *source, struct mr_rows_ranks *ranks,
+	bool *ranked, struct refresher **rest, char **cause) {
+	struct refresher *r = mr_fleet_is(source) ? NULL : refresher_start_first(source);
+	if (r == NULL) {
+		return mr_source_list(source, cause);
+	}
+	struct mr_snapshot *front = refresher_wait_first(r);
+	if (front != NULL) {
+		*rest = r;
+		return front;
+	}
+	int64_t ms;
+	struct mr_snapshot *snap = refresher_finish(r, ranks, &ms, cause);
+	*ranked = snap != NULL;
+	return snap;
+}
+
 static void start_curses(const struct config *config) {
 	mr_set_fatal_hook(restore_terminal);
 	signals_catch();
@@ -120,12 +145,17 @@ int screen_run(
 	int64_t start = (int64_t)mr_monotonic_ms();
 	struct loading_line loading;
 	loading_line_start(&loading, source);
-	struct mr_snapshot *snap = mr_source_list(source, cause);
+	struct mr_rows_ranks ranks = { 0 };
+	bool ranked = false;
+	struct refresher *rest = NULL;
+	struct mr_snapshot *snap = first_listing(source, &ranks, &ranked, &rest, cause);
 	if (snap == NULL) {
 		loading_line_finish(&loading, source);
 		return 1;
 	}
-	loading_line_read(&loading, source, snap->n_messages);
+	if (rest == NULL) {
+		loading_line_read(&loading, source, snap->n_messages);
+	}
 	if (mr_fleet_is(source)) {
 		mr_fleet_set_patience(source, LATER_PATIENCE_MS);
 	}
@@ -136,18 +166,22 @@ int screen_run(
 		.no_audit = config->no_audit,
 	};
 	struct app app;
-	app_init(&app, source, snap, &settings);
+	app_init(&app, source, snap, ranked ? &ranks : NULL, &settings);
 	app.listing_ms = (int64_t)mr_monotonic_ms() - start;
 	app_set_refresh(&app, settings.refresh);
+	if (rest != NULL) {
+		app.listing = rest;
+		app.partial = true;
+		refresher_quiet(rest); /* the terminal is the screen's */
+	}
 	/* The terminal is the screen's from here on (ssh_prompts.h). */
 	ssh_prompts_close();
-	if (source->warnings != NULL) {
+	if (rest == NULL) {
 		/* Printed before the screen took the terminal; shown again here,
-		 * the first of them, until the next key. */
-		size_t len = strcspn(source->warnings, "\n");
-		bool more = source->warnings[len] != '\0';
-		app_set_message(&app, "%.*s%s", (int)len, source->warnings,
-			more ? " (and more: mailroom list prints them all)" : "");
+		 * the first of them, until the next key. (A listing still reading
+		 * has them when it is over.) */
+		app_keep_warnings(&app);
+		app_show_warnings(&app);
 	}
 	loading_line_finish(&loading, source);
 	signals_save_terminal_modes();

@@ -7,6 +7,7 @@
 #include "draw.h"
 #include "fleet.h"
 #include "format.h"
+#include "refresher.h"
 #include "text.h"
 
 static const char *const short_queue_names[MR_QUEUE_COUNT] = {
@@ -67,6 +68,28 @@ static void sources_note(const struct app *app, bool brief, struct mr_buf *out) 
 	}
 }
 
+/* The front of a big queue while the rest is read: how far the reading
+ * has come, and no counts per queue (they would be the part's). */
+static void partial_note(const struct app *app, int form, struct mr_buf *out) {
+	char shown[MR_FORMAT_MAX];
+	mr_format_count(shown, app->snap->n_messages);
+	if (app->listing == NULL) {
+		mr_buf_printf(out,
+			form == 0   ? ": first %s messages only (listing failed)"
+			: form == 1 ? ": first %s only (listing failed)"
+				    : ": first %s only",
+			shown);
+		return;
+	}
+	char read[MR_FORMAT_MAX];
+	mr_format_count(read, refresher_messages_read(app->listing));
+	mr_buf_printf(out,
+		form == 0   ? ": reading the queue, %s messages so far; the first %s shown"
+		: form == 1 ? ": reading, %s so far (%s shown)"
+			    : ": reading %s",
+		read, shown);
+}
+
 /* The status line, from the most to the least wordy form that fits. */
 static void compose(const struct app *app, int form, struct mr_buf *left, struct mr_buf *right) {
 	char clock[MR_FORMAT_MAX], total[MR_FORMAT_MAX], at[MR_FORMAT_MAX];
@@ -109,6 +132,10 @@ static void compose(const struct app *app, int form, struct mr_buf *left, struct
 	}
 	mr_buf_printf(left, " %s", app->source->label);
 	sources_note(app, form > 0, left);
+	if (app->partial) {
+		partial_note(app, form, left);
+		return;
+	}
 	if (form < 2) {
 		mr_buf_printf(
 			left, ": %s message%s  ", total, app->snap->n_messages == 1 ? "" : "s");

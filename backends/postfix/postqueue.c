@@ -816,6 +816,16 @@ static bool offer_batch(struct mr_postqueue_reader *r) {
 	return true;
 }
 
+/* A look at the listing so far for whoever asked (snapshot.h), every
+ * MR_GLIMPSE_MESSAGES messages: the strings waiting to be interned first,
+ * so that every message read is whole. */
+static void offer_glimpse(struct mr_postqueue_reader *r) {
+	if (mr_snapshot_glimpse_due(r->snap, &r->glimpsed)) {
+		flush_pending(r);
+		mr_snapshot_glimpse(r->snap);
+	}
+}
+
 void mr_postqueue_reader_finish(struct mr_postqueue_reader *r) {
 	flush_pending(r); /* whatever end() did not see, the snapshot still gets */
 	mr_buf_finish(&r->partial);
@@ -894,6 +904,7 @@ bool mr_postqueue_feed(struct mr_postqueue_reader *r, const char *data, size_t l
 		if (!ok || !offer_batch(r)) {
 			return false;
 		}
+		offer_glimpse(r);
 		data = nl + 1;
 	}
 	return true;

@@ -58,6 +58,7 @@ struct mr_postqueue_reader {
 	size_t line;                 /* lines read */
 	size_t line_max;             /* MR_POSTQUEUE_LINE_MAX (tests set less) */
 	size_t duplicates;           /* messages listed twice, skipped */
+	size_t glimpsed;             /* messages when a glimpse was last offered */
 	struct mr_warnings warnings; /* "NAME: line N: ..." */
 	char *error;                 /* the first error, if any: "NAME: line N: ..." */
 };

@@ -43,6 +43,7 @@ struct reading {
 	struct mr_warnings warnings;
 	struct mr_strpool *ids; /* the ids seen, when the schema does not keep them unique */
 	size_t orphans;         /* recipient rows of no message */
+	size_t glimpsed;        /* messages when a glimpse was last offered */
 	size_t rows;            /* message rows read, this one too */
 };
 
@@ -308,6 +309,9 @@ static bool read_all(struct reading *rd, char **cause) {
 			return mr_sqlite_fail(rd->db, cause, "cannot read recipients");
 		}
 		/* A message and its recipients are whole here. */
+		if (mr_snapshot_glimpse_due(rd->snap, &rd->glimpsed)) {
+			mr_snapshot_glimpse(rd->snap);
+		}
 		if (rd->stream != NULL) {
 			bool offered = mr_stream_offer(rd->stream);
 			rd->snap = rd->stream->batch; /* the next batch is another snapshot */

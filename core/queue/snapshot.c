@@ -456,6 +456,42 @@ void mr_snapshot_merge(struct mr_snapshot *into, const struct mr_snapshot *part,
 	free(reasons.texts);
 }
 
+struct mr_snapshot *mr_snapshot_copy_front(const struct mr_snapshot *from, size_t n) {
+	struct mr_snapshot *snap = mr_snapshot_create();
+	snap->taken_at = from->taken_at;
+	if (n > from->n_messages) {
+		n = from->n_messages;
+	}
+	struct mr_buf scratch;
+	mr_buf_init(&scratch);
+	for (size_t i = 0; i < n; i++) {
+		const struct mr_message *m = &from->messages[i];
+		struct mr_message *msg = mr_snapshot_add_message(snap, m->id);
+		const char *id = msg->id;
+		uint32_t first = msg->first_rcpt;
+		*msg = *m;
+		msg->id = id;
+		msg->sender = mr_snapshot_intern(snap, m->sender);
+		msg->first_rcpt = first;
+		msg->n_rcpts = 0; /* counted again as they are added */
+		for (uint32_t k = 0; k < m->n_rcpts; k++) {
+			const struct mr_recipient *r = mr_message_rcpt(from, m, k);
+			struct mr_recipient *to = mr_snapshot_add_recipient(snap, r->address);
+			const char *address = to->address;
+			*to = *r;
+			to->address = address;
+			to->original = mr_snapshot_intern(snap, r->original);
+			to->diagnosis = MR_NO_DIAGNOSIS;
+			to->reason = r->reason == NULL ? NULL
+						       : mr_snapshot_reason(snap,
+								 mr_text_str(r->reason, &scratch),
+								 r->reason->len);
+		}
+	}
+	mr_buf_finish(&scratch);
+	return snap;
+}
+
 static const char *rcpt_domain(const void *ctx, size_t i, size_t *len) {
 	const struct mr_snapshot *snap = ctx;
 	const char *address = snap->recipients[i].address;

@@ -8,6 +8,7 @@
  * belongs to the message added last) and then calls mr_snapshot_finish().
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "decode.h"
@@ -22,11 +23,22 @@
  * instead of leaving the terminal as it was for seconds. tell is NULL for
  * none.
  */
+struct mr_snapshot;
 #define MR_PROGRESS_MESSAGES 16384
 struct mr_listing_progress {
 	void (*tell)(void *ctx, size_t messages);
+	/*
+	 * Offered a look at the listing so far, every MR_GLIMPSE_MESSAGES
+	 * messages, by readers whose messages are whole as soon as they are
+	 * read (postqueue -j's lines): snap's messages are complete, and may
+	 * be copied (mr_snapshot_copy_front()) on the reader's thread, during
+	 * the call. So a screen can show the front of a big queue while the
+	 * rest is read. NULL for none.
+	 */
+	void (*glimpse)(void *ctx, const struct mr_snapshot *snap);
 	void *ctx;
 };
+#define MR_GLIMPSE_MESSAGES 1024
 
 struct mr_snapshot {
 	struct mr_message *messages;
@@ -61,6 +73,23 @@ struct mr_snapshot {
 	struct mr_snapshot_derived *derived;
 	struct mr_listing_progress progress; /* none unless the lister sets it */
 };
+
+/* For a reader whose messages are whole as read: whether snap's glimpse is
+ * due now (asked for, at a multiple of MR_GLIMPSE_MESSAGES messages not
+ * offered yet; *last keeps the count it was last offered at). */
+static inline bool mr_snapshot_glimpse_due(const struct mr_snapshot *snap, size_t *last) {
+	size_t n = snap->n_messages;
+	if (snap->progress.glimpse == NULL || n % MR_GLIMPSE_MESSAGES != 0 || n == *last) {
+		return false;
+	}
+	*last = n;
+	return true;
+}
+
+/* Offers it, on the reader's thread. */
+static inline void mr_snapshot_glimpse(const struct mr_snapshot *snap) {
+	snap->progress.glimpse(snap->progress.ctx, snap);
+}
 
 struct mr_snapshot *mr_snapshot_create(void);
 void mr_snapshot_destroy(struct mr_snapshot *snap);
@@ -172,6 +201,12 @@ const struct mr_message *mr_snapshot_find_from(
  */
 void mr_snapshot_set_origins(struct mr_snapshot *into, const char *const *labels, size_t n);
 void mr_snapshot_merge(struct mr_snapshot *into, const struct mr_snapshot *part, uint16_t origin);
+
+/* A new snapshot of from's first n messages with their recipients, strings
+ * copied, not finished (its reasons are decoded by mr_snapshot_finish()):
+ * for a listing still being read, whose diagnoses and attempts are not
+ * there yet, so neither is copied. */
+struct mr_snapshot *mr_snapshot_copy_front(const struct mr_snapshot *from, size_t n);
 
 /* The label of a message's source, or NULL with one source. */
 static inline const char *mr_message_origin(

@@ -131,7 +131,7 @@ int main(int argc, char **argv) {
 	struct app app;
 	struct app_settings settings = { .refresh = 0, .confirm_all = true, .keybar = true };
 	t = seconds();
-	app_init(&app, src, snap, &settings);
+	app_init(&app, src, snap, NULL, &settings);
 	app.prompt = prompt_open();
 	app_draw(&app);
 	printf("bench-console: the first screen (ids sorted once, then by age): %.1f ms\n",

@@ -738,6 +738,71 @@ static void test_postcat_gone(void) {
 	}
 }
 
+/* A glimpse (snapshot.h) copies the front of a listing still being read. */
+struct glimpses {
+	struct mr_snapshot *fronts[4];
+	size_t n;
+};
+
+static void take_glimpse(void *ctx, const struct mr_snapshot *snap) {
+	struct glimpses *g = ctx;
+	if (g->n < 4) {
+		g->fronts[g->n++] = mr_snapshot_copy_front(snap, snap->n_messages);
+	}
+}
+
+static void test_glimpse(void) {
+	struct mr_buf text;
+	mr_buf_init(&text);
+	enum { LINES = 2600 };
+	for (int i = 0; i < LINES; i++) {
+		mr_buf_printf(&text,
+			"{\"queue_name\": \"%s\", \"queue_id\": \"G%010X\", \"arrival_time\": %d, "
+			"\"message_size\": %d, \"sender\": \"s%d@example.org\", \"recipients\": "
+			"[{\"address\": \"a%d@example.net\", \"orig_address\": "
+			"\"o%d@example.net\", "
+			"\"delay_reason\": \"host mx.example.net[192.0.2.1] said: %s (in reply to "
+			"RCPT TO command)\"}, {\"address\": \"b%d@example.com\"}]}\n",
+			i % 3 ? "deferred" : "hold", i, 1795400000 + i, 100 + i, i % 50, i, i,
+			i % 2 ? "450 4.2.0 Greylisted, try again later" : "550 5.1.1 no such user",
+			i);
+	}
+	struct mr_snapshot *snap = mr_snapshot_create();
+	struct glimpses g = { 0 };
+	snap->progress = (struct mr_listing_progress){ .glimpse = take_glimpse, .ctx = &g };
+	struct mr_postqueue_reader r;
+	mr_postqueue_reader_init(&r, snap, "glimpsed");
+	bool ok = true;
+	for (size_t i = 0; i < text.len && ok; i += 4093) {
+		ok = mr_postqueue_feed(
+			&r, text.data + i, text.len - i < 4093 ? text.len - i : 4093);
+	}
+	ok = ok && mr_postqueue_end(&r);
+	T_TRUE(ok, r.error, "glimpse: the listing parses");
+	mr_postqueue_reader_finish(&r);
+	snap->progress = (struct mr_listing_progress){ 0 };
+	mr_snapshot_finish(snap);
+	T_INT(g.n, 2, "glimpse: offered at 1,024 and 2,048 messages");
+	for (size_t i = 0; i < g.n; i++) {
+		T_INT(g.fronts[i]->n_messages, 1024 * (i + 1), "glimpse %zu: its messages", i + 1);
+		mr_snapshot_finish(g.fronts[i]);
+		T_OK(t_same_front(g.fronts[i], snap),
+			"glimpse %zu: every message whole (senders, recipients, reasons interned)",
+			i + 1);
+		mr_snapshot_destroy(g.fronts[i]);
+	}
+	struct mr_snapshot *two = mr_snapshot_copy_front(snap, 2);
+	mr_snapshot_finish(two);
+	T_INT(two->n_messages, 2, "copy_front: n messages of a finished snapshot");
+	T_OK(t_same_front(two, snap), "copy_front: the same messages");
+	struct mr_snapshot *all = mr_snapshot_copy_front(snap, 1u << 30);
+	T_INT(all->n_messages, LINES, "copy_front: n larger than the snapshot takes it all");
+	mr_snapshot_destroy(all);
+	mr_snapshot_destroy(two);
+	mr_snapshot_destroy(snap);
+	mr_buf_finish(&text);
+}
+
 int main(void) {
 	test_postfix_failures();
 	test_postcat_gone();
@@ -751,5 +816,6 @@ int main(void) {
 	test_line_limit_program();
 	test_listing_warnings();
 	test_transport();
+	test_glimpse();
 	return t_done();
 }

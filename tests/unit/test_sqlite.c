@@ -927,6 +927,69 @@ static void test_bad_values_capped(void) {
 	free(path);
 }
 
+/* A listing offers glimpses of its front (snapshot.h) as rows come: each a
+ * copy of the messages read so far, every one whole. */
+struct glimpses {
+	struct mr_snapshot *fronts[4];
+	size_t n;
+};
+
+static void take_glimpse(void *ctx, const struct mr_snapshot *snap) {
+	struct glimpses *g = ctx;
+	if (g->n < 4) {
+		g->fronts[g->n++] = mr_snapshot_copy_front(snap, snap->n_messages);
+	}
+}
+
+static void test_glimpse(void) {
+	enum { MESSAGES = 2100 };
+	struct mr_snapshot *made = mr_snapshot_create();
+	char s[64], r[512];
+	for (int i = 0; i < MESSAGES; i++) {
+		snprintf(s, sizeof(s), "G%010X", i);
+		struct mr_message *m = add(made, s, i % 3 ? MR_QUEUE_DEFERRED : MR_QUEUE_HOLD);
+		snprintf(s, sizeof(s), "sender%d@example.org", i % 40);
+		m->sender = mr_snapshot_intern(made, s);
+		snprintf(s, sizeof(s), "a%d@example.net", i);
+		snprintf(r, sizeof(r), "host mx%d.example.net[192.0.2.1] said: %s", i % 7,
+			i % 2 ? "450 4.2.0 Greylisted, try again later" : "550 5.1.1 no such user");
+		deferred_rcpt(made, s, r);
+		snprintf(s, sizeof(s), "b%d@example.com", i);
+		mr_snapshot_add_recipient(made, s);
+	}
+	mr_snapshot_finish(made);
+	char *path = t_tmppath("glimpse.db");
+	unlink(path);
+	char *cause = NULL;
+	struct mr_sqlite *db = mr_sqlite_create_file(path, &cause);
+	bool filled = db != NULL && mr_sqlite_insert(db, made, fixture_content, NULL, &cause);
+	T_TRUE(filled, cause, "glimpse: a queue of %d messages", MESSAGES);
+	mr_sqlite_destroy(db);
+	mr_snapshot_destroy(made);
+	struct mr_source *src = filled ? open_source(path) : NULL;
+	struct glimpses g = { 0 };
+	if (src != NULL) {
+		src->progress = (struct mr_listing_progress){ .glimpse = take_glimpse, .ctx = &g };
+		struct mr_snapshot *snap = mr_source_list(src, &cause);
+		T_NONNULL(snap, "glimpse: listed");
+		T_INT(g.n, 2, "glimpse: offered at 1,024 and 2,048 messages");
+		for (size_t i = 0; snap != NULL && i < g.n; i++) {
+			T_INT(g.fronts[i]->n_messages, 1024 * (i + 1), "glimpse %zu: its messages",
+				i + 1);
+			mr_snapshot_finish(g.fronts[i]);
+			T_OK(t_same_front(g.fronts[i], snap),
+				"glimpse %zu: every message whole, with its recipients", i + 1);
+		}
+		for (size_t i = 0; i < g.n; i++) {
+			mr_snapshot_destroy(g.fronts[i]);
+		}
+		mr_snapshot_destroy(snap);
+		mr_source_destroy(src);
+	}
+	free(cause);
+	free(path);
+}
+
 int main(void) {
 	setenv("MAILROOM_NOW", "1795435200", 1);
 	test_bad_values_capped();
@@ -940,5 +1003,6 @@ int main(void) {
 	test_second_writer();
 	test_batch_atomic();
 	test_read_only();
+	test_glimpse();
 	return t_done();
 }

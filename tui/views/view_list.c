@@ -360,10 +360,14 @@ static void change_rows(struct app *app, enum request req) {
 		say_sort(app);
 		break;
 	case REQ_TAG_ALL:
-		mr_rows_tag_shown(rows);
+		if (app_whole_queue(app, "tag all")) {
+			mr_rows_tag_shown(rows);
+		}
 		break;
 	case REQ_TAG_INVERT:
-		mr_rows_invert_shown(rows);
+		if (app_whole_queue(app, "invert the tags")) {
+			mr_rows_invert_shown(rows);
+		}
 		break;
 	default:
 		mr_rows_untag_all(rows);

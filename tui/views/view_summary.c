@@ -520,6 +520,10 @@ const struct view_ops summary_view_ops = {
 };
 
 void summary_open(struct app *app) {
+	/* Its counts are the queue's: of a part of it, they would mislead. */
+	if (!app_whole_queue(app, "summary")) {
+		return;
+	}
 	struct summary_view *v = mr_xcalloc(1, sizeof(*v));
 	v->view = (struct view){ &summary_view_ops, KEYMAP_SUMMARY };
 	v->line = 2; /* the total */
