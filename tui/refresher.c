@@ -3,11 +3,11 @@
 #include "refresher.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
 #include "clock.h"
+#include "thread.h"
 #include "xalloc.h"
 
 /* A big first listing is shown from its front once it has run this long
@@ -103,14 +103,8 @@ static struct refresher *start(struct mr_source *src, bool first) {
 			.ctx = r,
 		};
 	}
-	/* Signals (Ctrl-C, a resize, a hang-up) are the screen's: the thread
-	 * starts with them all blocked, so that none interrupts it. */
-	sigset_t all, before;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &before);
-	bool started = pthread_create(&r->thread, NULL, run, r) == 0;
-	pthread_sigmask(SIG_SETMASK, &before, NULL);
-	if (!started) {
+	/* Signals (Ctrl-C, a resize, a hang-up) are the screen's (thread.h). */
+	if (mr_thread_start(&r->thread, run, r) != 0) {
 		if (first) {
 			src->progress = r->line;
 		}

@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "postqueue.h"
 #include "text.h"
+#include "thread.h"
 #include "transport_local.h"
 #include "xalloc.h"
 
@@ -376,7 +377,7 @@ static void *read_beside(void *arg) {
 bool pf_source_list(struct mr_source *src, struct mr_snapshot *snap, char **cause) {
 	struct side_reading side = { .pf = src->data };
 	pthread_t thread;
-	bool threaded = pthread_create(&thread, NULL, read_beside, &side) == 0;
+	bool threaded = mr_thread_start(&thread, read_beside, &side) == 0;
 	if (!threaded) {
 		read_beside(&side);
 	}

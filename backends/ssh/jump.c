@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "thread.h"
 #include "xalloc.h"
 
 /*
@@ -145,7 +146,7 @@ bool ssh_relay_open(struct ssh_transport *hop, const char *host, int port, struc
 	r->hop = hop;
 	r->channel = channel;
 	r->end = pair[1];
-	if (pthread_create(&r->thread, NULL, relay_run, r) != 0) {
+	if (mr_thread_start(&r->thread, relay_run, r) != 0) {
 		close(pair[0]);
 		close(pair[1]);
 		close(r->wake[0]);

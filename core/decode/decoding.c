@@ -7,6 +7,7 @@
 #include "bigmem.h"
 #include "buf.h"
 #include "parallel.h"
+#include "thread.h"
 #include "xalloc.h"
 
 struct decode_job {
@@ -107,7 +108,7 @@ struct mr_early_decoder *mr_early_decoder_start(const struct mr_kb *kb) {
 	d->kb = kb;
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->ready, NULL);
-	if (pthread_create(&d->thread, NULL, early_main, d) != 0) {
+	if (mr_thread_start(&d->thread, early_main, d) != 0) {
 		pthread_mutex_destroy(&d->lock);
 		pthread_cond_destroy(&d->ready);
 		free(d);

@@ -1,7 +1,6 @@
 #include "kb.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "blob.h"
 #include "matcher.h"
 #include "phrases.h"
+#include "thread.h"
 #include "wordmodel.h"
 #include "xalloc.h"
 
@@ -558,14 +558,8 @@ static void *warm(void *unused) {
 }
 
 void mr_kb_default_warm(void) {
-	/* With every signal blocked, as it inherits them: the screen's signals
-	 * (a resize, ^C) are for the threads that wait for them. */
-	sigset_t all, before;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &before);
 	pthread_t thread;
-	if (pthread_create(&thread, NULL, warm, NULL) == 0) {
+	if (mr_thread_start(&thread, warm, NULL) == 0) {
 		pthread_detach(thread);
 	}
-	pthread_sigmask(SIG_SETMASK, &before, NULL);
 }

@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "text.h"
+#include "thread.h"
 #include "user.h"
 #include "xalloc.h"
 
@@ -78,7 +79,7 @@ static void *run_job(void *arg) {
 
 static void start_job(struct member *m) {
 	m->job = (struct job){ .running = true, .started_ms = (int64_t)mr_monotonic_ms() };
-	int err = pthread_create(&m->job.thread, NULL, run_job, m);
+	int err = mr_thread_start(&m->job.thread, run_job, m);
 	if (err != 0) {
 		m->job = (struct job){ 0 };
 		free(m->error);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "parallel.h"
+#include "thread.h"
 #include "xalloc.h"
 
 struct mr_handoff {
@@ -57,7 +58,7 @@ struct mr_handoff *mr_handoff_start(
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->changed, NULL);
-	h->threaded = mr_cores() >= 2 && pthread_create(&h->thread, NULL, consumer_main, h) == 0;
+	h->threaded = mr_cores() >= 2 && mr_thread_start(&h->thread, consumer_main, h) == 0;
 	return h;
 }
 

@@ -6,6 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "thread.h"
+
 /* The threads of one run still working, for the calling thread to wait on
  * while it asks whether to stop. */
 struct pool {
@@ -154,7 +156,7 @@ size_t mr_parallel_for_stoppable(
 		pthread_mutex_lock(&pool.lock);
 		pool.running++;
 		pthread_mutex_unlock(&pool.lock);
-		started[t] = pthread_create(&ids[t], NULL, run_range, &ranges[t]) == 0;
+		started[t] = mr_thread_start(&ids[t], run_range, &ranges[t]) == 0;
 		if (!started[t]) {
 			pthread_mutex_lock(&pool.lock);
 			pool.running--;

@@ -5,12 +5,15 @@
  */
 
 #include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "handoff.h"
 #include "harness.h"
 #include "parallel.h"
+#include "thread.h"
 
 enum { ITEMS = 3, PASSES = 2000 };
 
@@ -24,6 +27,7 @@ struct consumer {
 	int seen[PASSES];
 	size_t n_seen;
 	size_t off_thread, reused_in_use;
+	size_t signals_open; /* items consumed off the reader's thread with ^C not blocked */
 	bool slow;
 };
 
@@ -33,7 +37,13 @@ static void consume(void *ctx, void *item) {
 	if (c->slow && c->n_seen % 100 == 0) {
 		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
 	}
-	c->off_thread += !pthread_equal(pthread_self(), c->reader);
+	bool off = !pthread_equal(pthread_self(), c->reader);
+	c->off_thread += off;
+	if (off) {
+		sigset_t now;
+		pthread_sigmask(SIG_BLOCK, NULL, &now);
+		c->signals_open += sigismember(&now, SIGINT) != 1;
+	}
 	if (c->n_seen < PASSES) {
 		c->seen[c->n_seen] = s->value;
 	}
@@ -70,11 +80,46 @@ static void run(bool slow) {
 	T_SIZE(reused, 0, "%s: no item handed out while the consumer has it", how);
 	T_SIZE(c->off_thread, mr_cores() >= 2 ? (size_t)PASSES : 0,
 		"%s: consumed on a thread of its own with two cores, else on the reader's", how);
+	T_SIZE(c->signals_open, 0, "%s: signals blocked on the consumer's thread", how);
 	free(c);
+}
+
+/* Threads start with every signal blocked (thread.h), whoever starts them,
+ * and the starter's own mask is left as it was. */
+struct mask_seen {
+	bool sigint, sigwinch, sighup;
+};
+
+static void *look_at_mask(void *arg) {
+	struct mask_seen *seen = arg;
+	sigset_t now;
+	pthread_sigmask(SIG_BLOCK, NULL, &now);
+	*seen = (struct mask_seen){ sigismember(&now, SIGINT) == 1,
+		sigismember(&now, SIGWINCH) == 1, sigismember(&now, SIGHUP) == 1 };
+	return NULL;
+}
+
+static void test_thread_signals(void) {
+	sigset_t none, mine;
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	struct mask_seen seen = { 0 };
+	pthread_t thread;
+	int err = mr_thread_start(&thread, look_at_mask, &seen);
+	T_INT(err, 0, "thread: started");
+	if (err == 0) {
+		pthread_join(thread, NULL);
+	}
+	T_OK(seen.sigint && seen.sigwinch && seen.sighup,
+		"thread: Ctrl-C, a resize and a hang-up are blocked in it");
+	pthread_sigmask(SIG_BLOCK, NULL, &mine);
+	T_OK(!sigismember(&mine, SIGINT) && !sigismember(&mine, SIGWINCH),
+		"thread: the starter's own mask is as it was");
 }
 
 int main(void) {
 	run(false);
 	run(true);
+	test_thread_signals();
 	return t_done();
 }
