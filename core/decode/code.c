@@ -64,6 +64,9 @@ static bool component_valid(const char *pat, size_t plen, size_t max) {
 }
 
 bool mr_code_pattern_valid(const char *pattern) {
+	if (strcmp(pattern, MR_CODE_NONE) == 0) {
+		return true;
+	}
 	size_t len = strlen(pattern);
 	const char *dot1 = memchr(pattern, '.', len);
 	if (dot1 == NULL) {
@@ -92,6 +95,9 @@ static char reply_class(unsigned basic, const char *enhanced, int temporary) {
 }
 
 bool mr_code_match(const char *pattern, unsigned basic, const char *enhanced, int temporary) {
+	if (strcmp(pattern, MR_CODE_NONE) == 0) {
+		return basic == 0 && enhanced[0] == '\0';
+	}
 	size_t len = strlen(pattern);
 	if (len == 1) {
 		return reply_class(basic, enhanced, temporary) == pattern[0];

@@ -25,6 +25,12 @@
  */
 size_t mr_enhanced_parse(const char *s, size_t len, char out[MR_ENHANCED_MAX]);
 
+/* The pattern of a text with no code at all: a rule for words that say
+ * nothing of the cause, which must not stop the codes from saying it. */
+#define MR_CODE_NONE "none"
+
+/* A basic code (550, 55x, 5xx), an enhanced code (5.7.1, 4.7.x, x.2.1), a
+ * class (2, 4, 5) or MR_CODE_NONE. */
 bool mr_code_pattern_valid(const char *pattern);
 
 /*

@@ -104,6 +104,12 @@ static bool http_status(const char *s, size_t i) {
 		       (after_key(s, i, "httperror ") || after_key(s, i, "http error ")));
 }
 
+/* Whether the number at s[i] is a log field's value, a message's size as
+ * amavis ("size: 544") and Postfix ("size=544") log it: not a reply. */
+static bool size_field(const char *s, size_t i) {
+	return after_key(s, i, "size: ") || after_key(s, i, "size=");
+}
+
 /* Where a code may start inside text: not in a number, a word or an address. */
 static bool token_start(const char *s, size_t i) {
 	if (i == 0) {
@@ -116,11 +122,12 @@ static bool token_start(const char *s, size_t i) {
 		return i >= 3 && s[i - 2] == ' ' &&
 		       (s[i - 3] == ':' || (i >= 10 && strncmp(s + i - 10, "response", 8) == 0));
 	}
-	if ((p == ':' && source_location(s, i - 1)) || http_status(s, i)) {
+	if ((p == ':' && source_location(s, i - 1)) || http_status(s, i) || size_field(s, i)) {
 		return false;
 	}
+	/* '>': an XML element's text, "<message>454 Throttling failure ...". */
 	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
-	       p == '#' || p == '<';
+	       p == '#' || p == '<' || p == '>';
 }
 
 /* "550.5.7.0": a basic code of the same class joined by a dot, as some
@@ -422,7 +429,10 @@ static void find_codes(
 		}
 		if ((i < status_at || s[i] == status_class) && token_start(s, i) &&
 			(basic = basic_at(s, len, i, true)) != 0) {
-			if (i + 3 == len && mr_kb_basic(kb, basic) == NULL) {
+			/* SMTP has no 40x reply: a lone 400 or 404 is HTTP's
+			 * (a sending service's API answer), not a server's. */
+			if ((i + 3 == len && mr_kb_basic(kb, basic) == NULL) ||
+				(basic >= 400 && basic < 410)) {
 				basic = 0;
 				continue;
 			}

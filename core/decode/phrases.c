@@ -107,12 +107,21 @@ const struct mr_phrase mr_phrases[] = {
 	/* Symfony Mailer quotes the codes: Expected response code "250" ... */
 	{ "expected response code \"354\"", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "expected response code \"220\"", MR_STAGE_GREETING, -1, MR_NO_ANCHOR },
+	{ "expected response code \"250/251/252\"", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	/* Ruby Net::SMTP after DATA: "could not get 3xx (421: ...)" */
+	{ "could not get 3xx", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	/* Nodemailer's error object names the command: "command": "RCPT TO" */
+	{ "\"command\": \"rcpt to\"", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "\"command\": \"mail from\"", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "\"command\": \"auth", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "\"command\": \"conn\"", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
 	{ "smtpaddressfailedexception", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* Jakarta Mail */
 	{ "smtpsenderfailedexception", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },    /* Jakarta Mail */
 	{ "all recipients were rejected", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* Nodemailer */
 	{ "rcpt to not accepted", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "the rcpt to command", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
-	{ "rcpt error", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* maddy */
+	{ "rcpt error", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* maddy */
+	{ "data error {", MR_STAGE_DATA, -1, MR_NO_ANCHOR }, /* maddy: "DATA error {...}" */
 	{ "did not accept starttls", MR_STAGE_STARTTLS, -1, MR_NO_ANCHOR },
 	/* Outlook: "... one of the recipients was rejected by the server" */
 	{ "recipients was rejected by the server", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
@@ -327,13 +336,22 @@ const struct mr_phrase mr_phrases[] = {
 	{ "rcpt to failed", MR_STAGE_RCPT, -1,
 		MR_NO_ANCHOR }, /* "mx.example: RCPT TO failed: 5.1.1 ..." */
 	{ ":auth_failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR }, /* Erlang gen_smtp */
+	{ "failed to authenticate on smtp server", MR_STAGE_AUTH, -1,
+		MR_NO_ANCHOR },                                  /* Swift Mailer, Symfony */
+	{ "smtp auth failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR }, /* Go clients */
+	{ "invalid login", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },    /* nodemailer's AUTH failure */
+	{ "smtp authentication failed", MR_STAGE_AUTH, -1, MR_NO_ANCHOR }, /* Go clients */
+	{ "expecting rcpt arg", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },         /* Haraka */
 	{ "recipient address not accepted", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
 	{ "smtp data error", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
 	{ "dataend command failed", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR }, /* Net::SMTP */
 	{ "(dataend)", MR_STAGE_END_OF_DATA, -1, MR_NO_ANCHOR },
 	/* Clients that could not reach the server at all */
 	{ "cannot open mailhub", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* ssmtp */
-	{ "actively refused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },    /* Windows: WSAECONNREFUSED */
+	{ "error connecting to smtp server", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "refused the connection", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR },
+	{ "connection to tcp://", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* Swift Mailer */
+	{ "actively refused", MR_STAGE_CONNECT, 1, MR_NO_ANCHOR }, /* Windows: WSAECONNREFUSED */
 	/* Clients' and relays' own words for the command that failed */
 	/* Russian "Ошибка RCPT TO" ("RCPT TO error"): without its first letter,
 	 * as only ASCII letters are matched in either case. */

@@ -220,6 +220,11 @@ static void test_code_patterns(void) {
 		{ "abc", 0, "", 0, false, false },
 		{ "6", 0, "", 0, false, false },
 		{ "5.7.1234", 0, "", 0, false, false },
+		{ "none", 0, "", -1, true, true },
+		{ "none", 0, "", 0, true, true },
+		{ "none", 550, "", 0, true, false },
+		{ "none", 0, "4.7.1", 1, true, false },
+		{ "nonE", 0, "", 0, false, false },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		T_INT(mr_code_pattern_valid(cases[i].pattern), cases[i].valid,

@@ -109,6 +109,7 @@ static void test_matches(void) {
 		{ "code:5", "M4" },
 		{ "code:550", "M4" },
 		{ "code:x.1.1", "M4" },
+		{ "code:none", "" }, /* every reason here holds a code; M2 has none */
 		{ "cat:greylisting", "M5" },
 		{ "cat:grey", "M5" }, /* the only category starting so */
 		{ "cat:unknown-user", "M4" },
