@@ -125,9 +125,11 @@ static bool token_start(const char *s, size_t i) {
 	if ((p == ':' && source_location(s, i - 1)) || http_status(s, i) || size_field(s, i)) {
 		return false;
 	}
-	/* '>': an XML element's text, "<message>454 Throttling failure ...". */
+	/* '>': an XML element's text, "<message>454 Throttling failure ...";
+	 * and the full-width colon of Chinese and Japanese text ("错误：554"). */
 	return p == ' ' || p == ':' || p == ';' || p == '(' || p == '"' || p == '\'' || p == '=' ||
-	       p == '#' || p == '<' || p == '>';
+	       p == '#' || p == '<' || p == '>' ||
+	       (i >= 3 && memcmp(s + i - 3, "\xef\xbc\x9a", 3) == 0);
 }
 
 /* "550.5.7.0": a basic code of the same class joined by a dot, as some
@@ -429,10 +431,12 @@ static void find_codes(
 		}
 		if ((i < status_at || s[i] == status_class) && token_start(s, i) &&
 			(basic = basic_at(s, len, i, true)) != 0) {
-			/* SMTP has no 40x reply: a lone 400 or 404 is HTTP's
-			 * (a sending service's API answer), not a server's. */
+			/* SMTP has no 40x or 41x reply (a temporary failure is
+			 * never about syntax or information): a lone 400 or 404
+			 * is HTTP's (a sending service's API answer), "(#416)" a
+			 * pull request's number, not a server's reply. */
 			if ((i + 3 == len && mr_kb_basic(kb, basic) == NULL) ||
-				(basic >= 400 && basic < 410)) {
+				(basic >= 400 && basic < 420)) {
 				basic = 0;
 				continue;
 			}

@@ -115,6 +115,16 @@ const struct mr_phrase mr_phrases[] = {
 	{ "\"command\": \"mail from\"", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "\"command\": \"auth", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
 	{ "\"command\": \"conn\"", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	{ "\"command\":\"rcpt to\"", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "\"command\":\"mail from\"", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
+	{ "\"command\":\"auth", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	{ "\"command\":\"conn\"", MR_STAGE_CONNECT, -1, MR_NO_ANCHOR },
+	/* PHPMailer's debug output: "SMTP -> ERROR: AUTH not accepted from server" */
+	{ "auth not accepted from server", MR_STAGE_AUTH, -1, MR_NO_ANCHOR },
+	/* Coremail and Aliyun name the step: "Reject by behaviour spam at DATA State" */
+	{ "at data state", MR_STAGE_DATA, -1, MR_NO_ANCHOR },
+	{ "at rcpt state", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },
+	{ "at mail state", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },
 	{ "smtpaddressfailedexception", MR_STAGE_RCPT, -1, MR_NO_ANCHOR },   /* Jakarta Mail */
 	{ "smtpsenderfailedexception", MR_STAGE_MAIL, -1, MR_NO_ANCHOR },    /* Jakarta Mail */
 	{ "all recipients were rejected", MR_STAGE_RCPT, -1, MR_NO_ANCHOR }, /* Nodemailer */
