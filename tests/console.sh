@@ -422,6 +422,9 @@ okd $? "z: so does the summary" "$TMP/got"
 T send-keys -t slow T
 wait_for slow "^ tag all: waits until the whole queue is read"
 okd $? "T: and tagging every message shown" "$TMP/got"
+T send-keys -t slow r
+wait_for slow "^ still reading the queue ([0-9,]* messages so far)"
+okd $? "r: the first listing still runs, and says so" "$TMP/got"
 T send-keys -t slow j j
 wait_for slow 'reading, [0-9,]* so far (16,384 shown) .*3/16,384'
 okd $? "j j moves the cursor meanwhile" "$TMP/got"

@@ -349,6 +349,13 @@ void app_refresh_now(struct app *app, bool asked) {
 	 * meanwhile. A fleet's members list on theirs already, and its
 	 * listing waits for them only a moment (LATER_PATIENCE_MS). */
 	if (!mr_fleet_is(app->source)) {
+		if (asked && app->partial && app->listing != NULL) {
+			/* The first listing still runs: it is the newest there is. */
+			char read[MR_FORMAT_MAX];
+			mr_format_count(read, refresher_messages_read(app->listing));
+			app_set_message(app, "still reading the queue (%s messages so far)", read);
+			return;
+		}
 		if (app->listing == NULL) {
 			app->listing = refresher_start(app->source);
 		}
