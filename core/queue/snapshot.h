@@ -17,23 +17,24 @@
 #include "strpool.h"
 #include "textpool.h"
 
+struct mr_snapshot;
+
 /*
  * Told as a listing is read, every MR_PROGRESS_MESSAGES messages added: so
  * that a screen can say how far the first listing of a big queue has come
  * instead of leaving the terminal as it was for seconds. tell is NULL for
  * none.
  */
-struct mr_snapshot;
 #define MR_PROGRESS_MESSAGES 16384
 struct mr_listing_progress {
 	void (*tell)(void *ctx, size_t messages);
 	/*
 	 * Offered a look at the listing so far, every MR_GLIMPSE_MESSAGES
 	 * messages, by readers whose messages are whole as soon as they are
-	 * read (postqueue -j's lines): snap's messages are complete, and may
-	 * be copied (mr_snapshot_copy_front()) on the reader's thread, during
-	 * the call. So a screen can show the front of a big queue while the
-	 * rest is read. NULL for none.
+	 * read (postqueue -j's lines, SQLite's rows): snap's messages are
+	 * complete, and may be copied (mr_snapshot_copy_front()) on the
+	 * reader's thread, during the call. So a screen can show the front of
+	 * a big queue while the rest is read. NULL for none.
 	 */
 	void (*glimpse)(void *ctx, const struct mr_snapshot *snap);
 	void *ctx;
