@@ -379,7 +379,9 @@ void mr_snapshot_set_origins(struct mr_snapshot *into, const char *const *labels
 
 /* A part's reason as into has it: interned once per distinct text, its
  * diagnosis copied when into sees the text for the first time (a text's
- * index is its diagnosis's index, in both snapshots). */
+ * index is its diagnosis's index, in both snapshots). With texts NULL, the
+ * part is not decoded yet: the text alone is interned, and decoded when
+ * into is finished. */
 struct merged_reasons {
 	const struct mr_text **texts; /* by the part's text index; NULL: not yet */
 	struct mr_buf scratch;
@@ -387,6 +389,10 @@ struct merged_reasons {
 
 static const struct mr_text *merged_reason(struct mr_snapshot *into, const struct mr_snapshot *part,
 	struct merged_reasons *m, const struct mr_text *reason) {
+	if (m->texts == NULL) {
+		return mr_textpool_intern(
+			into->reasons, mr_text_str(reason, &m->scratch), reason->len);
+	}
 	const struct mr_text **known = &m->texts[reason->index];
 	if (*known != NULL) {
 		return *known;
@@ -406,6 +412,38 @@ static const struct mr_text *merged_reason(struct mr_snapshot *into, const struc
 	return *known = t;
 }
 
+/* Appends part's message m to into with its recipients, their strings
+ * interned in into and their reasons through reasons (merged_reason). */
+static struct mr_message *copy_message(struct mr_snapshot *into, const struct mr_snapshot *part,
+	const struct mr_message *m, struct merged_reasons *reasons) {
+	struct mr_message *msg = mr_snapshot_add_message(into, m->id);
+	const char *id = msg->id;
+	uint32_t first = msg->first_rcpt;
+	*msg = *m;
+	msg->id = id;
+	msg->sender = mr_snapshot_intern(into, m->sender);
+	msg->first_rcpt = first;
+	msg->n_rcpts = 0; /* counted again as they are added */
+	for (uint32_t k = 0; k < m->n_rcpts; k++) {
+		const struct mr_recipient *r = mr_message_rcpt(part, m, k);
+		struct mr_recipient *to = mr_snapshot_add_recipient(into, r->address);
+		const char *address = to->address;
+		*to = *r;
+		to->address = address;
+		to->original = mr_snapshot_intern(into, r->original);
+		if (reasons->texts == NULL) {
+			to->diagnosis = MR_NO_DIAGNOSIS;
+		}
+		if (r->reason != NULL) {
+			to->reason = merged_reason(into, part, reasons, r->reason);
+			if (reasons->texts != NULL) {
+				to->diagnosis = to->reason->index;
+			}
+		}
+	}
+	return msg;
+}
+
 void mr_snapshot_merge(struct mr_snapshot *into, const struct mr_snapshot *part, uint16_t origin) {
 	drop_derived(into->derived);
 	struct merged_reasons reasons = {
@@ -414,29 +452,10 @@ void mr_snapshot_merge(struct mr_snapshot *into, const struct mr_snapshot *part,
 	mr_buf_init(&reasons.scratch);
 	for (size_t i = 0; i < part->n_messages; i++) {
 		const struct mr_message *m = &part->messages[i];
-		struct mr_message *msg = mr_snapshot_add_message(into, m->id);
-		const char *id = msg->id;
-		uint32_t first = msg->first_rcpt;
-		*msg = *m;
-		msg->id = id;
-		msg->sender = mr_snapshot_intern(into, m->sender);
-		msg->first_rcpt = first;
-		msg->n_rcpts = 0; /* counted again as they are added */
+		struct mr_message *msg = copy_message(into, part, m, &reasons);
 		msg->origin = origin;
 		if (m->queue < MR_QUEUE_COUNT) {
 			into->queue_counts[m->queue]++;
-		}
-		for (uint32_t k = 0; k < m->n_rcpts; k++) {
-			const struct mr_recipient *r = mr_message_rcpt(part, m, k);
-			struct mr_recipient *to = mr_snapshot_add_recipient(into, r->address);
-			const char *address = to->address;
-			*to = *r;
-			to->address = address;
-			to->original = mr_snapshot_intern(into, r->original);
-			if (r->reason != NULL) {
-				to->reason = merged_reason(into, part, &reasons, r->reason);
-				to->diagnosis = to->reason->index;
-			}
 		}
 		size_t n_history;
 		const struct mr_attempt *h = mr_message_history(part, m, &n_history);
@@ -462,33 +481,12 @@ struct mr_snapshot *mr_snapshot_copy_front(const struct mr_snapshot *from, size_
 	if (n > from->n_messages) {
 		n = from->n_messages;
 	}
-	struct mr_buf scratch;
-	mr_buf_init(&scratch);
+	struct merged_reasons texts_only = { .texts = NULL };
+	mr_buf_init(&texts_only.scratch);
 	for (size_t i = 0; i < n; i++) {
-		const struct mr_message *m = &from->messages[i];
-		struct mr_message *msg = mr_snapshot_add_message(snap, m->id);
-		const char *id = msg->id;
-		uint32_t first = msg->first_rcpt;
-		*msg = *m;
-		msg->id = id;
-		msg->sender = mr_snapshot_intern(snap, m->sender);
-		msg->first_rcpt = first;
-		msg->n_rcpts = 0; /* counted again as they are added */
-		for (uint32_t k = 0; k < m->n_rcpts; k++) {
-			const struct mr_recipient *r = mr_message_rcpt(from, m, k);
-			struct mr_recipient *to = mr_snapshot_add_recipient(snap, r->address);
-			const char *address = to->address;
-			*to = *r;
-			to->address = address;
-			to->original = mr_snapshot_intern(snap, r->original);
-			to->diagnosis = MR_NO_DIAGNOSIS;
-			to->reason = r->reason == NULL ? NULL
-						       : mr_snapshot_reason(snap,
-								 mr_text_str(r->reason, &scratch),
-								 r->reason->len);
-		}
+		copy_message(snap, from, &from->messages[i], &texts_only);
 	}
-	mr_buf_finish(&scratch);
+	mr_buf_finish(&texts_only.scratch);
 	return snap;
 }
 
