@@ -351,3 +351,27 @@ bool t_same_front(const struct mr_snapshot *front, const struct mr_snapshot *who
 	mr_buf_finish(&b);
 	return same;
 }
+
+void t_take_glimpse(void *ctx, const struct mr_snapshot *snap) {
+	struct t_glimpses *g = ctx;
+	if (g->n < sizeof(g->fronts) / sizeof(*g->fronts)) {
+		g->fronts[g->n++] = mr_snapshot_copy_front(snap, snap->n_messages);
+	}
+}
+
+void t_check_glimpses(
+	struct t_glimpses *g, size_t want, const struct mr_snapshot *whole, const char *what) {
+	T_SIZE(g->n, want, "%s: offered every 1,024 messages", what);
+	for (size_t i = 0; whole != NULL && i < g->n; i++) {
+		T_SIZE(g->fronts[i]->n_messages, 1024 * (i + 1), "%s %zu: its messages", what,
+			i + 1);
+		mr_snapshot_finish(g->fronts[i]);
+		T_OK(t_same_front(g->fronts[i], whole),
+			"%s %zu: every message whole (senders, recipients, reasons interned)", what,
+			i + 1);
+	}
+	for (size_t i = 0; i < g->n; i++) {
+		mr_snapshot_destroy(g->fronts[i]);
+	}
+	g->n = 0;
+}

@@ -78,6 +78,21 @@ struct mr_snapshot;
  * index: a listing's front against the whole listing. */
 bool t_same_front(const struct mr_snapshot *front, const struct mr_snapshot *whole);
 
+/* A listing's glimpses (snapshot.h) as a test takes them: t_take_glimpse is
+ * the progress's glimpse, a struct t_glimpses its ctx; each is a copy of the
+ * front as it was offered. */
+struct t_glimpses {
+	struct mr_snapshot *fronts[4];
+	size_t n;
+};
+void t_take_glimpse(void *ctx, const struct mr_snapshot *snap);
+/* Checks that want glimpses were offered, at 1,024, 2,048 ... messages, and
+ * that each front's messages are whole's (t_same_front), then frees them;
+ * whole NULL (the listing failed): no front is compared. what names the
+ * test. */
+void t_check_glimpses(
+	struct t_glimpses *g, size_t want, const struct mr_snapshot *whole, const char *what);
+
 /* A scratch directory for this test program, removed by t_done(). */
 const char *t_tmpdir(void);
 

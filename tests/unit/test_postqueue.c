@@ -739,18 +739,6 @@ static void test_postcat_gone(void) {
 }
 
 /* A glimpse (snapshot.h) copies the front of a listing still being read. */
-struct glimpses {
-	struct mr_snapshot *fronts[4];
-	size_t n;
-};
-
-static void take_glimpse(void *ctx, const struct mr_snapshot *snap) {
-	struct glimpses *g = ctx;
-	if (g->n < 4) {
-		g->fronts[g->n++] = mr_snapshot_copy_front(snap, snap->n_messages);
-	}
-}
-
 static void test_glimpse(void) {
 	struct mr_buf text;
 	mr_buf_init(&text);
@@ -768,8 +756,8 @@ static void test_glimpse(void) {
 			i);
 	}
 	struct mr_snapshot *snap = mr_snapshot_create();
-	struct glimpses g = { 0 };
-	snap->progress = (struct mr_listing_progress){ .glimpse = take_glimpse, .ctx = &g };
+	struct t_glimpses g = { 0 };
+	snap->progress = (struct mr_listing_progress){ .glimpse = t_take_glimpse, .ctx = &g };
 	struct mr_postqueue_reader r;
 	mr_postqueue_reader_init(&r, snap, "glimpsed");
 	bool ok = true;
@@ -782,15 +770,7 @@ static void test_glimpse(void) {
 	mr_postqueue_reader_finish(&r);
 	snap->progress = (struct mr_listing_progress){ 0 };
 	mr_snapshot_finish(snap);
-	T_INT(g.n, 2, "glimpse: offered at 1,024 and 2,048 messages");
-	for (size_t i = 0; i < g.n; i++) {
-		T_INT(g.fronts[i]->n_messages, 1024 * (i + 1), "glimpse %zu: its messages", i + 1);
-		mr_snapshot_finish(g.fronts[i]);
-		T_OK(t_same_front(g.fronts[i], snap),
-			"glimpse %zu: every message whole (senders, recipients, reasons interned)",
-			i + 1);
-		mr_snapshot_destroy(g.fronts[i]);
-	}
+	t_check_glimpses(&g, 2, snap, "glimpse");
 	struct mr_snapshot *two = mr_snapshot_copy_front(snap, 2);
 	mr_snapshot_finish(two);
 	T_INT(two->n_messages, 2, "copy_front: n messages of a finished snapshot");

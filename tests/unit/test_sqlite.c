@@ -929,18 +929,6 @@ static void test_bad_values_capped(void) {
 
 /* A listing offers glimpses of its front (snapshot.h) as rows come: each a
  * copy of the messages read so far, every one whole. */
-struct glimpses {
-	struct mr_snapshot *fronts[4];
-	size_t n;
-};
-
-static void take_glimpse(void *ctx, const struct mr_snapshot *snap) {
-	struct glimpses *g = ctx;
-	if (g->n < 4) {
-		g->fronts[g->n++] = mr_snapshot_copy_front(snap, snap->n_messages);
-	}
-}
-
 static void test_glimpse(void) {
 	enum { MESSAGES = 2100 };
 	struct mr_snapshot *made = mr_snapshot_create();
@@ -967,22 +955,13 @@ static void test_glimpse(void) {
 	mr_sqlite_destroy(db);
 	mr_snapshot_destroy(made);
 	struct mr_source *src = filled ? open_source(path) : NULL;
-	struct glimpses g = { 0 };
+	struct t_glimpses g = { 0 };
 	if (src != NULL) {
-		src->progress = (struct mr_listing_progress){ .glimpse = take_glimpse, .ctx = &g };
+		src->progress =
+			(struct mr_listing_progress){ .glimpse = t_take_glimpse, .ctx = &g };
 		struct mr_snapshot *snap = mr_source_list(src, &cause);
 		T_NONNULL(snap, "glimpse: listed");
-		T_INT(g.n, 2, "glimpse: offered at 1,024 and 2,048 messages");
-		for (size_t i = 0; snap != NULL && i < g.n; i++) {
-			T_INT(g.fronts[i]->n_messages, 1024 * (i + 1), "glimpse %zu: its messages",
-				i + 1);
-			mr_snapshot_finish(g.fronts[i]);
-			T_OK(t_same_front(g.fronts[i], snap),
-				"glimpse %zu: every message whole, with its recipients", i + 1);
-		}
-		for (size_t i = 0; i < g.n; i++) {
-			mr_snapshot_destroy(g.fronts[i]);
-		}
+		t_check_glimpses(&g, 2, snap, "glimpse");
 		mr_snapshot_destroy(snap);
 		mr_source_destroy(src);
 	}
