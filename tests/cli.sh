@@ -917,8 +917,7 @@ time.sleep(7)
 db.execute("COMMIT")
 EOF
 locker=$!
-i=0
-while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_file "$TMP/locked" 50
 run 1 "list of a rollback-journal queue being written" "$MAILROOM" list "$TMP/journal.db"
 is "$(cat "$TMP/err")" "mailroom: $TMP/journal.db: locked by another program (waited 5000 ms); try again when it has finished writing" \
     "the queue being written: locked, not damaged"
@@ -978,8 +977,7 @@ time.sleep(3)
 db.execute("COMMIT")
 EOF
 locker=$!
-i=0
-while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_file "$TMP/locked" 50
 XDG_STATE_HOME=$TMP/s5 "$MAILROOM" act priority-up --rate 2/s "$s1" "$s2" "$s3" "$TMP/stop.db" \
     >"$TMP/out" 2>"$TMP/err" &
 actor=$!

@@ -112,8 +112,7 @@ time.sleep(3)
 db.execute("COMMIT")
 EOF
 locker=$!
-i=0
-while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_file "$TMP/locked" 50
 T send-keys -t lock H y
 sleep 0.5
 T send-keys -t lock D y q
@@ -158,8 +157,7 @@ time.sleep(3)
 db.execute("COMMIT")
 EOF
 locker=$!
-i=0
-while [ ! -e "$TMP/locked" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait_file "$TMP/locked" 50
 T send-keys -t stop :
 T send-keys -t stop -l "rate 2/s"
 T send-keys -t stop Enter
@@ -393,17 +391,9 @@ start slow 100 24 "" --refresh 0 "postqueue-json:slow.jsonl"
     head -n 16383 "$TMP/big.jsonl"
     sleep 0.5
     head -n 1 "$TMP/big.jsonl"
-    j=0
-    while [ ! -e "$TMP/slow.front" ] && [ $j -lt 300 ]; do
-        sleep 0.1
-        j=$((j + 1))
-    done
+    wait_file "$TMP/slow.front" 300
     sed -n '16384,40000p' "$TMP/big.jsonl"
-    j=0
-    while [ ! -e "$TMP/slow.rest" ] && [ $j -lt 300 ]; do
-        sleep 0.1
-        j=$((j + 1))
-    done
+    wait_file "$TMP/slow.rest" 300
     tail -n +40001 "$TMP/big.jsonl"
 ) >"$TMP/slow.jsonl" &
 writer=$!
@@ -454,11 +444,7 @@ start broken 100 24 "" --refresh 0 "postqueue-json:broken.jsonl"
     head -n 16383 "$TMP/big.jsonl"
     sleep 0.5
     sed -n '16384,20000p' "$TMP/big.jsonl"
-    j=0
-    while [ ! -e "$TMP/broken.go" ] && [ $j -lt 300 ]; do
-        sleep 0.1
-        j=$((j + 1))
-    done
+    wait_file "$TMP/broken.go" 300
     echo 'not a message'
 ) >"$TMP/broken.jsonl" &
 writer=$!

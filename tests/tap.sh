@@ -13,8 +13,18 @@
 #                    runs a TAP program (its output in $TMP/tp.out), its
 #                    checks renumbered into this script's plan
 #   tap_end          prints the plan; its status is the suite's
+#   wait_file FILE TENTHS
+#                    polls until FILE exists, TENTHS tenths of a second at
+#                    most (a step another process signals by a file)
 n=0
 failed=0
+wait_file() {
+    _w=0
+    while [ ! -e "$1" ] && [ $_w -lt "$2" ]; do
+        sleep 0.1
+        _w=$((_w + 1))
+    done
+}
 ok() {
     n=$((n + 1))
     if [ "$1" -eq 0 ]; then
